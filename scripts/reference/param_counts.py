@@ -1,0 +1,810 @@
+#!/usr/bin/python3
+"""Reference parameter counts for the architectures tfmc ships specs for.
+
+Every architecture is written out here as a plain ``torch.nn.Module`` (Linear,
+Embedding, LayerNorm, Conv1d/Conv2d, LSTM, ...), built by hand from the
+description in scripts/reference/README.md -- no pretrained checkpoints, no
+model zoos.  The count is ``sum(p.numel() for p in model.parameters())``, which
+counts a tied (shared) tensor once.
+
+For the transformer models a second, independent construction from torch's
+stock layers (nn.TransformerEncoderLayer / nn.TransformerDecoderLayer /
+nn.MultiheadAttention) is counted too and must agree, so a slip in the
+hand-written attention or feed-forward blocks cannot go unnoticed.
+
+The tiny variants are also run forward once on random input, to show the
+modules are real, wired-up networks (tied heads really use the embedding).
+
+Usage:
+    /usr/bin/python3 scripts/reference/param_counts.py          # write fixture + print table
+    /usr/bin/python3 scripts/reference/param_counts.py --check  # verify the committed fixture
+
+Writes test/fixtures/reference-params.json.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import warnings
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(REPO, "test", "fixtures", "reference-params.json")
+
+# Full-size models are built on torch's "meta" device: parameters get their
+# shapes but no storage, so counting a 200M-parameter model costs nothing.
+# Tiny variants are built on the CPU and run forward once.  Every constructor
+# below passes **fk() so the whole module lands on the chosen device.
+_DEVICE = "cpu"
+
+
+def fk():
+    return {"device": _DEVICE}
+
+
+# ---------------------------------------------------------------------------
+# Shared building blocks
+# ---------------------------------------------------------------------------
+
+class Attention(nn.Module):
+    """Multi-head attention with separate q, k, v, o projections.
+
+    ``inner`` = heads * head_dim; equals d_model for every model here except
+    that T5 names it separately (d_kv * heads).
+    """
+
+    def __init__(self, d_model, heads, inner=None, bias=True):
+        super().__init__()
+        inner = d_model if inner is None else inner
+        assert inner % heads == 0
+        self.heads = heads
+        self.head_dim = inner // heads
+        self.q = nn.Linear(d_model, inner, bias=bias, **fk())
+        self.k = nn.Linear(d_model, inner, bias=bias, **fk())
+        self.v = nn.Linear(d_model, inner, bias=bias, **fk())
+        self.o = nn.Linear(inner, d_model, bias=bias, **fk())
+
+    def forward(self, x, memory=None, mask=None, scores_bias=None, scale=True):
+        memory = x if memory is None else memory
+        b, tq, _ = x.shape
+        tk = memory.shape[1]
+
+        def split(t, n):
+            return t.view(b, n, self.heads, self.head_dim).transpose(1, 2)
+
+        q = split(self.q(x), tq)
+        k = split(self.k(memory), tk)
+        v = split(self.v(memory), tk)
+        scores = q @ k.transpose(-1, -2)
+        if scale:  # T5 folds the scale into its initialisation and does not scale
+            scores = scores / math.sqrt(self.head_dim)
+        if scores_bias is not None:
+            scores = scores + scores_bias
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        out = scores.softmax(-1) @ v
+        return self.o(out.transpose(1, 2).reshape(b, tq, self.heads * self.head_dim))
+
+
+class FeedForward(nn.Module):
+    def __init__(self, d_model, d_ff, act, bias=True):
+        super().__init__()
+        self.fc1 = nn.Linear(d_model, d_ff, bias=bias, **fk())
+        self.fc2 = nn.Linear(d_ff, d_model, bias=bias, **fk())
+        self.act = act
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class RMSNorm(nn.Module):
+    """T5 LayerNorm: scale only, no bias, no mean subtraction."""
+
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d, **fk()))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+
+def sinusoid(length, d):
+    pos = torch.arange(length, dtype=torch.float32).unsqueeze(1)
+    div = torch.exp(torch.arange(0, d, 2, dtype=torch.float32) * (-math.log(10000.0) / d))
+    pe = torch.zeros(length, d)
+    pe[:, 0::2] = torch.sin(pos * div)
+    pe[:, 1::2] = torch.cos(pos * div)
+    return pe
+
+
+def causal(t):
+    return torch.ones(t, t, dtype=torch.bool).tril()
+
+
+class PostNormEncoderLayer(nn.Module):
+    """x = LN(x + Attn(x)); x = LN(x + FF(x))   (Vaswani 2017, BERT)."""
+
+    def __init__(self, d, heads, d_ff, act):
+        super().__init__()
+        self.self_attn = Attention(d, heads)
+        self.norm1 = nn.LayerNorm(d, **fk())
+        self.ff = FeedForward(d, d_ff, act)
+        self.norm2 = nn.LayerNorm(d, **fk())
+
+    def forward(self, x, mask=None):
+        x = self.norm1(x + self.self_attn(x, mask=mask))
+        return self.norm2(x + self.ff(x))
+
+
+class PostNormDecoderLayer(nn.Module):
+    """Self-attn, cross-attn, FF; each followed by Add & LayerNorm."""
+
+    def __init__(self, d, heads, d_ff, act):
+        super().__init__()
+        self.self_attn = Attention(d, heads)
+        self.norm1 = nn.LayerNorm(d, **fk())
+        self.cross_attn = Attention(d, heads)
+        self.norm2 = nn.LayerNorm(d, **fk())
+        self.ff = FeedForward(d, d_ff, act)
+        self.norm3 = nn.LayerNorm(d, **fk())
+
+    def forward(self, y, memory):
+        y = self.norm1(y + self.self_attn(y, mask=causal(y.shape[1])))
+        y = self.norm2(y + self.cross_attn(y, memory=memory))
+        return self.norm3(y + self.ff(y))
+
+
+class PreNormEncoderLayer(nn.Module):
+    """x = x + Attn(LN(x)); x = x + FF(LN(x))   (GPT-2, ViT, Whisper)."""
+
+    def __init__(self, d, heads, d_ff, act):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d, **fk())
+        self.self_attn = Attention(d, heads)
+        self.norm2 = nn.LayerNorm(d, **fk())
+        self.ff = FeedForward(d, d_ff, act)
+
+    def forward(self, x, mask=None):
+        x = x + self.self_attn(self.norm1(x), mask=mask)
+        return x + self.ff(self.norm2(x))
+
+
+# ---------------------------------------------------------------------------
+# 1/2. Transformer (Vaswani et al. 2017)
+# ---------------------------------------------------------------------------
+
+class Transformer(nn.Module):
+    def __init__(self, vocab, d, heads, d_ff, n_enc, n_dec):
+        super().__init__()
+        self.d = d
+        # One table: encoder input, decoder input and pre-softmax projection.
+        self.embed = nn.Embedding(vocab, d, **fk())
+        self.encoder = nn.ModuleList([PostNormEncoderLayer(d, heads, d_ff, nn.ReLU()) for _ in range(n_enc)])
+        self.decoder = nn.ModuleList([PostNormDecoderLayer(d, heads, d_ff, nn.ReLU()) for _ in range(n_dec)])
+        self.generator = nn.Linear(d, vocab, bias=False, **fk())
+        self.generator.weight = self.embed.weight  # tied
+        # No final encoder/decoder LayerNorm: the 2017 post-norm model has none.
+
+    def forward(self, src, tgt):
+        scale = math.sqrt(self.d)
+        x = self.embed(src) * scale + sinusoid(src.shape[1], self.d)
+        for layer in self.encoder:
+            x = layer(x)
+        y = self.embed(tgt) * scale + sinusoid(tgt.shape[1], self.d)
+        for layer in self.decoder:
+            y = layer(y, x)
+        return self.generator(y)
+
+
+def transformer_stock(vocab, d, heads, d_ff, n_enc, n_dec):
+    """Cross-check: torch's nn.Transformer, with the two final norms removed."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(d, heads, d_ff, **fk()), n_enc, norm=None)
+        dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(d, heads, d_ff, **fk()), n_dec, norm=None)
+        m = nn.Module()
+        m.embed = nn.Embedding(vocab, d, **fk())
+        m.body = nn.Transformer(d, heads, custom_encoder=enc, custom_decoder=dec)
+        m.generator = nn.Linear(d, vocab, bias=False, **fk())
+        m.generator.weight = m.embed.weight
+    return m
+
+
+# ---------------------------------------------------------------------------
+# 3. BERT (BertForPreTraining equivalent)
+# ---------------------------------------------------------------------------
+
+class BertEmbeddings(nn.Module):
+    def __init__(self, vocab, max_pos, type_vocab, d):
+        super().__init__()
+        self.word = nn.Embedding(vocab, d, **fk())
+        self.position = nn.Embedding(max_pos, d, **fk())
+        self.token_type = nn.Embedding(type_vocab, d, **fk())
+        self.norm = nn.LayerNorm(d, **fk())
+
+    def forward(self, ids, types):
+        pos = torch.arange(ids.shape[1]).unsqueeze(0)
+        return self.norm(self.word(ids) + self.position(pos) + self.token_type(types))
+
+
+class BertMlmHead(nn.Module):
+    def __init__(self, d, word_embedding):
+        super().__init__()
+        self.transform = nn.Linear(d, d, **fk())
+        self.norm = nn.LayerNorm(d, **fk())
+        vocab = word_embedding.num_embeddings
+        self.decoder = nn.Linear(d, vocab, bias=True, **fk())  # bias is its own (vocab) parameter
+        self.decoder.weight = word_embedding.weight    # weight tied to the word embedding
+
+    def forward(self, h):
+        return self.decoder(self.norm(F.gelu(self.transform(h))))
+
+
+class Bert(nn.Module):
+    def __init__(self, vocab, max_pos, type_vocab, d, heads, layers, d_ff):
+        super().__init__()
+        self.embeddings = BertEmbeddings(vocab, max_pos, type_vocab, d)
+        self.layers = nn.ModuleList([PostNormEncoderLayer(d, heads, d_ff, nn.GELU()) for _ in range(layers)])
+        self.pooler = nn.Linear(d, d, **fk())
+        self.mlm = BertMlmHead(d, self.embeddings.word)
+        self.nsp = nn.Linear(d, 2, **fk())
+
+    def forward(self, ids, types):
+        h = self.embeddings(ids, types)
+        for layer in self.layers:
+            h = layer(h)
+        pooled = torch.tanh(self.pooler(h[:, 0]))
+        return self.mlm(h), self.nsp(pooled)
+
+
+def bert_stock(vocab, max_pos, type_vocab, d, heads, layers, d_ff):
+    m = nn.Module()
+    m.word = nn.Embedding(vocab, d, **fk())
+    m.position = nn.Embedding(max_pos, d, **fk())
+    m.token_type = nn.Embedding(type_vocab, d, **fk())
+    m.emb_norm = nn.LayerNorm(d, **fk())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.encoder = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(d, heads, d_ff, activation="gelu", **fk()), layers, norm=None)
+    m.pooler = nn.Linear(d, d, **fk())
+    m.transform = nn.Linear(d, d, **fk())
+    m.transform_norm = nn.LayerNorm(d, **fk())
+    m.mlm_bias = nn.Parameter(torch.zeros(vocab, **fk()))
+    m.nsp = nn.Linear(d, 2, **fk())
+    return m
+
+
+# ---------------------------------------------------------------------------
+# 4. GPT-2
+# ---------------------------------------------------------------------------
+
+class Gpt2(nn.Module):
+    def __init__(self, vocab, ctx, d, heads, layers, d_ff):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d, **fk())
+        self.wpe = nn.Embedding(ctx, d, **fk())
+        self.layers = nn.ModuleList([PreNormEncoderLayer(d, heads, d_ff, nn.GELU()) for _ in range(layers)])
+        self.ln_f = nn.LayerNorm(d, **fk())
+        self.lm_head = nn.Linear(d, vocab, bias=False, **fk())
+        self.lm_head.weight = self.wte.weight  # tied
+
+    def forward(self, ids):
+        t = ids.shape[1]
+        h = self.wte(ids) + self.wpe(torch.arange(t).unsqueeze(0))
+        for layer in self.layers:
+            h = layer(h, mask=causal(t))
+        return self.lm_head(self.ln_f(h))
+
+
+def prenorm_stack_stock(d, heads, d_ff, layers, act="gelu"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(d, heads, d_ff, activation=act, norm_first=True, **fk()),
+            layers,
+            norm=nn.LayerNorm(d, **fk()),
+        )
+
+
+def gpt2_stock(vocab, ctx, d, heads, layers, d_ff):
+    m = nn.Module()
+    m.wte = nn.Embedding(vocab, d, **fk())
+    m.wpe = nn.Embedding(ctx, d, **fk())
+    m.body = prenorm_stack_stock(d, heads, d_ff, layers)  # includes ln_f as its final norm
+    m.lm_head = nn.Linear(d, vocab, bias=False, **fk())
+    m.lm_head.weight = m.wte.weight
+    return m
+
+
+# ---------------------------------------------------------------------------
+# 5. T5
+# ---------------------------------------------------------------------------
+
+def t5_bucket(rel, bidirectional, buckets, max_distance=128):
+    """Relative-position bucket (T5, Raffel et al. 2020); rel = key - query."""
+    out = torch.zeros_like(rel)
+    if bidirectional:
+        buckets //= 2
+        out += (rel > 0).long() * buckets
+        n = rel.abs()
+    else:
+        n = (-rel).clamp(min=0)
+    max_exact = buckets // 2
+    large = max_exact + (
+        torch.log(n.float().clamp(min=1) / max_exact) / math.log(max_distance / max_exact) * (buckets - max_exact)
+    ).long()
+    large = large.clamp(max=buckets - 1)
+    return out + torch.where(n < max_exact, n, large)
+
+
+class T5Block(nn.Module):
+    def __init__(self, d, heads, d_kv, d_ff, cross):
+        super().__init__()
+        inner = heads * d_kv
+        self.norm_self = RMSNorm(d)
+        self.self_attn = Attention(d, heads, inner, bias=False)
+        if cross:
+            self.norm_cross = RMSNorm(d)
+            self.cross_attn = Attention(d, heads, inner, bias=False)
+        self.norm_ff = RMSNorm(d)
+        self.ff = FeedForward(d, d_ff, nn.ReLU(), bias=False)
+
+    def forward(self, x, pos_bias, mask=None, memory=None):
+        x = x + self.self_attn(self.norm_self(x), mask=mask, scores_bias=pos_bias, scale=False)
+        if memory is not None:
+            x = x + self.cross_attn(self.norm_cross(x), memory=memory, scale=False)
+        return x + self.ff(self.norm_ff(x))
+
+
+class T5Stack(nn.Module):
+    def __init__(self, d, heads, d_kv, d_ff, layers, buckets, decoder):
+        super().__init__()
+        self.decoder = decoder
+        self.buckets = buckets
+        # One relative-attention-bias table per stack, shared by all its layers
+        # (Hugging Face stores it in block 0 only).
+        self.rel_bias = nn.Embedding(buckets, heads, **fk())
+        self.blocks = nn.ModuleList([T5Block(d, heads, d_kv, d_ff, cross=decoder) for _ in range(layers)])
+        self.final_norm = RMSNorm(d)
+
+    def forward(self, x, memory=None):
+        t = x.shape[1]
+        rel = torch.arange(t).unsqueeze(0) - torch.arange(t).unsqueeze(1)
+        bucket = t5_bucket(rel, bidirectional=not self.decoder, buckets=self.buckets)
+        pos_bias = self.rel_bias(bucket).permute(2, 0, 1).unsqueeze(0)
+        mask = causal(t) if self.decoder else None
+        for block in self.blocks:
+            x = block(x, pos_bias, mask=mask, memory=memory)
+        return self.final_norm(x)
+
+
+class T5(nn.Module):
+    def __init__(self, vocab, d, heads, d_kv, d_ff, n_enc, n_dec, buckets):
+        super().__init__()
+        self.d = d
+        self.shared = nn.Embedding(vocab, d, **fk())
+        self.encoder = T5Stack(d, heads, d_kv, d_ff, n_enc, buckets, decoder=False)
+        self.decoder = T5Stack(d, heads, d_kv, d_ff, n_dec, buckets, decoder=True)
+        self.lm_head = nn.Linear(d, vocab, bias=False, **fk())
+        self.lm_head.weight = self.shared.weight  # tied (original T5 v1.0)
+
+    def forward(self, src, tgt):
+        memory = self.encoder(self.shared(src))
+        y = self.decoder(self.shared(tgt), memory=memory)
+        return self.lm_head(y * self.d ** -0.5)
+
+
+def t5_stock(vocab, d, heads, d_kv, d_ff, n_enc, n_dec, buckets):
+    """Cross-check with nn.MultiheadAttention(bias=False) (valid when heads*d_kv == d)."""
+    assert heads * d_kv == d
+
+    def block(cross):
+        b = nn.Module()
+        b.n1 = nn.Parameter(torch.ones(d, **fk()))
+        b.sa = nn.MultiheadAttention(d, heads, bias=False, **fk())
+        if cross:
+            b.n2 = nn.Parameter(torch.ones(d, **fk()))
+            b.ca = nn.MultiheadAttention(d, heads, bias=False, **fk())
+        b.n3 = nn.Parameter(torch.ones(d, **fk()))
+        b.fc1 = nn.Linear(d, d_ff, bias=False, **fk())
+        b.fc2 = nn.Linear(d_ff, d, bias=False, **fk())
+        return b
+
+    m = nn.Module()
+    m.shared = nn.Embedding(vocab, d, **fk())
+    m.enc = nn.ModuleList([block(False) for _ in range(n_enc)])
+    m.enc_bias = nn.Embedding(buckets, heads, **fk())
+    m.enc_norm = nn.Parameter(torch.ones(d, **fk()))
+    m.dec = nn.ModuleList([block(True) for _ in range(n_dec)])
+    m.dec_bias = nn.Embedding(buckets, heads, **fk())
+    m.dec_norm = nn.Parameter(torch.ones(d, **fk()))
+    return m
+
+
+# ---------------------------------------------------------------------------
+# 6. ViT
+# ---------------------------------------------------------------------------
+
+class Vit(nn.Module):
+    def __init__(self, image, channels, patch, d, heads, layers, d_ff, classes):
+        super().__init__()
+        n_patches = (image // patch) ** 2
+        self.patch_embed = nn.Conv2d(channels, d, kernel_size=patch, stride=patch, bias=True, **fk())
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, d, **fk()))
+        self.pos_embed = nn.Parameter(torch.zeros(1, n_patches + 1, d, **fk()))
+        self.layers = nn.ModuleList([PreNormEncoderLayer(d, heads, d_ff, nn.GELU()) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d, **fk())
+        self.head = nn.Linear(d, classes, **fk())
+
+    def forward(self, img):
+        x = self.patch_embed(img).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1) + self.pos_embed
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(self.norm(x)[:, 0])
+
+
+def vit_stock(image, channels, patch, d, heads, layers, d_ff, classes):
+    m = nn.Module()
+    m.patch = nn.Conv2d(channels, d, patch, patch, **fk())
+    m.cls = nn.Parameter(torch.zeros(1, 1, d, **fk()))
+    m.pos = nn.Parameter(torch.zeros(1, (image // patch) ** 2 + 1, d, **fk()))
+    m.body = prenorm_stack_stock(d, heads, d_ff, layers)
+    m.head = nn.Linear(d, classes, **fk())
+    return m
+
+
+# ---------------------------------------------------------------------------
+# 7. Speech encoder (Whisper-tiny-style encoder + CTC head)
+# ---------------------------------------------------------------------------
+
+class SpeechEncoder(nn.Module):
+    def __init__(self, n_mels, d, heads, layers, d_ff, ctc_vocab):
+        super().__init__()
+        self.d = d
+        self.conv1 = nn.Conv1d(n_mels, d, kernel_size=3, padding=1, **fk())
+        self.conv2 = nn.Conv1d(d, d, kernel_size=3, stride=2, padding=1, **fk())
+        self.layers = nn.ModuleList([PreNormEncoderLayer(d, heads, d_ff, nn.GELU()) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d, **fk())
+        self.ctc = nn.Linear(d, ctc_vocab, **fk())
+
+    def forward(self, feats):  # [batch, frames, n_mels]
+        x = F.gelu(self.conv1(feats.transpose(1, 2)))
+        x = F.gelu(self.conv2(x)).transpose(1, 2)
+        x = x + sinusoid(x.shape[1], self.d)
+        for layer in self.layers:
+            x = layer(x)
+        return self.ctc(self.norm(x))
+
+
+def speech_stock(n_mels, d, heads, layers, d_ff, ctc_vocab):
+    m = nn.Module()
+    m.conv1 = nn.Conv1d(n_mels, d, 3, padding=1, **fk())
+    m.conv2 = nn.Conv1d(d, d, 3, stride=2, padding=1, **fk())
+    m.body = prenorm_stack_stock(d, heads, d_ff, layers)
+    m.ctc = nn.Linear(d, ctc_vocab, **fk())
+    return m
+
+
+# ---------------------------------------------------------------------------
+# 8. LSTM seq2seq (Sutskever et al. 2014 style)
+# ---------------------------------------------------------------------------
+
+class LstmSeq2Seq(nn.Module):
+    def __init__(self, src_vocab, tgt_vocab, emb, hidden, layers):
+        super().__init__()
+        self.src_embed = nn.Embedding(src_vocab, emb, **fk())
+        self.tgt_embed = nn.Embedding(tgt_vocab, emb, **fk())
+        self.encoder = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True, **fk())
+        self.decoder = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True, **fk())
+        self.out = nn.Linear(hidden, tgt_vocab, **fk())
+
+    def forward(self, src, tgt):
+        _, state = self.encoder(self.src_embed(src))
+        y, _ = self.decoder(self.tgt_embed(tgt), state)
+        return self.out(y)
+
+
+def lstm_closed_form(src_vocab, tgt_vocab, emb, hidden, layers):
+    """Cross-check: nn.LSTM has W_ih (4h x in), W_hh (4h x h), b_ih and b_hh (4h each) per layer."""
+    def lstm(inp):
+        return sum(4 * hidden * ((inp if i == 0 else hidden) + hidden) + 8 * hidden for i in range(layers))
+    return src_vocab * emb + tgt_vocab * emb + 2 * lstm(emb) + hidden * tgt_vocab + tgt_vocab
+
+
+# ---------------------------------------------------------------------------
+# Model table
+# ---------------------------------------------------------------------------
+
+def count(m):
+    return sum(p.numel() for p in m.parameters())
+
+
+def tok(*shape, high=10):
+    return torch.randint(0, high, shape)
+
+
+MODELS = [
+    # name, build, stock cross-check (callable returning a module or an int), tiny smoke input, source, published, published_source
+    dict(
+        name="TransformerBase",
+        build=lambda: Transformer(37000, 512, 8, 2048, 6, 6),
+        stock=lambda: transformer_stock(37000, 512, 8, 2048, 6, 6),
+        source="pytorch: hand-built encoder-decoder (scripts/reference/param_counts.py: Transformer): "
+               "nn.Embedding(37000,512) shared by encoder input, decoder input and a bias-free pre-softmax "
+               "nn.Linear (weight tied); 6 post-norm encoder layers (q/k/v/o nn.Linear 512->512 with bias, "
+               "FF nn.Linear 512->2048->512, 2 nn.LayerNorm) and 6 post-norm decoder layers (self-attn, cross-attn, "
+               "FF, 3 nn.LayerNorm); sinusoidal positions (no params); no final encoder/decoder LayerNorm. "
+               "Cross-checked against nn.Transformer(custom_encoder=nn.TransformerEncoder(..., norm=None), "
+               "custom_decoder=nn.TransformerDecoder(..., norm=None)) + the tied embedding.",
+        published=65_000_000,
+        published_source="Vaswani et al. 2017, 'Attention Is All You Need', Table 3, row 'base': params x10^6 = 65. "
+                         "Rounded, and the vocabulary behind it is not stated exactly (EN-DE: shared BPE ~37000 tokens; "
+                         "EN-FR: 32000 word-pieces); see scripts/reference/README.md.",
+    ),
+    dict(
+        name="TransformerBig",
+        build=lambda: Transformer(37000, 1024, 16, 4096, 6, 6),
+        stock=lambda: transformer_stock(37000, 1024, 16, 4096, 6, 6),
+        source="pytorch: same construction as TransformerBase with d_model 1024, 16 heads, d_ff 4096 "
+               "(shared, tied nn.Embedding(37000,1024); 6+6 post-norm layers; no final norms). "
+               "Cross-checked against nn.Transformer with norm=None encoder/decoder.",
+        published=213_000_000,
+        published_source="Vaswani et al. 2017, 'Attention Is All You Need', Table 3, row 'big': params x10^6 = 213.",
+    ),
+    dict(
+        name="TransformerTiny",
+        build=lambda: Transformer(100, 32, 4, 64, 2, 2),
+        stock=lambda: transformer_stock(100, 32, 4, 64, 2, 2),
+        smoke=lambda m: m(tok(2, 7), tok(2, 5)),
+        source="pytorch: Transformer construction with vocab 100 (shared, tied), d_model 32, 4 heads, d_ff 64, "
+               "2+2 post-norm layers, no final norms. Cross-checked against nn.Transformer with norm=None.",
+    ),
+    dict(
+        name="BertBase",
+        build=lambda: Bert(30522, 512, 2, 768, 12, 12, 3072),
+        stock=lambda: bert_stock(30522, 512, 2, 768, 12, 12, 3072),
+        source="pytorch: hand-built BertForPreTraining equivalent (Bert): word nn.Embedding(30522,768) + position "
+               "nn.Embedding(512,768) + token-type nn.Embedding(2,768) + nn.LayerNorm; 12 post-norm GELU encoder "
+               "layers (q/k/v/o nn.Linear 768->768, FF 768->3072->768, 2 nn.LayerNorm); pooler nn.Linear(768,768)+tanh; "
+               "MLM head nn.Linear(768,768)+GELU+nn.LayerNorm then decoder nn.Linear(768,30522) whose weight is tied "
+               "to the word embedding and whose bias (30522) is its own; NSP nn.Linear(768,2). Cross-checked against "
+               "nn.TransformerEncoderLayer(768,12,3072,activation='gelu') x12.",
+        published=110_000_000,
+        published_source="Devlin et al. 2019, 'BERT: Pre-training of Deep Bidirectional Transformers for Language "
+                         "Understanding', Section 3: BERT_BASE (L=12, H=768, A=12, Total Parameters=110M).",
+    ),
+    dict(
+        name="BertTiny",
+        build=lambda: Bert(100, 64, 2, 32, 4, 2, 64),
+        stock=lambda: bert_stock(100, 64, 2, 32, 4, 2, 64),
+        smoke=lambda m: m(tok(2, 9), tok(2, 9, high=2)),
+        source="pytorch: Bert construction with vocab 100, 64 positions, 2 token types, d 32, 4 heads, 2 layers, "
+               "d_ff 64 (pooler, MLM head with tied decoder + own bias, NSP head).",
+    ),
+    dict(
+        name="Gpt2Small",
+        build=lambda: Gpt2(50257, 1024, 768, 12, 12, 3072),
+        stock=lambda: gpt2_stock(50257, 1024, 768, 12, 12, 3072),
+        source="pytorch: hand-built GPT-2 (Gpt2): token nn.Embedding(50257,768) + position nn.Embedding(1024,768); "
+               "12 pre-norm GELU layers (nn.LayerNorm, q/k/v/o nn.Linear 768->768, nn.LayerNorm, FF 768->3072->768); "
+               "final nn.LayerNorm; bias-free lm head nn.Linear(768,50257) tied to the token embedding. Cross-checked "
+               "against nn.TransformerEncoder(nn.TransformerEncoderLayer(norm_first=True), 12, norm=nn.LayerNorm).",
+        published=117_000_000,
+        published_source="Radford et al. 2019, 'Language Models are Unsupervised Multitask Learners', Table 2: "
+                         "smallest model 117M parameters -- a known under-count; the released checkpoint (Hugging Face "
+                         "'gpt2' model card: '124M parameters') has 124,439,808, which is what this module counts.",
+    ),
+    dict(
+        name="Gpt2Tiny",
+        build=lambda: Gpt2(100, 64, 32, 4, 2, 128),
+        stock=lambda: gpt2_stock(100, 64, 32, 4, 2, 128),
+        smoke=lambda m: m(tok(2, 11)),
+        source="pytorch: Gpt2 construction with vocab 100, ctx 64, d 32, 4 heads, 2 layers, d_ff 128, tied lm head.",
+    ),
+    dict(
+        name="T5Small",
+        build=lambda: T5(32128, 512, 8, 64, 2048, 6, 6, 32),
+        stock=lambda: t5_stock(32128, 512, 8, 64, 2048, 6, 6, 32),
+        source="pytorch: hand-built T5 v1.0 (T5): shared nn.Embedding(32128,512) for encoder, decoder and the "
+               "bias-free tied lm head; no biases anywhere; weight-only RMS norm (512 params) before every sublayer "
+               "plus a final norm per stack; attention q/k/v nn.Linear(512->8*64, bias=False), o nn.Linear(512->512, "
+               "bias=False); FF nn.Linear(512->2048->512, bias=False) with ReLU; one relative-position bias "
+               "nn.Embedding(32,8) per stack (encoder; decoder self-attention; none for cross-attention); 6+6 layers. "
+               "Cross-checked against nn.MultiheadAttention(bias=False) blocks.",
+        published=60_000_000,
+        published_source="Raffel et al. 2020, 'Exploring the Limits of Transfer Learning with a Unified Text-to-Text "
+                         "Transformer', Section 3.7: Small model 'with about 60 million parameters' (commonly '60M'); "
+                         "Hugging Face t5-small count 60,506,624.",
+    ),
+    dict(
+        name="T5Tiny",
+        build=lambda: T5(100, 32, 4, 8, 64, 2, 2, 8),
+        stock=lambda: t5_stock(100, 32, 4, 8, 64, 2, 2, 8),
+        smoke=lambda m: m(tok(2, 7), tok(2, 5)),
+        source="pytorch: T5 construction with vocab 100, d 32, 4 heads, d_kv 8, d_ff 64, 2+2 layers, 8 buckets "
+               "(bias-free, weight-only norms, tied head).",
+    ),
+    dict(
+        name="VitB16",
+        build=lambda: Vit(224, 3, 16, 768, 12, 12, 3072, 1000),
+        stock=lambda: vit_stock(224, 3, 16, 768, 12, 12, 3072, 1000),
+        source="pytorch: hand-built ViT-B/16 (Vit): patch embedding nn.Conv2d(3,768,kernel 16,stride 16) with bias; "
+               "[CLS] nn.Parameter(1,1,768); position nn.Parameter(1,197,768); 12 pre-norm GELU layers "
+               "(nn.LayerNorm, q/k/v/o nn.Linear 768->768, nn.LayerNorm, FF 768->3072->768); final nn.LayerNorm; "
+               "head nn.Linear(768,1000) on the CLS position. Cross-checked against "
+               "nn.TransformerEncoderLayer(norm_first=True) x12 + final LayerNorm.",
+        published=86_000_000,
+        published_source="Dosovitskiy et al. 2021, 'An Image is Worth 16x16 Words', Table 1: ViT-Base, Params 86M; "
+                         "timm vit_base_patch16_224 (1000-class head) counts 86,567,656.",
+    ),
+    dict(
+        name="VitTiny",
+        build=lambda: Vit(32, 3, 8, 32, 4, 2, 64, 10),
+        stock=lambda: vit_stock(32, 3, 8, 32, 4, 2, 64, 10),
+        smoke=lambda m: m(torch.randn(2, 3, 32, 32)),
+        source="pytorch: Vit construction with 32x32x3 images, patch 8 (16 patches + CLS = 17 positions), d 32, "
+               "4 heads, 2 layers, d_ff 64, 10 classes.",
+    ),
+    dict(
+        name="SpeechEncoder",
+        build=lambda: SpeechEncoder(80, 384, 6, 4, 1536, 32),
+        stock=lambda: speech_stock(80, 384, 6, 4, 1536, 32),
+        source="pytorch: hand-built Whisper-tiny-style encoder (SpeechEncoder): nn.Conv1d(80,384,k3,pad 1)+GELU, "
+               "nn.Conv1d(384,384,k3,stride 2,pad 1)+GELU; sinusoidal positions (no params); 4 pre-norm GELU layers "
+               "(q/k/v/o nn.Linear 384->384 with bias, FF 384->1536->384); final nn.LayerNorm; CTC head "
+               "nn.Linear(384,32). Cross-checked against nn.TransformerEncoderLayer(norm_first=True) x4.",
+    ),
+    dict(
+        name="SpeechTiny",
+        build=lambda: SpeechEncoder(80, 32, 4, 2, 64, 32),
+        stock=lambda: speech_stock(80, 32, 4, 2, 64, 32),
+        smoke=lambda m: m(torch.randn(2, 20, 80)),
+        source="pytorch: SpeechEncoder construction with 80-dim input, d 32, 4 heads, 2 layers, d_ff 64, CTC vocab 32.",
+    ),
+    dict(
+        name="LstmSeq2Seq",
+        build=lambda: LstmSeq2Seq(8000, 8000, 256, 512, 2),
+        stock=lambda: lstm_closed_form(8000, 8000, 256, 512, 2),
+        source="pytorch: LstmSeq2Seq: source nn.Embedding(8000,256), target nn.Embedding(8000,256) (separate), "
+               "encoder nn.LSTM(256,512,num_layers=2,batch_first=True), decoder nn.LSTM(256,512,num_layers=2,"
+               "batch_first=True) (each LSTM layer: W_ih, W_hh, b_ih, b_hh), output nn.Linear(512,8000) with bias, "
+               "untied. Cross-checked against the closed form 4h(in+h)+8h per LSTM layer.",
+    ),
+    dict(
+        name="LstmSeq2SeqTiny",
+        build=lambda: LstmSeq2Seq(50, 50, 16, 32, 1),
+        stock=lambda: lstm_closed_form(50, 50, 16, 32, 1),
+        smoke=lambda m: m(tok(2, 6), tok(2, 4)),
+        source="pytorch: LstmSeq2Seq construction with vocabs 50, embedding 16, hidden 32, 1 LSTM layer each.",
+    ),
+]
+
+
+def breakdown(model):
+    """Per-module subtotals, each distinct tensor counted once (where it is first registered).
+
+    Group = path up to and including the first ModuleList index (one entry per layer),
+    otherwise the owning module's path (e.g. 'embeddings.word', 'ln_f', 'head').
+    A tied weight is counted under the embedding that owns it; the head that reuses it
+    contributes only its own parameters (e.g. BERT's MLM decoder bias).
+    """
+    groups = {}
+    for name, p in model.named_parameters():  # dedups shared tensors, first registration wins
+        parts = name.split(".")
+        for i, part in enumerate(parts):
+            if part.isdigit():
+                key = ".".join(parts[: i + 1])
+                break
+        else:
+            key = ".".join(parts[:-1]) or parts[-1]
+        groups[key] = groups.get(key, 0) + p.numel()
+    return groups
+
+
+def tied(model):
+    """Names under which an already-seen tensor is registered again."""
+    seen, out = {}, []
+    for mod_name, mod in model.named_modules():
+        for pname, p in mod._parameters.items():
+            if p is None:
+                continue
+            full = f"{mod_name}.{pname}" if mod_name else pname
+            if id(p) in seen:
+                out.append(f"{full} = {seen[id(p)]}")
+            else:
+                seen[id(p)] = full
+    return out
+
+
+def compute():
+    global _DEVICE
+    torch.manual_seed(0)
+    result = {}
+    for spec in MODELS:
+        _DEVICE = "cpu" if "smoke" in spec else "meta"
+        model = spec["build"]()
+        n = count(model)
+        stock = spec["stock"]()
+        n_stock = stock if isinstance(stock, int) else count(stock)
+        if n != n_stock:
+            raise SystemExit(f"{spec['name']}: hand-built module has {n} params but stock cross-check has {n_stock}")
+        bd = breakdown(model)
+        assert sum(bd.values()) == n
+        if "smoke" in spec:
+            with torch.no_grad():
+                out = spec["smoke"](model)
+            outs = out if isinstance(out, tuple) else (out,)
+            assert all(torch.isfinite(o).all() for o in outs), spec["name"]
+        entry = {
+            "params": n,
+            "source": spec["source"],
+            "published": spec.get("published"),
+            "published_source": spec.get("published_source"),
+            "tied": tied(model),
+            "breakdown": bd,
+        }
+        result[spec["name"]] = entry
+        del model, stock
+    return result
+
+
+def render(result):
+    return json.dumps(result, indent=2) + "\n"
+
+
+def table(result):
+    rows = [("model", "pytorch params", "published", "diff vs published")]
+    for name, e in result.items():
+        pub = e["published"]
+        diff = "" if pub is None else f"{(e['params'] - pub) / pub * 100:+.1f}%"
+        rows.append((name, f"{e['params']:,}", "-" if pub is None else f"{pub / 1e6:g}M", diff))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for j, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true", help="fail if the committed fixture differs from a fresh run")
+    ap.add_argument("--breakdown", action="store_true", help="also print per-module subtotals")
+    args = ap.parse_args()
+
+    torch.set_num_threads(1)
+    result = compute()
+    print(table(result))
+    if args.breakdown:
+        for name, e in result.items():
+            print(f"\n{name}")
+            for k, v in e["breakdown"].items():
+                print(f"  {k:<40} {v:>14,}")
+            for t in e["tied"]:
+                print(f"  tied: {t}")
+    text = render(result)
+    if args.check:
+        with open(OUT) as f:
+            if f.read() != text:
+                print(f"\n{os.path.relpath(OUT, REPO)} is stale; regenerate it", file=sys.stderr)
+                return 1
+        print(f"\n{os.path.relpath(OUT, REPO)} is up to date")
+        return 0
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        f.write(text)
+    print(f"\nwrote {os.path.relpath(OUT, REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
