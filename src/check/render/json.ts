@@ -1,0 +1,100 @@
+/**
+ * The machine-readable form of diagnostics (`tfmc check --format json`). Editors, CI annotators
+ * and scripts parse this, so its shape is a contract; change it only additively:
+ *
+ * ```json
+ * {"diagnostics": [{
+ *   "code": "TFM3001", "severity": "error" | "warning" | "info", "message": "...",
+ *   "file": "specs/bad.tfm",
+ *   "range": {"start": {"line": 12, "column": 11}, "end": {"line": 12, "column": 16}},
+ *   "related": [{"message": "...", "file": "...", "range": {...}}],
+ *   "help": "..." | null,
+ *   "notes": ["..."]
+ * }]}
+ * ```
+ *
+ * - Lines and columns are 1-based; columns count UTF-16 code units (what JavaScript strings and
+ *   LSP use). `end` is exclusive: it points just past the last character of the range.
+ * - `file` follows the same rule as the human renderer (`displayPath`): relative to `cwd` (with
+ *   `/` separators) when the file is inside it, otherwise absolute; without a `cwd`, the path is
+ *   exactly as the diagnostic names it.
+ * - `related` holds the secondary labels, in order; a label without words has `"message": ""`.
+ * - `help` is always present: the help text, or `null`. `notes` is always present, maybe empty.
+ *   A help's machine edit is not part of the contract yet (the LSP form carries it).
+ */
+import type { Diagnostic, Label, Severity } from '../diagnostics.js';
+import type { Span } from '../../syntax/spans.js';
+import { displayPath } from './paths.js';
+
+export interface JsonPosition {
+  line: number;
+  column: number;
+}
+
+export interface JsonRange {
+  start: JsonPosition;
+  end: JsonPosition;
+}
+
+export interface JsonRelated {
+  message: string;
+  file: string;
+  range: JsonRange;
+}
+
+export interface JsonDiagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  file: string;
+  range: JsonRange;
+  related: JsonRelated[];
+  help: string | null;
+  notes: string[];
+}
+
+export interface JsonReport {
+  diagnostics: JsonDiagnostic[];
+}
+
+export interface JsonRenderOptions {
+  /** Show paths relative to this folder when they are inside it. */
+  cwd?: string;
+}
+
+export function toJsonRange(span: Span): JsonRange {
+  return {
+    start: { line: span.start.line, column: span.start.column },
+    end: { line: span.end.line, column: span.end.column },
+  };
+}
+
+export function toJsonDiagnostic(d: Diagnostic, options: JsonRenderOptions = {}): JsonDiagnostic {
+  const related = (l: Label): JsonRelated => ({
+    message: l.message ?? '',
+    file: displayPath(l.file, options.cwd),
+    range: toJsonRange(l.span),
+  });
+  return {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    file: displayPath(d.primary.file, options.cwd),
+    range: toJsonRange(d.primary.span),
+    related: d.secondary.map(related),
+    help: d.help?.message ?? null,
+    notes: [...d.notes],
+  };
+}
+
+export function toJsonReport(
+  diagnostics: readonly Diagnostic[],
+  options: JsonRenderOptions = {},
+): JsonReport {
+  return { diagnostics: diagnostics.map((d) => toJsonDiagnostic(d, options)) };
+}
+
+/** The report as indented JSON text with a trailing newline. */
+export function renderJson(diagnostics: readonly Diagnostic[], options: JsonRenderOptions = {}): string {
+  return JSON.stringify(toJsonReport(diagnostics, options), null, 2) + '\n';
+}

@@ -1,0 +1,91 @@
+/**
+ * `tfmc check FILE...`: type-check specs and report diagnostics.
+ *
+ * Output goes to stdout in both formats (diagnostics are this command's result, not a side
+ * channel), so `tfmc check x.tfm > report.txt` captures everything. Exit 1 if any diagnostic is
+ * an error, else 0; warnings alone do not fail the run.
+ */
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { type Diagnostic, hasErrors, sortDiagnostics } from '../check/diagnostics.js';
+import { plural, renderHuman } from '../check/render/human.js';
+import { renderJson } from '../check/render/json.js';
+import { displayPath } from '../check/render/paths.js';
+import { type CheckResult, checkFile } from '../index.js';
+import { type CliContext, requireReadableFile } from './context.js';
+import { addFormatOption, addSetOption, type CommonOptions, examples } from './options.js';
+
+export function registerCheck(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('check')
+    .description('check .tfm files for errors (shapes, names, config values) and report them')
+    .argument('<files...>', '.tfm files to check');
+  addFormatOption(cmd);
+  addSetOption(cmd);
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['tfmc check specs/gpt2.tfm', 'check one file'],
+      ['tfmc check specs/*.tfm', 'check several files'],
+      ['tfmc check gpt2.tfm --set layers=24 --set d_model=1024', 'check a variant'],
+      ['tfmc check gpt2.tfm --format json', 'machine-readable diagnostics'],
+    ]) +
+      '\nOutput goes to stdout. Exit status: 0 no errors (warnings allowed), 1 errors found,\n' +
+      '2 usage error (bad flag, unreadable file).\n',
+  );
+  cmd.action(async (files: string[], options: CommonOptions) => {
+    ctx.exitCode = await runCheck(ctx, files, options);
+  });
+}
+
+export async function runCheck(ctx: CliContext, files: string[], options: CommonOptions): Promise<number> {
+  // Every path is verified before any is checked: a typo fails fast, before a long report.
+  const targets = files.map((file) => ({ file, abs: requireReadableFile(ctx, file) }));
+  const results: { file: string; result: CheckResult }[] = [];
+  for (const { file, abs } of targets) {
+    results.push({ file, result: await checkFile(abs, { overrides: options.set ?? {} }) });
+  }
+
+  const diagnostics = sortDiagnostics(dedupe(results.flatMap((r) => r.result.diagnostics)));
+  const failed = hasErrors(diagnostics);
+
+  if (options.format === 'json') {
+    ctx.out(renderJson(diagnostics, { cwd: ctx.cwd }));
+    return failed ? 1 : 0;
+  }
+
+  const sources = new Map<string, string>();
+  for (const { result } of results) for (const [k, v] of result.sources) sources.set(k, v);
+  ctx.out(renderHuman(diagnostics, sources, { color: ctx.colorOut, cwd: ctx.cwd, summary: failed }));
+  if (!failed) {
+    const c = pc.createColors(ctx.colorOut);
+    for (const { file, result } of results) {
+      const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
+      const models = modelCount(result);
+      const what = models === undefined ? 'checked' : `${plural(models, 'model')} checked`;
+      const also = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
+      ctx.out(`${c.green('✓')} ${c.bold(displayPath(file, ctx.cwd))}: ${what}, 0 errors${also}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+/**
+ * The number of models checked, when the result reports it (a `models` list). `CheckResult`
+ * does not promise one, so the success line falls back to "checked".
+ */
+function modelCount(result: CheckResult): number | undefined {
+  const models = (result as Partial<{ models: unknown }>).models;
+  return Array.isArray(models) ? models.length : undefined;
+}
+
+/** Two files importing the same module must not report that module's problems twice. */
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const key = [d.code, d.primary.file, d.primary.span.start.offset, d.primary.span.end.offset, d.message].join('\0');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

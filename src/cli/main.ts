@@ -1,0 +1,94 @@
+/**
+ * The `tfmc` program: commander setup and the one place where failures become exit codes.
+ *
+ * Exit codes: 0 ok; 1 diagnostics with errors, or a run that failed (including an internal
+ * error); 2 usage errors (unknown command or flag, malformed value, unreadable input file).
+ *
+ * A user's mistake is reported in one line, never with a stack trace. Anything else is a bug in
+ * tfmc: it is reported as "internal error: ..." with a request to report it, and the stack trace
+ * is shown only with `TFMC_DEBUG=1`, so users are not scared and maintainers can still dig.
+ *
+ * `bin/tfmc.js` calls `main`; nothing runs on import, so tests can build the program themselves.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { registerCheck } from './check.js';
+import { type CliContext, processContext, UsageError } from './context.js';
+import { registerSummary } from './summary.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Runs tfmc with `args` (without `node` and the script) and resolves to the exit code. */
+export async function main(args: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  const program = createProgram(ctx);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    return reportFailure(err, ctx);
+  }
+}
+
+export function createProgram(ctx: CliContext): Command {
+  const red = (s: string) => (ctx.colorErr ? pc.bold(pc.red(s)) : s);
+  const program = new Command('tfmc')
+    .description('Check and summarise .tfm Transformer architecture specs')
+    .version(packageVersion(), '-V, --version', 'print the tfmc version')
+    .helpOption('-h, --help', 'show help')
+    // Throw instead of exiting, so `main` decides the exit code (usage errors are 2, not 1).
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.out(s),
+      writeErr: (s) => ctx.err(s),
+      outputError: (s, write) => write(s.replace(/^error:/, red('error:'))),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+  // Subcommands made with .command() inherit exitOverride and the output configuration.
+  registerCheck(program, ctx);
+  registerSummary(program, ctx);
+  program.addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  $ tfmc check specs/gpt2.tfm                  # report errors and warnings\n' +
+      '  $ tfmc summary specs/gpt2.tfm --seq 1024     # parameter and FLOP table\n' +
+      '  $ tfmc help check                            # help for one command\n' +
+      '\nColour: on for terminals; NO_COLOR=1 turns it off, FORCE_COLOR=1 forces it on.\n' +
+      'Exit status: 0 ok, 1 errors found or run failed, 2 usage error.\n',
+  );
+  return program;
+}
+
+function reportFailure(err: unknown, ctx: CliContext): number {
+  const red = (s: string) => (ctx.colorErr ? pc.bold(pc.red(s)) : s);
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version it was asked for).
+    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (err instanceof UsageError) {
+    ctx.err(`${red('error:')} ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.err(`${red('internal error:')} ${message}\n`);
+  ctx.err('This is a bug in tfmc, not in your spec. Please report it with the command and the .tfm file that triggered it.\n');
+  const debug = ctx.env.TFMC_DEBUG;
+  if (debug === '1' || debug === 'true') {
+    if (err instanceof Error && err.stack) ctx.err(`${err.stack}\n`);
+  } else {
+    ctx.err('(run with TFMC_DEBUG=1 to see the stack trace)\n');
+  }
+  return EXIT_FAILED;
+}
+
+function packageVersion(): string {
+  try {
+    // src/cli/main.ts and dist/cli/main.js are both two folders below package.json.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
