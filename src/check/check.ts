@@ -1,0 +1,50 @@
+/**
+ * The checking pipeline for one entry file: parse (with imports), lower every model in the file,
+ * then run the whole-file rules. Returns the IR of each model that lowered without errors.
+ */
+import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { unusedBindings } from './rules/unused-bindings.js';
+import { lowerModel, type Override } from '../ir/lower/model.js';
+import { Reporter } from '../ir/lower/reporter.js';
+import { UseTracker } from '../ir/lower/scope.js';
+import type { ModelIR } from '../ir/types.js';
+import { Workspace, type WorkspaceOptions } from '../ir/workspace.js';
+
+export interface FileCheck {
+  diagnostics: Diagnostic[];
+  models: ModelIR[];
+  workspace: Workspace;
+  /** Whether the entry file could be read at all. */
+  found: boolean;
+}
+
+export function checkEntry(path: string, overrides: Override[], options: WorkspaceOptions = {}, text?: string): FileCheck {
+  const ws = new Workspace(options, path);
+  const file = ws.load(path, text);
+  if (!file) return { diagnostics: [], models: [], workspace: ws, found: false };
+  const reporter = new Reporter((f) => ws.isLibrary(f));
+  const uses = new UseTracker();
+  const models: ModelIR[] = [];
+  const parseFailed = hasErrors(ws.diagnostics.filter((d) => d.primary.file === file.path || ws.isLibrary(d.primary.file)));
+  if (!parseFailed) {
+    for (const item of file.ast.items) {
+      if (item.kind !== 'ModelDecl' || !item.name.name) continue;
+      const before = reporter.diagnostics.filter((d) => d.severity === 'error').length;
+      const ir = lowerModel(ws, item, file.path, overrides, reporter, uses);
+      const after = reporter.diagnostics.filter((d) => d.severity === 'error').length;
+      if (ir && after === before) models.push(ir);
+    }
+  }
+  const diagnostics = [...ws.diagnostics, ...reporter.diagnostics, ...(parseFailed ? [] : unusedBindings(uses.all()))];
+  return { diagnostics: sortDiagnostics(dedupe(diagnostics)), models, workspace: ws, found: true };
+}
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.code}|${d.primary.file}|${d.primary.span.start.offset}|${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

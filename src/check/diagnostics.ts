@@ -1,0 +1,120 @@
+/**
+ * Diagnostics are data: a stable code, a severity, a message that states the problem, a primary
+ * labelled span, secondary labelled spans (the other side of every mismatch), notes and help.
+ * They are rendered three ways (human, JSON, LSP) from this one shape.
+ */
+import type { Span } from '../syntax/spans.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export type Code = `TFM${number}`;
+
+export interface Label {
+  file: string;
+  span: Span;
+  message?: string;
+}
+
+export interface Edit {
+  span: Span;
+  text: string;
+}
+
+export interface Diagnostic {
+  code: Code;
+  severity: Severity;
+  /** States the problem, e.g. "cannot add `[batch, seq, 512]` and `[batch, seq, 768]`". */
+  message: string;
+  primary: Label;
+  /** The other side of a mismatch, "declared here", "`d_model` = 512 set here", ... */
+  secondary: Label[];
+  /** Extra facts, e.g. a shape trace or a per-block parameter breakdown. */
+  notes: string[];
+  /** Only `help` suggests a fix. */
+  help?: { message: string; edit?: Edit };
+}
+
+/** Every diagnostic code tfmc emits, with its default severity and a short title (docs, LSP). */
+export const CODES = {
+  // 1xxx: syntax
+  TFM1001: { severity: 'error', title: 'unexpected character' },
+  TFM1002: { severity: 'error', title: 'unterminated string literal' },
+  TFM1003: { severity: 'error', title: 'unterminated block comment' },
+  TFM1004: { severity: 'error', title: 'syntax error' },
+  TFM1005: { severity: 'error', title: 'malformed number literal' },
+  TFM1006: { severity: 'error', title: 'statement not allowed here' },
+  TFM1007: { severity: 'error', title: 'invalid string escape' },
+  // 2xxx: names, structure, modules
+  TFM2001: { severity: 'error', title: 'unknown name' },
+  TFM2002: { severity: 'error', title: 'duplicate definition' },
+  TFM2003: { severity: 'error', title: 'used before its definition' },
+  TFM2004: { severity: 'error', title: 'cyclic definition' },
+  TFM2005: { severity: 'error', title: 'unknown argument' },
+  TFM2006: { severity: 'error', title: 'missing argument' },
+  TFM2007: { severity: 'error', title: 'duplicate argument' },
+  TFM2008: { severity: 'error', title: 'too many positional arguments' },
+  TFM2009: { severity: 'warning', title: 'unused value' },
+  TFM2010: { severity: 'warning', title: 'unused input' },
+  TFM2011: { severity: 'error', title: 'import cycle' },
+  TFM2012: { severity: 'error', title: 'import outside the workspace' },
+  TFM2013: { severity: 'error', title: 'imported file not found' },
+  TFM2014: { severity: 'error', title: 'unknown config key' },
+  TFM2016: { severity: 'error', title: 'declared mask never used' },
+  TFM2017: { severity: 'error', title: 'declared memory never used' },
+  TFM2018: { severity: 'error', title: 'wrong kind of value' },
+  TFM2019: { severity: 'error', title: 'no such model' },
+  // 3xxx: shapes and dtypes
+  TFM3001: { severity: 'error', title: 'shape mismatch' },
+  TFM3002: { severity: 'error', title: 'matmul inner dimensions differ' },
+  TFM3003: { severity: 'error', title: 'features not divisible by heads' },
+  TFM3004: { severity: 'error', title: 'argument shape does not match port' },
+  TFM3005: { severity: 'error', title: 'mask shape incompatible with attention' },
+  TFM3006: { severity: 'error', title: 'tied weights have different shapes' },
+  TFM3007: { severity: 'error', title: 'sequence may exceed positional table' },
+  TFM3008: { severity: 'error', title: 'wrong rank' },
+  TFM3009: { severity: 'error', title: 'wrong dtype' },
+  TFM3010: { severity: 'error', title: 'non-positive size' },
+  TFM3011: { severity: 'error', title: 'dimension is not an integer' },
+  TFM3012: { severity: 'error', title: 'layer input width mismatch' },
+  // 4xxx: config values, expectations, models
+  TFM4001: { severity: 'error', title: 'type mismatch' },
+  TFM4002: { severity: 'error', title: 'unknown enum value' },
+  TFM4003: { severity: 'error', title: 'expectation failed' },
+  TFM4004: { severity: 'error', title: 'division by zero' },
+  TFM4005: { severity: 'error', title: 'invalid override' },
+  TFM4006: { severity: 'error', title: 'model has no output' },
+  TFM4007: { severity: 'warning', title: 'mask can leave a row empty' },
+  TFM4008: { severity: 'error', title: 'value out of range' },
+} as const satisfies Record<string, { severity: Severity; title: string }>;
+
+export type KnownCode = keyof typeof CODES;
+
+export function diagnostic(
+  code: KnownCode,
+  message: string,
+  primary: Label,
+  extra: Partial<Pick<Diagnostic, 'secondary' | 'notes' | 'help' | 'severity'>> = {},
+): Diagnostic {
+  return {
+    code,
+    severity: extra.severity ?? CODES[code].severity,
+    message,
+    primary,
+    secondary: extra.secondary ?? [],
+    notes: extra.notes ?? [],
+    help: extra.help,
+  };
+}
+
+/** Sorted by file, line, column, so one mistake's reports read top to bottom. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort(
+    (a, b) =>
+      a.primary.file.localeCompare(b.primary.file) ||
+      a.primary.span.start.offset - b.primary.span.start.offset ||
+      a.code.localeCompare(b.code),
+  );
+}
+
+export function hasErrors(ds: readonly Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === 'error');
+}

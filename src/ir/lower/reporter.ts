@@ -1,0 +1,59 @@
+/**
+ * Collects diagnostics while lowering. Errors that arise inside the standard library are moved to
+ * the user's call site (with the library location kept as a secondary label), and the same report
+ * from several instantiations of one block (a `repeat` of 12 layers) is kept once.
+ */
+import { diagnostic, type Diagnostic, type KnownCode, type Label } from '../../check/diagnostics.js';
+import type { SourceRef } from '../types.js';
+
+export interface Frame {
+  block: string;
+  callSite: SourceRef;
+}
+
+export class Reporter {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  readonly frames: Frame[] = [];
+
+  constructor(private readonly isLibraryFile: (file: string) => boolean) {}
+
+  report(d: Diagnostic): void {
+    if (this.isLibraryFile(d.primary.file)) {
+      const user = [...this.frames].reverse().find((f) => !this.isLibraryFile(f.callSite.file));
+      if (user) {
+        const inner = [...this.frames].reverse().find((f) => this.isLibraryFile(f.callSite.file) || f === user) ?? user;
+        d.secondary = [{ ...d.primary, message: d.primary.message ? `${d.primary.message} (inside \`${inner.block}\`)` : `inside \`${inner.block}\`` }, ...d.secondary.filter((l) => !this.isLibraryFile(l.file))];
+        d.primary = { ...user.callSite, message: `in this \`${user.block}\`` };
+      }
+    } else if (this.frames.length > 0) {
+      const outer = this.frames[0];
+      if (outer.callSite.file !== d.primary.file || outer.callSite.span.start.offset !== d.primary.span.start.offset) {
+        d.notes = [...d.notes, `in \`${this.frames[this.frames.length - 1].block}\`, instantiated at ${where(outer.callSite)}`];
+      }
+    }
+    const key = `${d.code}|${d.primary.file}|${d.primary.span.start.offset}|${d.primary.span.end.offset}|${d.message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.diagnostics.push(d);
+  }
+
+  error(
+    code: KnownCode,
+    message: string,
+    primary: Label,
+    extra: { secondary?: Label[]; notes?: string[]; help?: string } = {},
+  ): void {
+    this.report(
+      diagnostic(code, message, primary, {
+        secondary: extra.secondary,
+        notes: extra.notes,
+        help: extra.help ? { message: extra.help } : undefined,
+      }),
+    );
+  }
+}
+
+function where(s: SourceRef): string {
+  return `${s.file}:${s.span.start.line}:${s.span.start.column}`;
+}

@@ -1,0 +1,108 @@
+/**
+ * Elementwise arithmetic with broadcasting (`+ - * /` between tensors, or a tensor and a number),
+ * as in NumPy: shapes are aligned on the right and a size of 1 stretches. A mismatch names the
+ * dimension and where each side's size came from — the residual-connection error.
+ */
+import { renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
+import { one, originLabels, tensor, ERROR } from './helpers.js';
+import type { FunctionOpDef, OpContext } from './op.js';
+import type { TensorValue } from '../types.js';
+
+const VERB: Record<string, string> = { add: 'add', sub: 'subtract', mul: 'multiply', div: 'divide' };
+
+export function broadcastShapes(ctx: OpContext, a: TensorValue, b: TensorValue, verb: string): Dim[] | undefined {
+  const n = Math.max(a.shape.length, b.shape.length);
+  const out: Dim[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a.shape[a.shape.length - n + i];
+    const y = b.shape[b.shape.length - n + i];
+    if (x === undefined || y === undefined) {
+      out.push((x ?? y) as Dim);
+      continue;
+    }
+    const r = unifyBroadcast(x, y);
+    if (!r.ok) {
+      const axis = i - n; // negative: counted from the end, stable across ranks
+      const axisName = a.shape.length === b.shape.length ? `dimension ${i}` : `dimension ${axis}`;
+      ctx.error('TFM3001', `cannot ${verb} \`${renderShape(a.shape)}\` and \`${renderShape(b.shape)}\``, {
+        primary: { ...ctx.callSite, message: `${axisName} differs: ${renderDim(x)} vs ${renderDim(y)}` },
+        secondary: [ctx.shapeLabel(a), ctx.shapeLabel(b), ...originLabels(x, y)],
+        help: verb === 'add' ? 'a residual connection needs both sides to have the same shape: check the widths of the layers on each path' : undefined,
+      });
+      return undefined;
+    }
+    out.push(r.result);
+  }
+  return out;
+}
+
+function binary(op: 'add' | 'sub' | 'mul' | 'div'): FunctionOpDef {
+  return {
+    kind: 'function',
+    name: op,
+    doc: `Elementwise ${VERB[op]} with broadcasting.`,
+    args: [
+      { name: 'a', type: 'tensor', doc: 'left operand' },
+      { name: 'b', type: 'tensor', doc: 'right operand' },
+    ],
+    apply(ctx, args) {
+      const a = tensor(args.a);
+      const b = tensor(args.b);
+      if (!a || !b) return ERROR;
+      for (const [t, side] of [[a, 'left'], [b, 'right']] as const) {
+        if (t.dtype === 'mask' || t.dtype === 'bool') {
+          ctx.error('TFM3009', `cannot ${VERB[op]} ${t.dtype === 'mask' ? 'a mask' : 'booleans'} (the ${side} side)`, {
+            primary: ctx.shapeLabel(t, `this is a ${t.dtype}`),
+            help: t.dtype === 'mask' ? 'masks are applied to attention scores with `masked(scores, mask)`; combine masks with `&`' : undefined,
+          });
+          return ERROR;
+        }
+      }
+      if (a.dtype !== b.dtype) {
+        ctx.error('TFM3009', `cannot ${VERB[op]} ${a.dtype} and ${b.dtype}`, {
+          secondary: [ctx.shapeLabel(a, `this is ${a.dtype}`), ctx.shapeLabel(b, `this is ${b.dtype}`)],
+          help: a.dtype === 'int32' || b.dtype === 'int32' ? 'token ids must be embedded before they are combined with features' : undefined,
+        });
+        return ERROR;
+      }
+      const shape = broadcastShapes(ctx, a, b, VERB[op]);
+      if (!shape) return ERROR;
+      return one(ctx, op, [a, b], a.dtype, shape);
+    },
+    flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
+  };
+}
+
+export const add = binary('add');
+export const sub = binary('sub');
+export const mul = binary('mul');
+export const div = binary('div');
+
+/** `x * 2.0`, `scores / sqrt(d_k)`, `1 - x`: a tensor with a compile-time number. */
+export const scalar: FunctionOpDef = {
+  kind: 'function',
+  name: 'scalar',
+  doc: 'Elementwise arithmetic between a tensor and a number.',
+  args: [
+    { name: 'x', type: 'tensor', doc: 'the tensor' },
+    { name: 'value', type: 'float', doc: 'the number' },
+    { name: 'op', type: 'string', doc: 'add | sub | rsub | mul | div | rdiv' },
+  ],
+  apply(ctx, args) {
+    const x = tensor(args.x);
+    if (!x) return ERROR;
+    if (x.dtype === 'mask' || x.dtype === 'bool') {
+      ctx.error('TFM3009', `cannot do arithmetic on a ${x.dtype}`, { primary: ctx.shapeLabel(x, `this is a ${x.dtype}`) });
+      return ERROR;
+    }
+    const value = args.value.kind === 'int' || args.value.kind === 'float' ? args.value.value : NaN;
+    const op = args.op.kind === 'string' ? args.op.value : '';
+    const dtype = x.dtype === 'int32' && Number.isInteger(value) && op !== 'div' && op !== 'rdiv' ? 'int32' : 'float32';
+    if (x.dtype === 'int32' && dtype !== 'int32') {
+      ctx.error('TFM3009', 'cannot mix integer token ids with fractional numbers', { primary: ctx.shapeLabel(x, 'this is int32') });
+      return ERROR;
+    }
+    return one(ctx, 'scalar', [x], dtype, x.shape, { op, value });
+  },
+  flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
+};

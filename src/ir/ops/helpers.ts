@@ -1,0 +1,120 @@
+/** Small shared checks for op shape rules: argument access, dtype and rank requirements. */
+import { constValue, renderDim, renderShape, resolve, unify, type Dim } from '../dims.js';
+import type { Label } from '../../check/diagnostics.js';
+import type { TensorValue } from '../types.js';
+import { ERROR, type Value } from '../values.js';
+import type { OpContext } from './op.js';
+
+export function num(v: Value | undefined): number {
+  return v && (v.kind === 'int' || v.kind === 'float') ? v.value : NaN;
+}
+
+export function bool(v: Value | undefined): boolean {
+  return v?.kind === 'bool' ? v.value : false;
+}
+
+export function enumName(v: Value | undefined): string {
+  return v?.kind === 'enum' ? v.name : '';
+}
+
+export function tensor(v: Value | undefined): TensorValue | undefined {
+  return v?.kind === 'tensor' ? v.tensor : undefined;
+}
+
+/** `float32` features are required (ids must be embedded first; masks are not data). */
+export function requireFloat(ctx: OpContext, t: TensorValue, arg: string, opName: string): boolean {
+  if (t.dtype === 'float32') return true;
+  const what = t.dtype === 'int32' ? 'integer token ids' : t.dtype === 'mask' ? 'a mask' : `${t.dtype} values`;
+  const help =
+    t.dtype === 'int32'
+      ? 'turn token ids into vectors first, e.g. `Embedding(vocab, d_model)(ids)`'
+      : t.dtype === 'mask'
+        ? 'masks are applied inside attention with `masked(scores, mask)`, not used as data'
+        : undefined;
+  ctx.error('TFM3009', `\`${opName}\` expects float32 features, but \`${arg}\` is ${what}`, {
+    primary: ctx.shapeLabel(t, `this is ${t.dtype}`),
+    help,
+  });
+  return false;
+}
+
+export function requireInt(ctx: OpContext, t: TensorValue, arg: string, opName: string): boolean {
+  if (t.dtype === 'int32') return true;
+  ctx.error('TFM3009', `\`${opName}\` expects int32 token ids, but \`${arg}\` is ${t.dtype}`, {
+    primary: ctx.shapeLabel(t, `this is ${t.dtype}`),
+  });
+  return false;
+}
+
+export function requireRank(
+  ctx: OpContext,
+  t: TensorValue,
+  rank: number | { min: number },
+  arg: string,
+  opName: string,
+  expected: string,
+): boolean {
+  const ok = typeof rank === 'number' ? t.shape.length === rank : t.shape.length >= rank.min;
+  if (ok) return true;
+  ctx.error('TFM3008', `\`${opName}\` expects \`${arg}\` of rank ${typeof rank === 'number' ? rank : `${rank.min} or more`} (${expected}), but it has rank ${t.shape.length}`, {
+    primary: ctx.shapeLabel(t),
+  });
+  return false;
+}
+
+/** Requires the last dim of `t` to be `width` (a layer's feature size). */
+export function requireWidth(ctx: OpContext, t: TensorValue, width: number, opName: string, sizeArg: string): boolean {
+  const last = t.shape[t.shape.length - 1];
+  if (last === undefined) return false;
+  if (unify(last, { kind: 'const', value: width })) return true;
+  const secondary: Label[] = [{ ...ctx.argSource(sizeArg), message: `\`${opName}\` was built for ${width} features here` }];
+  ctx.error('TFM3012', `\`${opName}\` expects ${width} input features, but its input has ${renderDim(last)}`, {
+    primary: ctx.shapeLabel(t),
+    secondary,
+    notes: originNotes(last),
+  });
+  return false;
+}
+
+/** "512 comes from `d_model` (set at 4:5)" for a constant dim that remembers its origin. */
+export function originNotes(...dims: Dim[]): string[] {
+  const out: string[] = [];
+  for (const d of dims) {
+    const r = resolve(d);
+    if (r.kind === 'const' && r.origin) out.push(`${r.value} comes from ${r.origin.what}`);
+  }
+  return out;
+}
+
+export function originLabels(...dims: Dim[]): Label[] {
+  const out: Label[] = [];
+  for (const d of dims) {
+    const r = resolve(d);
+    if (r.kind === 'const' && r.origin) out.push({ file: r.origin.file, span: r.origin.span, message: `${r.value} comes from ${r.origin.what}` });
+  }
+  return out;
+}
+
+export function lastDim(t: TensorValue): Dim {
+  return t.shape[t.shape.length - 1];
+}
+
+export function one(ctx: OpContext, op: string, inputs: TensorValue[], dtype: TensorValue['dtype'], shape: Dim[], attrs = {}, params = {}): Value {
+  const [out] = ctx.emit(op, inputs, [{ dtype, shape }], attrs, params);
+  return { kind: 'tensor', tensor: out };
+}
+
+export function known(d: Dim): number | undefined {
+  return constValue(d);
+}
+
+export { ERROR, renderShape };
+
+/** Divisors of n close to `near`, for "try heads = 4 or 8" help lines. */
+export function nearbyDivisors(n: number, near: number): number[] {
+  const ds: number[] = [];
+  for (let k = 1; k <= n; k++) if (n % k === 0) ds.push(k);
+  const below = ds.filter((k) => k < near).pop();
+  const above = ds.find((k) => k > near);
+  return [below, above].filter((k): k is number => k !== undefined && k > 0);
+}

@@ -1,0 +1,132 @@
+/**
+ * Masks are typed values of dtype `mask` and shape `[B | 1, Tq | 1, Tk]`; their polarity is owned
+ * by the compiler and documented once: **true = may attend**. `causal` gives `[1, T, T]` (T is
+ * bound by the attention it is applied to), `padding(ids, pad)` gives `[B, 1, T]` (keys that are
+ * not padding), `a & b` intersects, and `masked(scores, mask)` applies a mask to
+ * `[B, heads, Tq, Tk]` scores (every head alike).
+ */
+import { constDim, freshVar, renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
+import { num, requireInt, requireRank, tensor, ERROR } from './helpers.js';
+import type { FunctionOpDef, OpContext } from './op.js';
+import type { TensorValue } from '../types.js';
+import type { Value } from '../values.js';
+
+function maskValue(t: TensorValue, kinds: string[]): Value {
+  t.maskKinds = kinds;
+  return { kind: 'tensor', tensor: t };
+}
+
+export const causal: FunctionOpDef = {
+  kind: 'function',
+  name: 'causal',
+  doc: 'Look-ahead mask: query i may attend to keys 0..i. Shape `[1, T, T]`.',
+  args: [],
+  apply(ctx) {
+    const t = freshVar('T');
+    const [m] = ctx.emit('causal_mask', [], [{ dtype: 'mask', shape: [constDim(1), t, t] }]);
+    return maskValue(m, ['causal']);
+  },
+};
+
+export const padding: FunctionOpDef = {
+  kind: 'function',
+  name: 'padding',
+  doc: 'Padding mask from token ids: keys equal to `pad` may not be attended to. Shape `[B, 1, T]`.',
+  args: [
+    { name: 'ids', type: 'tensor', doc: 'int32 `[B, T]`' },
+    { name: 'pad', type: 'int', default: { kind: 'int', value: 0 }, doc: 'the padding token id' },
+  ],
+  apply(ctx, args) {
+    const ids = tensor(args.ids);
+    if (!ids || !requireInt(ctx, ids, 'ids', 'padding') || !requireRank(ctx, ids, 2, 'ids', 'padding', '`[batch, seq]` token ids')) return ERROR;
+    const [m] = ctx.emit('padding_mask', [ids], [{ dtype: 'mask', shape: [ids.shape[0], constDim(1), ids.shape[1]] }], { pad: num(args.pad) });
+    return maskValue(m, ['padding']);
+  },
+};
+
+function requireMask(ctx: OpContext, t: TensorValue, what: string): boolean {
+  if (t.dtype === 'mask') return true;
+  ctx.error('TFM3009', `${what} must be a mask, but this is ${t.dtype}`, {
+    primary: ctx.shapeLabel(t, `this is ${t.dtype}`),
+    help: 'build masks with `causal`, `padding(ids, pad: 0)`, or `a & b`',
+  });
+  return false;
+}
+
+function broadcastMask(a: Dim[], b: Dim[]): Dim[] | undefined {
+  const out: Dim[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = unifyBroadcast(a[i], b[i]);
+    if (!r.ok) return undefined;
+    out.push(r.result);
+  }
+  return out;
+}
+
+export const maskAnd: FunctionOpDef = {
+  kind: 'function',
+  name: 'mask_and',
+  doc: 'Intersection of two masks (`a & b`): a key may be attended to when both allow it.',
+  args: [
+    { name: 'a', type: 'tensor', doc: 'mask' },
+    { name: 'b', type: 'tensor', doc: 'mask' },
+  ],
+  apply(ctx, args) {
+    const a = tensor(args.a);
+    const b = tensor(args.b);
+    if (!a || !b || !requireMask(ctx, a, 'the left side of `&`') || !requireMask(ctx, b, 'the right side of `&`')) return ERROR;
+    const shape = broadcastMask(a.shape, b.shape);
+    if (!shape) {
+      ctx.error('TFM3005', `cannot combine masks of shapes \`${renderShape(a.shape)}\` and \`${renderShape(b.shape)}\``, {
+        secondary: [ctx.shapeLabel(a), ctx.shapeLabel(b)],
+      });
+      return ERROR;
+    }
+    const kinds = [...new Set([...(a.maskKinds ?? []), ...(b.maskKinds ?? [])])];
+    if (kinds.includes('causal') && kinds.includes('padding')) {
+      ctx.error('TFM4007', 'this mask can leave a query row with nothing to attend to', {
+        notes: ['with left padding, a query whose own and earlier positions are all padding has no key it may attend to'],
+        help: 'pad sequences on the right; tfmc returns zeros (not NaN) for a fully masked row, so this is safe but wasteful',
+      });
+    }
+    const [m] = ctx.emit('mask_and', [a, b], [{ dtype: 'mask', shape }]);
+    return maskValue(m, kinds);
+  },
+};
+
+export const masked: FunctionOpDef = {
+  kind: 'function',
+  name: 'masked',
+  doc: 'Apply a mask to attention scores `[B, heads, Tq, Tk]`: blocked entries become −∞ before the softmax.',
+  args: [
+    { name: 'scores', type: 'tensor', doc: 'float32 `[B, heads, Tq, Tk]`' },
+    { name: 'mask', type: 'tensor', default: null, doc: 'mask `[B | 1, Tq | 1, Tk]`; omitted: no masking' },
+  ],
+  apply(ctx, args) {
+    const s = tensor(args.scores);
+    if (!s || !requireRank(ctx, s, 4, 'scores', 'masked', '`[batch, heads, queries, keys]`')) return ERROR;
+    const m = tensor(args.mask);
+    if (!m) return { kind: 'tensor', tensor: s };
+    if (!requireMask(ctx, m, 'the second argument of `masked`')) return ERROR;
+    if (m.shape.length !== 3) {
+      ctx.error('TFM3005', `a mask must have shape \`[batch, queries, keys]\`, but this one is \`${renderShape(m.shape)}\``, { primary: ctx.shapeLabel(m) });
+      return ERROR;
+    }
+    const target = [s.shape[0], s.shape[2], s.shape[3]];
+    const names = ['batch', 'query', 'key'];
+    for (let i = 0; i < 3; i++) {
+      const r = unifyBroadcast(m.shape[i], target[i]);
+      if (!r.ok) {
+        ctx.error('TFM3005', `mask of shape \`${renderShape(m.shape)}\` does not fit attention scores \`${renderShape(s.shape)}\``, {
+          primary: { ...ctx.argSource('mask'), message: `the mask's ${names[i]} axis is ${renderDim(m.shape[i])}, the attention's is ${renderDim(target[i])}` },
+          secondary: [ctx.shapeLabel(m, `the mask is \`${renderShape(m.shape)}\``), ctx.shapeLabel(s, `the scores are \`${renderShape(s.shape)}\``)],
+          help: i === 2 ? 'a padding mask must be built from the ids of the sequence that provides the keys' : i === 1 ? 'a causal mask needs queries and keys from the same sequence (self-attention)' : undefined,
+        });
+        return ERROR;
+      }
+    }
+    const [out] = ctx.emit('masked', [s, m], [{ dtype: 'float32', shape: s.shape }]);
+    return { kind: 'tensor', tensor: out };
+  },
+  flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
+};

@@ -1,0 +1,46 @@
+/**
+ * `PatchEmbedding(patch, dim)`: ViT's patchify + linear projection (a strided Conv2d), images
+ * `[B, H, W, C]` (channels-last) → `[B, (H/patch)·(W/patch), dim]`. Weight `[dim, C, p, p]`.
+ */
+import { constDim, renderDim } from '../dims.js';
+import { known, num, one, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
+import type { LayerOpDef } from './op.js';
+
+export const patchEmbedding: LayerOpDef = {
+  kind: 'layer',
+  name: 'PatchEmbedding',
+  doc: 'Split images into patches and project each: `[B, H, W, C]` → `[B, N, dim]`.',
+  config: [
+    { name: 'patch', type: 'int', doc: 'patch side in pixels' },
+    { name: 'dim', type: 'int', doc: 'embedding size' },
+  ],
+  inputs: [{ name: 'images', type: 'tensor', doc: 'float32 `[B, H, W, C]`' }],
+  apply(ctx, config, inputs) {
+    const x = tensor(inputs.images);
+    if (!x || !requireFloat(ctx, x, 'images', 'PatchEmbedding') || !requireRank(ctx, x, 4, 'images', 'PatchEmbedding', '`[batch, height, width, channels]`')) return ERROR;
+    const p = num(config.patch);
+    const dim = num(config.dim);
+    const [h, w, c] = [known(x.shape[1]), known(x.shape[2]), known(x.shape[3])];
+    if (h === undefined || w === undefined || c === undefined) {
+      ctx.error('TFM3008', `\`PatchEmbedding\` needs a fixed image size, got \`[${x.shape.slice(1).map(renderDim).join(', ')}]\``, { primary: ctx.shapeLabel(x) });
+      return ERROR;
+    }
+    if (h % p !== 0 || w % p !== 0) {
+      ctx.error('TFM3011', `a ${h}×${w} image does not split into ${p}×${p} patches`, {
+        primary: ctx.shapeLabel(x),
+        secondary: [{ ...ctx.argSource('patch'), message: `patch size ${p}` }],
+        help: 'choose a patch size that divides both image sides',
+      });
+      return ERROR;
+    }
+    const weight = ctx.param('weight', [dim, c, p, p], 'uniform_fan_in');
+    const bias = ctx.param('bias', [dim], 'zeros');
+    return one(ctx, 'patch_embedding', [x], 'float32', [x.shape[0], constDim((h / p) * (w / p)), constDim(dim)], { patch: p }, { weight, bias });
+  },
+  flops: ({ inputs, outputs }) => {
+    const [b, n, d] = outputs[0];
+    const c = inputs[0][3];
+    const p2 = (inputs[0][1] * inputs[0][2]) / n;
+    return 2 * b * n * d * c * p2;
+  },
+};

@@ -1,0 +1,68 @@
+/**
+ * `PositionEmbedding(max_len, dim, kind: learned | sinusoidal)` applied to ids `[B, T]` or
+ * features `[B, T, d]` gives the position vectors `[T, dim]` (broadcast over the batch when added).
+ * Sinusoidal: sin on even, cos on odd dimensions (Vaswani et al. 2017), no parameters.
+ * The sequence length must provably fit the table (`where seq <= ctx`).
+ */
+import { constDim, renderDim, resolve } from '../dims.js';
+import { enumName, num, one, requireRank, tensor, ERROR } from './helpers.js';
+import type { LayerOpDef, OpContext } from './op.js';
+import type { Dim } from '../dims.js';
+import type { TensorValue } from '../types.js';
+
+export const positionEmbedding: LayerOpDef = {
+  kind: 'layer',
+  name: 'PositionEmbedding',
+  doc: 'Absolute positions for a sequence: `[B, T, ...]` → `[T, dim]`.',
+  config: [
+    { name: 'max_len', type: 'int', doc: 'rows of the table: the longest sequence' },
+    { name: 'dim', type: 'int', doc: 'vector size' },
+    { name: 'kind', type: 'enum', members: ['learned', 'sinusoidal'], default: { kind: 'enum', name: 'learned' }, doc: 'learned table or fixed sinusoids' },
+  ],
+  inputs: [{ name: 'x', type: 'tensor', doc: 'ids `[B, T]` or features `[B, T, d]`: only the length is used' }],
+  apply(ctx, config, inputs) {
+    const x = tensor(inputs.x);
+    if (!x || !requireRank(ctx, x, { min: 2 }, 'x', 'PositionEmbedding', '`[batch, seq, ...]`')) return ERROR;
+    const maxLen = num(config.max_len);
+    const dim = num(config.dim);
+    const seq = x.shape[1];
+    checkFitsTable(ctx, x, seq, maxLen, 'max_len');
+    const kind = enumName(config.kind);
+    const params: Record<string, string> = {};
+    if (kind === 'learned') params.weight = ctx.param('weight', [maxLen, dim], 'normal');
+    return one(ctx, 'position_embedding', [x], 'float32', [seq, constDim(dim, { ...ctx.argSource('dim'), what: 'the position embedding size' })], { kind, max_len: maxLen }, params);
+  },
+};
+
+/** TFM3007: a sequence dim must be bounded by the table it indexes. */
+export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: number, rowsArg: string): void {
+  const r = resolve(seq);
+  if (r.kind === 'const') {
+    if (r.value > rows) {
+      ctx.error('TFM3007', `a sequence of length ${r.value} does not fit a positional table of ${rows} rows`, {
+        primary: ctx.shapeLabel(x),
+        secondary: [{ ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` }],
+      });
+    }
+    return;
+  }
+  if (r.kind !== 'sym' && r.kind !== 'expr') return;
+  const bound = ctx.upperBound(r);
+  if (!bound) {
+    ctx.error('TFM3007', `\`${renderDim(r)}\` is unbounded, but the positional table has only ${rows} rows`, {
+      primary: ctx.shapeLabel(x),
+      secondary: [{ ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` }],
+      help: r.kind === 'sym' ? `bound the input: \`where ${r.name} <= ${rows}\`` : undefined,
+    });
+  } else if (bound.max > rows) {
+    ctx.error('TFM3007', `\`${renderDim(r)}\` may be up to ${bound.max}, but the positional table has only ${rows} rows`, {
+      primary: ctx.shapeLabel(x),
+      secondary: [
+        { ...bound.source, message: `\`${renderDim(r)}\` is allowed up to ${bound.max} here` },
+        { ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` },
+      ],
+      help: `make the table at least ${bound.max} rows, or tighten the bound to \`<= ${rows}\``,
+    });
+  }
+  void constDim;
+}

@@ -1,0 +1,58 @@
+/**
+ * `take(x, axis, index)` selects one position and drops the axis (the `[CLS]` vector:
+ * `take(x, axis: 1, index: 0)`); `mean(x, axis)` averages it away (mean pooling).
+ */
+import { known, num, one, tensor, ERROR } from './helpers.js';
+import type { FunctionOpDef, OpContext } from './op.js';
+import type { TensorValue } from '../types.js';
+
+function normAxis(ctx: OpContext, x: TensorValue, axis: number): number | undefined {
+  const a = axis < 0 ? axis + x.shape.length : axis;
+  if (a < 0 || a >= x.shape.length) {
+    ctx.error('TFM3008', `axis ${axis} is out of range for a tensor of rank ${x.shape.length}`, { primary: ctx.argSource('axis'), secondary: [ctx.shapeLabel(x)] });
+    return undefined;
+  }
+  return a;
+}
+
+export const take: FunctionOpDef = {
+  kind: 'function',
+  name: 'take',
+  doc: 'Select one index along an axis and drop that axis.',
+  args: [
+    { name: 'x', type: 'tensor', doc: 'any tensor' },
+    { name: 'axis', type: 'int', doc: 'the axis' },
+    { name: 'index', type: 'int', default: { kind: 'int', value: 0 }, doc: 'the position (negative counts from the end)' },
+  ],
+  apply(ctx, args) {
+    const x = tensor(args.x);
+    if (!x) return ERROR;
+    const a = normAxis(ctx, x, num(args.axis));
+    if (a === undefined) return ERROR;
+    const index = num(args.index);
+    const size = known(x.shape[a]);
+    if (size !== undefined && (index >= size || index < -size)) {
+      ctx.error('TFM3008', `index ${index} is out of range for an axis of size ${size}`, { primary: ctx.argSource('index') });
+      return ERROR;
+    }
+    return one(ctx, 'take', [x], x.dtype, x.shape.filter((_, i) => i !== a), { axis: a, index });
+  },
+};
+
+export const mean: FunctionOpDef = {
+  kind: 'function',
+  name: 'mean',
+  doc: 'Average along an axis and drop it.',
+  args: [
+    { name: 'x', type: 'tensor', doc: 'float32 tensor' },
+    { name: 'axis', type: 'int', doc: 'the axis' },
+  ],
+  apply(ctx, args) {
+    const x = tensor(args.x);
+    if (!x) return ERROR;
+    const a = normAxis(ctx, x, num(args.axis));
+    if (a === undefined) return ERROR;
+    return one(ctx, 'mean', [x], 'float32', x.shape.filter((_, i) => i !== a), { axis: a });
+  },
+  flops: ({ inputs }) => inputs[0].reduce((x, y) => x * y, 1),
+};

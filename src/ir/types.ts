@@ -1,0 +1,122 @@
+/**
+ * The typed IR: one graph per model, consumed by every backend. Backends never see syntax; every
+ * node keeps the span it came from so a later error still points at the spec.
+ */
+import type { Span } from '../syntax/spans.js';
+import type { Dim } from './dims.js';
+
+export type DType = 'int32' | 'float32' | 'bool' | 'mask';
+export const DTYPES: readonly DType[] = ['int32', 'float32', 'bool', 'mask'];
+
+export interface SourceRef {
+  file: string;
+  span: Span;
+}
+
+/** A tensor in the graph: produced by exactly one node (or a model input). */
+export interface TensorValue {
+  id: number;
+  dtype: DType;
+  shape: Dim[];
+  /** The node that produced it (-1 for model inputs). */
+  producer: number;
+  /** Which output of the producer (multi-output ops such as LSTM). */
+  outputIndex: number;
+  /** The expression that produced it, for "this is `[batch, seq, 512]`" labels. */
+  source: SourceRef;
+  /** The binding name, when the value was bound with `let`, an input or a port. */
+  name?: string;
+  /** For masks: what they were built from (`causal`, `padding`), for the empty-row warning. */
+  maskKinds?: string[];
+}
+
+export type AttrValue = number | boolean | string | null | number[] | string[];
+
+/** One primitive operation applied once. */
+export interface Node {
+  id: number;
+  op: string;
+  inputs: number[];
+  outputs: number[];
+  attrs: Record<string, AttrValue>;
+  /** Path of the module this node belongs to (`decoder.layers.3.self_attn.q_proj`), or '' at model level. */
+  module: string;
+  /** Parameters this node reads, by local role (`weight`, `bias`) → full parameter name. */
+  params: Record<string, string>;
+  source: SourceRef;
+}
+
+/** A trainable tensor with a PyTorch-style `state_dict` name. */
+export interface Param {
+  name: string;
+  shape: number[];
+  /** How the backends initialise it: `normal`, `zeros`, `ones`, `uniform_fan_in`, `embedding`, ... */
+  init: string;
+  /** Owning module path. */
+  module: string;
+  source: SourceRef;
+}
+
+/** A module instance: a block instance, a layer, or a repeat stack (for summaries and naming). */
+export interface ModuleInfo {
+  path: string;
+  kind: string;
+  depth: number;
+  source: SourceRef;
+  /** Output shape of its (last) application, when it was applied. */
+  outputShape?: Dim[];
+  outputDType?: DType;
+}
+
+export type ConfigValue = number | boolean | string;
+
+export interface ConfigEntryInfo {
+  name: string;
+  value: ConfigValue;
+  type: 'int' | 'float' | 'bool' | 'enum' | 'string';
+  source: SourceRef;
+}
+
+export interface ModelInput {
+  name: string;
+  value: number;
+  source: SourceRef;
+}
+
+export interface ModelOutput {
+  name: string;
+  value: number;
+  source: SourceRef;
+}
+
+/** Upper bounds on symbolic dims from `where seq <= ctx`. */
+export interface DimBound {
+  dim: string;
+  max?: number;
+  min?: number;
+  source: SourceRef;
+}
+
+export interface ModelIR {
+  name: string;
+  file: string;
+  source: SourceRef;
+  base?: string;
+  config: ConfigEntryInfo[];
+  inputs: ModelInput[];
+  outputs: ModelOutput[];
+  losses: ModelOutput[];
+  values: TensorValue[];
+  nodes: Node[];
+  params: Param[];
+  modules: ModuleInfo[];
+  bounds: DimBound[];
+}
+
+export function paramCount(p: Param): number {
+  return p.shape.reduce((a, b) => a * b, 1);
+}
+
+export function totalParams(model: ModelIR): number {
+  return model.params.reduce((a, p) => a + paramCount(p), 0);
+}

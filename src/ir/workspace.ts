@@ -1,0 +1,206 @@
+/**
+ * Loads spec files and what they import, and builds each file's global scope: its own blocks and
+ * models, then those of the files it imports, then the standard library (an implicit prelude),
+ * then the primitives. Imports resolve relative to the importing file and may not leave the
+ * workspace; `std/...` names the standard library.
+ */
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
+import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
+import { parse } from '../syntax/parse.js';
+import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
+import { Scope } from './lower/scope.js';
+
+export interface LoadedFile {
+  path: string;
+  text: string;
+  ast: SourceFile;
+  isLibrary: boolean;
+  /** Absolute paths of the files it imports (resolved, existing). */
+  imports: string[];
+}
+
+export const STD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../std');
+
+/** The standard library is parsed once per process. */
+let stdCache: { files: LoadedFile[]; diagnostics: Diagnostic[] } | undefined;
+
+function loadStd(): { files: LoadedFile[]; diagnostics: Diagnostic[] } {
+  if (stdCache) return stdCache;
+  const files: LoadedFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const names = existsSync(STD_DIR) ? readdirSync(STD_DIR).filter((f) => f.endsWith('.tfm')).sort() : [];
+  for (const name of names) {
+    const path = join(STD_DIR, name);
+    const text = readFileSync(path, 'utf8');
+    const { ast, diagnostics: ds } = parse(text, path);
+    diagnostics.push(...ds);
+    files.push({ path, text, ast, isLibrary: true, imports: [] });
+  }
+  stdCache = { files, diagnostics };
+  return stdCache;
+}
+
+export interface WorkspaceOptions {
+  root?: string;
+  /** In-memory documents (editor buffers), by absolute path; read before the disk. */
+  overlay?: Map<string, string>;
+}
+
+export class Workspace {
+  readonly files = new Map<string, LoadedFile>();
+  readonly diagnostics: Diagnostic[] = [];
+  readonly root: string;
+  private readonly scopes = new Map<string, Scope>();
+  private readonly std = loadStd();
+
+  constructor(private readonly options: WorkspaceOptions = {}, entry?: string) {
+    this.root = options.root ? resolve(options.root) : findRoot(entry ? dirname(resolve(entry)) : process.cwd());
+    for (const f of this.std.files) this.files.set(f.path, f);
+    this.diagnostics.push(...this.std.diagnostics);
+  }
+
+  isLibrary(file: string): boolean {
+    return this.files.get(file)?.isLibrary ?? file.startsWith(STD_DIR + sep);
+  }
+
+  /** Loads a file and (transitively) its imports. Returns undefined when the file can't be read. */
+  load(path: string, text?: string, stack: string[] = []): LoadedFile | undefined {
+    const abs = resolve(path);
+    const cached = this.files.get(abs);
+    if (cached) return cached;
+    const source = text ?? this.options.overlay?.get(abs) ?? readText(abs);
+    if (source === undefined) return undefined;
+    const { ast, diagnostics } = parse(source, abs);
+    this.diagnostics.push(...diagnostics);
+    const file: LoadedFile = { path: abs, text: source, ast, isLibrary: false, imports: [] };
+    this.files.set(abs, file);
+    const chain = [...stack, abs];
+    for (const item of ast.items) {
+      if (item.kind !== 'ImportDecl') continue;
+      const spec = item.path.value;
+      const label = { file: abs, span: item.path.span };
+      if (spec.startsWith('std/')) {
+        const target = join(STD_DIR, spec.slice(4));
+        if (!this.files.has(target)) {
+          this.diagnostics.push(diagnostic('TFM2013', `the standard library has no \`${spec}\``, label, {
+            help: { message: `std files: ${this.std.files.map((f) => `std/${relative(STD_DIR, f.path)}`).join(', ')}` },
+          }));
+        }
+        continue;
+      }
+      const target = isAbsolute(spec) ? resolve(spec) : resolve(dirname(abs), spec);
+      const real = realOrSelf(target);
+      if (!isInside(this.root, real)) {
+        this.diagnostics.push(diagnostic('TFM2012', `cannot import \`${spec}\`: it is outside the workspace`, label, {
+          notes: [`the workspace is ${this.root}`],
+          help: { message: 'move the file into the project, or run tfmc from a folder that contains both' },
+        }));
+        continue;
+      }
+      const idx = chain.indexOf(real);
+      if (idx >= 0 || real === abs) {
+        const cycle = [...chain.slice(Math.max(idx, 0)), real].map((p) => relative(this.root, p) || p).join(' → ');
+        this.diagnostics.push(diagnostic('TFM2011', `import cycle: ${cycle}`, label, { help: { message: 'move the shared blocks into a third file that both import' } }));
+        continue;
+      }
+      if (!this.options.overlay?.has(real) && !isFile(real)) {
+        this.diagnostics.push(diagnostic('TFM2013', `cannot find \`${spec}\``, label, { notes: [`looked for ${real}`] }));
+        continue;
+      }
+      const loaded = this.load(real, undefined, chain);
+      if (loaded) file.imports.push(loaded.path);
+    }
+    return file;
+  }
+
+  /** The global scope of a loaded file. */
+  globals(path: string): Scope {
+    let s = this.scopes.get(path);
+    if (s) return s;
+    const prims = new Scope();
+    for (const [name, op] of PUBLIC_OPS) prims.set(name, { value: { kind: 'op', op }, kind: 'global' });
+    prims.set('causal', { value: { kind: 'op', op: OPERATOR_OPS.causal }, kind: 'global' });
+    const std = new Scope(prims);
+    for (const f of this.std.files) addBlocks(std, f);
+    const file = this.files.get(path);
+    const imported = new Scope(std);
+    for (const imp of file?.imports ?? []) {
+      const f = this.files.get(imp);
+      if (f) addBlocks(imported, f);
+    }
+    s = new Scope(imported);
+    if (file) addBlocks(s, file, this.diagnostics);
+    this.scopes.set(path, s);
+    return s;
+  }
+
+  /** Models visible from a file (its own, then imported ones), by name. */
+  models(path: string): Map<string, { decl: ModelDecl; file: string }> {
+    const out = new Map<string, { decl: ModelDecl; file: string }>();
+    const file = this.files.get(path);
+    for (const imp of file?.imports ?? []) {
+      for (const item of this.files.get(imp)?.ast.items ?? []) if (item.kind === 'ModelDecl') out.set(item.name.name, { decl: item, file: imp });
+    }
+    for (const item of file?.ast.items ?? []) if (item.kind === 'ModelDecl') out.set(item.name.name, { decl: item, file: path });
+    return out;
+  }
+}
+
+function addBlocks(scope: Scope, f: LoadedFile, diagnostics?: Diagnostic[]): void {
+  const seen = new Map<string, BlockDecl | ModelDecl>();
+  for (const item of f.ast.items) {
+    if (item.kind === 'ImportDecl' || !item.name.name) continue;
+    const prev = seen.get(item.name.name);
+    if (prev && diagnostics) {
+      diagnostics.push(diagnostic('TFM2002', `\`${item.name.name}\` is defined more than once`, { file: f.path, span: item.name.span }, {
+        secondary: [{ file: f.path, span: prev.name.span, message: 'first defined here' }],
+      }));
+      continue;
+    }
+    seen.set(item.name.name, item);
+    if (item.kind === 'BlockDecl') scope.set(item.name.name, { value: { kind: 'block', block: { decl: item, file: f.path } }, kind: 'global', source: { file: f.path, span: item.name.span } });
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+export function isInside(root: string, p: string): boolean {
+  const rel = relative(realOrSelf(root), p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The nearest folder with a package.json or .git, else the start folder. */
+export function findRoot(start: string): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, '.git')) || existsSync(join(dir, 'tfmc.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(start);
+    dir = up;
+  }
+}
