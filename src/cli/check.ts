@@ -61,22 +61,12 @@ export async function runCheck(ctx: CliContext, files: string[], options: Common
     const c = pc.createColors(ctx.colorOut);
     for (const { file, result } of results) {
       const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
-      const models = modelCount(result);
-      const what = models === undefined ? 'checked' : `${plural(models, 'model')} checked`;
+      const what = `${plural(result.models.length, 'model')} checked`;
       const also = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
       ctx.out(`${c.green('✓')} ${c.bold(displayPath(file, ctx.cwd))}: ${what}, 0 errors${also}\n`);
     }
   }
   return failed ? 1 : 0;
-}
-
-/**
- * The number of models checked, when the result reports it (a `models` list). `CheckResult`
- * does not promise one, so the success line falls back to "checked".
- */
-function modelCount(result: CheckResult): number | undefined {
-  const models = (result as Partial<{ models: unknown }>).models;
-  return Array.isArray(models) ? models.length : undefined;
 }
 
 /** Two files importing the same module must not report that module's problems twice. */

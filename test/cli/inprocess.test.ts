@@ -57,8 +57,8 @@ const TINY: ModelSummary = {
   ],
 };
 
-function clean(extra: Partial<CheckResult> & { models?: unknown[] } = {}): CheckResult {
-  return { diagnostics: [], sources: new Map(), ...extra };
+function clean(extra: Partial<CheckResult> = {}): CheckResult {
+  return { diagnostics: [], sources: new Map(), models: [], found: true, ...extra };
 }
 
 beforeEach(() => {
@@ -88,7 +88,7 @@ describe('internal errors', () => {
 });
 
 describe('check', () => {
-  it('counts models when the result lists them, and warnings', async () => {
+  it('counts the models checked, and warnings', async () => {
     const warning: Diagnostic = {
       code: 'TFM2009',
       severity: 'warning',
@@ -97,7 +97,7 @@ describe('check', () => {
       secondary: [],
       notes: [],
     };
-    pipeline.checkFile.mockResolvedValue(clean({ models: [{}, {}], diagnostics: [warning] }));
+    pipeline.checkFile.mockResolvedValue(clean({ models: [{}, {}] as unknown as CheckResult['models'], diagnostics: [warning] }));
     const ctx = context();
     expect(await main(['check', 'good.tfm', '--set', 'a=1', '--set', 'b.c=2', '--set', 'a=3'], ctx)).toBe(0);
     expect(pipeline.checkFile).toHaveBeenCalledWith(GOOD, { overrides: { a: '3', 'b.c': '2' } });
