@@ -81,9 +81,16 @@ export function dimOp(op: ExprDim['op'], left: Dim, right: Dim): Dim {
   const r = resolve(right);
   if (l.kind === 'error' || r.kind === 'error') return ERROR_DIM;
   if (l.kind === 'const' && r.kind === 'const') return constDim(applyOp(op, l.value, r.value));
+  // Normal form: `x - c` is `x + (-c)`, constants on the right, `(x + a) + b` is `x + (a + b)`.
+  if (op === '-' && r.kind === 'const') return dimOp('+', l, constDim(-r.value));
+  if ((op === '+' || op === '*') && l.kind === 'const') return dimOp(op, r, l);
   if (r.kind === 'const') {
-    if ((op === '+' || op === '-') && r.value === 0) return l;
+    if (op === '+' && r.value === 0) return l;
     if ((op === '*' || op === 'floordiv' || op === 'ceildiv') && r.value === 1) return l;
+    if (op === '+' && l.kind === 'expr' && l.op === '+') {
+      const inner = resolve(l.right);
+      if (inner.kind === 'const') return dimOp('+', l.left, constDim(inner.value + r.value));
+    }
   }
   return { kind: 'expr', op, left: l, right: r };
 }
@@ -157,13 +164,18 @@ export function renderDim(d: Dim): string {
     case 'error':
       return '?';
     case 'expr': {
-      const side = (x: Dim) => {
-        const s = renderDim(x);
-        return resolve(x).kind === 'expr' ? `(${s})` : s;
+      const prec = (x: Dim) => {
+        const e = resolve(x);
+        return e.kind !== 'expr' ? 3 : e.op === '+' || e.op === '-' ? 1 : 2;
       };
-      if (r.op === 'floordiv') return `${side(r.left)} / ${side(r.right)}`;
+      const mine = prec(r);
+      const left = prec(r.left) < mine ? `(${renderDim(r.left)})` : renderDim(r.left);
+      const right = prec(r.right) <= mine && resolve(r.right).kind === 'expr' ? `(${renderDim(r.right)})` : renderDim(r.right);
+      if (r.op === 'floordiv') return `${left} / ${right}`;
       if (r.op === 'ceildiv') return `ceil(${renderDim(r.left)} / ${renderDim(r.right)})`;
-      return `${side(r.left)} ${r.op} ${side(r.right)}`;
+      const rc = resolve(r.right);
+      if (r.op === '+' && rc.kind === 'const' && rc.value < 0) return `${left} - ${-rc.value}`;
+      return `${left} ${r.op} ${right}`;
     }
   }
 }

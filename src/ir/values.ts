@@ -7,8 +7,9 @@ import type { OpDef, LayerOpDef } from './ops/op.js';
 import type { SourceRef, TensorValue } from './types.js';
 
 export type Value =
-  | { kind: 'int'; value: number }
-  | { kind: 'float'; value: number }
+  /** `origin`: where a config value was set, for labels like "`heads` = 6 is set here". */
+  | { kind: 'int'; value: number; origin?: SourceRef & { name: string } }
+  | { kind: 'float'; value: number; origin?: SourceRef & { name: string } }
   | { kind: 'bool'; value: boolean }
   | { kind: 'string'; value: string }
   | { kind: 'enum'; name: string }

@@ -4,7 +4,8 @@
  */
 export function suggestionList(input: string, candidates: Iterable<string>): string[] {
   const scored: Array<[string, number]> = [];
-  const threshold = Math.floor(input.length * 0.4) + 1;
+  // About one edit per three characters: `haeds` → `heads`, `d_modle` → `d_model`, not `layers`.
+  const threshold = Math.max(1, Math.floor(input.length / 3));
   const lower = input.toLowerCase();
   for (const c of new Set(candidates)) {
     if (c === input || c === '') continue;

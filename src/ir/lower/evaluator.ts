@@ -8,6 +8,7 @@ import type { Label } from '../../check/diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { constDim, dimOp, freshVar, renderDim, renderShape, resolve, unify, unifyBroadcast, type Dim } from '../dims.js';
+import { nearbyDivisors } from '../ops/helpers.js';
 import { OPERATOR_OPS } from '../ops/index.js';
 import type { ArgSpec, LayerOpDef, OpContext, OpDef } from '../ops/op.js';
 import { DTYPES, type DType, type SourceRef, type TensorValue } from '../types.js';
@@ -132,6 +133,7 @@ export class Evaluator {
         }
         const value = this.evalNamed(s.value, env, s.name?.name ?? 'out');
         env.outs.push({ name: s.name?.name, value, source: this.ref(env, s.name ?? s.value) });
+        if (s.name) env.scope.set(s.name.name, { value, kind: 'let', source: this.ref(env, s.name) }); // readable later, e.g. by a loss
         return;
       }
       case 'LossStmt': {
@@ -392,6 +394,8 @@ export class Evaluator {
   private evalName(e: A.NameExpr, env: Env, hint: Hint): Value {
     if (e.name === '') return ERROR;
     const b = env.scope.lookup(e.name);
+    // Where an enum value is expected, `gelu` is the enum member, not the global function.
+    if ((hint.members?.includes(e.name) || (hint.symbols && !hint.members)) && b?.kind === 'global') return { kind: 'enum', name: e.name };
     if (b) {
       if (b.use) b.use.used = true;
       // `causal` is a value: each mention builds a fresh mask whose length its attention decides.
@@ -851,6 +855,10 @@ export class Evaluator {
       if (!given && p.default) {
         const spec = specs.find((s) => s.name === p.name.name)!;
         const raw = this.evalExpr(p.default, defaultEnv, spec.type === 'enum' ? { members: spec.members } : { symbols: !p.type });
+        if (spec.type === 'int' && raw.kind === 'float' && p.default.kind === 'BinaryExpr' && p.default.op === '/') {
+          this.notDivisible(p.default, defaultEnv, e, env);
+          return ERROR;
+        }
         v = this.checkArgType({ ...spec, default: undefined }, raw, { file: block.file, span: p.default.span }, name);
       }
       if (v.kind === 'error') return ERROR;
@@ -861,6 +869,29 @@ export class Evaluator {
     const m: BlockModule = { kind: 'block', block, params, path, source: this.ref(env, e), applied: 0 };
     this.graph.module({ path, kind: decl.name.name, depth: depthOf(path), source: m.source });
     return { kind: 'module', module: m };
+  }
+
+  /**
+   * TFM3003: an integer parameter defaults to an inexact division (`d_k = d_model / heads` with
+   * 512 and 6). Points at where the divisor was set when that is in the user's spec.
+   */
+  private notDivisible(div: A.BinaryExpr, defaultEnv: Env, call: A.Expr, env: Env): void {
+    const l = this.quiet(() => this.evalExpr(div.left, defaultEnv));
+    const r = this.quiet(() => this.evalExpr(div.right, defaultEnv));
+    if (l.kind !== 'int' || r.kind !== 'int') return;
+    const lname = div.left.kind === 'NameExpr' ? div.left.name : exprText(div.left);
+    const rname = div.right.kind === 'NameExpr' ? div.right.name : exprText(div.right);
+    const tries = nearbyDivisors(l.value, r.value);
+    const secondary: Label[] = [];
+    if (l.origin) secondary.push({ file: l.origin.file, span: l.origin.span, message: `\`${l.origin.name}\` = ${l.value} is set here` });
+    const primary: Label = r.origin && !this.isLibraryFile(r.origin.file)
+      ? { file: r.origin.file, span: r.origin.span, message: `\`${r.origin.name}\` = ${r.value} is set here` }
+      : { ...this.ref(env, call), message: `${lname} = ${l.value}, ${rname} = ${r.value}` };
+    secondary.push({ file: defaultEnv.file, span: div.span, message: `\`${exprText(div)}\` must be a whole number` });
+    this.reporter.error('TFM3003', `\`${lname}\` = ${l.value} is not divisible by \`${rname}\` = ${r.value}`, primary, {
+      secondary,
+      help: tries.length ? `${l.value} is divisible by ${tries.join(' and ')}: try ${rname} = ${tries.join(' or ')}` : undefined,
+    });
   }
 
   childEnv(env: Env, file: string, scope: Scope, prefix: string): Env {

@@ -65,7 +65,9 @@ export function lowerModel(
 
   const config = evalConfig(ev, env, root, fromChain, overrides, decl, file, reporter);
   collectLater(root.decl.body, env.later, root.file);
+  const errorsBefore = reporter.diagnostics.filter((d) => d.severity === 'error').length;
   ev.runBody(root.decl.body, env);
+  const bodyFailed = reporter.diagnostics.filter((d) => d.severity === 'error').length > errorsBefore;
 
   const outputs = env.outs.filter((o) => !o.name?.startsWith('loss:'));
   const losses = env.outs.filter((o) => o.name?.startsWith('loss:'));
@@ -77,7 +79,8 @@ export function lowerModel(
 
   // Expectations belong to the model that states them (a base's parameter count is not its variant's).
   const expectEnv: Env = chain.length > 1 ? { ...env, file: chain[0].file } : env;
-  for (const s of chain[0].decl.body) {
+  // After an error the graph is incomplete, so a parameter count would only repeat that error.
+  for (const s of bodyFailed ? [] : chain[0].decl.body) {
     if (s.kind === 'ExpectStmt') ev.checkExpect(s, expectEnv, () => breakdown(graph));
   }
 
@@ -207,6 +210,7 @@ function evalConfig(
     }
     const o = cli.get(e.name.name);
     if (o) value = check(o.value, { file: modelFile, span: model.name.span }, `\`--set ${o.key}=${o.text}\``);
+    if (value.kind === 'int' || value.kind === 'float') value = { ...value, origin: { ...(o ? { file: modelFile, span: model.name.span } : inherited ? { file: inherited.file, span: inherited.name.span } : source), name: e.name.name } };
     env.scope.set(e.name.name, { value, kind: 'config', source });
     if (value.kind === 'int' || value.kind === 'float' || value.kind === 'bool' || value.kind === 'string') {
       out.push({ name: e.name.name, value: value.value, type: value.kind, source });
