@@ -8,8 +8,8 @@ import type { SourceRef, TensorValue } from './types.js';
 
 export type Value =
   /** `origin`: where a config value was set, for labels like "`heads` = 6 is set here". */
-  | { kind: 'int'; value: number; origin?: SourceRef & { name: string } }
-  | { kind: 'float'; value: number; origin?: SourceRef & { name: string } }
+  | { kind: 'int'; value: number; origin?: ValueOrigin }
+  | { kind: 'float'; value: number; origin?: ValueOrigin }
   | { kind: 'bool'; value: boolean }
   | { kind: 'string'; value: string }
   | { kind: 'enum'; name: string }
@@ -20,6 +20,13 @@ export type Value =
   | { kind: 'block'; block: BlockDef }
   /** Poison: the error was already reported; anything built from it is silently poison too. */
   | { kind: 'error' };
+
+/** Where a config value was set: its entry, an `extends` override, or `--set key=value`. */
+export interface ValueOrigin extends SourceRef {
+  name: string;
+  /** The `--set` text when the value came from the command line. */
+  cli?: string;
+}
 
 export const ERROR: Value = { kind: 'error' };
 export const NONE: Value = { kind: 'none' };

@@ -12,7 +12,7 @@ import { nearbyDivisors } from '../ops/helpers.js';
 import { OPERATOR_OPS } from '../ops/index.js';
 import type { ArgSpec, LayerOpDef, OpContext, OpDef } from '../ops/op.js';
 import { DTYPES, type DType, type SourceRef, type TensorValue } from '../types.js';
-import { describeValue, ERROR, isNumber, moduleKindName, NONE, type BlockModule, type LayerModule, type ModuleValue, type RepeatModule, type Value } from '../values.js';
+import { describeValue, ERROR, isNumber, NONE, type BlockModule, type LayerModule, type ModuleValue, type RepeatModule, type Value, type ValueOrigin } from '../values.js';
 import type { GraphBuilder } from './graph.js';
 import type { Reporter } from './reporter.js';
 import { Scope, type BindingKind, type UseTracker } from './scope.js';
@@ -772,55 +772,7 @@ export class Evaluator {
   }
 
   opContext(env: Env, call: A.Expr, sources: Record<string, SourceRef>, layer?: LayerModule): OpContext {
-    const callSite = this.ref(env, call);
-    const self = this;
-    return {
-      callSite,
-      modulePath: layer?.path ?? env.prefix,
-      argSource: (name) => sources[name] ?? layer?.argSources[name] ?? callSite,
-      error(code, message, extra = {}) {
-        self.reporter.error(code, message, extra.primary ?? callSite, { secondary: extra.secondary, notes: extra.notes, help: extra.help });
-      },
-      shapeLabel(t, prefix) {
-        return { ...t.source, message: prefix ?? `this is \`${renderShape(t.shape)}\`` };
-      },
-      emit(opName, inputs, outputs, attrs = {}, params = {}) {
-        return self.graph.emit(opName, inputs, outputs, attrs, params, layer?.path ?? env.prefix, callSite);
-      },
-      param(role, shape, init) {
-        const owner = layer?.path ?? env.prefix;
-        const name = owner ? `${owner}.${role}` : role;
-        const existing = self.graph.params.get(name);
-        if (existing) {
-          if (existing.shape.join() !== shape.join()) {
-            self.reporter.error('TFM3012', `a shared layer is applied to inputs of different shapes: \`${name}\` is \`[${existing.shape.join(', ')}]\` from its first use, but this use needs \`[${shape.join(', ')}]\``, callSite, {
-              secondary: [{ ...existing.source, message: 'first applied here' }],
-            });
-          }
-          return name;
-        }
-        for (const d of shape) if (!(Number.isInteger(d) && d > 0)) return name; // reported by the caller
-        self.graph.params.set(name, { name, shape, init, module: owner, source: callSite });
-        return name;
-      },
-      upperBound: (d) => self.upperBound(d),
-      moduleParam(module, role) {
-        if (module.kind !== 'module' || module.module.kind !== 'layer') return undefined;
-        const m = module.module;
-        const name = `${m.path}.${role}`;
-        const p = self.graph.params.get(name);
-        if (p) return { name, shape: p.shape };
-        if (m.op.name === 'Embedding' && role === 'weight') {
-          const rows = m.args.num;
-          const dim = m.args.dim;
-          if (rows?.kind === 'int' && dim?.kind === 'int') {
-            self.graph.params.set(name, { name, shape: [rows.value, dim.value], init: 'embedding', module: m.path, source: m.source });
-            return { name, shape: [rows.value, dim.value] };
-          }
-        }
-        return undefined;
-      },
-    };
+    return new LoweringOpContext(this, env, this.ref(env, call), sources, layer);
   }
 
   private makeLayer(op: LayerOpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, e: A.Expr, env: Env): Value {
@@ -883,9 +835,10 @@ export class Evaluator {
     const rname = div.right.kind === 'NameExpr' ? div.right.name : exprText(div.right);
     const tries = nearbyDivisors(l.value, r.value);
     const secondary: Label[] = [];
-    if (l.origin) secondary.push({ file: l.origin.file, span: l.origin.span, message: `\`${l.origin.name}\` = ${l.value} is set here` });
+    const setHere = (o: ValueOrigin, v: number) => `\`${o.name}\` = ${v} is set ${o.cli ? `by \`--set ${o.cli}\`` : 'here'}`;
+    if (l.origin) secondary.push({ file: l.origin.file, span: l.origin.span, message: setHere(l.origin, l.value) });
     const primary: Label = r.origin && !this.isLibraryFile(r.origin.file)
-      ? { file: r.origin.file, span: r.origin.span, message: `\`${r.origin.name}\` = ${r.value} is set here` }
+      ? { file: r.origin.file, span: r.origin.span, message: setHere(r.origin, r.value) }
       : { ...this.ref(env, call), message: `${lname} = ${l.value}, ${rname} = ${r.value}` };
     secondary.push({ file: defaultEnv.file, span: div.span, message: `\`${exprText(div)}\` must be a whole number` });
     this.reporter.error('TFM3003', `\`${lname}\` = ${l.value} is not divisible by \`${rname}\` = ${r.value}`, primary, {
@@ -1039,14 +992,27 @@ export class Evaluator {
   }
 }
 
+const laterCache = new WeakMap<readonly A.Stmt[], Map<string, SourceRef>>();
+
 /** Names bound by `let`, `mask` and `memory` anywhere in a body (including inside `if`). */
 export function collectLater(stmts: readonly A.Stmt[], out: Map<string, SourceRef>, file?: string): void {
+  // A block body is scanned once, however often the block is instantiated.
+  let cached = laterCache.get(stmts);
+  if (!cached) {
+    cached = new Map();
+    scanLater(stmts, cached, file);
+    laterCache.set(stmts, cached);
+  }
+  for (const [k, v] of cached) if (!out.has(k)) out.set(k, v);
+}
+
+function scanLater(stmts: readonly A.Stmt[], out: Map<string, SourceRef>, file?: string): void {
   for (const s of stmts) {
     if ((s.kind === 'LetStmt' || s.kind === 'MaskStmt') && s.name.name && !out.has(s.name.name)) {
       out.set(s.name.name, { file: file ?? '', span: s.name.span });
     } else if (s.kind === 'IfStmt') {
-      collectLater(s.then, out, file);
-      if (s.else) collectLater(s.else, out, file);
+      scanLater(s.then, out, file);
+      if (s.else) scanLater(s.else, out, file);
     }
   }
 }
@@ -1056,7 +1022,9 @@ function namedType(name: string): ArgSpec['type'] {
 }
 
 export function depthOf(path: string): number {
-  return path.split('.').length - 1;
+  let n = 0;
+  for (let i = path.indexOf('.'); i >= 0; i = path.indexOf('.', i + 1)) n++;
+  return n;
 }
 
 export function fmt(n: number): string {
@@ -1091,5 +1059,75 @@ export function exprText(e: A.Expr): string {
       return `repeat ${exprText(e.count)} { ... }`;
     case 'ErrorExpr':
       return '?';
+  }
+}
+
+/** The `OpContext` an op's shape rule sees while the evaluator applies it. */
+class LoweringOpContext implements OpContext {
+  constructor(
+    private readonly ev: Evaluator,
+    private readonly env: Env,
+    readonly callSite: SourceRef,
+    private readonly sources: Record<string, SourceRef>,
+    private readonly layer?: LayerModule,
+  ) {}
+
+  get modulePath(): string {
+    return this.layer?.path ?? this.env.prefix;
+  }
+
+  argSource(name: string): SourceRef {
+    return this.sources[name] ?? this.layer?.argSources[name] ?? this.callSite;
+  }
+
+  error(code: Parameters<OpContext['error']>[0], message: string, extra: Parameters<OpContext['error']>[2] = {}): void {
+    this.ev.reporter.error(code, message, extra.primary ?? this.callSite, { secondary: extra.secondary, notes: extra.notes, help: extra.help });
+  }
+
+  shapeLabel(t: TensorValue, prefix?: string): Label {
+    return { ...t.source, message: prefix ?? `this is \`${renderShape(t.shape)}\`` };
+  }
+
+  emit(...[opName, inputs, outputs, attrs = {}, params = {}]: Parameters<OpContext['emit']>): TensorValue[] {
+    return this.ev.graph.emit(opName, inputs, outputs, attrs, params, this.modulePath, this.callSite);
+  }
+
+  param(role: string, shape: number[], init: string): string {
+    const owner = this.modulePath;
+    const name = owner ? `${owner}.${role}` : role;
+    const existing = this.ev.graph.params.get(name);
+    if (existing) {
+      if (existing.shape.join() !== shape.join()) {
+        this.ev.reporter.error('TFM3012', `a shared layer is applied to inputs of different shapes: \`${name}\` is \`[${existing.shape.join(', ')}]\` from its first use, but this use needs \`[${shape.join(', ')}]\``, this.callSite, {
+          secondary: [{ ...existing.source, message: 'first applied here' }],
+        });
+      }
+      return name;
+    }
+    for (const d of shape) if (!(Number.isInteger(d) && d > 0)) return name; // reported by the caller
+    this.ev.graph.params.set(name, { name, shape, init, module: owner, source: this.callSite });
+    return name;
+  }
+
+  upperBound(d: Dim): { max: number; source: SourceRef } | undefined {
+    return this.ev.upperBound(d);
+  }
+
+  moduleParam(module: Value, role: string): { name: string; shape: number[] } | undefined {
+    if (module.kind !== 'module' || module.module.kind !== 'layer') return undefined;
+    const m = module.module;
+    const name = `${m.path}.${role}`;
+    const p = this.ev.graph.params.get(name);
+    if (p) return { name, shape: p.shape };
+    // A table that is tied before its own first use: its shape follows from its arguments.
+    if (m.op.name === 'Embedding' && role === 'weight') {
+      const rows = m.args.num;
+      const dim = m.args.dim;
+      if (rows?.kind === 'int' && dim?.kind === 'int') {
+        this.ev.graph.params.set(name, { name, shape: [rows.value, dim.value], init: 'embedding', module: m.path, source: m.source });
+        return { name, shape: [rows.value, dim.value] };
+      }
+    }
+    return undefined;
   }
 }

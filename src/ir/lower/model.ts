@@ -210,7 +210,10 @@ function evalConfig(
     }
     const o = cli.get(e.name.name);
     if (o) value = check(o.value, { file: modelFile, span: model.name.span }, `\`--set ${o.key}=${o.text}\``);
-    if (value.kind === 'int' || value.kind === 'float') value = { ...value, origin: { ...(o ? { file: modelFile, span: model.name.span } : inherited ? { file: inherited.file, span: inherited.name.span } : source), name: e.name.name } };
+    if (value.kind === 'int' || value.kind === 'float') {
+      const at = o ? { file: modelFile, span: model.name.span, cli: `${o.key}=${o.text}` } : inherited ? { file: inherited.file, span: inherited.name.span } : source;
+      value = { ...value, origin: { ...at, name: e.name.name } };
+    }
     env.scope.set(e.name.name, { value, kind: 'config', source });
     if (value.kind === 'int' || value.kind === 'float' || value.kind === 'bool' || value.kind === 'string') {
       out.push({ name: e.name.name, value: value.value, type: value.kind, source });
