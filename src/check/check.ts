@@ -25,10 +25,14 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
   const reporter = new Reporter((f) => ws.isLibrary(f));
   const uses = new UseTracker();
   const models: ModelIR[] = [];
-  const parseFailed = hasErrors(ws.diagnostics.filter((d) => d.primary.file === file.path || ws.isLibrary(d.primary.file)));
+  ws.globals(file.path); // reports duplicate blocks and models even when nothing is lowered
+  // Syntax errors stop here (lowering a half-parsed file only adds noise); import errors do not.
+  const parseFailed = hasErrors(ws.diagnostics.filter((d) => d.code.startsWith('TFM1') && (d.primary.file === file.path || ws.isLibrary(d.primary.file))));
+  const lowered = new Set<string>();
   if (!parseFailed) {
     for (const item of file.ast.items) {
-      if (item.kind !== 'ModelDecl' || !item.name.name) continue;
+      if (item.kind !== 'ModelDecl' || !item.name.name || lowered.has(item.name.name)) continue; // a duplicate is reported by globals()
+      lowered.add(item.name.name);
       const before = reporter.diagnostics.filter((d) => d.severity === 'error').length;
       const ir = lowerModel(ws, item, file.path, overrides, reporter, uses);
       const after = reporter.diagnostics.filter((d) => d.severity === 'error').length;

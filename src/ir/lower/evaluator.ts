@@ -6,6 +6,7 @@
  */
 import type { Label } from '../../check/diagnostics.js';
 import type * as A from '../../syntax/ast.js';
+import { spanCover } from '../../syntax/spans.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { constDim, dimOp, freshVar, renderDim, renderShape, resolve, unify, unifyBroadcast, type Dim } from '../dims.js';
 import { nearbyDivisors } from '../ops/helpers.js';
@@ -128,8 +129,8 @@ export class Evaluator {
       }
       case 'OutStmt': {
         if (env.isModel !== (s.keyword === 'output')) {
+          // Reported once; the statement still counts as the result, so nothing else cascades.
           this.misplaced(env, s, s.keyword === 'out' ? '`out` gives a block its result; a model declares `output name = ...`' : '`output` declares a model output; a block gives its result with `out`');
-          return;
         }
         const value = this.evalNamed(s.value, env, s.name?.name ?? 'out');
         env.outs.push({ name: s.name?.name, value, source: this.ref(env, s.name ?? s.value) });
@@ -163,7 +164,9 @@ export class Evaluator {
         return; // model expectations run after the body (they may mention `params`)
       case 'InputDecl':
         if (env.isModel !== (s.keyword === 'input')) {
-          return this.misplaced(env, s, s.keyword === 'in' ? 'a model declares its inputs with `input`' : 'a block declares its ports with `in`');
+          this.misplaced(env, s, s.keyword === 'in' ? 'a model declares its inputs with `input`' : 'a block declares its ports with `in`');
+          if (env.isModel) this.declareModelInput(s, env);
+          return;
         }
         if (env.isModel) this.declareModelInput(s, env);
         return; // block ports are bound by applyBlock
@@ -240,8 +243,25 @@ export class Evaluator {
       const r = this.evalDim(e.right, env, where);
       return dimOp(e.op, l, r);
     }
+    if (e.kind === 'BinaryExpr' && this.mentionsDimName(e, env, where)) {
+      this.reporter.error('TFM4001', `a symbolic dimension can only be added, subtracted or multiplied, not combined with \`${e.op}\``, this.ref(env, e), {
+        help: 'declare the dimension under its own name, e.g. `half_seq`',
+      });
+      return { kind: 'error' };
+    }
     const v = this.evalExpr(e, env);
     return this.toDim(v, this.ref(env, e), e.kind === 'NameExpr' ? `\`${e.name}\`` : 'this expression');
+  }
+
+  /** Whether an expression mentions a name that would be a symbolic dim or shape variable. */
+  private mentionsDimName(e: A.Expr, env: Env, where: 'model' | 'block'): boolean {
+    if (e.kind === 'NameExpr') {
+      const b = env.scope.lookup(e.name);
+      return (!b || b.kind === 'global') && (where === 'model' || /^[A-Z]/.test(e.name));
+    }
+    if (e.kind === 'BinaryExpr') return this.mentionsDimName(e.left, env, where) || this.mentionsDimName(e.right, env, where);
+    if (e.kind === 'UnaryExpr') return this.mentionsDimName(e.operand, env, where);
+    return false;
   }
 
   toDim(v: Value, source: SourceRef, what: string): Dim {
@@ -786,6 +806,14 @@ export class Evaluator {
     const decl = block.decl;
     const name = `\`${decl.name.name}\``;
     const blockEnvScope = new Scope(this.globalsOf(block.file));
+    for (const p of decl.params) {
+      if (p.type?.kind === 'NamedType' && !PARAM_TYPES.includes(p.type.name.name) && p.type.name.name) {
+        this.reporter.error('TFM2001', `unknown parameter type \`${p.type.name.name}\``, { file: block.file, span: p.type.span }, {
+          help: didYouMean(p.type.name.name, PARAM_TYPES) ?? `parameter types are ${PARAM_TYPES.map((t) => `\`${t}\``).join(', ')} and enum(...)`,
+        });
+        return ERROR;
+      }
+    }
     const specs: ArgSpec[] = decl.params.map((p) => ({
       name: p.name.name,
       type: p.type?.kind === 'EnumType' ? 'enum' : p.type?.kind === 'NamedType' ? namedType(p.type.name.name) : 'string',
@@ -918,20 +946,27 @@ export class Evaluator {
       // A shared block re-uses its parameters: same paths, checked against the first application.
     }
     collectLater(decl.body, inner.later, m.block.file);
+    const errorsBefore = this.reporter.errorCount;
     this.reporter.frames.push({ block: decl.name.name, callSite: this.ref(env, call) });
     try {
       for (const s of decl.body) {
         if (s.kind === 'InputDecl' && s.keyword === 'in') {
+          if (s.constraints.length) {
+            this.reporter.error('TFM1006', '`where` bounds belong to model inputs, not block ports', { file: m.block.file, span: spanCover(s.constraints[0].span, s.constraints[s.constraints.length - 1].span) }, {
+              help: 'bound the model input instead: `input ids: int32[batch, seq] where seq <= ctx`',
+            });
+          }
           const v = values[s.name.name];
           this.bind(inner, s.name, v.kind === 'none' ? NONE : this.checkPort(s, v, sources[s.name.name], inner, decl.name.name), 'port');
           continue;
         }
         this.runStmt(s, inner);
       }
-      if (inner.outs.length === 0) {
+      if (inner.outs.length === 0 && this.reporter.errorCount === errorsBefore) {
         this.reporter.error('TFM4006', `${name} has no \`out\``, { file: m.block.file, span: decl.name.span }, { help: 'end the block with `out <value>`' });
         return ERROR;
       }
+      if (inner.outs.length === 0) return ERROR;
       if (inner.outs.length === 1 || inner.outs.every((o) => !o.name)) return inner.outs[inner.outs.length - 1].value;
       const first = inner.outs[0].value;
       if (first.kind !== 'tensor') return first;
@@ -1016,6 +1051,8 @@ function scanLater(stmts: readonly A.Stmt[], out: Map<string, SourceRef>, file?:
     }
   }
 }
+
+const PARAM_TYPES = ['int', 'float', 'bool', 'layer', 'tensor'];
 
 function namedType(name: string): ArgSpec['type'] {
   return name === 'int' ? 'int' : name === 'float' ? 'float' : name === 'bool' ? 'bool' : name === 'tensor' ? 'tensor' : name === 'layer' ? 'module' : 'string';

@@ -27,16 +27,21 @@ export class Reporter {
         d.primary = { ...user.callSite, message: `in this \`${user.block}\`` };
       }
     } else if (this.frames.length > 0) {
+      // Inside a user block: also show where the block was instantiated from the model.
       const outer = this.frames[0];
       if (outer.callSite.file !== d.primary.file || outer.callSite.span.start.offset !== d.primary.span.start.offset) {
-        d.notes = [...d.notes, `in \`${this.frames[this.frames.length - 1].block}\`, instantiated at ${where(outer.callSite)}`];
+        d.secondary = [...d.secondary, { ...outer.callSite, message: `in \`${this.frames[this.frames.length - 1].block}\`, instantiated here` }];
       }
     }
     const key = `${d.code}|${d.primary.file}|${d.primary.span.start.offset}|${d.primary.span.end.offset}|${d.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.diagnostics.push(d);
+    if (d.severity === 'error') this.errorCount++;
   }
+
+  /** Errors reported so far (to tell whether a step failed without re-reporting it). */
+  errorCount = 0;
 
   error(
     code: KnownCode,
@@ -52,8 +57,4 @@ export class Reporter {
       }),
     );
   }
-}
-
-function where(s: SourceRef): string {
-  return `${s.file}:${s.span.start.line}:${s.span.start.column}`;
 }

@@ -1,5 +1,5 @@
 /** `Dropout(p)`: zeroes activations with probability p during training; identity at inference. */
-import { num, one, tensor, ERROR } from './helpers.js';
+import { num, one, requireFloat, tensor, ERROR } from './helpers.js';
 import type { LayerOpDef } from './op.js';
 
 export const dropout: LayerOpDef = {
@@ -15,7 +15,7 @@ export const dropout: LayerOpDef = {
       ctx.error('TFM4008', `dropout probability must be in [0, 1), got ${p}`, { primary: ctx.argSource('p') });
       return ERROR;
     }
-    if (!x) return ERROR;
+    if (!x || !requireFloat(ctx, x, 'x', 'Dropout')) return ERROR;
     return one(ctx, 'dropout', [x], x.dtype, x.shape, { p });
   },
 };
