@@ -39,6 +39,8 @@ export interface Env {
   outs: Array<{ name?: string; value: Value; source: SourceRef }>;
   /** Inside `expect`: `params` is the parameter count under `prefix`. */
   inExpect?: boolean;
+  /** A precondition failed: the rest of the body is skipped. */
+  aborted?: boolean;
 }
 
 /** Hints for resolving a bare name that is not bound: an enum member of the expected type. */
@@ -75,7 +77,10 @@ export class Evaluator {
   // ───────────────────────────── statements ─────────────────────────────
 
   runBody(stmts: readonly A.Stmt[], env: Env): void {
-    for (const s of stmts) this.runStmt(s, env);
+    for (const s of stmts) {
+      if (env.aborted) return;
+      this.runStmt(s, env);
+    }
   }
 
   runStmt(s: A.Stmt, env: Env): void {
@@ -160,7 +165,8 @@ export class Evaluator {
         return;
       }
       case 'ExpectStmt':
-        if (!env.isModel) this.checkExpect(s, env);
+        // A block's expectations are its preconditions: once one fails, the rest would only cascade.
+        if (!env.isModel && !this.checkExpect(s, env)) env.aborted = true;
         return; // model expectations run after the body (they may mention `params`)
       case 'InputDecl':
         if (env.isModel !== (s.keyword === 'input')) {
@@ -322,17 +328,18 @@ export class Evaluator {
     return undefined;
   }
 
-  checkExpect(s: A.ExpectStmt, env: Env, breakdown?: () => string[]): void {
+  /** Checks an `expect`; false when it failed (or could not be evaluated). */
+  checkExpect(s: A.ExpectStmt, env: Env, breakdown?: () => string[]): boolean {
     const saved = env.inExpect;
     env.inExpect = true;
     const v = this.evalExpr(s.condition, env);
     env.inExpect = saved;
-    if (v.kind === 'error') return;
+    if (v.kind === 'error') return false;
     if (v.kind !== 'bool') {
       this.reporter.error('TFM4001', `an expectation must be a boolean, but this is ${describeValue(v)}`, this.ref(env, s.condition));
-      return;
+      return false;
     }
-    if (v.value) return;
+    if (v.value) return true;
     const c = s.condition;
     const mentionsParams = (e: A.Expr): boolean =>
       e.kind === 'NameExpr' ? e.name === 'params' : e.kind === 'BinaryExpr' ? mentionsParams(e.left) || mentionsParams(e.right) : e.kind === 'UnaryExpr' ? mentionsParams(e.operand) : false;
@@ -350,6 +357,7 @@ export class Evaluator {
     const notes = values.length ? [`with ${values.join(', ')}`] : [];
     if (breakdown && mentionsParams(c)) notes.push(...breakdown());
     this.reporter.error('TFM4003', message, this.ref(env, s.condition), { notes });
+    return false;
   }
 
   /** The config names an expression mentions, with their values (for failed expectations). */
@@ -950,6 +958,7 @@ export class Evaluator {
     this.reporter.frames.push({ block: decl.name.name, callSite: this.ref(env, call) });
     try {
       for (const s of decl.body) {
+        if (inner.aborted) break;
         if (s.kind === 'InputDecl' && s.keyword === 'in') {
           if (s.constraints.length) {
             this.reporter.error('TFM1006', '`where` bounds belong to model inputs, not block ports', { file: m.block.file, span: spanCover(s.constraints[0].span, s.constraints[s.constraints.length - 1].span) }, {
@@ -962,7 +971,7 @@ export class Evaluator {
         }
         this.runStmt(s, inner);
       }
-      if (inner.outs.length === 0 && this.reporter.errorCount === errorsBefore) {
+      if (inner.outs.length === 0 && this.reporter.errorCount === errorsBefore && !inner.aborted) {
         this.reporter.error('TFM4006', `${name} has no \`out\``, { file: m.block.file, span: decl.name.span }, { help: 'end the block with `out <value>`' });
         return ERROR;
       }
