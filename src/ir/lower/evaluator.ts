@@ -943,8 +943,14 @@ export class Evaluator {
     };
     const { values, sources } = this.bindArgs(specs, args, env, call, name, portDecl);
     if (!values) return ERROR;
-    if (this.reporter.frames.length > 64) {
-      this.reporter.error('TFM2004', `${name} instantiates itself without end`, this.ref(env, call), { help: 'a block cannot contain itself' });
+    // A block that contains itself would expand forever (or exponentially, if it does so twice).
+    const cycleStart = this.reporter.frames.findIndex((f) => f.decl === decl);
+    if (cycleStart >= 0) {
+      const chain = [...this.reporter.frames.slice(cycleStart).map((f) => f.block), decl.name.name].join(' → ');
+      this.reporter.error('TFM2004', `${name} contains itself: ${chain}`, this.ref(env, call), {
+        secondary: [{ file: m.block.file, span: decl.name.span, message: `\`${decl.name.name}\` is defined here` }],
+        help: 'a block cannot contain itself; to stack copies, use `repeat n { ... }`',
+      });
       return ERROR;
     }
     const scope = new Scope(this.globalsOf(m.block.file));
@@ -955,7 +961,7 @@ export class Evaluator {
     }
     collectLater(decl.body, inner.later, m.block.file);
     const errorsBefore = this.reporter.errorCount;
-    this.reporter.frames.push({ block: decl.name.name, callSite: this.ref(env, call) });
+    this.reporter.frames.push({ block: decl.name.name, decl, callSite: this.ref(env, call) });
     try {
       for (const s of decl.body) {
         if (inner.aborted) break;

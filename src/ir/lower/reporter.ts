@@ -8,6 +8,8 @@ import type { SourceRef } from '../types.js';
 
 export interface Frame {
   block: string;
+  /** The block declaration being expanded (to detect a block that contains itself). */
+  decl: object;
   callSite: SourceRef;
 }
 
