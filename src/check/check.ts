@@ -4,6 +4,7 @@
  */
 import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { unusedBindings } from './rules/unused-bindings.js';
+import { unresolvedNamesInBlock } from './rules/unused-block-names.js';
 import { lowerModel, type Override } from '../ir/lower/model.js';
 import { Reporter } from '../ir/lower/reporter.js';
 import { UseTracker } from '../ir/lower/scope.js';
@@ -39,7 +40,14 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
       if (ir && after === before) models.push(ir);
     }
   }
-  const diagnostics = [...ws.diagnostics, ...reporter.diagnostics, ...(parseFailed ? [] : unusedBindings(uses.all()))];
+  const blockChecks: Diagnostic[] = [];
+  if (!parseFailed) {
+    const globals = ws.globals(file.path);
+    for (const item of file.ast.items) {
+      if (item.kind === 'BlockDecl' && !reporter.instantiated.has(item)) blockChecks.push(...unresolvedNamesInBlock(item, file.path, globals));
+    }
+  }
+  const diagnostics = [...ws.diagnostics, ...reporter.diagnostics, ...blockChecks, ...(parseFailed ? [] : unusedBindings(uses.all()))];
   return { diagnostics: sortDiagnostics(dedupe(diagnostics)), models, workspace: ws, found: true };
 }
 

@@ -962,6 +962,7 @@ export class Evaluator {
     collectLater(decl.body, inner.later, m.block.file);
     const errorsBefore = this.reporter.errorCount;
     this.reporter.frames.push({ block: decl.name.name, decl, callSite: this.ref(env, call) });
+    this.reporter.instantiated.add(decl);
     try {
       for (const s of decl.body) {
         if (inner.aborted) break;

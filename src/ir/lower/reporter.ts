@@ -17,6 +17,8 @@ export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
   private readonly seen = new Set<string>();
   readonly frames: Frame[] = [];
+  /** Block declarations expanded at least once (the others get only name checks). */
+  readonly instantiated = new Set<object>();
 
   constructor(private readonly isLibraryFile: (file: string) => boolean) {}
 

@@ -4,7 +4,7 @@
  * The speech front-end uses it to subsample filterbank frames.
  */
 import { constDim, dimOp, type Dim } from '../dims.js';
-import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
+import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { LayerOpDef } from './op.js';
 
 export const conv1d: LayerOpDef = {
@@ -24,7 +24,7 @@ export const conv1d: LayerOpDef = {
     if (!x || !requireFloat(ctx, x, 'x', 'Conv1d') || !requireRank(ctx, x, 3, 'x', 'Conv1d', '`[batch, time, channels]`')) return ERROR;
     const cin = known(lastDim(x));
     if (cin === undefined) {
-      ctx.error('TFM3008', '`Conv1d` needs a known channel count (last axis)', { primary: ctx.shapeLabel(x) });
+      ctx.error('TFM3008', '`Conv1d` needs a known channel count (last axis)', inputLabels(ctx, x, 'x', `this is \`${renderShape(x.shape)}\``));
       return ERROR;
     }
     const [out, k, s, p] = [num(config.out), num(config.kernel), num(config.stride), num(config.padding)];

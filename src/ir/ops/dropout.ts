@@ -12,7 +12,11 @@ export const dropout: LayerOpDef = {
     const x = tensor(inputs.x);
     const p = num(config.p);
     if (!(p >= 0 && p < 1)) {
-      ctx.error('TFM4008', `dropout probability must be in [0, 1), got ${p}`, { primary: ctx.argSource('p') });
+      ctx.error('TFM4008', `dropout probability must be in [0, 1), got ${p}`, {
+        primary: ctx.argSource('p'),
+        // `dropout = 10` meaning 10% is the usual slip.
+        help: p >= 1 && p < 100 ? `the probability is a fraction, not a percentage: ${p}% is ${p / 100}` : undefined,
+      });
       return ERROR;
     }
     if (!x || !requireFloat(ctx, x, 'x', 'Dropout')) return ERROR;

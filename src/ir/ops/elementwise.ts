@@ -4,7 +4,7 @@
  * dimension and where each side's size came from — the residual-connection error.
  */
 import { renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
-import { one, originLabels, tensor, ERROR } from './helpers.js';
+import { inputLabels, one, originLabels, tensor, ERROR } from './helpers.js';
 import type { FunctionOpDef, OpContext } from './op.js';
 import type { TensorValue } from '../types.js';
 
@@ -52,7 +52,7 @@ function binary(op: 'add' | 'sub' | 'mul' | 'div'): FunctionOpDef {
       for (const [t, side] of [[a, 'left'], [b, 'right']] as const) {
         if (t.dtype === 'mask' || t.dtype === 'bool') {
           ctx.error('TFM3009', `cannot ${VERB[op]} ${t.dtype === 'mask' ? 'a mask' : 'booleans'} (the ${side} side)`, {
-            primary: ctx.shapeLabel(t, `this is a ${t.dtype}`),
+            ...inputLabels(ctx, t, side === 'left' ? 'a' : 'b', `this is a ${t.dtype}`),
             help: t.dtype === 'mask' ? 'masks are applied to attention scores with `masked(scores, mask)`; combine masks with `&`' : undefined,
           });
           return ERROR;
@@ -92,14 +92,14 @@ export const scalar: FunctionOpDef = {
     const x = tensor(args.x);
     if (!x) return ERROR;
     if (x.dtype === 'mask' || x.dtype === 'bool') {
-      ctx.error('TFM3009', `cannot do arithmetic on a ${x.dtype}`, { primary: ctx.shapeLabel(x, `this is a ${x.dtype}`) });
+      ctx.error('TFM3009', `cannot do arithmetic on a ${x.dtype}`, inputLabels(ctx, x, 'x', `this is a ${x.dtype}`));
       return ERROR;
     }
     const value = args.value.kind === 'int' || args.value.kind === 'float' ? args.value.value : NaN;
     const op = args.op.kind === 'string' ? args.op.value : '';
     const dtype = x.dtype === 'int32' && Number.isInteger(value) && op !== 'div' && op !== 'rdiv' ? 'int32' : 'float32';
     if (x.dtype === 'int32' && dtype !== 'int32') {
-      ctx.error('TFM3009', 'cannot mix integer token ids with fractional numbers', { primary: ctx.shapeLabel(x, 'this is int32') });
+      ctx.error('TFM3009', 'cannot mix integer token ids with fractional numbers', inputLabels(ctx, x, 'x', 'this is int32'));
       return ERROR;
     }
     return one(ctx, 'scalar', [x], dtype, x.shape, { op, value });

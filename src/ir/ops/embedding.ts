@@ -14,7 +14,7 @@ export const embedding: LayerOpDef = {
   inputs: [{ name: 'ids', type: 'tensor', doc: 'int32 token ids' }],
   apply(ctx, config, inputs) {
     const ids = tensor(inputs.ids);
-    if (!ids || !requireInt(ctx, ids, 'ids', 'Embedding')) return ERROR;
+    if (!ids || !requireInt(ctx, ids, 'ids', 'Embedding', 'its input')) return ERROR;
     const rows = num(config.num);
     const dim = num(config.dim);
     const weight = ctx.param('weight', [rows, dim], 'embedding');

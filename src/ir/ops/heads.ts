@@ -5,7 +5,7 @@
  * Heads are one batched tensor axis, so backends compute all heads with one matmul.
  */
 import { constDim, dimOp, renderDim } from '../dims.js';
-import { known, nearbyDivisors, num, one, originLabels, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
+import { known, nearbyDivisors, num, one, originLabels, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { FunctionOpDef } from './op.js';
 
 export const splitHeads: FunctionOpDef = {
@@ -22,7 +22,7 @@ export const splitHeads: FunctionOpDef = {
     const heads = num(args.heads);
     const f = known(x.shape[2]);
     if (f === undefined) {
-      ctx.error('TFM3008', `cannot split a symbolic feature axis \`${renderDim(x.shape[2])}\` into heads`, { primary: ctx.shapeLabel(x) });
+      ctx.error('TFM3008', `cannot split a symbolic feature axis \`${renderDim(x.shape[2])}\` into heads`, inputLabels(ctx, x, 'x', `this is \`${renderShape(x.shape)}\``));
       return ERROR;
     }
     if (heads <= 0) {

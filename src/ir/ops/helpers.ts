@@ -21,8 +21,28 @@ export function tensor(v: Value | undefined): TensorValue | undefined {
   return v?.kind === 'tensor' ? v.tensor : undefined;
 }
 
+/**
+ * How a message names an op's input: a layer's or function's single input `x` is "its input", the
+ * operands of an operator are "the left side" / "the right side", and a named argument is quoted.
+ */
+export function subjectOf(arg: string): string {
+  return arg === 'x' ? 'its input' : arg === 'a' ? 'the left side' : arg === 'b' ? 'the right side' : `\`${arg}\``;
+}
+
+/**
+ * Labels for a problem with an input tensor. The primary label is the argument as written at the
+ * call, which is where the mistake shows (`proj(ids)`); the expression that produced the tensor
+ * (an `input`, a `let` above) is a secondary label when it is somewhere else.
+ */
+export function inputLabels(ctx: OpContext, t: TensorValue, arg: string, message: string): { primary: Label; secondary: Label[] } {
+  const at = ctx.argSource(arg);
+  const made = ctx.shapeLabel(t, t.name ? `\`${t.name}\` is defined here` : 'computed here');
+  const same = made.file === at.file && made.span.start.offset === at.span.start.offset && made.span.end.offset === at.span.end.offset;
+  return { primary: { ...at, message }, secondary: same ? [] : [made] };
+}
+
 /** `float32` features are required (ids must be embedded first; masks are not data). */
-export function requireFloat(ctx: OpContext, t: TensorValue, arg: string, opName: string): boolean {
+export function requireFloat(ctx: OpContext, t: TensorValue, arg: string, opName: string, subject = subjectOf(arg)): boolean {
   if (t.dtype === 'float32') return true;
   const what = t.dtype === 'int32' ? 'integer token ids' : t.dtype === 'mask' ? 'a mask' : `${t.dtype} values`;
   const help =
@@ -31,17 +51,19 @@ export function requireFloat(ctx: OpContext, t: TensorValue, arg: string, opName
       : t.dtype === 'mask'
         ? 'masks are applied inside attention with `masked(scores, mask)`, not used as data'
         : undefined;
-  ctx.error('TFM3009', `\`${opName}\` expects float32 features, but \`${arg}\` is ${what}`, {
-    primary: ctx.shapeLabel(t, `this is ${t.dtype}`),
+  ctx.error('TFM3009', `\`${opName}\` expects float32 features, but ${subject} is ${what}`, {
+    ...inputLabels(ctx, t, arg, `this is ${t.dtype}`),
     help,
   });
   return false;
 }
 
-export function requireInt(ctx: OpContext, t: TensorValue, arg: string, opName: string): boolean {
+export function requireInt(ctx: OpContext, t: TensorValue, arg: string, opName: string, subject = subjectOf(arg)): boolean {
   if (t.dtype === 'int32') return true;
-  ctx.error('TFM3009', `\`${opName}\` expects int32 token ids, but \`${arg}\` is ${t.dtype}`, {
-    primary: ctx.shapeLabel(t, `this is ${t.dtype}`),
+  const what = t.dtype === 'float32' ? 'float32 features' : t.dtype === 'mask' ? 'a mask' : `${t.dtype} values`;
+  ctx.error('TFM3009', `\`${opName}\` expects int32 token ids, but ${subject} is ${what}`, {
+    ...inputLabels(ctx, t, arg, `this is ${t.dtype}`),
+    help: t.dtype === 'float32' ? 'features that are already vectors need a `Linear` projection, not an embedding lookup' : undefined,
   });
   return false;
 }
@@ -53,24 +75,25 @@ export function requireRank(
   arg: string,
   opName: string,
   expected: string,
+  subject = subjectOf(arg),
 ): boolean {
   const ok = typeof rank === 'number' ? t.shape.length === rank : t.shape.length >= rank.min;
   if (ok) return true;
-  ctx.error('TFM3008', `\`${opName}\` expects \`${arg}\` of rank ${typeof rank === 'number' ? rank : `${rank.min} or more`} (${expected}), but it has rank ${t.shape.length}`, {
-    primary: ctx.shapeLabel(t),
+  ctx.error('TFM3008', `\`${opName}\` expects ${subject} to have rank ${typeof rank === 'number' ? rank : `${rank.min} or more`} (${expected}), but it has rank ${t.shape.length}`, {
+    ...inputLabels(ctx, t, arg, `this is \`${renderShape(t.shape)}\``),
   });
   return false;
 }
 
 /** Requires the last dim of `t` to be `width` (a layer's feature size). */
-export function requireWidth(ctx: OpContext, t: TensorValue, width: number, opName: string, sizeArg: string): boolean {
+export function requireWidth(ctx: OpContext, t: TensorValue, width: number, opName: string, sizeArg: string, inputArg = 'x'): boolean {
   const last = t.shape[t.shape.length - 1];
   if (last === undefined) return false;
   if (unify(last, { kind: 'const', value: width })) return true;
-  const secondary: Label[] = [{ ...ctx.argSource(sizeArg), message: `\`${opName}\` was built for ${width} features here` }];
+  const labels = inputLabels(ctx, t, inputArg, `this is \`${renderShape(t.shape)}\``);
   ctx.error('TFM3012', `\`${opName}\` expects ${width} input features, but its input has ${renderDim(last)}`, {
-    primary: ctx.shapeLabel(t),
-    secondary,
+    primary: labels.primary,
+    secondary: [{ ...ctx.argSource(sizeArg), message: `\`${opName}\` was built for ${width} features here` }, ...labels.secondary],
     notes: originNotes(last),
   });
   return false;

@@ -4,7 +4,7 @@
  * `tied: emb` reuses an Embedding's `[vocab, d]` table as the weight (the pre-softmax projection).
  */
 import { constDim } from '../dims.js';
-import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
+import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { LayerOpDef } from './op.js';
 
 export const linear: LayerOpDef = {
@@ -24,7 +24,7 @@ export const linear: LayerOpDef = {
     const inDim = known(lastDim(x));
     if (inDim === undefined) {
       ctx.error('TFM3008', `\`Linear\` needs a known input width, but the last dimension of its input is symbolic`, {
-        primary: ctx.shapeLabel(x),
+        ...inputLabels(ctx, x, 'x', `this is \`${renderShape(x.shape)}\``),
         help: 'the feature (last) axis must be a number or a config value',
       });
       return ERROR;

@@ -18,8 +18,8 @@ export const matmul: FunctionOpDef = {
     const a = tensor(args.a);
     const b = tensor(args.b);
     if (!a || !b) return ERROR;
-    if (!requireFloat(ctx, a, 'left side', '@') || !requireFloat(ctx, b, 'right side', '@')) return ERROR;
-    if (!requireRank(ctx, a, { min: 2 }, 'left side', '@', 'a matrix or a batch of them') || !requireRank(ctx, b, { min: 2 }, 'right side', '@', 'a matrix or a batch of them')) return ERROR;
+    if (!requireFloat(ctx, a, 'a', '@') || !requireFloat(ctx, b, 'b', '@')) return ERROR;
+    if (!requireRank(ctx, a, { min: 2 }, 'a', '@', 'a matrix or a batch of them') || !requireRank(ctx, b, { min: 2 }, 'b', '@', 'a matrix or a batch of them')) return ERROR;
     const k1 = a.shape[a.shape.length - 1];
     const k2 = b.shape[b.shape.length - 2];
     if (!unify(k1, k2)) {

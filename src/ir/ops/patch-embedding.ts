@@ -3,7 +3,7 @@
  * `[B, H, W, C]` (channels-last) → `[B, (H/patch)·(W/patch), dim]`. Weight `[dim, C, p, p]`.
  */
 import { constDim, renderDim } from '../dims.js';
-import { known, num, one, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
+import { known, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { LayerOpDef } from './op.js';
 
 export const patchEmbedding: LayerOpDef = {
@@ -17,18 +17,19 @@ export const patchEmbedding: LayerOpDef = {
   inputs: [{ name: 'images', type: 'tensor', doc: 'float32 `[B, H, W, C]`' }],
   apply(ctx, config, inputs) {
     const x = tensor(inputs.images);
-    if (!x || !requireFloat(ctx, x, 'images', 'PatchEmbedding') || !requireRank(ctx, x, 4, 'images', 'PatchEmbedding', '`[batch, height, width, channels]`')) return ERROR;
+    if (!x || !requireFloat(ctx, x, 'images', 'PatchEmbedding', 'its input') || !requireRank(ctx, x, 4, 'images', 'PatchEmbedding', '`[batch, height, width, channels]`', 'its input')) return ERROR;
     const p = num(config.patch);
     const dim = num(config.dim);
     const [h, w, c] = [known(x.shape[1]), known(x.shape[2]), known(x.shape[3])];
     if (h === undefined || w === undefined || c === undefined) {
-      ctx.error('TFM3008', `\`PatchEmbedding\` needs a fixed image size, got \`[${x.shape.slice(1).map(renderDim).join(', ')}]\``, { primary: ctx.shapeLabel(x) });
+      ctx.error('TFM3008', `\`PatchEmbedding\` needs a fixed image size, got \`[${x.shape.slice(1).map(renderDim).join(', ')}]\``, inputLabels(ctx, x, 'images', `this is \`${renderShape(x.shape)}\``));
       return ERROR;
     }
     if (h % p !== 0 || w % p !== 0) {
+      const labels = inputLabels(ctx, x, 'images', `this is \`${renderShape(x.shape)}\``);
       ctx.error('TFM3011', `a ${h}×${w} image does not split into ${p}×${p} patches`, {
-        primary: ctx.shapeLabel(x),
-        secondary: [{ ...ctx.argSource('patch'), message: `patch size ${p}` }],
+        primary: labels.primary,
+        secondary: [{ ...ctx.argSource('patch'), message: `patch size ${p}` }, ...labels.secondary],
         help: 'choose a patch size that divides both image sides',
       });
       return ERROR;

@@ -6,7 +6,7 @@
  * follow PyTorch (`weight_ih_l0` `[gates·hidden, in]`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`).
  */
 import { constDim, renderShape, unify } from '../dims.js';
-import { bool, known, lastDim, num, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
+import { bool, known, lastDim, num, requireFloat, requireRank, tensor, inputLabels, ERROR } from './helpers.js';
 import type { LayerOpDef } from './op.js';
 
 function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: number): LayerOpDef {
@@ -28,7 +28,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: numb
       if (!x || !requireFloat(ctx, x, 'x', name) || !requireRank(ctx, x, 3, 'x', name, '`[batch, time, features]`')) return ERROR;
       const inDim = known(lastDim(x));
       if (inDim === undefined) {
-        ctx.error('TFM3008', `\`${name}\` needs a known input width`, { primary: ctx.shapeLabel(x) });
+        ctx.error('TFM3008', `\`${name}\` needs a known input width`, inputLabels(ctx, x, 'x', `this is \`${renderShape(x.shape)}\``));
         return ERROR;
       }
       const hidden = num(config.hidden);
@@ -40,7 +40,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: numb
         const ok = init.shape.length === 4 && init.shape.every((d, i) => unify(d, stateShape[i]));
         if (!ok) {
           ctx.error('TFM3001', `\`${name}\` needs an initial state of shape \`${renderShape(stateShape)}\`, got \`${renderShape(init.shape)}\``, {
-            primary: ctx.shapeLabel(init),
+            ...inputLabels(ctx, init, 'init', `this is \`${renderShape(init.shape)}\``),
             help: 'the encoder and decoder must have the same hidden size and number of layers',
           });
           return ERROR;

@@ -2,7 +2,7 @@
  * `rope(x, base: 10000)`: rotary position embedding (Su et al. 2021) on `[B, heads, T, d]`;
  * pairs of features are rotated by position-dependent angles. `d` must be even.
  */
-import { known, num, one, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
+import { known, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { FunctionOpDef } from './op.js';
 
 export const rope: FunctionOpDef = {
@@ -18,7 +18,7 @@ export const rope: FunctionOpDef = {
     if (!x || !requireFloat(ctx, x, 'x', 'rope') || !requireRank(ctx, x, 4, 'x', 'rope', '`[batch, heads, seq, d_k]`')) return ERROR;
     const d = known(x.shape[3]);
     if (d !== undefined && d % 2 !== 0) {
-      ctx.error('TFM3001', `rotary embedding rotates pairs of features, but the head size ${d} is odd`, { primary: ctx.shapeLabel(x) });
+      ctx.error('TFM3001', `rotary embedding rotates pairs of features, but the head size ${d} is odd`, inputLabels(ctx, x, 'x', `this is \`${renderShape(x.shape)}\``));
       return ERROR;
     }
     return one(ctx, 'rope', [x], 'float32', x.shape, { base: num(args.base) });
