@@ -70,8 +70,14 @@ export class Evaluator {
     readonly isLibraryFile: (file: string) => boolean,
   ) {}
 
+  /** The source of an AST node (cached: a node belongs to one file, and blocks expand many times). */
   ref(env: Env, node: { span: A.Ident['span'] }): SourceRef {
-    return { file: env.file, span: node.span };
+    let r = refCache.get(node);
+    if (!r || r.file !== env.file) {
+      r = { file: env.file, span: node.span };
+      refCache.set(node, r);
+    }
+    return r;
   }
 
   // ───────────────────────────── statements ─────────────────────────────
@@ -1043,6 +1049,7 @@ export class Evaluator {
   }
 }
 
+const refCache = new WeakMap<object, SourceRef>();
 const laterCache = new WeakMap<readonly A.Stmt[], Map<string, SourceRef>>();
 
 /** Names bound by `let`, `mask` and `memory` anywhere in a body (including inside `if`). */
