@@ -1,0 +1,128 @@
+/**
+ * Choosing the tfjs backend: `node` (libtensorflow via `@tensorflow/tfjs-node`) when it loads,
+ * else `wasm` (`@tensorflow/tfjs-backend-wasm`, its `.wasm` binaries read from the installed
+ * package, never fetched), else `cpu` (pure JavaScript, always available, deterministic).
+ *
+ * `@tensorflow/tfjs-node` is an optional dependency: its install script downloads libtensorflow,
+ * which fails where only the npm registry is reachable, and npm then skips it. It is therefore
+ * loaded by name with a dynamic `import()` (a non-literal specifier, so the type checker does not
+ * require it to be installed) and its absence is not an error unless it was asked for.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'node' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+
+/** tfjs's own registry names for our backend names. */
+const TFJS_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+/** A backend was asked for by name but cannot be used here. */
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly backend: BackendName | string,
+    readonly reason: string,
+  ) {
+    super(`the tfjs backend \`${backend}\` is not available: ${reason}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+const failures = new Map<BackendName, string>();
+let wasmPathsSet = false;
+
+async function loadNode(): Promise<void> {
+  if (tf.findBackend(TFJS_NAME.node)) return;
+  const specifier = '@tensorflow/tfjs-node';
+  try {
+    await import(specifier);
+  } catch (e) {
+    throw new BackendUnavailableError('node', `${specifier} could not be loaded (${firstLine(e)}); it is an optional dependency whose install needs to download libtensorflow`);
+  }
+  if (!tf.findBackend(TFJS_NAME.node)) {
+    // It loaded, but registered itself with a different copy of tfjs-core (a version mismatch).
+    throw new BackendUnavailableError('node', `${specifier} loaded but did not register with this @tensorflow/tfjs (are their versions equal?)`);
+  }
+}
+
+async function loadWasm(): Promise<void> {
+  if (wasmPathsSet) return;
+  let wasm: { setWasmPaths(prefix: string): void };
+  try {
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
+  } catch (e) {
+    throw new BackendUnavailableError('wasm', `@tensorflow/tfjs-backend-wasm could not be loaded (${firstLine(e)})`);
+  }
+  // The package's main file sits next to its .wasm binaries (dist/); point the loader there so
+  // nothing is fetched over the network.
+  const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+  wasm.setWasmPaths(join(dir, '/'));
+  wasmPathsSet = true;
+}
+
+async function tryBackend(name: BackendName): Promise<void> {
+  const known = failures.get(name);
+  if (known) throw new BackendUnavailableError(name, known);
+  try {
+    if (name === 'node') await loadNode();
+    else if (name === 'wasm') await loadWasm();
+    const ok = await tf.setBackend(TFJS_NAME[name]);
+    if (!ok) throw new BackendUnavailableError(name, 'it failed to initialise');
+    await tf.ready();
+    if (name === 'cpu') quietCpuAdvice();
+  } catch (e) {
+    const reason = e instanceof BackendUnavailableError ? e.reason : firstLine(e);
+    failures.set(name, reason);
+    throw e instanceof BackendUnavailableError ? e : new BackendUnavailableError(name, reason);
+  }
+}
+
+/**
+ * Makes `preferred` the active tfjs backend, or, without a preference, the fastest that loads
+ * (node, then wasm, then cpu). Returns the name in use. Asking for a backend that cannot load
+ * throws {@link BackendUnavailableError}.
+ */
+export async function selectBackend(preferred?: BackendName): Promise<BackendName> {
+  if (preferred !== undefined) {
+    if (!BACKEND_NAMES.includes(preferred)) {
+      throw new BackendUnavailableError(preferred, `unknown backend; choose one of ${BACKEND_NAMES.join(', ')}`);
+    }
+    await tryBackend(preferred);
+    return preferred;
+  }
+  for (const name of BACKEND_NAMES) {
+    try {
+      await tryBackend(name);
+      return name;
+    } catch {
+      // fall through to the next one
+    }
+  }
+  throw new BackendUnavailableError('cpu', 'no tfjs backend could be initialised');
+}
+
+/** The backend in use, by our name (undefined before one is selected or for a foreign one). */
+export function currentBackend(): BackendName | undefined {
+  const name = tf.getBackend();
+  return BACKEND_NAMES.find((b) => TFJS_NAME[b] === name);
+}
+
+/** Why a backend could not be used, after an attempt (for `tfmc` to explain its choice). */
+export function backendFailure(name: BackendName): string | undefined {
+  return failures.get(name);
+}
+
+/**
+ * The cpu backend prints, on first use in Node, advice to install tfjs-node. tfmc chooses the
+ * backend itself and reports it, so the advice is suppressed (it is an instance flag).
+ */
+function quietCpuAdvice(): void {
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (typeof backend.firstUse === 'boolean') backend.firstUse = false;
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0];
+}

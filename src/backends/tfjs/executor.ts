@@ -1,0 +1,247 @@
+/**
+ * A runnable tfjs model built from a checked {@link ModelIR}: one `tf.variable` per parameter,
+ * and a `forward` that walks the IR's nodes in order, each mapped to tfjs ops by `Node.op`
+ * (see `ops/`). Symbolic dimensions take the sizes of the tensors given; every call runs inside
+ * `tf.tidy`, so only the returned tensors (and the variables) outlive it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { renderShape } from '../../ir/dims.js';
+import type { ModelIR, ModelInput, ModelOutput, Node } from '../../ir/types.js';
+import { ModelRuntimeError } from './errors.js';
+import { initialValue } from './init.js';
+import { concreteShape, InputChecker, type DimEnv } from './inputs.js';
+import { OP_IMPLS } from './ops/index.js';
+import { isMask, type OpRunContext, type RtValue } from './ops/types.js';
+
+export interface BuildOptions {
+  /** Seed for the initial weights (reproducible initialisation); random when absent. */
+  seed?: number;
+}
+
+export interface ForwardOptions {
+  /** Dropout is active only while training. */
+  training?: boolean;
+  /**
+   * Which outputs and losses to compute, by name. Default: every output, and every loss whose
+   * inputs are all given (so labels are needed only when a loss is wanted).
+   */
+  outputs?: readonly string[];
+  /** Check the inputs' dtypes, shapes and id ranges (default true). */
+  validate?: boolean;
+  /** Compare every intermediate tensor's shape with the IR's inferred shape (for tests; default false). */
+  checkShapes?: boolean;
+}
+
+/** An IR op that the tfjs backend does not implement (a compiler/backend mismatch). */
+export class UnsupportedOpError extends Error {
+  constructor(readonly op: string, readonly module: string) {
+    super(`the tfjs backend has no implementation of the IR op \`${op}\` (used by \`${module || 'the model'}\`)`);
+    this.name = 'UnsupportedOpError';
+  }
+}
+
+interface Plan {
+  nodes: Node[];
+  inputs: ModelInput[];
+  targets: ModelOutput[];
+}
+
+export class TfjsModel {
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  private readonly checker: InputChecker;
+  private readonly plans = new Map<string, Plan>();
+  private readonly nodeById: ReadonlyMap<number, Node>;
+  private disposed = false;
+
+  constructor(
+    readonly ir: ModelIR,
+    options: BuildOptions = {},
+  ) {
+    for (const node of ir.nodes) {
+      if (!OP_IMPLS.has(node.op)) throw new UnsupportedOpError(node.op, node.module);
+    }
+    this.nodeById = new Map(ir.nodes.map((n) => [n.id, n]));
+    const vars = new Map<string, tf.Variable>();
+    ir.params.forEach((p, i) => {
+      const init = initialValue(ir, p, i, options.seed);
+      vars.set(p.name, tf.variable(init, true));
+      init.dispose();
+    });
+    this.variables = vars;
+    this.checker = new InputChecker(ir);
+  }
+
+  get name(): string {
+    return this.ir.name;
+  }
+  get inputNames(): string[] {
+    return this.ir.inputs.map((i) => i.name);
+  }
+  get outputNames(): string[] {
+    return this.ir.outputs.map((o) => o.name);
+  }
+  get lossNames(): string[] {
+    return this.ir.losses.map((o) => o.name);
+  }
+
+  /** What an input should be, e.g. `int32 [batch, seq] with seq <= 64`. */
+  describeInput(name: string): string {
+    const input = this.ir.inputs.find((i) => i.name === name);
+    if (!input) throw new Error(`the model \`${this.ir.name}\` has no input named \`${name}\``);
+    return this.checker.expected(input);
+  }
+
+  /** The parameter values by name (the live variables; do not dispose them). */
+  getWeights(): Record<string, tf.Variable> {
+    return Object.fromEntries(this.variables);
+  }
+
+  /** Assigns parameter values by name; shapes must match. Unknown names are errors; missing ones keep their values. */
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    for (const [name, value] of Object.entries(weights)) {
+      const v = this.variables.get(name);
+      if (!v) throw new Error(`the model \`${this.ir.name}\` has no parameter named \`${name}\``);
+      if (v.shape.length !== value.shape.length || v.shape.some((d, i) => d !== value.shape[i])) {
+        throw new Error(`parameter \`${name}\` is [${v.shape.join(', ')}], but the value given is [${value.shape.join(', ')}]`);
+      }
+      v.assign(value.dtype === 'float32' ? value : tf.cast(value, 'float32'));
+    }
+  }
+
+  /**
+   * Runs the model. Inputs are tensors by input name; the result holds the requested outputs and
+   * losses by name (the caller owns them).
+   */
+  forward(inputs: Record<string, tf.Tensor>, options: ForwardOptions = {}): Record<string, tf.Tensor> {
+    if (this.disposed) throw new Error(`the model \`${this.ir.name}\` has been disposed`);
+    const plan = this.plan(inputs, options.outputs);
+    const env = options.validate === false ? bindWithoutChecks(this.ir, inputs, plan.inputs) : this.checker.check(inputs, plan.inputs);
+    const training = options.training ?? false;
+    return tf.tidy(() => {
+      const values = new Map<number, RtValue>();
+      for (const input of plan.inputs) {
+        const x = inputs[input.name];
+        values.set(input.value, x);
+      }
+      const rowsAllowed = new Map<tf.Tensor, tf.Tensor>();
+      const cache = new Map<string, tf.Tensor>();
+      for (const node of plan.nodes) {
+        const ctx = this.context(node, training, rowsAllowed, cache);
+        const ins = node.inputs.map((id): RtValue => values.get(id) ?? ctx.fail(`input value ${id} was not computed`));
+        const outs = OP_IMPLS.get(node.op)!(ins, ctx);
+        node.outputs.forEach((id, i) => {
+          const out = outs[i];
+          if (out === undefined) ctx.fail(`produced no output ${i}`);
+          if (options.checkShapes) this.checkShape(node, id, out, env);
+          values.set(id, out);
+        });
+      }
+      const result: Record<string, tf.Tensor> = {};
+      for (const t of plan.targets) {
+        const v = values.get(t.value)!;
+        if (isMask(v)) throw new ModelRuntimeError(`\`${t.name}\` is a mask, which cannot be returned`, '', 'output');
+        result[t.name] = v;
+      }
+      return result;
+    });
+  }
+
+  /** Releases the variables. */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const v of this.variables.values()) v.dispose();
+    this.disposed = true;
+  }
+
+  private context(node: Node, training: boolean, rowsAllowed: Map<tf.Tensor, tf.Tensor>, cache: Map<string, tf.Tensor>): OpRunContext {
+    const fail = (message: string): never => {
+      throw new ModelRuntimeError(message, node.module, node.op);
+    };
+    return {
+      node,
+      outputs: node.outputs.map((id) => this.ir.values[id]),
+      training,
+      rowsAllowed,
+      cache,
+      fail,
+      hasParam: (role) => node.params[role] !== undefined,
+      param: (role) => {
+        const name = node.params[role];
+        const v = name === undefined ? undefined : this.variables.get(name);
+        if (!v) return fail(`has no parameter \`${role}\``);
+        return v;
+      },
+    };
+  }
+
+  private checkShape(node: Node, valueId: number, out: RtValue, env: DimEnv): void {
+    if (isMask(out)) return;
+    const value = this.ir.values[valueId];
+    const want = concreteShape(value.shape, env);
+    const ok = want.length === out.rank && want.every((d, i) => d === undefined || d === out.shape[i]);
+    if (!ok) {
+      throw new ModelRuntimeError(
+        `computed a tensor of shape [${out.shape.join(', ')}], but the compiler inferred ${renderShape(value.shape)} = [${want.map((d) => d ?? '?').join(', ')}]`,
+        node.module,
+        node.op,
+      );
+    }
+  }
+
+  /** The nodes needed for the requested outputs, in graph order, and the inputs they read. */
+  private plan(given: Record<string, tf.Tensor>, requested: readonly string[] | undefined): Plan {
+    const all = [...this.ir.outputs, ...this.ir.losses];
+    let targets: ModelOutput[];
+    if (requested) {
+      targets = requested.map((name) => {
+        const t = all.find((o) => o.name === name);
+        if (!t) throw new Error(`the model \`${this.ir.name}\` has no output or loss named \`${name}\` (it has ${all.map((o) => `\`${o.name}\``).join(', ')})`);
+        return t;
+      });
+    } else {
+      targets = [...this.ir.outputs];
+      for (const loss of this.ir.losses) {
+        if (this.planFor([loss]).inputs.every((i) => given[i.name] !== undefined)) targets.push(loss);
+      }
+    }
+    return this.planFor(targets);
+  }
+
+  private planFor(targets: ModelOutput[]): Plan {
+    const key = targets.map((t) => t.name).join('\0');
+    const cached = this.plans.get(key);
+    if (cached) return cached;
+    const needed = new Set<number>();
+    const stack = targets.map((t) => t.value);
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (needed.has(id)) continue;
+      needed.add(id);
+      const producer = this.nodeById.get(this.ir.values[id].producer);
+      if (producer) stack.push(...producer.inputs);
+    }
+    const nodes = this.ir.nodes.filter((n) => n.outputs.some((o) => needed.has(o)));
+    const inputs = this.ir.inputs.filter((i) => needed.has(i.value));
+    const plan = { nodes, inputs, targets };
+    this.plans.set(key, plan);
+    return plan;
+  }
+}
+
+/** Binds symbolic dims from the inputs' shapes without validating anything (validate: false). */
+function bindWithoutChecks(ir: ModelIR, given: Record<string, tf.Tensor>, inputs: ModelInput[]): DimEnv {
+  const env: DimEnv = new Map();
+  for (const input of inputs) {
+    const x = given[input.name];
+    if (!x) continue;
+    ir.values[input.value].shape.forEach((d, axis) => {
+      if (d.kind === 'sym' && !env.has(d.name)) env.set(d.name, x.shape[axis]);
+    });
+  }
+  return env;
+}
+
+/** Builds a runnable tfjs model from a checked model's IR. Select a backend first (`selectBackend`). */
+export function buildModel(ir: ModelIR, options: BuildOptions = {}): TfjsModel {
+  return new TfjsModel(ir, options);
+}

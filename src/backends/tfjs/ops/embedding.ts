@@ -1,0 +1,43 @@
+/**
+ * `embedding`: a row lookup, int32 ids `[...]` → `[..., dim]`; `position_embedding`: the position
+ * vectors `[T, dim]` for an input `[B, T, ...]`, either the first T rows of a learned table or
+ * fixed sinusoids (Vaswani et al. 2017, §3.5): PE(t, 2i) = sin(t / 10000^(2i/dim)),
+ * PE(t, 2i+1) = cos(t / 10000^(2i/dim)).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { knownOutputDim, numAttr, stringAttr, tensors, type OpImpl } from './types.js';
+
+export const embedding: OpImpl = (inputs, ctx) => {
+  const [ids] = tensors(inputs, ctx);
+  if (ids.dtype !== 'int32') ctx.fail(`token ids must be int32, got ${ids.dtype}`);
+  return [tf.gather(ctx.param('weight'), ids)];
+};
+
+/** The sinusoidal table `[length, dim]`, computed in double precision then rounded to float32. */
+export function sinusoidTable(length: number, dim: number): Float32Array {
+  const out = new Float32Array(length * dim);
+  for (let i = 0; i < dim; i += 2) {
+    const freq = Math.pow(10000, -i / dim);
+    for (let t = 0; t < length; t++) {
+      out[t * dim + i] = Math.sin(t * freq);
+      if (i + 1 < dim) out[t * dim + i + 1] = Math.cos(t * freq);
+    }
+  }
+  return out;
+}
+
+export const positionEmbedding: OpImpl = (inputs, ctx) => {
+  const [x] = tensors(inputs, ctx);
+  const t = x.shape[1] as number;
+  const maxLen = numAttr(ctx, 'max_len');
+  if (t > maxLen) ctx.fail(`a sequence of length ${t} does not fit the positional table of ${maxLen} rows`);
+  if (stringAttr(ctx, 'kind') === 'sinusoidal') {
+    // The width is not an attribute: the IR's output shape `[T, dim]` holds it.
+    const dim = knownOutputDim(ctx, -1);
+    return [tf.tensor2d(sinusoidTable(t, dim), [t, dim])];
+  }
+  const w = ctx.param('weight');
+  return [tf.slice(w, [0, 0], [t, w.shape[1] as number])];
+};
+
+export const ops: Record<string, OpImpl> = { embedding, position_embedding: positionEmbedding };
