@@ -1,5 +1,7 @@
 /**
- * Convolutions with PyTorch weight layouts on channels-last data.
+ * Convolutions with PyTorch weight layouts on channels-last data, lowered to slices, reshapes and
+ * one matmul (im2col). Besides being the fast path for matmul-heavy backends, this needs no
+ * convolution gradient kernels (the wasm backend has no `Conv2DBackpropFilter`).
  * - `conv1d`: `[B, T, C]`, weight `[out, C, k]`, zero `padding` at both ends, `stride`
  *   → `[B, (T + 2·padding − k) / stride + 1, out]`.
  * - `patch_embedding` (ViT): images `[B, H, W, C]`, weight `[dim, C, p, p]` (a Conv2d with
@@ -9,27 +11,47 @@
 import * as tf from '@tensorflow/tfjs';
 import { numAttr, tensors, type OpImpl } from './types.js';
 
+/** Frames `x[:, offset + stride·t, :]` for t < count: `[B, count, C]`, without strided slices. */
+function strided(x: tf.Tensor, offset: number, stride: number, count: number): tf.Tensor {
+  const [b, , c] = x.shape as number[];
+  if (stride === 1) return tf.slice(x, [0, offset, 0], [b, count, c]);
+  const span = stride * (count - 1) + 1;
+  let window = tf.slice(x, [0, offset, 0], [b, span, c]);
+  window = tf.pad(window, [[0, 0], [0, stride - 1], [0, 0]]); // length stride·count
+  return tf.reshape(tf.slice(tf.reshape(window, [b, count, stride, c]), [0, 0, 0, 0], [b, count, 1, c]), [b, count, c]);
+}
+
 export const conv1d: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
   const w = ctx.param('weight'); // [out, C, k]
+  const [out, cin, k] = w.shape as number[];
   const stride = numAttr(ctx, 'stride');
   const padding = numAttr(ctx, 'padding');
-  if (x.shape[2] !== w.shape[1]) ctx.fail(`expects ${w.shape[1]} input channels, got ${x.shape[2]}`);
+  const [b, t, c] = x.shape as number[];
+  if (c !== cin) ctx.fail(`expects ${cin} input channels, got ${c}`);
+  const length = Math.floor((t + 2 * padding - k) / stride) + 1;
+  if (length < 1) ctx.fail(`a sequence of ${t} frames is too short for a kernel of ${k} with padding ${padding}`);
   const padded = padding > 0 ? tf.pad(x, [[0, 0], [padding, padding], [0, 0]]) : x;
-  const filter = tf.transpose(w, [2, 1, 0]) as tf.Tensor3D; // [k, C, out]
-  let y: tf.Tensor = tf.conv1d(padded as tf.Tensor3D, filter, stride, 'valid');
+  const columns = tf.concat(Array.from({ length: k }, (_, j) => strided(padded, j, stride, length)), -1); // [B, T', k·C], (j, c) order
+  const kernel = tf.reshape(tf.transpose(w, [0, 2, 1]), [out, k * cin]); // (j, c) order
+  let y = tf.matMul(tf.reshape(columns, [b * length, k * cin]), kernel, false, true);
   if (ctx.hasParam('bias')) y = tf.add(y, ctx.param('bias'));
-  return [y];
+  return [tf.reshape(y, [b, length, out])];
 };
 
 export const patchEmbedding: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
   const w = ctx.param('weight'); // [dim, C, p, p]
   const p = numAttr(ctx, 'patch');
-  const [b, h, wd] = x.shape;
-  const filter = tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D; // [p, p, C, dim]
-  const y = tf.add(tf.conv2d(x as tf.Tensor4D, filter, p, 'valid'), ctx.param('bias')); // [B, H/p, W/p, dim]
-  return [tf.reshape(y, [b, (h / p) * (wd / p), w.shape[0]])];
+  const [b, h, wd, c] = x.shape as number[];
+  const [dim] = w.shape as number[];
+  const rows = h / p;
+  const cols = wd / p;
+  // [B·rows, p, cols, p, C] → [B·rows, cols, C, p, p]: one (C, kh, kw) vector per patch.
+  const patches = tf.transpose(tf.reshape(x, [b * rows, p, cols, p, c]), [0, 2, 4, 1, 3]);
+  const flat = tf.reshape(patches, [b * rows * cols, c * p * p]);
+  const y = tf.add(tf.matMul(flat, tf.reshape(w, [dim, c * p * p]), false, true), ctx.param('bias'));
+  return [tf.reshape(y, [b, rows * cols, dim])];
 };
 
 export const ops: Record<string, OpImpl> = { conv1d, patch_embedding: patchEmbedding };

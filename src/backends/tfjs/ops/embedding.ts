@@ -5,12 +5,13 @@
  * PE(t, 2i+1) = cos(t / 10000^(2i/dim)).
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherRows } from './gather.js';
 import { knownOutputDim, numAttr, stringAttr, tensors, type OpImpl } from './types.js';
 
 export const embedding: OpImpl = (inputs, ctx) => {
   const [ids] = tensors(inputs, ctx);
   if (ids.dtype !== 'int32') ctx.fail(`token ids must be int32, got ${ids.dtype}`);
-  return [tf.gather(ctx.param('weight'), ids)];
+  return [gatherRows(ctx.param('weight'), ids)];
 };
 
 /** The sinusoidal table `[length, dim]`, computed in double precision then rounded to float32. */

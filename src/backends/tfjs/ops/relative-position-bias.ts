@@ -8,6 +8,7 @@
  * Applied to queries `[B, Tq, ...]` and keys `[B, Tk, ...]` it gives `[1, heads, Tq, Tk]`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherRows } from './gather.js';
 import { boolAttr, numAttr, tensors, type OpImpl } from './types.js';
 
 const f32 = Math.fround;
@@ -49,7 +50,7 @@ export const relativePositionBias: OpImpl = (inputs, ctx) => {
   const tq = q.shape[1] as number;
   const tk = k.shape[1] as number;
   const table = bucketTable(tq, tk, boolAttr(ctx, 'bidirectional'), numAttr(ctx, 'buckets'), numAttr(ctx, 'max_distance'));
-  const values = tf.gather(ctx.param('weight'), tf.tensor2d(table, [tq, tk], 'int32')); // [Tq, Tk, heads]
+  const values = gatherRows(ctx.param('weight'), tf.tensor2d(table, [tq, tk], 'int32')); // [Tq, Tk, heads]
   return [tf.expandDims(tf.transpose(values, [2, 0, 1]), 0)];
 };
 
