@@ -222,7 +222,7 @@ class MhaModel(nn.Module):
         mask = {'plain': None, 'causal': causal_mask(t), 'padding': padding_mask(ids) if ids is not None else None,
                 'causal_padding': causal_mask(t) & padding_mask(ids) if ids is not None else None}[self.kind]
         y = self.attn(x, x, mask)
-        return {'y': y}, F.mse_loss(y, target)
+        return {'y': y}, {'l': F.mse_loss(y, target)}
 
 
 class EncoderModel(nn.Module):
@@ -232,7 +232,7 @@ class EncoderModel(nn.Module):
 
     def forward(self, x, ids, target):
         y = self.layer(x, padding_mask(ids))
-        return {'y': y}, F.mse_loss(y, target)
+        return {'y': y}, {'l': F.mse_loss(y, target)}
 
 
 class DecoderCrossModel(nn.Module):
@@ -242,7 +242,7 @@ class DecoderCrossModel(nn.Module):
 
     def forward(self, x, memory, src_ids, target):
         y = self.layer(x, memory, causal_mask(x.shape[1]), padding_mask(src_ids))
-        return {'y': y}, F.mse_loss(y, target)
+        return {'y': y}, {'l': F.mse_loss(y, target)}
 
 
 class T5BlockModel(nn.Module):
@@ -260,7 +260,7 @@ class T5BlockModel(nn.Module):
             y = self.layer(x, self_mask=causal_mask(t), pos_bias=bias)
         else:
             y = self.layer(x, self_mask=padding_mask(ids), pos_bias=bias)
-        return {'y': y}, F.mse_loss(y, target)
+        return {'y': y}, {'l': F.mse_loss(y, target)}
 
 
 class RnnModel(nn.Module):
@@ -276,7 +276,7 @@ class RnnModel(nn.Module):
         else:
             y, h = self.rnn(x, h0[0])
             state = h.unsqueeze(0)  # [1, layers, B, H]
-        return {'y': y, 'state': state}, F.mse_loss(y, target)
+        return {'y': y, 'state': state}, {'l': F.mse_loss(y, target)}
 
 
 class Gpt2(nn.Module):
@@ -297,7 +297,128 @@ class Gpt2(nn.Module):
             x = b(x, self_mask=m)
         logits = self.ln_f(x) @ self.wte.weight.t()
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), shift_left(ids).reshape(-1).long(), ignore_index=-100)
-        return {'logits': logits}, loss
+        return {'logits': logits}, {'next_token': loss}
+
+
+def sinusoids(length, dim):
+    """The paper's table, in float64: sin on even, cos on odd dimensions."""
+    pos = np.arange(length, dtype=np.float64)[:, None]
+    div = np.exp(np.arange(0, dim, 2, dtype=np.float64) * (-math.log(10000.0) / dim))
+    pe = np.zeros((length, dim))
+    pe[:, 0::2] = np.sin(pos * div)
+    pe[:, 1::2] = np.cos(pos * div)[:, : dim // 2]
+    return torch.tensor(pe, dtype=torch.float32)
+
+
+def gelu(x):
+    return F.gelu(x, approximate='tanh')
+
+
+class ConvFrontEnd(nn.Module):
+    """blocks.tfm ConvFrontEnd, with PyTorch's own Conv1d on channels-first data."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(8, 12, 3, padding=1)
+        self.conv2 = nn.Conv1d(12, 12, 3, stride=2, padding=1)
+
+    def forward(self, features, target):
+        x = gelu(self.conv2(gelu(self.conv1(features.transpose(1, 2))))).transpose(1, 2)
+        y = x + sinusoids(64, 12)[: x.shape[1]]
+        return {'y': y}, {'l': F.mse_loss(y.mean(1), target)}
+
+
+class Holder(nn.Module):
+    """A module that only names parameters (`cls_token.weight`, `mlm.decoder.bias`)."""
+
+    def __init__(self, **params):
+        super().__init__()
+        for k, v in params.items():
+            setattr(self, k, nn.Parameter(v))
+
+
+class Vit(nn.Module):
+    """specs/vit.tfm VitTiny, with PyTorch's own Conv2d as the patch embedding."""
+
+    def __init__(self, d=32, heads=4, layers=2, d_ff=64, classes=10):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(3, d, 8, stride=8)
+        self.cls_token = Holder(weight=torch.zeros(1, 1, d))
+        self.pos_embed = nn.Embedding(17, d)
+        self.blocks = nn.ModuleList([EncoderLayer(d, heads, d_ff, norm='pre', activation='gelu', eps=1e-6) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d, eps=1e-6)
+        self.head = nn.Module()
+        self.head.head = nn.Linear(d, classes)
+
+    def forward(self, images, labels):
+        x = self.patch_embed(images.permute(0, 3, 1, 2)).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls_token.weight.expand(x.shape[0], -1, -1), x], 1)
+        x = x + self.pos_embed.weight[: x.shape[1]]
+        for b in self.blocks:
+            x = b(x)
+        logits = self.head.head(self.norm(x)[:, 0])
+        return {'logits': logits}, {'classification': F.cross_entropy(logits, labels.long())}
+
+
+class Bert(nn.Module):
+    """specs/bert.tfm BertTiny: post-norm GELU encoder, masked-LM head tied to `word` with its own bias, NSP head."""
+
+    def __init__(self, vocab=100, max_len=64, d=32, heads=4, layers=2, d_ff=64, eps=1e-12):
+        super().__init__()
+        self.word = nn.Embedding(vocab, d)
+        self.position = nn.Embedding(max_len, d)
+        self.token_type = nn.Embedding(2, d)
+        self.emb_norm = nn.LayerNorm(d, eps=eps)
+        self.encoder = nn.ModuleList([EncoderLayer(d, heads, d_ff, norm='post', activation='gelu', eps=eps) for _ in range(layers)])
+        self.pooler = nn.Module()
+        self.pooler.dense = nn.Linear(d, d)
+        self.mlm = nn.Module()
+        self.mlm.dense = nn.Linear(d, d)
+        self.mlm.norm = nn.LayerNorm(d, eps=eps)
+        self.mlm.decoder = Holder(bias=torch.zeros(vocab))
+        self.nsp = nn.Module()
+        self.nsp.classifier = nn.Linear(d, 2)
+
+    def forward(self, ids, segments, mlm_labels, nsp_labels):
+        t = ids.shape[1]
+        x = self.emb_norm(self.word(ids) + self.position.weight[:t] + self.token_type(segments))
+        pad = padding_mask(ids)
+        for layer in self.encoder:
+            x = layer(x, pad)
+        h = self.mlm.norm(gelu(self.mlm.dense(x)))
+        mlm_logits = h @ self.word.weight.t() + self.mlm.decoder.bias
+        nsp_logits = self.nsp.classifier(torch.tanh(self.pooler.dense(x[:, 0])))
+        v = mlm_logits.shape[-1]
+        return {'mlm_logits': mlm_logits, 'nsp_logits': nsp_logits}, {
+            'masked_lm': F.cross_entropy(mlm_logits.reshape(-1, v), mlm_labels.reshape(-1).long(), ignore_index=-100),
+            'next_sentence': F.cross_entropy(nsp_logits, nsp_labels.long()),
+        }
+
+
+class Transformer(nn.Module):
+    """specs/transformer.tfm TransformerTiny: post-norm encoder-decoder, sinusoids, one shared embedding."""
+
+    def __init__(self, vocab=100, max_len=64, d=32, heads=4, d_ff=64, layers=2):
+        super().__init__()
+        self.d, self.max_len = d, max_len
+        self.embed = nn.Embedding(vocab, d)
+        self.encoder = nn.ModuleList([EncoderLayer(d, heads, d_ff, norm='post') for _ in range(layers)])
+        self.decoder = nn.ModuleList([DecoderLayer(d, heads, d_ff, cross=True, norm='post') for _ in range(layers)])
+
+    def forward(self, src, tgt, labels):
+        pe = sinusoids(self.max_len, self.d)
+        src_mask = padding_mask(src)
+        x = self.embed(src) * math.sqrt(self.d) + pe[: src.shape[1]]
+        for layer in self.encoder:
+            x = layer(x, src_mask)
+        y = self.embed(tgt) * math.sqrt(self.d) + pe[: tgt.shape[1]]
+        causal = causal_mask(tgt.shape[1])
+        for layer in self.decoder:
+            y = layer(y, x, causal, src_mask)
+        logits = y @ self.embed.weight.t()
+        v = logits.shape[-1]
+        nll = F.cross_entropy(logits.reshape(-1, v), labels.reshape(-1).long(), label_smoothing=0.1, ignore_index=0)
+        return {'logits': logits}, {'nll': nll}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -379,6 +500,10 @@ def encode(t):
     return {'dtype': dtype, 'shape': list(a.shape), 'data': base64.b64encode(a.tobytes()).decode('ascii')}
 
 
+TABLES = {'wte.weight', 'wpe.weight', 'rel.weight', 'cls_token.weight', 'pos_embed.weight', 'word.weight',
+          'position.weight', 'token_type.weight', 'embed.weight'}
+
+
 def randomise(model, gen):
     """Random weights of a moderate scale; norm scales near 1 so the affine parts are exercised."""
     with torch.no_grad():
@@ -388,12 +513,11 @@ def randomise(model, gen):
                 p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
             elif p.dim() == 1:
                 p.copy_(0.1 * torch.randn(p.shape, generator=gen))
-            elif name.endswith(('wte.weight', 'wpe.weight')):
-                p.copy_(0.5 * torch.randn(p.shape, generator=gen))
-            elif name == 'rel.weight':
+            elif name in TABLES:
                 p.copy_(0.5 * torch.randn(p.shape, generator=gen))
             else:
-                p.copy_(torch.randn(p.shape, generator=gen) / math.sqrt(p.shape[-1]))
+                fan_in = int(np.prod(p.shape[1:]))
+                p.copy_(torch.randn(p.shape, generator=gen) / math.sqrt(fan_in))
 
 
 def write_case(name, spec, model_name, module, inputs, expected_params, seed):
@@ -407,8 +531,8 @@ def write_case(name, spec, model_name, module, inputs, expected_params, seed):
         bad = [n for n in names if n in expected_params and names[n] != expected_params[n]]
         sys.exit(f'{name}: parameters differ from the tfmc IR of {model_name}: missing {missing}, extra {extra}, shapes {bad}')
     module.zero_grad()
-    outputs, loss = module(**inputs)
-    loss.backward()
+    outputs, losses = module(**inputs)
+    sum(losses.values()).backward()
     for k, v in outputs.items():
         assert torch.isfinite(v).all(), f'{name}: {k} is not finite'
     fixture = {
@@ -419,13 +543,13 @@ def write_case(name, spec, model_name, module, inputs, expected_params, seed):
         'inputs': {k: encode(v) for k, v in inputs.items()},
         'params': {n: encode(p) for n, p in module.named_parameters()},
         'outputs': {k: encode(v) for k, v in outputs.items()},
-        'loss': float(loss),
+        'losses': {k: float(v) for k, v in losses.items()},
         'grads': {n: encode(p.grad if p.grad is not None else torch.zeros_like(p)) for n, p in module.named_parameters()},
     }
     path = os.path.join(OUT, f'{name}.json')
     with open(path, 'w') as f:
         json.dump(fixture, f, separators=(',', ':'))
-    print(f'{name}: {os.path.getsize(path)} bytes, loss {float(loss):.6f}')
+    print(f'{name}: {os.path.getsize(path)} bytes, losses {", ".join(f"{k} {float(v):.6f}" for k, v in losses.items())}')
 
 
 def bucket_tables():
@@ -443,7 +567,7 @@ def bucket_tables():
 
 def main():
     self_check()
-    dump = subprocess.run(['node', 'scripts/parity/dump-params.mjs', BLOCKS, 'specs/gpt2.tfm'], cwd=ROOT, check=True, capture_output=True, text=True)
+    dump = subprocess.run(['node', 'scripts/parity/dump-params.mjs', BLOCKS, 'specs/gpt2.tfm', 'specs/vit.tfm', 'specs/bert.tfm', 'specs/transformer.tfm'], cwd=ROOT, check=True, capture_output=True, text=True)
     ir = json.loads(dump.stdout)
     g = torch.Generator().manual_seed(2024)
     rn = lambda *s: torch.randn(*s, generator=g)
@@ -469,6 +593,19 @@ def main():
     write_case('gru_init', BLOCKS, 'GruInit', RnnModel('gru'), {'x': rn(2, 5, 6), 'h0': rn(1, 2, 2, 8), 'target': rn(2, 5, 8)}, ir['GruInit'], 11)
     ids = torch.randint(0, 100, (2, 8), generator=g, dtype=torch.int64).to(torch.int32)
     write_case('gpt2_tiny', 'specs/gpt2.tfm', 'Gpt2Tiny', Gpt2(), {'ids': ids}, ir['Gpt2Tiny'], 12)
+    write_case('conv_front_end', BLOCKS, 'ConvFrontEnd', ConvFrontEnd(), {'features': rn(2, 9, 8), 'target': rn(2, 12)}, ir['ConvFrontEnd'], 13)
+    write_case('vit_tiny', 'specs/vit.tfm', 'VitTiny', Vit(), {'images': rn(2, 32, 32, 3), 'labels': torch.tensor([3, 7], dtype=torch.int32)}, ir['VitTiny'], 14)
+    ids = torch.randint(1, 100, (2, 8), generator=g, dtype=torch.int64).to(torch.int32)
+    ids[1, 6:] = 0  # padding
+    segments = torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 0, 0]], dtype=torch.int32)
+    mlm_labels = torch.full((2, 8), -100, dtype=torch.int32)
+    mlm_labels[0, 2], mlm_labels[0, 5], mlm_labels[1, 1] = 17, 42, 99
+    write_case('bert_tiny', 'specs/bert.tfm', 'BertTiny', Bert(), {'ids': ids, 'segments': segments, 'mlm_labels': mlm_labels, 'nsp_labels': torch.tensor([1, 0], dtype=torch.int32)}, ir['BertTiny'], 15)
+    src = torch.randint(1, 100, (2, 7), generator=g, dtype=torch.int64).to(torch.int32)
+    src[1, 5:] = 0
+    tgt = torch.randint(1, 100, (2, 6), generator=g, dtype=torch.int64).to(torch.int32)
+    labels = torch.cat([tgt[:, 1:], torch.zeros(2, 1, dtype=torch.int32)], 1)  # 0 = padding, ignored
+    write_case('transformer_tiny', 'specs/transformer.tfm', 'TransformerTiny', Transformer(), {'src': src, 'tgt': tgt, 'labels': labels}, ir['TransformerTiny'], 16)
     bucket_tables()
 
 

@@ -38,7 +38,8 @@ export interface ParityFixture {
   inputs: Record<string, EncodedTensor>;
   params: Record<string, EncodedTensor>;
   outputs: Record<string, EncodedTensor>;
-  loss: number;
+  /** Loss values by name; the gradients are those of their sum. */
+  losses: Record<string, number>;
   grads: Record<string, EncodedTensor>;
 }
 
