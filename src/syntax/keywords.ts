@@ -1,0 +1,44 @@
+/**
+ * The reserved words of `.tfm` and the lexical facts other tools (TextMate grammar, formatter,
+ * docs) share with the lexer. Kept free of chevrotain imports so it is cheap to load.
+ */
+
+/** Every reserved word. A keyword can never be used as a name. */
+export const KEYWORDS = [
+  'import',
+  'block',
+  'model',
+  'extends',
+  'config',
+  'input',
+  'in',
+  'out',
+  'output',
+  'let',
+  'loss',
+  'mask',
+  'memory',
+  'expect',
+  'if',
+  'else',
+  'repeat',
+  'shared',
+  'where',
+  'enum',
+  'true',
+  'false',
+] as const;
+
+export type Keyword = (typeof KEYWORDS)[number];
+
+/** Keywords that may also be used as names (`in memory: ...`, `let shared = ...`). */
+export const CONTEXTUAL_KEYWORDS: ReadonlySet<string> = new Set(['memory', 'shared']);
+
+const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
+
+export function isKeyword(word: string): word is Keyword {
+  return KEYWORD_SET.has(word) && !CONTEXTUAL_KEYWORDS.has(word);
+}
+
+/** Tensor element types. Not reserved (only `mask` is, for its own statement). */
+export const DTYPES = ['int32', 'float32', 'bool', 'mask'] as const;

@@ -1,0 +1,81 @@
+/**
+ * The syntax entry point: text → AST + syntax diagnostics. Never throws, never hangs: whatever
+ * the input, the caller gets a `SourceFile` (possibly with `ErrorExpr`/`ErrorStmt` holes) and the
+ * list of what was wrong.
+ */
+import type { IRecognitionException, IToken } from 'chevrotain';
+import { diagnostic, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
+import type { SourceFile } from './ast.js';
+import { buildAst } from './build-ast.js';
+import { lex } from './lexer.js';
+import { parser } from './parser.js';
+import { LineIndex } from './spans.js';
+import { syntaxDiagnostics } from './syntax-errors.js';
+
+export interface ParseResult {
+  ast: SourceFile;
+  diagnostics: Diagnostic[];
+}
+
+export function parse(text: string, file: string): ParseResult {
+  const lines = new LineIndex(text);
+  const emptyFile = (comments: IToken[] = []): SourceFile => ({
+    kind: 'SourceFile',
+    items: [],
+    comments: comments.map((c) => ({
+      kind: 'Comment',
+      text: c.image,
+      span: lines.span(c.startOffset, c.startOffset + c.image.length),
+    })),
+    span: lines.span(0, text.length),
+  });
+
+  let lexed: ReturnType<typeof lex> | undefined;
+  try {
+    lexed = lex(text, file, lines);
+    parser.input = lexed.tokens;
+    const cst = parser.file();
+    const errors: IRecognitionException[] = [...parser.errors];
+    const diagnostics = [
+      ...lexed.diagnostics,
+      ...syntaxDiagnostics(errors, { file, text, lines, tokens: lexed.tokens, lexDiagnostics: lexed.diagnostics }),
+    ];
+    const ast = buildAst(cst, lexed.comments, text, {
+      lines,
+      file,
+      diagnostics,
+      suspectStarts: midLineErrorOffsets(errors, lexed.tokens),
+    });
+    return { ast, diagnostics: sortDiagnostics(diagnostics) };
+  } catch (e) {
+    // Chevrotain recovery has rare edge cases that throw, and very deep nesting overflows the
+    // stack. Report at the parser's position rather than crash the compiler.
+    const at = crashOffset(text);
+    const message =
+      e instanceof RangeError ? 'the nesting here is too deep to parse' : 'could not parse this file past here';
+    const crash = diagnostic('TFM1004', message, { file, span: lines.span(at, at) });
+    return { ast: emptyFile(lexed?.comments), diagnostics: sortDiagnostics([...(lexed?.diagnostics ?? []), crash]) };
+  }
+}
+
+/** Offsets of the tokens parser errors point at, when that token does not start its line. */
+function midLineErrorOffsets(errors: IRecognitionException[], tokens: IToken[]): Set<number> {
+  const starts = new Set<number>();
+  if (errors.length === 0) return starts;
+  const index = new Map(tokens.map((t, i) => [t.startOffset, i]));
+  for (const e of errors) {
+    const i = index.get(e.token.startOffset);
+    if (i !== undefined && i > 0 && tokens[i - 1].endLine === tokens[i].startLine) starts.add(tokens[i].startOffset);
+  }
+  return starts;
+}
+
+/** The offset of the parser's next token after a crash (or end of text). */
+function crashOffset(text: string): number {
+  try {
+    const t = parser.peek();
+    return Number.isFinite(t.startOffset) ? t.startOffset : text.length;
+  } catch {
+    return text.length;
+  }
+}
