@@ -1,0 +1,363 @@
+/**
+ * Generates docs/diagnostics.md, the reference of every diagnostic code, and keeps it honest:
+ *
+ * - every code in `CODES` is documented, in catalogue order, with its title and default severity
+ *   (both read from `CODES`), and a hand-written explanation of the rule and why it exists (below);
+ * - every code has at least one case in the invalid-spec corpus (test/fixtures/invalid/*.tfm whose
+ *   `// expect:` line names it), unless it is listed in `NO_CORPUS_CASE` with the reason;
+ * - the example for a code is that corpus file, verbatim, and the output shown is what tfmc
+ *   reports for it: the one-line form must equal the case's golden `.expected`, and the full
+ *   human rendering is included too.
+ *
+ * With UPDATE_GOLDEN=1 the file is rewritten; otherwise it is compared, so a change to a message,
+ * a corpus case or an explanation shows up in review as a diff of docs/diagnostics.md.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CODES, checkFile, type Diagnostic } from '../../src/index.js';
+import { renderDiagnostic } from '../../src/check/render/human.js';
+import { expectGolden, updatingGolden } from '../helpers/golden.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CORPUS = join(ROOT, 'test/fixtures/invalid');
+const DOC = join(ROOT, 'docs/diagnostics.md');
+
+type Code = keyof typeof CODES;
+
+/** Codes that cannot be triggered by checking one corpus file, and why. Keep this list short. */
+const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
+  TFM2019:
+    'only `tfmc summary --model NAME` can ask for a model by name; `check` has no such option, so a spec file alone cannot trigger it (covered by test/cli/summary.test.ts)',
+};
+
+/** Which corpus case illustrates a code when several do (default: the first by file name). */
+const PREFERRED: Partial<Record<Code, string>> = {
+  TFM1004: 'syntax-missing-equals.tfm',
+  TFM1006: 'out-in-model.tfm',
+  TFM2001: 'unknown-name-typo.tfm',
+  TFM2002: 'duplicate-let.tfm',
+  TFM2004: 'model-extends-itself.tfm',
+  TFM2013: 'import-not-found.tfm',
+  TFM2014: 'unknown-config-key-extends.tfm',
+  TFM2018: 'call-a-tensor.tfm',
+  TFM3001: 'residual-width-mismatch.tfm',
+  TFM3003: 'heads-not-divisible.tfm',
+  TFM3004: 'cross-attention-width-mismatch.tfm',
+  TFM3005: 'padding-mask-on-decoder-self-attention.tfm',
+  TFM3007: 'positional-table-unbounded.tfm',
+  TFM3008: 'wrong-rank.tfm',
+  TFM3009: 'ids-into-linear.tfm',
+  TFM3010: 'non-positive-repeat.tfm',
+  TFM4001: 'bool-in-arithmetic.tfm',
+  // The `activation: gleu` case (unknown-enum-value.tfm) is the better example once it reports TFM4002.
+  TFM4002: 'unknown-enum-value-set.tfm',
+  TFM4003: 'expect-params-failed.tfm',
+  TFM4006: 'model-without-output.tfm',
+  TFM4008: 'dropout-out-of-range.tfm',
+};
+
+/** What each rule means and why it exists. Written by hand; the test fails if one is missing. */
+const EXPLANATIONS: Record<Code, string> = {
+  TFM1001:
+    'The lexer met a character that cannot start any token of `.tfm`: `#`, `$`, a backtick, a single `|`, a single-quoted string, or a stray Unicode symbol. ' +
+    'Comments start with `//`, strings use double quotes, and `||` is logical or. ' +
+    'The character is skipped and the rest of the file is still parsed, so later syntax errors are found too (a parse error on the same line is not reported, as it almost always follows from the bad character).',
+  TFM1002:
+    'A string literal (such as an import path) has no closing `"` before the end of its line. Strings cannot span lines. ' +
+    'The literal is taken to end at the line end, so the following lines are parsed normally and one missing quote gives one report.',
+  TFM1003:
+    'A `/*` comment has no closing `*/`, so everything after it, to the end of the file, is comment. ' +
+    'It is an error rather than something to tolerate because the declarations it swallows silently disappear. Block comments do not nest.',
+  TFM1004:
+    'The tokens do not form a valid declaration, statement or expression: a missing `=`, `,`, `)` or `}`, a keyword used as a name, and so on. ' +
+    'The parser reports the first unexpected token of each mistake (at most one per line) and resynchronises at the next statement or declaration, so independent mistakes in one file are each reported once. ' +
+    'Names, shapes and expectations are not checked in a file with syntax errors: those results would describe a guess at the file, not the file.',
+  TFM1005:
+    'A number is written in a form `.tfm` does not accept: `_` that is not between two digits (`30__522`, `1_024_`), an exponent without digits (`1e`), or digits running into letters (`3px`). ' +
+    'Accepting such literals would let a typo change a size silently; `_` is only a digit separator (`50_257`).',
+  TFM1006:
+    'A statement that is valid syntax appears where it has no meaning. A block takes its configuration as parameters and gives its result with `out`, and declares ports with `in`; ' +
+    'a model has a `config` section, declares `input`s and names its results with `output` and `loss`. ' +
+    'A model that `extends` another may only override config values and add `expect`s: that is what guarantees a variant has the same architecture as its base (to change the structure, write a block both models use).',
+  TFM1007:
+    'A backslash in a string is followed by something other than `\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0` or `\\u{...}` (1 to 6 hex digits naming a Unicode scalar value). ' +
+    'The usual cause is a Windows path separator in an import; write `/`, which works on every platform.',
+  TFM2001:
+    'A name is not defined where it is used: a value, config key, block, layer or function, a dtype, a field of a result (`.state`), or the base model of `extends`. ' +
+    'Names are resolved lexically: a model sees its config, its inputs, its earlier bindings and the global blocks (its file, its imports, the standard library, the primitives); ' +
+    'a block sees its parameters, its ports and its own bindings, never the model that uses it. The help suggests the closest visible name.',
+  TFM2002:
+    'A name is defined twice in one scope: two `let`s, two config keys, or two blocks or models in one file. ' +
+    'Reassigning a config value or block parameter in a body is the same mistake, since those are constants. ' +
+    'A value is rebound without `let` (`x = norm(x)`); a second `let` of the same name is almost always a copy-paste slip that would hide the first value.',
+  TFM2003:
+    'A name is used above the `let`, `mask` or `memory` statement (or config entry) that defines it. ' +
+    'A body is read top to bottom, as the data flow of the network, so a definition must come before its first use.',
+  TFM2004:
+    'A definition depends on itself: a model `extends` itself, directly or through a chain of variants, or a block instantiates itself without end. ' +
+    'Neither describes a finite network. Every chain of `extends` must end at a model with a body.',
+  TFM2005:
+    'A named argument matches no parameter of the block, or no argument of the primitive, it is given to. ' +
+    'Without this check a misspelt option (`d_ffn:` for `d_ff:`) would be ignored and the default used silently. The help suggests the closest name.',
+  TFM2006:
+    'A required argument (a block parameter without a default, a required input port, or a required argument of a primitive) is not given.',
+  TFM2007:
+    'The same argument is given twice, by name twice or once by position and once by name. Which one should win is not obvious, so neither does.',
+  TFM2008:
+    'More positional arguments are given than the callee has parameters. A common source is a PyTorch signature used by habit, such as `Embedding(num, dim, padding_idx)`. ' +
+    'The help lists the arguments the callee takes.',
+  TFM2009:
+    'A `let` binding is never read (a warning). Usually a layer was built but never applied, such as a forgotten final LayerNorm, or a value was recomputed and the old one left behind. ' +
+    'Name it with a leading `_` if that is intended.',
+  TFM2010:
+    'A model input or block port is never read (a warning), for example segment ids declared but no token-type embedding. ' +
+    'Name it with a leading `_` if that is intended.',
+  TFM2011:
+    'A file imports itself, directly or through other files. Imports must form an acyclic graph so that every file\'s global scope is well defined and loading terminates. ' +
+    'Move the blocks both files need into a third file that both import.',
+  TFM2012:
+    'An import resolves, after following symbolic links, to a file outside the workspace: the nearest folder above the checked file holding `package.json`, `.git` or `tfmc.json`. ' +
+    'This keeps a check reproducible from the project alone and stops a spec from reading arbitrary files.',
+  TFM2013:
+    'An imported file does not exist. Relative paths are resolved from the importing file\'s folder; `std/...` names a file of the standard library, whose files the help lists.',
+  TFM2014:
+    'A variant (`extends`) or a `--set key=value` override names a config key that the model does not declare. ' +
+    'Overrides can only change existing keys; otherwise a typo in an override would leave the default in place without a word.',
+  TFM2016:
+    'A `mask` is declared but never passed to an attention. This is an error, not a warning: the model would still check and train, attending to padding or to future tokens, ' +
+    'which is a silent correctness bug rather than dead code.',
+  TFM2017:
+    'A `memory` (an encoder output meant for cross-attention) is declared but never given to a decoder. ' +
+    'The decoder would then ignore the source sequence entirely, which, like an unused mask, trains without complaint and is therefore an error.',
+  TFM2018:
+    'A value of the wrong kind is used where the language needs a specific kind: calling something that is not a layer, block or function (such as a tensor), ' +
+    'a `repeat` body that does not build a layer or block, `tied:` naming a module that has no weight, or `mask`/`memory` bound to something that is not a tensor.',
+  TFM2019:
+    'A command asked for a model by name (`tfmc summary --model NAME`) and the file has no model of that name. The help lists the models it has.',
+  TFM3001:
+    'Two shapes that must agree do not: the operands of an elementwise `+ - * /` (which broadcast as in NumPy: shapes align on the right and a size of 1 stretches), ' +
+    'the logits and targets of a loss, or a recurrent layer and its initial state. The labels name the differing dimension and where each size was set. ' +
+    'A residual connection around a layer that changes the width is the classic case.',
+  TFM3002:
+    '`a @ b` multiplies `[..., m, k]` by `[..., k, n]`: the last dimension of the left side must equal the second-to-last of the right. ' +
+    'Most often the right side should be transposed (`q @ transpose(k)` for attention scores); the help says so when the transposed shape would fit.',
+  TFM3003:
+    'Multi-head attention splits the feature axis into `heads` equal parts of size `d_k = d_model / heads`, so `d_model` must be divisible by `heads`. ' +
+    '`/` is exact in `.tfm`, so `512 / 6` is not silently rounded to 85 (which would change the model). The help lists the nearest head counts that divide evenly.',
+  TFM3004:
+    'A tensor passed to a block does not match the shape declared by the port it is bound to (its rank, or a dimension). ' +
+    'Shape variables such as `B` and `T` bind on first use within one application and must agree across ports; lowercase names are the block\'s parameters. ' +
+    'Feeding a 256-wide encoder output to the cross-attention of a 512-wide decoder is the classic case.',
+  TFM3005:
+    'A mask (`[batch | 1, queries | 1, keys]`) does not fit the attention it is applied to. Typical causes: a padding mask built from the other sequence ' +
+    '(the source mask on decoder self-attention), or a causal mask, which is square, on cross-attention whose queries and keys come from sequences of different lengths.',
+  TFM3006:
+    '`Linear(out, tied: emb)` reuses another layer\'s weight, such as the `[vocab, d]` table of an `Embedding`, as its own. ' +
+    'That requires `out` to equal the table\'s rows and the input width to equal its columns; a factorised or projected embedding breaks this.',
+  TFM3007:
+    'A position table (`PositionEmbedding(max_len, ...)`) has `max_len` rows, but the sequence it is applied to is not known to fit: ' +
+    'its input length is unbounded or bounded by more than `max_len`. Longer sequences would index past the table at run time. Declare the bound on the input, e.g. `where seq <= ctx`.',
+  TFM3008:
+    'A tensor has the wrong number of axes for the operation: e.g. `[batch, samples]` given to `Conv1d`, which needs `[batch, time, channels]`; ' +
+    'an axis or index out of range; a loss that is not a scalar; or a symbolic axis where a concrete width is needed.',
+  TFM3009:
+    'A tensor has the wrong element type. `.tfm` distinguishes int32 token ids, float32 features and masks: ids must go through an `Embedding` before any arithmetic or `Linear`, ' +
+    'an `Embedding` looks up ids (not features), and masks are only applied to attention scores, never used as data.',
+  TFM3010:
+    'A size is zero or negative: a dimension, the width of a layer, a head count, a `repeat` count, or a `where` bound that no length can satisfy. ' +
+    'Such a layer would have no parameters or output, which is never what was meant; to remove a part, write a model without it.',
+  TFM3011:
+    'A size is not a whole number. `/` on integers is exact, so `8 * 512 / 3` is 1365.33, a number and not an integer: using it as a size is an error rather than a silent floor, ' +
+    'which would change the model\'s shape and parameter count. Round explicitly in the config. Images that do not split evenly into patches are reported the same way.',
+  TFM3012:
+    'A layer built for one width receives features of another: `LayerNorm(d)` or `RMSNorm(d)` normalises exactly `d` features, and a shared layer applied twice must see the same width both times. ' +
+    'Usually the layer is applied at the wrong place (a norm after a projection instead of before it).',
+  TFM4001:
+    'A compile-time value has the wrong type: a boolean in arithmetic, a number as an `if` condition (there is no truthiness), an override whose type differs from the key\'s default, ' +
+    'or an argument of the wrong type. Config values, block parameters and conditions are typed so that a config mistake fails here and not deep inside a layer.',
+  TFM4002:
+    'A value is not a member of the enum it is given to (`activation: gleu` where the choices are `relu`, `gelu`, `silu`, `swiglu`). The help suggests the closest member.',
+  TFM4003:
+    'An `expect` statement\'s condition is false. `expect params == N` states the parameter count a model must have (e.g. a published figure), ' +
+    'and when it fails the report gives the actual count, the difference and a per-module breakdown. Other expectations state invariants of the config, like `d_model % heads == 0`.',
+  TFM4004:
+    'A compile-time `/` or `%` divides by zero, typically because a config value used as a divisor (a head or group count) was set to 0.',
+  TFM4005:
+    'A `--set key=value` value cannot be read: it must be an integer (`1024`, `1_024`), a number (`0.1`, `1e-6`), `true`/`false`, or an enum name (`pre`). ' +
+    'Nothing is checked with a malformed override, since the result would describe a different model from the one asked for.',
+  TFM4006:
+    'A model declares no `output`, or a block gives no result with `out`. A model without outputs computes nothing anyone can use, and a block without `out` cannot be applied.',
+  TFM4007:
+    'A mask intersects `causal` with a padding mask (a warning). With left padding, the first query rows of a sequence may have no key they are allowed to attend to. ' +
+    'tfmc defines a fully masked row to give zeros rather than NaN, so this is safe, but it is wasted work and usually means the sequences should be padded on the right.',
+  TFM4008:
+    'A value lies outside its valid range: a dropout probability or label smoothing outside [0, 1), or the square root of a negative number. ' +
+    'A dropout of `10` meant as 10% is the classic case.',
+};
+
+interface Case {
+  file: string;
+  text: string;
+  code: Code;
+  overrides: Record<string, string>;
+}
+
+function loadCases(): Case[] {
+  return readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.tfm'))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(join(CORPUS, file), 'utf8');
+      const m = /^\/\/ expect: (TFM\d{4})/.exec(text);
+      const overrides = Object.fromEntries([...text.matchAll(/^\/\/ set: (\w+)=(\S+)$/gm)].map((x) => [x[1], x[2]]));
+      return { file, text, code: (m?.[1] ?? '') as Code, overrides };
+    });
+}
+
+/** The one-line form of the corpus goldens (must stay in step with test/check/corpus.test.ts). */
+function goldenLine(d: Diagnostic, path: string): string {
+  const file = d.primary.file === path ? '' : `${d.primary.file.split('/').pop()}:`;
+  return `${d.code} ${d.severity} ${file}${d.primary.span.start.line}:${d.primary.span.start.column} ${d.message}`;
+}
+
+/** Helper files a case imports from `imports/` (shown with the example). */
+function importedHelpers(c: Case): Array<{ name: string; text: string }> {
+  const out: Array<{ name: string; text: string }> = [];
+  for (const m of c.text.matchAll(/^import "(imports\/[^"]+)"/gm)) {
+    const p = join(CORPUS, m[1]);
+    if (existsSync(p)) out.push({ name: m[1], text: readFileSync(p, 'utf8') });
+  }
+  return out;
+}
+
+function generate(cases: Case[]): { doc: string; problems: string[] } {
+  const problems: string[] = [];
+  const codes = Object.keys(CODES) as Code[];
+  const byCode = new Map<Code, Case[]>();
+  for (const c of cases) byCode.set(c.code, [...(byCode.get(c.code) ?? []), c]);
+
+  const out: string[] = [];
+  out.push('# tfmc diagnostics');
+  out.push('');
+  out.push('<!-- Generated by test/docs/diagnostics-doc.test.ts from src/check/diagnostics.ts and the invalid-spec corpus');
+  out.push('     (test/fixtures/invalid). Do not edit: change the explanations in the generator or the corpus, then run');
+  out.push('     `UPDATE_GOLDEN=1 npx vitest run test/docs/diagnostics-doc.test.ts`. -->');
+  out.push('');
+  out.push('Every problem tfmc reports has a stable code, a default severity and a short title. Codes are grouped by');
+  out.push('the phase that finds them: **1xxx** syntax, **2xxx** names, structure and modules, **3xxx** shapes and');
+  out.push('dtypes, **4xxx** config values, expectations and models. Errors stop a model from being summarised;');
+  out.push('warnings do not. Each entry below shows a minimal spec from the test corpus that triggers the');
+  out.push('diagnostic and what tfmc reports for it.');
+  out.push('');
+  out.push('| Code | Title | Severity |');
+  out.push('| --- | --- | --- |');
+  for (const code of codes) out.push(`| [${code}](#${code.toLowerCase()}) | ${CODES[code].title} | ${CODES[code].severity} |`);
+  out.push('');
+
+  for (const code of codes) {
+    const { title, severity } = CODES[code];
+    out.push(`<a id="${code.toLowerCase()}"></a>`);
+    out.push('');
+    out.push(`## ${code}: ${title}`);
+    out.push('');
+    out.push(`Default severity: **${severity}**.`);
+    out.push('');
+    const explanation = EXPLANATIONS[code];
+    if (!explanation) problems.push(`${code} has no explanation`);
+    out.push(explanation ?? '');
+    out.push('');
+
+    const all = byCode.get(code) ?? [];
+    if (all.length === 0) {
+      const reason = NO_CORPUS_CASE[code];
+      if (!reason) problems.push(`${code} has no corpus case and no listed reason`);
+      out.push(`No example: ${reason ?? '(missing)'}.`);
+      out.push('');
+      continue;
+    }
+    if (NO_CORPUS_CASE[code]) problems.push(`${code} is listed in NO_CORPUS_CASE but has corpus cases: remove it from the list`);
+    const preferred = PREFERRED[code];
+    if (preferred && !all.some((c) => c.file === preferred)) problems.push(`PREFERRED ${code} names ${preferred}, which is not a case for it`);
+    const example = all.find((c) => c.file === preferred) ?? all[0];
+
+    const path = join(CORPUS, example.file);
+    const result = checkFile(path, { overrides: example.overrides });
+    const lines = result.diagnostics.map((d) => goldenLine(d, path));
+    const goldenPath = path.replace(/\.tfm$/, '.expected');
+    if (!existsSync(goldenPath)) problems.push(`${example.file} has no golden; run the corpus test with UPDATE_GOLDEN=1 first`);
+    else if (!updatingGolden() && readFileSync(goldenPath, 'utf8') !== lines.join('\n') + '\n') {
+      problems.push(`${example.file}: the compiler's output differs from its golden (see test/check/corpus.test.ts)`);
+    }
+    const shown = result.diagnostics.find((d) => d.code === code);
+    if (!shown) problems.push(`${example.file} does not produce ${code}`);
+
+    const rel = relative(ROOT, path);
+    const set = Object.entries(example.overrides).map(([k, v]) => ` --set ${k}=${v}`).join('');
+    out.push(`Example: \`${rel}\`${set ? ` (checked with \`tfmc check${set}\`)` : ''}`);
+    out.push('');
+    out.push('```tfm');
+    out.push(example.text.trimEnd());
+    out.push('```');
+    out.push('');
+    for (const h of importedHelpers(example)) {
+      out.push(`with \`${relative(ROOT, join(CORPUS, h.name))}\`:`);
+      out.push('');
+      out.push('```tfm');
+      out.push(h.text.trimEnd());
+      out.push('```');
+      out.push('');
+    }
+    out.push(`Diagnostics (the golden \`${relative(ROOT, goldenPath)}\`: code, severity, line:column, message):`);
+    out.push('');
+    out.push('```text');
+    for (const l of lines) out.push(l);
+    out.push('```');
+    out.push('');
+    if (shown) {
+      out.push('As `tfmc check` prints it:');
+      out.push('');
+      out.push('```text');
+      out.push(renderDiagnostic(shown, result.sources, { color: false, cwd: ROOT }).trimEnd());
+      out.push('```');
+      out.push('');
+    }
+    const others = all.filter((c) => c !== example).map((c) => `\`${c.file}\``);
+    if (others.length) {
+      out.push(`More cases: ${others.join(', ')}.`);
+      out.push('');
+    }
+  }
+  return { doc: out.join('\n').trimEnd() + '\n', problems };
+}
+
+describe('docs/diagnostics.md', () => {
+  const cases = loadCases();
+  const { doc, problems } = generate(cases);
+
+  it('has an explanation for exactly the codes in CODES', () => {
+    const codes = Object.keys(CODES).sort();
+    expect(Object.keys(EXPLANATIONS).sort()).toEqual(codes);
+  });
+
+  it('has a corpus case for every code, or a stated reason why it cannot', () => {
+    const covered = new Set(cases.map((c) => c.code));
+    const missing = (Object.keys(CODES) as Code[]).filter((c) => !covered.has(c) && !NO_CORPUS_CASE[c]);
+    expect(missing, 'codes without a corpus case (add one under test/fixtures/invalid/)').toEqual([]);
+    const stale = (Object.keys(NO_CORPUS_CASE) as Code[]).filter((c) => covered.has(c) || !(c in CODES));
+    expect(stale, 'NO_CORPUS_CASE lists codes that do have cases (or no longer exist)').toEqual([]);
+  });
+
+  it('names only known codes in corpus headers', () => {
+    const unknown = cases.filter((c) => !(c.code in CODES)).map((c) => `${c.file}: ${c.code || '(no header)'}`);
+    expect(unknown).toEqual([]);
+  });
+
+  it('is generated from the corpus without problems', () => {
+    expect(problems).toEqual([]);
+  });
+
+  it('is up to date', () => {
+    expectGolden(DOC, doc);
+  });
+});
