@@ -29,7 +29,7 @@ export class InputChecker {
   constructor(private readonly ir: ModelIR) {
     for (const node of ir.nodes) {
       if (node.op === 'embedding' && typeof node.attrs.num === 'number') {
-        this.addRule(node.inputs[0], { limit: node.attrs.num, what: `token ids of \`${node.module || 'the embedding'}\`, which has ${node.attrs.num} rows` });
+        this.addRule(node.inputs[0], { limit: node.attrs.num, what: `token ids of \`${node.module || 'the embedding'}\` (${node.attrs.num} rows)` });
       } else if (node.op === 'cross_entropy') {
         const logits = ir.values[node.inputs[0]];
         const classes = constOf(logits.shape[logits.shape.length - 1]);
