@@ -56,24 +56,40 @@ def padding_mask(ids, pad=0):
     return (ids != pad).unsqueeze(1)  # [B, 1, T]
 
 
+def rotate_half_rope(x, base=10000.0):
+    """Rotary embedding on [B, H, T, d] in the GPT-NeoX/Llama layout (feature i pairs with i + d/2)."""
+    t, d = x.shape[2], x.shape[3]
+    inv = 1.0 / (base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+    angles = torch.arange(t, dtype=torch.float64)[:, None] * inv[None, :]
+    emb = torch.cat([angles, angles], -1)
+    cos, sin = emb.cos().float(), emb.sin().float()
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return x * cos + torch.cat([-x2, x1], -1) * sin
+
+
 class MultiHeadAttention(nn.Module):
-    def __init__(self, d_model, heads, d_k=None, bias=True, scaled=True):
+    def __init__(self, d_model, heads, d_k=None, bias=True, scaled=True, kv_heads=None, rotary=False):
         super().__init__()
         self.heads = heads
+        self.kv_heads = kv_heads or heads
         self.d_k = d_k or d_model // heads
         self.scaled = scaled
+        self.rotary = rotary
         self.q_proj = nn.Linear(d_model, heads * self.d_k, bias=bias)
-        self.k_proj = nn.Linear(d_model, heads * self.d_k, bias=bias)
-        self.v_proj = nn.Linear(d_model, heads * self.d_k, bias=bias)
+        self.k_proj = nn.Linear(d_model, self.kv_heads * self.d_k, bias=bias)
+        self.v_proj = nn.Linear(d_model, self.kv_heads * self.d_k, bias=bias)
         self.o_proj = nn.Linear(heads * self.d_k, d_model, bias=bias)
 
     def forward(self, q, kv, mask=None, pos_bias=None):
         b, tq, _ = q.shape
         tk = kv.shape[1]
-        h, dk = self.heads, self.d_k
+        h, kvh, dk = self.heads, self.kv_heads, self.d_k
         Q = self.q_proj(q).view(b, tq, h, dk).transpose(1, 2)
-        K = self.k_proj(kv).view(b, tk, h, dk).transpose(1, 2)
-        V = self.v_proj(kv).view(b, tk, h, dk).transpose(1, 2)
+        # Each key/value head serves heads // kv_heads consecutive query heads.
+        K = self.k_proj(kv).view(b, tk, kvh, dk).transpose(1, 2).repeat_interleave(h // kvh, dim=1)
+        V = self.v_proj(kv).view(b, tk, kvh, dk).transpose(1, 2).repeat_interleave(h // kvh, dim=1)
+        if self.rotary:
+            Q, K = rotate_half_rope(Q), rotate_half_rope(K)
         scores = Q @ K.transpose(-2, -1)
         if self.scaled:
             scores = scores / math.sqrt(dk)
@@ -117,11 +133,19 @@ ACT = {
 class FeedForward(nn.Module):
     def __init__(self, d_model, d_ff, activation='relu', bias=True):
         super().__init__()
-        self.fc1 = nn.Linear(d_model, d_ff, bias=bias)
-        self.fc2 = nn.Linear(d_ff, d_model, bias=bias)
-        self.act = ACT[activation]
+        self.swiglu = activation == 'swiglu'
+        if self.swiglu:
+            self.gate = nn.Linear(d_model, d_ff, bias=bias)
+            self.up = nn.Linear(d_model, d_ff, bias=bias)
+            self.down = nn.Linear(d_ff, d_model, bias=bias)
+        else:
+            self.fc1 = nn.Linear(d_model, d_ff, bias=bias)
+            self.fc2 = nn.Linear(d_ff, d_model, bias=bias)
+            self.act = ACT[activation]
 
     def forward(self, x):
+        if self.swiglu:
+            return self.down(F.silu(self.gate(x)) * self.up(x))
         return self.fc2(self.act(self.fc1(x)))
 
 
@@ -144,9 +168,10 @@ class EncoderLayer(nn.Module):
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, d_model, heads, d_ff, d_k=None, cross=False, norm='post', norm_kind='layer', activation='relu', bias=True, scaled=True, eps=1e-5):
+    def __init__(self, d_model, heads, d_ff, d_k=None, cross=False, norm='post', norm_kind='layer', activation='relu', bias=True, scaled=True, eps=1e-5,
+                 kv_heads=None, rotary=False):
         super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, heads, d_k, bias, scaled)
+        self.self_attn = MultiHeadAttention(d_model, heads, d_k, bias, scaled, kv_heads, rotary)
         self.cross = cross
         if cross:
             self.cross_attn = MultiHeadAttention(d_model, heads, d_k, bias, scaled)
@@ -277,6 +302,16 @@ class RnnModel(nn.Module):
             y, h = self.rnn(x, h0[0])
             state = h.unsqueeze(0)  # [1, layers, B, H]
         return {'y': y, 'state': state}, {'l': F.mse_loss(y, target)}
+
+
+class LlamaBlockModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = DecoderLayer(16, 4, 24, norm='pre', norm_kind='rms', activation='swiglu', bias=False, eps=1e-5, kv_heads=2, rotary=True)
+
+    def forward(self, x, target):
+        y = self.layer(x, self_mask=causal_mask(x.shape[1]))
+        return {'y': y}, {'l': F.mse_loss(y, target)}
 
 
 class Gpt2(nn.Module):
@@ -606,6 +641,7 @@ def main():
     tgt = torch.randint(1, 100, (2, 6), generator=g, dtype=torch.int64).to(torch.int32)
     labels = torch.cat([tgt[:, 1:], torch.zeros(2, 1, dtype=torch.int32)], 1)  # 0 = padding, ignored
     write_case('transformer_tiny', 'specs/transformer.tfm', 'TransformerTiny', Transformer(), {'src': src, 'tgt': tgt, 'labels': labels}, ir['TransformerTiny'], 16)
+    write_case('llama_block', BLOCKS, 'LlamaBlock', LlamaBlockModel(), {'x': rn(2, 6, 16), 'target': rn(2, 6, 16)}, ir['LlamaBlock'], 17)
     bucket_tables()
 
 

@@ -25,7 +25,8 @@ export const repeatHeads: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
   const times = numAttr(ctx, 'times');
   const [b, h, t, d] = x.shape;
-  const tiled = tf.tile(tf.expandDims(x, 2), [1, 1, times, 1, 1]);
+  // Rank 4 throughout: tfjs has no gradient for a rank-5 tile.
+  const tiled = tf.tile(tf.reshape(x, [b, h, 1, t * d]), [1, 1, times, 1]);
   return [tf.reshape(tiled, [b, h * times, t, d])];
 };
 
