@@ -104,7 +104,8 @@ export class TfjsModel {
       if (v.shape.length !== value.shape.length || v.shape.some((d, i) => d !== value.shape[i])) {
         throw new Error(`parameter \`${name}\` is [${v.shape.join(', ')}], but the value given is [${value.shape.join(', ')}]`);
       }
-      v.assign(value.dtype === 'float32' ? value : tf.cast(value, 'float32'));
+      if (value.dtype === 'float32') v.assign(value);
+      else tf.tidy(() => v.assign(tf.cast(value, 'float32')));
     }
   }
 
