@@ -304,6 +304,59 @@ class RnnModel(nn.Module):
         return {'y': y, 'state': state}, {'l': F.mse_loss(y, target)}
 
 
+class T5(nn.Module):
+    """specs/t5.tfm T5Tiny: pre-norm RMS layers without biases, unscaled scores, one relative position
+    bias per stack (bidirectional in the encoder, causal in the decoder) added in every layer's
+    self-attention, shared embedding, LM head tied to it after scaling by d_model^-0.5."""
+
+    def __init__(self, vocab=100, d=32, heads=4, d_kv=8, d_ff=64, layers=2, buckets=8, max_distance=16, eps=1e-6):
+        super().__init__()
+        self.d = d
+        self.shared = nn.Embedding(vocab, d)
+        self.enc_bias = RelativePositionBias(heads, buckets, max_distance, bidirectional=True)
+        kw = dict(d_k=d_kv, norm='pre', norm_kind='rms', activation='relu', bias=False, scaled=False, eps=eps)
+        self.encoder = nn.ModuleList([EncoderLayer(d, heads, d_ff, **kw) for _ in range(layers)])
+        self.enc_norm = RMSNorm(d, eps)
+        self.dec_bias = RelativePositionBias(heads, buckets, max_distance, bidirectional=False)
+        self.decoder = nn.ModuleList([DecoderLayer(d, heads, d_ff, cross=True, **kw) for _ in range(layers)])
+        self.dec_norm = RMSNorm(d, eps)
+
+    def forward(self, src, tgt, labels):
+        s, t = src.shape[1], tgt.shape[1]
+        src_mask = padding_mask(src)
+        x = self.shared(src)
+        bias = self.enc_bias(s, s)
+        for layer in self.encoder:
+            x = layer(x, src_mask, bias)
+        enc = self.enc_norm(x)
+        y = self.shared(tgt)
+        bias = self.dec_bias(t, t)
+        for layer in self.decoder:
+            y = layer(y, enc, causal_mask(t), src_mask, bias)
+        logits = (self.dec_norm(y) * self.d ** -0.5) @ self.shared.weight.t()
+        v = logits.shape[-1]
+        return {'logits': logits}, {'nll': F.cross_entropy(logits.reshape(-1, v), labels.reshape(-1).long())}
+
+
+class LstmSeq2Seq(nn.Module):
+    """specs/lstm-seq2seq.tfm LstmSeq2SeqTiny: PyTorch's nn.LSTM; the encoder's final (h, c) starts the decoder."""
+
+    def __init__(self, vocab=50, emb=16, hidden=32):
+        super().__init__()
+        self.src_embed = nn.Embedding(vocab, emb)
+        self.tgt_embed = nn.Embedding(vocab, emb)
+        self.encoder = nn.LSTM(emb, hidden, batch_first=True)
+        self.decoder = nn.LSTM(emb, hidden, batch_first=True)
+        self.proj = nn.Linear(hidden, vocab)
+
+    def forward(self, src, tgt, labels):
+        _, state = self.encoder(self.src_embed(src))
+        y, _ = self.decoder(self.tgt_embed(tgt), state)
+        logits = self.proj(y)
+        v = logits.shape[-1]
+        return {'logits': logits}, {'nll': F.cross_entropy(logits.reshape(-1, v), labels.reshape(-1).long())}
+
+
 class LlamaBlockModel(nn.Module):
     def __init__(self):
         super().__init__()
@@ -536,7 +589,8 @@ def encode(t):
 
 
 TABLES = {'wte.weight', 'wpe.weight', 'rel.weight', 'cls_token.weight', 'pos_embed.weight', 'word.weight',
-          'position.weight', 'token_type.weight', 'embed.weight'}
+          'position.weight', 'token_type.weight', 'embed.weight', 'shared.weight', 'enc_bias.weight', 'dec_bias.weight',
+          'src_embed.weight', 'tgt_embed.weight'}
 
 
 def randomise(model, gen):
@@ -602,7 +656,7 @@ def bucket_tables():
 
 def main():
     self_check()
-    dump = subprocess.run(['node', 'scripts/parity/dump-params.mjs', BLOCKS, 'specs/gpt2.tfm', 'specs/vit.tfm', 'specs/bert.tfm', 'specs/transformer.tfm'], cwd=ROOT, check=True, capture_output=True, text=True)
+    dump = subprocess.run(['node', 'scripts/parity/dump-params.mjs', BLOCKS, 'specs/gpt2.tfm', 'specs/vit.tfm', 'specs/bert.tfm', 'specs/transformer.tfm', 'specs/t5.tfm', 'specs/lstm-seq2seq.tfm'], cwd=ROOT, check=True, capture_output=True, text=True)
     ir = json.loads(dump.stdout)
     g = torch.Generator().manual_seed(2024)
     rn = lambda *s: torch.randn(*s, generator=g)
@@ -642,6 +696,17 @@ def main():
     labels = torch.cat([tgt[:, 1:], torch.zeros(2, 1, dtype=torch.int32)], 1)  # 0 = padding, ignored
     write_case('transformer_tiny', 'specs/transformer.tfm', 'TransformerTiny', Transformer(), {'src': src, 'tgt': tgt, 'labels': labels}, ir['TransformerTiny'], 16)
     write_case('llama_block', BLOCKS, 'LlamaBlock', LlamaBlockModel(), {'x': rn(2, 6, 16), 'target': rn(2, 6, 16)}, ir['LlamaBlock'], 17)
+    # 20 source positions: distances beyond max_distance 16 share the last buckets.
+    src = torch.randint(1, 100, (2, 20), generator=g, dtype=torch.int64).to(torch.int32)
+    src[1, 15:] = 0
+    tgt = torch.randint(1, 100, (2, 18), generator=g, dtype=torch.int64).to(torch.int32)
+    labels = torch.randint(0, 100, (2, 18), generator=g, dtype=torch.int64).to(torch.int32)
+    labels[1, 16:] = -100
+    write_case('t5_tiny', 'specs/t5.tfm', 'T5Tiny', T5(), {'src': src, 'tgt': tgt, 'labels': labels}, ir['T5Tiny'], 18)
+    src = torch.randint(0, 50, (2, 6), generator=g, dtype=torch.int64).to(torch.int32)
+    tgt = torch.randint(0, 50, (2, 5), generator=g, dtype=torch.int64).to(torch.int32)
+    labels = torch.randint(0, 50, (2, 5), generator=g, dtype=torch.int64).to(torch.int32)
+    write_case('lstm_seq2seq_tiny', 'specs/lstm-seq2seq.tfm', 'LstmSeq2SeqTiny', LstmSeq2Seq(), {'src': src, 'tgt': tgt, 'labels': labels}, ir['LstmSeq2SeqTiny'], 19)
     bucket_tables()
 
 
