@@ -101,10 +101,15 @@ export function checkSource(text: string, path = 'untitled.tfm', options: Compil
 
 function check(path: string, text: string | undefined, options: CompileOptions): CheckResult {
   const { overrides, errors } = toOverrides(path, options.overrides);
-  if (errors.length) return { diagnostics: errors, sources: new Map(), models: [], found: true };
   const r = checkEntry(path, overrides, { root: options.workspaceRoot, overlay: options.overlay }, text);
   const sources = new Map<string, string>();
   for (const [p, f] of r.workspace.files) sources.set(p, f.text);
+  if (errors.length) {
+    // A malformed `--set` value is shown at the model it would have configured.
+    const model = r.workspace.files.get(path)?.ast.items.find((i) => i.kind === 'ModelDecl');
+    if (model) for (const e of errors) e.primary = { file: path, span: model.name.span, message: 'set for this model' };
+    return { diagnostics: [...errors, ...r.diagnostics], sources, models: [], found: r.found };
+  }
   return { diagnostics: r.diagnostics, sources, models: r.models, found: r.found };
 }
 

@@ -4,7 +4,7 @@
  */
 import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { unusedBindings } from './rules/unused-bindings.js';
-import { unresolvedNamesInBlock } from './rules/unused-block-names.js';
+import { unresolvedNamesInBlock } from './rules/uninstantiated-blocks.js';
 import { lowerModel, type Override } from '../ir/lower/model.js';
 import { Reporter } from '../ir/lower/reporter.js';
 import { UseTracker } from '../ir/lower/scope.js';

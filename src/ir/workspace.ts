@@ -82,6 +82,8 @@ export class Workspace {
       if (item.kind !== 'ImportDecl') continue;
       const spec = item.path.value;
       const label = { file: abs, span: item.path.span };
+      const inPath = (d: Diagnostic) => d.primary.file === abs && d.primary.span.start.offset >= item.path.span.start.offset && d.primary.span.end.offset <= item.path.span.end.offset;
+      if (diagnostics.some(inPath)) continue; // the literal itself is malformed (already reported)
       if (spec.startsWith('std/')) {
         const target = join(STD_DIR, spec.slice(4));
         if (!this.files.has(target)) {

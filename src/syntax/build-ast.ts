@@ -67,13 +67,18 @@ export function buildAst(cst: CstNode, comments: IToken[], text: string, ctx: Bu
   return {
     kind: 'SourceFile',
     items,
-    comments: comments.map((c) => ({
-      kind: 'Comment',
-      text: c.image,
-      span: ctx.lines.span(c.startOffset, c.startOffset + c.image.length),
-    })),
+    comments: buildComments(comments, ctx.lines),
     span: ctx.lines.span(0, text.length),
   };
+}
+
+/** Comment tokens (which may span lines, hence `LineIndex`) as AST comments. */
+export function buildComments(comments: IToken[], lines: LineIndex): A.Comment[] {
+  return comments.map((c) => ({
+    kind: 'Comment',
+    text: c.image,
+    span: lines.span(c.startOffset, c.startOffset + c.image.length),
+  }));
 }
 
 class Builder {
@@ -511,7 +516,8 @@ class Climber {
 
   private binary(minPrec: number): Located {
     let left = this.unary();
-    let comparedAt: IToken | undefined;
+    let comparedAt: IToken | undefined; // the comparison `left` ends with, if any
+    let reported = false; // one error per chain
     while (this.i < this.ops.length) {
       const op = this.ops[this.i];
       const prec = PRECEDENCE[op.image];
@@ -520,7 +526,8 @@ class Climber {
       const right = this.binary(prec + 1);
       const outer = spanCover(left.outer, right.outer);
       if (prec === COMPARISON && comparedAt) {
-        this.b.chainedComparison(comparedAt, op);
+        if (!reported) this.b.chainedComparison(comparedAt, op);
+        reported = true;
         left = { expr: this.b.error(outer), outer };
         continue;
       }

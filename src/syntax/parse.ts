@@ -6,7 +6,7 @@
 import type { IRecognitionException, IToken } from 'chevrotain';
 import { diagnostic, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
 import type { SourceFile } from './ast.js';
-import { buildAst } from './build-ast.js';
+import { buildAst, buildComments } from './build-ast.js';
 import { lex } from './lexer.js';
 import { parser } from './parser.js';
 import { LineIndex } from './spans.js';
@@ -22,11 +22,7 @@ export function parse(text: string, file: string): ParseResult {
   const emptyFile = (comments: IToken[] = []): SourceFile => ({
     kind: 'SourceFile',
     items: [],
-    comments: comments.map((c) => ({
-      kind: 'Comment',
-      text: c.image,
-      span: lines.span(c.startOffset, c.startOffset + c.image.length),
-    })),
+    comments: buildComments(comments, lines),
     span: lines.span(0, text.length),
   });
 
@@ -34,18 +30,26 @@ export function parse(text: string, file: string): ParseResult {
   try {
     lexed = lex(text, file, lines);
     parser.input = lexed.tokens;
-    const cst = parser.file();
+    const cst = withoutStackTraces(() => parser.file());
     const errors: IRecognitionException[] = [...parser.errors];
     const diagnostics = [
       ...lexed.diagnostics,
       ...syntaxDiagnostics(errors, { file, text, lines, tokens: lexed.tokens, lexDiagnostics: lexed.diagnostics }),
     ];
+    const late: Diagnostic[] = [];
     const ast = buildAst(cst, lexed.comments, text, {
       lines,
       file,
-      diagnostics,
+      diagnostics: late,
       suspectStarts: midLineErrorOffsets(errors, lexed.tokens),
     });
+    // Errors found while building the tree (chained comparisons) follow the one-per-line rule too.
+    const errorLines = new Set(diagnostics.map((d) => d.primary.span.start.line));
+    for (const d of late) {
+      if (errorLines.has(d.primary.span.start.line)) continue;
+      errorLines.add(d.primary.span.start.line);
+      diagnostics.push(d);
+    }
     return { ast, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
     // Chevrotain recovery has rare edge cases that throw, and very deep nesting overflows the
@@ -55,6 +59,20 @@ export function parse(text: string, file: string): ParseResult {
       e instanceof RangeError ? 'the nesting here is too deep to parse' : 'could not parse this file past here';
     const crash = diagnostic('TFM1004', message, { file, span: lines.span(at, at) });
     return { ast: emptyFile(lexed?.comments), diagnostics: sortDiagnostics([...(lexed?.diagnostics ?? []), crash]) };
+  }
+}
+
+/**
+ * Chevrotain reports syntax errors by throwing exceptions; capturing a stack trace for each one
+ * dominates the cost of parsing a badly broken file, and nobody reads those traces.
+ */
+function withoutStackTraces<T>(f: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return f();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -82,6 +82,18 @@ function indexOf(tokens: IToken[], t: IToken): number {
   return lo;
 }
 
+/** First index of a sorted array whose value is `>= x`. */
+function lowerBound(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function syntaxDiagnostics(errors: readonly IRecognitionException[], ctx: SyntaxErrorContext): Diagnostic[] {
   const { tokens, lines, text } = ctx;
   const eofSpan = lines.span(text.length, text.length);
@@ -91,7 +103,10 @@ export function syntaxDiagnostics(errors: readonly IRecognitionException[], ctx:
 
   const errorLines = new Set(ctx.lexDiagnostics.map((d) => d.primary.span.start.line));
   const lexOffsets = ctx.lexDiagnostics.map((d) => d.primary.span.start.offset).sort((a, b) => a - b);
-  const lexErrorIn = (from: number, to: number) => lexOffsets.some((o) => o >= from && o <= to);
+  const lexErrorIn = (from: number, to: number) => {
+    const i = lowerBound(lexOffsets, from);
+    return i < lexOffsets.length && lexOffsets[i] <= to;
+  };
   const unclosed = new UnclosedDelimiters(tokens);
 
   const out: Diagnostic[] = [];

@@ -1,5 +1,6 @@
 /**
- * Rule: names resolve even in blocks no model instantiates. Such a block (a library file, or one
+ * Rule: names resolve, and statements sit in the right kind of body, even in blocks no model
+ * instantiates. Such a block (a library file, or one
  * not used yet) gets no shape checks, but a misspelt name in it is still reported, so
  * `tfmc check lib.tfm` is useful on a file of blocks.
  *
@@ -9,6 +10,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
+import { misplacement } from '../../ir/lower/evaluator.js';
 import type { Scope } from '../../ir/lower/scope.js';
 
 export function unresolvedNamesInBlock(block: A.BlockDecl, file: string, scope: Scope): Diagnostic[] {
@@ -73,6 +75,8 @@ export function unresolvedNamesInBlock(block: A.BlockDecl, file: string, scope: 
 
   const run = (stmts: readonly A.Stmt[]): void => {
     for (const s of stmts) {
+      const misplaced = misplacement(s, false);
+      if (misplaced) out.push(diagnostic('TFM1006', misplaced.message, { file, span: s.span }, { help: { message: misplaced.help } }));
       switch (s.kind) {
         case 'InputDecl':
           for (const d of s.type.dims) if (!(d.kind === 'NameExpr' && /^[A-Z]/.test(d.name))) visitDim(d);

@@ -16,7 +16,7 @@ import { DTYPES, type DType, type SourceRef, type TensorValue } from '../types.j
 import { describeValue, ERROR, isNumber, NONE, type BlockModule, type LayerModule, type ModuleValue, type RepeatModule, type Value, type ValueOrigin } from '../values.js';
 import type { GraphBuilder } from './graph.js';
 import type { Reporter } from './reporter.js';
-import { Scope, type BindingKind, type UseTracker } from './scope.js';
+import { Scope, type BindingKind, type UseRecord, type UseTracker } from './scope.js';
 
 /** Per-body state: a model body or one block application. */
 export interface Env {
@@ -41,6 +41,10 @@ export interface Env {
   inExpect?: boolean;
   /** A precondition failed: the rest of the body is skipped. */
   aborted?: boolean;
+  /** Names read before their `let` (already reported). */
+  usedEarly?: Set<string>;
+  /** Use records of the bindings made in this body. */
+  records?: UseRecord[];
 }
 
 /** Hints for resolving a bare name that is not bound: an enum member of the expected type. */
@@ -141,7 +145,7 @@ export class Evaluator {
       case 'OutStmt': {
         if (env.isModel !== (s.keyword === 'output')) {
           // Reported once; the statement still counts as the result, so nothing else cascades.
-          this.misplaced(env, s, s.keyword === 'out' ? '`out` gives a block its result; a model declares `output name = ...`' : '`output` declares a model output; a block gives its result with `out`');
+          this.misplaced(env, s);
         }
         const value = this.evalNamed(s.value, env, s.name?.name ?? 'out');
         env.outs.push({ name: s.name?.name, value, source: this.ref(env, s.name ?? s.value) });
@@ -149,7 +153,7 @@ export class Evaluator {
         return;
       }
       case 'LossStmt': {
-        if (!env.isModel) return this.misplaced(env, s, '`loss` belongs in a model');
+        if (!env.isModel) return this.misplaced(env, s);
         const value = this.evalNamed(s.value, env, s.name.name);
         if (value.kind === 'tensor' && value.tensor.shape.length !== 0) {
           this.reporter.error('TFM3008', `a loss must be a scalar, but \`${s.name.name}\` is \`${renderShape(value.tensor.shape)}\``, this.ref(env, s.value), {
@@ -176,22 +180,23 @@ export class Evaluator {
         return; // model expectations run after the body (they may mention `params`)
       case 'InputDecl':
         if (env.isModel !== (s.keyword === 'input')) {
-          this.misplaced(env, s, s.keyword === 'in' ? 'a model declares its inputs with `input`' : 'a block declares its ports with `in`');
+          this.misplaced(env, s);
           if (env.isModel) this.declareModelInput(s, env);
           return;
         }
         if (env.isModel) this.declareModelInput(s, env);
         return; // block ports are bound by applyBlock
       case 'ConfigBlock':
-        if (!env.isModel) this.misplaced(env, s, 'a block takes its configuration as parameters: `block Name(d_model: int, ...)`');
+        if (!env.isModel) this.misplaced(env, s);
         return; // models evaluate config before the body
       case 'ErrorStmt':
         return;
     }
   }
 
-  private misplaced(env: Env, s: A.Stmt, help: string): void {
-    this.reporter.error('TFM1006', `this statement is not allowed in a ${env.isModel ? 'model' : 'block'}`, this.ref(env, s), { help });
+  private misplaced(env: Env, s: A.Stmt): void {
+    const p = misplacement(s, env.isModel);
+    if (p) this.reporter.error('TFM1006', p.message, this.ref(env, s), { help: p.help });
   }
 
   /** Evaluates a statement's value, naming the modules it creates after `name`. */
@@ -210,6 +215,8 @@ export class Evaluator {
     const source = this.ref(env, name);
     const track = !name.name.startsWith('_') && !this.isLibraryFile(env.file);
     const use = track ? this.uses.record(name.name, kind, source) : undefined;
+    if (use && env.usedEarly?.has(name.name)) use.used = true;
+    if (use) (env.records ??= []).push(use);
     if (value.kind === 'tensor' && !value.tensor.name) value.tensor.name = name.name;
     env.scope.set(name.name, { value, kind, source, use });
   }
@@ -440,8 +447,16 @@ export class Evaluator {
       return { kind: 'int', value: this.paramsUnder(env.prefix) };
     }
     if (hint.members?.includes(e.name) || hint.symbols) return { kind: 'enum', name: e.name };
+    if (hint.members?.length && !env.later.has(e.name)) {
+      // Where an enum is expected, an unknown bare name is most likely a misspelt member.
+      this.reporter.error('TFM4002', `\`${e.name}\` is not one of the allowed values`, { ...this.ref(env, e), message: 'not a valid value here' }, {
+        help: didYouMean(e.name, hint.members) ?? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}`,
+      });
+      return ERROR;
+    }
     const later = env.later.get(e.name);
     if (later) {
+      (env.usedEarly ??= new Set()).add(e.name); // one report: the later binding is not also "never used"
       this.reporter.error('TFM2003', `\`${e.name}\` is used before its definition`, this.ref(env, e), {
         secondary: [{ ...later, message: `\`${e.name}\` is defined here, later` }],
         help: 'move the definition above its first use',
@@ -694,12 +709,13 @@ export class Evaluator {
           get: (hint: Hint) => this.evalExpr(a.value, env, hint),
         }));
     let position = 0;
+    const positional = written.filter((w) => w.name === undefined).length;
     for (const w of written) {
       let spec: ArgSpec | undefined;
       if (w.name === undefined) {
         spec = specs[position++];
         if (!spec) {
-          this.reporter.error('TFM2008', `${calleeName} takes ${specs.length} argument${specs.length === 1 ? '' : 's'}, but more were given`, { ...w.source, message: 'unexpected argument' }, {
+          this.reporter.error('TFM2008', `${calleeName} takes ${specs.length} argument${specs.length === 1 ? '' : 's'}, but ${positional} ${positional === 1 ? 'was' : 'were'} given`, { ...w.source, message: 'unexpected argument' }, {
             help: specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined,
           });
           w.get({ symbols: true });
@@ -761,12 +777,14 @@ export class Evaluator {
         }
         if (v.kind !== 'int') return bad('an integer');
         if (POSITIVE.has(spec.name) && v.value <= 0) {
-          this.reporter.error('TFM3010', `argument \`${spec.name}\` of ${calleeName} must be positive, but this is ${v.value}`, source);
+          this.reporter.error('TFM3010', `argument \`${spec.name}\` of ${calleeName} must be positive, but this is ${v.value}`, source, {
+            secondary: v.origin && v.origin.file !== source.file || (v.origin && v.origin.span !== source.span) ? [{ file: v.origin!.file, span: v.origin!.span, message: `\`${v.origin!.name}\` = ${v.value} is set ${v.origin!.cli ? `by \`--set ${v.origin!.cli}\`` : 'here'}` }] : [],
+          });
           return ERROR;
         }
         return v;
       case 'float':
-        return isNumber(v) ? { kind: 'float', value: v.value } : bad('a number');
+        return isNumber(v) ? { kind: 'float', value: v.value, origin: v.origin } : bad('a number');
       case 'bool':
         return v.kind === 'bool' ? v : bad('`true` or `false`');
       case 'enum': {
@@ -986,6 +1004,7 @@ export class Evaluator {
       }
       if (inner.outs.length === 0 && this.reporter.errorCount === errorsBefore && !inner.aborted) {
         this.reporter.error('TFM4006', `${name} has no \`out\``, { file: m.block.file, span: decl.name.span }, { help: 'end the block with `out <value>`' });
+        for (const r of inner.records ?? []) r.used = true; // its values had nowhere to go: one report
         return ERROR;
       }
       if (inner.outs.length === 0) return ERROR;
@@ -1189,5 +1208,27 @@ class LoweringOpContext implements OpContext {
       }
     }
     return undefined;
+  }
+}
+
+/**
+ * Statements that belong to only one kind of body: `config`, `input`, `output` and `loss` to
+ * models; `in` and `out` to blocks. Shared with the rule that checks uninstantiated blocks.
+ */
+export function misplacement(s: A.Stmt, isModel: boolean): { message: string; help: string } | undefined {
+  const message = `this statement is not allowed in a ${isModel ? 'model' : 'block'}`;
+  switch (s.kind) {
+    case 'ConfigBlock':
+      return isModel ? undefined : { message, help: 'a block takes its configuration as parameters: `block Name(d_model: int, ...)`' };
+    case 'InputDecl':
+      if (isModel === (s.keyword === 'input')) return undefined;
+      return { message, help: s.keyword === 'in' ? 'a model declares its inputs with `input`' : 'a block declares its ports with `in`' };
+    case 'OutStmt':
+      if (isModel === (s.keyword === 'output')) return undefined;
+      return { message, help: s.keyword === 'out' ? '`out` gives a block its result; a model declares `output name = ...`' : '`output` declares a model output; a block gives its result with `out`' };
+    case 'LossStmt':
+      return isModel ? undefined : { message, help: '`loss` belongs in a model' };
+    default:
+      return undefined;
   }
 }

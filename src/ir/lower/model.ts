@@ -117,8 +117,19 @@ function resolveChain(ws: Workspace, decl: A.ModelDecl, file: string, reporter: 
       });
       return undefined;
     }
-    if (chain.some((l) => l.decl === base.decl)) {
-      reporter.error('TFM2004', `model \`${decl.name.name}\` extends itself: ${[...chain.map((l) => l.decl.name.name), base.decl.name.name].join(' → ')}`, { file: cur.file, span: baseName.span });
+    const at = chain.findIndex((l) => l.decl === base.decl);
+    if (at >= 0) {
+      // Every model on the cycle finds it: report it once, at the first `extends` in the file,
+      // with the cycle spelled from there (so each model's report is the same one).
+      const members = chain.slice(at);
+      const first = members.reduce((a, b) => (b.decl.span.start.offset < a.decl.span.start.offset ? b : a));
+      const k = members.indexOf(first);
+      const rotated = [...members.slice(k), ...members.slice(0, k)];
+      const cycle = [...rotated.map((l) => l.decl.name.name), first.decl.name.name];
+      const message = cycle.length === 2 ? `model \`${cycle[0]}\` extends itself` : `models extend each other in a cycle: ${cycle.join(' → ')}`;
+      reporter.error('TFM2004', message, { file: first.file, span: first.decl.base!.span }, {
+        help: 'a variant must extend a model that does not (indirectly) extend it',
+      });
       return undefined;
     }
     cur = base;
@@ -228,7 +239,7 @@ function article(t: string): string {
 
 /** Per-module parameter counts (top level, and one level down for stacks), for failed expectations. */
 export function breakdown(graph: GraphBuilder): string[] {
-  const lines: string[] = ['parameters by module:'];
+  const lines: string[] = [];
   const top = [...graph.modules.values()].filter((m) => m.depth === 0);
   let total = 0;
   for (const m of top) {
@@ -243,5 +254,5 @@ export function breakdown(graph: GraphBuilder): string[] {
   for (const p of graph.params.values()) if (!p.name.includes('.')) rest += p.shape.reduce((a, b) => a * b, 1);
   if (rest) lines.push(`  (model-level parameters): ${fmtInt(rest)}`);
   void total;
-  return lines;
+  return [`parameters by module:\n${lines.join('\n')}`];
 }
