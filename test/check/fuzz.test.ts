@@ -74,7 +74,8 @@ function mutate(text: string, muts: Mutation[]): string {
   return lines.join('\n');
 }
 
-describe('the pipeline on arbitrary input', () => {
+// Generous timeouts: hundreds of full checks; the property, not the speed, is under test.
+describe('the pipeline on arbitrary input', { timeout: 180_000 }, () => {
   it('survives random token soup', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 120 }), (toks) => assertSound(toks.join(' '))),
