@@ -133,8 +133,11 @@ export class Workspace {
       const f = this.files.get(imp);
       if (f) addBlocks(imported, f);
     }
-    s = new Scope(imported);
-    if (file) addBlocks(s, file, this.diagnostics);
+    const own = new Scope(imported);
+    if (file) addBlocks(own, file, this.diagnostics);
+    // Flattened into one table: every name lookup that misses a local scope ends here.
+    s = new Scope();
+    for (const name of own.names()) s.set(name, own.lookup(name)!);
     this.scopes.set(path, s);
     return s;
   }

@@ -60,6 +60,28 @@ interface EvaluatedArgs {
   named: Array<{ name: string; nameSource: SourceRef; value: Value; source: SourceRef }>;
 }
 
+interface WrittenArg {
+  name?: string;
+  nameSource?: SourceRef;
+  source: SourceRef;
+  /** Not yet evaluated (a constructor call's argument)... */
+  expr?: A.Expr;
+  /** ...or already evaluated (a module application's). */
+  value?: Value;
+}
+
+const NO_HINT: Hint = {};
+const SYMBOLS: Hint = { symbols: true };
+const enumHints = new WeakMap<ArgSpec, Hint>();
+
+function hintFor(spec: ArgSpec): Hint {
+  if (spec.type === 'string') return SYMBOLS;
+  if (spec.type !== 'enum') return NO_HINT;
+  let h = enumHints.get(spec);
+  if (!h) enumHints.set(spec, (h = { members: spec.members }));
+  return h;
+}
+
 /** Sizes that must be positive when passed as an `int` to a primitive. */
 const POSITIVE = new Set(['out', 'num', 'dim', 'max_len', 'heads', 'hidden', 'layers', 'patch', 'kernel', 'stride', 'buckets', 'max_distance', 'times']);
 
@@ -696,20 +718,22 @@ export class Evaluator {
     const values: Record<string, Value> = {};
     const sources: Record<string, SourceRef> = {};
     let ok = true;
-    const evaluated = Array.isArray(args) ? undefined : (args as EvaluatedArgs);
-    const written: Array<{ name?: string; nameSource?: SourceRef; source: SourceRef; get: (hint: Hint) => Value }> = evaluated
-      ? [
-          ...evaluated.positional.map((p) => ({ source: p.source, get: () => p.value })),
-          ...evaluated.named.map((n) => ({ name: n.name, nameSource: n.nameSource, source: n.source, get: () => n.value })),
-        ]
-      : (args as readonly A.Arg[]).map((a) => ({
-          name: a.name?.name,
-          nameSource: a.name ? this.ref(env, a.name) : undefined,
-          source: this.ref(env, a.value),
-          get: (hint: Hint) => this.evalExpr(a.value, env, hint),
-        }));
+    // One entry per written argument; AST arguments are evaluated lazily, with the declared
+    // type as a hint (an enum parameter reads `gelu` as its member, not the function).
+    const written: WrittenArg[] = [];
+    if (Array.isArray(args)) {
+      for (const a of args as readonly A.Arg[]) {
+        written.push({ name: a.name?.name, nameSource: a.name ? this.ref(env, a.name) : undefined, source: this.ref(env, a.value), expr: a.value });
+      }
+    } else {
+      const ev = args as EvaluatedArgs;
+      for (const p of ev.positional) written.push({ source: p.source, value: p.value });
+      for (const n of ev.named) written.push({ name: n.name, nameSource: n.nameSource, source: n.source, value: n.value });
+    }
+    const get = (w: WrittenArg, hint: Hint): Value => w.value ?? this.evalExpr(w.expr!, env, hint);
     let position = 0;
-    const positional = written.filter((w) => w.name === undefined).length;
+    let positional = 0;
+    for (const w of written) if (w.name === undefined) positional++;
     for (const w of written) {
       let spec: ArgSpec | undefined;
       if (w.name === undefined) {
@@ -718,7 +742,7 @@ export class Evaluator {
           this.reporter.error('TFM2008', `${calleeName} takes ${specs.length} argument${specs.length === 1 ? '' : 's'}, but ${positional} ${positional === 1 ? 'was' : 'were'} given`, { ...w.source, message: 'unexpected argument' }, {
             help: specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined,
           });
-          w.get({ symbols: true });
+          get(w, SYMBOLS);
           ok = false;
           continue;
         }
@@ -728,7 +752,7 @@ export class Evaluator {
           this.reporter.error('TFM2005', `${calleeName} has no argument named \`${w.name}\``, { ...(w.nameSource ?? w.source), message: 'unknown argument' }, {
             help: didYouMean(w.name, specs.map((s) => s.name)) ?? (specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined),
           });
-          w.get({ symbols: true });
+          get(w, SYMBOLS);
           ok = false;
           continue;
         }
@@ -740,8 +764,7 @@ export class Evaluator {
         ok = false;
         continue;
       }
-      const hint: Hint = spec.type === 'enum' ? { members: spec.members } : spec.type === 'string' ? { symbols: true } : {};
-      const v = w.get(hint);
+      const v = get(w, hintFor(spec));
       sources[spec.name] = w.source;
       values[spec.name] = this.checkArgType(spec, v, w.source, calleeName);
       if (values[spec.name].kind === 'error') ok = ok && v.kind !== 'error' ? true : ok; // poison flows on
@@ -765,10 +788,7 @@ export class Evaluator {
 
   private checkArgType(spec: ArgSpec, v: Value, source: SourceRef, calleeName: string): Value {
     if (v.kind === 'error') return v;
-    const bad = (expected: string, help?: string): Value => {
-      this.reporter.error('TFM4001', `argument \`${spec.name}\` of ${calleeName} must be ${expected}, but this is ${describeValue(v)}`, source, { help });
-      return ERROR;
-    };
+    const bad = (expected: string, help?: string) => this.badArg(spec, v, source, calleeName, expected, help);
     switch (spec.type) {
       case 'int':
         if (v.kind === 'float') {
@@ -809,10 +829,16 @@ export class Evaluator {
     }
   }
 
+  private badArg(spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expected: string, help?: string): Value {
+    this.reporter.error('TFM4001', `argument \`${spec.name}\` of ${calleeName} must be ${expected}, but this is ${describeValue(v)}`, source, { help });
+    return ERROR;
+  }
+
   /** Applies a function op, giving it an `OpContext` for its shape rule. */
   applyOp(op: OpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, call: A.Expr, env: Env, layer?: LayerModule, inputs?: Record<string, Value>, inputSources?: Record<string, SourceRef>): Value {
-    const ctx = this.opContext(env, call, { ...sources, ...(inputSources ?? {}) }, layer);
-    for (const v of [...Object.values(values), ...Object.values(inputs ?? {})]) if (v.kind === 'error') return ERROR;
+    for (const k in values) if (values[k].kind === 'error') return ERROR;
+    for (const k in inputs) if (inputs[k].kind === 'error') return ERROR;
+    const ctx = this.opContext(env, call, inputSources ? { ...sources, ...inputSources } : sources, layer);
     if (op.kind === 'function') return op.apply(ctx, values);
     return op.apply(ctx, values, inputs ?? {});
   }
