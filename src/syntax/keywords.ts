@@ -3,7 +3,7 @@
  * docs) share with the lexer. Kept free of chevrotain imports so it is cheap to load.
  */
 
-/** Every reserved word. A keyword can never be used as a name. */
+/** Every keyword. All are reserved (never a name) except the contextual ones below. */
 export const KEYWORDS = [
   'import',
   'block',
@@ -36,6 +36,7 @@ export const CONTEXTUAL_KEYWORDS: ReadonlySet<string> = new Set(['memory', 'shar
 
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 
+/** Whether `word` is reserved: a keyword that can never be used as a name. */
 export function isKeyword(word: string): word is Keyword {
   return KEYWORD_SET.has(word) && !CONTEXTUAL_KEYWORDS.has(word);
 }

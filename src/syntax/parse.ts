@@ -29,7 +29,7 @@ export function parse(text: string, file: string): ParseResult {
   let lexed: ReturnType<typeof lex> | undefined;
   try {
     lexed = lex(text, file, lines);
-    parser.input = lexed.tokens;
+    parser.setInput(lexed.tokens);
     const cst = withoutStackTraces(() => parser.file());
     const errors: IRecognitionException[] = [...parser.errors];
     const diagnostics = [
@@ -57,7 +57,8 @@ export function parse(text: string, file: string): ParseResult {
     const at = crashOffset(text);
     const message =
       e instanceof RangeError ? 'the nesting here is too deep to parse' : 'could not parse this file past here';
-    const crash = diagnostic('TFM1004', message, { file, span: lines.span(at, at) });
+    const notes = e instanceof RangeError ? [] : [`internal: ${e instanceof Error ? e.message : String(e)}`];
+    const crash = diagnostic('TFM1004', message, { file, span: lines.span(at, at) }, { notes });
     return { ast: emptyFile(lexed?.comments), diagnostics: sortDiagnostics([...(lexed?.diagnostics ?? []), crash]) };
   }
 }

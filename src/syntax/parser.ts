@@ -3,18 +3,10 @@
  * (grammar/README.md has the whole grammar). One shared instance: building a chevrotain parser
  * runs a grammar analysis that costs far more than parsing a typical file.
  *
- * Error recovery is on. Error messages are not rendered here: the message provider encodes what
- * was expected as JSON, and syntax-errors.ts turns that into a diagnostic once it also knows the
- * offending token and its surroundings.
+ * Error recovery is on; recovery.ts refines chevrotain's and renders nothing: syntax-errors.ts
+ * turns the recorded errors into diagnostics.
  */
-import {
-  CstParser,
-  EOF,
-  tokenMatcher,
-  type IParserErrorMessageProvider,
-  type IToken,
-  type TokenType,
-} from 'chevrotain';
+import { tokenMatcher } from 'chevrotain';
 import {
   allTokens,
   ArithOp,
@@ -27,7 +19,6 @@ import {
   Identifier,
   IntLiteral,
   Kw,
-  KeywordCat,
   LBrace,
   LBracket,
   LParen,
@@ -39,50 +30,9 @@ import {
   StringLiteral,
   UnaryOp,
 } from './lexer.js';
+import { errorMessageProvider, RecoveringParser } from './recovery.js';
 
-/** What the parser expected when it failed; carried inside chevrotain's error message. */
-export interface ExpectationInfo {
-  kind: 'mismatch' | 'noViableAlt' | 'earlyExit' | 'notAllInput';
-  /** Token type names that would have been accepted (first tokens only). */
-  expected: string[];
-  rule: string;
-}
-
-const firstTokens = (paths: TokenType[][]): string[] => [
-  ...new Set(paths.filter((p) => p.length > 0).map((p) => p[0].name)),
-];
-
-const encode = (info: ExpectationInfo): string => JSON.stringify(info);
-
-const errorMessageProvider: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, ruleName }) =>
-    encode({ kind: 'mismatch', expected: [expected.name], rule: ruleName }),
-  buildNotAllInputParsedMessage: ({ ruleName }) =>
-    encode({ kind: 'notAllInput', expected: [EOF.name], rule: ruleName }),
-  buildNoViableAltMessage: ({ expectedPathsPerAlt, ruleName }) =>
-    encode({ kind: 'noViableAlt', expected: firstTokens(expectedPathsPerAlt.flat()), rule: ruleName }),
-  buildEarlyExitMessage: ({ expectedIterationPaths, ruleName }) =>
-    encode({ kind: 'earlyExit', expected: firstTokens(expectedIterationPaths), rule: ruleName }),
-};
-
-/** Reads back what `errorMessageProvider` encoded; undefined for a message chevrotain wrote itself. */
-export function decodeExpectation(message: string): ExpectationInfo | undefined {
-  try {
-    const info = JSON.parse(message) as ExpectationInfo;
-    return Array.isArray(info?.expected) ? info : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The chevrotain recovery internals this parser refines (not in its public typings). */
-interface RecoveryInternals {
-  tryInRuleRecovery(this: CstParser, expected: TokenType, follows: TokenType[]): IToken;
-  flattenFollowSet(this: CstParser): TokenType[];
-}
-const base = CstParser.prototype as unknown as RecoveryInternals;
-
-export class TfmParser extends CstParser {
+export class TfmParser extends RecoveringParser {
   constructor() {
     super(allTokens, {
       recoveryEnabled: true,
@@ -91,43 +41,6 @@ export class TfmParser extends CstParser {
       errorMessageProvider,
     });
     this.performSelfAnalysis();
-  }
-
-  /** The next unconsumed token; used to place an error after an unexpected crash. */
-  peek(): IToken {
-    return this.LA(1);
-  }
-
-  /**
-   * Chevrotain repairs a mismatch by inserting or deleting one token. We add substitution for the
-   * commonest slip, a keyword used as a name (`let mask = ...`): the keyword is taken as the name
-   * so the statement survives. The mismatch error itself has already been recorded.
-   * (Overrides an undocumented chevrotain method; covered by the recovery tests.)
-   */
-  tryInRuleRecovery(expected: TokenType, follows: TokenType[]): IToken {
-    const next = this.LA(1);
-    const after = this.LA(2);
-    if (expected === Identifier && tokenMatcher(next, KeywordCat) && follows.some((f) => tokenMatcher(after, f))) {
-      this.SKIP_TOKEN();
-      return next;
-    }
-    return base.tryInRuleRecovery.call(this, expected, follows);
-  }
-
-  /**
-   * Re-sync target: the first upcoming token that some rule on the stack can continue with.
-   * Chevrotain's version scans with lodash helpers and, at the top level where only end of file
-   * qualifies, scans to the end of the input on every attempt, which makes a long run of garbage
-   * quadratic. Same answer, without either cost.
-   * (Overrides an undocumented chevrotain method; covered by the recovery and fuzz tests.)
-   */
-  findReSyncTokenType(): TokenType {
-    const follows = base.flattenFollowSet.call(this);
-    if (follows.every((f) => f === EOF)) return EOF;
-    for (let k = 1; ; k++) {
-      const next = this.LA(k); // past the end this is the EOF token, and EOF is always a follow
-      for (const f of follows) if (tokenMatcher(next, f)) return f;
-    }
   }
 
   /**
@@ -268,11 +181,17 @@ export class TfmParser extends CstParser {
     this.OPTION(() => this.CONSUME(Semi));
   });
 
-  /** `configBlock = "config" "{" { configEntry } "}" ;` */
+  /**
+   * `configBlock = "config" "{" { configEntry } "}" ;`
+   * (As in `body`, a gate keeps a name that is not followed by `=` or `:` out of `configEntry`.)
+   */
   configBlock = this.RULE('configBlock', () => {
     this.CONSUME(Kw.config);
     this.CONSUME(LBrace);
-    this.MANY(() => this.SUBRULE(this.configEntry));
+    this.MANY({
+      GATE: () => tokenMatcher(this.LA(2), Eq) || tokenMatcher(this.LA(2), Colon),
+      DEF: () => this.SUBRULE(this.configEntry),
+    });
     this.CONSUME(RBrace);
   });
 

@@ -1,9 +1,8 @@
 /**
  * Turns chevrotain's recognition errors into TFM1004 diagnostics: "expected `)`, found `{`".
  *
- * Recovery can report one mistake several times (the original error, then the re-synced parse
- * tripping over the leftovers). We keep one error per line, and drop a parser error right after a
- * lexer error (an unterminated string swallowed the `)` the parser then misses).
+ * Recovery can report one mistake several times: the original error, then the re-synced parse
+ * tripping over the leftovers. `CascadeFilter` keeps the first and drops what follows from it.
  */
 import { EOF, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import { diagnostic, type Diagnostic, type Label } from '../check/diagnostics.js';
@@ -25,34 +24,9 @@ import {
   allTokens,
   printable,
 } from './lexer.js';
-import { decodeExpectation, type ExpectationInfo } from './parser.js';
-import type { LineIndex } from './spans.js';
-
-const byName = new Map<string, TokenType>(allTokens.map((t) => [t.name, t]));
-const LIST_ITEM: Record<string, string> = {
-  paramList: 'a parameter',
-  suffix: 'an argument',
-  enumType: 'a name',
-  tensorType: 'a dimension',
-};
-const EXPRESSION_RULES = new Set([
-  'expr',
-  'orExpr',
-  'andExpr',
-  'maskAndExpr',
-  'compareExpr',
-  'additiveExpr',
-  'multiplicativeExpr',
-  'unaryExpr',
-  'powerExpr',
-  'postfixExpr',
-  'primary',
-]);
-const CLOSER_OF: ReadonlyMap<TokenType, TokenType> = new Map([
-  [RParen, LParen],
-  [RBracket, LBracket],
-  [RBrace, LBrace],
-]);
+import { isKeyword as isReserved } from './keywords.js';
+import { decodeExpectation, type ExpectationInfo } from './recovery.js';
+import type { LineIndex, Position } from './spans.js';
 
 export interface SyntaxErrorContext {
   file: string;
@@ -60,26 +34,231 @@ export interface SyntaxErrorContext {
   lines: LineIndex;
   /** The lexer's tokens (what the parser saw). */
   tokens: IToken[];
-  /** Lexer diagnostics, already reported: parser errors at the same spot are dropped. */
+  /** Lexer diagnostics, already reported: parser errors they caused are dropped. */
   lexDiagnostics: Diagnostic[];
 }
 
-const isReal = (t: IToken | undefined): t is IToken =>
-  t !== undefined && t.tokenType !== EOF && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
+export function syntaxDiagnostics(errors: readonly IRecognitionException[], ctx: SyntaxErrorContext): Diagnostic[] {
+  if (errors.length === 0) return [];
+  const { tokens, lines, text, file } = ctx;
+  const eof = lines.position(text.length);
+  const filter = new CascadeFilter(tokens, ctx.lexDiagnostics, eof);
+  const out: Diagnostic[] = [];
+  const offsets = tokens.map((t) => t.startOffset);
+  const sorted = errors.map((e) => ({ e, index: indexOf(offsets, e.token) })).sort((a, b) => a.index - b.index);
+  for (const { e, index } of sorted) {
+    const info = decodeExpectation(e.message);
+    const verdict = filter.admit(index, info);
+    if (!verdict) continue;
+    const token = tokens[index];
+    const span = token ? lines.span(token.startOffset, endOffset(token)) : { start: eof, end: eof };
+    const found = describeFound(token);
+    const message = info ? `expected ${describeExpected(info, tokens[index - 1])}, found ${found}` : `unexpected ${found}`;
+    const secondary: Label[] = [];
+    const opener = verdict.opener;
+    if (opener && forgotten(opener, token)) {
+      secondary.push({ file, span: lines.span(opener.startOffset, endOffset(opener)), message: 'unclosed delimiter opened here' });
+    }
+    out.push(diagnostic('TFM1004', message, { file, span }, { secondary, help: keywordHelp(info, token, tokens[index + 1]) }));
+  }
+  return out;
+}
+
+// ── cascades ──
+
+/**
+ * Decides, error by error in token order, whether a parser error is a new mistake. Dropped:
+ * - a second error on a line (after a lexer or parser error there);
+ * - an error right after a lexer error (the broken literal is the mistake);
+ * - a missing closer whose bracket was opened on a line that already has an error, or before an
+ *   unterminated string (which ran to the end of its line, taking the closer with it);
+ * - a missing closer when every bracket before it is closed: recovery from an earlier error used
+ *   one of them for something else.
+ */
+class CascadeFilter {
+  /** Lines holding a reported error. */
+  private readonly errorLines: Set<number>;
+  /** Lines a reported error is about (an error at a line start is about the previous line). */
+  private readonly originLines: Set<number>;
+  private readonly lexOffsets: number[];
+  private readonly unterminated: number[];
+  private readonly unclosed: UnclosedBrackets;
+  private reported = 0;
+
+  constructor(
+    private readonly tokens: IToken[],
+    lexDiagnostics: Diagnostic[],
+    private readonly eof: Position,
+  ) {
+    this.errorLines = new Set(lexDiagnostics.map((d) => d.primary.span.start.line));
+    this.originLines = new Set(this.errorLines);
+    this.lexOffsets = lexDiagnostics.map((d) => d.primary.span.start.offset).sort((a, b) => a - b);
+    this.unterminated = tokens.filter((t) => t.tokenType === UnterminatedString).map((t) => t.startOffset);
+    this.unclosed = new UnclosedBrackets(tokens);
+  }
+
+  /** Undefined to drop the error; otherwise the unclosed bracket it is about, if any. */
+  admit(index: number, info: ExpectationInfo | undefined): { opener?: IToken } | undefined {
+    const token = this.tokens[index];
+    const prev = this.tokens[index - 1];
+    const line = token ? token.startLine! : this.eof.line;
+    const start = token?.startOffset ?? this.eof.offset;
+    const end = token ? endOffset(token) : this.eof.offset;
+    if (this.errorLines.has(line)) return undefined;
+    if (prev ? isLexErrorToken(prev) || hasBetween(this.lexOffsets, endOffset(prev), end + 1) : hasBetween(this.lexOffsets, 0, end + 1)) {
+      return undefined;
+    }
+    const closer = expectedCloser(info);
+    const opener = closer && this.unclosed.openerOf(closer, index);
+    if (opener && (this.originLines.has(opener.startLine!) || hasBetween(this.unterminated, opener.startOffset, start))) return undefined;
+    if (closer && !opener && (this.reported > 0 || hasBetween(this.lexOffsets, 0, start))) return undefined;
+
+    this.reported++;
+    this.errorLines.add(line);
+    this.originLines.add(prev && token && prev.endLine! < token.startLine! ? prev.endLine! : line);
+    return { opener };
+  }
+}
+
+/**
+ * The innermost unclosed opening bracket of a kind, at a token index. Errors are visited in token
+ * order, so one forward sweep over the tokens serves them all.
+ */
+class UnclosedBrackets {
+  private readonly stack: IToken[] = [];
+  private next = 0;
+
+  constructor(private readonly tokens: IToken[]) {}
+
+  openerOf(closer: TokenType, index: number): IToken | undefined {
+    for (; this.next < index && this.next < this.tokens.length; this.next++) {
+      const t = this.tokens[this.next];
+      if (CLOSER_OF.has(t.tokenType)) this.stack.push(t); // an opening bracket
+      else if (this.stack.length > 0 && OPENER_OF.get(t.tokenType) === this.stack[this.stack.length - 1].tokenType) {
+        this.stack.pop();
+      }
+    }
+    const open = OPENER_OF.get(closer);
+    for (let i = this.stack.length - 1; i >= 0; i--) if (this.stack[i].tokenType === open) return this.stack[i];
+    return undefined;
+  }
+}
+
+/**
+ * Whether "unclosed delimiter opened here" helps: when the closer was forgotten, at end of file,
+ * on a later line, or (for `}`) right before the next item.
+ */
+function forgotten(opener: IToken, found: IToken | undefined): boolean {
+  if (!found) return true;
+  if (opener.tokenType === LBrace) return ITEM_KEYWORDS.has(found.tokenType.name);
+  return found.startLine !== opener.startLine;
+}
+
+// ── messages ──
+
+const byName = new Map<string, TokenType>(allTokens.map((t) => [t.name, t]));
+/** Opening bracket → closing bracket, and back. */
+const CLOSER_OF: ReadonlyMap<TokenType, TokenType> = new Map([
+  [LParen, RParen],
+  [LBracket, RBracket],
+  [LBrace, RBrace],
+]);
+const OPENER_OF: ReadonlyMap<TokenType, TokenType> = new Map([...CLOSER_OF].map(([o, c]) => [c, o]));
+const ITEM_KEYWORDS = new Set(['KwImport', 'KwBlock', 'KwModel']);
+/** What a comma-separated list holds, for "expected an argument or `)`". */
+const LIST_ITEM: Record<string, string> = {
+  paramList: 'a parameter',
+  suffix: 'an argument',
+  enumType: 'a name',
+  tensorType: 'a dimension',
+};
+const EXPRESSION_RULES = new Set(['expr', 'arithExpr', 'operand', 'primary']);
+
+function expectedCloser(info: ExpectationInfo | undefined): TokenType | undefined {
+  const t = info?.kind === 'mismatch' ? byName.get(info.expected[0]) : undefined;
+  return t && OPENER_OF.has(t) ? t : undefined;
+}
+
+function describeExpected(info: ExpectationInfo, prev: IToken | undefined): string {
+  const { rule, kind } = info;
+  if (rule === 'file' || rule === 'item' || kind === 'notAllInput') return '`import`, `block` or `model`';
+  if (kind === 'mismatch') {
+    const expected = byName.get(info.expected[0]);
+    if (expected === RBrace && rule === 'body') return 'a statement or `}`';
+    if (expected === RBrace && rule === 'configBlock') return 'a config entry or `}`';
+    if ((expected === RParen || expected === RBracket) && LIST_ITEM[rule]) {
+      // Right after `(` or `,` an item is missing; after an item, a separator.
+      const afterSeparator = prev && (prev.tokenType === Comma || prev.tokenType === OPENER_OF.get(expected));
+      return afterSeparator ? `${LIST_ITEM[rule]} or ${tokenName(expected)}` : `\`,\` or ${tokenName(expected)}`;
+    }
+    return expected ? tokenName(expected) : info.expected[0];
+  }
+  if (EXPRESSION_RULES.has(rule)) return 'an expression';
+  if (rule === 'stmt') return 'a statement';
+  if (rule === 'valueType') return 'a type';
+  if (rule === 'tensorType') return 'an element type such as `float32`';
+  return oneOf(info.expected.map((name) => (byName.has(name) ? tokenName(byName.get(name)!) : name)));
+}
+
+/** A friendly name for a token type: "a name", "`)`", ... */
+function tokenName(t: TokenType): string {
+  switch (t.name) {
+    case 'Identifier':
+      return 'a name';
+    case 'Int':
+    case 'IntLiteral':
+    case 'Float':
+      return 'a number';
+    case 'StringLiteral':
+      return 'a string';
+    case EOF.name:
+      return 'end of file';
+  }
+  return typeof t.PATTERN === 'string' ? `\`${t.PATTERN}\`` : t.name;
+}
+
+function oneOf(names: string[]): string {
+  const uniq = [...new Set(names)];
+  if (uniq.length <= 1) return uniq[0] ?? 'something else';
+  return `${uniq.slice(0, -1).join(', ')} or ${uniq[uniq.length - 1]}`;
+}
+
+function describeFound(t: IToken | undefined): string {
+  if (!t) return 'end of file';
+  const image = `\`${printable(t.image)}\``;
+  return isKeyword(t) ? `keyword ${image}` : image;
+}
+
+/** "`mask` is a reserved word ..." when a keyword stands where a name was expected. */
+function keywordHelp(info: ExpectationInfo | undefined, token: IToken | undefined, next: IToken | undefined) {
+  if (!token || !isKeyword(token) || !isReserved(token.image)) return undefined;
+  const usedAsName =
+    (info?.kind === 'mismatch' && info.expected[0] === Identifier.name) || next?.tokenType === Colon || next?.tokenType === Eq;
+  return usedAsName ? { message: `\`${token.image}\` is a reserved word and cannot be used as a name` } : undefined;
+}
+
+// ── tokens ──
 
 const endOffset = (t: IToken) => t.startOffset + t.image.length;
 
-/** Index in `tokens` of `t`, or `tokens.length` for EOF. */
-function indexOf(tokens: IToken[], t: IToken): number {
-  if (!isReal(t)) return tokens.length;
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens[mid].startOffset < t.startOffset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function isKeyword(t: IToken): boolean {
+  return (t.tokenType.CATEGORIES ?? []).includes(KeywordCat);
+}
+
+function isLexErrorToken(t: IToken): boolean {
+  return t.tokenType === UnterminatedString || t.tokenType === BadNumber || t.tokenType === SingleQuotedString;
+}
+
+/** Index of token `t` given the tokens' start offsets; their count for EOF (or a token without a position). */
+function indexOf(offsets: number[], t: IToken): number {
+  if (t.tokenType === EOF || t.isInsertedInRecovery || !Number.isFinite(t.startOffset)) return offsets.length;
+  return lowerBound(offsets, t.startOffset);
+}
+
+/** Whether a sorted array holds a value in `[from, to)`. */
+function hasBetween(sorted: number[], from: number, to: number): boolean {
+  const i = lowerBound(sorted, from);
+  return i < sorted.length && sorted[i] < to;
 }
 
 /** First index of a sorted array whose value is `>= x`. */
@@ -92,156 +271,4 @@ function lowerBound(sorted: number[], x: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-export function syntaxDiagnostics(errors: readonly IRecognitionException[], ctx: SyntaxErrorContext): Diagnostic[] {
-  const { tokens, lines, text } = ctx;
-  const eofSpan = lines.span(text.length, text.length);
-  const sorted = errors
-    .map((e) => ({ e, index: indexOf(tokens, e.token) }))
-    .sort((a, b) => a.index - b.index);
-
-  const errorLines = new Set(ctx.lexDiagnostics.map((d) => d.primary.span.start.line));
-  const lexOffsets = ctx.lexDiagnostics.map((d) => d.primary.span.start.offset).sort((a, b) => a - b);
-  const lexErrorIn = (from: number, to: number) => {
-    const i = lowerBound(lexOffsets, from);
-    return i < lexOffsets.length && lexOffsets[i] <= to;
-  };
-  const unclosed = new UnclosedDelimiters(tokens);
-
-  const out: Diagnostic[] = [];
-  for (const { e, index } of sorted) {
-    const token = tokens[index];
-    const span = token ? lines.span(token.startOffset, endOffset(token)) : eofSpan;
-    if (errorLines.has(span.start.line)) continue;
-    const prev = tokens[index - 1];
-    if (prev && (isLexErrorToken(prev) || lexErrorIn(endOffset(prev), token ? endOffset(token) : text.length))) continue;
-    if (!prev && lexErrorIn(0, token ? endOffset(token) : text.length)) continue;
-    errorLines.add(span.start.line);
-
-    const info = decodeExpectation(e.message);
-    const found = describeFound(token);
-    const message = info ? `expected ${describeExpected(info, prev)}, found ${found}` : `unexpected ${found}`;
-    const secondary: Label[] = [];
-    const opener = info ? unclosed.openerFor(info, index) : undefined;
-    if (opener) secondary.push({ file: ctx.file, span: lines.span(opener.startOffset, endOffset(opener)), message: 'unclosed delimiter opened here' });
-    const next = tokens[index + 1];
-    const usedAsName =
-      (info?.kind === 'mismatch' && info.expected[0] === Identifier.name) ||
-      next?.tokenType === Colon ||
-      next?.tokenType === Eq;
-    const keywordHelp =
-      token && usedAsName && isKeyword(token)
-        ? { message: `\`${token.image}\` is a reserved word and cannot be used as a name` }
-        : undefined;
-    out.push(diagnostic('TFM1004', message, { file: ctx.file, span }, { secondary, help: keywordHelp }));
-  }
-  return out;
-}
-
-function isLexErrorToken(t: IToken): boolean {
-  return t.tokenType === UnterminatedString || t.tokenType === BadNumber || t.tokenType === SingleQuotedString;
-}
-
-function isKeyword(t: IToken): boolean {
-  return (t.tokenType.CATEGORIES ?? []).includes(KeywordCat);
-}
-
-function describeFound(t: IToken | undefined): string {
-  if (!t) return 'end of file';
-  const image = `\`${printable(t.image)}\``;
-  return isKeyword(t) ? `keyword ${image}` : image;
-}
-
-/** A friendly name for one token type: "a name", "`)`", ... */
-function tokenName(name: string): string {
-  switch (name) {
-    case 'Identifier':
-      return 'a name';
-    case 'Int':
-    case 'IntLiteral':
-    case 'Float':
-      return 'a number';
-    case 'StringLiteral':
-      return 'a string';
-    case EOF.name:
-      return 'end of file';
-  }
-  const t = byName.get(name);
-  const pattern = t?.PATTERN;
-  return typeof pattern === 'string' ? `\`${pattern}\`` : name;
-}
-
-function oneOf(names: string[]): string {
-  const uniq = [...new Set(names)];
-  if (uniq.length <= 1) return uniq[0] ?? 'something else';
-  return `${uniq.slice(0, -1).join(', ')} or ${uniq[uniq.length - 1]}`;
-}
-
-function describeExpected(info: ExpectationInfo, prev: IToken | undefined): string {
-  const { rule, kind } = info;
-  if (rule === 'file' || kind === 'notAllInput' || rule === 'item') return '`import`, `block` or `model`';
-  if (kind === 'mismatch') {
-    const expected = info.expected[0];
-    if (expected === RBrace.name && rule === 'body') return 'a statement or `}`';
-    if (expected === RBrace.name && rule === 'configBlock') return 'a config entry or `}`';
-    if ((expected === RParen.name || expected === RBracket.name) && LIST_ITEM[rule]) {
-      const closer = tokenName(expected);
-      const afterSeparator = prev && (prev.tokenType === Comma || CLOSER_OF.get(byName.get(expected)!) === prev.tokenType);
-      return afterSeparator ? `${LIST_ITEM[rule]} or ${closer}` : `\`,\` or ${closer}`;
-    }
-    return tokenName(expected);
-  }
-  if (EXPRESSION_RULES.has(rule)) return 'an expression';
-  if (rule === 'stmt') return 'a statement';
-  if (rule === 'valueType') return 'a type';
-  if (rule === 'tensorType') return 'an element type such as `float32`';
-  return oneOf(info.expected.map(tokenName));
-}
-
-/**
- * Finds the opening delimiter a missing closer would close, for the "unclosed delimiter opened
- * here" label. Errors are visited in token order, so one forward sweep serves them all.
- */
-class UnclosedDelimiters {
-  private readonly stack: number[] = [];
-  private next = 0;
-
-  constructor(private readonly tokens: IToken[]) {}
-
-  openerFor(info: ExpectationInfo, index: number): IToken | undefined {
-    if (info.kind !== 'mismatch') return undefined;
-    const closer = byName.get(info.expected[0]);
-    const open = closer && CLOSER_OF.get(closer);
-    if (!open) return undefined;
-    this.advanceTo(index);
-    const found = this.tokens[index];
-    // Only worth a label when the closer was forgotten: at end of file, on a later line, or
-    // (for `}`) right before the next item.
-    for (let i = this.stack.length - 1; i >= 0; i--) {
-      const opener = this.tokens[this.stack[i]];
-      if (opener.tokenType !== open) continue;
-      if (!found) return opener;
-      if (open === LBrace) return isItemStart(found) ? opener : undefined;
-      return found.startLine !== opener.startLine ? opener : undefined;
-    }
-    return undefined;
-  }
-
-  private advanceTo(index: number): void {
-    for (; this.next < index && this.next < this.tokens.length; this.next++) {
-      const t = this.tokens[this.next];
-      if (t.tokenType === LParen || t.tokenType === LBracket || t.tokenType === LBrace) this.stack.push(this.next);
-      else {
-        const open = CLOSER_OF.get(t.tokenType);
-        if (open && this.stack.length > 0 && this.tokens[this.stack[this.stack.length - 1]].tokenType === open) {
-          this.stack.pop();
-        }
-      }
-    }
-  }
-}
-
-function isItemStart(t: IToken): boolean {
-  return ['KwImport', 'KwBlock', 'KwModel'].includes(t.tokenType.name);
 }

@@ -1,0 +1,260 @@
+/**
+ * Error recovery for the `.tfm` parser: chevrotain's, refined where its defaults produce cascades.
+ *
+ * Chevrotain recovers by single-token insertion/deletion, and otherwise by re-synchronising: it
+ * skips to the first token that may follow some rule on the stack. Its choice is often poor in
+ * this language (an operator or an argument name counts, and `{ ... }` on one line is not skipped
+ * as a whole), so the enclosing body ends early and the rest of the model is misread. The
+ * overrides below change which tokens qualify; the mechanics stay chevrotain's.
+ *
+ * They override undocumented methods of chevrotain 11 (`tryInRuleRecovery`,
+ * `canRecoverWithSingleTokenInsertion`, `findReSyncTokenType`, `reSyncTo`,
+ * `tryInRepetitionRecovery`); test/syntax/recovery.test.ts and fuzz.test.ts cover them.
+ *
+ * Error messages are not rendered here: the message provider encodes what was expected as JSON,
+ * and syntax-errors.ts turns that into a diagnostic once it also knows the surrounding tokens.
+ */
+import {
+  CstParser,
+  EOF,
+  MismatchedTokenException,
+  tokenMatcher,
+  type IParserConfig,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from 'chevrotain';
+import {
+  BinaryOp,
+  Colon,
+  Dot,
+  Eq,
+  Identifier,
+  KeywordCat,
+  LBrace,
+  LBracket,
+  LParen,
+  RBrace,
+  RBracket,
+  RParen,
+  Semi,
+  UnaryOp,
+} from './lexer.js';
+
+/** What the parser expected when it failed; carried inside chevrotain's error message. */
+export interface ExpectationInfo {
+  kind: 'mismatch' | 'noViableAlt' | 'earlyExit' | 'notAllInput';
+  /** Token type names that would have been accepted (first tokens only). */
+  expected: string[];
+  rule: string;
+}
+
+const encode = (info: ExpectationInfo): string => JSON.stringify(info);
+
+const firstTokens = (paths: TokenType[][]): string[] => [
+  ...new Set(paths.filter((p) => p.length > 0).map((p) => p[0].name)),
+];
+
+export const errorMessageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, ruleName }) =>
+    encode({ kind: 'mismatch', expected: [expected.name], rule: ruleName }),
+  buildNotAllInputParsedMessage: ({ ruleName }) =>
+    encode({ kind: 'notAllInput', expected: [EOF.name], rule: ruleName }),
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, ruleName }) =>
+    encode({ kind: 'noViableAlt', expected: firstTokens(expectedPathsPerAlt.flat()), rule: ruleName }),
+  buildEarlyExitMessage: ({ expectedIterationPaths, ruleName }) =>
+    encode({ kind: 'earlyExit', expected: firstTokens(expectedIterationPaths), rule: ruleName }),
+};
+
+/** Reads back what `errorMessageProvider` encoded; undefined for a message chevrotain wrote itself. */
+export function decodeExpectation(message: string): ExpectationInfo | undefined {
+  try {
+    const info = JSON.parse(message) as ExpectationInfo;
+    return Array.isArray(info?.expected) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Chevrotain internals used below (not in its public typings). */
+interface Internals {
+  tryInRuleRecovery(this: CstParser, expected: TokenType, follows: TokenType[]): IToken;
+  flattenFollowSet(this: CstParser): TokenType[];
+  exportLexerState(this: CstParser): number;
+  importLexerState(this: CstParser, state: number): void;
+  getCurrRuleFullName(this: CstParser): string;
+  canRecoverWithSingleTokenInsertion(this: CstParser, expected: TokenType, follows: TokenType[]): boolean;
+  SAVE_ERROR(this: CstParser, error: Error): void;
+}
+const base = CstParser.prototype as unknown as Internals;
+
+const CLOSES: ReadonlySet<TokenType> = new Set([RParen, RBracket, RBrace]);
+const CLOSER: ReadonlyMap<TokenType, TokenType> = new Map([
+  [LParen, RParen],
+  [LBracket, RBracket],
+  [LBrace, RBrace],
+]);
+
+/**
+ * Bracket pairs that open and close on the same line, opener → closer. Recovery skips such a
+ * group whole: the `}` of `repeat n { f(x) }` must not be mistaken for the end of the model.
+ * (A bracket whose partner is on another line may well be the mistake, so it is not trusted.)
+ */
+function sameLineGroups(tokens: IToken[]): Map<IToken, IToken> {
+  const groups = new Map<IToken, IToken>();
+  const open: IToken[] = [];
+  for (const t of tokens) {
+    if (CLOSER.has(t.tokenType)) open.push(t);
+    else if (open.length > 0 && CLOSER.get(open[open.length - 1].tokenType) === t.tokenType) {
+      const opener = open.pop()!;
+      if (opener.startLine === t.startLine) groups.set(opener, t);
+    }
+  }
+  return groups;
+}
+
+export abstract class RecoveringParser extends CstParser {
+  private groups = new Map<IToken, IToken>();
+
+  constructor(tokens: TokenType[], config: IParserConfig) {
+    super(tokens, config);
+  }
+
+  /** Sets the tokens to parse (resetting the parser) and indexes them for recovery. */
+  setInput(tokens: IToken[]): void {
+    this.input = tokens;
+    this.groups = sameLineGroups(tokens);
+  }
+
+  /** The next unconsumed token; used to place an error after an unexpected crash. */
+  peek(): IToken {
+    return this.LA(1);
+  }
+
+  /**
+   * Chevrotain repairs a mismatch by inserting or deleting one token. Two more repairs (the
+   * mismatch error itself has already been recorded):
+   * - substitution for the commonest slip, a keyword used as a name (`let mask = ...`): the
+   *   keyword is taken as the name, so the binding survives;
+   * - a missing closing bracket that appears later on the same line (`f(a b)`, `{ g, (x) }`,
+   *   `f(x, mask: m)`): skip to it, so the bracket closes what it was meant to close and the
+   *   rest of the line is not misread as new statements. Tried before insertion and deletion.
+   */
+  tryInRuleRecovery(expected: TokenType, follows: TokenType[]): IToken {
+    const next = this.LA(1);
+    if (expected === Identifier && tokenMatcher(next, KeywordCat) && follows.some((f) => tokenMatcher(this.LA(2), f))) {
+      this.SKIP_TOKEN();
+      return next;
+    }
+    const k = this.closerAhead(expected);
+    if (k === 0) return base.tryInRuleRecovery.call(this, expected, follows);
+    for (let i = 1; i < k; i++) this.SKIP_TOKEN();
+    const closer = this.LA(1);
+    this.SKIP_TOKEN();
+    return closer;
+  }
+
+  /**
+   * Chevrotain inserts a missing token when the next one may follow it. After a closing bracket a
+   * name may follow only as the start of the next statement or entry (`name =`, `name:`), so
+   * `layers == 12` inside `config { }` is skipped as a bad entry instead of closing the block.
+   */
+  canRecoverWithSingleTokenInsertion(expected: TokenType, follows: TokenType[]): boolean {
+    const next = this.LA(1);
+    if (CLOSES.has(expected) && next.tokenType === Identifier) {
+      const after = this.LA(2);
+      if (!tokenMatcher(after, Eq) && !tokenMatcher(after, Colon)) return false;
+    }
+    return base.canRecoverWithSingleTokenInsertion.call(this, expected, follows);
+  }
+
+  /** Lookahead index of the closing bracket `expected` further on this line, or 0. */
+  private closerAhead(expected: TokenType): number {
+    if (!CLOSES.has(expected)) return 0;
+    const line = this.LA(1).startLine;
+    for (let k = 1; ; k = this.skip(k)) {
+      const t = this.LA(k);
+      if (tokenMatcher(t, EOF) || t.startLine !== line || t.tokenType === Semi) return 0;
+      if (tokenMatcher(t, expected)) return k;
+      // Another kind of closer: it closes something further out, except that a stray `)` or `]`
+      // inside braces (whose `(` went missing) is skipped like any other token.
+      if (t.tokenType === RBrace || (expected !== RBrace && (t.tokenType === RParen || t.tokenType === RBracket))) return 0;
+    }
+  }
+
+  /**
+   * The re-sync target: the token type of the first upcoming token where some rule on the stack
+   * can carry on (see `resumesAt`). Unlike chevrotain's, this does not rescan the whole input
+   * when only end of file qualifies, which made a long run of garbage quadratic.
+   */
+  findReSyncTokenType(): TokenType {
+    const follows = base.flattenFollowSet.call(this);
+    if (follows.every((f) => f === EOF)) return EOF;
+    for (let k = 1; ; k = this.skip(k)) {
+      // Past the end LA is the EOF token, and EOF is always a follow: the loop ends.
+      for (const f of follows) if (this.resumesAt(k, f)) return f;
+    }
+  }
+
+  /** Skips to the point `findReSyncTokenType` chose. */
+  reSyncTo(tokType: TokenType): IToken[] {
+    let k = 1;
+    while (!this.resumesAt(k, tokType) && !tokenMatcher(this.LA(k), EOF)) k = this.skip(k);
+    const skipped: IToken[] = [];
+    for (let i = 1; i < k; i++) {
+      skipped.push(this.LA(1));
+      this.SKIP_TOKEN();
+    }
+    return skipped;
+  }
+
+  /**
+   * Recovery at the end of a repetition (`{ stmt }` met something that is neither a statement
+   * nor `}`): skip to the next iteration or to what follows the repetition, reporting the first
+   * skipped token. As chevrotain's, but same-line bracket groups are skipped whole.
+   */
+  tryInRepetitionRecovery(rule: (...args: unknown[]) => void, args: unknown[], lookahead: () => boolean, expected: TokenType): void {
+    const reSync = this.findReSyncTokenType();
+    const saved = base.exportLexerState.call(this);
+    const offending = this.LA(1);
+    const report = () => {
+      const message = encode({ kind: 'mismatch', expected: [expected.name], rule: base.getCurrRuleFullName.call(this) });
+      base.SAVE_ERROR.call(this, new MismatchedTokenException(message, offending, this.LA(0)));
+    };
+    for (;;) {
+      if (tokenMatcher(this.LA(1), expected)) return report();
+      if (lookahead.call(this)) {
+        report();
+        return rule.apply(this, args);
+      }
+      if (this.resumesAt(1, reSync) || tokenMatcher(this.LA(1), EOF)) break;
+      for (let end = this.skip(1), i = 1; i < end; i++) this.SKIP_TOKEN();
+    }
+    // Nothing closer to resume at: rewind and let the error surface in the enclosing rule.
+    base.importLexerState.call(this, saved);
+  }
+
+  /**
+   * Whether parsing can resume at LA(k) with a rule that `f` may follow. Operators, `(` and `.`
+   * never qualify (they would continue some outer expression mid-way), and a name only as
+   * `name =` (an assignment or config entry), or every argument name of a broken call would be
+   * read as the next statement.
+   */
+  private resumesAt(k: number, f: TokenType): boolean {
+    const next = this.LA(k);
+    if (!tokenMatcher(next, f)) return false;
+    if (tokenMatcher(next, BinaryOp) || tokenMatcher(next, UnaryOp) || next.tokenType === LParen || next.tokenType === Dot) {
+      return false;
+    }
+    return f !== Identifier || tokenMatcher(this.LA(k + 1), Eq);
+  }
+
+  /** The lookahead index after LA(k), or after its whole same-line group if it opens one. */
+  private skip(k: number): number {
+    const closer = this.groups.get(this.LA(k));
+    if (!closer) return k + 1;
+    let j = k + 1;
+    while (this.LA(j) !== closer && !tokenMatcher(this.LA(j), EOF)) j++;
+    return j + 1;
+  }
+}
