@@ -8,7 +8,7 @@ import type { Label } from '../../check/diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { spanCover } from '../../syntax/spans.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import { constDim, dimOp, freshVar, renderDim, renderShape, resolve, unify, unifyBroadcast, type Dim } from '../dims.js';
+import { constDim, dimEquals, dimOp, freshVar, renderDim, renderShape, resolve, unify, unifyBroadcast, type Dim } from '../dims.js';
 import { nearbyDivisors } from '../ops/helpers.js';
 import { OPERATOR_OPS } from '../ops/index.js';
 import type { ArgSpec, LayerOpDef, OpContext, OpDef } from '../ops/op.js';
@@ -968,12 +968,31 @@ export class Evaluator {
     }
     let carried = args.positional[0];
     for (let i = 0; i < m.count; i++) {
+      const fresh = !m.layers[i] && !m.shared;
+      const mark = fresh ? this.graph.mark() : undefined;
       const layer: ModuleValue | undefined = m.layers[i] ?? (m.shared && m.layers[0] ? m.layers[0] : this.build(m, i));
       if (!layer) return ERROR;
       m.layers[i] = layer;
+      const errors = this.reporter.errorCount;
+      const input = carried.value;
       const out = this.applyModule(layer, { positional: [carried, ...args.positional.slice(1)], named: args.named }, call, env);
       if (out.kind !== 'tensor') return out.kind === 'error' ? ERROR : out;
       carried = { value: out, source: this.ref(env, call) };
+      // A layer that maps its input shape to itself computes the same graph for every copy:
+      // the remaining layers are copies of this one with renamed parameters (a 12-layer stack
+      // costs one layer's evaluation).
+      if (mark && layerCloning && i + 1 < m.count && input.kind === 'tensor' && this.reporter.errorCount === errors && sameShape(input.tensor, out.tensor) && input.tensor.dtype === out.tensor.dtype) {
+        const end = this.graph.mark();
+        let x = out.tensor;
+        layersCopied += m.count - i - 1;
+        for (let j = i + 1; j < m.count; j++) x = this.graph.cloneRange(mark, end, input.tensor.id, x, out.tensor, `${m.path}.${i}`, `${m.path}.${j}`);
+        const info = this.graph.modules.get(m.path);
+        if (info) {
+          info.outputShape = x.shape;
+          info.outputDType = x.dtype;
+        }
+        return { kind: 'tensor', tensor: x };
+      }
     }
     return carried.value;
   }
@@ -1095,6 +1114,21 @@ export class Evaluator {
 }
 
 const refCache = new WeakMap<object, SourceRef>();
+
+let layerCloning = true;
+let layersCopied = 0;
+/** How many stack layers were built by copying (tests check the fast path is taken). */
+export function layerCopyCount(): number {
+  return layersCopied;
+}
+/** Turns the copying of identical stack layers off (tests compare both ways). */
+export function setLayerCloning(on: boolean): void {
+  layerCloning = on;
+}
+
+function sameShape(a: TensorValue, b: TensorValue): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((d, i) => dimEquals(d, b.shape[i]));
+}
 const laterCache = new WeakMap<readonly A.Stmt[], Map<string, SourceRef>>();
 
 /** Names bound by `let`, `mask` and `memory` anywhere in a body (including inside `if`). */

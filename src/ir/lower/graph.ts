@@ -3,6 +3,14 @@ import type { Dim } from '../dims.js';
 import { freeze } from '../dims.js';
 import type { AttrValue, DType, ModuleInfo, Node, Param, SourceRef, TensorValue } from '../types.js';
 
+/** Sizes of the graph's tables at one moment. */
+export interface GraphMark {
+  values: number;
+  nodes: number;
+  params: number;
+  modules: number;
+}
+
 export class GraphBuilder {
   readonly values: TensorValue[] = [];
   readonly nodes: Node[] = [];
@@ -33,6 +41,56 @@ export class GraphBuilder {
     });
     this.nodes.push(node);
     return outs;
+  }
+
+  /** A position in the graph, to copy what was built after it. */
+  mark(): GraphMark {
+    return { values: this.values.length, nodes: this.nodes.length, params: this.params.size, modules: this.modules.size };
+  }
+
+  /**
+   * Appends a copy of the part of the graph built between `from` and `to` (one layer of a stack,
+   * fed by the value `input`), fed by `feed` instead, with every module and parameter path under
+   * `oldPrefix` moved to `newPrefix`. Returns the copy of `output`.
+   */
+  cloneRange(
+    from: GraphMark,
+    to: GraphMark,
+    input: number,
+    feed: TensorValue,
+    output: TensorValue,
+    oldPrefix: string,
+    newPrefix: string,
+  ): TensorValue {
+    const rename = (path: string) =>
+      path === oldPrefix ? newPrefix : path.startsWith(oldPrefix + '.') ? newPrefix + path.slice(oldPrefix.length) : path;
+    const shiftV = this.values.length - from.values;
+    const shiftN = this.nodes.length - from.nodes;
+    const mapValue = (v: number) => (v === input ? feed.id : v >= from.values && v < to.values ? v + shiftV : v);
+    for (let v = from.values; v < to.values; v++) {
+      const src = this.values[v];
+      this.values.push({ ...src, id: v + shiftV, producer: src.producer >= from.nodes ? src.producer + shiftN : src.producer });
+    }
+    for (let n = from.nodes; n < to.nodes; n++) {
+      const src = this.nodes[n];
+      const params: Record<string, string> = {};
+      for (const k in src.params) params[k] = rename(src.params[k]);
+      this.nodes.push({ ...src, id: n + shiftN, inputs: src.inputs.map(mapValue), outputs: src.outputs.map(mapValue), module: rename(src.module), params });
+    }
+    let i = 0;
+    for (const p of this.params.values()) {
+      if (i >= to.params) break;
+      if (i++ < from.params) continue;
+      const name = rename(p.name);
+      if (!this.params.has(name)) this.params.set(name, { ...p, name, module: rename(p.module) });
+    }
+    i = 0;
+    for (const m of [...this.modules.values()]) {
+      if (i >= to.modules) break;
+      if (i++ < from.modules) continue;
+      this.module({ ...m, path: rename(m.path) });
+    }
+    return this.values[mapValue(output.id)];
   }
 
   module(info: ModuleInfo): void {
