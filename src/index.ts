@@ -133,3 +133,56 @@ export function summarizeFile(
 }
 
 export { summarize };
+
+// ---------------------------------------------------------------------------------------------
+// The model API (docs/api.md): compile a spec into a TensorFlow.js model, train, evaluate, save.
+// TensorFlow.js is loaded on first use, so checking specs does not pay for it. Everything of the
+// backend (buildModel, selectBackend, greedyDecode, schedules, `tf` itself) is in `tfmc/tfjs`.
+
+export type {
+  CompiledModel,
+  CompileModelOptions,
+  LoadModelOptions,
+  PredictOptions,
+  SaveOptions,
+  LoadOptions,
+  TrainOptions,
+  StepResult,
+  FitOptions,
+  FitHistory,
+  EpochLog,
+  StepLog,
+  EvaluateOptions,
+  EvalResult,
+  AdamOptions,
+  LearningRate,
+  TransformerScheduleSpec,
+  Batch,
+  Dataset,
+  InputValue,
+  Manifest,
+  BackendName,
+} from './backends/tfjs/index.js';
+export { TfmcCompileError, TrainingDivergedError, CheckpointError, CheckpointMismatchError } from './backends/tfjs/api-errors.js';
+export { ModelInputError, ModelRuntimeError } from './backends/tfjs/errors.js';
+
+/**
+ * Checks a spec (a `.tfm` path, or spec text) and builds one of its models on a TensorFlow.js
+ * backend. Throws `TfmcCompileError` (with the diagnostics) when the spec has errors.
+ */
+export async function compile(
+  spec: string,
+  options?: import('./backends/tfjs/compile.js').CompileModelOptions,
+): Promise<import('./backends/tfjs/compile.js').CompiledModel> {
+  const m = await import('./backends/tfjs/compile.js');
+  return m.compile(spec, options);
+}
+
+/** Rebuilds a compiled model from a checkpoint directory written by `CompiledModel.save`. */
+export async function loadModel(
+  dir: string,
+  options?: import('./backends/tfjs/compile.js').LoadModelOptions,
+): Promise<import('./backends/tfjs/compile.js').CompiledModel> {
+  const m = await import('./backends/tfjs/compile.js');
+  return m.loadModel(dir, options);
+}

@@ -3,3 +3,15 @@ export { selectBackend, currentBackend, backendFailure, BackendUnavailableError,
 export { buildModel, TfjsModel, UnsupportedOpError, type BuildOptions, type ForwardOptions } from './executor.js';
 export { ModelInputError, ModelRuntimeError } from './errors.js';
 export { OP_IMPLS } from './ops/index.js';
+
+// The model API (docs/api.md).
+export { compile, loadModel, CompiledModel, type CompileModelOptions, type PredictOptions, type SaveOptions, type LoadOptions, type LoadModelOptions } from './compile.js';
+export { TfmcCompileError, TrainingDivergedError, CheckpointError, CheckpointMismatchError } from './api-errors.js';
+export { fit, Trainer, type TrainOptions, type StepResult, type FitOptions, type FitHistory, type EpochLog, type StepLog, type EvaluateOptions, type EvalResult, type Callback } from './train.js';
+export { Adam, ADAM_DEFAULTS, globalNorm, clipByGlobalNorm, type AdamOptions } from './optim.js';
+export { transformerSchedule, constantSchedule, toSchedule, type Schedule, type LearningRate, type TransformerScheduleSpec } from './schedule.js';
+export { batchesOf, padRows, permutation, rng, type Batch, type Dataset, type InputValue, type BatchesOfOptions } from './data.js';
+export { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Manifest } from './checkpoint.js';
+export { greedyDecode, type GreedyDecodeOptions } from './decode-simple.js';
+/** The TensorFlow.js instance tfmc uses (create input tensors with it, so both sides share one engine). */
+export * as tf from '@tensorflow/tfjs';
