@@ -97,7 +97,7 @@ export class Workspace {
       const real = realOrSelf(target);
       if (!isInside(this.root, real)) {
         this.diagnostics.push(diagnostic('TFM2012', `cannot import \`${spec}\`: it is outside the workspace`, label, {
-          notes: [`the workspace is ${this.root}`],
+          notes: [`the workspace is \`${relative(dirname(abs), this.root) || '.'}\` (relative to this file): the nearest folder with a package.json, .git or tfmc.json`],
           help: { message: 'move the file into the project, or run tfmc from a folder that contains both' },
         }));
         continue;
@@ -109,7 +109,7 @@ export class Workspace {
         continue;
       }
       if (!this.options.overlay?.has(real) && !isFile(real)) {
-        this.diagnostics.push(diagnostic('TFM2013', `cannot find \`${spec}\``, label, { notes: [`looked for ${real}`] }));
+        this.diagnostics.push(diagnostic('TFM2013', `cannot find \`${spec}\``, label, { notes: [`looked for \`${relative(dirname(abs), real)}\`, relative to this file's folder`] }));
         continue;
       }
       const loaded = this.load(real, undefined, chain);

@@ -82,6 +82,9 @@ function hintFor(spec: ArgSpec): Hint {
   return h;
 }
 
+/** The most layers one `repeat` may stack. */
+const MAX_REPEAT = 10_000;
+
 /** Sizes that must be positive when passed as an `int` to a primitive. */
 const POSITIVE = new Set(['out', 'num', 'dim', 'max_len', 'heads', 'hidden', 'layers', 'patch', 'kernel', 'stride', 'buckets', 'max_distance', 'times']);
 
@@ -620,6 +623,13 @@ export class Evaluator {
     if (c.value <= 0) {
       this.reporter.error('TFM3010', `a repeat count must be positive, but this is ${c.value}`, this.ref(env, e.count), {
         help: 'a stack needs at least one layer',
+      });
+      return ERROR;
+    }
+    if (c.value > MAX_REPEAT) {
+      // The graph holds every layer: an absurd count would exhaust memory instead of failing.
+      this.reporter.error('TFM4008', `a repeat count of ${fmtInt(c.value)} is beyond the supported ${fmtInt(MAX_REPEAT)} layers`, this.ref(env, e.count), {
+        help: 'real stacks have tens to hundreds of layers: check the config value',
       });
       return ERROR;
     }
