@@ -6,7 +6,7 @@
 import type { IRecognitionException, IToken } from 'chevrotain';
 import { diagnostic, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
 import type { SourceFile } from './ast.js';
-import { buildAst, buildComments } from './build-ast.js';
+import { buildComments } from './build-ast.js';
 import { lex } from './lexer.js';
 import { parser } from './parser.js';
 import { LineIndex } from './spans.js';
@@ -29,26 +29,28 @@ export function parse(text: string, file: string): ParseResult {
   let lexed: ReturnType<typeof lex> | undefined;
   try {
     lexed = lex(text, file, lines);
-    parser.setInput(lexed.tokens);
-    const cst = withoutStackTraces(() => parser.file());
-    const errors: IRecognitionException[] = [...parser.errors];
-    const diagnostics = [
-      ...lexed.diagnostics,
-      ...syntaxDiagnostics(errors, { file, text, lines, tokens: lexed.tokens, lexDiagnostics: lexed.diagnostics }),
-    ];
-    const late: Diagnostic[] = [];
-    const ast = buildAst(cst, lexed.comments, text, {
-      lines,
-      file,
-      diagnostics: late,
-      suspectStarts: midLineErrorOffsets(errors, lexed.tokens),
-    });
+    parser.begin(lexed.tokens, lines, file);
+    const items = withoutStackTraces(() => parser.file());
+    const errors: IRecognitionException[] = parser.errors;
+    const diagnostics = [...lexed.diagnostics];
+    if (errors.length > 0) {
+      diagnostics.push(...syntaxDiagnostics(errors, { file, text, lines, tokens: lexed.tokens, lexDiagnostics: lexed.diagnostics }));
+    }
+    const ast: SourceFile = {
+      kind: 'SourceFile',
+      items,
+      comments: buildComments(lexed.comments, lines),
+      span: lines.span(0, text.length),
+    };
     // Errors found while building the tree (chained comparisons) follow the one-per-line rule too.
-    const errorLines = new Set(diagnostics.map((d) => d.primary.span.start.line));
-    for (const d of late) {
-      if (errorLines.has(d.primary.span.start.line)) continue;
-      errorLines.add(d.primary.span.start.line);
-      diagnostics.push(d);
+    const late = parser.late;
+    if (late.length > 0) {
+      const errorLines = new Set(diagnostics.map((d) => d.primary.span.start.line));
+      for (const d of late) {
+        if (errorLines.has(d.primary.span.start.line)) continue;
+        errorLines.add(d.primary.span.start.line);
+        diagnostics.push(d);
+      }
     }
     return { ast, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
@@ -75,18 +77,6 @@ function withoutStackTraces<T>(f: () => T): T {
   } finally {
     Error.stackTraceLimit = limit;
   }
-}
-
-/** Offsets of the tokens parser errors point at, when that token does not start its line. */
-function midLineErrorOffsets(errors: IRecognitionException[], tokens: IToken[]): Set<number> {
-  const starts = new Set<number>();
-  if (errors.length === 0) return starts;
-  const index = new Map(tokens.map((t, i) => [t.startOffset, i]));
-  for (const e of errors) {
-    const i = index.get(e.token.startOffset);
-    if (i !== undefined && i > 0 && tokens[i - 1].endLine === tokens[i].startLine) starts.add(tokens[i].startOffset);
-  }
-  return starts;
 }
 
 /** The offset of the parser's next token after a crash (or end of text). */

@@ -1,12 +1,42 @@
 /**
- * The `.tfm` grammar as a chevrotain CST parser: one method per production, each quoting its EBNF
- * (grammar/README.md has the whole grammar). One shared instance: building a chevrotain parser
- * runs a grammar analysis that costs far more than parsing a typical file.
+ * The `.tfm` grammar as a chevrotain parser: one method per production, each quoting its EBNF
+ * (grammar/README.md has the whole grammar), whose actions build the AST of `ast.ts` directly.
+ * One shared instance: building a chevrotain parser runs a grammar analysis that costs far more
+ * than parsing a typical file.
  *
  * Error recovery is on; recovery.ts refines chevrotain's and renders nothing: syntax-errors.ts
  * turns the recorded errors into diagnostics.
+ *
+ * How the actions cope with recovery:
+ * - A rule that fails part-way still yields a node, built from what it read before the failure:
+ *   every rule catches the recognition exception, builds its partial node and attaches it to the
+ *   exception (`fail`); the enclosing rule takes it as the value of the failed sub-rule, and so
+ *   on up to the rule where chevrotain re-synchronises, which returns it (`recoveryValueFunc`).
+ *   Missing pieces become placeholders (see build-ast.ts).
+ * - A node's span is the extent of the tokens its rule consumed: rules note the token index at
+ *   their start, and the span runs from the first to the last token consumed since, leaving out
+ *   tokens recovery skipped and tokens it inserted (which are not in the input).
+ * - Where a placeholder goes depends on what came before it, so rules that may produce one
+ *   (`expr`, `operand`, `primary`, `valueType`, `tensorType`) take that offset from their caller
+ *   in `at`, set just before the `SUBRULE`.
  */
-import { tokenMatcher } from 'chevrotain';
+import { isRecognitionException, tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain';
+import type { Diagnostic } from '../check/diagnostics.js';
+import type * as A from './ast.js';
+import {
+  chainedComparison,
+  Climber,
+  errorExpr,
+  ident,
+  importPath,
+  isReal,
+  literal,
+  tokEnd,
+  tokensSpan,
+  tokSpan,
+  type Operand,
+  type Tok,
+} from './build-ast.js';
 import {
   allTokens,
   ArithOp,
@@ -31,16 +61,61 @@ import {
   UnaryOp,
 } from './lexer.js';
 import { errorMessageProvider, RecoveringParser } from './recovery.js';
+import { LineIndex, spanCover, type Span } from './spans.js';
+
+/** `at` for an argument's value: the argument's own start, known only once its first token is read. */
+const SELF = -1;
+
+/** A recognition exception carrying the partial node of the rule it is leaving. */
+interface Failure extends IRecognitionException {
+  tfmHasPartial?: boolean;
+  tfmPartial?: unknown;
+}
+
+/** Returned to chevrotain, which returns it from the rule where it re-synchronised. */
+function takePartial(e: IRecognitionException): never {
+  const f = e as Failure;
+  const value = f.tfmPartial;
+  f.tfmHasPartial = false;
+  f.tfmPartial = undefined;
+  return value as never;
+}
+const RECOVER = { recoveryValueFunc: takePartial };
+
+// Sub-rule labels (kept for the grammar's serialized form, which the syntax diagrams show).
+const NAME = { LABEL: 'name' };
+const BASE = { LABEL: 'base' };
+const THEN = { LABEL: 'then' };
+const ELSE_IF = { LABEL: 'elseIf' };
+const ELSE = { LABEL: 'else' };
 
 export class TfmParser extends RecoveringParser {
+  /** Set by `begin` for each file. */
+  private lines = new LineIndex('');
+  private fileName = '';
+  /** Syntax errors only visible in the tree (chained comparisons), in source order. */
+  late: Diagnostic[] = [];
+  /** The placeholder offset for the next sub-rule that takes one (see the file comment). */
+  private at = 0;
+  /** Side outputs of `operand`, read right after it returns (or fails). */
+  private outer: Span | undefined;
+  private prefixes: IToken[] | undefined;
+
   constructor() {
     super(allTokens, {
       recoveryEnabled: true,
-      nodeLocationTracking: 'full',
       maxLookahead: 2,
       errorMessageProvider,
     });
     this.performSelfAnalysis();
+  }
+
+  /** Prepares to parse the `tokens` of a file; `file()` then parses them. */
+  begin(tokens: IToken[], lines: LineIndex, fileName: string): void {
+    this.setInput(tokens);
+    this.lines = lines;
+    this.fileName = fileName;
+    this.late = [];
   }
 
   /**
@@ -55,95 +130,390 @@ export class TfmParser extends RecoveringParser {
     if (first.tokenType === Kw.memory && tokenMatcher(second, Identifier)) return true;
     return tokenMatcher(second, Eq);
   }
+  private readonly canStartStatementGate = () => this.canStartStatement();
+  private readonly canStartEntryGate = () => tokenMatcher(this.LA(2), Eq) || tokenMatcher(this.LA(2), Colon);
+
+  // ── spans and partial nodes ──
+
+  /** Index of the first token consumed in `(entry, exit]` (recovery skips some), or -1. */
+  private firstIn(entry: number, exit: number): number {
+    let i = entry + 1;
+    const skipped = this.skipped;
+    if (skipped !== undefined) while (i <= exit && skipped[i] === 1) i++;
+    return i <= exit ? i : -1;
+  }
+
+  /** Index of the last token consumed in `(entry, exit]`, or -1. */
+  private lastIn(entry: number, exit: number): number {
+    let i = exit;
+    const skipped = this.skipped;
+    if (skipped !== undefined) while (i > entry && skipped[i] === 1) i--;
+    return i > entry ? i : -1;
+  }
+
+  /** The extent of the tokens consumed in `(entry, exit]`, or an empty span at `at` if none. */
+  private spanOf(entry: number, exit: number, at: number): Span {
+    const first = this.firstIn(entry, exit);
+    if (first < 0) return this.empty(at);
+    return tokensSpan(this.tokVector[first], this.tokVector[this.lastIn(entry, exit)]);
+  }
+
+  /** Start offset of the first token consumed in `(entry, exit]`, or 0. */
+  private startOf(entry: number, exit: number): number {
+    const first = this.firstIn(entry, exit);
+    return first < 0 ? 0 : this.tokVector[first].startOffset;
+  }
+
+  /** End offset of the last token consumed in `(entry, exit]`, or -1. */
+  private endOf(entry: number, exit: number): number {
+    const last = this.lastIn(entry, exit);
+    return last < 0 ? -1 : this.tokVector[last].endOffset! + 1;
+  }
+
+  /** The node's start so far: where a rule's placeholders go when nothing real precedes them. */
+  private startHere(entry: number): number {
+    return this.startOf(entry, this.currIdx);
+  }
+
+  private empty(at: number): Span {
+    return this.lines.span(at, at);
+  }
+
+  private ident(t: Tok, at: number): A.Ident {
+    return ident(t, at, this.lines);
+  }
+
+  /** Attaches a failed rule's partial node to the exception passing through it. */
+  private fail(e: unknown, partial: unknown): unknown {
+    const f = e as Failure;
+    f.tfmHasPartial = true;
+    f.tfmPartial = partial;
+    return e;
+  }
+
+  /** Whether `e` carries the partial node of the sub-rule that failed (rather than coming from this rule). */
+  private static failed(e: unknown): e is Failure & { tfmHasPartial: true } {
+    return (e as Failure).tfmHasPartial === true;
+  }
 
   // ── items ──
 
   /** `file = { item } ;` */
-  file = this.RULE('file', () => {
-    this.MANY(() => this.SUBRULE(this.item));
-  });
+  file = this.RULE(
+    'file',
+    (): A.Item[] => {
+      const items: A.Item[] = [];
+      try {
+        this.MANY(() => {
+          const item = this.SUBRULE(this.item);
+          if (item !== undefined) items.push(item);
+        });
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e) && e.tfmPartial !== undefined) items.push(e.tfmPartial as A.Item);
+        throw this.fail(e, items);
+      }
+      return items;
+    },
+    RECOVER,
+  );
 
-  /** `item = importDecl | blockDecl | modelDecl ;` */
-  item = this.RULE('item', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.importDecl) },
-      { ALT: () => this.SUBRULE(this.blockDecl) },
-      { ALT: () => this.SUBRULE(this.modelDecl) },
-    ]);
-  });
+  private readonly itemAlts = [
+    { ALT: () => this.SUBRULE(this.importDecl) },
+    { ALT: () => this.SUBRULE(this.blockDecl) },
+    { ALT: () => this.SUBRULE(this.modelDecl) },
+  ];
+
+  /** `item = importDecl | blockDecl | modelDecl ;` (an import without its path is dropped) */
+  item = this.RULE(
+    'item',
+    (): A.Item | undefined => {
+      try {
+        return this.OR<A.Item | undefined>(this.itemAlts);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        throw this.fail(e, TfmParser.failed(e) ? e.tfmPartial : undefined);
+      }
+    },
+    RECOVER,
+  );
 
   /** `importDecl = "import" STRING ;` */
-  importDecl = this.RULE('importDecl', () => {
-    this.CONSUME(Kw.import);
-    this.CONSUME(StringLiteral);
-  });
+  importDecl = this.RULE(
+    'importDecl',
+    (): A.ImportDecl | undefined => {
+      const entry = this.currIdx;
+      let path: Tok;
+      try {
+        this.CONSUME(Kw.import);
+        path = this.CONSUME(StringLiteral);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        throw this.fail(e, this.importAst(entry, path));
+      }
+      return this.importAst(entry, path);
+    },
+    RECOVER,
+  );
+
+  private importAst(entry: number, path: Tok): A.ImportDecl | undefined {
+    if (this.RECORDING_PHASE || !isReal(path)) return undefined;
+    return { kind: 'ImportDecl', path: importPath(path), span: this.spanOf(entry, this.currIdx, 0) };
+  }
 
   /** `blockDecl = "block" IDENT paramList body ;` */
-  blockDecl = this.RULE('blockDecl', () => {
-    this.CONSUME(Kw.block);
-    this.CONSUME(Identifier);
-    this.SUBRULE(this.paramList);
-    this.SUBRULE(this.body);
-  });
+  blockDecl = this.RULE(
+    'blockDecl',
+    (): A.BlockDecl => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let name: Tok;
+      let params: A.ParamDecl[] = [];
+      let body: A.Stmt[] = [];
+      let stage = 0;
+      try {
+        kw = this.CONSUME(Kw.block);
+        name = this.CONSUME(Identifier);
+        stage = 1;
+        params = this.SUBRULE(this.paramList);
+        stage = 2;
+        body = this.SUBRULE(this.body);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) {
+          if (stage === 1) params = e.tfmPartial as A.ParamDecl[];
+          else body = e.tfmPartial as A.Stmt[];
+        }
+        throw this.fail(e, this.blockAst(entry, kw, name, params, body));
+      }
+      return this.blockAst(entry, kw, name, params, body);
+    },
+    RECOVER,
+  );
+
+  private blockAst(entry: number, kw: Tok, name: Tok, params: A.ParamDecl[], body: A.Stmt[]): A.BlockDecl {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    return {
+      kind: 'BlockDecl',
+      name: this.ident(name, Math.max(at, tokEnd(kw))),
+      params,
+      body,
+      span: this.spanOf(entry, this.currIdx, at),
+    };
+  }
 
   /**
    * `paramList = "(" [ param { "," param } [ "," ] ] ")" ;`
    * (A rule of its own so that a broken list re-syncs at the body's `{` instead of losing the body.)
    */
-  paramList = this.RULE('paramList', () => {
-    this.CONSUME(LParen);
-    this.OPTION(() => {
-      this.SUBRULE(this.param);
-      this.MANY(() => {
-        this.CONSUME(Comma);
-        this.SUBRULE2(this.param);
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
-    this.CONSUME(RParen);
-  });
+  paramList = this.RULE(
+    'paramList',
+    (): A.ParamDecl[] => {
+      const params: A.ParamDecl[] = [];
+      try {
+        this.CONSUME(LParen);
+        this.OPTION(() => {
+          params.push(this.SUBRULE(this.param));
+          this.MANY(() => {
+            this.CONSUME(Comma);
+            params.push(this.SUBRULE2(this.param));
+          });
+          this.OPTION2(() => this.CONSUME2(Comma));
+        });
+        this.CONSUME(RParen);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) params.push(e.tfmPartial as A.ParamDecl);
+        throw this.fail(e, params);
+      }
+      return params;
+    },
+    RECOVER,
+  );
 
   /** `param = IDENT [ ":" valueType ] [ "=" expr ] ;` */
-  param = this.RULE('param', () => {
-    this.CONSUME(Identifier);
-    this.OPTION(() => {
-      this.CONSUME(Colon);
-      this.SUBRULE(this.valueType);
-    });
-    this.OPTION2(() => {
-      this.CONSUME(Eq);
-      this.SUBRULE(this.expr);
-    });
-  });
+  param = this.RULE(
+    'param',
+    (): A.ParamDecl => {
+      const entry = this.currIdx;
+      let name: Tok;
+      let colon: Tok;
+      let type: A.ValueType | undefined;
+      let typeEntry = -1;
+      let typeExit = -1;
+      let eq: Tok;
+      let value: A.Expr | undefined;
+      let stage = 0;
+      try {
+        name = this.CONSUME(Identifier);
+        this.OPTION(() => {
+          colon = this.CONSUME(Colon);
+          this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon));
+          stage = 1;
+          typeEntry = this.currIdx;
+          type = this.SUBRULE(this.valueType);
+          typeExit = this.currIdx;
+        });
+        this.OPTION2(() => {
+          eq = this.CONSUME(Eq);
+          this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq));
+          stage = 2;
+          value = this.SUBRULE(this.expr);
+        });
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) {
+          if (stage === 1) {
+            type = e.tfmPartial as A.ValueType;
+            typeExit = this.currIdx;
+          } else value = e.tfmPartial as A.Expr;
+        }
+        throw this.fail(e, this.paramAst(entry, name, colon, type, typeEntry, typeExit, eq, value));
+      }
+      return this.paramAst(entry, name, colon, type, typeEntry, typeExit, eq, value);
+    },
+    RECOVER,
+  );
+
+  private paramAst(
+    entry: number,
+    name: Tok,
+    colon: Tok,
+    type: A.ValueType | undefined,
+    typeEntry: number,
+    typeExit: number,
+    eq: Tok,
+    value: A.Expr | undefined,
+  ): A.ParamDecl {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    const param: A.ParamDecl = { kind: 'ParamDecl', name: this.ident(name, at), span: this.spanOf(entry, this.currIdx, at) };
+    if (colon) param.type = type ?? this.missingType(Math.max(at, tokEnd(name), tokEnd(colon)));
+    if (eq) {
+      param.default =
+        value ?? errorExpr(this.empty(Math.max(at, tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq))));
+    }
+    return param;
+  }
+
+  /** End offset of a sub-rule's tokens, -1 if it consumed none or never ran (`entry` -1). */
+  private nodeEnd(entry: number, exit: number): number {
+    return entry < 0 ? -1 : this.endOf(entry, exit);
+  }
+
+  private missingType(at: number): A.NamedType {
+    const name = this.ident(undefined, at);
+    return { kind: 'NamedType', name, span: name.span };
+  }
+
+  private readonly valueTypeAlts = [
+    { ALT: () => this.SUBRULE(this.enumType) },
+    { ALT: () => this.CONSUME(Identifier) },
+  ];
 
   /** `valueType = enumType | IDENT ;` */
-  valueType = this.RULE('valueType', () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.enumType) }, { ALT: () => this.CONSUME(Identifier) }]);
-  });
+  valueType = this.RULE(
+    'valueType',
+    (): A.ValueType => {
+      const at = this.at;
+      let result: A.EnumType | IToken | undefined;
+      try {
+        result = this.OR<A.EnumType | IToken>(this.valueTypeAlts);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) result = e.tfmPartial as A.EnumType;
+        throw this.fail(e, this.valueTypeAst(result, at));
+      }
+      return this.valueTypeAst(result, at);
+    },
+    RECOVER,
+  );
+
+  private valueTypeAst(result: A.EnumType | IToken | undefined, at: number): A.ValueType {
+    if (this.RECORDING_PHASE) return undefined as never;
+    if (result !== undefined && 'kind' in result) return result;
+    const name = this.ident(result, at);
+    return { kind: 'NamedType', name, span: name.span };
+  }
 
   /** `enumType = "enum" "(" IDENT { "," IDENT } [ "," ] ")" ;` */
-  enumType = this.RULE('enumType', () => {
-    this.CONSUME(Kw.enum);
-    this.CONSUME(LParen);
-    this.CONSUME(Identifier);
-    this.MANY(() => {
-      this.CONSUME(Comma);
-      this.CONSUME2(Identifier);
-    });
-    this.OPTION(() => this.CONSUME2(Comma));
-    this.CONSUME(RParen);
-  });
+  enumType = this.RULE(
+    'enumType',
+    (): A.EnumType => {
+      const entry = this.currIdx;
+      let open: Tok;
+      const members: Tok[] = [];
+      try {
+        this.CONSUME(Kw.enum);
+        open = this.CONSUME(LParen);
+        members.push(this.CONSUME(Identifier));
+        this.MANY(() => {
+          this.CONSUME(Comma);
+          members.push(this.CONSUME2(Identifier));
+        });
+        this.OPTION(() => this.CONSUME2(Comma));
+        this.CONSUME(RParen);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        throw this.fail(e, this.enumAst(entry, open, members));
+      }
+      return this.enumAst(entry, open, members);
+    },
+    RECOVER,
+  );
+
+  private enumAst(entry: number, open: Tok, members: Tok[]): A.EnumType {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const start = this.startHere(entry);
+    const at = Math.max(start, tokEnd(open));
+    return {
+      kind: 'EnumType',
+      members: members.map((t) => this.ident(t, at)),
+      span: this.spanOf(entry, this.currIdx, start),
+    };
+  }
 
   /** `modelDecl = "model" IDENT [ "extends" IDENT ] body ;` */
-  modelDecl = this.RULE('modelDecl', () => {
-    this.CONSUME(Kw.model);
-    this.CONSUME(Identifier, { LABEL: 'name' });
-    this.OPTION(() => {
-      this.CONSUME(Kw.extends);
-      this.CONSUME2(Identifier, { LABEL: 'base' });
-    });
-    this.SUBRULE(this.body);
-  });
+  modelDecl = this.RULE(
+    'modelDecl',
+    (): A.ModelDecl => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let name: Tok;
+      let ext: Tok;
+      let base: Tok;
+      let body: A.Stmt[] = [];
+      try {
+        kw = this.CONSUME(Kw.model);
+        name = this.CONSUME(Identifier, NAME);
+        this.OPTION(() => {
+          ext = this.CONSUME(Kw.extends);
+          base = this.CONSUME2(Identifier, BASE);
+        });
+        body = this.SUBRULE(this.body);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) body = e.tfmPartial as A.Stmt[];
+        throw this.fail(e, this.modelAst(entry, kw, name, ext, base, body));
+      }
+      return this.modelAst(entry, kw, name, ext, base, body);
+    },
+    RECOVER,
+  );
+
+  private modelAst(entry: number, kw: Tok, name: Tok, ext: Tok, base: Tok, body: A.Stmt[]): A.ModelDecl {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    const model: A.ModelDecl = {
+      kind: 'ModelDecl',
+      name: this.ident(name, Math.max(at, tokEnd(kw))),
+      body,
+      span: this.spanOf(entry, this.currIdx, at),
+    };
+    if (ext) model.base = this.ident(base, Math.max(at, tokEnd(ext)));
+    return model;
+  }
 
   /**
    * `body = "{" { stmt } "}" ;`
@@ -151,268 +521,984 @@ export class TfmParser extends RecoveringParser {
    * fail without consuming anything and recovery would give up on the rest of the body, while
    * the repetition's own recovery skips to the next statement.
    */
-  body = this.RULE('body', () => {
-    this.CONSUME(LBrace);
-    this.MANY({
-      GATE: () => this.canStartStatement(),
-      DEF: () => this.SUBRULE(this.stmt),
-    });
-    this.CONSUME(RBrace);
-  });
+  body = this.RULE(
+    'body',
+    (): A.Stmt[] => {
+      const stmts: A.Stmt[] = [];
+      try {
+        this.CONSUME(LBrace);
+        this.MANY({
+          GATE: this.canStartStatementGate,
+          DEF: () => {
+            stmts.push(this.SUBRULE(this.stmt));
+          },
+        });
+        this.CONSUME(RBrace);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) stmts.push(e.tfmPartial as A.Stmt);
+        throw this.fail(e, stmts);
+      }
+      return stmts;
+    },
+    RECOVER,
+  );
 
   // ── statements ──
+
+  private readonly stmtAlts = [
+    { ALT: () => this.SUBRULE(this.configBlock) },
+    { ALT: () => this.SUBRULE(this.inputDecl) },
+    { ALT: () => this.SUBRULE(this.letStmt) },
+    { ALT: () => this.SUBRULE(this.assignStmt) },
+    { ALT: () => this.SUBRULE(this.outStmt) },
+    { ALT: () => this.SUBRULE(this.lossStmt) },
+    { ALT: () => this.SUBRULE(this.declStmt) },
+    { ALT: () => this.SUBRULE(this.expectStmt) },
+    { ALT: () => this.SUBRULE(this.ifStmt) },
+  ];
+  private readonly semi = () => this.CONSUME(Semi);
 
   /**
    * `stmt = ( configBlock | inputDecl | letStmt | assignStmt | outStmt | lossStmt | declStmt
    *         | expectStmt | ifStmt ) [ ";" ] ;`
    */
-  stmt = this.RULE('stmt', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.configBlock) },
-      { ALT: () => this.SUBRULE(this.inputDecl) },
-      { ALT: () => this.SUBRULE(this.letStmt) },
-      { ALT: () => this.SUBRULE(this.assignStmt) },
-      { ALT: () => this.SUBRULE(this.outStmt) },
-      { ALT: () => this.SUBRULE(this.lossStmt) },
-      { ALT: () => this.SUBRULE(this.declStmt) },
-      { ALT: () => this.SUBRULE(this.expectStmt) },
-      { ALT: () => this.SUBRULE(this.ifStmt) },
-    ]);
-    this.OPTION(() => this.CONSUME(Semi));
-  });
+  stmt = this.RULE(
+    'stmt',
+    (): A.Stmt => {
+      const entry = this.currIdx;
+      const lateMark = this.late.length;
+      let inner: A.Stmt | undefined;
+      let innerExit = entry;
+      try {
+        inner = this.OR<A.Stmt>(this.stmtAlts);
+        innerExit = this.currIdx;
+        this.OPTION(this.semi);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) {
+          inner = e.tfmPartial as A.Stmt;
+          innerExit = this.currIdx;
+        }
+        throw this.fail(e, this.stmtAst(entry, inner, innerExit, lateMark));
+      }
+      return this.stmtAst(entry, inner, innerExit, lateMark);
+    },
+    RECOVER,
+  );
+
+  /**
+   * The statement `inner` (its span does not include a trailing `;`), or an ErrorStmt when there
+   * is none or recovery started it in the middle of a broken one (see `RecoveringParser.suspects`).
+   */
+  private stmtAst(entry: number, inner: A.Stmt | undefined, innerExit: number, lateMark: number): A.Stmt {
+    if (this.RECORDING_PHASE) return undefined as never;
+    if (inner === undefined) return { kind: 'ErrorStmt', span: this.spanOf(entry, this.currIdx, this.startHere(entry)) };
+    // Statement rules place an empty statement at 0; the statement's own start (its `;`) is better.
+    const located = this.firstIn(entry, innerExit) >= 0;
+    const span = located ? inner.span : this.empty(this.startHere(entry));
+    if (!located && inner.kind !== 'IfStmt') inner.span = span;
+    if (this.suspects.size > 0 && this.suspects.has(span.start.offset)) {
+      this.late.length = lateMark; // nothing in it was meant as written
+      return { kind: 'ErrorStmt', span };
+    }
+    return inner;
+  }
 
   /**
    * `configBlock = "config" "{" { configEntry } "}" ;`
    * (As in `body`, a gate keeps a name that is not followed by `=` or `:` out of `configEntry`.)
    */
-  configBlock = this.RULE('configBlock', () => {
-    this.CONSUME(Kw.config);
-    this.CONSUME(LBrace);
-    this.MANY({
-      GATE: () => tokenMatcher(this.LA(2), Eq) || tokenMatcher(this.LA(2), Colon),
-      DEF: () => this.SUBRULE(this.configEntry),
-    });
-    this.CONSUME(RBrace);
-  });
+  configBlock = this.RULE(
+    'configBlock',
+    (): A.ConfigBlock => {
+      const entry = this.currIdx;
+      const entries: A.ConfigEntry[] = [];
+      try {
+        this.CONSUME(Kw.config);
+        this.CONSUME(LBrace);
+        this.MANY({
+          GATE: this.canStartEntryGate,
+          DEF: () => {
+            entries.push(this.SUBRULE(this.configEntry));
+          },
+        });
+        this.CONSUME(RBrace);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) entries.push(e.tfmPartial as A.ConfigEntry);
+        throw this.fail(e, this.configAst(entry, entries));
+      }
+      return this.configAst(entry, entries);
+    },
+    RECOVER,
+  );
+
+  private configAst(entry: number, entries: A.ConfigEntry[]): A.ConfigBlock {
+    if (this.RECORDING_PHASE) return undefined as never;
+    return { kind: 'ConfigBlock', entries, span: this.spanOf(entry, this.currIdx, 0) };
+  }
+
+  private readonly entryEndAlts = [{ ALT: () => this.CONSUME(Semi) }, { ALT: () => this.CONSUME(Comma) }];
 
   /** `configEntry = IDENT [ ":" valueType ] "=" expr [ ";" | "," ] ;` */
-  configEntry = this.RULE('configEntry', () => {
-    this.CONSUME(Identifier);
-    this.OPTION(() => {
-      this.CONSUME(Colon);
-      this.SUBRULE(this.valueType);
-    });
-    this.CONSUME(Eq);
-    this.SUBRULE(this.expr);
-    this.OPTION2(() => this.OR([{ ALT: () => this.CONSUME(Semi) }, { ALT: () => this.CONSUME(Comma) }]));
-  });
+  configEntry = this.RULE(
+    'configEntry',
+    (): A.ConfigEntry => {
+      const entry = this.currIdx;
+      let name: Tok;
+      let colon: Tok;
+      let type: A.ValueType | undefined;
+      let typeEntry = -1;
+      let typeExit = -1;
+      let eq: Tok;
+      let value: A.Expr | undefined;
+      let valueEntry = -1;
+      let valueExit = -1;
+      let stage = 0;
+      try {
+        name = this.CONSUME(Identifier);
+        this.OPTION(() => {
+          colon = this.CONSUME(Colon);
+          this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon));
+          stage = 1;
+          typeEntry = this.currIdx;
+          type = this.SUBRULE(this.valueType);
+          typeExit = this.currIdx;
+        });
+        eq = this.CONSUME(Eq);
+        this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq));
+        stage = 2;
+        valueEntry = this.currIdx;
+        value = this.SUBRULE(this.expr);
+        valueExit = this.currIdx;
+        this.OPTION2(() => this.OR(this.entryEndAlts));
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) {
+          if (stage === 1) {
+            type = e.tfmPartial as A.ValueType;
+            typeExit = this.currIdx;
+          } else {
+            value = e.tfmPartial as A.Expr;
+            valueExit = this.currIdx;
+          }
+        }
+        throw this.fail(e, this.entryAst(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit));
+      }
+      return this.entryAst(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit);
+    },
+    RECOVER,
+  );
+
+  private entryAst(
+    entry: number,
+    name: Tok,
+    colon: Tok,
+    type: A.ValueType | undefined,
+    typeEntry: number,
+    typeExit: number,
+    eq: Tok,
+    value: A.Expr | undefined,
+    valueEntry: number,
+    valueExit: number,
+  ): A.ConfigEntry {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    // The span stops at the value: a trailing `,` or `;` is punctuation, not part of the entry.
+    let span = this.spanOf(entry, this.currIdx, at);
+    const valueEnd = this.nodeEnd(valueEntry, valueExit);
+    const end = valueEnd >= 0 ? valueEnd : tokEnd(eq);
+    if (end >= 0 && end > span.start.offset) span = this.lines.span(span.start.offset, end);
+    const result: A.ConfigEntry = {
+      kind: 'ConfigEntry',
+      name: this.ident(name, at),
+      value: value ?? errorExpr(this.empty(Math.max(at, tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq)))),
+      span,
+    };
+    if (colon) result.type = type ?? this.missingType(Math.max(at, tokEnd(name), tokEnd(colon)));
+    return result;
+  }
+
+  private readonly inputKeywordAlts = [{ ALT: () => this.CONSUME(Kw.input) }, { ALT: () => this.CONSUME(Kw.in) }];
 
   /** `inputDecl = ( "input" | "in" ) IDENT ":" tensorType [ "?" ] [ "where" expr { "," expr } ] ;` */
-  inputDecl = this.RULE('inputDecl', () => {
-    this.OR([{ ALT: () => this.CONSUME(Kw.input) }, { ALT: () => this.CONSUME(Kw.in) }]);
-    this.CONSUME(Identifier);
-    this.CONSUME(Colon);
-    this.SUBRULE(this.tensorType);
-    this.OPTION(() => this.CONSUME(Question));
-    this.OPTION2(() => {
-      this.CONSUME(Kw.where);
-      this.SUBRULE(this.expr);
-      this.MANY(() => {
-        this.CONSUME(Comma);
-        this.SUBRULE2(this.expr);
-      });
-    });
-  });
+  inputDecl = this.RULE(
+    'inputDecl',
+    (): A.InputDecl => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let name: Tok;
+      let colon: Tok;
+      let type: A.TensorType | undefined;
+      let question: Tok;
+      const constraints: A.Expr[] = [];
+      let stage = 0;
+      try {
+        kw = this.OR(this.inputKeywordAlts);
+        name = this.CONSUME(Identifier);
+        colon = this.CONSUME(Colon);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(colon));
+        stage = 1;
+        type = this.SUBRULE(this.tensorType);
+        this.OPTION(() => {
+          question = this.CONSUME(Question);
+        });
+        this.OPTION2(() => {
+          const where = this.CONSUME(Kw.where);
+          this.at = Math.max(this.startHere(entry), tokEnd(where));
+          stage = 2;
+          constraints.push(this.SUBRULE(this.expr));
+          this.MANY(() => {
+            const comma = this.CONSUME(Comma);
+            this.at = Math.max(this.startHere(entry), tokEnd(comma));
+            constraints.push(this.SUBRULE2(this.expr));
+          });
+        });
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) {
+          if (stage === 1) type = e.tfmPartial as A.TensorType;
+          else constraints.push(e.tfmPartial as A.Expr);
+        }
+        throw this.fail(e, this.inputAst(entry, kw, name, colon, type, question, constraints));
+      }
+      return this.inputAst(entry, kw, name, colon, type, question, constraints);
+    },
+    RECOVER,
+  );
+
+  private inputAst(entry: number, kw: Tok, name: Tok, colon: Tok, type: A.TensorType | undefined, question: Tok, constraints: A.Expr[]): A.InputDecl {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    return {
+      kind: 'InputDecl',
+      keyword: kw?.tokenType === Kw.input ? 'input' : 'in',
+      name: this.ident(name, Math.max(at, tokEnd(kw))),
+      type: type ?? this.missingTensorType(Math.max(at, tokEnd(kw), tokEnd(name), tokEnd(colon))),
+      optional: isReal(question),
+      constraints,
+      span: this.spanOf(entry, this.currIdx, 0),
+    };
+  }
+
+  private missingTensorType(at: number): A.TensorType {
+    return { kind: 'TensorType', dtype: this.ident(undefined, at), dims: [], span: this.empty(at) };
+  }
+
+  private readonly dtypeAlts = [{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(Kw.mask) }];
 
   /** `tensorType = ( IDENT | "mask" ) "[" [ expr { "," expr } [ "," ] ] "]" ;` */
-  tensorType = this.RULE('tensorType', () => {
-    this.OR([{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(Kw.mask) }]);
-    this.CONSUME(LBracket);
-    this.OPTION(() => {
-      this.SUBRULE(this.expr);
-      this.MANY(() => {
-        this.CONSUME(Comma);
-        this.SUBRULE2(this.expr);
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
-    this.CONSUME(RBracket);
-  });
+  tensorType = this.RULE(
+    'tensorType',
+    (): A.TensorType => {
+      const at = this.at;
+      const entry = this.currIdx;
+      let dtype: Tok;
+      const dims: A.Expr[] = [];
+      try {
+        dtype = this.OR(this.dtypeAlts);
+        const open = this.CONSUME(LBracket);
+        this.OPTION(() => {
+          this.at = Math.max(this.startHere(entry), tokEnd(open));
+          dims.push(this.SUBRULE(this.expr));
+          this.MANY(() => {
+            const comma = this.CONSUME(Comma);
+            this.at = Math.max(this.startHere(entry), tokEnd(comma));
+            dims.push(this.SUBRULE2(this.expr));
+          });
+          this.OPTION2(() => this.CONSUME2(Comma));
+        });
+        this.CONSUME(RBracket);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) dims.push(e.tfmPartial as A.Expr);
+        throw this.fail(e, this.tensorAst(entry, at, dtype, dims));
+      }
+      return this.tensorAst(entry, at, dtype, dims);
+    },
+    RECOVER,
+  );
+
+  private tensorAst(entry: number, at: number, dtype: Tok, dims: A.Expr[]): A.TensorType {
+    if (this.RECORDING_PHASE) return undefined as never;
+    return { kind: 'TensorType', dtype: this.ident(dtype, at), dims, span: this.spanOf(entry, this.currIdx, at) };
+  }
 
   /** `letStmt = "let" IDENT "=" expr ;` */
-  letStmt = this.RULE('letStmt', () => {
-    this.CONSUME(Kw.let);
-    this.CONSUME(Identifier);
-    this.CONSUME(Eq);
-    this.SUBRULE(this.expr);
-  });
+  letStmt = this.RULE(
+    'letStmt',
+    (): A.Stmt => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let name: Tok;
+      let eq: Tok;
+      let value: A.Expr | undefined;
+      let valueEntry = -1;
+      try {
+        kw = this.CONSUME(Kw.let);
+        name = this.CONSUME(Identifier);
+        eq = this.CONSUME(Eq);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+        valueEntry = this.currIdx;
+        value = this.SUBRULE(this.expr);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
+        throw this.fail(e, this.binding('LetStmt', undefined, entry, kw, name, eq, value, valueEntry));
+      }
+      return this.binding('LetStmt', undefined, entry, kw, name, eq, value, valueEntry);
+    },
+    RECOVER,
+  );
 
   /** `assignStmt = IDENT "=" expr ;` */
-  assignStmt = this.RULE('assignStmt', () => {
-    this.CONSUME(Identifier);
-    this.CONSUME(Eq);
-    this.SUBRULE(this.expr);
-  });
+  assignStmt = this.RULE(
+    'assignStmt',
+    (): A.Stmt => {
+      const entry = this.currIdx;
+      let name: Tok;
+      let eq: Tok;
+      let value: A.Expr | undefined;
+      let valueEntry = -1;
+      try {
+        name = this.CONSUME(Identifier);
+        eq = this.CONSUME(Eq);
+        this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(eq));
+        valueEntry = this.currIdx;
+        value = this.SUBRULE(this.expr);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
+        throw this.fail(e, this.binding('AssignStmt', undefined, entry, undefined, name, eq, value, valueEntry));
+      }
+      return this.binding('AssignStmt', undefined, entry, undefined, name, eq, value, valueEntry);
+    },
+    RECOVER,
+  );
+
+  /**
+   * `kw NAME = expr` statements (and `NAME = expr`), the value read after `valueEntry` (-1 if
+   * never). With neither name nor value left, the statement is an ErrorStmt.
+   */
+  private binding(
+    kind: 'LetStmt' | 'AssignStmt' | 'LossStmt' | 'MaskStmt',
+    keyword: 'mask' | 'memory' | undefined,
+    entry: number,
+    kw: Tok,
+    nameTok: Tok,
+    eq: Tok,
+    value: A.Expr | undefined,
+    valueEntry: number,
+  ): A.Stmt {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const span = this.spanOf(entry, this.currIdx, 0);
+    if (!isReal(nameTok) && !isReal(eq) && this.nodeEnd(valueEntry, this.currIdx) < 0) return { kind: 'ErrorStmt', span };
+    const at = this.startHere(entry);
+    const name = this.ident(nameTok, Math.max(at, tokEnd(kw)));
+    const expr = value ?? errorExpr(this.empty(Math.max(at, tokEnd(kw), tokEnd(nameTok), tokEnd(eq))));
+    if (kind === 'MaskStmt') return { kind, keyword: keyword!, name, value: expr, span };
+    return { kind, name, value: expr, span };
+  }
 
   /**
    * `outStmt = "out" [ IDENT "=" ] expr | "output" IDENT "=" expr ;`
    * (`out x` outputs the value `x`; `out x = e` names the output: two tokens of lookahead.)
    */
-  outStmt = this.RULE('outStmt', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(Kw.out);
-          this.OPTION(() => {
-            this.CONSUME(Identifier);
-            this.CONSUME(Eq);
-          });
-          this.SUBRULE(this.expr);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(Kw.output);
-          this.CONSUME2(Identifier);
-          this.CONSUME2(Eq);
-          this.SUBRULE2(this.expr);
-        },
-      },
-    ]);
-  });
+  outStmt = this.RULE(
+    'outStmt',
+    (): A.OutStmt => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let name: Tok;
+      let eq: Tok;
+      let value: A.Expr | undefined;
+      try {
+        this.OR([
+          {
+            ALT: () => {
+              kw = this.CONSUME(Kw.out);
+              this.OPTION(() => {
+                name = this.CONSUME(Identifier);
+                eq = this.CONSUME(Eq);
+              });
+              this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+              value = this.SUBRULE(this.expr);
+            },
+          },
+          {
+            ALT: () => {
+              kw = this.CONSUME(Kw.output);
+              name = this.CONSUME2(Identifier);
+              eq = this.CONSUME2(Eq);
+              this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+              value = this.SUBRULE2(this.expr);
+            },
+          },
+        ]);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
+        throw this.fail(e, this.outAst(entry, kw, name, eq, value));
+      }
+      return this.outAst(entry, kw, name, eq, value);
+    },
+    RECOVER,
+  );
+
+  private outAst(entry: number, kw: Tok, name: Tok, eq: Tok, value: A.Expr | undefined): A.OutStmt {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    const isOutput = kw?.tokenType === Kw.output;
+    const stmt: A.OutStmt = {
+      kind: 'OutStmt',
+      keyword: isOutput ? 'output' : 'out',
+      value: value ?? errorExpr(this.empty(Math.max(at, tokEnd(kw), tokEnd(name), tokEnd(eq)))),
+      span: this.spanOf(entry, this.currIdx, 0),
+    };
+    if (isOutput || name) stmt.name = this.ident(name, Math.max(at, tokEnd(kw)));
+    return stmt;
+  }
 
   /** `lossStmt = "loss" IDENT "=" expr ;` */
-  lossStmt = this.RULE('lossStmt', () => {
-    this.CONSUME(Kw.loss);
-    this.CONSUME(Identifier);
-    this.CONSUME(Eq);
-    this.SUBRULE(this.expr);
-  });
+  lossStmt = this.RULE(
+    'lossStmt',
+    (): A.Stmt => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let name: Tok;
+      let eq: Tok;
+      let value: A.Expr | undefined;
+      let valueEntry = -1;
+      try {
+        kw = this.CONSUME(Kw.loss);
+        name = this.CONSUME(Identifier);
+        eq = this.CONSUME(Eq);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+        valueEntry = this.currIdx;
+        value = this.SUBRULE(this.expr);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
+        throw this.fail(e, this.binding('LossStmt', undefined, entry, kw, name, eq, value, valueEntry));
+      }
+      return this.binding('LossStmt', undefined, entry, kw, name, eq, value, valueEntry);
+    },
+    RECOVER,
+  );
+
+  private readonly declKeywordAlts = [{ ALT: () => this.CONSUME(Kw.mask) }, { ALT: () => this.CONSUME(Kw.memory) }];
 
   /** `declStmt = ( "mask" | "memory" ) IDENT "=" expr ;` */
-  declStmt = this.RULE('declStmt', () => {
-    this.OR([{ ALT: () => this.CONSUME(Kw.mask) }, { ALT: () => this.CONSUME(Kw.memory) }]);
-    this.CONSUME(Identifier);
-    this.CONSUME(Eq);
-    this.SUBRULE(this.expr);
-  });
+  declStmt = this.RULE(
+    'declStmt',
+    (): A.Stmt => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let name: Tok;
+      let eq: Tok;
+      let value: A.Expr | undefined;
+      let valueEntry = -1;
+      try {
+        kw = this.OR(this.declKeywordAlts);
+        name = this.CONSUME(Identifier);
+        eq = this.CONSUME(Eq);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+        valueEntry = this.currIdx;
+        value = this.SUBRULE(this.expr);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
+        throw this.fail(e, this.declAst(entry, kw, name, eq, value, valueEntry));
+      }
+      return this.declAst(entry, kw, name, eq, value, valueEntry);
+    },
+    RECOVER,
+  );
+
+  private declAst(entry: number, kw: Tok, name: Tok, eq: Tok, value: A.Expr | undefined, valueEntry: number): A.Stmt {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const keyword = kw?.tokenType === Kw.memory ? 'memory' : 'mask';
+    return this.binding('MaskStmt', keyword, entry, kw, name, eq, value, valueEntry);
+  }
 
   /** `expectStmt = "expect" expr ;` */
-  expectStmt = this.RULE('expectStmt', () => {
-    this.CONSUME(Kw.expect);
-    this.SUBRULE(this.expr);
-  });
+  expectStmt = this.RULE(
+    'expectStmt',
+    (): A.ExpectStmt => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let condition: A.Expr | undefined;
+      try {
+        kw = this.CONSUME(Kw.expect);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw));
+        condition = this.SUBRULE(this.expr);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) condition = e.tfmPartial as A.Expr;
+        throw this.fail(e, this.expectAst(entry, kw, condition));
+      }
+      return this.expectAst(entry, kw, condition);
+    },
+    RECOVER,
+  );
+
+  private expectAst(entry: number, kw: Tok, condition: A.Expr | undefined): A.ExpectStmt {
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
+      kind: 'ExpectStmt',
+      condition: condition ?? errorExpr(this.empty(Math.max(this.startHere(entry), tokEnd(kw)))),
+      span: this.spanOf(entry, this.currIdx, 0),
+    };
+  }
 
   /** `ifStmt = "if" expr body [ "else" ( ifStmt | body ) ] ;` */
-  ifStmt = this.RULE('ifStmt', () => {
-    this.CONSUME(Kw.if);
-    this.SUBRULE(this.expr);
-    this.SUBRULE(this.body, { LABEL: 'then' });
-    this.OPTION(() => {
-      this.CONSUME(Kw.else);
-      this.OR([
-        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'elseIf' }) },
-        { ALT: () => this.SUBRULE2(this.body, { LABEL: 'else' }) },
-      ]);
-    });
-  });
+  ifStmt = this.RULE(
+    'ifStmt',
+    (): A.IfStmt => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let condition: A.Expr | undefined;
+      let then: A.Stmt[] = [];
+      let hasElse = false;
+      let otherwise: A.Stmt[] | undefined;
+      let stage = 0;
+      try {
+        kw = this.CONSUME(Kw.if);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw));
+        stage = 1;
+        condition = this.SUBRULE(this.expr);
+        stage = 2;
+        then = this.SUBRULE(this.body, THEN);
+        this.OPTION(() => {
+          this.CONSUME(Kw.else);
+          hasElse = true;
+          this.OR([
+            {
+              ALT: () => {
+                stage = 3;
+                otherwise = [this.SUBRULE(this.ifStmt, ELSE_IF)];
+              },
+            },
+            {
+              ALT: () => {
+                stage = 4;
+                otherwise = this.SUBRULE2(this.body, ELSE);
+              },
+            },
+          ]);
+        });
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) {
+          const partial = e.tfmPartial;
+          if (stage === 1) condition = partial as A.Expr;
+          else if (stage === 2) then = partial as A.Stmt[];
+          else if (stage === 3) otherwise = [partial as A.IfStmt];
+          else otherwise = partial as A.Stmt[];
+        }
+        throw this.fail(e, this.ifAst(entry, kw, condition, then, hasElse, otherwise));
+      }
+      return this.ifAst(entry, kw, condition, then, hasElse, otherwise);
+    },
+    RECOVER,
+  );
+
+  private ifAst(entry: number, kw: Tok, condition: A.Expr | undefined, then: A.Stmt[], hasElse: boolean, otherwise: A.Stmt[] | undefined): A.IfStmt {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    const stmt: A.IfStmt = {
+      kind: 'IfStmt',
+      condition: condition ?? errorExpr(this.empty(Math.max(at, tokEnd(kw)))),
+      then,
+      span: this.spanOf(entry, this.currIdx, at),
+    };
+    if (hasElse) stmt.else = otherwise ?? [];
+    return stmt;
+  }
 
   // ── expressions ──
   //
-  // Operator sequences are read flat, `operand { op operand }`, and build-ast applies precedence
-  // and associativity (grammar/README.md has the table). A rule per precedence level would cost a
-  // dozen nested CST nodes for every name or number in the file; this costs three.
+  // Operator sequences are read flat, `operand { op operand }`, and precedence and associativity
+  // are applied afterwards (build-ast.ts, `Climber`; grammar/README.md has the table). A rule per
+  // precedence level would cost a dozen nested rule calls for every name or number in the file.
 
   /** `expr = operand { binaryOp operand } ;` */
-  expr = this.RULE('expr', () => {
-    this.SUBRULE(this.operand);
-    this.MANY(() => {
-      this.CONSUME(BinaryOp);
-      this.SUBRULE2(this.operand);
-    });
-  });
+  expr = this.RULE('expr', (): A.Expr => this.operatorSequence(BinaryOp), RECOVER);
 
   /** `arithExpr = operand { arithOp operand } ;` (a repeat count: no comparisons or logic) */
-  arithExpr = this.RULE('arithExpr', () => {
-    this.SUBRULE(this.operand);
-    this.MANY(() => {
-      this.CONSUME(ArithOp);
-      this.SUBRULE2(this.operand);
-    });
-  });
+  arithExpr = this.RULE('arithExpr', (): A.Expr => this.operatorSequence(ArithOp), RECOVER);
 
-  /** `operand = { "-" | "!" } primary { suffix } ;` */
-  operand = this.RULE('operand', () => {
-    this.MANY(() => this.CONSUME(UnaryOp));
-    this.SUBRULE(this.primary);
-    this.MANY2(() => this.SUBRULE(this.suffix));
-  });
+  /** The body of `expr` and `arithExpr` (each calls it once, so the DSL occurrences are distinct). */
+  private operatorSequence(opType: typeof BinaryOp): A.Expr {
+    const at = this.at;
+    const lateMark = this.late.length;
+    let first: A.Expr | undefined;
+    let firstOuter: Span | undefined;
+    let firstPrefixes: IToken[] | undefined;
+    let rest: Operand[] | undefined;
+    let ops: IToken[] | undefined;
+    /** `late.length` after each operand, for placing chained-comparison errors among nested ones. */
+    let lateMarks: number[] | undefined;
+    try {
+      this.at = at;
+      first = this.SUBRULE(this.operand);
+      firstOuter = this.outer;
+      firstPrefixes = this.prefixes;
+      this.MANY(() => {
+        const op = this.CONSUME(opType);
+        if (ops === undefined) {
+          ops = [];
+          rest = [];
+          lateMarks = [this.late.length];
+        }
+        ops.push(op);
+        this.at = tokEnd(op);
+        const expr = this.SUBRULE2(this.operand);
+        rest!.push({ expr, outer: this.outer!, prefixes: this.prefixes });
+        lateMarks!.push(this.late.length);
+      });
+    } catch (e) {
+      if (!isRecognitionException(e as Error)) throw e;
+      if (TfmParser.failed(e)) {
+        const expr = e.tfmPartial as A.Expr;
+        if (first === undefined) {
+          first = expr;
+          firstOuter = this.outer;
+          firstPrefixes = this.prefixes;
+        } else {
+          rest!.push({ expr, outer: this.outer!, prefixes: this.prefixes });
+          lateMarks!.push(this.late.length);
+        }
+      }
+      throw this.fail(e, this.climb(first!, firstOuter!, firstPrefixes, rest, ops, lateMark, lateMarks));
+    }
+    return this.climb(first, firstOuter!, firstPrefixes, rest, ops, lateMark, lateMarks);
+  }
 
-  /** `suffix = "(" [ arg { "," arg } [ "," ] ] ")" | "." IDENT ;` */
-  suffix = this.RULE('suffix', () => {
-    this.OR([
-      {
-        ALT: () => {
+  /** Applies precedence to an operator sequence (most are one operand without prefixes). */
+  private climb(
+    first: A.Expr,
+    firstOuter: Span,
+    firstPrefixes: IToken[] | undefined,
+    rest: Operand[] | undefined,
+    ops: IToken[] | undefined,
+    lateMark: number,
+    lateMarks: number[] | undefined,
+  ): A.Expr {
+    if (this.RECORDING_PHASE) return undefined as never;
+    if (ops === undefined && firstPrefixes === undefined) return first;
+    const operands: Operand[] = [{ expr: first, outer: firstOuter, prefixes: firstPrefixes }];
+    if (rest) operands.push(...rest);
+    let reports: { operandsBefore: number; diagnostic: Diagnostic }[] | undefined;
+    const report = (a: IToken, b: IToken, operandsBefore: number) =>
+      (reports ??= []).push({ operandsBefore, diagnostic: chainedComparison(this.fileName, a, b) });
+    const expr = new Climber(operands, ops ?? [], report).run();
+    if (reports) {
+      // Errors in source order: each after those nested in the operands read before it.
+      const marks = [lateMark, ...(lateMarks ?? [this.late.length])];
+      const merged: Diagnostic[] = [];
+      for (let k = 0; k < operands.length; k++) {
+        merged.push(...this.late.slice(marks[k], marks[k + 1]));
+        for (const r of reports) if (r.operandsBefore === k + 1) merged.push(r.diagnostic);
+      }
+      this.late.splice(lateMark, this.late.length - lateMark, ...merged);
+    }
+    return expr;
+  }
+
+  /**
+   * `operand = { "-" | "!" } primary { suffix } ;`
+   * Returns the primary with its suffixes applied; the prefixes (`this.prefixes`) are applied by
+   * the climber, since `^` binds tighter: `-x ^ 2` is `-(x ^ 2)`. `this.outer` is the extent
+   * without prefixes, parentheses included.
+   */
+  operand = this.RULE(
+    'operand',
+    (): A.Expr => {
+      let at = this.at;
+      const entry = this.currIdx;
+      let prefixes: IToken[] | undefined;
+      let expr: A.Expr | undefined;
+      let outer: Span | undefined;
+      let primEntry = -1;
+      let suffixEntry = -1;
+      let stage = 0;
+      try {
+        this.MANY(() => {
+          (prefixes ??= []).push(this.CONSUME(UnaryOp));
+        });
+        // An argument's value starts the argument: its placeholder goes to the first token read.
+        if (at === SELF) at = this.startHere(entry);
+        primEntry = this.currIdx;
+        this.at = at;
+        stage = 1;
+        expr = this.SUBRULE(this.primary);
+        outer = this.primaryOuter(expr, primEntry, at);
+        stage = 2;
+        this.MANY2(() => {
+          suffixEntry = this.currIdx;
+          const suffix = this.SUBRULE(this.suffix);
+          if (this.RECORDING_PHASE) return;
+          outer = spanCover(outer!, this.spanOf(suffixEntry, this.currIdx, outer!.end.offset));
+          expr = this.applySuffix(expr!, suffix, outer);
+        });
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (at === SELF) at = this.startHere(entry);
+        if (TfmParser.failed(e) && stage === 1) {
+          expr = e.tfmPartial as A.Expr;
+          outer = this.primaryOuter(expr, primEntry, at);
+        } else if (expr === undefined) {
+          // Never got to the primary (cannot happen: prefixes are optional and cannot fail).
+          expr = errorExpr(this.empty(at));
+          outer = expr.span;
+        } else if (TfmParser.failed(e)) {
+          // A suffix failed part-way: apply what there is of it.
+          outer = spanCover(outer!, this.spanOf(suffixEntry, this.currIdx, outer!.end.offset));
+          expr = this.applySuffix(expr, e.tfmPartial as A.Arg[] | A.Ident, outer);
+        }
+        this.outer = outer;
+        this.prefixes = prefixes;
+        throw this.fail(e, expr);
+      }
+      this.outer = outer;
+      this.prefixes = prefixes;
+      return expr!;
+    },
+    RECOVER,
+  );
+
+  /**
+   * The extent of a primary read after `primEntry`: its node's span, except that a parenthesised
+   * expression's own span leaves out the parentheses.
+   */
+  private primaryOuter(expr: A.Expr, primEntry: number, at: number): Span {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const first = this.firstIn(primEntry, this.currIdx);
+    if (first >= 0 && this.tokVector[first].tokenType !== LParen) return expr.span;
+    return this.spanOf(primEntry, this.currIdx, at);
+  }
+
+  private applySuffix(object: A.Expr, suffix: A.Arg[] | A.Ident, span: Span): A.Expr {
+    return Array.isArray(suffix)
+      ? { kind: 'CallExpr', callee: object, args: suffix, span }
+      : { kind: 'MemberExpr', object, name: suffix, span };
+  }
+
+  private readonly suffixAlts = [
+    {
+      ALT: (): A.Arg[] => {
+        const args: A.Arg[] = [];
+        try {
           this.CONSUME(LParen);
           this.OPTION(() => {
-            this.SUBRULE(this.arg);
+            args.push(this.SUBRULE(this.arg));
             this.MANY(() => {
               this.CONSUME(Comma);
-              this.SUBRULE2(this.arg);
+              args.push(this.SUBRULE2(this.arg));
             });
             this.OPTION2(() => this.CONSUME2(Comma));
           });
           this.CONSUME(RParen);
-        },
+        } catch (e) {
+          if (!isRecognitionException(e as Error)) throw e;
+          if (TfmParser.failed(e)) args.push(e.tfmPartial as A.Arg);
+          throw this.fail(e, args);
+        }
+        return args;
       },
-      {
-        ALT: () => {
-          this.CONSUME(Dot);
-          this.CONSUME(Identifier);
-        },
+    },
+    {
+      ALT: (): A.Ident => {
+        let name: Tok;
+        const dot = this.CONSUME(Dot);
+        try {
+          name = this.CONSUME(Identifier);
+        } catch (e) {
+          if (!isRecognitionException(e as Error)) throw e;
+          throw this.fail(e, this.RECORDING_PHASE ? undefined : this.ident(undefined, Math.max(0, tokEnd(dot))));
+        }
+        return this.RECORDING_PHASE ? (undefined as never) : this.ident(name, Math.max(0, tokEnd(dot)));
       },
-    ]);
-  });
+    },
+  ];
+
+  /**
+   * `suffix = "(" [ arg { "," arg } [ "," ] ] ")" | "." IDENT ;`
+   * A call's arguments, or a member's name.
+   */
+  suffix = this.RULE(
+    'suffix',
+    (): A.Arg[] | A.Ident => {
+      try {
+        return this.OR<A.Arg[] | A.Ident>(this.suffixAlts);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        throw this.fail(e, TfmParser.failed(e) ? e.tfmPartial : []);
+      }
+    },
+    RECOVER,
+  );
 
   /** `arg = [ IDENT ":" ] expr ;` (a named argument needs two tokens of lookahead) */
-  arg = this.RULE('arg', () => {
-    this.OPTION(() => {
-      this.CONSUME(Identifier);
-      this.CONSUME(Colon);
-    });
-    this.SUBRULE(this.expr);
-  });
+  arg = this.RULE(
+    'arg',
+    (): A.Arg => {
+      const entry = this.currIdx;
+      let name: Tok;
+      let colon: Tok;
+      let value: A.Expr | undefined;
+      try {
+        this.OPTION(() => {
+          name = this.CONSUME(Identifier);
+          colon = this.CONSUME(Colon);
+        });
+        this.at = name ? Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon)) : SELF;
+        value = this.SUBRULE(this.expr);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
+        throw this.fail(e, this.argAst(entry, name, colon, value));
+      }
+      return this.argAst(entry, name, colon, value);
+    },
+    RECOVER,
+  );
+
+  private argAst(entry: number, name: Tok, colon: Tok, value: A.Expr | undefined): A.Arg {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    const arg: A.Arg = {
+      kind: 'Arg',
+      value: value ?? errorExpr(this.empty(Math.max(at, tokEnd(name), tokEnd(colon)))),
+      span: this.spanOf(entry, this.currIdx, at),
+    };
+    if (name) arg.name = this.ident(name, at);
+    return arg;
+  }
+
+  private readonly primaryAlts = [
+    { ALT: () => this.literal(this.CONSUME(IntLiteral)) },
+    { ALT: () => this.literal(this.CONSUME(Float)) },
+    { ALT: () => this.literal(this.CONSUME(StringLiteral)) },
+    { ALT: () => this.bool(this.CONSUME(Kw.true)) },
+    { ALT: () => this.bool(this.CONSUME(Kw.false)) },
+    { ALT: () => this.name(this.CONSUME(Identifier)) },
+    {
+      ALT: (): A.Expr => {
+        const open = this.CONSUME(LParen);
+        let inner: A.Expr | undefined;
+        try {
+          this.at = open.startOffset + 1;
+          inner = this.SUBRULE(this.expr);
+          this.CONSUME(RParen);
+        } catch (e) {
+          if (!isRecognitionException(e as Error)) throw e;
+          if (TfmParser.failed(e)) inner = e.tfmPartial as A.Expr;
+          throw this.fail(e, inner);
+        }
+        return inner;
+      },
+    },
+    { ALT: () => this.SUBRULE(this.repeatExpr) },
+  ];
+
+  private literal(t: IToken): A.Expr {
+    return this.RECORDING_PHASE ? (undefined as never) : literal(t);
+  }
+
+  private bool(t: IToken): A.BoolLit {
+    return this.RECORDING_PHASE ? (undefined as never) : { kind: 'BoolLit', value: t.tokenType === Kw.true, span: tokSpan(t) };
+  }
+
+  private name(t: IToken): A.NameExpr {
+    return this.RECORDING_PHASE ? (undefined as never) : { kind: 'NameExpr', name: t.image, span: tokSpan(t) };
+  }
 
   /** `primary = INT | FLOAT | STRING | "true" | "false" | IDENT | "(" expr ")" | repeatExpr ;` */
-  primary = this.RULE('primary', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(IntLiteral) },
-      { ALT: () => this.CONSUME(Float) },
-      { ALT: () => this.CONSUME(StringLiteral) },
-      { ALT: () => this.CONSUME(Kw.true) },
-      { ALT: () => this.CONSUME(Kw.false) },
-      { ALT: () => this.CONSUME(Identifier) },
-      {
-        ALT: () => {
-          this.CONSUME(LParen);
-          this.SUBRULE(this.expr);
-          this.CONSUME(RParen);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.repeatExpr) },
-    ]);
-  });
+  primary = this.RULE(
+    'primary',
+    (): A.Expr => {
+      const at = this.at;
+      const entry = this.currIdx;
+      try {
+        return this.OR<A.Expr>(this.primaryAlts);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        const partial = TfmParser.failed(e) ? (e.tfmPartial as A.Expr) : this.RECORDING_PHASE ? undefined : errorExpr(this.spanOf(entry, this.currIdx, at));
+        throw this.fail(e, partial);
+      }
+    },
+    RECOVER,
+  );
 
   /** `repeatExpr = "repeat" arithExpr [ "shared" ] "{" expr "}" ;` */
-  repeatExpr = this.RULE('repeatExpr', () => {
-    this.CONSUME(Kw.repeat);
-    this.SUBRULE(this.arithExpr);
-    this.OPTION(() => this.CONSUME(Kw.shared));
-    this.CONSUME(LBrace);
-    this.SUBRULE(this.expr);
-    this.CONSUME(RBrace);
-  });
+  repeatExpr = this.RULE(
+    'repeatExpr',
+    (): A.RepeatExpr => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let count: A.Expr | undefined;
+      let countEntry = -1;
+      let countExit = -1;
+      let shared: Tok;
+      let open: Tok;
+      let body: A.Expr | undefined;
+      let stage = 0;
+      try {
+        kw = this.CONSUME(Kw.repeat);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw));
+        stage = 1;
+        countEntry = this.currIdx;
+        count = this.SUBRULE(this.arithExpr);
+        countExit = this.currIdx;
+        this.OPTION(() => {
+          shared = this.CONSUME(Kw.shared);
+        });
+        open = this.CONSUME(LBrace);
+        this.at = Math.max(this.startHere(entry), tokEnd(kw), this.nodeEnd(countEntry, countExit), tokEnd(shared), tokEnd(open));
+        stage = 2;
+        body = this.SUBRULE(this.expr);
+        this.CONSUME(RBrace);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (TfmParser.failed(e)) {
+          if (stage === 1) {
+            count = e.tfmPartial as A.Expr;
+            countExit = this.currIdx;
+          } else body = e.tfmPartial as A.Expr;
+        }
+        throw this.fail(e, this.repeatAst(entry, kw, count, countEntry, countExit, shared, open, body));
+      }
+      return this.repeatAst(entry, kw, count, countEntry, countExit, shared, open, body);
+    },
+    RECOVER,
+  );
+
+  private repeatAst(
+    entry: number,
+    kw: Tok,
+    count: A.Expr | undefined,
+    countEntry: number,
+    countExit: number,
+    shared: Tok,
+    open: Tok,
+    body: A.Expr | undefined,
+  ): A.RepeatExpr {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const at = this.startHere(entry);
+    return {
+      kind: 'RepeatExpr',
+      count: count ?? errorExpr(this.empty(Math.max(at, tokEnd(kw)))),
+      shared: isReal(shared),
+      body:
+        body ??
+        errorExpr(this.empty(Math.max(at, tokEnd(kw), this.nodeEnd(countEntry, countExit), tokEnd(shared), tokEnd(open)))),
+      span: this.spanOf(entry, this.currIdx, at),
+    };
+  }
 }
 
-/** The one parser instance (chevrotain parsers are reusable: assigning `input` resets them). */
+/** The one parser instance (chevrotain parsers are reusable: `begin` starts a new file). */
 export const parser = new TfmParser();

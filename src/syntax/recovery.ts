@@ -9,13 +9,16 @@
  *
  * They override undocumented methods of chevrotain 11 (`tryInRuleRecovery`,
  * `canRecoverWithSingleTokenInsertion`, `findReSyncTokenType`, `reSyncTo`,
- * `tryInRepetitionRecovery`); test/syntax/recovery.test.ts and fuzz.test.ts cover them.
+ * `tryInRepetitionRecovery`, `SAVE_ERROR`); test/syntax/recovery.test.ts and fuzz.test.ts cover them.
+ *
+ * The parser builds the AST in its actions, and a node's span is the extent of the tokens its rule
+ * consumed. Tokens that recovery skips belong to no node, so they are marked here (`isSkipped`).
  *
  * Error messages are not rendered here: the message provider encodes what was expected as JSON,
  * and syntax-errors.ts turns that into a diagnostic once it also knows the surrounding tokens.
  */
 import {
-  CstParser,
+  EmbeddedActionsParser,
   EOF,
   MismatchedTokenException,
   tokenMatcher,
@@ -78,15 +81,15 @@ export function decodeExpectation(message: string): ExpectationInfo | undefined 
 
 /** Chevrotain internals used below (not in its public typings). */
 interface Internals {
-  tryInRuleRecovery(this: CstParser, expected: TokenType, follows: TokenType[]): IToken;
-  flattenFollowSet(this: CstParser): TokenType[];
-  exportLexerState(this: CstParser): number;
-  importLexerState(this: CstParser, state: number): void;
-  getCurrRuleFullName(this: CstParser): string;
-  canRecoverWithSingleTokenInsertion(this: CstParser, expected: TokenType, follows: TokenType[]): boolean;
-  SAVE_ERROR(this: CstParser, error: Error): void;
+  tryInRuleRecovery(this: EmbeddedActionsParser, expected: TokenType, follows: TokenType[]): IToken;
+  flattenFollowSet(this: EmbeddedActionsParser): TokenType[];
+  exportLexerState(this: EmbeddedActionsParser): number;
+  importLexerState(this: EmbeddedActionsParser, state: number): void;
+  getCurrRuleFullName(this: EmbeddedActionsParser): string;
+  canRecoverWithSingleTokenInsertion(this: EmbeddedActionsParser, expected: TokenType, follows: TokenType[]): boolean;
+  SAVE_ERROR(this: EmbeddedActionsParser, error: Error): Error;
 }
-const base = CstParser.prototype as unknown as Internals;
+const base = EmbeddedActionsParser.prototype as unknown as Internals;
 
 const CLOSES: ReadonlySet<TokenType> = new Set([RParen, RBracket, RBrace]);
 const CLOSER: ReadonlyMap<TokenType, TokenType> = new Map([
@@ -96,34 +99,82 @@ const CLOSER: ReadonlyMap<TokenType, TokenType> = new Map([
 ]);
 
 /**
- * Bracket pairs that open and close on the same line, opener → closer. Recovery skips such a
- * group whole: the `}` of `repeat n { f(x) }` must not be mistaken for the end of the model.
- * (A bracket whose partner is on another line may well be the mistake, so it is not trusted.)
+ * Bracket pairs that open and close on the same line: for each opener's token index, its closer's
+ * index (-1 elsewhere). Recovery skips such a group whole: the `}` of `repeat n { f(x) }` must not
+ * be mistaken for the end of the model. (A bracket whose partner is on another line may well be
+ * the mistake, so it is not trusted.)
  */
-function sameLineGroups(tokens: IToken[]): Map<IToken, IToken> {
-  const groups = new Map<IToken, IToken>();
-  const open: IToken[] = [];
-  for (const t of tokens) {
-    if (CLOSER.has(t.tokenType)) open.push(t);
-    else if (open.length > 0 && CLOSER.get(open[open.length - 1].tokenType) === t.tokenType) {
+function sameLineGroups(tokens: IToken[]): Int32Array {
+  const groups = new Int32Array(tokens.length).fill(-1);
+  const open: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (CLOSER.has(t.tokenType)) open.push(i);
+    else if (open.length > 0 && CLOSER.get(tokens[open[open.length - 1]].tokenType) === t.tokenType) {
       const opener = open.pop()!;
-      if (opener.startLine === t.startLine) groups.set(opener, t);
+      if (tokens[opener].startLine === t.startLine) groups[opener] = i;
     }
   }
   return groups;
 }
 
-export abstract class RecoveringParser extends CstParser {
-  private groups = new Map<IToken, IToken>();
+export abstract class RecoveringParser extends EmbeddedActionsParser {
+  // Chevrotain's token-vector state (lexer_adapter.js), read directly on hot paths.
+  /** Index of the last consumed token (-1 before the first). */
+  declare protected currIdx: number;
+  declare protected tokVector: IToken[];
+  declare protected tokVectorLength: number;
+  declare protected consumeToken: () => void;
+
+  /** Same-line bracket groups (see `sameLineGroups`), computed at the first recovery. */
+  private groups: Int32Array | undefined;
+  /** `skipped[i]` is 1 when recovery skipped token `i`; allocated at the first skip. */
+  protected skipped: Uint8Array | undefined;
+  /** Offsets of tokens that a parser error was reported at, mid-line (see `suspect`). */
+  protected readonly suspects = new Set<number>();
 
   constructor(tokens: TokenType[], config: IParserConfig) {
     super(tokens, config);
   }
 
-  /** Sets the tokens to parse (resetting the parser) and indexes them for recovery. */
+  /** Sets the tokens to parse (resetting the parser). */
   setInput(tokens: IToken[]): void {
     this.input = tokens;
-    this.groups = sameLineGroups(tokens);
+    this.groups = undefined;
+    this.skipped = undefined;
+    this.suspects.clear();
+  }
+
+  /** Whether recovery skipped token `i` (so that it belongs to no node). */
+  protected isSkipped(i: number): boolean {
+    return this.skipped !== undefined && this.skipped[i] === 1;
+  }
+
+  /** Skips the next token, remembering that it belongs to no node. */
+  protected override SKIP_TOKEN(): IToken {
+    const i = this.currIdx + 1;
+    if (i < this.tokVectorLength) (this.skipped ??= new Uint8Array(this.tokVectorLength))[i] = 1;
+    return super.SKIP_TOKEN();
+  }
+
+  /** Consumes the next token as the value of the current `CONSUME` (after a recovery decided so). */
+  private takeToken(): void {
+    this.consumeToken();
+  }
+
+  /**
+   * Records a parser error. A statement starting at a token that an error was reported at,
+   * mid-line, is an artefact of recovery (`f(a b)` re-syncs at `b` and reads `b ...` as a new
+   * statement), so the parser makes it an ErrorStmt: the checker must not see a made-up
+   * assignment to `b`. All errors at a token are recorded before the token is consumed.
+   */
+  SAVE_ERROR(error: Error): Error {
+    const saved = base.SAVE_ERROR.call(this, error);
+    const token = (error as unknown as { token: IToken }).token;
+    const tokens = this.tokVector;
+    const i = token && Number.isFinite(token.startOffset) ? indexAt(tokens, this.tokVectorLength, token.startOffset) : -1;
+    if (i > 0 && tokens[i - 1].endLine === tokens[i].startLine) this.suspects.add(tokens[i].startOffset);
+    return saved;
   }
 
   /** The next unconsumed token; used to place an error after an unexpected crash. */
@@ -143,14 +194,14 @@ export abstract class RecoveringParser extends CstParser {
   tryInRuleRecovery(expected: TokenType, follows: TokenType[]): IToken {
     const next = this.LA(1);
     if (expected === Identifier && tokenMatcher(next, KeywordCat) && follows.some((f) => tokenMatcher(this.LA(2), f))) {
-      this.SKIP_TOKEN();
+      this.takeToken();
       return next;
     }
     const k = this.closerAhead(expected);
     if (k === 0) return base.tryInRuleRecovery.call(this, expected, follows);
     for (let i = 1; i < k; i++) this.SKIP_TOKEN();
     const closer = this.LA(1);
-    this.SKIP_TOKEN();
+    this.takeToken();
     return closer;
   }
 
@@ -219,7 +270,7 @@ export abstract class RecoveringParser extends CstParser {
     const offending = this.LA(1);
     const report = () => {
       const message = encode({ kind: 'mismatch', expected: [expected.name], rule: base.getCurrRuleFullName.call(this) });
-      base.SAVE_ERROR.call(this, new MismatchedTokenException(message, offending, this.LA(0)));
+      this.SAVE_ERROR(new MismatchedTokenException(message, offending, this.LA(0)));
     };
     for (;;) {
       if (tokenMatcher(this.LA(1), expected)) return report();
@@ -231,6 +282,7 @@ export abstract class RecoveringParser extends CstParser {
       for (let end = this.skip(1), i = 1; i < end; i++) this.SKIP_TOKEN();
     }
     // Nothing closer to resume at: rewind and let the error surface in the enclosing rule.
+    if (this.skipped) this.skipped.fill(0, saved + 1, base.exportLexerState.call(this) + 1);
     base.importLexerState.call(this, saved);
   }
 
@@ -251,10 +303,21 @@ export abstract class RecoveringParser extends CstParser {
 
   /** The lookahead index after LA(k), or after its whole same-line group if it opens one. */
   private skip(k: number): number {
-    const closer = this.groups.get(this.LA(k));
-    if (!closer) return k + 1;
-    let j = k + 1;
-    while (this.LA(j) !== closer && !tokenMatcher(this.LA(j), EOF)) j++;
-    return j + 1;
+    const i = this.currIdx + k;
+    if (i < 0 || i >= this.tokVectorLength) return k + 1;
+    const groups = (this.groups ??= sameLineGroups(this.tokVector.slice(0, this.tokVectorLength)));
+    return groups[i] < 0 ? k + 1 : groups[i] - this.currIdx + 1;
   }
+}
+
+/** Index of the token starting at `offset` (tokens are sorted by offset), or -1. */
+function indexAt(tokens: IToken[], length: number, offset: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < length && tokens[lo].startOffset === offset ? lo : -1;
 }
