@@ -100,16 +100,16 @@ export class CheckpointMismatchError extends CheckpointError {
     /** The model names, when they differ (for the message). */
     models: { model: string; checkpoint: string },
   ) {
-    const list = (names: string[]) => names.slice(0, 8).map((n) => `\`${n}\``).join(', ') + (names.length > 8 ? ` and ${names.length - 8} more` : '');
+    const list = (names: string[]) => names.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (names.length > 5 ? ` and ${names.length - 5} more` : '');
     const parts: string[] = [];
     if (missing.length) parts.push(`${missing.length} parameter${missing.length === 1 ? '' : 's'} of the model ${missing.length === 1 ? 'is' : 'are'} not in the checkpoint: ${list(missing)}`);
     if (unexpected.length) parts.push(`${unexpected.length} parameter${unexpected.length === 1 ? '' : 's'} in the checkpoint ${unexpected.length === 1 ? 'is' : 'are'} not in the model: ${list(unexpected)}`);
     if (shapeMismatches.length) {
       const shown = shapeMismatches
-        .slice(0, 8)
+        .slice(0, 5)
         .map((m) => `\`${m.name}\` is [${m.model.join(', ')}] in the model but [${m.checkpoint.join(', ')}] in the checkpoint`)
         .join('; ');
-      parts.push(`${shapeMismatches.length} shape${shapeMismatches.length === 1 ? ' differs' : 's differ'}: ${shown}${shapeMismatches.length > 8 ? ` and ${shapeMismatches.length - 8} more` : ''}`);
+      parts.push(`${shapeMismatches.length} shape${shapeMismatches.length === 1 ? ' differs' : 's differ'}: ${shown}${shapeMismatches.length > 5 ? ` and ${shapeMismatches.length - 5} more` : ''}`);
     }
     const who = models.model === models.checkpoint ? `model \`${models.model}\`` : `model \`${models.model}\` (the checkpoint holds \`${models.checkpoint}\`)`;
     super(dir, `its weights do not fit ${who}: ${parts.join('; ')}`);
