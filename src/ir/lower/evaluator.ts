@@ -99,14 +99,8 @@ export class Evaluator {
     readonly isLibraryFile: (file: string) => boolean,
   ) {}
 
-  /** The source of an AST node (cached: a node belongs to one file, and blocks expand many times). */
   ref(env: Env, node: { span: A.Ident['span'] }): SourceRef {
-    let r = refCache.get(node);
-    if (!r || r.file !== env.file) {
-      r = { file: env.file, span: node.span };
-      refCache.set(node, r);
-    }
-    return r;
+    return { file: env.file, span: node.span };
   }
 
   // ───────────────────────────── statements ─────────────────────────────
@@ -1123,7 +1117,6 @@ export class Evaluator {
   }
 }
 
-const refCache = new WeakMap<object, SourceRef>();
 
 let layerCloning = true;
 let layersCopied = 0;

@@ -45,14 +45,14 @@ export class Scope {
 
 /** Tracks binding sites across all instantiations, keyed by source position. */
 export class UseTracker {
-  private readonly records = new Map<string, UseRecord>();
+  /** Keyed by the binding name's span object: one per binding site in the AST. */
+  private readonly records = new Map<object, UseRecord>();
 
   record(name: string, kind: BindingKind, source: SourceRef): UseRecord {
-    const key = `${source.file}|${source.span.start.offset}|${name}`;
-    let r = this.records.get(key);
+    let r = this.records.get(source.span);
     if (!r) {
       r = { name, kind, source, used: false };
-      this.records.set(key, r);
+      this.records.set(source.span, r);
     }
     return r;
   }
