@@ -167,7 +167,7 @@ export class CompiledModel {
   }
   /** Optimizer steps taken (continues across `fit` calls and checkpoints). */
   get step(): number {
-    return this.trainer.optimizer.step;
+    return this.trainer.steps;
   }
   /** Trainable parameters (tied weights counted once). */
   get parameterCount(): number {
@@ -325,9 +325,11 @@ export class CompiledModel {
         tf.dispose([...Object.values(m), ...Object.values(v)]);
       }
     } else {
+      // No moments: Adam starts afresh (bias correction from its first step), the step count and
+      // hence the learning-rate schedule continue.
       this.trainer.optimizer.reset();
-      this.trainer.optimizer.step = contents.manifest.step ?? 0;
     }
+    this.trainer.steps = contents.manifest.step ?? 0;
   }
 
   /** Releases the weights and the optimizer state. */

@@ -115,6 +115,12 @@ export function trainingIR(ir: ModelIR): { ir: ModelIR; taps: AccuracyTap[] } {
 
 export class Trainer {
   readonly optimizer = new Adam();
+  /**
+   * Updates applied to the model (what the learning-rate schedule and `StepResult.step` count).
+   * Equal to Adam's own step count unless the weights were loaded without optimizer state: then
+   * Adam starts afresh (its bias correction from t = 1) while the schedule continues.
+   */
+  steps = 0;
   private readonly varNames = new Map<string, string>();
   private readonly nodeById: Map<number, Node>;
   private snapshot: Map<string, tf.Tensor> | undefined;
@@ -211,7 +217,7 @@ export class Trainer {
     const weights = lossWeights(options.losses);
     const names = this.selectLosses(feeds, weights ? Object.keys(weights) : undefined);
     const schedule = this.schedule(options.learningRate);
-    const stepNo = this.optimizer.step + 1;
+    const stepNo = this.steps + 1;
     const lr = schedule(stepNo);
     if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`the learning-rate schedule gave ${lr} at step ${stepNo}`);
     if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new RangeError(`clipNorm must be positive, got ${options.clipNorm}`);
@@ -270,7 +276,8 @@ export class Trainer {
       else this.clearSnapshot();
       const factor = clipFactor(gradNorm, options.clipNorm);
       this.optimizer.apply(this.model.variables, gradMap, lr, options.adam, factor);
-      return { step: this.optimizer.step, loss: total, losses, gradNorm, clipped: factor !== 1, learningRate: lr };
+      this.steps = stepNo;
+      return { step: stepNo, loss: total, losses, gradNorm, clipped: factor !== 1, learningRate: lr };
     } finally {
       tf.dispose([...gradMap.values()]);
     }
