@@ -1,10 +1,12 @@
 /** The lexer: token kinds, keywords vs names, literals, and one diagnostic per lexical mistake. */
+import { Lexer, type IToken } from 'chevrotain';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Kw, KeywordCat, lex, unescapeString } from '../../src/syntax/lexer.js';
+import { allTokens, Kw, KeywordCat, lex, LEXER_CONFIG, tokenize, unescapeString } from '../../src/syntax/lexer.js';
 import { KEYWORDS } from '../../src/syntax/keywords.js';
 import { parse } from '../../src/syntax/parse.js';
 import { LineIndex } from '../../src/syntax/spans.js';
-import { spanStr } from './helpers.js';
+import { GPT2, spanStr } from './helpers.js';
 
 function tokens(src: string): string[] {
   return lex(src, 'l.tfm', new LineIndex(src)).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
@@ -107,5 +109,41 @@ describe('lexer', () => {
 
   it('control characters are shown escaped', () => {
     expect(diags('model M { \u0007 }')).toEqual(['TFM1001 1:11-1:12 unexpected character `\\u{7}`']);
+  });
+
+  describe('the scanner agrees with chevrotain\'s Lexer on the same token definitions', () => {
+    const reference = new Lexer(allTokens, LEXER_CONFIG);
+    const fields = (t: IToken) => ({
+      type: t.tokenType.name,
+      idx: t.tokenTypeIdx === t.tokenType.tokenTypeIdx,
+      image: t.image,
+      at: [t.startOffset, t.endOffset, t.startLine, t.endLine, t.startColumn, t.endColumn],
+    });
+    const agree = (text: string) => {
+      const want = reference.tokenize(text);
+      const got = tokenize(text);
+      expect(got.tokens.map(fields)).toEqual(want.tokens.map(fields));
+      expect(got.comments.map(fields)).toEqual((want.groups.comments ?? []).map(fields));
+      expect(got.errors).toEqual(want.errors.map((e) => ({ offset: e.offset, length: e.length })));
+    };
+    // Pieces of every token kind, broken ones and the characters around them.
+    const PIECES = [
+      'in', 'input', 'inp', 'out', 'output', 'memory', 'shared', 'x', 'Z_9', '_', '0', '12', '1_0', '1__0', '10_', '.', '5', 'e', 'E', '+', '-',
+      '1e', '1e-6', '2.', '3px', '0x1F', '"', '"a"', '"\\', '\\', "'", "'s'", '/', '*', '//', '/*', '*/', '\n', '\r\n', '\r', '\t', ' ', '\uFEFF',
+      '\f', '\v', '=', '==', '!', '!=', '<', '<=', '>', '>=', '&', '&&', '|', '||', '(', ')', '[', ']', '{', '}', ',', ':', ';', '?', '%', '@',
+      '^', '#', '$', '`', '~', 'é', '😀', '\u2028', '\u0000',
+    ];
+
+    it('on token soup', () => {
+      fc.assert(fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 80 }), (ps) => agree(ps.join(''))), { numRuns: 500 });
+    });
+
+    it('on random text', () => {
+      fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), agree), { numRuns: 300 });
+    });
+
+    it('on a spec', () => {
+      agree(`${GPT2}\n/* a block\ncomment */ x /* unterminated\n`);
+    });
   });
 });
