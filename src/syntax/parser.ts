@@ -66,6 +66,14 @@ import { LineIndex, spanCover, type Span } from './spans.js';
 /** `at` for an argument's value: the argument's own start, known only once its first token is read. */
 const SELF = -1;
 
+/** The operators and operands after the first of an operator sequence (see `TfmParser.seq`). */
+interface Sequence {
+  ops: IToken[];
+  rest: Operand[];
+  /** `late.length` after each operand, for placing chained-comparison errors among nested ones. */
+  lateMarks: number[];
+}
+
 /** A recognition exception carrying the partial node of the rule it is leaving. */
 interface Failure extends IRecognitionException {
   tfmHasPartial?: boolean;
@@ -1124,42 +1132,56 @@ export class TfmParser extends RecoveringParser {
   // precedence level would cost a dozen nested rule calls for every name or number in the file.
 
   /** `expr = operand { binaryOp operand } ;` */
-  expr = this.RULE('expr', (): A.Expr => this.operatorSequence(BinaryOp), RECOVER);
+  expr = this.RULE('expr', (): A.Expr => this.operatorSequence(this.binaryStep), RECOVER);
 
   /** `arithExpr = operand { arithOp operand } ;` (a repeat count: no comparisons or logic) */
-  arithExpr = this.RULE('arithExpr', (): A.Expr => this.operatorSequence(ArithOp), RECOVER);
+  arithExpr = this.RULE('arithExpr', (): A.Expr => this.operatorSequence(this.arithStep), RECOVER);
+
+  /**
+   * The operators and further operands of the sequence being read (undefined until its first
+   * operator). Repetition bodies are created once, not per call, so they find their sequence
+   * here; a nested sequence (in an argument, say) has its own, and the step restores the outer one.
+   */
+  private seq: Sequence | undefined;
+  private readonly binaryStep = () => this.sequenceStep(this.CONSUME(BinaryOp));
+  private readonly arithStep = () => this.sequenceStep(this.CONSUME(ArithOp));
+
+  /** `op operand`, after `op` was read. */
+  private sequenceStep(op: IToken): void {
+    let seq = this.seq;
+    if (seq === undefined) seq = this.seq = { ops: [], rest: [], lateMarks: [this.late.length] };
+    seq.ops.push(op);
+    this.at = tokEnd(op);
+    let expr: A.Expr;
+    try {
+      expr = this.SUBRULE2(this.operand);
+    } catch (e) {
+      this.seq = seq;
+      throw e;
+    }
+    this.seq = seq;
+    seq.rest.push({ expr, outer: this.outer!, prefixes: this.prefixes });
+    seq.lateMarks.push(this.late.length);
+  }
 
   /** The body of `expr` and `arithExpr` (each calls it once, so the DSL occurrences are distinct). */
-  private operatorSequence(opType: typeof BinaryOp): A.Expr {
+  private operatorSequence(step: () => void): A.Expr {
     const at = this.at;
     const lateMark = this.late.length;
     let first: A.Expr | undefined;
     let firstOuter: Span | undefined;
     let firstPrefixes: IToken[] | undefined;
-    let rest: Operand[] | undefined;
-    let ops: IToken[] | undefined;
-    /** `late.length` after each operand, for placing chained-comparison errors among nested ones. */
-    let lateMarks: number[] | undefined;
     try {
       this.at = at;
       first = this.SUBRULE(this.operand);
       firstOuter = this.outer;
       firstPrefixes = this.prefixes;
-      this.MANY(() => {
-        const op = this.CONSUME(opType);
-        if (ops === undefined) {
-          ops = [];
-          rest = [];
-          lateMarks = [this.late.length];
-        }
-        ops.push(op);
-        this.at = tokEnd(op);
-        const expr = this.SUBRULE2(this.operand);
-        rest!.push({ expr, outer: this.outer!, prefixes: this.prefixes });
-        lateMarks!.push(this.late.length);
-      });
+      this.seq = undefined;
+      this.MANY(step);
     } catch (e) {
       if (!isRecognitionException(e as Error)) throw e;
+      let seq: Sequence | undefined;
+      if (first !== undefined) seq = this.seq;
       if (TfmParser.failed(e)) {
         const expr = e.tfmPartial as A.Expr;
         if (first === undefined) {
@@ -1167,36 +1189,28 @@ export class TfmParser extends RecoveringParser {
           firstOuter = this.outer;
           firstPrefixes = this.prefixes;
         } else {
-          rest!.push({ expr, outer: this.outer!, prefixes: this.prefixes });
-          lateMarks!.push(this.late.length);
+          seq!.rest.push({ expr, outer: this.outer!, prefixes: this.prefixes });
+          seq!.lateMarks.push(this.late.length);
         }
       }
-      throw this.fail(e, this.climb(first!, firstOuter!, firstPrefixes, rest, ops, lateMark, lateMarks));
+      throw this.fail(e, this.climb(first!, firstOuter!, firstPrefixes, seq, lateMark));
     }
-    return this.climb(first, firstOuter!, firstPrefixes, rest, ops, lateMark, lateMarks);
+    return this.climb(first, firstOuter!, firstPrefixes, this.seq, lateMark);
   }
 
   /** Applies precedence to an operator sequence (most are one operand without prefixes). */
-  private climb(
-    first: A.Expr,
-    firstOuter: Span,
-    firstPrefixes: IToken[] | undefined,
-    rest: Operand[] | undefined,
-    ops: IToken[] | undefined,
-    lateMark: number,
-    lateMarks: number[] | undefined,
-  ): A.Expr {
+  private climb(first: A.Expr, firstOuter: Span, firstPrefixes: IToken[] | undefined, seq: Sequence | undefined, lateMark: number): A.Expr {
     if (this.RECORDING_PHASE) return undefined as never;
-    if (ops === undefined && firstPrefixes === undefined) return first;
+    if (seq === undefined && firstPrefixes === undefined) return first;
     const operands: Operand[] = [{ expr: first, outer: firstOuter, prefixes: firstPrefixes }];
-    if (rest) operands.push(...rest);
+    if (seq) operands.push(...seq.rest);
     let reports: { operandsBefore: number; diagnostic: Diagnostic }[] | undefined;
     const report = (a: IToken, b: IToken, operandsBefore: number) =>
       (reports ??= []).push({ operandsBefore, diagnostic: chainedComparison(this.fileName, a, b) });
-    const expr = new Climber(operands, ops ?? [], report).run();
+    const expr = new Climber(operands, seq?.ops ?? [], report).run();
     if (reports) {
       // Errors in source order: each after those nested in the operands read before it.
-      const marks = [lateMark, ...(lateMarks ?? [this.late.length])];
+      const marks = [lateMark, ...(seq?.lateMarks ?? [this.late.length])];
       const merged: Diagnostic[] = [];
       for (let k = 0; k < operands.length; k++) {
         merged.push(...this.late.slice(marks[k], marks[k + 1]));
@@ -1222,12 +1236,11 @@ export class TfmParser extends RecoveringParser {
       let expr: A.Expr | undefined;
       let outer: Span | undefined;
       let primEntry = -1;
-      let suffixEntry = -1;
       let stage = 0;
       try {
-        this.MANY(() => {
-          (prefixes ??= []).push(this.CONSUME(UnaryOp));
-        });
+        this.pendingPrefixes = undefined;
+        this.MANY(this.prefixStep);
+        prefixes = this.pendingPrefixes;
         // An argument's value starts the argument: its placeholder goes to the first token read.
         if (at === SELF) at = this.startHere(entry);
         primEntry = this.currIdx;
@@ -1236,27 +1249,30 @@ export class TfmParser extends RecoveringParser {
         expr = this.SUBRULE(this.primary);
         outer = this.primaryOuter(expr, primEntry, at);
         stage = 2;
-        this.MANY2(() => {
-          suffixEntry = this.currIdx;
-          const suffix = this.SUBRULE(this.suffix);
-          if (this.RECORDING_PHASE) return;
-          outer = spanCover(outer!, this.spanOf(suffixEntry, this.currIdx, outer!.end.offset));
-          expr = this.applySuffix(expr!, suffix, outer);
-        });
+        this.suffixed = expr;
+        this.suffixedOuter = outer;
+        this.MANY2(this.suffixStep);
+        expr = this.suffixed;
+        outer = this.suffixedOuter;
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
         if (at === SELF) at = this.startHere(entry);
-        if (TfmParser.failed(e) && stage === 1) {
-          expr = e.tfmPartial as A.Expr;
-          outer = this.primaryOuter(expr, primEntry, at);
-        } else if (expr === undefined) {
+        if (stage === 0) {
           // Never got to the primary (cannot happen: prefixes are optional and cannot fail).
+          prefixes = this.pendingPrefixes;
           expr = errorExpr(this.empty(at));
           outer = expr.span;
-        } else if (TfmParser.failed(e)) {
-          // A suffix failed part-way: apply what there is of it.
-          outer = spanCover(outer!, this.spanOf(suffixEntry, this.currIdx, outer!.end.offset));
-          expr = this.applySuffix(expr, e.tfmPartial as A.Arg[] | A.Ident, outer);
+        } else if (stage === 1) {
+          expr = TfmParser.failed(e) ? (e.tfmPartial as A.Expr) : errorExpr(this.spanOf(primEntry, this.currIdx, at));
+          outer = this.primaryOuter(expr, primEntry, at);
+        } else {
+          expr = this.suffixed!;
+          outer = this.suffixedOuter!;
+          if (TfmParser.failed(e)) {
+            // A suffix failed part-way: apply what there is of it.
+            outer = spanCover(outer, this.spanOf(this.suffixEntry, this.currIdx, outer.end.offset));
+            expr = this.applySuffix(expr, e.tfmPartial as A.Arg[] | A.Ident, outer);
+          }
         }
         this.outer = outer;
         this.prefixes = prefixes;
@@ -1268,6 +1284,36 @@ export class TfmParser extends RecoveringParser {
     },
     RECOVER,
   );
+
+  /** Prefix operators read by `prefixStep` for the current operand. */
+  private pendingPrefixes: IToken[] | undefined;
+  private readonly prefixStep = () => {
+    (this.pendingPrefixes ??= []).push(this.CONSUME(UnaryOp));
+  };
+
+  /** The current operand so far (its primary and the suffixes read), and where its last suffix started. */
+  private suffixed: A.Expr | undefined;
+  private suffixedOuter: Span | undefined;
+  private suffixEntry = -1;
+  private readonly suffixStep = () => {
+    const expr = this.suffixed!;
+    const outer = this.suffixedOuter!;
+    const entry = this.currIdx;
+    let suffix: A.Arg[] | A.Ident;
+    try {
+      suffix = this.SUBRULE(this.suffix);
+    } catch (e) {
+      // for the operand's partial node (nested operands have used these fields meanwhile)
+      this.suffixed = expr;
+      this.suffixedOuter = outer;
+      this.suffixEntry = entry;
+      throw e;
+    }
+    if (this.RECORDING_PHASE) return;
+    const span = spanCover(outer, this.spanOf(entry, this.currIdx, outer.end.offset));
+    this.suffixed = this.applySuffix(expr, suffix, span);
+    this.suffixedOuter = span;
+  };
 
   /**
    * The extent of a primary read after `primEntry`: its node's span, except that a parenthesised
@@ -1290,21 +1336,18 @@ export class TfmParser extends RecoveringParser {
     {
       ALT: (): A.Arg[] => {
         const args: A.Arg[] = [];
+        const outerArgs = this.args;
+        this.args = args;
         try {
           this.CONSUME(LParen);
-          this.OPTION(() => {
-            args.push(this.SUBRULE(this.arg));
-            this.MANY(() => {
-              this.CONSUME(Comma);
-              args.push(this.SUBRULE2(this.arg));
-            });
-            this.OPTION2(() => this.CONSUME2(Comma));
-          });
+          this.OPTION(this.argsBody);
           this.CONSUME(RParen);
         } catch (e) {
           if (!isRecognitionException(e as Error)) throw e;
           if (TfmParser.failed(e)) args.push(e.tfmPartial as A.Arg);
           throw this.fail(e, args);
+        } finally {
+          this.args = outerArgs;
         }
         return args;
       },
@@ -1323,6 +1366,19 @@ export class TfmParser extends RecoveringParser {
       },
     },
   ];
+
+  /** The arguments of the call being read (each call has its own: `argsBody` and `argStep` add to it). */
+  private args: A.Arg[] = [];
+  private readonly argsBody = () => {
+    this.args.push(this.SUBRULE(this.arg));
+    this.MANY(this.argStep);
+    this.OPTION2(this.trailingComma);
+  };
+  private readonly argStep = () => {
+    this.CONSUME(Comma);
+    this.args.push(this.SUBRULE2(this.arg));
+  };
+  private readonly trailingComma = () => this.CONSUME2(Comma);
 
   /**
    * `suffix = "(" [ arg { "," arg } [ "," ] ] ")" | "." IDENT ;`
@@ -1350,10 +1406,11 @@ export class TfmParser extends RecoveringParser {
       let colon: Tok;
       let value: A.Expr | undefined;
       try {
-        this.OPTION(() => {
-          name = this.CONSUME(Identifier);
-          colon = this.CONSUME(Colon);
-        });
+        this.argName = undefined;
+        this.argColon = undefined;
+        this.OPTION(this.argNameBody);
+        name = this.argName;
+        colon = this.argColon;
         this.at = name ? Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon)) : SELF;
         value = this.SUBRULE(this.expr);
       } catch (e) {
@@ -1365,6 +1422,14 @@ export class TfmParser extends RecoveringParser {
     },
     RECOVER,
   );
+
+  /** `IDENT ":"` of a named argument, read by `argNameBody`. */
+  private argName: Tok;
+  private argColon: Tok;
+  private readonly argNameBody = () => {
+    this.argName = this.CONSUME(Identifier);
+    this.argColon = this.CONSUME(Colon);
+  };
 
   private argAst(entry: number, name: Tok, colon: Tok, value: A.Expr | undefined): A.Arg {
     if (this.RECORDING_PHASE) return undefined as never;

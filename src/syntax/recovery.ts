@@ -88,6 +88,9 @@ interface Internals {
   getCurrRuleFullName(this: EmbeddedActionsParser): string;
   canRecoverWithSingleTokenInsertion(this: EmbeddedActionsParser, expected: TokenType, follows: TokenType[]): boolean;
   SAVE_ERROR(this: EmbeddedActionsParser, error: Error): Error;
+  manyInternalLogic(this: EmbeddedActionsParser, occurrence: number, action: unknown, key: number): void;
+  doSingleRepetition(this: EmbeddedActionsParser, action: () => void): boolean;
+  getLaFuncFromCache(this: EmbeddedActionsParser, key: number): (this: EmbeddedActionsParser) => boolean;
 }
 const base = EmbeddedActionsParser.prototype as unknown as Internals;
 
@@ -148,6 +151,28 @@ export abstract class RecoveringParser extends EmbeddedActionsParser {
   /** Whether recovery skipped token `i` (so that it belongs to no node). */
   protected isSkipped(i: number): boolean {
     return this.skipped !== undefined && this.skipped[i] === 1;
+  }
+
+  // Chevrotain's recovery state read by `manyInternalLogic` (recoverable.js, recognizer_engine.js).
+  declare private firstAfterRepMap: Record<number, { token: TokenType | undefined } | undefined>;
+  declare private RULE_STACK_IDX: number;
+
+  /**
+   * `MANY` (chevrotain's `manyInternalLogic`, unchanged in effect). After the loop chevrotain
+   * calls `attemptInRepetitionRecovery`, building its arguments on every call; that attempt can
+   * only do something when a token follows the repetition in its rule (`firstAfterRepMap`), which
+   * is not the case for the hot repetitions (prefixes, suffixes, operators, arguments), so for
+   * those the loop runs alone. The first call for each repetition takes chevrotain's path, which
+   * fills in `firstAfterRepMap`.
+   */
+  manyInternalLogic(occurrence: number, action: unknown, key: number): void {
+    const after = this.firstAfterRepMap[key];
+    if (after === undefined || after.token !== undefined || typeof action !== 'function' || this.RULE_STACK_IDX === 0) {
+      return base.manyInternalLogic.call(this, occurrence, action, key);
+    }
+    const lookahead = base.getLaFuncFromCache.call(this, key);
+    let notStuck = true;
+    while (lookahead.call(this) === true && notStuck) notStuck = base.doSingleRepetition.call(this, action as () => void);
   }
 
   /** Skips the next token, remembering that it belongs to no node. */
