@@ -212,6 +212,8 @@ export interface TokenizeResult {
   tokens: IToken[];
   /** Line and block comments (the `comments` group). */
   comments: IToken[];
+  /** The string tokens and malformed numbers among `tokens` (the ones that may be lexical mistakes). */
+  literals: IToken[];
   /** Runs of characters that start no token (chevrotain's lexer errors). */
   errors: { offset: number; length: number }[];
 }
@@ -261,12 +263,37 @@ function matchLength(re: RegExp, text: string, offset: number): number {
 }
 
 /**
- * A token with the fields chevrotain's lexer gives one (`positionTracking: 'full'`), in the same
- * order. A class rather than an object literal: chevrotain's own tokens (end of file, tokens
- * inserted by recovery) have that literal's shape with `NaN` positions, which makes V8 store every
- * number of every such object as a separate heap number. Positions here are always small integers.
+ * A token on one line (every token the parser reads): chevrotain's token fields, the end ones
+ * derived from the start and the image. A class rather than an object literal: chevrotain's own
+ * tokens (end of file, tokens inserted by recovery) have the literal's shape with `NaN`
+ * positions, which makes V8 store every number of every such object as a separate heap number.
+ * Positions here are always small integers.
  */
 class Token implements IToken {
+  constructor(
+    public image: string,
+    public startOffset: number,
+    public startLine: number,
+    public startColumn: number,
+    public tokenTypeIdx: number,
+    public tokenType: TokenType,
+  ) {}
+
+  get endOffset(): number {
+    return this.startOffset + this.image.length - 1;
+  }
+
+  get endLine(): number {
+    return this.startLine;
+  }
+
+  get endColumn(): number {
+    return this.startColumn + this.image.length - 1;
+  }
+}
+
+/** A comment, which may span lines: all of chevrotain's token fields. */
+class CommentToken implements IToken {
   constructor(
     public image: string,
     public startOffset: number,
@@ -280,10 +307,8 @@ class Token implements IToken {
   ) {}
 }
 
-/** A token on one line. */
 function makeToken(type: TokenType, image: string, offset: number, line: number, column: number): IToken {
-  const length = image.length;
-  return new Token(image, offset, offset + length - 1, line, line, column, column + length - 1, type.tokenTypeIdx!, type);
+  return new Token(image, offset, line, column, type.tokenTypeIdx!, type);
 }
 
 /** Whether some token starts at `offset` (where a run of unexpected characters ends). */
@@ -305,6 +330,7 @@ function startsToken(text: string, offset: number): boolean {
 export function tokenize(text: string): TokenizeResult {
   const tokens: IToken[] = [];
   const comments: IToken[] = [];
+  const literals: IToken[] = [];
   const errors: { offset: number; length: number }[] = [];
   const n = text.length;
   let offset = 0;
@@ -350,7 +376,9 @@ export function tokenize(text: string): TokenizeResult {
         type = BadNumber;
         length = bad;
       }
-      tokens.push(makeToken(type, text.slice(offset, offset + length), offset, line, offset - lineStart + 1));
+      const token = makeToken(type, text.slice(offset, offset + length), offset, line, offset - lineStart + 1);
+      tokens.push(token);
+      if (type === BadNumber) literals.push(token);
       offset += length;
       continue;
     }
@@ -376,13 +404,17 @@ export function tokenize(text: string): TokenizeResult {
         type = UnterminatedString;
         length = matchLength(UNTERMINATED_STRING, text, offset);
       }
-      tokens.push(makeToken(type, text.slice(offset, offset + length), offset, line, offset - lineStart + 1));
+      const token = makeToken(type, text.slice(offset, offset + length), offset, line, offset - lineStart + 1);
+      tokens.push(token);
+      literals.push(token);
       offset += length;
       continue;
     } else if (c === 0x27) {
       // `'`
       const length = matchLength(SINGLE_QUOTED, text, offset);
-      tokens.push(makeToken(SingleQuotedString, text.slice(offset, offset + length), offset, line, offset - lineStart + 1));
+      const token = makeToken(SingleQuotedString, text.slice(offset, offset + length), offset, line, offset - lineStart + 1);
+      tokens.push(token);
+      literals.push(token);
       offset += length;
       continue;
     } else if (c === 0x2f) {
@@ -405,7 +437,8 @@ export function tokenize(text: string): TokenizeResult {
         end = close < 0 ? n : close + 2;
       }
       const image = text.slice(offset, end);
-      const comment = makeToken(type, image, offset, line, offset - lineStart + 1);
+      const column = offset - lineStart + 1;
+      const comment = new CommentToken(image, offset, end - 1, line, line, column, column + image.length - 1, type.tokenTypeIdx!, type);
       comments.push(comment);
       // A block comment may span lines (chevrotain: `updateTokenEndLineColumnLocation`).
       let breaks = 0;
@@ -432,7 +465,7 @@ export function tokenize(text: string): TokenizeResult {
     while (offset < n && !startsToken(text, offset));
     errors.push({ offset: start, length: offset - start });
   }
-  return { tokens, comments, errors };
+  return { tokens, comments, literals, errors };
 }
 
 export interface LexResult {
@@ -458,7 +491,7 @@ export function lex(text: string, file: string, lines: LineIndex): LexResult {
     );
   }
 
-  for (const t of result.tokens) {
+  for (const t of result.literals) {
     const start = t.startOffset;
     const end = start + t.image.length;
     switch (t.tokenType) {

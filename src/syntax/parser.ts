@@ -1437,10 +1437,22 @@ export class TfmParser extends RecoveringParser {
     const arg: A.Arg = {
       kind: 'Arg',
       value: value ?? errorExpr(this.empty(Math.max(at, tokEnd(name), tokEnd(colon)))),
-      span: this.spanOf(entry, this.currIdx, at),
+      span: this.sameExtent(value, entry) ? value!.span : this.spanOf(entry, this.currIdx, at),
     };
     if (name) arg.name = this.ident(name, at);
     return arg;
+  }
+
+  /** Whether `node`'s span is the extent of the tokens consumed since `entry` (so the span can be shared). */
+  private sameExtent(node: A.Expr | undefined, entry: number): boolean {
+    if (node === undefined) return false;
+    const first = this.firstIn(entry, this.currIdx);
+    if (first < 0) return false;
+    const span = node.span;
+    return (
+      span.start.offset === this.tokVector[first].startOffset &&
+      span.end.offset === this.tokVector[this.lastIn(entry, this.currIdx)].endOffset! + 1
+    );
   }
 
   private readonly primaryAlts = [
