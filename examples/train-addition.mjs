@@ -2,12 +2,12 @@
 // match on held-out sums with greedy decoding. Run after `npm run build`:
 //
 //   node examples/train-addition.mjs                                  # 2-digit sums (the test suite's run)
-//   node examples/train-addition.mjs --digits 3 --d-model 64 --batch 64 --steps 1500
+//   node examples/train-addition.mjs --digits 3 --d-model 64 --batch 64 --steps 1500 --lr-scale 0.5
 //
 // A sequence is `a + b = s <end>`: a and b with a fixed number of digits (leading zeros), the sum
 // written least-significant digit first with one digit more. Only the answer is trained on.
 // Options: --digits N (2), --steps N (800), --batch N (32), --d-model N (the spec's 32),
-// --held-out N (500), --seed N (1), --backend node|wasm|cpu, --json.
+// --warmup N (100), --lr-scale X (0.4), --held-out N (500), --seed N (1), --backend node|wasm|cpu, --json.
 import { compile } from '../dist/index.js';
 import { greedyDecode, rng } from '../dist/backends/tfjs/index.js';
 
@@ -21,6 +21,8 @@ const opts = parseArgs(process.argv.slice(2), {
   steps: 800,
   batch: 32,
   'd-model': undefined,
+  warmup: 100,
+  'lr-scale': 0.4,
   'held-out': 500,
   seed: 1,
   backend: undefined,
@@ -85,7 +87,7 @@ const history = await model.fit(() => Array.from({ length: EPOCH }, trainingBatc
   epochs: Math.ceil(opts.steps / EPOCH),
   maxSteps: opts.steps,
   // Warm-up for 100 steps to 0.4 · (d_model · 100)^-0.5 (7.1e-3 at d_model 32), then 1/sqrt(step).
-  learningRate: { kind: 'transformer', warmup: 100, scale: 0.4 },
+  learningRate: { kind: 'transformer', warmup: opts.warmup, scale: opts['lr-scale'] },
   clipNorm: 1,
   onEpoch: (e) => log(`step ${String(model.step).padStart(5)}  loss ${e.loss.toFixed(4)}  lr ${e.learningRate.toExponential(2)}  ${((performance.now() - t0) / 1000).toFixed(0)} s`),
 });
