@@ -163,7 +163,7 @@ export type {
   Manifest,
   BackendName,
 } from './backends/tfjs/index.js';
-export { TfmcCompileError, TrainingDivergedError, CheckpointError, CheckpointMismatchError } from './backends/tfjs/api-errors.js';
+export { TfmcUserError, TfmcCompileError, TrainingDivergedError, CheckpointError, CheckpointMismatchError } from './backends/tfjs/api-errors.js';
 export { ModelInputError, ModelRuntimeError } from './backends/tfjs/errors.js';
 
 /**

@@ -9,24 +9,43 @@
 import type { Diagnostic } from '../../check/diagnostics.js';
 import { renderHuman } from '../../check/render/human.js';
 
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * An error caused by the user (a spec, data or a checkpoint), not by tfmc. Its message is meant
+ * to be shown as it is; `util.inspect`/`console.log` show only `Name: message`, and the data it
+ * carries is non-enumerable, so an uncaught one prints its message and stack, not a data dump.
+ */
+export class TfmcUserError extends Error {
+  [INSPECT](): string {
+    return `${this.name}: ${this.message}`;
+  }
+
+  /** Attaches data without making it enumerable. */
+  protected hide<K extends string>(key: K, value: unknown): void {
+    Object.defineProperty(this, key, { value, enumerable: false, writable: true, configurable: true });
+  }
+}
+
 /**
  * The spec could not be compiled: it has errors (the diagnostics are attached, rendered in the
  * message as `tfmc check` prints them), it could not be read, or it has no model of that name.
  */
-export class TfmcCompileError extends Error {
-  constructor(
-    /** Every diagnostic of the check, errors and warnings, sorted by position. */
-    readonly diagnostics: Diagnostic[],
-    /** The files read (absolute path → text), for rendering the diagnostics elsewhere. */
-    readonly sources: ReadonlyMap<string, string>,
-    message?: string,
-  ) {
+export class TfmcCompileError extends TfmcUserError {
+  /** Every diagnostic of the check, errors and warnings, sorted by position. */
+  declare readonly diagnostics: Diagnostic[];
+  /** The files read (absolute path → text), for rendering the diagnostics elsewhere. */
+  declare readonly sources: ReadonlyMap<string, string>;
+
+  constructor(diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>, message?: string) {
     super(message ?? renderErrors(diagnostics, sources));
     this.name = 'TfmcCompileError';
+    this.hide('diagnostics', diagnostics);
+    this.hide('sources', sources);
   }
 
-  /** Only the errors (the diagnostics that stopped compilation). */
-  get errors(): Diagnostic[] {
+  /** Only the errors (the diagnostics that stopped compilation). Not called `errors`: Node prints an error's `errors` as if it were an AggregateError. */
+  get errorDiagnostics(): Diagnostic[] {
     return this.diagnostics.filter((d) => d.severity === 'error');
   }
 }
@@ -40,9 +59,14 @@ function renderErrors(diagnostics: Diagnostic[], sources: ReadonlyMap<string, st
  * Training produced a loss or a gradient that is NaN or infinite. Training stops; the model keeps
  * the last weights whose loss was finite (see `restored`).
  */
-export class TrainingDivergedError extends Error {
-  /** What `fit` had done before the failure (set when the error comes out of `fit`). */
-  history?: unknown;
+export class TrainingDivergedError extends TfmcUserError {
+  /** What `fit` had done before the failure (set when the error comes out of `fit`; non-enumerable). */
+  declare history?: unknown;
+
+  /** @internal Called by `fit`. */
+  attachHistory(history: unknown): void {
+    this.hide('history', history);
+  }
 
   constructor(
     /** The optimizer step that failed (1 = the first update). */
@@ -76,7 +100,7 @@ export class TrainingDivergedError extends Error {
 }
 
 /** A checkpoint directory could not be written or read: missing files, a bad checksum, an unknown format. */
-export class CheckpointError extends Error {
+export class CheckpointError extends TfmcUserError {
   constructor(
     /** The checkpoint directory. */
     readonly dir: string,

@@ -8,12 +8,13 @@
  * input and what was expected; a diverging run is a `TrainingDivergedError`; a bad checkpoint a
  * `CheckpointError`.
  */
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Diagnostic } from '../../check/diagnostics.js';
-import { checkFile, checkSource, type CheckResult } from '../../index.js';
+import { checkFile, checkSource, parse, type CheckResult } from '../../index.js';
 import { STD_DIR } from '../../ir/workspace.js';
 import type { ModelIR } from '../../ir/types.js';
-import { TfmcCompileError } from './api-errors.js';
+import { CheckpointError, TfmcCompileError } from './api-errors.js';
 import { selectBackend, BACKEND_NAMES, type BackendName } from './backend.js';
 import { checkCompatible, readCheckpoint, writeCheckpoint, type CheckpointContents, type Manifest, type NamedArray } from './checkpoint.js';
 import { iterate, toTensors, type Batch, type Dataset } from './data.js';
@@ -83,10 +84,10 @@ export async function compile(spec: string, options: CompileModelOptions = {}): 
   const source = looksLikeSource(spec);
   const result = source ? checkSource(spec, options.path ?? 'untitled.tfm', checkOptions) : checkFile(spec, checkOptions);
   if (!result.found) throw new TfmcCompileError([], result.sources, `cannot read the spec file ${spec}: no such file`);
-  const ir = pickModel(result, options.model, source ? (options.path ?? 'the spec') : spec);
+  const entry = resolve(source ? (options.path ?? 'untitled.tfm') : spec);
+  const { ir, otherErrors } = pickModel(result, options.model, source ? (options.path ?? 'the spec') : spec, entry);
   const backend = await chooseBackend(options.backend);
-  const entry = [...result.sources.keys()].find((p) => p === ir.file) ?? ir.file;
-  return new CompiledModel(ir, backend, result.diagnostics.filter((d) => d.severity !== 'error'), {
+  return new CompiledModel(ir, backend, nonFatal(result.diagnostics, otherErrors), {
     entry,
     sources: userSources(result.sources),
     overrides,
@@ -94,19 +95,61 @@ export async function compile(spec: string, options: CompileModelOptions = {}): 
   });
 }
 
-function pickModel(result: CheckResult, name: string | undefined, what: string): ModelIR {
+/**
+ * The model to build. Errors stop compilation, except, when a model is named and it checked
+ * clean, errors that belong to other models of the file: `overrides` apply to every model of a
+ * file (as `tfmc check --set`), so changing `layers` for `TransformerTiny` breaks the parameter
+ * count that `TransformerBase` expects, which says nothing about `TransformerTiny`.
+ */
+function pickModel(result: CheckResult, name: string | undefined, what: string, entry: string): { ir: ModelIR; otherErrors: Diagnostic[] } {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new TfmcCompileError(result.diagnostics, result.sources);
   const models = result.models;
-  const list = models.map((m) => `\`${m.name}\``).join(', ');
+  const declared = modelDecls(result, entry);
+  const list = (declared.length ? declared.map((d) => d.name) : models.map((m) => m.name)).map((n) => `\`${n}\``).join(', ');
+  if (name !== undefined && declared.length && !declared.some((d) => d.name === name)) {
+    throw new TfmcCompileError(result.diagnostics, result.sources, `${what} has no model named \`${name}\` (its models: ${list || 'none'})`);
+  }
+  if (errors.length) {
+    const chosen = name !== undefined ? models.find((m) => m.name === name) : undefined;
+    if (!chosen || !errors.every((e) => belongsToOtherFailedModel(e, chosen.name, declared, models, entry))) {
+      throw new TfmcCompileError(result.diagnostics, result.sources);
+    }
+    return { ir: chosen, otherErrors: errors };
+  }
   if (name !== undefined) {
     const m = models.find((x) => x.name === name);
     if (!m) throw new TfmcCompileError(result.diagnostics, result.sources, `${what} has no model named \`${name}\` (its models: ${list || 'none'})`);
-    return m;
+    return { ir: m, otherErrors: [] };
   }
-  if (models.length === 1) return models[0];
+  if (models.length === 1) return { ir: models[0], otherErrors: [] };
   if (models.length === 0) throw new TfmcCompileError(result.diagnostics, result.sources, `${what} declares no model`);
   throw new TfmcCompileError(result.diagnostics, result.sources, `${what} has ${models.length} models (${list}); choose one with the \`model\` option`);
+}
+
+interface DeclSpan {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** The model declarations of the entry file, with their extents. */
+function modelDecls(result: CheckResult, entry: string): DeclSpan[] {
+  const text = result.sources.get(entry);
+  if (text === undefined) return [];
+  return parse(text, entry)
+    .ast.items.filter((i) => i.kind === 'ModelDecl' && i.name.name)
+    .map((i) => ({ name: (i as { name: { name: string } }).name.name, start: i.span.start.offset, end: i.span.end.offset }));
+}
+
+/** Unused `mask`/`memory` bindings are reported after lowering, for the declaration's body, which variants share. */
+const REPORTED_AFTER_LOWERING = new Set(['TFM2016', 'TFM2017']);
+
+/** An error inside the declaration of another model of the entry file, one that failed its own check. */
+function belongsToOtherFailedModel(e: Diagnostic, chosen: string, decls: DeclSpan[], models: ModelIR[], entry: string): boolean {
+  if (e.primary.file !== entry || REPORTED_AFTER_LOWERING.has(e.code)) return false;
+  const at = e.primary.span.start.offset;
+  const decl = decls.find((d) => at >= d.start && at < d.end);
+  return decl !== undefined && decl.name !== chosen && !models.some((m) => m.name === decl.name);
 }
 
 /** The spec files of the user (the standard library ships with tfmc and is not stored). */
@@ -114,6 +157,11 @@ function userSources(sources: ReadonlyMap<string, string>): Map<string, string> 
   const out = new Map<string, string>();
   for (const [path, text] of sources) if (!path.startsWith(STD_DIR)) out.set(path, text);
   return out;
+}
+
+/** What the model keeps as `diagnostics`: warnings, and errors of other models of the file. */
+function nonFatal(all: Diagnostic[], otherErrors: Diagnostic[]): Diagnostic[] {
+  return all.filter((d) => d.severity !== 'error' || otherErrors.includes(d));
 }
 
 async function chooseBackend(preferred: BackendName | undefined): Promise<BackendName> {
@@ -136,8 +184,11 @@ export class CompiledModel {
     readonly ir: ModelIR,
     /** The tfjs backend in use (process-wide in tfjs). */
     readonly backend: BackendName,
-    /** Warnings of the check (errors would have stopped compilation). */
-    readonly warnings: Diagnostic[],
+    /**
+     * Diagnostics of the check that did not stop compilation: warnings, and errors that belong to
+     * other models of the file (see `compile`).
+     */
+    readonly diagnostics: Diagnostic[],
     private readonly origin: Origin,
   ) {
     const { ir: runIR, taps } = trainingIR(ir);
@@ -147,6 +198,10 @@ export class CompiledModel {
 
   get name(): string {
     return this.ir.name;
+  }
+  /** The warnings of the check. */
+  get warnings(): Diagnostic[] {
+    return this.diagnostics.filter((d) => d.severity === 'warning');
   }
   get inputNames(): string[] {
     return this.ir.inputs.map((i) => i.name);
@@ -368,14 +423,17 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const contents = await readCheckpoint(dir);
   const { manifest } = contents;
   const result = checkFile(contents.entryPath, { overrides: manifest.overrides, workspaceRoot: contents.specRoot });
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (!result.found || errors.length) {
-    const base = new TfmcCompileError(result.diagnostics, result.sources);
-    throw new TfmcCompileError(result.diagnostics, result.sources, `the spec stored in ${contents.dir} does not compile with this tfmc:\n${base.message}`);
+  if (!result.found) throw new CheckpointError(contents.dir, `the stored spec ${manifest.spec.entry} cannot be read`);
+  let picked: ReturnType<typeof pickModel>;
+  try {
+    picked = pickModel(result, manifest.model, contents.entryPath, contents.entryPath);
+  } catch (e) {
+    if (!(e instanceof TfmcCompileError)) throw e;
+    throw new TfmcCompileError(e.diagnostics, e.sources, `the spec stored in ${contents.dir} does not compile with this tfmc:\n${e.message}`);
   }
-  const ir = pickModel(result, manifest.model, contents.entryPath);
+  const { ir, otherErrors } = picked;
   const backend = await chooseBackend(options.backend);
-  const model = new CompiledModel(ir, backend, result.diagnostics, {
+  const model = new CompiledModel(ir, backend, nonFatal(result.diagnostics, otherErrors), {
     entry: contents.entryPath,
     sources: userSources(result.sources),
     overrides: manifest.overrides,

@@ -555,7 +555,7 @@ export async function fit(model: Trainable, data: Dataset, options: FitOptions =
     }
   } catch (e) {
     history.seconds = (performance.now() - t0) / 1000;
-    if (e instanceof TrainingDivergedError) e.history = history;
+    if (e instanceof TrainingDivergedError) e.attachHistory(history);
     throw e;
   }
   history.seconds = (performance.now() - t0) / 1000;

@@ -80,15 +80,34 @@ describe('compile', () => {
   it('a spec with errors is a TfmcCompileError carrying the diagnostics, rendered as tfmc check does', async () => {
     const text = 'model Bad {\n  input x: float32[batch, 16]\n  let a = Linear(8)(x)\n  let b = Linear(4)(x)\n  output y = a + b\n}\n';
     const e = await expectCompileError(compile(text, { path: 'bad.tfm' }));
-    expect(e.errors.map((d) => d.code)).toEqual(['TFM3001']);
+    expect(e.errorDiagnostics.map((d) => d.code)).toEqual(['TFM3001']);
     expect(e.message).toContain('error[TFM3001]');
     expect(e.message).toContain('bad.tfm:5');
     expect(e.message).not.toMatch(/\n\s+at /); // no stack trace in the message
   });
 
+  it('overrides apply to every model of the file; errors they cause in other models do not stop the one asked for', async () => {
+    const spec = join(ROOT, 'specs/transformer.tfm');
+    // layers = 2 breaks the parameter counts TransformerBase and TransformerBig expect.
+    const m = await compile(spec, { model: 'TransformerTiny', overrides: { layers: 2 }, seed: 1 });
+    expect(m.config.layers).toBe(2);
+    expect(m.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(['error TFM4003', 'error TFM4003']);
+    expect(m.warnings).toEqual([]);
+    m.dispose();
+    // An error in the model asked for still stops it.
+    const e = await expectCompileError(compile(spec, { model: 'TransformerTiny', overrides: { heads: 5 } }));
+    expect(e.errorDiagnostics.some((d) => d.code === 'TFM3003')).toBe(true);
+  });
+
+  it('Node prints an uncaught user error as its message, without a stack or the attached data', async () => {
+    const { inspect } = await import('node:util');
+    const e = await expectCompileError(compile(GPT2, { model: 'Gpt3' }));
+    expect(inspect(e)).toBe(`TfmcCompileError: ${e.message}`);
+  });
+
   it('an override of the wrong type, a missing file, an unknown model, an ambiguous file', async () => {
     const e1 = await expectCompileError(compile(GPT2, { model: 'Gpt2Tiny', overrides: { heads: 'many' } }));
-    expect(e1.errors[0].code).toBe('TFM4001');
+    expect(e1.errorDiagnostics[0].code).toBe('TFM4001');
     const e2 = await expectCompileError(compile('no/such/spec.tfm'));
     expect(e2.message).toBe('cannot read the spec file no/such/spec.tfm: no such file');
     const e3 = await expectCompileError(compile(GPT2, { model: 'Gpt3' }));

@@ -201,7 +201,7 @@ describe('checkpoints', () => {
     writeFileSync(manifestPath, JSON.stringify(manifest));
     const e = await caught(loadModel(ckpt), TfmcCompileError);
     expect(e.message).toContain(`the spec stored in ${ckpt} does not compile with this tfmc:`);
-    expect(e.errors[0].code).toBe('TFM2014');
+    expect(e.errorDiagnostics[0].code).toBe('TFM2014');
     m.dispose();
   });
 });
