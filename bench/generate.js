@@ -63,3 +63,22 @@ export function generateSpec(blocks = 200) {
   out.push('  output logits = Linear(vocab, bias: false, tied: emb)(x)', '}', '');
   return out.join('\n');
 }
+
+/**
+ * Random tokens and stray characters (`#`), about `chars` characters: input that keeps the
+ * parser's error recovery busy. Deterministic (a fixed seed).
+ */
+export function generateGarbage(chars) {
+  const toks = ['model', 'block', 'let', 'x', '=', '(', ')', '{', '}', '[', ']', ',', '1', '+', 'in', ':', 'mask', '"s"', '\n', '#'];
+  let seed = 7;
+  const random = () => {
+    // mulberry32: a small deterministic generator
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let out = '';
+  while (out.length < chars) out += toks[Math.floor(random() * toks.length)] + ' ';
+  return out;
+}

@@ -1,10 +1,11 @@
-// `npm run bench`: parse+check time for every shipped spec and for a generated ~10,000-line spec.
+// `npm run bench`: parse+check time for every shipped spec and for a generated ~10,000-line spec,
+// then parse time alone: for the big spec, and its growth with input size (valid and garbage).
 // Each figure is the median of many timed runs after warm-up, in one process (compare side by side).
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkFile, checkSource } from '../dist/index.js';
-import { generateSpec } from './generate.js';
+import { checkFile, checkSource, parse } from '../dist/index.js';
+import { generateGarbage, generateSpec } from './generate.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,6 +25,8 @@ function time(fn, runs) {
   return { median: median(ts), min: Math.min(...ts), max: Math.max(...ts) };
 }
 
+const lineCount = (text) => text.split('\n').length;
+
 const rows = [];
 for (const f of readdirSync(join(root, 'specs')).filter((f) => f.endsWith('.tfm')).sort()) {
   const path = join(root, 'specs', f);
@@ -33,16 +36,47 @@ for (const f of readdirSync(join(root, 'specs')).filter((f) => f.endsWith('.tfm'
   rows.push({ what: `specs/${f} (${r.models.length} models)`, ...t, target: 5 });
 }
 const big = generateSpec(200);
-const lines = big.split('\n').length;
+const lines = lineCount(big);
 const bigResult = checkSource(big, join(root, 'bench/generated.tfm'));
 if (bigResult.diagnostics.some((d) => d.severity === 'error')) throw new Error('generated spec has errors:\n' + bigResult.diagnostics.map((d) => d.message).join('\n'));
 const tb = time(() => checkSource(big, join(root, 'bench/generated.tfm')), 15);
 rows.push({ what: `generated spec (${lines} lines, 200 blocks)`, ...tb, target: 200 });
+const tp = time(() => parse(big, 'generated.tfm'), 15);
+rows.push({ what: `  of which parsing alone`, ...tp });
 
 console.log(`tfmc parse+check benchmark (node ${process.version}, ${new Date().toISOString()})`);
 console.log('');
 console.log('what'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
 for (const r of rows) {
-  const ok = r.median <= r.target ? 'ok' : 'SLOW';
-  console.log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + `< ${r.target}`.padStart(9) + '  ' + ok);
+  const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
+  const target = r.target === undefined ? '' : `< ${r.target}`;
+  console.log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
+}
+
+// Parse time grows linearly with the input, for valid specs and for garbage alike (error recovery
+// must not rescan the input): four times the input should take about four times as long.
+const growth = [];
+{
+  const small = generateSpec(20);
+  const large = generateSpec(80);
+  for (const text of [small, large]) {
+    const n = parse(text, 'growth.tfm').diagnostics.length;
+    if (n > 0) throw new Error(`the generated spec of ${lineCount(text)} lines has ${n} syntax errors`);
+  }
+  growth.push({ what: `spec, ${lineCount(small)} vs ${lineCount(large)} lines`, small, large, runs: 21 });
+}
+{
+  const small = generateGarbage(10_000);
+  const large = generateGarbage(40_000);
+  const n = parse(large, 'garbage.tfm').diagnostics.length;
+  if (n < 100) throw new Error(`40 KB of garbage gave only ${n} diagnostics`);
+  growth.push({ what: 'garbage, 10 KB vs 40 KB', small, large, runs: 11 });
+}
+console.log('');
+console.log('parse time by input size'.padEnd(48) + '1x ms'.padStart(11) + '4x ms'.padStart(9) + 'ratio'.padStart(9) + '  (linear: about 4)');
+for (const g of growth) {
+  const a = time(() => parse(g.small, 'growth.tfm'), g.runs).median;
+  const b = time(() => parse(g.large, 'growth.tfm'), g.runs).median;
+  const ratio = b / a;
+  console.log(g.what.padEnd(48) + a.toFixed(2).padStart(11) + b.toFixed(2).padStart(9) + ratio.toFixed(1).padStart(9) + '  ' + (ratio <= 8 ? 'ok' : 'SUPERLINEAR'));
 }
