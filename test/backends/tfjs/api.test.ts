@@ -353,6 +353,28 @@ describe('training', () => {
     m.dispose();
   });
 
+  it('a bad batch in the middle of fit or evaluate is a ModelInputError naming the input; nothing leaks', async () => {
+    const m = await compile(REVERSE, { overrides: SMALL, seed: 3 });
+    const good = reverseBatch([[3, 4, 5]]);
+    m.trainStep(good);
+    const before = tf.memory().numTensors;
+    const bad = { ...reverseBatch([[3, 4, 5]]), src: [[3, 4, 13]] };
+    const e = await m.fit([good, bad], { epochs: 1 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(ModelInputError);
+    expect((e as ModelInputError).message).toBe('input `src`: value 13 at [0, 2] is out of range: token ids of `embed` (13 rows) must be 0 ≤ id < 13');
+    const long = reverseBatch([new Array(24).fill(3)]);
+    const e2 = await m.evaluate([long]).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((e2 as ModelInputError).message).toBe('input `tgt`: `tgt_len` is 25, but the model allows at most 24 (expected int32 [batch, tgt_len] with tgt_len <= 24)');
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
   it('a model without a loss cannot be trained', async () => {
     const m = await compile('model NoLoss {\n  input x: float32[batch, 4]\n  output y = Linear(2)(x)\n}\n');
     expect(() => m.trainStep({ x: [[1, 2, 3, 4]] })).toThrow('the model `NoLoss` declares no loss: add one to the spec');
