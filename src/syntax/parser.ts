@@ -1131,12 +1131,6 @@ export class TfmParser extends RecoveringParser {
   // are applied afterwards (build-ast.ts, `Climber`; grammar/README.md has the table). A rule per
   // precedence level would cost a dozen nested rule calls for every name or number in the file.
 
-  /** `expr = operand { binaryOp operand } ;` */
-  expr = this.RULE('expr', (): A.Expr => this.operatorSequence(this.binaryStep), RECOVER);
-
-  /** `arithExpr = operand { arithOp operand } ;` (a repeat count: no comparisons or logic) */
-  arithExpr = this.RULE('arithExpr', (): A.Expr => this.operatorSequence(this.arithStep), RECOVER);
-
   /**
    * The operators and further operands of the sequence being read (undefined until its first
    * operator). Repetition bodies are created once, not per call, so they find their sequence
@@ -1145,6 +1139,13 @@ export class TfmParser extends RecoveringParser {
   private seq: Sequence | undefined;
   private readonly binaryStep = () => this.sequenceStep(this.CONSUME(BinaryOp));
   private readonly arithStep = () => this.sequenceStep(this.CONSUME(ArithOp));
+
+  /** `expr = operand { binaryOp operand } ;` */
+  expr = this.RULE('expr', this.operatorSequence(this.binaryStep), RECOVER);
+
+  /** `arithExpr = operand { arithOp operand } ;` (a repeat count: no comparisons or logic) */
+  arithExpr = this.RULE('arithExpr', this.operatorSequence(this.arithStep), RECOVER);
+
 
   /** `op operand`, after `op` was read. */
   private sequenceStep(op: IToken): void {
@@ -1164,38 +1165,44 @@ export class TfmParser extends RecoveringParser {
     seq.lateMarks.push(this.late.length);
   }
 
-  /** The body of `expr` and `arithExpr` (each calls it once, so the DSL occurrences are distinct). */
-  private operatorSequence(step: () => void): A.Expr {
-    const at = this.at;
-    const lateMark = this.late.length;
-    let first: A.Expr | undefined;
-    let firstOuter: Span | undefined;
-    let firstPrefixes: IToken[] | undefined;
-    try {
-      this.at = at;
-      first = this.SUBRULE(this.operand);
-      firstOuter = this.outer;
-      firstPrefixes = this.prefixes;
-      this.seq = undefined;
-      this.MANY(step);
-    } catch (e) {
-      if (!isRecognitionException(e as Error)) throw e;
-      let seq: Sequence | undefined;
-      if (first !== undefined) seq = this.seq;
-      if (TfmParser.failed(e)) {
-        const expr = e.tfmPartial as A.Expr;
-        if (first === undefined) {
-          first = expr;
-          firstOuter = this.outer;
-          firstPrefixes = this.prefixes;
-        } else {
-          seq!.rest.push({ expr, outer: this.outer!, prefixes: this.prefixes });
-          seq!.lateMarks.push(this.late.length);
+  /**
+   * The body of `expr` and `arithExpr`, `operand { op operand }` with `step` reading `op operand`
+   * (each rule has its own, so the DSL occurrences are distinct; the body is the rule's own
+   * function, not a call from it, which saves a stack frame per nesting level).
+   */
+  private operatorSequence(step: () => void): () => A.Expr {
+    return (): A.Expr => {
+      const at = this.at;
+      const lateMark = this.late.length;
+      let first: A.Expr | undefined;
+      let firstOuter: Span | undefined;
+      let firstPrefixes: IToken[] | undefined;
+      try {
+        this.at = at;
+        first = this.SUBRULE(this.operand);
+        firstOuter = this.outer;
+        firstPrefixes = this.prefixes;
+        this.seq = undefined;
+        this.MANY(step);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        let seq: Sequence | undefined;
+        if (first !== undefined) seq = this.seq;
+        if (TfmParser.failed(e)) {
+          const expr = e.tfmPartial as A.Expr;
+          if (first === undefined) {
+            first = expr;
+            firstOuter = this.outer;
+            firstPrefixes = this.prefixes;
+          } else {
+            seq!.rest.push({ expr, outer: this.outer!, prefixes: this.prefixes });
+            seq!.lateMarks.push(this.late.length);
+          }
         }
+        throw this.fail(e, this.climb(first!, firstOuter!, firstPrefixes, seq, lateMark));
       }
-      throw this.fail(e, this.climb(first!, firstOuter!, firstPrefixes, seq, lateMark));
-    }
-    return this.climb(first, firstOuter!, firstPrefixes, this.seq, lateMark);
+      return this.climb(first, firstOuter!, firstPrefixes, this.seq, lateMark);
+    };
   }
 
   /** Applies precedence to an operator sequence (most are one operand without prefixes). */
