@@ -800,6 +800,10 @@ export class Evaluator {
           return ERROR;
         }
         if (v.kind !== 'int') return bad('an integer');
+        if (spec.name === 'layers' && v.value > MAX_REPEAT) {
+          this.reporter.error('TFM4008', `argument \`layers\` of ${calleeName} is ${fmtInt(v.value)}, beyond the supported ${fmtInt(MAX_REPEAT)}`, source);
+          return ERROR;
+        }
         if (POSITIVE.has(spec.name) && v.value <= 0) {
           this.reporter.error('TFM3010', `argument \`${spec.name}\` of ${calleeName} must be positive, but this is ${v.value}`, source, {
             secondary: v.origin && v.origin.file !== source.file || (v.origin && v.origin.span !== source.span) ? [{ file: v.origin!.file, span: v.origin!.span, message: `\`${v.origin!.name}\` = ${v.value} is set ${v.origin!.cli ? `by \`--set ${v.origin!.cli}\`` : 'here'}` }] : [],
