@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelIR } from '../../ir/types.js';
 import { ModelInputError } from './errors.js';
+import { unravel } from './inputs.js';
 
 /** One input's data: a tensor, nested arrays (`number[][]` for `[batch, seq]`), or booleans for a bool input. */
 export type InputValue = tf.Tensor | number | boolean | NestedArray;
@@ -123,14 +124,6 @@ function checkValues(name: string, data: ArrayLike<number | boolean>, shape: num
   }
 }
 
-function unravel(index: number, shape: number[]): number[] {
-  const out = new Array<number>(shape.length);
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i] = index % shape[i];
-    index = Math.floor(index / shape[i]);
-  }
-  return out;
-}
 
 /** Iterates a dataset for one epoch. */
 export async function* iterate(data: Dataset, epoch: number, shuffleSeed?: number): AsyncGenerator<Batch> {

@@ -165,7 +165,8 @@ function constOf(d: Dim | undefined): number | undefined {
   return r.kind === 'const' ? r.value : undefined;
 }
 
-function unravel(index: number, shape: number[]): number[] {
+/** The multi-index of flat position `index` in a row-major tensor of `shape` (for error messages). */
+export function unravel(index: number, shape: number[]): number[] {
   const out = new Array<number>(shape.length);
   for (let i = shape.length - 1; i >= 0; i--) {
     out[i] = index % shape[i];
