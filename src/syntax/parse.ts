@@ -7,7 +7,7 @@ import type { IRecognitionException, IToken } from 'chevrotain';
 import { diagnostic, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
 import type { SourceFile } from './ast.js';
 import { buildComments } from './build-ast.js';
-import { lex } from './lexer.js';
+import { lex, TokenPool } from './lexer.js';
 import { parser } from './parser.js';
 import { LineIndex } from './spans.js';
 import { syntaxDiagnostics } from './syntax-errors.js';
@@ -16,6 +16,13 @@ export interface ParseResult {
   ast: SourceFile;
   diagnostics: Diagnostic[];
 }
+
+/**
+ * The tokens of the previous parse are reused for the next: nothing `parse` returns refers to a
+ * token (the AST and the diagnostics hold strings and numbers), and the parser's own references
+ * end when the next parse begins.
+ */
+const tokenPool = new TokenPool();
 
 export function parse(text: string, file: string): ParseResult {
   const lines = new LineIndex(text);
@@ -28,7 +35,7 @@ export function parse(text: string, file: string): ParseResult {
 
   let lexed: ReturnType<typeof lex> | undefined;
   try {
-    lexed = lex(text, file, lines);
+    lexed = lex(text, file, lines, tokenPool);
     parser.begin(lexed.tokens, lines, file);
     const items = withoutStackTraces(() => parser.file());
     const errors: IRecognitionException[] = parser.errors;

@@ -252,3 +252,17 @@ describe('expressions', () => {
     expect(stmts('if f(a) == b { }\nlet r = repeat f(n) { g }')).toEqual(['if (== (call f a) b) {}', 'let r = (repeat (call f n) g)']);
   });
 });
+
+describe('results are independent of later parses', () => {
+  // parse() reuses its token objects from one call to the next; nothing it returns may refer to them.
+  it('an AST and its diagnostics are unchanged by parsing another file', () => {
+    const broken = GPT2.replace('let fc = Linear(d_ff)', 'let fc = Linear(d_ff').replace('x = blocks(x)', 'x = blocks(x]');
+    const first = parse(GPT2, 'a.tfm');
+    const second = parse(broken, 'b.tfm');
+    const snapshots = [JSON.stringify(first), JSON.stringify(second)];
+    expect(second.diagnostics.length).toBeGreaterThan(0);
+    parse('model Other { let q = f(1, 2) + g.h\n  expect q > 0 }\n'.repeat(200), 'c.tfm');
+    parse('} garbage ( [ # "open\n', 'd.tfm');
+    expect([JSON.stringify(first), JSON.stringify(second)]).toEqual(snapshots);
+  });
+});
