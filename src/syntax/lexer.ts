@@ -245,7 +245,19 @@ PAIRS[0x3e] = [0x3d, GtEq, Gt]; // `>=` `>`
 PAIRS[0x26] = [0x26, AmpAmp, Amp]; // `&&` `&`
 PAIRS[0x7c] = [0x7c, PipePipe, undefined]; // `||` (a single `|` is an error)
 
-const KEYWORD_TYPES = new Map<string, TokenType>(KEYWORDS.map((w) => [w, Kw[w]]));
+/** Keyword token types by first character code and length, to recognise a keyword without slicing it out. */
+const KEYWORDS_BY_START: (TokenType[] | undefined)[] = [];
+for (const w of KEYWORDS) (KEYWORDS_BY_START[w.charCodeAt(0) * 8 + w.length] ??= []).push(Kw[w]);
+
+/** The keyword spelled by `text` from `start` to `end`, if any. */
+function keywordAt(text: string, start: number, end: number): TokenType | undefined {
+  const length = end - start;
+  if (length > 7) return undefined;
+  const candidates = KEYWORDS_BY_START[text.charCodeAt(start) * 8 + length];
+  if (candidates === undefined) return undefined;
+  for (const t of candidates) if (text.startsWith(t.PATTERN as string, start)) return t;
+  return undefined;
+}
 
 /** The token types' own patterns, anchored at `lastIndex`, for the rarer and more intricate tokens. */
 const sticky = (t: TokenType) => new RegExp((t.PATTERN as RegExp).source, 'y');
@@ -380,10 +392,9 @@ export function tokenize(text: string, pool?: TokenPool): TokenizeResult {
     if (cls === NAME) {
       let end = offset + 1;
       for (let d = text.charCodeAt(end); end < n && d < 128 && CHAR_CLASS[d] >= NAME; d = text.charCodeAt(++end));
-      const image = text.slice(offset, end);
-      const keyword = KEYWORD_TYPES.get(image);
+      const keyword = keywordAt(text, offset, end);
       if (keyword) tokens.push(makeToken(keyword, keyword.PATTERN as string, offset, line, offset - lineStart + 1));
-      else tokens.push(makeToken(Identifier, image, offset, line, offset - lineStart + 1));
+      else tokens.push(makeToken(Identifier, text.slice(offset, end), offset, line, offset - lineStart + 1));
       offset = end;
       continue;
     }
