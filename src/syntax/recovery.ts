@@ -9,10 +9,11 @@
  *
  * They override undocumented methods of chevrotain 11 (`tryInRuleRecovery`,
  * `canRecoverWithSingleTokenInsertion`, `findReSyncTokenType`, `reSyncTo`,
- * `tryInRepetitionRecovery`, `SAVE_ERROR`); test/syntax/recovery.test.ts and fuzz.test.ts cover them.
+ * `tryInRepetitionRecovery`, `SAVE_ERROR`, and for speed `manyInternalLogic`);
+ * test/syntax/recovery.test.ts and fuzz.test.ts cover them.
  *
  * The parser builds the AST in its actions, and a node's span is the extent of the tokens its rule
- * consumed. Tokens that recovery skips belong to no node, so they are marked here (`isSkipped`).
+ * consumed. Tokens that recovery skips belong to no node, so `SKIP_TOKEN` marks them (`skipped`).
  *
  * Error messages are not rendered here: the message provider encodes what was expected as JSON,
  * and syntax-errors.ts turns that into a diagnostic once it also knows the surrounding tokens.
@@ -133,7 +134,7 @@ export abstract class RecoveringParser extends EmbeddedActionsParser {
   private groups: Int32Array | undefined;
   /** `skipped[i]` is 1 when recovery skipped token `i`; allocated at the first skip. */
   protected skipped: Uint8Array | undefined;
-  /** Offsets of tokens that a parser error was reported at, mid-line (see `suspect`). */
+  /** Offsets of tokens that a parser error was reported at, mid-line (see `SAVE_ERROR`). */
   protected readonly suspects = new Set<number>();
 
   constructor(tokens: TokenType[], config: IParserConfig) {
@@ -146,11 +147,6 @@ export abstract class RecoveringParser extends EmbeddedActionsParser {
     this.groups = undefined;
     this.skipped = undefined;
     this.suspects.clear();
-  }
-
-  /** Whether recovery skipped token `i` (so that it belongs to no node). */
-  protected isSkipped(i: number): boolean {
-    return this.skipped !== undefined && this.skipped[i] === 1;
   }
 
   // Chevrotain's recovery state read by `manyInternalLogic` (recoverable.js, recognizer_engine.js).
