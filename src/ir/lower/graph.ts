@@ -9,6 +9,9 @@ export interface GraphMark {
   nodes: number;
   params: number;
   modules: number;
+  /** Cached by `cloneRange`: the parameters and modules between this mark and `layerEnd`. */
+  layer?: { params: Param[]; modules: ModuleInfo[] };
+  layerEnd?: GraphMark;
 }
 
 export class GraphBuilder {
@@ -77,19 +80,17 @@ export class GraphBuilder {
       for (const k in src.params) params[k] = rename(src.params[k]);
       this.nodes.push({ ...src, id: n + shiftN, inputs: src.inputs.map(mapValue), outputs: src.outputs.map(mapValue), module: rename(src.module), params });
     }
-    let i = 0;
-    for (const p of this.params.values()) {
-      if (i >= to.params) break;
-      if (i++ < from.params) continue;
+    // The layer's parameters and modules, listed once per range (not once per copy: a deep stack
+    // would otherwise cost time quadratic in its depth).
+    if (!from.layer || from.layerEnd !== to) {
+      from.layerEnd = to;
+      from.layer = { params: [...this.params.values()].slice(from.params, to.params), modules: [...this.modules.values()].slice(from.modules, to.modules) };
+    }
+    for (const p of from.layer.params) {
       const name = rename(p.name);
       if (!this.params.has(name)) this.params.set(name, { ...p, name, module: rename(p.module) });
     }
-    i = 0;
-    for (const m of [...this.modules.values()]) {
-      if (i >= to.modules) break;
-      if (i++ < from.modules) continue;
-      this.module({ ...m, path: rename(m.path) });
-    }
+    for (const m of from.layer.modules) this.module({ ...m, path: rename(m.path) });
     return this.values[mapValue(output.id)];
   }
 
