@@ -16,6 +16,12 @@ import { isMask, type OpRunContext, type RtValue } from './ops/types.js';
 export interface BuildOptions {
   /** Seed for the initial weights (reproducible initialisation); random when absent. */
   seed?: number;
+  /**
+   * Use these variables as the parameters, by parameter name, instead of creating them (a
+   * tfjs-layers layer owns its weights: `layers/tfmc-layer.ts`). Every parameter must be there with
+   * its shape. The model reads and trains them but does not own them: `dispose` leaves them alone.
+   */
+  variables?: ReadonlyMap<string, tf.Variable>;
 }
 
 export interface ForwardOptions {
@@ -51,6 +57,7 @@ export class TfjsModel {
   private readonly checker: InputChecker;
   private readonly plans = new Map<string, Plan>();
   private readonly nodeById: ReadonlyMap<number, Node>;
+  private readonly ownsVariables: boolean;
   private disposed = false;
 
   constructor(
@@ -61,13 +68,18 @@ export class TfjsModel {
       if (!OP_IMPLS.has(node.op)) throw new UnsupportedOpError(node.op, node.module);
     }
     this.nodeById = new Map(ir.nodes.map((n) => [n.id, n]));
-    const vars = new Map<string, tf.Variable>();
-    ir.params.forEach((p, i) => {
-      const init = initialValue(ir, p, i, options.seed);
-      vars.set(p.name, tf.variable(init, true));
-      init.dispose();
-    });
-    this.variables = vars;
+    this.ownsVariables = options.variables === undefined;
+    if (options.variables) {
+      this.variables = adoptVariables(ir, options.variables);
+    } else {
+      const vars = new Map<string, tf.Variable>();
+      ir.params.forEach((p, i) => {
+        const init = initialValue(ir, p, i, options.seed);
+        vars.set(p.name, tf.variable(init, true));
+        init.dispose();
+      });
+      this.variables = vars;
+    }
     this.checker = new InputChecker(ir);
   }
 
@@ -150,7 +162,7 @@ export class TfjsModel {
   /** Releases the variables. */
   dispose(): void {
     if (this.disposed) return;
-    for (const v of this.variables.values()) v.dispose();
+    if (this.ownsVariables) for (const v of this.variables.values()) v.dispose();
     this.disposed = true;
   }
 
@@ -227,6 +239,20 @@ export class TfjsModel {
     this.plans.set(key, plan);
     return plan;
   }
+}
+
+/** The caller's variables for the IR's parameters (`BuildOptions.variables`), checked for names and shapes. */
+function adoptVariables(ir: ModelIR, given: ReadonlyMap<string, tf.Variable>): Map<string, tf.Variable> {
+  const vars = new Map<string, tf.Variable>();
+  for (const p of ir.params) {
+    const v = given.get(p.name);
+    if (!v) throw new Error(`no variable was given for the parameter \`${p.name}\` of \`${ir.name}\``);
+    if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
+      throw new Error(`the variable given for \`${p.name}\` is [${v.shape.join(', ')}], but the parameter is [${p.shape.join(', ')}]`);
+    }
+    vars.set(p.name, v);
+  }
+  return vars;
 }
 
 /** Binds symbolic dims from the inputs' shapes without validating anything (validate: false). */
