@@ -213,7 +213,8 @@ function isOurManifest(path: string): boolean {
   }
 }
 
-async function swapInto(tmp: string, target: string): Promise<void> {
+/** Replaces `target` with the directory `tmp` (renames; the previous `target` is deleted after the swap, or put back if it fails). */
+export async function swapInto(tmp: string, target: string): Promise<void> {
   if (!existsSync(target)) {
     await rename(tmp, target);
     return;

@@ -19,6 +19,8 @@ import { selectBackend, BACKEND_NAMES, type BackendName } from './backend.js';
 import { checkCompatible, readCheckpoint, writeCheckpoint, type CheckpointContents, type Manifest, type NamedArray } from './checkpoint.js';
 import { iterate, toTensors, type Batch, type Dataset } from './data.js';
 import { buildModel, type TfjsModel } from './executor.js';
+import { saveLayersModel } from './layers/layers-model.js';
+import { toLayersModel } from './layers/tfmc-layer.js';
 import { EvalAccumulator, fit, Trainer, trainingIR, type EvalResult, type EvaluateOptions, type FitHistory, type FitOptions, type StepResult, type TrainOptions } from './train.js';
 
 export interface CompileModelOptions {
@@ -385,6 +387,21 @@ export class CompiledModel {
       this.trainer.optimizer.reset();
     }
     this.trainer.steps = contents.manifest.step ?? 0;
+  }
+
+  /**
+   * The model as a `tf.LayersModel` (one `TfmcModel` layer holding the IR, with a copy of the
+   * current weights): `model.save(...)` it anywhere tfjs saves to. See `layers/tfmc-layer.ts`.
+   */
+  toLayersModel(): tf.LayersModel {
+    this.alive();
+    return toLayersModel(this.ir, { weights: this.getWeights() });
+  }
+
+  /** Saves the model as a tfjs-layers model directory (`model.json` + `weights.bin`) that `tf.loadLayersModel` reads in Node and in the browser. */
+  async saveLayersModel(dir: string): Promise<tf.io.SaveResult> {
+    this.alive();
+    return saveLayersModel(this, dir);
   }
 
   /** Releases the weights and the optimizer state. */

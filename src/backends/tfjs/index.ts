@@ -13,5 +13,10 @@ export { transformerSchedule, constantSchedule, toSchedule, type Schedule, type 
 export { batchesOf, padRows, permutation, rng, type Batch, type Dataset, type InputValue, type BatchesOfOptions } from './data.js';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Manifest } from './checkpoint.js';
 export { greedyDecode, type GreedyDecodeOptions } from './decode-simple.js';
+// tfjs-layers serialization: tfmc's layer (registered on import), save/load as model.json + weights.bin.
+export { TfmcLayer, toLayersModel, tfmcLayerOf, predictByName, TFMC_LAYER_CLASS, type ToLayersModelOptions } from './layers/tfmc-layer.js';
+export { saveLayersModel, loadLayersModel } from './layers/layers-model.js';
+export { directoryHandler, LayersModelError } from './layers/file-io.js';
+export { irToJson, irFromJson, IRJsonError, IR_JSON_FORMAT, IR_JSON_VERSION, type IRJson } from './layers/ir-json.js';
 /** The TensorFlow.js instance tfmc uses (create input tensors with it, so both sides share one engine). */
 export * as tf from '@tensorflow/tfjs';
