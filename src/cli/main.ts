@@ -16,6 +16,7 @@ import pc from 'picocolors';
 import { registerCheck } from './check.js';
 import { type CliContext, processContext, UsageError } from './context.js';
 import { registerSummary } from './summary.js';
+import { registerTrain } from './train.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -49,6 +50,7 @@ export function createProgram(ctx: CliContext): Command {
   // Subcommands made with .command() inherit exitOverride and the output configuration.
   registerCheck(program, ctx);
   registerSummary(program, ctx);
+  registerTrain(program, ctx);
   program.addHelpText(
     'after',
     '\nExamples:\n' +

@@ -458,8 +458,8 @@ export interface FitHistory {
   /** Steps taken by this call. */
   steps: number;
   seconds: number;
-  /** Why it stopped: every epoch ran, `maxSteps` was reached, or a callback asked to stop. */
-  stopped: 'epochs' | 'maxSteps' | 'callback';
+  /** Why it stopped: every epoch ran, `maxSteps` was reached, a callback asked to stop, or `signal` was aborted. */
+  stopped: 'epochs' | 'maxSteps' | 'callback' | 'aborted';
 }
 
 /** A callback may return `false` (or a promise of it) to stop training after the current step/epoch. */
@@ -477,6 +477,11 @@ export interface FitOptions extends TrainOptions {
   validationData?: Dataset;
   onStep?: Callback<StepLog>;
   onEpoch?: Callback<EpochLog>;
+  /**
+   * Stops training after the step in progress (and its `onStep`) when aborted, e.g. from a SIGINT
+   * handler: steps are synchronous, and `fit` yields to the event loop between them.
+   */
+  signal?: AbortSignal;
 }
 
 /** The pieces of a compiled model that `fit`/`evaluate` use. */
@@ -506,6 +511,11 @@ export async function fit(model: Trainable, data: Dataset, options: FitOptions =
       let batchIndex = 0;
       let stop = false;
       for await (const batch of iterate(data, epoch, shuffleSeed)) {
+        if (options.signal?.aborted) {
+          history.stopped = 'aborted';
+          stop = true;
+          break;
+        }
         if (options.maxSteps !== undefined && history.steps >= options.maxSteps) {
           history.stopped = 'maxSteps';
           stop = true;
@@ -527,6 +537,11 @@ export async function fit(model: Trainable, data: Dataset, options: FitOptions =
         }
         batchIndex += 1;
         await yieldToEventLoop();
+        if (options.signal?.aborted) {
+          history.stopped = 'aborted';
+          stop = true;
+          break;
+        }
       }
       if (steps === 0 && stop) break;
       const log: EpochLog = {
@@ -537,7 +552,8 @@ export async function fit(model: Trainable, data: Dataset, options: FitOptions =
         learningRate: lr,
         seconds: 0,
       };
-      if (options.validationData) log.validation = await model.evaluate(options.validationData, { losses: undefined });
+      // An abort asks to stop now: the epoch's validation is skipped.
+      if (options.validationData && history.stopped !== 'aborted') log.validation = await model.evaluate(options.validationData, { losses: undefined });
       log.seconds = (performance.now() - e0) / 1000;
       history.epochs.push(log);
       if (options.onEpoch) {

@@ -1,0 +1,88 @@
+/**
+ * `tfmc train SPEC --data FILE`: train a model of a spec on a text or JSONL file into a run
+ * directory (metrics, loss plot, tokenizer, checkpoints). The flags are defined here; the work is
+ * in `src/cli/train/run.ts`, imported when the command runs so other commands never load
+ * TensorFlow.js. Documented in docs/cli.md.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type CliContext, requireReadableFile, UsageError } from './context.js';
+import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
+import type { TrainFlags } from './train/run.js';
+
+export function registerTrain(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('train')
+    .description('train a model of a spec on a text or JSONL file, with checkpoints you can resume')
+    .argument('<spec>', 'the .tfm file')
+    .requiredOption('--data <file>', 'training data: plain text (language model) or .jsonl ({"source","target"} or {"text","label"})');
+  addModelOption(cmd);
+  addSetOption(cmd);
+  addBackendOption(cmd);
+  cmd
+    .option('--out <dir>', 'run directory (default: runs/<model-name>)')
+    .option('--steps <n>', 'optimizer steps in all (default: one epoch)', integerAtLeast(1))
+    .option('--epochs <n>', 'passes over the training data (instead of --steps)', integerAtLeast(1))
+    .option('--batch <n>', 'examples per step (default 16)', integerAtLeast(1))
+    .option('--seq <n>', 'tokens per language-model window (default: the spec\'s bound, at most 128)', integerAtLeast(1))
+    .option('--lr <rate>', 'peak learning rate of Adam (default 1e-3)', positiveNumber)
+    .option('--warmup <n>', 'steps of linear learning-rate warm-up (default: a tenth of the steps, at most 100)', integerAtLeast(0))
+    .option('--clip-norm <x>', 'clip gradients to this global norm, 0 for none (default 1)', nonNegativeNumber)
+    .option('--eval-every <n>', 'evaluate on the validation set every n steps (default: 10 times a run)', integerAtLeast(1))
+    .option('--save-every <n>', 'save a checkpoint every n steps (default: 10 times a run, at least every 200)', integerAtLeast(1))
+    .option('--val-fraction <f>', 'fraction of the data held out for validation (default 0.1)', fraction)
+    .option('--seed <n>', 'seed of the initial weights and the data order (default 0)', integerAtLeast(0))
+    .option('--resume', 'continue the run in --out from its last checkpoint (same optimizer state and step)')
+    .addOption(new Option('--tokenizer <kind>', 'how text becomes tokens').choices(['char', 'bpe']).default('char'));
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['tfmc train examples/tiny-lm.tfm --data examples/corpus.txt --steps 300', 'a character-level language model'],
+      ['tfmc train lm.tfm --data book.txt --set layers=4 --out runs/big --epochs 3', 'a variant, three epochs'],
+      ['tfmc train lm.tfm --data book.txt --out runs/big --resume', 'continue after Ctrl-C or a crash'],
+      ['tfmc train seq2seq.tfm --data pairs.jsonl', 'encoder-decoder on {"source","target"} lines'],
+      ['tfmc train classifier.tfm --data reviews.jsonl', 'classifier on {"text","label"} lines'],
+    ]) +
+      '\nCtrl-C stops after the current step and saves a checkpoint (exit status 130); --resume continues\n' +
+      'exactly where it stopped. Progress goes to stderr. Exit status: 0 trained, 1 failed (bad data, spec\n' +
+      'errors, incompatible checkpoint), 2 usage error, 130 interrupted.\n',
+  );
+  cmd.action(async (spec: string, options: TrainFlags) => {
+    const specAbs = requireReadableFile(ctx, spec);
+    const dataAbs = requireReadableFile(ctx, options.data);
+    if (options.steps !== undefined && options.epochs !== undefined) {
+      throw new UsageError('give --steps or --epochs, not both');
+    }
+    const { runTrain } = await import('./train/run.js');
+    const { reportRunFailure } = await import('./train/errors.js');
+    try {
+      ctx.exitCode = await runTrain(ctx, spec, specAbs, dataAbs, options);
+    } catch (e) {
+      const code = reportRunFailure(ctx, e);
+      if (code === undefined) throw e;
+      ctx.exitCode = code;
+    }
+  });
+}
+
+/** `--backend`, shared by the commands that run a model (the names of `src/backends/tfjs/backend.ts`). */
+export function addBackendOption(cmd: Command): Command {
+  return cmd.addOption(new Option('--backend <name>', 'tfjs backend (default: node if installed, else wasm, else cpu)').choices(['node', 'wasm', 'cpu']));
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number, e.g. 3e-4');
+  return n;
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new InvalidArgumentError('expected a number ≥ 0');
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n >= 1 || value.trim() === '') throw new InvalidArgumentError('expected a fraction 0 ≤ f < 1, e.g. 0.1');
+  return n;
+}

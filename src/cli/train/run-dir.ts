@@ -1,0 +1,157 @@
+/**
+ * The run directory of `tfmc train`:
+ *
+ * ```text
+ * RUN_DIR/
+ *   run.json        what was trained: spec, model, overrides, data file, task, settings
+ *   tokenizer.json  the tokenizer (tfmc generate/predict encode and decode with it)
+ *   metrics.jsonl   one JSON object per training step ("type": "step") and evaluation ("eval")
+ *   loss.svg        the loss curve
+ *   checkpoint/     the latest checkpoint, with Adam's state (see docs/api.md)
+ * ```
+ *
+ * Every file but `metrics.jsonl` is written to a temporary name and renamed, so a killed run
+ * leaves each either old or new, never half-written; `metrics.jsonl` is appended line by line and
+ * cut back to the checkpoint's step when a run resumes.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const RUN_FILE = 'run.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const METRICS_FILE = 'metrics.jsonl';
+export const PLOT_FILE = 'loss.svg';
+export const CHECKPOINT_DIR = 'checkpoint';
+export const RUN_FORMAT = 'tfmc-run';
+
+export interface RunSettings {
+  batch: number;
+  seq: number;
+  lr: number;
+  warmup: number;
+  clipNorm: number;
+  seed: number;
+  valFraction: number;
+  evalEvery: number;
+  saveEvery: number;
+}
+
+export interface RunInfo {
+  format: typeof RUN_FORMAT;
+  version: 1;
+  /** The spec file as given, and its entry and imports' SHA-256 (all files hashed in path order). */
+  spec: { file: string; sha256: string };
+  model: string;
+  overrides: Record<string, string>;
+  data: { file: string; sha256: string; format: 'text' | 'jsonl' };
+  task: 'lm' | 'seq2seq' | 'classify' | 'regression';
+  /** The model's inputs by role: `ids`/`labels`, `source`/`target`/`labels`, `tokens`/`labels`. */
+  inputs: Record<string, string>;
+  tokenizer: string;
+  /** Class names of a classifier trained on string labels (index = class id). */
+  classNames?: string[];
+  /** Steps the run was asked for (the last `--steps`/`--epochs`). */
+  steps: number;
+  settings: RunSettings;
+}
+
+export function runPaths(dir: string) {
+  return {
+    dir,
+    run: path.join(dir, RUN_FILE),
+    tokenizer: path.join(dir, TOKENIZER_FILE),
+    metrics: path.join(dir, METRICS_FILE),
+    plot: path.join(dir, PLOT_FILE),
+    checkpoint: path.join(dir, CHECKPOINT_DIR),
+  };
+}
+
+/** Writes a file atomically: a sibling temporary file, flushed, then renamed over the target. */
+export function writeFileAtomic(file: string, data: string): void {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The hash of a spec and its imports: every file's path relative to the entry's folder and text. */
+export function specHash(entry: string, sources: ReadonlyMap<string, string>): string {
+  const root = path.dirname(entry);
+  const h = createHash('sha256');
+  for (const [file, text] of [...sources].sort(([a], [b]) => a.localeCompare(b))) {
+    h.update(path.relative(root, file)).update('\0').update(text).update('\0');
+  }
+  return h.digest('hex');
+}
+
+export function readRunInfo(dir: string): RunInfo {
+  const file = runPaths(dir).run;
+  const info = JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo;
+  if (info.format !== RUN_FORMAT) throw new Error(`${file} is not a tfmc run file`);
+  return info;
+}
+
+/** Temporary files and checkpoint directories left behind by a killed run. */
+export function removeStaleTemporaries(dir: string): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (/\.tmp-\d+-[0-9a-f]+$/.test(name) || /^checkpoint\.(tmp|old)-/.test(name)) {
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+export interface StepMetric {
+  type: 'step';
+  step: number;
+  loss: number;
+  losses: Record<string, number>;
+  lr: number;
+  gradNorm: number;
+  tokens: number;
+  seconds: number;
+}
+
+export interface EvalMetric {
+  type: 'eval';
+  step: number;
+  loss: number;
+  losses: Record<string, number>;
+  accuracy: Record<string, number>;
+}
+
+export type Metric = StepMetric | EvalMetric;
+
+export function readMetrics(file: string): Metric[] {
+  if (!fs.existsSync(file)) return [];
+  const out: Metric[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as Metric);
+    } catch {
+      // A line cut short by a killed process: everything after it is dropped too.
+      break;
+    }
+  }
+  return out;
+}
+
+/** Keeps the metrics up to `step` (what the checkpoint a run resumes from had seen). */
+export function truncateMetrics(file: string, step: number): Metric[] {
+  const kept = readMetrics(file).filter((m) => m.step <= step);
+  writeFileAtomic(file, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+  return kept;
+}
