@@ -15,6 +15,8 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerCheck } from './check.js';
 import { type CliContext, processContext, UsageError } from './context.js';
+import { registerFmt } from './fmt.js';
+import { registerLsp } from './lsp.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
 
@@ -50,6 +52,8 @@ export function createProgram(ctx: CliContext): Command {
   // Subcommands made with .command() inherit exitOverride and the output configuration.
   registerCheck(program, ctx);
   registerSummary(program, ctx);
+  registerLsp(program, ctx);
+  registerFmt(program, ctx);
   registerTrain(program, ctx);
   program.addHelpText(
     'after',

@@ -1,0 +1,26 @@
+/**
+ * Writes a file so that readers see the old content or the new, never half of it: the data go
+ * to a temporary file beside the target (same file system), which is then renamed over it. A
+ * failed write leaves the target as it was and removes the temporary file.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(file).mode & 0o777; // keep the permissions of a file being replaced
+  } catch {
+    mode = undefined;
+  }
+  try {
+    fs.writeFileSync(tmp, data, mode === undefined ? undefined : { mode });
+    if (mode !== undefined) fs.chmodSync(tmp, mode); // writeFileSync's mode is masked by the umask
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
