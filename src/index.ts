@@ -163,7 +163,7 @@ export type {
   Manifest,
   BackendName,
 } from './backends/tfjs/index.js';
-export { TfmcUserError, TfmcCompileError, TrainingDivergedError, CheckpointError, CheckpointMismatchError } from './backends/tfjs/api-errors.js';
+export { TfmcUserError, TfmcCompileError, TrainingDivergedError, CheckpointError, CheckpointMismatchError, GenerationError } from './backends/tfjs/api-errors.js';
 export { ModelInputError, ModelRuntimeError } from './backends/tfjs/errors.js';
 
 /**

@@ -140,3 +140,11 @@ export class CheckpointMismatchError extends CheckpointError {
     this.name = 'CheckpointMismatchError';
   }
 }
+
+/** `generate` was asked for something the model or the options cannot do (no logits output, a bad option, a prompt out of range). */
+export class GenerationError extends TfmcUserError {
+  constructor(message: string) {
+    super(`generate: ${message}`);
+    this.name = 'GenerationError';
+  }
+}

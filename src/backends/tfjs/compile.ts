@@ -8,6 +8,7 @@
  * input and what was expected; a diverging run is a `TrainingDivergedError`; a bad checkpoint a
  * `CheckpointError`.
  */
+import { generate, type GenerateOptions, type GenerateRequest, type GenerateResult } from './generate/index.js';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Diagnostic } from '../../check/diagnostics.js';
@@ -299,6 +300,21 @@ export class CompiledModel {
       if (++n % 8 === 0) await new Promise<void>((r) => setImmediate(r));
     }
     return acc.result();
+  }
+
+  /**
+   * Continues prompts token by token: greedy, beam search or sampling, with a key/value cache when
+   * the model allows one (see `generate/index.ts` and docs/api.md). `source` holds the other
+   * inputs the logits need (an encoder's ids), as tensors or nested arrays.
+   */
+  async generate(request: { prompt?: GenerateRequest['prompt']; source?: Batch } = {}, options: GenerateOptions = {}): Promise<GenerateResult> {
+    this.alive();
+    const { feeds, created } = this.feeds(request.source ?? {});
+    try {
+      return await generate(this.executor, { prompt: request.prompt, source: feeds }, options);
+    } finally {
+      tf.dispose(created);
+    }
   }
 
   /**

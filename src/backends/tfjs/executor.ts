@@ -46,7 +46,7 @@ export class UnsupportedOpError extends Error {
   }
 }
 
-interface Plan {
+export interface Plan {
   nodes: Node[];
   inputs: ModelInput[];
   targets: ModelOutput[];
@@ -159,6 +159,14 @@ export class TfjsModel {
     });
   }
 
+  /**
+   * Checks inputs as `forward` would for these outputs (dtypes, shapes, id ranges, bounds),
+   * without running anything. Throws a `ModelInputError`.
+   */
+  validateInputs(inputs: Record<string, tf.Tensor>, outputs?: readonly string[]): void {
+    this.checker.check(inputs, this.plan(inputs, outputs).inputs);
+  }
+
   /** Releases the variables. */
   dispose(): void {
     if (this.disposed) return;
@@ -166,7 +174,18 @@ export class TfjsModel {
     this.disposed = true;
   }
 
-  private context(node: Node, training: boolean, rowsAllowed: Map<tf.Tensor, tf.Tensor>, cache: Map<string, tf.Tensor>): OpRunContext {
+  /**
+   * What an op implementation sees of `node` during one evaluation. `offsets` (step-wise decoding)
+   * says where each input's time axis starts; absent means 0.
+   * @internal used by the step-wise evaluator in `generate/`.
+   */
+  context(
+    node: Node,
+    training: boolean,
+    rowsAllowed: Map<tf.Tensor, tf.Tensor>,
+    cache: Map<string, tf.Tensor>,
+    offsets?: readonly number[],
+  ): OpRunContext {
     const fail = (message: string): never => {
       throw new ModelRuntimeError(message, node.module, node.op);
     };
@@ -176,6 +195,7 @@ export class TfjsModel {
       training,
       rowsAllowed,
       cache,
+      offsets,
       fail,
       hasParam: (role) => node.params[role] !== undefined,
       param: (role) => {
@@ -220,7 +240,8 @@ export class TfjsModel {
     return this.planFor(targets);
   }
 
-  private planFor(targets: ModelOutput[]): Plan {
+  /** @internal The nodes (in graph order) and inputs that `targets` need. */
+  planFor(targets: ModelOutput[]): Plan {
     const key = targets.map((t) => t.name).join('\0');
     const cached = this.plans.get(key);
     if (cached) return cached;

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gatherRows } from './gather.js';
-import { knownOutputDim, numAttr, stringAttr, tensors, type OpImpl } from './types.js';
+import { knownOutputDim, numAttr, offsetOf, stringAttr, tensors, type OpImpl } from './types.js';
 
 export const embedding: OpImpl = (inputs, ctx) => {
   const [ids] = tensors(inputs, ctx);
@@ -30,15 +30,18 @@ export function sinusoidTable(length: number, dim: number): Float32Array {
 export const positionEmbedding: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
   const t = x.shape[1] as number;
+  // Rows `start .. start + t`: in step-wise decoding the input holds only the newest positions.
+  const start = offsetOf(ctx, 0);
   const maxLen = numAttr(ctx, 'max_len');
-  if (t > maxLen) ctx.fail(`a sequence of length ${t} does not fit the positional table of ${maxLen} rows`);
+  if (start + t > maxLen) ctx.fail(`a sequence of length ${start + t} does not fit the positional table of ${maxLen} rows`);
   if (stringAttr(ctx, 'kind') === 'sinusoidal') {
     // The width is not an attribute: the IR's output shape `[T, dim]` holds it.
     const dim = knownOutputDim(ctx, -1);
-    return [tf.tensor2d(sinusoidTable(t, dim), [t, dim])];
+    const table = sinusoidTable(start + t, dim);
+    return [tf.tensor2d(table.subarray(start * dim), [t, dim])];
   }
   const w = ctx.param('weight');
-  return [tf.slice(w, [0, 0], [t, w.shape[1] as number])];
+  return [tf.slice(w, [start, 0], [t, w.shape[1] as number])];
 };
 
 export const ops: Record<string, OpImpl> = { embedding, position_embedding: positionEmbedding };

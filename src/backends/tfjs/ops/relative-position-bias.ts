@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gatherRows } from './gather.js';
-import { boolAttr, numAttr, tensors, type OpImpl } from './types.js';
+import { boolAttr, numAttr, offsetOf, tensors, type OpImpl } from './types.js';
 
 const f32 = Math.fround;
 
@@ -36,11 +36,14 @@ export function relativePositionBucket(relative: number, bidirectional: boolean,
   return bucket + large;
 }
 
-/** Buckets for every (query, key) pair: int32 `[tq * tk]`, row-major. */
-export function bucketTable(tq: number, tk: number, bidirectional: boolean, numBuckets: number, maxDistance: number): Int32Array {
+/**
+ * Buckets for every (query, key) pair: int32 `[tq * tk]`, row-major. Queries are at positions
+ * `qStart ..` and keys at `kStart ..` (both 0 except in step-wise decoding).
+ */
+export function bucketTable(tq: number, tk: number, bidirectional: boolean, numBuckets: number, maxDistance: number, qStart = 0, kStart = 0): Int32Array {
   const out = new Int32Array(tq * tk);
   for (let q = 0; q < tq; q++) {
-    for (let k = 0; k < tk; k++) out[q * tk + k] = relativePositionBucket(k - q, bidirectional, numBuckets, maxDistance);
+    for (let k = 0; k < tk; k++) out[q * tk + k] = relativePositionBucket(k + kStart - (q + qStart), bidirectional, numBuckets, maxDistance);
   }
   return out;
 }
@@ -49,7 +52,8 @@ export const relativePositionBias: OpImpl = (inputs, ctx) => {
   const [q, k] = tensors(inputs, ctx);
   const tq = q.shape[1] as number;
   const tk = k.shape[1] as number;
-  const table = bucketTable(tq, tk, boolAttr(ctx, 'bidirectional'), numAttr(ctx, 'buckets'), numAttr(ctx, 'max_distance'));
+  const bidirectional = boolAttr(ctx, 'bidirectional');
+  const table = bucketTable(tq, tk, bidirectional, numAttr(ctx, 'buckets'), numAttr(ctx, 'max_distance'), offsetOf(ctx, 0), offsetOf(ctx, 1));
   const values = gatherRows(ctx.param('weight'), tf.tensor2d(table, [tq, tk], 'int32')); // [Tq, Tk, heads]
   return [tf.expandDims(tf.transpose(values, [2, 0, 1]), 0)];
 };

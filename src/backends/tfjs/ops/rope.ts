@@ -7,7 +7,7 @@
  * Positions count from 0 at the first element of the sequence axis.
  */
 import * as tf from '@tensorflow/tfjs';
-import { numAttr, tensors, type OpImpl } from './types.js';
+import { numAttr, offsetOf, tensors, type OpImpl } from './types.js';
 
 /** cos and sin tables `[T, d]` (each half repeated), computed in double precision. */
 export function ropeTables(t: number, d: number, base: number): { cos: Float32Array; sin: Float32Array } {
@@ -29,9 +29,11 @@ export const rope: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
   const [, , t, d] = x.shape;
   if (d % 2 !== 0) ctx.fail(`rotary embedding needs an even head size, got ${d}`);
-  const tables = ropeTables(t, d, numAttr(ctx, 'base'));
-  const cos = tf.tensor2d(tables.cos, [t, d]);
-  const sin = tf.tensor2d(tables.sin, [t, d]);
+  // In step-wise decoding the input holds positions `start .. start + t`.
+  const start = offsetOf(ctx, 0);
+  const tables = ropeTables(start + t, d, numAttr(ctx, 'base'));
+  const cos = tf.tensor2d(tables.cos.subarray(start * d), [t, d]);
+  const sin = tf.tensor2d(tables.sin.subarray(start * d), [t, d]);
   const [x1, x2] = tf.split(x, 2, -1);
   const rotated = tf.concat([tf.neg(x2), x1], -1);
   return [tf.add(tf.mul(x, cos), tf.mul(rotated, sin))];

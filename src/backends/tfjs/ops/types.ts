@@ -43,6 +43,16 @@ export interface OpRunContext {
   readonly rowsAllowed: Map<tf.Tensor, tf.Tensor>;
   /** Tensors shared within one forward call (e.g. a causal mask of a given size), keyed by string. */
   readonly cache: Map<string, tf.Tensor>;
+  /**
+   * Step-wise decoding (`src/ir/incremental.ts`): for each input, the position its sequence axis
+   * starts at (the new rows of a step start after the cached ones). Absent or 0 in a full forward.
+   */
+  readonly offsets?: readonly number[];
+}
+
+/** Where input `i`'s sequence axis starts (see {@link OpRunContext.offsets}). */
+export function offsetOf(ctx: OpRunContext, i: number): number {
+  return ctx.offsets?.[i] ?? 0;
 }
 
 export type OpImpl = (inputs: RtValue[], ctx: OpRunContext) => RtValue[];

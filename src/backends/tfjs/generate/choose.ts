@@ -1,0 +1,71 @@
+/**
+ * Choosing the next token from one row of logits: log-probabilities, the arg-max, and sampling
+ * with temperature, top-k and top-p (nucleus, Holtzman et al. 2020) filtering. Plain arrays on
+ * the CPU: one row per sequence per step is small next to the model's work.
+ */
+
+/** Natural-log probabilities of a row of logits (computed in double precision). */
+export function logProbs(logits: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const lse = max + Math.log(sum);
+  const out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
+  return out;
+}
+
+/** The index of the largest value (the first one on ties, like `tf.argMax`). */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
+export interface SamplingOptions {
+  /** Divides the logits: < 1 sharpens, > 1 flattens. */
+  temperature: number;
+  /** Keep only the k most likely tokens (0 or undefined: all). */
+  topK?: number;
+  /** Keep the smallest set of most likely tokens whose probability reaches p (1 or undefined: all). */
+  topP?: number;
+}
+
+/**
+ * The tokens that sampling may choose and their renormalised probabilities, most likely first
+ * (ties in index order, so the result is deterministic).
+ */
+export function samplingDistribution(logits: ArrayLike<number>, options: SamplingOptions): { tokens: number[]; probs: number[] } {
+  const scaled = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) scaled[i] = logits[i] / options.temperature;
+  const order = [...scaled.keys()].sort((a, b) => scaled[b] - scaled[a] || a - b);
+  const k = options.topK && options.topK > 0 ? Math.min(options.topK, order.length) : order.length;
+  const kept = order.slice(0, k);
+  const max = scaled[kept[0]];
+  let probs = kept.map((i) => Math.exp(scaled[i] - max));
+  let total = probs.reduce((a, b) => a + b, 0);
+  probs = probs.map((p) => p / total);
+  if (options.topP !== undefined && options.topP < 1) {
+    let cum = 0;
+    let n = 0;
+    while (n < probs.length && cum < options.topP) cum += probs[n++];
+    kept.length = Math.max(n, 1);
+    probs = probs.slice(0, kept.length);
+    total = probs.reduce((a, b) => a + b, 0);
+    probs = probs.map((p) => p / total);
+  }
+  return { tokens: kept, probs };
+}
+
+/** Draws a token from the filtered distribution with `random()` uniform in [0, 1). */
+export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, random: () => number): number {
+  const { tokens, probs } = samplingDistribution(logits, options);
+  const u = random();
+  let cum = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    cum += probs[i];
+    if (u < cum) return tokens[i];
+  }
+  return tokens[tokens.length - 1];
+}

@@ -1,0 +1,205 @@
+/**
+ * Steppers feed a growing token sequence to a model and return the logits of the next token.
+ *
+ * - {@link CachedStepper} evaluates only the new positions at each step, with the key/value
+ *   histories and the static values (an encoder's output) planned by `src/ir/incremental.ts`.
+ * - {@link FullStepper} reruns the model on the whole sequence: exact for any model, and the
+ *   fallback when the plan refuses (its reason is reported to the user).
+ *
+ * Both keep `rows` sequences side by side (prompts × beams) and can reorder them (beam search).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { planIncremental, type IncrementalPlan } from '../../../ir/incremental.js';
+import type { ModelOutput } from '../../../ir/types.js';
+import type { TfjsModel } from '../executor.js';
+import { OP_IMPLS } from '../ops/index.js';
+import { isMask, type RtValue } from '../ops/types.js';
+
+export interface Stepper {
+  /** Whether a key/value cache is used. */
+  readonly cached: boolean;
+  /** Why there is no cache (when `cached` is false and a cache was asked for). */
+  readonly reason?: string;
+  /** Tokens fed so far per row. */
+  readonly length: number;
+  /**
+   * Appends `tokens` (rows × n: the prompt first, then one token per step) and returns the logits
+   * of the position after the last one, `[rows, vocab]` (the caller disposes it).
+   */
+  next(tokens: readonly (readonly number[])[]): tf.Tensor2D;
+  /** Row i continues old row `order[i]` (beam search). */
+  reorder(order: readonly number[]): void;
+  dispose(): void;
+}
+
+export interface StepperSetup {
+  model: TfjsModel;
+  /** The input that grows (`ids`, `tgt`). */
+  timeInput: string;
+  /** The output holding the logits `[batch, seq, vocab]`. */
+  output: ModelOutput;
+  /** The other inputs the output needs (already one row per sequence). */
+  sources: Record<string, tf.Tensor>;
+}
+
+/** A cached stepper when the model allows it (and `useCache`), else a full one. */
+export function createStepper(setup: StepperSetup, useCache: boolean): Stepper {
+  if (!useCache) return new FullStepper(setup);
+  const plan = setup.model.planFor([setup.output]);
+  const inc = planIncremental(setup.model.ir, plan.nodes, setup.timeInput, [setup.output.value]);
+  if (!inc.ok) return new FullStepper(setup, inc.reason);
+  return new CachedStepper(setup, inc);
+}
+
+/** Reruns the whole sequence at every step. */
+export class FullStepper implements Stepper {
+  readonly cached = false;
+  private rows: number[][] | undefined;
+
+  constructor(
+    private readonly setup: StepperSetup,
+    readonly reason?: string,
+  ) {}
+
+  get length(): number {
+    return this.rows?.[0]?.length ?? 0;
+  }
+
+  next(tokens: readonly (readonly number[])[]): tf.Tensor2D {
+    this.rows = this.rows ? this.rows.map((r, i) => [...r, ...tokens[i]]) : tokens.map((r) => [...r]);
+    const { model, timeInput, output, sources } = this.setup;
+    const ids = tf.tensor2d(this.rows, [this.rows.length, this.length], 'int32');
+    try {
+      const out = model.forward({ ...sources, [timeInput]: ids }, { outputs: [output.name] })[output.name];
+      return tf.tidy(() => lastPosition(out, 1));
+    } finally {
+      ids.dispose();
+    }
+  }
+
+  reorder(order: readonly number[]): void {
+    const rows = this.rows;
+    if (rows) this.rows = order.map((i) => [...rows[i]]);
+  }
+
+  dispose(): void {
+    this.rows = undefined;
+  }
+}
+
+/** Evaluates only the new positions, with key/value histories and reused static values. */
+export class CachedStepper implements Stepper {
+  readonly cached = true;
+  readonly reason = undefined;
+  private fed = 0;
+  private readonly histories = new Map<number, tf.Tensor>();
+  private readonly statics = new Map<number, tf.Tensor>();
+  private staticsReady = false;
+
+  constructor(
+    private readonly setup: StepperSetup,
+    private readonly plan: IncrementalPlan,
+  ) {}
+
+  get length(): number {
+    return this.fed;
+  }
+
+  next(tokens: readonly (readonly number[])[]): tf.Tensor2D {
+    const n = tokens[0]?.length ?? 0;
+    const rows = tokens.length;
+    const start = this.fed;
+    const { model, timeInput, output, sources } = this.setup;
+    const grown = new Map<number, tf.Tensor>();
+    const ids = tf.tensor2d(tokens as number[][], [rows, n], 'int32');
+    try {
+      // The first step is a forward over the prompt: validate it like one.
+      if (start === 0) model.validateInputs({ ...sources, [timeInput]: ids }, [output.name]);
+      const logits = tf.tidy(() => {
+        const values = new Map<number, RtValue>();
+        for (const input of model.ir.inputs) {
+          const given = input.name === timeInput ? ids : sources[input.name];
+          if (given) values.set(input.value, given);
+        }
+        const rowsAllowed = new Map<tf.Tensor, tf.Tensor>();
+        const cache = new Map<string, tf.Tensor>();
+        const whole = (id: number): tf.Tensor => {
+          const done = grown.get(id);
+          if (done) return done;
+          const fresh = values.get(id) as tf.Tensor;
+          const before = this.histories.get(id);
+          const all = tf.keep(before ? tf.concat([before, fresh], this.plan.histories.get(id)!) : fresh.clone());
+          grown.set(id, all);
+          return all;
+        };
+        for (const step of this.plan.nodes) {
+          const { node } = step;
+          if (step.static && this.staticsReady) continue;
+          const ins = node.inputs.map((id, i): RtValue => {
+            const v = values.get(id) ?? this.statics.get(id);
+            if (v === undefined) throw new Error(`step-wise decoding: value ${id} of ${node.op} was not computed`);
+            if (step.needs[i] === 'full') return whole(id);
+            if (step.needs[i] === 'new' && !isMask(v)) return lastRows(v, this.plan.timeAxis.get(id)!, n);
+            return v;
+          });
+          const offsets = step.delivered.map((d) => (d === 'new' ? start : 0));
+          const ctx = model.context(node, false, rowsAllowed, cache, offsets);
+          const outs = OP_IMPLS.get(node.op)!(ins, ctx);
+          node.outputs.forEach((id, i) => {
+            const out = outs[i];
+            values.set(id, out);
+            if (step.static && this.plan.keepStatic.has(id) && !isMask(out)) this.statics.set(id, tf.keep(out));
+          });
+        }
+        const out = values.get(output.value) ?? this.statics.get(output.value);
+        if (!out || isMask(out)) throw new Error('step-wise decoding: the logits were not computed');
+        return lastPosition(out, this.plan.timeAxis.get(output.value)!);
+      });
+      this.staticsReady = true;
+      for (const [id, all] of grown) {
+        this.histories.get(id)?.dispose();
+        this.histories.set(id, all);
+      }
+      this.fed += n;
+      return logits;
+    } catch (err) {
+      tf.dispose([...grown.values()]);
+      throw err;
+    } finally {
+      ids.dispose();
+    }
+  }
+
+  reorder(order: readonly number[]): void {
+    // Static values need no reordering: beams only move within the rows of one prompt, whose
+    // static values (the encoding of the same source) are equal.
+    if (order.every((o, i) => o === i)) return;
+    const idx = tf.tensor1d(order as number[], 'int32');
+    for (const [id, h] of this.histories) {
+      this.histories.set(id, tf.gather(h, idx, 0));
+      h.dispose();
+    }
+    idx.dispose();
+  }
+
+  dispose(): void {
+    tf.dispose([...this.histories.values(), ...this.statics.values()]);
+    this.histories.clear();
+    this.statics.clear();
+  }
+}
+
+/** The last `n` rows of `x` along `axis`. */
+function lastRows(x: tf.Tensor, axis: number, n: number): tf.Tensor {
+  const size = x.shape[axis];
+  if (size === n) return x;
+  const begin = x.shape.map((_, i) => (i === axis ? size - n : 0));
+  const sizes = x.shape.map((s, i) => (i === axis ? n : s));
+  return tf.slice(x, begin, sizes);
+}
+
+/** The logits of the last position along `axis`, as `[rows, vocab]`. */
+function lastPosition(x: tf.Tensor, axis: number): tf.Tensor2D {
+  const last = lastRows(x, axis, 1);
+  return tf.reshape(last, [x.shape[0], x.shape[x.rank - 1]]) as tf.Tensor2D;
+}

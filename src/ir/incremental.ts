@@ -1,0 +1,238 @@
+/**
+ * Step-wise evaluation for autoregressive decoding (the key/value cache), planned on the IR.
+ *
+ * Decoding appends tokens to one input (the *time input*, e.g. `ids: [batch, seq]`); its sequence
+ * symbol `seq` is the *time axis*. Running the whole graph on the whole sequence at every step
+ * costs O(T²) per step in attention and O(T) in everything else. Instead each step feeds only the
+ * new tokens and every value carries one of these states:
+ *
+ * - `static`: does not depend on the time input (an encoder's output, its key/value projections):
+ *   computed at the first step and reused.
+ * - `new`: its time axis holds only the new positions (most of the decoder).
+ * - `full`: its time axis holds every position so far. A `new` value that some op needs whole
+ *   (the keys and values of self-attention, the ids a padding mask is built from) is kept in a
+ *   *history* and grown by the new rows at each step: that history is the key/value cache.
+ * - `dynamic`: depends on the time input but has no time axis (a padding mask over the target).
+ *
+ * A value with two time axes (self-attention scores `[B, H, Tq, Tk]`) has its second axis always
+ * `full`. This is exact only if no position depends on later ones: self-attention scores over the
+ * time axis must pass a causal mask before anything reduces over the keys, so the plan refuses
+ * (and the caller falls back to full recomputation) when they do not, and for ops it cannot step
+ * (recurrences, convolutions over time, `[CLS]` insertion).
+ */
+import { dimSymbols, resolve } from './dims.js';
+import type { ModelIR, Node, TensorValue } from './types.js';
+
+export type StepState = 'static' | 'new' | 'full' | 'dynamic';
+
+/** How a node must receive one input at each step. */
+export type InputNeed = 'as-is' | 'full' | 'new';
+
+export interface StepNode {
+  node: Node;
+  /** Computed once at the first step and reused. */
+  static: boolean;
+  /** Per input: whether it must be grown to its history (`full`) or cut to the new rows (`new`). */
+  needs: InputNeed[];
+  /** Per input: the state it is delivered in (`new` inputs start at the step's offset in time). */
+  delivered: StepState[];
+}
+
+export interface IncrementalPlan {
+  ok: true;
+  timeSymbol: string;
+  nodes: StepNode[];
+  /** Value ids whose `new` rows are appended to a history along `historyAxis` at each step. */
+  histories: Map<number, number>;
+  /** Static tensor values read by non-static nodes or outputs: kept from the first step. */
+  keepStatic: Set<number>;
+  state: Map<number, StepState>;
+  /** The time axis of every value that has one (its first, for two). */
+  timeAxis: Map<number, number>;
+}
+
+export interface NotIncremental {
+  ok: false;
+  /** Why the model cannot be stepped (shown to the user, who gets exact but slower decoding). */
+  reason: string;
+}
+
+/** Ops that act on each position alone (along the time axis): output row t depends on input rows t. */
+const POSITIONWISE = new Set([
+  'relu', 'gelu', 'silu', 'tanh', 'sigmoid', 'dropout', 'add', 'sub', 'mul', 'div', 'scalar', 'embedding',
+  'split_heads', 'merge_heads', 'repeat_heads', 'linear', 'layer_norm', 'rms_norm', 'transpose',
+]);
+/** Positionwise ops that mix the last axis, which therefore must not be the time axis. */
+const MIXES_LAST_AXIS = new Set(['linear', 'layer_norm', 'rms_norm', 'split_heads', 'merge_heads']);
+/** Ops that read positions as numbers: they are told where the new rows start. */
+const POSITIONAL = new Set(['position_embedding', 'rope']);
+const MASK_OPS = new Set(['causal_mask', 'mask_and']);
+
+/**
+ * Plans step-wise evaluation of `nodes` (in graph order, e.g. the nodes an output needs) with
+ * `timeInput` growing along its axis 1.
+ */
+export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: string, outputs: readonly number[]): IncrementalPlan | NotIncremental {
+  const input = ir.inputs.find((i) => i.name === timeInput);
+  if (!input) return { ok: false, reason: `the model has no input \`${timeInput}\`` };
+  const inputValue = ir.values[input.value];
+  const timeDim = inputValue.shape[1] ? resolve(inputValue.shape[1]) : undefined;
+  if (!timeDim || timeDim.kind !== 'sym') return { ok: false, reason: `\`${timeInput}\` has no symbolic sequence axis to grow` };
+  const T = timeDim.name;
+
+  const state = new Map<number, StepState>();
+  const timeAxis = new Map<number, number>();
+  const secondTimeAxis = new Map<number, number>();
+  /** Scores over (time, time) not yet limited by a causal mask. */
+  const open = new Set<number>();
+  const fail = (node: Node | undefined, why: string): NotIncremental => ({
+    ok: false,
+    reason: node ? `${why} (\`${node.op}\`${node.module ? ` in \`${node.module}\`` : ''})` : why,
+  });
+
+  // Time axes of every value, from the inferred shapes.
+  for (const v of ir.values) {
+    const axes: number[] = [];
+    for (let a = 0; a < v.shape.length; a++) {
+      const d = resolve(v.shape[a]);
+      if (d.kind === 'sym' && d.name === T) axes.push(a);
+      else if (dimSymbols(d).has(T)) return fail(undefined, `${describe(v)} has a size derived from \`${T}\` (${T} + …), which cannot grow one row at a time`);
+    }
+    if (axes.length > 2) return fail(undefined, `${describe(v)} has more than two \`${T}\` axes`);
+    if (axes.length >= 1) timeAxis.set(v.id, axes[0]);
+    if (axes.length === 2) secondTimeAxis.set(v.id, axes[1]);
+  }
+
+  const read = new Set(nodes.flatMap((n) => n.inputs));
+  for (const i of ir.inputs) {
+    if (!read.has(i.value)) continue;
+    if (i.name === timeInput) state.set(i.value, 'new');
+    else if (timeAxis.has(i.value)) return fail(undefined, `the input \`${i.name}\` shares the sequence symbol \`${T}\` with \`${timeInput}\``);
+    else state.set(i.value, 'static');
+  }
+
+  const steps: StepNode[] = [];
+  const histories = new Map<number, number>();
+  const readers = new Map<number, number>(); // value → count of non-static readers
+
+  for (const node of nodes) {
+    const ins = node.inputs.map((id) => state.get(id) ?? 'static');
+    const isStatic = ins.every((s) => s === 'static');
+    const needs: InputNeed[] = node.inputs.map(() => 'as-is');
+    const delivered: StepState[] = [...ins];
+    const setOut = (s: StepState) => node.outputs.forEach((o) => state.set(o, s));
+    if (isStatic) {
+      setOut('static');
+      steps.push({ node, static: true, needs, delivered });
+      continue;
+    }
+    const need = (i: number, what: 'full' | 'new'): NotIncremental | undefined => {
+      const id = node.inputs[i];
+      const s = ins[i];
+      if (what === 'full' && s === 'new') {
+        if (secondTimeAxis.has(id)) return fail(node, `it needs every position of ${describe(ir.values[id])}, which has two time axes`);
+        histories.set(id, timeAxis.get(id)!);
+        needs[i] = 'full';
+        delivered[i] = 'full';
+      } else if (what === 'new' && s === 'full') {
+        needs[i] = 'new';
+        delivered[i] = 'new';
+      }
+      return undefined;
+    };
+    const outId = node.outputs[0];
+    const outHasTime = timeAxis.has(outId);
+
+    if (POSITIONWISE.has(node.op) || POSITIONAL.has(node.op)) {
+      if (MIXES_LAST_AXIS.has(node.op)) {
+        const x = ir.values[node.inputs[0]];
+        const last = x.shape.length - 1;
+        if (timeAxis.get(x.id) === last || secondTimeAxis.get(x.id) === last) return fail(node, `it mixes the time axis of ${describe(x)}`);
+      }
+      const anyNew = ins.includes('new');
+      if (anyNew) {
+        for (let i = 0; i < ins.length; i++) if (ins[i] === 'full') need(i, 'new');
+      }
+      if (node.op === 'transpose' && secondTimeAxis.has(node.inputs[0])) return fail(node, 'it swaps the query and key axes of attention scores');
+      setOut(!outHasTime ? 'dynamic' : anyNew ? 'new' : ins.includes('full') ? 'full' : 'dynamic');
+      if (node.inputs.some((id) => open.has(id))) node.outputs.forEach((o) => open.add(o));
+    } else if (node.op === 'matmul') {
+      const [aId, bId] = node.inputs;
+      const a = ir.values[aId];
+      const b = ir.values[bId];
+      const aK = a.shape.length - 1;
+      const bK = b.shape.length - 2;
+      const bN = b.shape.length - 1;
+      const aTime = [timeAxis.get(aId), secondTimeAxis.get(aId)];
+      const bTime = [timeAxis.get(bId), secondTimeAxis.get(bId)];
+      const contractsTime = aTime.includes(aK) || bTime.includes(bK);
+      if (contractsTime && open.has(aId)) return fail(node, 'self-attention over the sequence has no causal mask, so earlier positions see later ones');
+      if (bTime.some((x) => x !== undefined && x !== bK && x !== bN)) return fail(node, `its right operand ${describe(b)} has the time axis among its batch axes`);
+      if (aTime.some((x) => x !== undefined && x !== aK && x !== a.shape.length - 2)) return fail(node, `its left operand ${describe(a)} has the time axis among its batch axes`);
+      // Keys (n) and contracted positions (k) are needed whole.
+      if (bTime[0] !== undefined) {
+        const r = need(1, 'full');
+        if (r) return r;
+      }
+      if (aTime[0] === aK) {
+        const r = need(0, 'full');
+        if (r) return r;
+      }
+      const aM = a.shape.length - 2;
+      const outState: StepState = !outHasTime ? 'dynamic' : aTime[0] === aM ? (delivered[0] === 'new' ? 'new' : 'full') : 'full';
+      setOut(outState);
+      if (secondTimeAxis.has(outId)) open.add(outId);
+    } else if (node.op === 'softmax' || node.op === 'log_softmax' || node.op === 'mean' || node.op === 'take') {
+      const x = ir.values[node.inputs[0]];
+      const raw = node.attrs.axis;
+      const axis = typeof raw === 'number' ? (raw < 0 ? raw + x.shape.length : raw) : -1;
+      if (open.has(x.id) && secondTimeAxis.get(x.id) === axis) return fail(node, 'self-attention over the sequence has no causal mask, so earlier positions see later ones');
+      if (timeAxis.get(x.id) === axis) {
+        const r = need(0, 'full');
+        if (r) return r;
+      }
+      setOut(!outHasTime ? 'dynamic' : delivered[0] === 'new' ? 'new' : delivered[0] === 'full' ? 'full' : 'dynamic');
+      if (open.has(x.id)) node.outputs.forEach((o) => open.add(o));
+    } else if (node.op === 'masked') {
+      const [scoresId, maskId] = node.inputs;
+      setOut(ins[0] === 'static' ? 'dynamic' : ins[0]);
+      const kinds = ir.values[maskId].maskKinds ?? [];
+      if (open.has(scoresId) && !kinds.includes('causal')) open.add(outId);
+    } else if (node.op === 'padding_mask') {
+      const r = need(0, 'full');
+      if (r) return r;
+      setOut('dynamic');
+    } else if (MASK_OPS.has(node.op)) {
+      setOut('dynamic');
+    } else if (node.op === 'relative_position_bias') {
+      // Queries as they come, keys whole: `[1, H, Tq, Tk]`.
+      const r = need(1, 'full');
+      if (r) return r;
+      setOut(delivered[0] === 'new' ? 'new' : 'full');
+    } else {
+      return fail(node, 'it cannot be evaluated one step at a time');
+    }
+    steps.push({ node, static: false, needs, delivered });
+    for (const id of node.inputs) readers.set(id, (readers.get(id) ?? 0) + 1);
+  }
+
+  const keepStatic = new Set<number>();
+  for (const [id] of readers) if (state.get(id) === 'static') keepStatic.add(id);
+  for (const id of outputs) if (state.get(id) === 'static') keepStatic.add(id);
+  // Nodes producing masks are re-run at every step (masks are closures over tensors of one step),
+  // so the static tensors they read are kept too.
+  for (const s of steps) {
+    if (s.static && s.node.outputs.some((o) => ir.values[o].dtype === 'mask')) s.static = false;
+  }
+  for (const s of steps) {
+    if (!s.static) for (const id of s.node.inputs) if (state.get(id) === 'static') keepStatic.add(id);
+  }
+  for (const id of outputs) {
+    if (!timeAxis.has(id)) return fail(undefined, `the output ${describe(ir.values[id])} has no \`${T}\` axis to read the next token from`);
+  }
+  return { ok: true, timeSymbol: T, nodes: steps, histories, keepStatic, state, timeAxis };
+}
+
+function describe(v: TensorValue): string {
+  return v.name ? `\`${v.name}\`` : `a value at line ${v.source.span.start.line}`;
+}
