@@ -14,6 +14,8 @@ import { Workspace, type WorkspaceOptions } from '../ir/workspace.js';
 export interface FileCheck {
   diagnostics: Diagnostic[];
   models: ModelIR[];
+  /** Every model that lowered, with errors or not: editors still show the shapes of the parts that worked. */
+  lowered: ModelIR[];
   workspace: Workspace;
   /** Whether the entry file could be read at all. */
   found: boolean;
@@ -22,10 +24,11 @@ export interface FileCheck {
 export function checkEntry(path: string, overrides: Override[], options: WorkspaceOptions = {}, text?: string): FileCheck {
   const ws = new Workspace(options, path);
   const file = ws.load(path, text);
-  if (!file) return { diagnostics: [], models: [], workspace: ws, found: false };
+  if (!file) return { diagnostics: [], models: [], lowered: [], workspace: ws, found: false };
   const reporter = new Reporter((f) => ws.isLibrary(f));
   const uses = new UseTracker();
   const models: ModelIR[] = [];
+  const loweredModels: ModelIR[] = [];
   ws.globals(file.path); // reports duplicate blocks and models even when nothing is lowered
   // Syntax errors stop here (lowering a half-parsed file only adds noise); import errors do not.
   const parseFailed = hasErrors(ws.diagnostics.filter((d) => d.code.startsWith('TFM1') && (d.primary.file === file.path || ws.isLibrary(d.primary.file))));
@@ -37,6 +40,7 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
       const before = reporter.diagnostics.filter((d) => d.severity === 'error').length;
       const ir = lowerModel(ws, item, file.path, overrides, reporter, uses);
       const after = reporter.diagnostics.filter((d) => d.severity === 'error').length;
+      if (ir) loweredModels.push(ir);
       if (ir && after === before) models.push(ir);
     }
   }
@@ -48,7 +52,7 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
     }
   }
   const diagnostics = [...ws.diagnostics, ...reporter.diagnostics, ...blockChecks, ...(parseFailed ? [] : unusedBindings(uses.all()))];
-  return { diagnostics: sortDiagnostics(dedupe(diagnostics)), models, workspace: ws, found: true };
+  return { diagnostics: sortDiagnostics(dedupe(diagnostics)), models, lowered: loweredModels, workspace: ws, found: true };
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {

@@ -1,0 +1,60 @@
+/**
+ * One check per document version: diagnostics, hover, definition, completion and rename all read
+ * the same cached result, so a request never checks a text twice. A result stays valid while the
+ * document and every open document it imports keep the versions it was computed from.
+ */
+import { checkEntry, type FileCheck } from '../check/check.js';
+import type { SourceFile } from '../syntax/ast.js';
+import type { DocumentStore } from './documents.js';
+
+export interface Analysis {
+  uri: string;
+  path: string;
+  version: number;
+  text: string;
+  /** The entry file's AST (parsed with recovery: present even with syntax errors). */
+  ast: SourceFile;
+  check: FileCheck;
+  /** Versions of the open documents it read (entry and imports); -1 for files read from disk. */
+  inputs: Map<string, number>;
+}
+
+export class Analyzer {
+  private readonly cache = new Map<string, Analysis>();
+  /** Checks run so far (tests and the benchmark read it to see that work was not repeated). */
+  checks = 0;
+
+  constructor(private readonly docs: DocumentStore) {}
+
+  /** The analysis of an open document's current text, computed at most once per version. */
+  get(uri: string): Analysis | undefined {
+    const doc = this.docs.get(uri);
+    if (!doc) return undefined;
+    const cached = this.cache.get(uri);
+    if (cached && this.isCurrent(cached)) return cached;
+    const path = this.docs.pathOf(uri);
+    const text = doc.getText();
+    this.checks++;
+    const check = checkEntry(path, [], { root: this.docs.rootFor(path), overlay: this.docs.overlay() }, text);
+    const inputs = new Map<string, number>();
+    for (const [p, f] of check.workspace.files) if (!f.isLibrary) inputs.set(p, this.docs.byPath(p)?.version ?? -1);
+    const ast = check.workspace.files.get(path)!.ast;
+    const analysis: Analysis = { uri, path, version: doc.version, text, ast, check, inputs };
+    this.cache.set(uri, analysis);
+    return analysis;
+  }
+
+  /** The last analysis computed, current or not (to find which documents import a changed one). */
+  last(uri: string): Analysis | undefined {
+    return this.cache.get(uri);
+  }
+
+  forget(uri: string): void {
+    this.cache.delete(uri);
+  }
+
+  private isCurrent(a: Analysis): boolean {
+    for (const [p, v] of a.inputs) if ((this.docs.byPath(p)?.version ?? -1) !== v) return false;
+    return true;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Publishing diagnostics: which documents to re-check after a change, when, and what each
+ * document's list holds.
+ *
+ * A change re-checks the edited document and every open document that imports it. Changes are
+ * debounced: a burst of edits (typing) is checked once, `delayMs` after the last one. A file's
+ * list is the union of what its own check and the checks of the open documents importing it say
+ * about it, so an error inside an imported block shows in that block's file too.
+ */
+import { toLspDiagnostic, type LspDiagnostic } from '../check/render/lsp.js';
+import type { Diagnostic } from '../check/diagnostics.js';
+import type { Analysis, Analyzer } from './analysis.js';
+import type { DocumentStore } from './documents.js';
+
+export interface Publisher {
+  publish(uri: string, version: number | undefined, diagnostics: LspDiagnostic[]): void;
+  /** An unexpected failure of the checker: logged, the server carries on. */
+  log(message: string): void;
+}
+
+export class DiagnosticsScheduler {
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  /** URIs that were given a list, so a file that becomes clean gets an empty one. */
+  private readonly published = new Set<string>();
+
+  constructor(
+    private readonly docs: DocumentStore,
+    private readonly analyzer: Analyzer,
+    private readonly out: Publisher,
+    public delayMs: number,
+  ) {}
+
+  /** A document was opened or edited: check it (and its importers) after the quiet period. */
+  changed(uri: string): void {
+    this.dirty.add(uri);
+    for (const d of this.docs.all()) if (d.uri !== uri && this.imports(d.uri, this.docs.pathOf(uri))) this.dirty.add(d.uri);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  /** A document was closed: its list is cleared, and lists it contributed to are recomputed. */
+  closed(uri: string, path: string): void {
+    const before = this.analyzer.last(uri);
+    this.analyzer.forget(uri);
+    const affected = new Set<string>([uri]);
+    if (before) for (const p of before.inputs.keys()) affected.add(this.docs.uriOf(p));
+    this.publishFor(affected);
+    // Documents importing it read it from the disk now.
+    for (const d of this.docs.all()) if (this.imports(d.uri, path)) this.changed(d.uri);
+  }
+
+  /** Checks every dirty document now and publishes the lists that may have changed. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const uris = [...this.dirty];
+    this.dirty.clear();
+    const affected = new Set<string>();
+    for (const uri of uris) {
+      const a = this.analyze(uri);
+      affected.add(uri);
+      if (a) for (const p of a.inputs.keys()) affected.add(this.docs.uriOf(p));
+    }
+    this.publishFor(affected);
+  }
+
+  private analyze(uri: string): Analysis | undefined {
+    try {
+      return this.analyzer.get(uri);
+    } catch (err) {
+      this.out.log(`tfmc could not check ${uri}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return undefined;
+    }
+  }
+
+  private publishFor(uris: Set<string>): void {
+    for (const uri of uris) {
+      const list = this.listFor(uri);
+      if (list.length === 0 && !this.published.has(uri)) continue;
+      if (list.length === 0) this.published.delete(uri);
+      else this.published.add(uri);
+      this.out.publish(uri, this.docs.get(uri)?.version, list);
+    }
+  }
+
+  /** What the current checks of open documents say about `uri`'s file. */
+  private listFor(uri: string): LspDiagnostic[] {
+    const path = this.docs.pathOf(uri);
+    const seen = new Set<string>();
+    const out: Diagnostic[] = [];
+    for (const d of this.docs.all()) {
+      const a = this.analyzer.last(d.uri);
+      if (!a || !a.inputs.has(path)) continue;
+      for (const diag of a.check.diagnostics) {
+        if (diag.primary.file !== path) continue;
+        const key = `${diag.code}|${diag.primary.span.start.offset}|${diag.primary.span.end.offset}|${diag.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(diag);
+      }
+    }
+    out.sort((a, b) => a.primary.span.start.offset - b.primary.span.start.offset || a.code.localeCompare(b.code));
+    const uriFor = (file: string) => this.docs.uriOf(file);
+    return out.map((d) => toLspDiagnostic(d, { uriFor }));
+  }
+
+  /** Whether the last check of open document `uri` read `path` (directly or through imports). */
+  private imports(uri: string, path: string): boolean {
+    const a = this.analyzer.last(uri);
+    return a !== undefined && a.path !== path && a.inputs.has(path);
+  }
+}
