@@ -1,0 +1,79 @@
+/**
+ * `tfmc compile --target ts`: the files of a small TypeScript project for one model — the model
+ * module (prettier-formatted; with `standalone`, the runtime functions it uses appended), a
+ * `package.json` and a `tsconfig.json` (strict). Deterministic: the same IR and options give
+ * byte-identical files.
+ */
+import { format } from 'prettier';
+import type { ModelIR } from '../../ir/types.js';
+import { emitModel } from './emit.js';
+import { runtimeClosure, unexported } from './runtime-source.js';
+
+export interface TsTargetOptions {
+  /** Copy the runtime functions used into the module instead of importing `tfmc/runtime`. */
+  standalone?: boolean;
+  /** The module specifier of the runtime (default `tfmc/runtime`). */
+  runtimeImport?: string;
+}
+
+/** Prettier settings of generated code (fixed here so the output does not depend on the user's config files). */
+export const PRETTIER_OPTIONS = { parser: 'typescript', printWidth: 110, singleQuote: true, trailingComma: 'all' } as const;
+
+/** The model module's source text. */
+export async function generateModelSource(ir: ModelIR, options: TsTargetOptions = {}): Promise<string> {
+  const { body, runtime } = emitModel(ir, options);
+  let text = body;
+  if (options.standalone) {
+    const decls = runtimeClosure(runtime);
+    text +=
+      '\n// ---------------------------------------------------------------------------------------------\n' +
+      '// The tfmc runtime functions this model uses (copied from tfmc/runtime by --standalone).\n\n' +
+      decls.map(unexported).join('\n\n') +
+      '\n';
+  }
+  return format(text, { ...PRETTIER_OPTIONS });
+}
+
+/** The file name of a model's module: its name in kebab case (`Gpt2Tiny` → `gpt2-tiny.ts`). */
+export function moduleFileName(ir: ModelIR): string {
+  const kebab = ir.name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
+  return `${kebab || 'model'}.ts`;
+}
+
+/** Every file of the generated project, by relative path. */
+export async function generateTsProject(ir: ModelIR, options: TsTargetOptions & { tfmcVersion?: string } = {}): Promise<Record<string, string>> {
+  const file = moduleFileName(ir);
+  const dependencies: Record<string, string> = { '@tensorflow/tfjs': '^4.22.0' };
+  if (!options.standalone) dependencies.tfmc = `^${options.tfmcVersion ?? '0.1.0'}`;
+  const pkg = {
+    name: file.replace(/\.ts$/, ''),
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    main: file.replace(/\.ts$/, '.js'),
+    scripts: { build: 'tsc -p tsconfig.json' },
+    dependencies,
+    devDependencies: { typescript: '^5.9.0' },
+  };
+  const tsconfig = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      declaration: true,
+      skipLibCheck: true,
+      outDir: 'dist',
+    },
+    files: [file],
+  };
+  return {
+    [file]: await generateModelSource(ir, options),
+    'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
+    'tsconfig.json': `${JSON.stringify(tsconfig, null, 2)}\n`,
+  };
+}

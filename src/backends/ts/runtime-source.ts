@@ -1,0 +1,89 @@
+/**
+ * The runtime's source text (`runtime/index.ts`), cut into its top-level declarations so that
+ * `--standalone` output can carry exactly the ones it uses (and what those use), unexported.
+ * The runtime file's layout rules that make this safe are in its header comment;
+ * `test/backends/ts/runtime-source.test.ts` checks the cut covers the whole file.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface RuntimeDecl {
+  name: string;
+  /** The declaration with its doc comment, as written in the runtime file. */
+  text: string;
+}
+
+/** The runtime source is read from `src/` (tests) or, from `dist/`, from the shipped `src/backends/ts/runtime/`. */
+const CANDIDATES = ['./runtime/index.ts', '../../../src/backends/ts/runtime/index.ts'];
+
+let cached: RuntimeDecl[] | undefined;
+
+export function runtimeSourceText(): string {
+  for (const rel of CANDIDATES) {
+    try {
+      return readFileSync(new URL(rel, import.meta.url), 'utf8');
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error('the tfmc runtime source (src/backends/ts/runtime/index.ts) is missing from the installation');
+}
+
+const DECL = /^(?:export )?(?:function|const|type|interface|class) ([A-Za-z_$][\w$]*)/m;
+
+/** The runtime's declarations in file order (the header comment and the import are not declarations). */
+export function runtimeDecls(source?: string): RuntimeDecl[] {
+  if (source === undefined && cached) return cached;
+  const text = source ?? runtimeSourceText();
+  const chunks = text.replace(/\r\n/g, '\n').split(/\n\n(?=\S)(?!\})/);
+  const decls: RuntimeDecl[] = [];
+  for (const chunk of chunks) {
+    const code = stripComments(chunk).trim();
+    if (code === '' || code.startsWith('import ')) continue;
+    const m = DECL.exec(code);
+    if (!m || code.indexOf(m[0]) !== 0) throw new Error(`runtime source: cannot tell what this declares:\n${chunk.slice(0, 200)}`);
+    decls.push({ name: m[1], text: chunk.trimEnd() });
+  }
+  if (source === undefined) cached = decls;
+  return decls;
+}
+
+function stripComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+}
+
+/** Whether `code` refers to `name` (not as a member, `tf.softmax`, nor inside a comment). */
+function mentions(code: string, name: string): boolean {
+  return new RegExp(`(?<![.\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(code);
+}
+
+/** The declarations `names` need, transitively, in file order. Unknown names are an error. */
+export function runtimeClosure(names: Iterable<string>, decls = runtimeDecls()): RuntimeDecl[] {
+  const byName = new Map(decls.map((d) => [d.name, d]));
+  const needed = new Set<string>();
+  const stack = [...names];
+  while (stack.length) {
+    const name = stack.pop()!;
+    if (needed.has(name)) continue;
+    const decl = byName.get(name);
+    if (!decl) throw new Error(`the tfmc runtime has no declaration \`${name}\``);
+    needed.add(name);
+    const code = stripComments(decl.text);
+    for (const other of decls) if (other.name !== name && !needed.has(other.name) && mentions(code, other.name)) stack.push(other.name);
+  }
+  return decls.filter((d) => needed.has(d.name));
+}
+
+/** The runtime's exported names (what `tfmc/runtime` offers). */
+export function runtimeExports(decls = runtimeDecls()): string[] {
+  return decls.filter((d) => /^export /m.test(stripComments(d.text).trim())).map((d) => d.name);
+}
+
+/** A declaration's text for inlining: the same, without `export`. */
+export function unexported(decl: RuntimeDecl): string {
+  return decl.text.replace(/^export /m, '');
+}
+
+/** The runtime's exported types (imported with `type`). */
+export function runtimeTypes(decls = runtimeDecls()): string[] {
+  return decls.filter((d) => /^export (?:type|interface) /m.test(stripComments(d.text).trim())).map((d) => d.name);
+}

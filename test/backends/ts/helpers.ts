@@ -1,0 +1,81 @@
+/**
+ * Helpers for the TypeScript backend tests: the shipped tiny variants, a scratch project folder
+ * that resolves `@tensorflow/tfjs` (and `tfmc/runtime`, for the type check) like a user's
+ * project, and loading a generated module as real code.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { checkFile } from '../../../src/index.js';
+import type { ModelIR } from '../../../src/ir/types.js';
+
+export const ROOT = join(import.meta.dirname, '../../..');
+
+export interface TinyCase {
+  spec: string;
+  model: string;
+  ir: ModelIR;
+}
+
+/** Every model named `*Tiny` in `specs/*.tfm`, in file order. */
+export function tinyCases(): TinyCase[] {
+  return readdirSync(join(ROOT, 'specs'))
+    .filter((f) => f.endsWith('.tfm'))
+    .sort()
+    .flatMap((f) => {
+      const r = checkFile(join(ROOT, 'specs', f));
+      return r.models.filter((m) => m.name.endsWith('Tiny')).map((ir) => ({ spec: `specs/${f}`, model: ir.name, ir }));
+    });
+}
+
+/** A scratch folder whose `node_modules` is the repository's (so `@tensorflow/tfjs` resolves). Remove it with `rmSync`. */
+export function scratchProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tfmc-ts-'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
+  return dir;
+}
+
+/**
+ * Runs the real `tsc --strict --noEmit` once over `files` (name → source) in `dir`;
+ * `tfmc/runtime` maps to the runtime's source. Returns tsc's output ('' when clean).
+ */
+export function typeCheck(dir: string, files: Record<string, string>): string {
+  const src = join(dir, 'src');
+  mkdirSync(src, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(src, name), text);
+  const tsconfig = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      paths: { 'tfmc/runtime': [join(ROOT, 'src/backends/ts/runtime/index.ts')] },
+    },
+    files: Object.keys(files).map((f) => `src/${f}`),
+  };
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', timeout: 120_000 });
+  if (r.error) throw r.error;
+  return `${r.stdout}${r.stderr}`.trim() + (r.status === 0 ? '' : `\n(tsc exit ${r.status})`);
+}
+
+let counter = 0;
+
+/** Transpiles a generated (standalone) module to JavaScript in `dir` and imports it. */
+export async function importGenerated<T = Record<string, unknown>>(dir: string, source: string): Promise<T> {
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const file = join(dir, `generated-${++counter}.mjs`);
+  writeFileSync(file, js);
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
