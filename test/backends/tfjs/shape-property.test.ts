@@ -1,0 +1,506 @@
+/**
+ * Shapes are true, for random valid specs: fast-check builds specs of every architecture family
+ * (BERT-like encoders with a head, GPT-like decoders, Llama-like decoders with GQA and RoPE,
+ * encoder-decoders with cross-attention, T5-like with relative position bias, ViT-like with
+ * patches and [CLS], speech-like with a conv front-end, RNN/LSTM/GRU models) with random sizes
+ * (d_model = heads·d_k, 1–3 layers, vocabularies, context lengths), norms and activations; each
+ * one checks clean, runs forward on `cpu` with random batch and sequence sizes, and
+ *
+ *  - every value of the IR has a shape the checker fully knows once the input sizes are bound,
+ *  - every node runs (the outputs and losses need the whole graph) and every tensor it computes
+ *    has that shape (`forward(..., { checkShapes: true })`),
+ *  - the outputs have the shape the generator meant (`logits` is `[batch, seq, vocab]`), an
+ *    independent check of the checker's inference.
+ *
+ * A failure prints the generated spec and sizes. The seed is fixed so CI is repeatable;
+ * `TFMC_PROPERTY_SEED=<n>` (or `random`) and `TFMC_PROPERTY_RUNS=<n>` explore further.
+ */
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildModel, selectBackend } from '../../../src/backends/tfjs/index.js';
+import { evalDim } from '../../../src/ir/dims.js';
+import type { ModelIR } from '../../../src/ir/types.js';
+import { checkSource } from '../../../src/index.js';
+import { randomInputs } from './random-inputs.js';
+
+const RUNS = Number(process.env.TFMC_PROPERTY_RUNS ?? 7);
+const SEED = process.env.TFMC_PROPERTY_SEED === 'random' ? undefined : Number(process.env.TFMC_PROPERTY_SEED ?? 20261122);
+
+/** Concrete sizes of the symbolic dims for one run. */
+type Sizes = Record<string, number>;
+
+/** A generated case: the spec, the sizes to run it with, and the output shapes it must produce. */
+interface Case {
+  family: string;
+  spec: string;
+  sizes: Sizes;
+  outputs: Record<string, number[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+
+interface Attn {
+  heads: number;
+  dK: number;
+  kvHeads: number;
+  dFF: number;
+  layers: number;
+  norm: 'pre' | 'post';
+  normKind: 'layer' | 'rms';
+  activation: 'relu' | 'gelu' | 'silu' | 'swiglu';
+  bias: boolean;
+  scaled: boolean;
+  rotary: boolean;
+  dropout: number;
+  /** Pass `d_k:` explicitly (T5's d_kv; otherwise d_model / heads). */
+  explicitDK: boolean;
+}
+
+const pick = <T,>(...xs: T[]) => fc.constantFrom(...xs);
+
+function attnArb(over: Partial<{ [K in keyof Attn]: fc.Arbitrary<Attn[K]> }> = {}): fc.Arbitrary<Attn> {
+  return fc.record({
+    heads: over.heads ?? fc.integer({ min: 1, max: 4 }),
+    dK: over.dK ?? pick(2, 4, 6, 8),
+    kvHeads: over.kvHeads ?? fc.constant(0),
+    dFF: over.dFF ?? fc.integer({ min: 2, max: 24 }),
+    layers: over.layers ?? fc.integer({ min: 1, max: 3 }),
+    norm: over.norm ?? pick('pre' as const, 'post' as const),
+    normKind: over.normKind ?? pick('layer' as const, 'rms' as const),
+    activation: over.activation ?? pick('relu' as const, 'gelu' as const, 'silu' as const, 'swiglu' as const),
+    bias: over.bias ?? fc.boolean(),
+    scaled: over.scaled ?? fc.boolean(),
+    rotary: over.rotary ?? fc.constant(false),
+    dropout: over.dropout ?? pick(0, 0.1),
+    explicitDK: over.explicitDK ?? fc.constant(false),
+  });
+}
+
+const dModel = (a: Attn) => a.heads * a.dK;
+
+/** Config entries every attention family declares. */
+function attnConfig(a: Attn, dm = dModel(a)): string {
+  return [`d_model = ${dm}`, `heads = ${a.heads}`, `d_ff = ${a.dFF}`, `layers = ${a.layers}`, `d_kv = ${a.dK}`, a.kvHeads ? `kv_heads = ${a.kvHeads}` : ''].filter(Boolean).join('\n    ');
+}
+
+/** Arguments of an `EncoderLayer`/`DecoderLayer`. */
+function layerArgs(a: Attn): string {
+  const args = [
+    'd_model',
+    'heads',
+    'd_ff: d_ff',
+    `norm: ${a.norm}`,
+    `norm_kind: ${a.normKind}`,
+    `activation: ${a.activation}`,
+    `dropout: ${a.dropout}`,
+    `bias: ${a.bias}`,
+    `scaled: ${a.scaled}`,
+  ];
+  if (a.explicitDK) args.push('d_k: d_kv');
+  if (a.kvHeads) args.push('kv_heads: kv_heads');
+  if (a.rotary) args.push('rotary: true');
+  return args.join(', ');
+}
+
+const normLayer = (kind: 'layer' | 'rms') => (kind === 'rms' ? 'RMSNorm(d_model)' : 'LayerNorm(d_model)');
+
+function model(config: string, body: string): string {
+  return `model Gen {\n  config {\n    ${config}\n  }\n\n${body
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => `  ${l.trim()}`)
+    .join('\n')}\n}\n`;
+}
+
+/** batch 1–3, and one length per symbol in 1..max. */
+function sizesArb(max: Record<string, number>): fc.Arbitrary<Sizes> {
+  const entries = Object.entries(max);
+  return fc.tuple(fc.integer({ min: 1, max: 3 }), ...entries.map(([, m]) => fc.integer({ min: 1, max: m }))).map(([batch, ...lens]) => ({
+    batch,
+    ...Object.fromEntries(entries.map(([k], i) => [k, lens[i]])),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Families
+
+/** Encoder-only (BERT-like): token + position (+ segment) embeddings, optional padding mask, one of four heads. */
+const encoderOnly: fc.Arbitrary<Case> = fc
+  .record({
+    a: attnArb(),
+    vocab: fc.integer({ min: 2, max: 40 }),
+    maxLen: fc.integer({ min: 1, max: 12 }),
+    positions: pick('learned', 'sinusoidal'),
+    segments: fc.boolean(),
+    embNorm: fc.boolean(),
+    pad: fc.boolean(),
+    head: pick('cls', 'mean', 'mlm', 'nsp', 'regression'),
+    classes: fc.integer({ min: 2, max: 7 }),
+  })
+  .chain((g) =>
+    sizesArb({ seq: g.maxLen }).map((sizes): Case => {
+      const { a } = g;
+      const body = [
+        'input ids: int32[batch, seq] where seq <= max_len',
+        g.segments ? 'input segments: int32[batch, seq]' : '',
+        'let tok = Embedding(vocab, d_model)',
+        `let pos = PositionEmbedding(max_len, d_model, kind: ${g.positions})`,
+        g.segments ? 'let seg = Embedding(2, d_model)' : '',
+        `let x = tok(ids) + pos(ids)${g.segments ? ' + seg(segments)' : ''}`,
+        g.embNorm ? 'x = LayerNorm(d_model)(x)' : '',
+        g.pad ? 'mask pad = padding(ids, pad: 0)' : '',
+        `let encoder = repeat layers { EncoderLayer(${layerArgs(a)}) }`,
+        `x = encoder(x${g.pad ? ', self_mask: pad' : ''})`,
+      ];
+      const { batch, seq } = sizes;
+      let outputs: Record<string, number[]>;
+      if (g.head === 'cls' || g.head === 'mean') {
+        body.push(`output logits = ClassifierHead(d_model, classes, pool: ${g.head})(x)`, 'input labels: int32[batch]', 'loss ce = cross_entropy(logits, labels)');
+        outputs = { logits: [batch, g.classes] };
+      } else if (g.head === 'mlm') {
+        body.push('output mlm_logits = MaskedLmHead(d_model, vocab, tied: tok)(x)', 'input mlm_labels: int32[batch, seq]', 'loss mlm = cross_entropy(mlm_logits, mlm_labels, ignore_index: -100)');
+        outputs = { mlm_logits: [batch, seq, g.vocab] };
+      } else if (g.head === 'nsp') {
+        body.push('let pooled = Pooler(d_model)(x)', 'output nsp_logits = NextSentenceHead(d_model)(pooled)', 'input nsp_labels: int32[batch]', 'loss nsp = cross_entropy(nsp_logits, nsp_labels)');
+        outputs = { nsp_logits: [batch, 2] };
+      } else {
+        body.push('output pred = RegressionHead(d_model, outputs: classes)(x)', 'input target: float32[batch, classes]', 'loss err = mse(pred, target)');
+        outputs = { pred: [batch, g.classes] };
+      }
+      const config = `vocab = ${g.vocab}\n    max_len = ${g.maxLen}\n    classes = ${g.classes}\n    ${attnConfig(a)}`;
+      return { family: 'encoder-only', spec: model(config, body.join('\n')), sizes, outputs };
+    }),
+  );
+
+/** Decoder-only (GPT-like): causal (optionally & padding) self-attention, final norm, LM head (optionally tied). */
+const decoderOnly: fc.Arbitrary<Case> = fc
+  .record({
+    a: attnArb(),
+    vocab: fc.integer({ min: 2, max: 40 }),
+    ctx: fc.integer({ min: 1, max: 12 }),
+    embedding: pick('learned', 'sinusoidal', 'token-block'),
+    scale: fc.boolean(),
+    padToo: fc.boolean(),
+    tied: fc.boolean(),
+  })
+  .chain((g) =>
+    sizesArb({ seq: g.ctx }).map((sizes): Case => {
+      const { a } = g;
+      const embed =
+        g.embedding === 'token-block'
+          ? [`let emb = TokenEmbedding(vocab, d_model, ctx, positions: learned, scale: ${g.scale}, dropout: ${a.dropout})`, 'let x = emb(ids)']
+          : ['let wte = Embedding(vocab, d_model)', `let wpe = PositionEmbedding(ctx, d_model, kind: ${g.embedding})`, `let x = wte(ids)${g.scale ? ' * sqrt(d_model)' : ''} + wpe(ids)`];
+      const tied = g.tied && g.embedding !== 'token-block';
+      const body = [
+        'input ids: int32[batch, seq] where seq <= ctx',
+        ...embed,
+        `mask self_mask = causal${g.padToo ? ' & padding(ids, pad: 0)' : ''}`,
+        `let blocks = repeat layers { DecoderLayer(${layerArgs(a)}) }`,
+        'x = blocks(x, self_mask: self_mask)',
+        `let ln_f = ${normLayer(a.normKind)}`,
+        `let lm_head = Linear(vocab, bias: false${tied ? ', tied: wte' : ''})`,
+        'output logits = lm_head(ln_f(x))',
+        'loss next_token = cross_entropy(logits, shift_left(ids))',
+      ];
+      const config = `vocab = ${g.vocab}\n    ctx = ${g.ctx}\n    ${attnConfig(a)}`;
+      return { family: 'decoder-only', spec: model(config, body.join('\n')), sizes, outputs: { logits: [sizes.batch, sizes.seq, g.vocab] } };
+    }),
+  );
+
+/** Llama-like: grouped-query attention (kv_heads divides heads), RoPE, RMSNorm, no position table. */
+const llamaLike: fc.Arbitrary<Case> = fc
+  .record({ heads: pick(2, 4, 6), kvDiv: pick(1, 2, 3, 6), vocab: fc.integer({ min: 2, max: 40 }), ctx: fc.integer({ min: 1, max: 12 }) })
+  .chain((g) => {
+    const kvHeads = g.heads % g.kvDiv === 0 ? g.heads / g.kvDiv : g.heads;
+    return fc
+      .record({
+        a: attnArb({ heads: fc.constant(g.heads), kvHeads: fc.constant(kvHeads), rotary: fc.constant(true), normKind: fc.constant('rms' as const), bias: fc.constant(false) }),
+        sizes: sizesArb({ seq: g.ctx }),
+      })
+      .map(({ a, sizes }): Case => {
+        const body = [
+          'input ids: int32[batch, seq] where seq <= ctx',
+          'let embed = Embedding(vocab, d_model)',
+          'mask self_mask = causal',
+          `let blocks = repeat layers { DecoderLayer(${layerArgs(a)}) }`,
+          'let norm = RMSNorm(d_model)',
+          'let lm_head = Linear(vocab, bias: false)',
+          'output logits = lm_head(norm(blocks(embed(ids), self_mask: self_mask)))',
+          'loss next_token = cross_entropy(logits, shift_left(ids))',
+        ];
+        const config = `vocab = ${g.vocab}\n    ctx = ${g.ctx}\n    ${attnConfig(a)}`;
+        return { family: 'llama-like', spec: model(config, body.join('\n')), sizes, outputs: { logits: [sizes.batch, sizes.seq, g.vocab] } };
+      });
+  });
+
+/** Encoder-decoder (the original Transformer): cross-attention over the final encoder output, masks of each kind. */
+const encoderDecoder: fc.Arbitrary<Case> = fc
+  .record({
+    a: attnArb(),
+    vocab: fc.integer({ min: 2, max: 40 }),
+    tgtVocab: fc.integer({ min: 2, max: 40 }),
+    shared: fc.boolean(),
+    maxLen: fc.integer({ min: 1, max: 10 }),
+    srcPad: fc.boolean(),
+    memoryMask: fc.boolean(),
+    tgtPad: fc.boolean(),
+    finalNorms: fc.boolean(),
+  })
+  .chain((g) =>
+    sizesArb({ src_len: g.maxLen, tgt_len: g.maxLen }).map((sizes): Case => {
+      const { a } = g;
+      const tgtVocab = g.shared ? g.vocab : g.tgtVocab;
+      const body = [
+        'input src: int32[batch, src_len] where src_len <= max_len',
+        'input tgt: int32[batch, tgt_len] where tgt_len <= max_len',
+        'let embed = Embedding(vocab, d_model)',
+        g.shared ? '' : 'let tgt_embed = Embedding(tgt_vocab, d_model)',
+        'let pos = PositionEmbedding(max_len, d_model, kind: sinusoidal)',
+        g.srcPad || g.memoryMask ? 'mask src_mask = padding(src, pad: 0)' : '',
+        `mask tgt_mask = causal${g.tgtPad ? ' & padding(tgt, pad: 0)' : ''}`,
+        `let encoder = repeat layers { EncoderLayer(${layerArgs(a)}) }`,
+        `let decoder = repeat layers { DecoderLayer(${layerArgs(a)}) }`,
+        `let enc_out = encoder(embed(src) * sqrt(d_model) + pos(src)${g.srcPad ? ', self_mask: src_mask' : ''})`,
+        g.finalNorms ? `memory enc = ${normLayer(a.normKind)}(enc_out)` : 'memory enc = enc_out',
+        `let y = decoder(${g.shared ? 'embed' : 'tgt_embed'}(tgt) + pos(tgt), memory: enc, self_mask: tgt_mask${g.memoryMask ? ', memory_mask: src_mask' : ''})`,
+        g.finalNorms ? `y = ${normLayer(a.normKind)}(y)` : '',
+        `output logits = Linear(tgt_vocab, bias: false${g.shared ? ', tied: embed' : ''})(y)`,
+        'input labels: int32[batch, tgt_len]',
+        'loss nll = cross_entropy(logits, labels, label_smoothing: 0.1, ignore_index: 0)',
+      ];
+      const config = `vocab = ${g.vocab}\n    tgt_vocab = ${tgtVocab}\n    max_len = ${g.maxLen}\n    ${attnConfig(a)}`;
+      return { family: 'encoder-decoder', spec: model(config, body.join('\n')), sizes, outputs: { logits: [sizes.batch, sizes.tgt_len, tgtVocab] } };
+    }),
+  );
+
+/** T5-like: pre-norm RMS layers without biases, d_kv independent of d_model / heads, relative position bias per stack. */
+const t5Like: fc.Arbitrary<Case> = fc
+  .record({
+    a: attnArb({ norm: fc.constant('pre' as const), normKind: fc.constant('rms' as const), bias: fc.constant(false), scaled: fc.constant(false), explicitDK: fc.constant(true) }),
+    dModel: fc.integer({ min: 2, max: 16 }),
+    vocab: fc.integer({ min: 2, max: 40 }),
+    // T5's bucketing needs at least 2 buckets per side and max_distance above the exact range
+    // (the checker does not enforce this yet: see the note in tfjs/README.md).
+    buckets: fc.integer({ min: 4, max: 10 }),
+    extraDistance: fc.integer({ min: 0, max: 10 }),
+  })
+  .chain((g) =>
+    sizesArb({ src_len: 9, tgt_len: 9 }).map((sizes): Case => {
+      const { a } = g;
+      const body = [
+        'input src: int32[batch, src_len]',
+        'input tgt: int32[batch, tgt_len]',
+        'let shared = Embedding(vocab, d_model)',
+        'mask src_mask = padding(src, pad: 0)',
+        'mask tgt_mask = causal',
+        'let enc_bias = RelativePositionBias(heads, buckets: buckets, max_distance: max_distance, bidirectional: true)',
+        `let encoder = repeat layers { EncoderLayer(${layerArgs(a)}) }`,
+        'let x = shared(src)',
+        'memory enc = RMSNorm(d_model)(encoder(x, self_mask: src_mask, pos_bias: enc_bias(x, x)))',
+        'let dec_bias = RelativePositionBias(heads, buckets: buckets, max_distance: max_distance, bidirectional: false)',
+        `let decoder = repeat layers { DecoderLayer(${layerArgs(a)}) }`,
+        'let y = shared(tgt)',
+        'y = RMSNorm(d_model)(decoder(y, memory: enc, self_mask: tgt_mask, memory_mask: src_mask, pos_bias: dec_bias(y, y)))',
+        'output logits = Linear(vocab, bias: false, tied: shared)(y * d_model ^ -0.5)',
+        'input labels: int32[batch, tgt_len]',
+        'loss nll = cross_entropy(logits, labels)',
+      ];
+      const config = `vocab = ${g.vocab}\n    buckets = ${g.buckets}\n    max_distance = ${g.buckets + g.extraDistance}\n    ${attnConfig(a, g.dModel)}`;
+      return { family: 't5-like', spec: model(config, body.join('\n')), sizes, outputs: { logits: [sizes.batch, sizes.tgt_len, g.vocab] } };
+    }),
+  );
+
+/** ViT-like: patch embedding of an H×W×C image, optional [CLS] token, learned positions, classifier on [CLS] or the mean. */
+const vitLike: fc.Arbitrary<Case> = fc
+  .record({
+    a: attnArb(),
+    patch: pick(1, 2, 4),
+    rows: fc.integer({ min: 1, max: 3 }),
+    cols: fc.integer({ min: 1, max: 3 }),
+    channels: fc.integer({ min: 1, max: 3 }),
+    cls: fc.boolean(),
+    classes: fc.integer({ min: 2, max: 7 }),
+  })
+  .chain((g) =>
+    sizesArb({}).map((sizes): Case => {
+      const { a } = g;
+      const tokens = g.cls ? '(height / patch) * (width / patch) + 1' : '(height / patch) * (width / patch)';
+      const body = [
+        'input images: float32[batch, height, width, channels]',
+        'let patch_embed = PatchEmbedding(patch, d_model)',
+        g.cls ? 'let x = ClsToken(d_model)(patch_embed(images))' : 'let x = patch_embed(images)',
+        `let pos_embed = PositionEmbedding(${tokens}, d_model, kind: learned)`,
+        'x = x + pos_embed(x)',
+        `let blocks = repeat layers { EncoderLayer(${layerArgs(a)}) }`,
+        `let norm = ${normLayer(a.normKind)}`,
+        `output logits = ClassifierHead(d_model, classes, pool: ${g.cls ? 'cls' : 'mean'})(norm(blocks(x)))`,
+        'input labels: int32[batch]',
+        'loss classification = cross_entropy(logits, labels)',
+      ];
+      const config = `patch = ${g.patch}\n    height = ${g.patch * g.rows}\n    width = ${g.patch * g.cols}\n    channels = ${g.channels}\n    classes = ${g.classes}\n    ${attnConfig(a)}`;
+      return { family: 'vit-like', spec: model(config, body.join('\n')), sizes, outputs: { logits: [sizes.batch, g.classes] } };
+    }),
+  );
+
+/** Speech-like: one or two `same`-padded 1-D convolutions (stride 1 or 2) over feature frames, sinusoidal positions, a per-frame head. */
+const speechLike: fc.Arbitrary<Case> = fc
+  .record({
+    a: attnArb(),
+    nMels: fc.integer({ min: 1, max: 8 }),
+    maxFrames: fc.integer({ min: 1, max: 16 }),
+    convs: fc.array(fc.record({ kernel: pick(1, 3, 5), stride: pick(1, 2) }), { minLength: 1, maxLength: 2 }),
+    vocab: fc.integer({ min: 2, max: 12 }),
+  })
+  .chain((g) =>
+    sizesArb({ frames: g.maxFrames }).map((sizes): Case => {
+      const { a } = g;
+      const lets = g.convs.map((c, i) => `let conv${i + 1} = Conv1d(d_model, kernel: ${c.kernel}, stride: ${c.stride}, padding: ${(c.kernel - 1) / 2})`);
+      const applied = g.convs.reduce((x, _c, i) => `gelu(conv${i + 1}(${x}))`, 'features');
+      let t = sizes.frames;
+      for (const c of g.convs) t = Math.floor((t + (c.kernel - 1) - c.kernel) / c.stride) + 1;
+      const body = [
+        'input features: float32[batch, frames, n_mels] where frames <= max_frames',
+        ...lets,
+        `let x = ${applied}`,
+        'let pos = PositionEmbedding(max_frames, d_model, kind: sinusoidal)',
+        'x = x + pos(x)',
+        `let blocks = repeat layers { EncoderLayer(${layerArgs(a)}) }`,
+        `output logits = Linear(vocab)(${normLayer(a.normKind)}(blocks(x)))`,
+      ];
+      const config = `n_mels = ${g.nMels}\n    max_frames = ${g.maxFrames}\n    vocab = ${g.vocab}\n    ${attnConfig(a)}`;
+      return { family: 'speech-like', spec: model(config, body.join('\n')), sizes, outputs: { logits: [sizes.batch, t, g.vocab] } };
+    }),
+  );
+
+/** Recurrent: RNN, LSTM or GRU as a seq2seq (the encoder's state starts the decoder), a tagger or a last-step classifier. */
+const recurrent: fc.Arbitrary<Case> = fc
+  .record({
+    cell: pick('RNN', 'LSTM', 'GRU'),
+    layers: fc.integer({ min: 1, max: 3 }),
+    hidden: fc.integer({ min: 1, max: 12 }),
+    emb: fc.integer({ min: 1, max: 12 }),
+    bias: fc.boolean(),
+    vocab: fc.integer({ min: 2, max: 30 }),
+    shape: pick('seq2seq', 'tagger', 'classifier'),
+  })
+  .chain((g) =>
+    sizesArb({ src_len: 7, tgt_len: 7 }).map((sizes): Case => {
+      const rnn = `${g.cell}(hidden, layers: layers, bias: ${g.bias})`;
+      const body =
+        g.shape === 'seq2seq'
+          ? [
+              'input src: int32[batch, src_len]',
+              'input tgt: int32[batch, tgt_len]',
+              `let encoder = ${rnn}`,
+              `let decoder = ${rnn}`,
+              'memory state = encoder(Embedding(vocab, emb)(src)).state',
+              'let y = decoder(Embedding(vocab, emb)(tgt), init: state)',
+              'output logits = Linear(vocab)(y)',
+              'input labels: int32[batch, tgt_len]',
+              'loss nll = cross_entropy(logits, labels)',
+            ]
+          : [
+              'input src: int32[batch, src_len]',
+              `let y = ${rnn}(Embedding(vocab, emb)(src))`,
+              g.shape === 'tagger' ? 'output logits = Linear(vocab)(y)' : 'output logits = Linear(vocab)(take(y, axis: 1, index: -1))',
+            ];
+      const config = `vocab = ${g.vocab}\n    emb = ${g.emb}\n    hidden = ${g.hidden}\n    layers = ${g.layers}`;
+      const outputs = { logits: g.shape === 'seq2seq' ? [sizes.batch, sizes.tgt_len, g.vocab] : g.shape === 'tagger' ? [sizes.batch, sizes.src_len, g.vocab] : [sizes.batch, g.vocab] };
+      return { family: `recurrent (${g.cell})`, spec: model(config, body.join('\n')), sizes, outputs };
+    }),
+  );
+
+// ---------------------------------------------------------------------------------------------
+// The property
+
+/** The nodes that no output or loss needs (the test wants none: every tensor is checked). */
+function deadNodes(ir: ModelIR): string[] {
+  const needed = new Set<number>();
+  const stack = [...ir.outputs, ...ir.losses].map((o) => o.value);
+  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    const p = byId.get(ir.values[id].producer);
+    if (p) stack.push(...p.inputs);
+  }
+  return ir.nodes.filter((n) => !n.outputs.some((o) => needed.has(o))).map((n) => `${n.op} in \`${n.module}\``);
+}
+
+function runCase(c: Case): void {
+  const r = checkSource(c.spec, 'gen.tfm');
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`the generated spec does not check:\n${errors.map((d) => `${d.code} ${d.primary.span.start.line}:${d.primary.span.start.column} ${d.message}`).join('\n')}`);
+  const ir = r.models[0];
+
+  // The checker knows every shape once the input sizes are bound.
+  const env = (s: string) => c.sizes[s];
+  for (const v of ir.values) {
+    if (v.dtype === 'mask') continue;
+    const shape = v.shape.map((d) => evalDim(d, env));
+    if (shape.some((d) => d === undefined || !Number.isInteger(d) || d < 0)) {
+      throw new Error(`value ${v.id}${v.name ? ` (${v.name})` : ''} has the inferred shape [${shape.join(', ')}], not fully known from the input sizes`);
+    }
+  }
+  const dead = deadNodes(ir);
+  if (dead.length) throw new Error(`nodes that no output or loss needs (not run, so not checked): ${dead.join(', ')}`);
+
+  const model = buildModel(ir, { seed: 1 });
+  const inputs = randomInputs(ir, { sizes: c.sizes, seed: 2 });
+  try {
+    // checkShapes: every node's outputs are compared with the IR's shapes at these sizes.
+    const out = model.forward(inputs, { checkShapes: true, outputs: [...model.outputNames, ...model.lossNames] });
+    try {
+      for (const [name, want] of Object.entries(c.outputs)) {
+        if (!out[name]) throw new Error(`no output \`${name}\``);
+        if (out[name].shape.join() !== want.join()) throw new Error(`output \`${name}\` is [${out[name].shape.join(', ')}], the generator expected [${want.join(', ')}]`);
+        const irShape = ir.values[ir.outputs.find((o) => o.name === name)!.value].shape.map((d) => evalDim(d, env));
+        if (irShape.join() !== want.join()) throw new Error(`output \`${name}\` is inferred as [${irShape.join(', ')}], the generator expected [${want.join(', ')}]`);
+      }
+      for (const loss of model.lossNames) if (out[loss].rank !== 0) throw new Error(`loss \`${loss}\` is not a scalar`);
+    } finally {
+      tf.dispose(Object.values(out));
+    }
+  } finally {
+    tf.dispose(Object.values(inputs));
+    model.dispose();
+  }
+}
+
+const FAMILIES: Array<[string, fc.Arbitrary<Case>]> = [
+  ['encoder-only (BERT-like) with a head', encoderOnly],
+  ['decoder-only (GPT-like), causal', decoderOnly],
+  ['Llama-like: GQA, RoPE, RMSNorm, SwiGLU', llamaLike],
+  ['encoder-decoder with cross-attention', encoderDecoder],
+  ['T5-like with relative position bias', t5Like],
+  ['ViT-like with patches and [CLS]', vitLike],
+  ['speech-like with a conv front-end', speechLike],
+  ['RNN / LSTM / GRU', recurrent],
+];
+
+describe('shapes are true for random valid specs (cpu)', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  for (const [title, arb] of FAMILIES) {
+    it(`${title}: every tensor's runtime shape is the inferred shape`, () => {
+      const before = tf.memory().numTensors;
+      fc.assert(
+        fc.property(arb, (c) => {
+          try {
+            runCase(c);
+          } catch (e) {
+            // Shown with fast-check's counterexample: the spec as a user would read it.
+            throw new Error(`${(e as Error).message}\n--- ${c.family} spec, run with ${JSON.stringify(c.sizes)} ---\n${c.spec}`);
+          }
+        }),
+        SEED === undefined ? { numRuns: RUNS } : { numRuns: RUNS, seed: SEED },
+      );
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});
