@@ -1,0 +1,120 @@
+/**
+ * Weight exchange between tfmc models and safetensors files (what PyTorch, the generated
+ * `model.py` and Hugging Face tools read and write). Tensors are named by the IR's parameter
+ * names, which are also the generated PyTorch module's `state_dict` names. Files are written to
+ * a temporary name and renamed, so a failed export never leaves a half-written file.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { TfmcUserError } from '../backends/tfjs/api-errors.js';
+import type { CompiledModel } from '../backends/tfjs/compile.js';
+import { decodeSafetensors, encodeSafetensors, isFloatDType, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
+
+/** A safetensors file that cannot be read, or whose tensors do not fit the model; the message lists every difference. */
+export class WeightsFileError extends TfmcUserError {
+  constructor(
+    readonly file: string,
+    message: string,
+    /** One line per difference (missing, unexpected, shape, dtype), empty for format errors. */
+    readonly differences: string[] = [],
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'WeightsFileError';
+  }
+}
+
+export interface NamedShape {
+  name: string;
+  shape: readonly number[];
+}
+
+/** What differs between a model's parameters and a file's tensors (empty when they fit). */
+export function weightDifferences(params: readonly NamedShape[], file: SafetensorsFile): string[] {
+  const out: string[] = [];
+  const own = new Map(params.map((p) => [p.name, p.shape]));
+  for (const p of params) if (!file.tensors.has(p.name)) out.push(`missing from the file: \`${p.name}\` [${p.shape.join(', ')}]`);
+  for (const [name, t] of file.tensors) {
+    const shape = own.get(name);
+    if (!shape) out.push(`not a parameter of the model: \`${name}\` [${t.shape.join(', ')}]`);
+    else if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) out.push(`shape differs: \`${name}\` is [${shape.join(', ')}] in the model, [${t.shape.join(', ')}] in the file`);
+    else if (!isFloatDType(t.dtype)) out.push(`dtype: \`${name}\` is ${t.dtype} in the file; parameters must be floating point (F32, F16, BF16 or F64)`);
+  }
+  return out;
+}
+
+/** Reads and parses a safetensors file; `WeightsFileError` when it is unreadable or malformed. */
+export async function readSafetensors(file: string): Promise<SafetensorsFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new WeightsFileError(file, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message);
+  }
+  try {
+    return decodeSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof SafetensorsFormatError) throw new WeightsFileError(file, `not a valid safetensors file: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Checks a file's tensors against the parameters; `WeightsFileError` listing every difference. */
+export function requireFit(fileName: string, model: string, params: readonly NamedShape[], file: SafetensorsFile): void {
+  const diffs = weightDifferences(params, file);
+  if (diffs.length === 0) return;
+  const shown = diffs.slice(0, 20);
+  const more = diffs.length > shown.length ? `\n  ... and ${diffs.length - shown.length} more` : '';
+  throw new WeightsFileError(fileName, `its tensors do not fit model \`${model}\` (${diffs.length} difference${diffs.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}${more}`, diffs);
+}
+
+/** Writes float32 tensors as safetensors, atomically (temporary file in the same folder, then rename). */
+export async function writeSafetensors(
+  file: string,
+  tensors: Iterable<[string, { shape: readonly number[]; data: Float32Array }]>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
+  const target = resolve(file);
+  const bytes = encodeSafetensors(tensors, metadata);
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Saves a model's parameters to a safetensors file (float32, IR names, metadata: model and format). */
+export async function exportSafetensors(model: CompiledModel, file: string): Promise<void> {
+  const weights = model.getWeights();
+  const tensors: Array<[string, { shape: number[]; data: Float32Array }]> = model.ir.params.map((p) => {
+    const v = weights[p.name];
+    return [p.name, { shape: [...p.shape], data: Float32Array.from(v.dataSync()) }];
+  });
+  await writeSafetensors(file, tensors, { format: 'pt', producer: 'tfmc', model: model.name });
+}
+
+/**
+ * Loads a safetensors file into a model. The file must hold exactly the model's parameters with
+ * the same shapes (any floating dtype; converted to float32); otherwise nothing is loaded and a
+ * `WeightsFileError` lists what differs.
+ */
+export async function importSafetensors(model: CompiledModel, file: string): Promise<void> {
+  const contents = await readSafetensors(file);
+  requireFit(file, model.name, model.ir.params, contents);
+  const tf = await import('@tensorflow/tfjs');
+  const tensors: Record<string, tfTypes.Tensor> = {};
+  try {
+    for (const p of model.ir.params) {
+      const t = contents.tensors.get(p.name)!;
+      tensors[p.name] = tf.tensor(t.data, t.shape, 'float32');
+    }
+    model.setWeights(tensors);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}

@@ -1,0 +1,111 @@
+/** Shared helpers for the PyTorch target tests: Debian's torch, inputs for a model, output comparison. */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { ModelIR } from '../../../src/ir/types.js';
+import { resolve as resolveDim } from '../../../src/ir/dims.js';
+import { readSafetensors, writeSafetensors } from '../../../src/weights/exchange.js';
+
+export const ROOT = join(import.meta.dirname, '../../..');
+/** Debian's python3 with python3-torch (`.ci/run` installs it); another `python3` on PATH may lack torch. */
+export const PYTHON = '/usr/bin/python3';
+export const RUN_MODELS = join(import.meta.dirname, 'run_models.py');
+
+/** Fails (never skips) with the fix when torch is not importable: CI installs it. */
+export function requireTorch(): string {
+  try {
+    return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
+  } catch (e) {
+    throw new Error(`these tests need PyTorch at ${PYTHON}: apt-get install python3-torch (.ci/run does this in CI)\n${(e as Error).message}`);
+  }
+}
+
+export interface JobReport {
+  dir: string;
+  params: number;
+  declared: number;
+  names: string[];
+  outputs?: string[];
+}
+
+/** Runs run_models.py once for all jobs; one report per job. */
+export function runModels(jobsFile: string): JobReport[] {
+  const out = execFileSync(PYTHON, [RUN_MODELS, jobsFile], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  return out.trim().split('\n').map((l) => JSON.parse(l) as JobReport);
+}
+
+/** A small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The largest id an int input may hold: the smallest table or class count it feeds (looking through shift_left). */
+function idLimit(ir: ModelIR, value: number, fallback: number): number {
+  let limit = fallback;
+  const visit = (v: number) => {
+    for (const n of ir.nodes) {
+      const at = n.inputs.indexOf(v);
+      if (at < 0) continue;
+      if (n.op === 'embedding') limit = Math.min(limit, Number(n.attrs.num));
+      if (n.op === 'cross_entropy' && at === 1) {
+        const logits = ir.values[n.inputs[0]].shape;
+        const d = resolveDim(logits[logits.length - 1]);
+        if (d.kind === 'const') limit = Math.min(limit, d.value);
+      }
+      if (n.op === 'shift_left') visit(n.outputs[0]);
+    }
+  };
+  visit(value);
+  return limit;
+}
+
+/** Random inputs (batch 2, every symbolic size `length` or its bound), as name → {shape, data} with ints as exact floats. */
+export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2): Map<string, { shape: number[]; data: Float32Array; dtype: 'int32' | 'float32' }> {
+  const r = rng(seed);
+  const bound = new Map(ir.bounds.filter((b) => b.max !== undefined).map((b) => [b.dim, b.max!]));
+  const out = new Map<string, { shape: number[]; data: Float32Array; dtype: 'int32' | 'float32' }>();
+  for (const input of ir.inputs) {
+    const v = ir.values[input.value];
+    const shape = v.shape.map((d) => {
+      const x = resolveDim(d);
+      if (x.kind === 'const') return x.value;
+      if (x.kind === 'sym' && x.name === 'batch') return batch;
+      const name = x.kind === 'sym' ? x.name : '';
+      return Math.min(length, bound.get(name) ?? length);
+    });
+    const count = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(count);
+    if (v.dtype === 'int32') {
+      const limit = idLimit(ir, input.value, 7);
+      // Mostly non-padding ids (0 is the padding id of the shipped specs), some padding at the end of rows.
+      for (let i = 0; i < count; i++) data[i] = 1 + Math.floor(r() * (limit - 1));
+      if (shape.length === 2 && limit > 1) for (let b = 0; b < shape[0]; b++) data[b * shape[1] + shape[1] - 1 - b] = 0;
+    } else {
+      for (let i = 0; i < count; i++) data[i] = (r() * 2 - 1) * 1.5;
+    }
+    out.set(input.name, { shape, data, dtype: v.dtype === 'int32' ? 'int32' : 'float32' });
+  }
+  return out;
+}
+
+export async function writeInputs(file: string, inputs: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
+  await writeSafetensors(file, [...inputs].map(([k, v]) => [k, { shape: v.shape, data: v.data }]));
+}
+
+/** A safetensors file's tensors as name → {shape, data}. */
+export async function readTensors(file: string): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  return (await readSafetensors(file)).tensors;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

@@ -1,0 +1,114 @@
+/**
+ * The generated PyTorch module of every shipped tiny spec against the tfjs model, with Debian's
+ * torch, in one Python process for all specs:
+ * - its parameter count and state_dict names are tfmc's;
+ * - tfjs → PyTorch: the tfjs model's weights, exported as safetensors, give the same outputs and
+ *   losses in PyTorch (≤ 1e-4);
+ * - PyTorch → tfjs: weights initialised and saved by the generated module load into the tfjs
+ *   model (importSafetensors) and give the same outputs (≤ 1e-4).
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePytorch } from '../../../src/backends/pytorch/index.js';
+import { checkFile, compile } from '../../../src/index.js';
+import type { CompiledModel } from '../../../src/backends/tfjs/compile.js';
+import { totalParams, type ModelIR } from '../../../src/ir/types.js';
+import { exportSafetensors, importSafetensors } from '../../../src/weights/exchange.js';
+import { maxAbsDiff, randomInputs, readTensors, requireTorch, ROOT, runModels, writeInputs, type JobReport } from './helpers.js';
+
+/** Outputs and losses of the two frameworks on the same weights (float32 throughout). */
+const TOLERANCE = 1e-4;
+
+interface Case {
+  file: string;
+  ir: ModelIR;
+  dir: string;
+  tfjsOutputs: Map<string, Float32Array>;
+  report?: JobReport;
+}
+
+const specs = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.tfm')).sort();
+const cases: Case[] = specs.flatMap((f) => checkFile(join(ROOT, 'specs', f)).models.filter((m) => m.name.endsWith('Tiny')).map((ir) => ({ file: f, ir, dir: '', tfjsOutputs: new Map() })));
+let work: string;
+const models = new Map<string, CompiledModel>();
+const measured: string[] = [];
+
+function predictAll(model: CompiledModel, inputs: ReturnType<typeof randomInputs>): Map<string, Float32Array> {
+  const feeds = Object.fromEntries([...inputs].map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype)]));
+  const out = model.predict(feeds, { outputs: [...model.outputNames, ...model.lossNames] });
+  const result = new Map(Object.entries(out).map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
+  tf.dispose([...Object.values(out), ...Object.values(feeds)]);
+  return result;
+}
+
+beforeAll(async () => {
+  requireTorch();
+  work = mkdtempSync(join(tmpdir(), 'tfmc-pytorch-'));
+  const jobs: object[] = [];
+  for (const c of cases) {
+    c.dir = join(work, c.ir.name);
+    await writePytorch(c.ir, c.dir, { specName: `specs/${c.file}` });
+    const model = await compile(join(ROOT, 'specs', c.file), { model: c.ir.name, seed: 11 });
+    models.set(c.ir.name, model);
+    const inputs = randomInputs(c.ir, 3);
+    await writeInputs(join(c.dir, 'inputs.safetensors'), inputs);
+    await exportSafetensors(model, join(c.dir, 'tfjs.safetensors'));
+    c.tfjsOutputs = predictAll(model, inputs);
+    jobs.push({
+      dir: c.dir,
+      inputs: join(c.dir, 'inputs.safetensors'),
+      weights: join(c.dir, 'tfjs.safetensors'),
+      outputs: join(c.dir, 'torch-outputs.safetensors'),
+      seed: 5,
+      seeded_weights: join(c.dir, 'torch.safetensors'),
+      seeded_outputs: join(c.dir, 'torch-seeded-outputs.safetensors'),
+    });
+  }
+  writeFileSync(join(work, 'jobs.json'), JSON.stringify(jobs));
+  const reports = runModels(join(work, 'jobs.json'));
+  cases.forEach((c, i) => (c.report = reports[i]));
+}, 180_000);
+
+afterAll(() => {
+  for (const m of models.values()) m.dispose();
+  if (measured.length) console.log(`max |PyTorch − tfjs|: ${measured.join(', ')}`);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe.each(cases.map((c) => [c.ir.name, c] as const))('%s', (_name, c) => {
+  it('has tfmc\'s parameters: count and state_dict names', () => {
+    expect(c.report!.params).toBe(totalParams(c.ir));
+    expect(c.report!.declared).toBe(totalParams(c.ir));
+    expect(c.report!.names.slice().sort()).toEqual(c.ir.params.map((p) => p.name).sort());
+  });
+
+  it('gives the tfjs outputs and losses on the tfjs weights (safetensors tfjs → PyTorch)', async () => {
+    const torch = await readTensors(join(c.dir, 'torch-outputs.safetensors'));
+    expect([...torch.keys()].sort()).toEqual([...c.tfjsOutputs.keys()].sort());
+    let worst = 0;
+    for (const [name, want] of c.tfjsOutputs) {
+      const d = maxAbsDiff(torch.get(name)!.data, want);
+      expect(d, `${name}`).toBeLessThanOrEqual(TOLERANCE);
+      worst = Math.max(worst, d);
+    }
+    measured.push(`${c.ir.name} ${worst.toExponential(1)}`);
+  });
+
+  it('loads weights saved by PyTorch into tfjs with the same outputs (safetensors PyTorch → tfjs)', async () => {
+    const model = models.get(c.ir.name)!;
+    await importSafetensors(model, join(c.dir, 'torch.safetensors'));
+    const saved = await readTensors(join(c.dir, 'torch.safetensors'));
+    const w = model.getWeights();
+    for (const p of c.ir.params) expect(maxAbsDiff(w[p.name].dataSync(), saved.get(p.name)!.data)).toBe(0);
+    const inputs = new Map([...(await readTensors(join(c.dir, 'inputs.safetensors')))].map(([k, v]) => {
+      const ir = c.ir.values[c.ir.inputs.find((i) => i.name === k)!.value];
+      return [k, { ...v, dtype: (ir.dtype === 'int32' ? 'int32' : 'float32') as 'int32' | 'float32' }];
+    }));
+    const mine = predictAll(model, inputs);
+    const torch = await readTensors(join(c.dir, 'torch-seeded-outputs.safetensors'));
+    for (const [name, want] of torch) expect(maxAbsDiff(mine.get(name)!, want.data), name).toBeLessThanOrEqual(TOLERANCE);
+  });
+});

@@ -1,0 +1,60 @@
+"""Test driver: runs generated PyTorch models in one Python process (torch imports once).
+
+Reads a JSON list of jobs from argv[1]; for each job {dir, weights?, inputs, outputs, seed?,
+seeded_weights?, seeded_outputs?}:
+- imports dir/model.py, builds the model, reports its parameter count and state_dict names;
+- with `weights`: loads them (safetensors), runs forward in eval mode on `inputs`, writes every
+  output and loss to `outputs` (safetensors);
+- with `seeded_weights`: builds the model with tfmc's initialisers (seed), saves those weights,
+  and its outputs on the same inputs to `seeded_outputs`.
+Prints one JSON report per job on stdout.
+"""
+import importlib.util
+import json
+import sys
+
+import torch
+
+
+def run(job, index):
+    sys.path.insert(0, job["dir"])
+    spec = importlib.util.spec_from_file_location(f"generated_model_{index}", f"{job['dir']}/model.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    import tfmc_runtime as rt
+
+    tensors, _ = rt.load_safetensors(job["inputs"])
+    inputs = {name: (tensors[name].long() if dtype == "int64" else tensors[name].float()) for name, (dtype, _) in mod.INPUTS.items()}
+    report = {"dir": job["dir"]}
+
+    def forward_to(model, path):
+        model.eval()
+        with torch.no_grad():
+            out = model(**inputs)
+        rt.save_safetensors({k: v.reshape(v.shape) for k, v in out.items()}, path)
+        return sorted(out)
+
+    model = mod.Model()
+    report["params"] = sum(p.numel() for p in model.parameters())
+    report["names"] = list(model.state_dict().keys())
+    report["declared"] = mod.PARAMETERS
+    if job.get("weights"):
+        rt.load_weights(model, job["weights"])
+        report["outputs"] = forward_to(model, job["outputs"])
+    if job.get("seeded_weights"):
+        seeded = mod.build_model(seed=job.get("seed", 0))
+        rt.save_safetensors(seeded.state_dict(), job["seeded_weights"])
+        forward_to(seeded, job["seeded_outputs"])
+    sys.path.remove(job["dir"])
+    return report
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        jobs = json.load(f)
+    for i, job in enumerate(jobs):
+        print(json.dumps(run(job, i)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
