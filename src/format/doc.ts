@@ -9,13 +9,21 @@
  * a `,` printed later) and come out as their own column, so that runs of them can be aligned.
  */
 
-export type Doc = string | Doc[] | Group | Indent | Line | IfBreak | Suffix | BreakParent;
+export type Doc = string | Doc[] | Group | Fill | Indent | Line | IfBreak | Suffix | BreakParent;
 
 export interface Group {
   kind: 'group';
   contents: Doc;
   /** Set by `propagateBreaks` when the contents hold a hard line: printed broken, always. */
   broken: boolean;
+}
+/**
+ * Items separated by lines, packed like words in a paragraph: a separator breaks only when the
+ * item after it does not fit on the current line. `parts` alternate item, separator, item, ...
+ */
+export interface Fill {
+  kind: 'fill';
+  parts: Doc[];
 }
 export interface Indent {
   kind: 'indent';
@@ -48,6 +56,7 @@ export const hardline: Line = { kind: 'line', soft: false, hard: true };
 export const breakParent: BreakParent = { kind: 'breakParent' };
 
 export const group = (contents: Doc): Group => ({ kind: 'group', contents, broken: false });
+export const fill = (parts: Doc[]): Fill => ({ kind: 'fill', parts });
 export const indent = (contents: Doc): Indent => ({ kind: 'indent', contents });
 export const ifBreak = (broken: Doc, flat: Doc = ''): IfBreak => ({ kind: 'ifBreak', broken, flat });
 export const suffix = (text: string): Suffix => ({ kind: 'suffix', text });
@@ -73,6 +82,11 @@ export function propagateBreaks(doc: Doc): boolean {
     case 'group':
       if (propagateBreaks(doc.contents)) doc.broken = true;
       return doc.broken;
+    case 'fill': {
+      let any = false;
+      for (const d of doc.parts) if (propagateBreaks(d)) any = true;
+      return any;
+    }
     case 'indent':
       return propagateBreaks(doc.contents);
     case 'line':
@@ -129,6 +143,23 @@ export function printDoc(doc: Doc, width: number, indentWidth: number): PrintedL
         stack.push([ind, flat ? 'flat' : 'break', d.contents]);
         break;
       }
+      case 'fill': {
+        // Print the first item (flat if it fits); the separator before the next item breaks
+        // only if that item does not fit after it. The rest goes back on the stack as a fill.
+        const [item, separator, next] = d.parts;
+        if (item === undefined) break;
+        const room = width - current.length;
+        const itemFlat = fits([ind, 'flat', item], [], room);
+        if (separator === undefined) {
+          stack.push([ind, itemFlat ? 'flat' : 'break', item]);
+          break;
+        }
+        const pairFlat = fits([ind, 'flat', [item, separator, next]], [], room);
+        stack.push([ind, mode, { kind: 'fill', parts: d.parts.slice(2) }]);
+        stack.push([ind, pairFlat ? 'flat' : 'break', separator]);
+        stack.push([ind, itemFlat ? 'flat' : 'break', item]);
+        break;
+      }
       case 'indent':
         stack.push([ind + indentWidth, mode, d.contents]);
         break;
@@ -175,6 +206,9 @@ function fits(next: Frame, rest: Frame[], room: number): boolean {
     switch (d.kind) {
       case 'group':
         todo.push([ind, d.broken ? 'break' : mode, d.contents]);
+        break;
+      case 'fill':
+        for (let i = d.parts.length - 1; i >= 0; i--) todo.push([ind, mode, d.parts[i]]);
         break;
       case 'indent':
         todo.push([ind, mode, d.contents]);

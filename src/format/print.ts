@@ -7,7 +7,7 @@ import type { IToken } from 'chevrotain';
 import type * as A from '../syntax/ast.js';
 import { tokenize } from '../syntax/lexer.js';
 import { attachComments, CommentPool, SourceText, type AttachedList, type PlacedComment } from './comments.js';
-import { breakParent, group, hardline, ifBreak, indent, join, line, softline, suffix, type Doc } from './doc.js';
+import { breakParent, fill, group, hardline, ifBreak, indent, join, line, softline, suffix, type Doc } from './doc.js';
 
 export interface PrintOptions {
   /** Lines are kept within this many columns where a break is allowed (comments may run over). */
@@ -185,6 +185,7 @@ export class Printer {
     end: number,
     print: (e: T) => Doc,
     hug: (e: T) => boolean = () => false,
+    packed = false,
   ): Doc {
     const list = attachComments(elements, start, end, this.pool, this.src);
     let commented = list.dangling.length > 0;
@@ -196,6 +197,11 @@ export class Printer {
     if (docs.length === 0 && list.dangling.length === 0) return '';
     // `drop(norm(decoder(...)))`: a sole argument that can break on its own stays on the line.
     if (docs.length === 1 && !commented && hug(list.entries[0].element)) return docs[0];
+    if (packed && !commented) {
+      // Too long for one line: as many arguments per line as fit, like words in a paragraph.
+      const parts = docs.flatMap((d, i) => (i === 0 ? [[d, ',']] : [line, [d, ',']]));
+      return group([indent([softline, ifBreak(fill(parts), join([',', line], docs))]), softline]);
+    }
     return group([
       indent([softline, join([',', line], docs), docs.length > 0 ? ifBreak(',') : '', this.dangling(list, docs.length > 0)]),
       softline,
@@ -349,6 +355,7 @@ export class Printer {
           e.span.end.offset,
           (a) => this.arg(a),
           (a) => a.name === undefined && a.value.kind === 'CallExpr' && a.value.args.length > 0,
+          true,
         );
         return [this.postfixOperand(e.callee), '(', args, ')'];
       }
