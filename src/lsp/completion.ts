@@ -47,6 +47,8 @@ interface CallContext {
   applied: boolean;
   /** Argument names already written in this call. */
   given: Set<string>;
+  /** Positional arguments already written (they fill the first parameters). */
+  positional: number;
 }
 
 /**
@@ -59,8 +61,7 @@ export function callContext(text: string, offset: number): CallContext | undefin
   let i = before.length - typed.length - 1;
   while (i >= 0 && /\s/.test(before[i])) i--;
   if (i < 0 || (before[i] !== '(' && before[i] !== ',')) return undefined;
-  // Find the unmatched `(` of the call, collecting `name:` of arguments at depth 0 on the way.
-  const given = new Set<string>();
+  // Find the unmatched `(` of the call.
   let depth = 0;
   let j = i;
   for (; j >= 0; j--) {
@@ -69,12 +70,10 @@ export function callContext(text: string, offset: number): CallContext | undefin
     else if (ch === '(' || ch === '[' || ch === '{') {
       if (depth === 0) break;
       depth--;
-    } else if (ch === ':' && depth === 0) {
-      const name = IDENT.exec(before.slice(0, j).trimEnd())?.[0];
-      if (name) given.add(name);
     }
   }
   if (j < 0 || before[j] !== '(') return undefined;
+  const { given, positional } = writtenArgs(before.slice(j + 1, i));
   let k = j - 1;
   while (k >= 0 && before[k] === ' ') k--;
   if (before[k] === ')') {
@@ -85,10 +84,35 @@ export function callContext(text: string, offset: number): CallContext | undefin
       else if (before[k] === '(' && --d === 0) break;
     }
     const name = IDENT.exec(before.slice(0, Math.max(0, k)))?.[0];
-    return name ? { callee: name, applied: true, given } : undefined;
+    return name ? { callee: name, applied: true, given, positional } : undefined;
   }
   const name = IDENT.exec(before.slice(0, k + 1))?.[0];
-  return name ? { callee: name, applied: false, given } : undefined;
+  return name ? { callee: name, applied: false, given, positional } : undefined;
+}
+
+/** The arguments already written before the cursor: names of named ones, count of positional ones. */
+function writtenArgs(text: string): { given: Set<string>; positional: number } {
+  const segments: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let k = 0; k < text.length; k++) {
+    const ch = text[k];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 0) {
+      segments.push(text.slice(start, k));
+      start = k + 1;
+    }
+  }
+  segments.push(text.slice(start));
+  const given = new Set<string>();
+  let positional = 0;
+  for (const seg of segments) {
+    const named = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/.exec(seg);
+    if (named) given.add(named[1]);
+    else if (seg.trim()) positional++;
+  }
+  return { given, positional };
 }
 
 function argumentCompletions(a: Analysis, item: A.BlockDecl | A.ModelDecl, call: CallContext): Completion[] | undefined {
@@ -97,7 +121,7 @@ function argumentCompletions(a: Analysis, item: A.BlockDecl | A.ModelDecl, call:
   const resolved = resolveCallee(callee, item, a.check.workspace.globals(a.path));
   if (!resolved) return undefined;
   return argumentsOf(resolved)
-    .filter((arg) => !call.given.has(arg.name))
+    .filter((arg, index) => index >= call.positional && !call.given.has(arg.name))
     .map((arg, index) => argCompletion(arg, index));
 }
 

@@ -1,0 +1,125 @@
+/**
+ * A real JSON-RPC client for `tfmc lsp`: spawns the built binary (`node bin/tfmc.js lsp`) and
+ * talks LSP to it over stdio with vscode-jsonrpc, as an editor would. Every wait has a timeout
+ * that fails with what was received, so a broken server fails a test instead of hanging it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver/node';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'tfmc.js');
+
+export const uriOf = (file: string) => pathToFileURL(file).href;
+
+export class LspClient {
+  readonly connection: MessageConnection;
+  /** The last list published for each URI. */
+  readonly diagnostics = new Map<string, { version?: number; diagnostics: Diagnostic[] }>();
+  readonly logs: string[] = [];
+  private listeners: Array<() => void> = [];
+  private versions = new Map<string, number>();
+  exited: Promise<number | null>;
+
+  private constructor(readonly proc: ChildProcess) {
+    this.connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      this.diagnostics.set(p.uri, { version: p.version, diagnostics: p.diagnostics });
+      for (const l of this.listeners) l();
+    });
+    this.connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
+    this.connection.listen();
+    this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+  }
+
+  /** Starts the server and completes the `initialize` handshake with `folders` as workspace folders. */
+  static async start(folders: string[], initializationOptions: object = { debounceMs: 0 }): Promise<LspClient> {
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'lsp', 'server.js'))) throw new Error('dist/lsp/server.js is missing: run `npm run build` first');
+    const proc = spawn(process.execPath, [BIN, 'lsp'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const client = new LspClient(proc);
+    await client.request('initialize', {
+      processId: process.pid,
+      rootUri: folders[0] ? uriOf(folders[0]) : null,
+      workspaceFolders: folders.map((f) => ({ uri: uriOf(f), name: path.basename(f) })),
+      capabilities: {},
+      initializationOptions,
+    });
+    client.connection.sendNotification('initialized', {});
+    return client;
+  }
+
+  request<R = unknown>(method: string, params: unknown): Promise<R> {
+    return withTimeout(this.connection.sendRequest(method, params) as Promise<R>, 10_000, `no answer to ${method}`);
+  }
+
+  open(file: string, text: string): string {
+    const uri = uriOf(file);
+    this.versions.set(uri, 1);
+    this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tfm', version: 1, text } });
+    return uri;
+  }
+
+  /** Replaces the whole text (a full-document change). */
+  change(uri: string, text: string): number {
+    const version = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, version);
+    this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    return version;
+  }
+
+  /** Waits until the diagnostics published for `uri` satisfy `ok`. */
+  waitForDiagnostics(uri: string, ok: (ds: Diagnostic[]) => boolean, timeoutMs = 10_000): Promise<Diagnostic[]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const got = this.diagnostics.get(uri);
+        if (got && ok(got.diagnostics)) {
+          this.listeners = this.listeners.filter((l) => l !== check);
+          clearTimeout(timer);
+          resolve(got.diagnostics);
+        }
+      };
+      const timer = setTimeout(() => {
+        this.listeners = this.listeners.filter((l) => l !== check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for diagnostics of ${uri}; last published: ${JSON.stringify(this.diagnostics.get(uri) ?? null)}`));
+      }, timeoutMs);
+      this.listeners.push(check);
+      check();
+    });
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.request('shutdown', null);
+      this.connection.sendNotification('exit');
+      await withTimeout(this.exited, 5_000, 'the server did not exit after `exit`');
+    } finally {
+      this.connection.dispose();
+      if (this.proc.exitCode === null) this.proc.kill();
+    }
+  }
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} (timed out after ${ms} ms)`)), ms);
+    }),
+  ]);
+}
+
+/** The 0-based LSP position of the `nth` occurrence of `needle` in `text`, plus `delta` characters (UTF-16). */
+export function positionOf(text: string, needle: string, delta = 0, nth = 0): { line: number; character: number } {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) {
+    at = text.indexOf(needle, at + 1);
+    if (at < 0) throw new Error(`\`${needle}\` not found`);
+  }
+  const before = text.slice(0, at + delta);
+  const line = before.split('\n').length - 1;
+  return { line, character: before.length - (before.lastIndexOf('\n') + 1) };
+}
