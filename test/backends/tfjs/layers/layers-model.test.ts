@@ -108,6 +108,9 @@ describe('tfjs-layers: save and reload in Node', () => {
     const loaded = await loadLayersModel(target);
     const ids = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
     const layer = tfmcLayerOf(loaded);
+    const run = (training: boolean) => tf.tidy(() => Array.from((loaded.apply(ids, { training }) as tf.Tensor).dataSync()));
+    expect(run(false)).toEqual(run(false));
+    expect(run(true)).not.toEqual(run(true)); // Gpt2Tiny's dropout 0.1 is on only while training
     const before = Array.from(layer.weights[0].read().dataSync());
     const opt = tf.train.sgd(0.1);
     opt.minimize(() => tf.mean(tf.square(loaded.apply(ids, { training: true }) as tf.Tensor)) as tf.Scalar);
