@@ -14,9 +14,13 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerCheck } from './check.js';
+import { registerCompile } from './compile.js';
 import { type CliContext, processContext, UsageError } from './context.js';
 import { registerFmt } from './fmt.js';
+import { registerGenerate } from './generate.js';
+import { registerInit } from './init.js';
 import { registerLsp } from './lsp.js';
+import { registerPredict } from './predict.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
 
@@ -52,9 +56,13 @@ export function createProgram(ctx: CliContext): Command {
   // Subcommands made with .command() inherit exitOverride and the output configuration.
   registerCheck(program, ctx);
   registerSummary(program, ctx);
+  registerCompile(program, ctx);
   registerLsp(program, ctx);
   registerFmt(program, ctx);
   registerTrain(program, ctx);
+  registerPredict(program, ctx);
+  registerGenerate(program, ctx);
+  registerInit(program, ctx);
   program.addHelpText(
     'after',
     '\nExamples:\n' +
