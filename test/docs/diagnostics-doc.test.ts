@@ -192,7 +192,8 @@ const EXPLANATIONS: Record<Code, string> = {
     'A mask intersects `causal` with a padding mask (a warning). With left padding, the first query rows of a sequence may have no key they are allowed to attend to. ' +
     'tfmc defines a fully masked row to give zeros rather than NaN, so this is safe, but it is wasted work and usually means the sequences should be padded on the right.',
   TFM4008:
-    'A value lies outside its valid range: a dropout probability or label smoothing outside [0, 1), or the square root of a negative number. ' +
+    'A value lies outside its valid range: a dropout probability or label smoothing outside [0, 1), the square root of a negative number, ' +
+    'or `RelativePositionBias` buckets for which T5\'s bucketing is undefined (fewer than 2 buckets per direction, or a `max_distance` within the exactly bucketed distances). ' +
     'A dropout of `10` meant as 10% is the classic case.',
 };
 

@@ -6,7 +6,32 @@
  */
 import { constDim } from '../dims.js';
 import { bool, num, one, requireRank, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef, OpContext } from './op.js';
+
+/**
+ * T5's bucketing is defined only with at least 2 buckets per direction and a `max_distance` past
+ * the exactly bucketed distances (half of a direction's buckets): otherwise its logarithm is 0 or
+ * negative and distances land in no bucket (a negative index or NaN at run time, in PyTorch too).
+ */
+function bucketsWellDefined(ctx: OpContext, buckets: number, maxDistance: number, bidirectional: boolean): boolean {
+  const perDirection = bidirectional ? Math.floor(buckets / 2) : buckets;
+  if (perDirection < 2) {
+    ctx.error('TFM4008', `RelativePositionBias needs at least 2 buckets per direction, but buckets = ${buckets}${bidirectional ? ' split between keys before and after the query' : ''} leaves ${perDirection}`, {
+      primary: ctx.argSource('buckets'),
+      help: `use buckets >= ${bidirectional ? 4 : 2} (T5 uses 32)`,
+    });
+    return false;
+  }
+  const exact = Math.floor(perDirection / 2);
+  if (maxDistance <= exact) {
+    ctx.error('TFM4008', `max_distance must be greater than the ${exact} distances bucketed exactly (half of the ${perDirection} buckets per direction), got ${maxDistance}`, {
+      primary: ctx.argSource('max_distance'),
+      help: `use max_distance >= ${exact + 1}, or fewer buckets (T5 uses buckets: 32, max_distance: 128)`,
+    });
+    return false;
+  }
+  return true;
+}
 
 export const relativePositionBias: LayerOpDef = {
   kind: 'layer',
@@ -28,6 +53,7 @@ export const relativePositionBias: LayerOpDef = {
     if (!q || !k || !requireRank(ctx, q, { min: 2 }, 'q', 'RelativePositionBias', '`[batch, seq, ...]`') || !requireRank(ctx, k, { min: 2 }, 'k', 'RelativePositionBias', '`[batch, seq, ...]`')) return ERROR;
     const heads = num(config.heads);
     const buckets = num(config.buckets);
+    if (!bucketsWellDefined(ctx, buckets, num(config.max_distance), bool(config.bidirectional))) return ERROR;
     const weight = ctx.param('weight', [buckets, heads], 'normal');
     return one(ctx, 'relative_position_bias', [q, k], 'float32', [constDim(1), constDim(heads), q.shape[1], k.shape[1]], {
       buckets,
