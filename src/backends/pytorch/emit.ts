@@ -98,6 +98,28 @@ class Emitter {
         else rs.push({ nodes: [i] });
       }
     });
+    // `block(block(x))` leaves one run of two applications: split runs of blocks that are the
+    // same nodes repeated (the class is then checked to be the same for every part).
+    for (const [path, rs] of this.runs) {
+      const kind = this.kinds.get(path) ?? '';
+      if (LAYER_KINDS.has(kind) || kind.startsWith('repeat')) continue;
+      this.runs.set(path, rs.flatMap((r) => this.splitRepeated(r)));
+    }
+  }
+
+  private splitRepeated(run: Run): Run[] {
+    const sig = run.nodes.map((i) => {
+      const n = this.ir.nodes[i];
+      return `${n.op}|${n.module}|${JSON.stringify(n.attrs)}`;
+    });
+    const len = sig.length;
+    for (let p = 1; p < len; p++) {
+      if (len % p !== 0 || !sig.every((s, i) => s === sig[i % p])) continue;
+      const parts: Run[] = [];
+      for (let k = 0; k < len; k += p) parts.push({ nodes: run.nodes.slice(k, k + p) });
+      return parts;
+    }
+    return [run];
   }
 
   emit(options: EmitOptions): string {
@@ -386,7 +408,11 @@ class Emitter {
       } else if (kind.startsWith('repeat')) {
         out.push(...this.repeatCall(child, sub, scope, naming));
       } else {
-        out.push(this.blockCall(access('self', child, depth), child, sub, scope));
+        // One call per application (`block(block(x))` is two).
+        const inSub = new Set(sub);
+        for (const r of this.runs.get(child) ?? []) {
+          if (inSub.has(r.nodes[0])) out.push(this.blockCall(access('self', child, depth), child, r.nodes, scope));
+        }
       }
       k = end;
     }

@@ -83,9 +83,10 @@ export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2):
     const data = new Float32Array(count);
     if (v.dtype === 'int32') {
       const limit = idLimit(ir, input.value, 7);
-      // Mostly non-padding ids (0 is the padding id of the shipped specs), some padding at the end of rows.
+      // Non-padding ids (0 is the padding id of the shipped specs) but one per row: the last of
+      // row 0, the first of row 1 (under a causal mask, that query has no key left: zeros).
       for (let i = 0; i < count; i++) data[i] = 1 + Math.floor(r() * (limit - 1));
-      if (shape.length === 2 && limit > 1) for (let b = 0; b < shape[0]; b++) data[b * shape[1] + shape[1] - 1 - b] = 0;
+      if (shape.length === 2 && limit > 1) for (let b = 0; b < shape[0]; b++) data[b * shape[1] + (b === 0 ? shape[1] - 1 : 0)] = 0;
     } else {
       for (let i = 0; i < count; i++) data[i] = (r() * 2 - 1) * 1.5;
     }

@@ -1,6 +1,7 @@
 /**
- * The generated PyTorch module of every shipped tiny spec against the tfjs model, with Debian's
- * torch, in one Python process for all specs:
+ * The generated PyTorch module of every shipped tiny spec (and of the block-level parity cases and a
+ * spec of Python-keyword names) against the tfjs model, with Debian's
+ * torch, in one Python process for all models:
  * - its parameter count and state_dict names are tfmc's;
  * - tfjs → PyTorch: the tfjs model's weights, exported as safetensors, give the same outputs and
  *   losses in PyTorch (≤ 1e-4);
@@ -23,15 +24,31 @@ import { maxAbsDiff, randomInputs, readTensors, requireTorch, ROOT, runModels, w
 const TOLERANCE = 1e-4;
 
 interface Case {
+  /** Relative to the repository root. */
   file: string;
+  overrides?: Record<string, string>;
   ir: ModelIR;
   dir: string;
   tfjsOutputs: Map<string, Float32Array>;
   report?: JobReport;
 }
 
+function casesOf(file: string, keep: (name: string) => boolean, overrides?: Record<string, string>): Case[] {
+  const r = checkFile(join(ROOT, file), { overrides });
+  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return r.models.filter((m) => keep(m.name)).map((ir) => ({ file, overrides, ir, dir: '', tfjsOutputs: new Map() }));
+}
+
 const specs = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.tfm')).sort();
-const cases: Case[] = specs.flatMap((f) => checkFile(join(ROOT, 'specs', f)).models.filter((m) => m.name.endsWith('Tiny')).map((ir) => ({ file: f, ir, dir: '', tfjsOutputs: new Map() })));
+const cases: Case[] = [
+  // Every shipped spec's tiny variant.
+  ...specs.flatMap((f) => casesOf(`specs/${f}`, (name) => name.endsWith('Tiny'))),
+  // The block-level parity cases (GRU with an initial state, a Llama-style layer with RoPE and
+  // grouped-query attention, ...), and spec names that are Python keywords with the ops the
+  // specs above lack.
+  ...casesOf('test/fixtures/parity/blocks.tfm', () => true),
+  ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
+];
 let work: string;
 const models = new Map<string, CompiledModel>();
 const measured: string[] = [];
@@ -50,8 +67,8 @@ beforeAll(async () => {
   const jobs: object[] = [];
   for (const c of cases) {
     c.dir = join(work, c.ir.name);
-    await writePytorch(c.ir, c.dir, { specName: `specs/${c.file}` });
-    const model = await compile(join(ROOT, 'specs', c.file), { model: c.ir.name, seed: 11 });
+    await writePytorch(c.ir, c.dir, { specName: c.file });
+    const model = await compile(join(ROOT, c.file), { model: c.ir.name, overrides: c.overrides, seed: 11 });
     models.set(c.ir.name, model);
     const inputs = randomInputs(c.ir, 3);
     await writeInputs(join(c.dir, 'inputs.safetensors'), inputs);

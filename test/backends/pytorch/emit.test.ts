@@ -1,0 +1,61 @@
+/**
+ * The PyTorch emitter without running Python: the generated module of Gpt2Tiny as a golden file
+ * (read it in review: it is the user-facing output), determinism, and the names PyTorch cannot
+ * hold. Running the generated code is test/backends/pytorch/parity.test.ts.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emitModel, emitPytorch, PytorchEmitError } from '../../../src/backends/pytorch/index.js';
+import { isPlainAttribute, pyIdent, pyString } from '../../../src/backends/pytorch/python-names.js';
+import { checkFile, checkSource } from '../../../src/index.js';
+import { expectGolden } from '../../helpers/golden.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+
+function model(file: string, name: string) {
+  const r = checkFile(join(ROOT, file));
+  const m = r.models.find((x) => x.name === name);
+  if (!m) throw new Error(`${file}: no ${name}`);
+  return m;
+}
+
+describe('emitModel', () => {
+  it('writes Gpt2Tiny as the golden model.py (block classes, a loop over the layers, shapes in comments)', () => {
+    const text = emitModel(model('specs/gpt2.tfm', 'Gpt2Tiny'), { specName: 'specs/gpt2.tfm' });
+    expectGolden(join(import.meta.dirname, '__golden__/gpt2-tiny.model.py'), text);
+    expect(text).toContain('for layer in self.blocks:');
+    expect(text).toContain('self.lm_head.tie_to(self.wte)');
+  });
+
+  it('is deterministic', () => {
+    const a = emitModel(model('specs/t5.tfm', 'T5Tiny'));
+    const b = emitModel(model('specs/t5.tfm', 'T5Tiny'));
+    expect(a).toBe(b);
+  });
+
+  it('ships the runtime and the training script next to the model', () => {
+    const files = emitPytorch(model('specs/vit.tfm', 'VitTiny'));
+    expect([...files.keys()]).toEqual(['model.py', 'tfmc_runtime.py', 'train.py']);
+    expect(files.get('tfmc_runtime.py')).toContain('def masked(scores, mask):');
+    expect(files.get('train.py')).toContain('DistributedDataParallel');
+  });
+
+  it('refuses a layer whose name is an attribute of torch.nn.Module, naming it', () => {
+    const r = checkSource('model M {\n  input x: float32[batch, 4]\n  let train = Linear(2)\n  output y = train(x)\n}\n', 'm.tfm');
+    expect(r.diagnostics).toEqual([]);
+    expect(() => emitModel(r.models[0])).toThrow(PytorchEmitError);
+    expect(() => emitModel(r.models[0])).toThrow('the module `train` cannot exist in PyTorch: `train` is an attribute of torch.nn.Module; rename it in the spec');
+  });
+});
+
+describe('Python names', () => {
+  it('renames keywords and reserved names deterministically and keeps others', () => {
+    expect(['lambda', 'None', 'self', 'x', 'd_model', 'print', '__init__'].map(pyIdent)).toEqual(['lambda_', 'None_', 'self_', 'x', 'd_model', 'print_', '__init___']);
+    expect(isPlainAttribute('q_proj')).toBe(true);
+    expect(['from', 'forward', 'training', '__dict__'].map(isPlainAttribute)).toEqual([false, false, false, false]);
+  });
+
+  it('escapes strings for Python source', () => {
+    expect(pyString('a"b\\c\n\u00e9\u{1F600}')).toBe('"a\\"b\\\\c\\x0a\\xe9\\U0001f600"');
+  });
+});
