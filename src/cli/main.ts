@@ -23,6 +23,7 @@ import { registerLsp } from './lsp.js';
 import { registerPredict } from './predict.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
+import { registerWeights } from './weights.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -63,6 +64,7 @@ export function createProgram(ctx: CliContext): Command {
   registerPredict(program, ctx);
   registerGenerate(program, ctx);
   registerInit(program, ctx);
+  registerWeights(program, ctx);
   program.addHelpText(
     'after',
     '\nExamples:\n' +
