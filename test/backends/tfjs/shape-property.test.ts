@@ -46,6 +46,7 @@ interface Case {
 interface Attn {
   heads: number;
   dK: number;
+  /** Key/value heads for grouped-query attention (a divisor of `heads`), 0 for the default. */
   kvHeads: number;
   dFF: number;
   layers: number;
@@ -56,34 +57,41 @@ interface Attn {
   scaled: boolean;
   rotary: boolean;
   dropout: number;
-  /** Pass `d_k:` explicitly (T5's d_kv; otherwise d_model / heads). */
+  /** Pass `d_k:` explicitly (T5's d_kv), so d_model is `freeDModel`; otherwise d_model = heads·d_k. */
   explicitDK: boolean;
+  freeDModel: number;
 }
 
 const pick = <T,>(...xs: T[]) => fc.constantFrom(...xs);
 
+const divisors = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+
 function attnArb(over: Partial<{ [K in keyof Attn]: fc.Arbitrary<Attn[K]> }> = {}): fc.Arbitrary<Attn> {
-  return fc.record({
-    heads: over.heads ?? fc.integer({ min: 1, max: 4 }),
-    dK: over.dK ?? pick(2, 4, 6, 8),
-    kvHeads: over.kvHeads ?? fc.constant(0),
-    dFF: over.dFF ?? fc.integer({ min: 2, max: 24 }),
-    layers: over.layers ?? fc.integer({ min: 1, max: 3 }),
-    norm: over.norm ?? pick('pre' as const, 'post' as const),
-    normKind: over.normKind ?? pick('layer' as const, 'rms' as const),
-    activation: over.activation ?? pick('relu' as const, 'gelu' as const, 'silu' as const, 'swiglu' as const),
-    bias: over.bias ?? fc.boolean(),
-    scaled: over.scaled ?? fc.boolean(),
-    rotary: over.rotary ?? fc.constant(false),
-    dropout: over.dropout ?? pick(0, 0.1),
-    explicitDK: over.explicitDK ?? fc.constant(false),
-  });
+  return (over.heads ?? fc.integer({ min: 1, max: 4 })).chain((heads) =>
+    fc.record({
+      heads: fc.constant(heads),
+      dK: over.dK ?? pick(2, 4, 6, 8), // even: RoPE rotates pairs
+      kvHeads: over.kvHeads ?? fc.oneof(fc.constant(0), pick(...divisors(heads))),
+      dFF: over.dFF ?? fc.integer({ min: 2, max: 24 }),
+      layers: over.layers ?? fc.integer({ min: 1, max: 3 }),
+      norm: over.norm ?? pick('pre' as const, 'post' as const),
+      normKind: over.normKind ?? pick('layer' as const, 'rms' as const),
+      activation: over.activation ?? pick('relu' as const, 'gelu' as const, 'silu' as const, 'swiglu' as const),
+      bias: over.bias ?? fc.boolean(),
+      scaled: over.scaled ?? fc.boolean(),
+      rotary: over.rotary ?? fc.boolean(),
+      dropout: over.dropout ?? pick(0, 0.1),
+      explicitDK: over.explicitDK ?? fc.boolean(),
+      freeDModel: over.freeDModel ?? fc.integer({ min: 1, max: 16 }),
+    }),
+  );
 }
 
-const dModel = (a: Attn) => a.heads * a.dK;
+const dModel = (a: Attn) => (a.explicitDK ? a.freeDModel : a.heads * a.dK);
 
 /** Config entries every attention family declares. */
-function attnConfig(a: Attn, dm = dModel(a)): string {
+function attnConfig(a: Attn): string {
+  const dm = dModel(a);
   return [`d_model = ${dm}`, `heads = ${a.heads}`, `d_ff = ${a.dFF}`, `layers = ${a.layers}`, `d_kv = ${a.dK}`, a.kvHeads ? `kv_heads = ${a.kvHeads}` : ''].filter(Boolean).join('\n    ');
 }
 
@@ -281,7 +289,6 @@ const encoderDecoder: fc.Arbitrary<Case> = fc
 const t5Like: fc.Arbitrary<Case> = fc
   .record({
     a: attnArb({ norm: fc.constant('pre' as const), normKind: fc.constant('rms' as const), bias: fc.constant(false), scaled: fc.constant(false), explicitDK: fc.constant(true) }),
-    dModel: fc.integer({ min: 2, max: 16 }),
     vocab: fc.integer({ min: 2, max: 40 }),
     // Some of these bucket settings are ill-defined (T5's bucketing needs 2 buckets per direction
     // and max_distance past the exact range): the checker must reject exactly those.
@@ -309,7 +316,7 @@ const t5Like: fc.Arbitrary<Case> = fc
         'input labels: int32[batch, tgt_len]',
         'loss nll = cross_entropy(logits, labels)',
       ];
-      const config = `vocab = ${g.vocab}\n    buckets = ${g.buckets}\n    max_distance = ${g.maxDistance}\n    ${attnConfig(a, g.dModel)}`;
+      const config = `vocab = ${g.vocab}\n    buckets = ${g.buckets}\n    max_distance = ${g.maxDistance}\n    ${attnConfig(a)}`;
       const wellDefined = (perDirection: number) => perDirection >= 2 && g.maxDistance > Math.floor(perDirection / 2);
       const rejectedWith = wellDefined(Math.floor(g.buckets / 2)) && wellDefined(g.buckets) ? undefined : 'TFM4008';
       return { family: 't5-like', spec: model(config, body.join('\n')), sizes, outputs: { logits: [sizes.batch, sizes.tgt_len, g.vocab] }, rejectedWith };
