@@ -17,13 +17,9 @@ import { registerCheck } from './check.js';
 import { registerCompile } from './compile.js';
 import { type CliContext, processContext, UsageError } from './context.js';
 import { registerFmt } from './fmt.js';
-import { registerGenerate } from './generate.js';
-import { registerInit } from './init.js';
 import { registerLsp } from './lsp.js';
-import { registerPredict } from './predict.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
-import { registerWeights } from './weights.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -61,10 +57,6 @@ export function createProgram(ctx: CliContext): Command {
   registerLsp(program, ctx);
   registerFmt(program, ctx);
   registerTrain(program, ctx);
-  registerPredict(program, ctx);
-  registerGenerate(program, ctx);
-  registerInit(program, ctx);
-  registerWeights(program, ctx);
   program.addHelpText(
     'after',
     '\nExamples:\n' +

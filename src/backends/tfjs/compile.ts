@@ -104,7 +104,7 @@ export async function compile(spec: string, options: CompileModelOptions = {}): 
  * file (as `tfmc check --set`), so changing `layers` for `TransformerTiny` breaks the parameter
  * count that `TransformerBase` expects, which says nothing about `TransformerTiny`.
  */
-function pickModel(result: CheckResult, name: string | undefined, what: string, entry: string): { ir: ModelIR; otherErrors: Diagnostic[] } {
+export function pickModel(result: CheckResult, name: string | undefined, what: string, entry: string): { ir: ModelIR; otherErrors: Diagnostic[] } {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const models = result.models;
   const declared = modelDecls(result, entry);

@@ -7,7 +7,10 @@
 import { format } from 'prettier';
 import type { ModelIR } from '../../ir/types.js';
 import { emitModel } from './emit.js';
+import { moduleFileName } from './file-names.js';
 import { runtimeClosure, unexported } from './runtime-source.js';
+
+export { moduleFileName };
 
 export interface TsTargetOptions {
   /** Copy the runtime functions used into the module instead of importing `tfmc/runtime`. */
@@ -32,16 +35,6 @@ export async function generateModelSource(ir: ModelIR, options: TsTargetOptions 
       '\n';
   }
   return format(text, { ...PRETTIER_OPTIONS });
-}
-
-/** The file name of a model's module: its name in kebab case (`Gpt2Tiny` → `gpt2-tiny.ts`). */
-export function moduleFileName(ir: ModelIR): string {
-  const kebab = ir.name
-    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/[^A-Za-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .toLowerCase();
-  return `${kebab || 'model'}.ts`;
 }
 
 /** Every file of the generated project, by relative path. */

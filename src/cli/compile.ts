@@ -1,0 +1,212 @@
+/**
+ * `tfmc compile SPEC --target tfjs|ts [-o DIR]`: compile one model of a spec into a directory.
+ * - `tfjs`: a loadable model directory (the checkpoint format of `CompiledModel.save`, freshly
+ *   initialised weights; `loadModel(dir)` reloads it).
+ * - `ts`: a small TypeScript project whose module builds, trains and runs the model
+ *   (`src/backends/ts/`, docs/codegen.md); `--standalone` inlines the runtime functions it uses.
+ *
+ * Every target writes into a fresh staging directory that then replaces `DIR` in one rename, so a
+ * failed run leaves no half-written output. A non-empty `DIR` is replaced only when it is an
+ * earlier output of the same target, or with `--force`.
+ *
+ * Adding a target: write a {@link TargetWriter} and add it to {@link TARGETS}.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import pc from 'picocolors';
+import { renderHuman } from '../check/render/human.js';
+import { displayPath } from '../check/render/paths.js';
+import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
+import { checkFile } from '../index.js';
+import type { ModelIR } from '../ir/types.js';
+import { type CliContext, requireReadableFile, UsageError } from './context.js';
+import { addModelOption, addSetOption, examples } from './options.js';
+
+/** What a target gets: the checked model and the flags. */
+export interface TargetJob {
+  ir: ModelIR;
+  /** Absolute path of the spec. */
+  spec: string;
+  overrides: Record<string, string>;
+  seed?: number;
+  standalone: boolean;
+}
+
+export interface TargetWriter {
+  /** One line for `--help`. */
+  describe: string;
+  /** The output directory when `-o` is not given (relative to the working directory). */
+  defaultDir(ir: ModelIR): string;
+  /** Whether a non-empty directory is an earlier output of this target (then it is replaced without `--force`). */
+  isEarlierOutput(dir: string, job: TargetJob): boolean;
+  /** Writes the output into `staging` (a path that does not exist yet); returns the files written, relative. */
+  write(job: TargetJob, staging: string): Promise<string[]>;
+}
+
+const tfjsTarget: TargetWriter = {
+  describe: 'a TensorFlow.js model directory (loadModel(dir) reloads it)',
+  defaultDir: (ir) => `${kebabName(ir.name)}-tfjs`,
+  isEarlierOutput: (dir) => {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).format === 'tfmc-checkpoint';
+    } catch {
+      return false;
+    }
+  },
+  async write(job, staging) {
+    const { compile } = await import('../backends/tfjs/compile.js');
+    const model = await compile(job.spec, { model: job.ir.name, overrides: job.overrides, seed: job.seed });
+    try {
+      await model.save(staging);
+    } finally {
+      model.dispose();
+    }
+    return listFiles(staging);
+  },
+};
+
+const tsTarget: TargetWriter = {
+  describe: 'TypeScript source of the model (docs/codegen.md)',
+  defaultDir: (ir) => `${kebabName(ir.name)}-ts`,
+  isEarlierOutput: (dir, job) => {
+    const ours = new Set(['package.json', 'tsconfig.json', moduleFileName(job.ir)]);
+    return readdirSync(dir).every((f) => ours.has(f));
+  },
+  async write(job, staging) {
+    const { generateTsProject } = await import('../backends/ts/generate.js');
+    const files = await generateTsProject(job.ir, { standalone: job.standalone, tfmcVersion: packageVersion() });
+    await mkdir(staging);
+    for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text);
+    return Object.keys(files);
+  },
+};
+
+/** The targets of `--target`, by name. */
+export const TARGETS: Readonly<Record<string, TargetWriter>> = {
+  tfjs: tfjsTarget,
+  ts: tsTarget,
+};
+
+export interface CompileFlags {
+  target: string;
+  out?: string;
+  model?: string;
+  set?: Record<string, string>;
+  seed?: number;
+  standalone?: boolean;
+  force?: boolean;
+}
+
+export function registerCompile(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('compile')
+    .description('compile a model of a spec into a directory: a TensorFlow.js model, or TypeScript source')
+    .argument('<spec>', 'the .tfm file');
+  cmd.addOption(
+    new Option('--target <target>', `what to write: ${Object.entries(TARGETS).map(([k, t]) => `${k}, ${t.describe}`).join('; ')}`)
+      .choices(Object.keys(TARGETS))
+      .makeOptionMandatory(),
+  );
+  cmd.option('-o, --out <dir>', 'output directory (default: <model-name>-<target>)');
+  addModelOption(cmd);
+  addSetOption(cmd);
+  cmd
+    .option('--seed <n>', 'seed of the initial weights (tfjs target)', seedValue)
+    .option('--standalone', 'ts target: copy the runtime functions used into the module (depends on @tensorflow/tfjs only)')
+    .option('--force', 'replace a non-empty output directory that is not an earlier output of this target');
+  cmd.addHelpText(
+    'after',
+    examples([
+      ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target ts -o out/', 'readable TypeScript'],
+      ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target ts --standalone', 'no tfmc dependency'],
+      ['tfmc compile specs/vit.tfm --model VitTiny --target tfjs --seed 1', 'a model directory to load'],
+    ]) + '\nExit status: 0 written, 1 the spec has errors or writing failed, 2 usage error.\n',
+  );
+  cmd.action(async (spec: string, flags: CompileFlags) => {
+    ctx.exitCode = await runCompile(ctx, spec, flags);
+  });
+}
+
+export async function runCompile(ctx: CliContext, spec: string, flags: CompileFlags): Promise<number> {
+  const abs = requireReadableFile(ctx, spec);
+  const target = TARGETS[flags.target];
+  if (!target) throw new UsageError(`unknown target \`${flags.target}\` (targets: ${Object.keys(TARGETS).join(', ')})`);
+  if (flags.standalone && flags.target !== 'ts') throw new UsageError('--standalone applies to --target ts only');
+  const overrides = flags.set ?? {};
+  const result = checkFile(abs, { overrides });
+  const { pickModel } = await import('../backends/tfjs/compile.js');
+  const { TfmcCompileError } = await import('../backends/tfjs/api-errors.js');
+  let ir: ModelIR;
+  try {
+    ir = pickModel(result, flags.model, displayPath(spec, ctx.cwd), abs).ir;
+  } catch (e) {
+    if (!(e instanceof TfmcCompileError)) throw e;
+    // Errors in the spec carry the rendered diagnostics as their message; a wrong or missing
+    // --model has a message of its own and is a usage error.
+    const specErrors = e.errorDiagnostics.length > 0 && e.message === new TfmcCompileError(e.diagnostics, e.sources).message;
+    if (specErrors) {
+      ctx.err(renderHuman(e.errorDiagnostics, e.sources, { color: ctx.colorErr, cwd: ctx.cwd, summary: true }));
+      ctx.err('nothing written: fix the errors above\n');
+      return 1;
+    }
+    throw new UsageError(e.message.replace('the `model` option', '--model'));
+  }
+  const job: TargetJob = { ir, spec: abs, overrides, seed: flags.seed, standalone: flags.standalone === true };
+  const outArg = flags.out ?? target.defaultDir(ir);
+  const out = resolve(ctx.cwd, outArg);
+  refuseToClobber(out, outArg, target, job, flags.force === true);
+
+  await mkdir(dirname(out), { recursive: true });
+  const staging = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const files = await target.write(job, staging);
+    const { swapInto } = await import('../backends/tfjs/checkpoint.js');
+    await swapInto(staging, out);
+    const green = (s: string) => (ctx.colorOut ? pc.green(s) : s);
+    ctx.out(`${green('✓')} ${ir.name} → ${displayPath(outArg, ctx.cwd)}/ (${files.sort().join(', ')})\n`);
+    return 0;
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    const { EmitError } = await import('../backends/ts/emit.js');
+    if (e instanceof EmitError || e instanceof TfmcCompileError) {
+      ctx.err(`${ctx.colorErr ? pc.bold(pc.red('error:')) : 'error:'} ${e.message}\n`);
+      return 1;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      ctx.err(`${ctx.colorErr ? pc.bold(pc.red('error:')) : 'error:'} could not write ${displayPath(outArg, ctx.cwd)}: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** `out` may be absent, an empty directory, or an earlier output of the target; anything else needs `--force`. */
+function refuseToClobber(out: string, shown: string, target: TargetWriter, job: TargetJob, force: boolean): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new UsageError(`the output '${shown}' exists and is not a directory`);
+  if (readdirSync(out).length === 0 || force || target.isEarlierOutput(out, job)) return;
+  throw new UsageError(`the output directory '${shown}' is not empty and is not an earlier output of --target ${Object.keys(TARGETS).find((k) => TARGETS[k] === target)}; choose another -o, or add --force to replace it`);
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+}
+
+function seedValue(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : '0.1.0';
+  } catch {
+    return '0.1.0';
+  }
+}
