@@ -15,11 +15,16 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerCheck } from './check.js';
 import { registerCompile } from './compile.js';
+import { registerCompile } from './compile.js';
 import { type CliContext, processContext, UsageError } from './context.js';
 import { registerFmt } from './fmt.js';
+import { registerGenerate } from './generate.js';
+import { registerInit } from './init.js';
 import { registerLsp } from './lsp.js';
+import { registerPredict } from './predict.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
+import { registerWeights } from './weights.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -54,9 +59,14 @@ export function createProgram(ctx: CliContext): Command {
   registerCheck(program, ctx);
   registerSummary(program, ctx);
   registerCompile(program, ctx);
+  registerCompile(program, ctx);
   registerLsp(program, ctx);
   registerFmt(program, ctx);
   registerTrain(program, ctx);
+  registerPredict(program, ctx);
+  registerGenerate(program, ctx);
+  registerInit(program, ctx);
+  registerWeights(program, ctx);
   program.addHelpText(
     'after',
     '\nExamples:\n' +
