@@ -102,7 +102,7 @@ async function runImport(ctx: CliContext, dir: string, file: string, flags: Impo
   const { readCheckpoint } = await import('../backends/tfjs/checkpoint.js');
   // Check the file against the checkpoint before loading any model: a mismatch costs no backend start.
   const contents = await readCheckpoint(ckpt);
-  const weights = await readSafetensors(source);
+  const weights = await readSafetensors(source, file);
   requireFit(file, contents.manifest.model, contents.manifest.weights.tensors, weights);
   const { loadModel } = await import('../backends/tfjs/compile.js');
   const { importSafetensors } = await import('../weights/exchange.js');

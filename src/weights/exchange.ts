@@ -44,19 +44,19 @@ export function weightDifferences(params: readonly NamedShape[], file: Safetenso
   return out;
 }
 
-/** Reads and parses a safetensors file; `WeightsFileError` when it is unreadable or malformed. */
-export async function readSafetensors(file: string): Promise<SafetensorsFile> {
+/** Reads and parses a safetensors file; `WeightsFileError` (naming it as `shown`) when it is unreadable or malformed. */
+export async function readSafetensors(file: string, shown = file): Promise<SafetensorsFile> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new WeightsFileError(file, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message);
+    throw new WeightsFileError(shown, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message);
   }
   try {
     return decodeSafetensors(bytes);
   } catch (e) {
-    if (e instanceof SafetensorsFormatError) throw new WeightsFileError(file, `not a valid safetensors file: ${e.message}`);
+    if (e instanceof SafetensorsFormatError) throw new WeightsFileError(shown, `not a valid safetensors file: ${e.message}`);
     throw e;
   }
 }
