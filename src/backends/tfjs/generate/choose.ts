@@ -39,9 +39,8 @@ export interface SamplingOptions {
 export function samplingDistribution(logits: ArrayLike<number>, options: SamplingOptions): { tokens: number[]; probs: number[] } {
   const scaled = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) scaled[i] = logits[i] / options.temperature;
-  const order = [...scaled.keys()].sort((a, b) => scaled[b] - scaled[a] || a - b);
-  const k = options.topK && options.topK > 0 ? Math.min(options.topK, order.length) : order.length;
-  const kept = order.slice(0, k);
+  const k = options.topK && options.topK > 0 ? Math.min(options.topK, scaled.length) : scaled.length;
+  const kept = topIndices(scaled, k);
   const max = scaled[kept[0]];
   let probs = kept.map((i) => Math.exp(scaled[i] - max));
   let total = probs.reduce((a, b) => a + b, 0);
@@ -60,6 +59,22 @@ export function samplingDistribution(logits: ArrayLike<number>, options: Samplin
 
 /** Draws a token from the filtered distribution with `random()` uniform in [0, 1). */
 export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, random: () => number): number {
+  const filtered = (options.topK !== undefined && options.topK > 0 && options.topK < logits.length) || (options.topP !== undefined && options.topP < 1);
+  if (!filtered) {
+    // No filter: no need to sort a large vocabulary, walk it in index order.
+    let max = -Infinity;
+    for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] / options.temperature);
+    const weights = new Float64Array(logits.length);
+    let total = 0;
+    for (let i = 0; i < logits.length; i++) total += weights[i] = Math.exp(logits[i] / options.temperature - max);
+    const u = random() * total;
+    let cum = 0;
+    for (let i = 0; i < weights.length; i++) {
+      cum += weights[i];
+      if (u < cum) return i;
+    }
+    return logits.length - 1;
+  }
   const { tokens, probs } = samplingDistribution(logits, options);
   const u = random();
   let cum = 0;
@@ -68,4 +83,23 @@ export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions,
     if (u < cum) return tokens[i];
   }
   return tokens[tokens.length - 1];
+}
+
+/** Indices of the `n` largest values, largest first (ties in index order). */
+export function topIndices(values: Float64Array, n: number): number[] {
+  // Insertion into a short sorted list beats sorting everything only while the list is short.
+  if (n >= values.length || n > 64) return [...values.keys()].sort((a, b) => values[b] - values[a] || a - b).slice(0, n);
+  const top: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (top.length < n) {
+      top.push(i);
+      if (top.length === n) top.sort((a, b) => values[b] - values[a] || a - b);
+    } else if (values[i] > values[top[n - 1]]) {
+      let j = n - 1;
+      while (j > 0 && values[i] > values[top[j - 1]]) j--;
+      top.splice(j, 0, i);
+      top.pop();
+    }
+  }
+  return top.length < n ? top.sort((a, b) => values[b] - values[a] || a - b) : top;
 }

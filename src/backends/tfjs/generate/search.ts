@@ -4,7 +4,7 @@
  * and the sum of the model's log-probabilities of what it produced (the end token included).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { argmax, logProbs, sampleToken, type SamplingOptions } from './choose.js';
+import { argmax, logProbs, sampleToken, topIndices, type SamplingOptions } from './choose.js';
 import type { Stepper } from './steppers.js';
 
 export type FinishReason = 'end' | 'length';
@@ -169,22 +169,4 @@ export async function beamSearch(stepper: Stepper, prompts: readonly (readonly n
     }
     return { tokens: best.tokens, finished: best.finished, score: best.score };
   });
-}
-
-/** Indices of the `n` largest values, largest first (ties in index order). */
-function topIndices(values: Float64Array, n: number): number[] {
-  if (n >= values.length) return [...values.keys()].sort((a, b) => values[b] - values[a] || a - b);
-  const top: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    if (top.length < n) {
-      top.push(i);
-      if (top.length === n) top.sort((a, b) => values[b] - values[a] || a - b);
-    } else if (values[i] > values[top[n - 1]]) {
-      let j = n - 1;
-      while (j > 0 && values[i] > values[top[j - 1]]) j--;
-      top.splice(j, 0, i);
-      top.pop();
-    }
-  }
-  return top.length < n ? top.sort((a, b) => values[b] - values[a] || a - b) : top;
 }

@@ -1,6 +1,6 @@
 /** Token choice: log-probabilities, temperature, top-k and top-p filtering, seeded sampling. */
 import { describe, expect, it } from 'vitest';
-import { argmax, logProbs, samplingDistribution, sampleToken } from '../../../../src/backends/tfjs/generate/choose.js';
+import { argmax, logProbs, samplingDistribution, sampleToken, topIndices } from '../../../../src/backends/tfjs/generate/choose.js';
 import { rng } from '../../../../src/backends/tfjs/data.js';
 
 const LOGITS = [2.0, -1.0, 0.5, 3.0, 0.5, -4.0];
@@ -74,5 +74,19 @@ describe('sampleToken', () => {
     };
     expect(draw(4)).toEqual(draw(4));
     expect(draw(4)).not.toEqual(draw(5));
+  });
+});
+
+describe('topIndices', () => {
+  it('equals sorting everything and keeping the first n, ties in index order', () => {
+    const random = rng(77);
+    for (const size of [1, 7, 300]) {
+      for (const n of [1, 3, 64, 65, 299, 300, 400]) {
+        // Few distinct values, so ties are common.
+        const values = Float64Array.from({ length: size }, () => Math.floor(random() * 20));
+        const want = [...values.keys()].sort((a, b) => values[b] - values[a] || a - b).slice(0, n);
+        expect(topIndices(values, n)).toEqual(want);
+      }
+    }
   });
 });
