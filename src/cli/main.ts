@@ -15,7 +15,6 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerCheck } from './check.js';
 import { registerCompile } from './compile.js';
-import { registerCompile } from './compile.js';
 import { type CliContext, processContext, UsageError } from './context.js';
 import { registerFmt } from './fmt.js';
 import { registerGenerate } from './generate.js';
@@ -58,7 +57,6 @@ export function createProgram(ctx: CliContext): Command {
   // Subcommands made with .command() inherit exitOverride and the output configuration.
   registerCheck(program, ctx);
   registerSummary(program, ctx);
-  registerCompile(program, ctx);
   registerCompile(program, ctx);
   registerLsp(program, ctx);
   registerFmt(program, ctx);
