@@ -186,3 +186,11 @@ export async function loadModel(
   const m = await import('./backends/tfjs/compile.js');
   return m.loadModel(dir, options);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Weight exchange as safetensors (PyTorch, the generated PyTorch module, Hugging Face tools), and
+// the PyTorch target (docs/scaling.md). Neither loads TensorFlow.js until weights are imported.
+
+export { encodeSafetensors, decodeSafetensors, SafetensorsFormatError, type SafetensorsFile, type SafetensorsTensor, type SafetensorsDType } from './weights/safetensors.js';
+export { exportSafetensors, importSafetensors, readSafetensors, writeSafetensors, WeightsFileError } from './weights/exchange.js';
+export { emitPytorch, writePytorch, PytorchEmitError } from './backends/pytorch/index.js';
