@@ -6,6 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFile, checkSource, parse } from '../dist/index.js';
 import { generateGarbage, generateSpec } from './generate.js';
+import { benchLsp } from './lsp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,4 +80,14 @@ for (const g of growth) {
   const b = time(() => parse(g.large, 'growth.tfm'), g.runs).median;
   const ratio = b / a;
   console.log(g.what.padEnd(48) + a.toFixed(2).padStart(11) + b.toFixed(2).padStart(9) + ratio.toFixed(1).padStart(9) + '  ' + (ratio <= 8 ? 'ok' : 'SUPERLINEAR'));
+}
+
+// The language server, as an editor sees it: a one-word edit of a ~2,000-line spec, sent over stdio,
+// until the new diagnostics arrive (bench/lsp.js).
+console.log('');
+console.log('language server (tfmc lsp, stdio)'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
+for (const r of await benchLsp()) {
+  const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
+  const target = r.target === undefined ? '' : `< ${r.target}`;
+  console.log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
 }

@@ -13,7 +13,7 @@ export function registerLsp(program: Command, _ctx: CliContext): void {
     .command('lsp')
     .description('run the language server (LSP over stdio) for editors')
     .option('--stdio', 'talk LSP over stdin/stdout (the default and only transport)')
-    .option('--debounce <ms>', 'quiet period after an edit before diagnostics are computed', (v) => {
+    .option('--debounce <ms>', 'edits closer together than this many ms are checked once, after the last (default 50)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 5000) throw new UsageError(`--debounce must be a whole number of milliseconds from 0 to 5000, not '${v}'`);
       return n;

@@ -3,7 +3,10 @@
  * document's list holds.
  *
  * A change re-checks the edited document and every open document that imports it. Changes are
- * debounced: a burst of edits (typing) is checked once, `delayMs` after the last one. A file's
+ * debounced on both edges: the first change after a quiet spell is checked at once (a check of a
+ * 2,000-line spec takes tens of milliseconds, so waiting would only add latency), and changes that
+ * follow it within `delayMs` (a paste, an undo, a rename's edits, fast typing) are merged into one
+ * check `delayMs` after the last of them. A file's
  * list is the union of what its own check and the checks of the open documents importing it say
  * about it, so an error inside an imported block shows in that block's file too.
  */
@@ -21,6 +24,7 @@ export interface Publisher {
 export class DiagnosticsScheduler {
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private lastChange = -Infinity;
   /** URIs that were given a list, so a file that becomes clean gets an empty one. */
   private readonly published = new Set<string>();
 
@@ -31,12 +35,15 @@ export class DiagnosticsScheduler {
     public delayMs: number,
   ) {}
 
-  /** A document was opened or edited: check it (and its importers) after the quiet period. */
+  /** A document was opened or edited: check it (and its importers) now, or after the burst it belongs to. */
   changed(uri: string): void {
     this.dirty.add(uri);
     for (const d of this.docs.all()) if (d.uri !== uri && this.imports(d.uri, this.docs.pathOf(uri))) this.dirty.add(d.uri);
+    const now = performance.now();
+    const quiet = now - this.lastChange >= this.delayMs;
+    this.lastChange = now;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), this.delayMs);
+    this.timer = setTimeout(() => this.flush(), quiet ? 0 : this.delayMs);
   }
 
   /** A document was closed: its list is cleared, and lists it contributed to are recomputed. */

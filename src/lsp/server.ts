@@ -42,12 +42,12 @@ import { prepareRename, renameEdits } from './rename.js';
 import { outline, type OutlineSymbol, type SymbolKindName } from './symbols.js';
 
 export interface ServerOptions {
-  /** Quiet period after the last edit before diagnostics are computed (ms). */
+  /** Edits closer together than this (ms) are merged into one check after the last of them. */
   debounceMs?: number;
 }
 
-/** Default quiet period: long enough to merge a burst of edits sent together (a paste, a rename, an undo), short enough to feel immediate. */
-export const DEFAULT_DEBOUNCE_MS = 10;
+/** Edits closer together than this are one burst, checked once after it (see diagnostics.ts). */
+export const DEFAULT_DEBOUNCE_MS = 50;
 
 export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, options: ServerOptions = {}): Connection {
   const connection = createConnection(input, output, {
@@ -185,7 +185,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   );
 
   // Not part of LSP: how many checks ran, so tests and the benchmark can see that work was reused.
-  connection.onRequest('tfmc/stats', () => ({ checks: analyzer.checks }));
+  connection.onRequest('tfmc/stats', () => ({ checks: analyzer.checks, lastCheckMs: analyzer.lastCheckMs }));
 
   connection.listen();
   return connection;

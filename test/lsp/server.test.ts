@@ -85,7 +85,7 @@ describe('diagnostics', () => {
       source: 'tfmc',
       range: { start, end: positionOf(TINY, 'proj(x) + x', 'proj(x) + x'.length) },
     });
-    expect(ds[0].message.split('\n')[0]).toBe('cannot add `[batch, seq, 32]` and `[batch, seq, 64]`');
+    expect(String(ds[0].message).split('\n')[0]).toBe('cannot add `[batch, seq, 32]` and `[batch, seq, 64]`');
 
     client.change(uri, FIXED);
     expect(await client.waitForDiagnostics(uri, (d) => d.length === 0)).toEqual([]);
