@@ -22,6 +22,7 @@ import { displayPath } from '../check/render/paths.js';
 import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
 import { checkFile } from '../index.js';
 import type { ModelIR } from '../ir/types.js';
+import { pytorchTarget } from './compile-pytorch.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
 import { addModelOption, addSetOption, examples } from './options.js';
 
@@ -88,6 +89,7 @@ const tsTarget: TargetWriter = {
 export const TARGETS: Readonly<Record<string, TargetWriter>> = {
   tfjs: tfjsTarget,
   ts: tsTarget,
+  pytorch: pytorchTarget,
 };
 
 export interface CompileFlags {
@@ -123,6 +125,7 @@ export function registerCompile(program: Command, ctx: CliContext): void {
       ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target ts -o out/', 'readable TypeScript'],
       ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target ts --standalone', 'no tfmc dependency'],
       ['tfmc compile specs/vit.tfm --model VitTiny --target tfjs --seed 1', 'a model directory to load'],
+      ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target pytorch -o out/', 'model.py + train.py (torchrun)'],
     ]) + '\nExit status: 0 written, 1 the spec has errors or writing failed, 2 usage error.\n',
   );
   cmd.action(async (spec: string, flags: CompileFlags) => {

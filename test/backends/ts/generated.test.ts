@@ -3,14 +3,16 @@
  * `tsc --strict --noEmit` (one run over everything), and run as real code — loaded with the
  * in-memory model's weights, its outputs and losses equal the in-memory model's within 1e-6.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, greedyDecode, selectBackend, type CompiledModel } from '../../../src/backends/tfjs/index.js';
 import { generateModelSource, moduleFileName } from '../../../src/backends/ts/index.js';
+import { checkFile } from '../../../src/index.js';
 import { expectGolden } from '../../helpers/golden.js';
 import { randomInputs } from '../tfjs/random-inputs.js';
-import { importGenerated, removeScratch, ROOT, scratchProject, tinyCases, typeCheck, type TinyCase } from './helpers.js';
+import { HOSTILE_SPEC, importGenerated, removeScratch, ROOT, scratchProject, tinyCases, typeCheck, type TinyCase } from './helpers.js';
 
 const TOLERANCE = 1e-6;
 
@@ -49,7 +51,7 @@ describe('generated TypeScript of the shipped tiny variants', () => {
         standalone: await generateModelSource(c.ir, { standalone: true }),
       });
     }
-  });
+  }, 120_000);
   afterAll(() => removeScratch(dir));
 
   it('covers every shipped spec', () => {
@@ -64,20 +66,25 @@ describe('generated TypeScript of the shipped tiny variants', () => {
     expectGolden(join(ROOT, 'test/backends/ts/__golden__/gpt2-tiny.standalone.ts.golden'), sources.get('Gpt2Tiny')!.standalone);
   });
 
-  it('is deterministic: a second generation is byte-identical', async () => {
+  it('is deterministic: a second generation is byte-identical', { timeout: 120_000 }, async () => {
     for (const c of cases) {
       expect(await generateModelSource(c.ir)).toBe(sources.get(c.model)!.modular);
       expect(await generateModelSource(c.ir, { standalone: true })).toBe(sources.get(c.model)!.standalone);
     }
   });
 
-  it('type-checks with tsc --strict --noEmit (both forms of every model)', () => {
+  it('type-checks with tsc --strict --noEmit (both forms of every model, and of the hostile-names spec)', async () => {
     const files: Record<string, string> = {};
     for (const c of cases) {
       const base = moduleFileName(c.ir).replace(/\.ts$/, '');
       files[`${base}.ts`] = sources.get(c.model)!.modular;
       files[`${base}.standalone.ts`] = sources.get(c.model)!.standalone;
     }
+    const specPath = join(dir, 'hostile.tfm');
+    writeFileSync(specPath, HOSTILE_SPEC);
+    const hostile = checkFile(specPath).models[0];
+    files['hostile.ts'] = await generateModelSource(hostile);
+    files['hostile.standalone.ts'] = await generateModelSource(hostile, { standalone: true });
     expect(typeCheck(dir, files)).toBe('');
   }, 120_000);
 

@@ -79,3 +79,22 @@ export async function importGenerated<T = Record<string, unknown>>(dir: string, 
 export function removeScratch(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * A spec whose names are TypeScript keywords, `constructor`, `__proto__`, the generated file's own
+ * names and runtime function names, with a config string full of quotes, escapes and invisible
+ * characters (`names.test.ts`; type-checked with the others in `generated.test.ts`).
+ */
+export const HOSTILE_SPEC = String.raw`model Hostile {
+  config { class = 8  constructor = 2  __proto__ = 4  tf = 10  forward = 3  note = "it's \"quoted\" \\ ${'$'}{x} ` + '`tick`' + String.raw` */ \n \u{2028} \u{202E} end"  eval = 1.5 }
+
+  input function: int32[batch, seq] where seq <= 16
+  let linear = Embedding(tf, class)
+  let params = linear(function)
+  let await = Linear(class, bias: false)
+  let hasOwnProperty = await(params)
+  output constructor = Linear(tf)(hasOwnProperty)
+  input prototype: int32[batch, seq]
+  loss delete = cross_entropy(constructor, prototype)
+}
+`;
