@@ -17,7 +17,7 @@ export interface Run {
   stderr: string;
 }
 
-export function tfmc(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Run {
+export function tfmc(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeout?: number } = {}): Run {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/cli/main.js is missing: run `npm run build` (npm test does it) before the CLI tests');
   }
@@ -27,7 +27,7 @@ export function tfmc(args: string[], options: { cwd?: string; env?: Record<strin
     cwd: options.cwd ?? FIXTURES,
     env: env as NodeJS.ProcessEnv,
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: options.timeout ?? 20_000,
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -105,9 +105,9 @@ export function buildExamples(task: Task, tok: Tokenizer, format: DataFormat, te
       examples.push({ [task.source.name]: src, [task.target.name]: [BOS, ...tgt], [task.labels.name]: [...tgt, EOS] });
     }
   } else {
-    const labels = records!.map((r) => r.value.label);
-    const strings = labels.every((l) => typeof l === 'string');
-    if (!task.regression && strings) classNames = [...new Set(labels as string[])].sort();
+    // String labels are class names (sorted: the same data always gives the same class ids).
+    const names = records!.map((r) => r.value.label).filter((l): l is string => typeof l === 'string');
+    if (!task.regression && names.length > 0) classNames = [...new Set(names)].sort();
     for (const r of records!) {
       const text = stringField(r, 'text', o.file);
       const ids = tok.encode(text);
@@ -169,7 +169,8 @@ function labelValue(task: Extract<Task, { kind: 'classify' }>, r: Record_, class
     if (typeof v === 'number' && Number.isFinite(v)) return v;
     throw new DataError(`${file}:${r.line}: expected a number "label" for the regression target \`${l.name}\`, got ${JSON.stringify(v)}`);
   }
-  if (classNames && typeof v === 'string') {
+  if (classNames) {
+    if (typeof v !== 'string') throw new DataError(`${file}:${r.line}: "label" must be a class name like the other lines' (${classNames.slice(0, 3).map((c) => JSON.stringify(c)).join(', ')}${classNames.length > 3 ? ', …' : ''}), got ${v === undefined ? 'no "label" field' : JSON.stringify(v)}`);
     const id = classNames.indexOf(v);
     if (l.classes !== undefined && id >= l.classes) {
       throw new DataError(`${file}: the data has ${classNames.length} distinct labels (${classNames.map((c) => JSON.stringify(c)).join(', ')}), but the model's \`${l.name}\` loss has ${l.classes} classes; set the number of classes with --set`);

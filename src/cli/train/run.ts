@@ -20,7 +20,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompiledModel } from '../../backends/tfjs/compile.js';
 import type { BackendName } from '../../backends/tfjs/backend.js';
-import { checkFile } from '../../index.js';
+import { TfmcCompileError } from '../../backends/tfjs/api-errors.js';
+import { readCheckpoint, type CheckpointContents } from '../../backends/tfjs/checkpoint.js';
+import { checkFile, type CheckResult } from '../../index.js';
+import type { ModelIR } from '../../ir/types.js';
 import { STD_DIR } from '../../ir/workspace.js';
 import { displayPath } from '../../check/render/paths.js';
 import type { CliContext } from '../context.js';
@@ -76,44 +79,99 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
   if (flags.tokenizer !== 'char') {
     throw new RunError(`--tokenizer ${flags.tokenizer} is not available: this tfmc has the character-level tokenizer only (--tokenizer char); see docs/cli.md for why there is no BPE yet`);
   }
-
-  // The spec first: a spec with errors must fail before any file is touched.
-  const { compile } = await import('../../backends/tfjs/compile.js');
-  const model = await compile(specAbs, { model: flags.model, overrides: flags.set, backend: flags.backend, seed: flags.seed ?? 0 });
+  const compileModel = async () => {
+    const { compile } = await import('../../backends/tfjs/compile.js');
+    return compile(specAbs, { model: flags.model, overrides: flags.set, backend: flags.backend, seed: flags.seed ?? 0 });
+  };
+  // The spec, the data and the run directory are checked before TensorFlow.js is loaded, so a
+  // mistake in any of them fails fast and before any file is written. When the check has errors,
+  // `compile` decides (errors in other models of the file do not stop a model named by --model).
+  const checked = checkFile(specAbs, { overrides: flags.set ?? {} });
+  let model: CompiledModel | undefined;
+  let ir = cleanModel(checked, flags.model);
+  if (!ir) {
+    if (!flags.model && checked.diagnostics.some((d) => d.severity === 'error')) throw new TfmcCompileError(checked.diagnostics, checked.sources);
+    model = await compileModel();
+    ir = model.ir;
+  }
   try {
-    return await trainModel(ctx, model, specArg, specAbs, dataAbs, flags, say);
+    const plan = await planRun(ctx, ir, specAbs, dataAbs, userSources(checked.sources), flags);
+    model ??= await compileModel();
+    say(`backend: ${await backendNote(model.backend, flags.backend)}`);
+    if (plan.checkpoint) {
+      try {
+        model.applyCheckpoint(plan.checkpoint, { optimizer: true });
+      } catch (e) {
+        if (e instanceof Error && e.name === 'CheckpointMismatchError') throw new RunError(`cannot resume ${displayPath(plan.paths.dir, ctx.cwd)}: ${e.message}. Nothing was changed`);
+        throw e;
+      }
+    }
+    const { info, paths, examples, task, tok } = plan;
+    fs.mkdirSync(paths.dir, { recursive: true });
+    writeFileAtomic(paths.run, JSON.stringify(info, null, 2) + '\n');
+    if (!plan.checkpoint) writeFileAtomic(paths.tokenizer, JSON.stringify(tok.toJSON()) + '\n');
+
+    const start = model.step;
+    say(
+      `${model.name}: ${model.parameterCount.toLocaleString('en')} parameters, ${describeTask(task)}; ` +
+        `${examples.train.length.toLocaleString('en')} training and ${examples.validation.length.toLocaleString('en')} validation examples, ` +
+        `${tok.kind} tokenizer with ${tok.vocabSize} tokens`,
+    );
+    say(`run directory: ${displayPath(paths.dir, ctx.cwd)}${plan.checkpoint ? ` (resuming at step ${start})` : ''}`);
+    if (start >= info.steps) {
+      say(`the run is already at step ${start} of ${info.steps}: nothing to train (raise --steps to train further)`);
+      return 0;
+    }
+    return await loop(ctx, model, task, examples, info, paths, start, say, specArg, info.data.file);
   } finally {
-    model.dispose();
+    model?.dispose();
   }
 }
 
-async function trainModel(ctx: CliContext, model: CompiledModel, specArg: string, specAbs: string, dataAbs: string, flags: TrainFlags, say: (s: string) => void): Promise<number> {
-  say(`backend: ${await backendNote(model.backend, flags.backend)}`);
-  const task = analyzeTask(model.ir);
+/** The model to train when the check is clean and the choice is clear; undefined leaves it to `compile`. */
+function cleanModel(checked: CheckResult, name: string | undefined): ModelIR | undefined {
+  if (checked.diagnostics.some((d) => d.severity === 'error')) return undefined;
+  if (name !== undefined) return checked.models.find((m) => m.name === name);
+  return checked.models.length === 1 ? checked.models[0] : undefined;
+}
+
+interface RunPlan {
+  task: Task;
+  tok: Tokenizer;
+  examples: Examples;
+  info: RunInfo;
+  paths: ReturnType<typeof runPaths>;
+  /** The verified checkpoint to resume from. */
+  checkpoint?: CheckpointContents;
+}
+
+/** Everything that does not need TensorFlow.js: the task, the data, the tokenizer, the run directory, the checkpoint to resume. */
+async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: string, sources: Map<string, string>, flags: TrainFlags): Promise<RunPlan> {
+  const task = analyzeTask(ir);
   const dataArg = displayPath(dataAbs, ctx.cwd);
   const format = dataFormat(dataAbs);
   const raw = fs.readFileSync(dataAbs);
   const text = decodeUtf8(raw, dataArg);
   const records = format === 'jsonl' ? parseJsonl(text, dataArg) : undefined;
-  const specDigest = specHash(specAbs, userSources(specAbs, model.overrides));
+  const specDigest = specHash(specAbs, sources);
 
-  const outDir = path.resolve(ctx.cwd, flags.out ?? path.join('runs', defaultRunName(model.name)));
+  const outDir = path.resolve(ctx.cwd, flags.out ?? path.join('runs', defaultRunName(ir.name)));
   const paths = runPaths(outDir);
-  let previous: RunInfo | undefined;
+  let previous: { info: RunInfo; checkpoint: CheckpointContents } | undefined;
   if (flags.resume) {
-    previous = await prepareResume(outDir, model, task, specDigest, sha256(raw), flags, ctx);
+    previous = await prepareResume(outDir, ir, task, specDigest, sha256(raw), flags, ctx);
   } else if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) {
     const isRun = fs.existsSync(paths.run);
     throw new RunError(`${displayPath(outDir, ctx.cwd)} ${isRun ? 'already holds a training run' : 'exists and is not empty'}; nothing was overwritten. ${isRun ? 'Add --resume to continue that run, or choose' : 'Choose'} another directory with --out`);
   }
 
   const tok: Tokenizer = previous ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8'))) : CharTokenizer.fromTexts(textsOf(task, format, text, records));
-  checkVocab(model, task, tok);
+  checkVocab(ir, task, tok);
 
-  const settings = previous ? previous.settings : newSettings(task, flags);
+  const settings = previous ? previous.info.settings : newSettings(task, flags);
   const examples = buildExamples(task, tok, format, text, records, { seq: settings.seq, valFraction: settings.valFraction, seed: settings.seed, file: dataArg });
   const perEpoch = batchesPerEpoch(examples.train.length, settings.batch);
-  const total = flags.steps ?? (flags.epochs !== undefined ? flags.epochs * perEpoch : (previous?.steps ?? perEpoch));
+  const total = flags.steps ?? (flags.epochs !== undefined ? flags.epochs * perEpoch : (previous?.info.steps ?? perEpoch));
   // How often to evaluate and save may change on resume (they do not change what is computed).
   const resolved: RunSettings = {
     ...settings,
@@ -121,13 +179,12 @@ async function trainModel(ctx: CliContext, model: CompiledModel, specArg: string
     evalEvery: flags.evalEvery ?? (previous ? settings.evalEvery : Math.max(1, Math.round(total / 10))),
     saveEvery: flags.saveEvery ?? (previous ? settings.saveEvery : Math.max(1, Math.min(200, Math.round(total / 10)))),
   };
-
   const info: RunInfo = {
     format: RUN_FORMAT,
     version: 1,
     spec: { file: displayPath(specAbs, ctx.cwd), sha256: specDigest },
-    model: model.name,
-    overrides: model.overrides,
+    model: ir.name,
+    overrides: { ...(flags.set ?? {}) },
     data: { file: dataArg, sha256: sha256(raw), format },
     task: task.kind === 'classify' && task.regression ? 'regression' : task.kind,
     inputs: taskInputs(task),
@@ -136,22 +193,7 @@ async function trainModel(ctx: CliContext, model: CompiledModel, specArg: string
     steps: total,
     settings: resolved,
   };
-  fs.mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(paths.run, JSON.stringify(info, null, 2) + '\n');
-  if (!previous) writeFileAtomic(paths.tokenizer, JSON.stringify(tok.toJSON()) + '\n');
-
-  const start = model.step;
-  say(
-    `${model.name}: ${model.parameterCount.toLocaleString('en')} parameters, ${describeTask(task)}; ` +
-      `${examples.train.length.toLocaleString('en')} training and ${examples.validation.length.toLocaleString('en')} validation examples, ` +
-      `${tok.kind} tokenizer with ${tok.vocabSize} tokens`,
-  );
-  say(`run directory: ${displayPath(outDir, ctx.cwd)}${previous ? ` (resuming at step ${start})` : ''}`);
-  if (start >= total) {
-    say(`the run is already at step ${start} of ${total}: nothing to train (raise --steps to train further)`);
-    return 0;
-  }
-  return await loop(ctx, model, task, examples, info, paths, start, say, specArg, dataArg);
+  return { task, tok, examples, info, paths, checkpoint: previous?.checkpoint };
 }
 
 async function loop(
@@ -307,10 +349,10 @@ function newSettings(task: Task, flags: TrainFlags): RunSettings {
 }
 
 /**
- * Checks that the run directory can be resumed with this spec and data, and loads its checkpoint
- * (weights, Adam's state, step) into `model`. Every difference is listed in one message.
+ * Checks that the run directory can be resumed with this spec and data and reads its checkpoint
+ * (checksums verified). Every difference is listed in one message; nothing is changed.
  */
-async function prepareResume(dir: string, model: CompiledModel, task: Task, specDigest: string, dataDigest: string, flags: TrainFlags, ctx: CliContext): Promise<RunInfo> {
+async function prepareResume(dir: string, ir: ModelIR, task: Task, specDigest: string, dataDigest: string, flags: TrainFlags, ctx: CliContext): Promise<{ info: RunInfo; checkpoint: CheckpointContents }> {
   const shown = displayPath(dir, ctx.cwd);
   const paths = runPaths(dir);
   if (!fs.existsSync(paths.run)) throw new RunError(`cannot resume: ${shown} holds no training run (no run.json); start one without --resume`);
@@ -318,15 +360,14 @@ async function prepareResume(dir: string, model: CompiledModel, task: Task, spec
   await recoverCheckpoint(dir);
   removeStaleTemporaries(dir);
   if (!fs.existsSync(path.join(paths.checkpoint, 'manifest.json'))) {
-    throw new RunError(`cannot resume: ${shown} has no checkpoint yet (the run stopped before its first save); start it again without --resume after removing the directory`);
+    throw new RunError(`cannot resume: ${shown} has no checkpoint yet (the run stopped before its first save); remove the directory and start again without --resume`);
   }
-  const { readCheckpoint } = await import('../../backends/tfjs/checkpoint.js');
-  const contents = await readCheckpoint(paths.checkpoint);
+  const checkpoint = await readCheckpoint(paths.checkpoint);
   const diffs: string[] = [];
-  if (info.model !== model.name) diffs.push(`the run trained model \`${info.model}\`, this is \`${model.name}\``);
+  if (info.model !== ir.name) diffs.push(`the run trained model \`${info.model}\`, this is \`${ir.name}\``);
   if (info.spec.sha256 !== specDigest) diffs.push(`the spec changed since the run started (SHA-256 ${info.spec.sha256.slice(0, 12)}… then, ${specDigest.slice(0, 12)}… now)`);
-  const then = contents.manifest.config;
-  const now = model.config;
+  const then = checkpoint.manifest.config;
+  const now: Record<string, unknown> = Object.fromEntries(ir.config.map((c) => [c.name, c.value]));
   const keys = [...new Set([...Object.keys(then), ...Object.keys(now)])].filter((k) => then[k] !== now[k]);
   if (keys.length) diffs.push(`config ${keys.map((k) => `\`${k}\` was ${then[k] ?? '(absent)'}, is ${now[k] ?? '(absent)'}`).join('; ')}`);
   if (info.data.sha256 !== dataDigest) diffs.push(`the data file differs from the one the run trained on (${info.data.file})`);
@@ -339,13 +380,7 @@ async function prepareResume(dir: string, model: CompiledModel, task: Task, spec
   if (diffs.length) {
     throw new RunError(`cannot resume ${shown}: ${diffs.join('; ')}. Nothing was changed; resume with the spec, data and settings of the run, or start a new run with another --out`);
   }
-  try {
-    model.applyCheckpoint(contents, { optimizer: true });
-  } catch (e) {
-    if (e instanceof Error && e.name === 'CheckpointMismatchError') throw new RunError(`cannot resume ${shown}: ${e.message}. Nothing was changed`);
-    throw e;
-  }
-  return info;
+  return { info, checkpoint };
 }
 
 /**
@@ -356,7 +391,6 @@ async function prepareResume(dir: string, model: CompiledModel, task: Task, spec
 async function recoverCheckpoint(dir: string): Promise<void> {
   const paths = runPaths(dir);
   if (fs.existsSync(paths.checkpoint)) return;
-  const { readCheckpoint } = await import('../../backends/tfjs/checkpoint.js');
   let best: { name: string; step: number } | undefined;
   for (const name of fs.readdirSync(dir).filter((n) => /^checkpoint\.(tmp|old)-/.test(n))) {
     try {
@@ -369,11 +403,11 @@ async function recoverCheckpoint(dir: string): Promise<void> {
   if (best) fs.renameSync(path.join(dir, best.name), paths.checkpoint);
 }
 
-function checkVocab(model: CompiledModel, task: Task, tok: Tokenizer): void {
+function checkVocab(ir: ModelIR, task: Task, tok: Tokenizer): void {
   const inputs = task.kind === 'lm' ? [task.ids] : task.kind === 'seq2seq' ? [task.source, task.target] : [task.tokens];
   for (const input of inputs) {
     if (!input.vocab || tok.vocabSize <= input.vocab.rows) continue;
-    const key = vocabKey(model.ir, input.vocab.rows);
+    const key = vocabKey(ir, input.vocab.rows);
     const fix = key ? `; train with --set ${key}=${tok.vocabSize} (or more)` : '; give the embedding more rows';
     throw new RunError(`the ${tok.kind} tokenizer of the data has ${tok.vocabSize} tokens (4 special tokens and ${tok.vocabSize - 4} distinct characters), but input \`${input.name}\` is read by \`${input.vocab.module}\`, which has ${input.vocab.rows} rows${key ? ` (config \`${key}\` = ${input.vocab.rows})` : ''}${fix}`);
   }
@@ -395,11 +429,10 @@ function defaultRunName(model: string): string {
   return model.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-/** The spec's own files (not the standard library), as the checker reads them. */
-function userSources(entry: string, overrides: Record<string, string>): Map<string, string> {
-  const result = checkFile(entry, { overrides });
+/** The spec's own files (not the standard library). */
+function userSources(sources: ReadonlyMap<string, string>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [p, t] of result.sources) if (!p.startsWith(STD_DIR)) out.set(p, t);
+  for (const [p, t] of sources) if (!p.startsWith(STD_DIR)) out.set(p, t);
   return out;
 }
 
