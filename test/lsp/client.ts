@@ -36,9 +36,9 @@ export class LspClient {
   }
 
   /** Starts the server and completes the `initialize` handshake with `folders` as workspace folders. */
-  static async start(folders: string[], initializationOptions: object = { debounceMs: 0 }): Promise<LspClient> {
+  static async start(folders: string[], initializationOptions: object = { debounceMs: 0 }, extraArgs: string[] = []): Promise<LspClient> {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'lsp', 'server.js'))) throw new Error('dist/lsp/server.js is missing: run `npm run build` first');
-    const proc = spawn(process.execPath, [BIN, 'lsp'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BIN, 'lsp', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new LspClient(proc);
     await client.request('initialize', {
       processId: process.pid,
