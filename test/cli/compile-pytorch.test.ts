@@ -1,0 +1,42 @@
+/**
+ * `tfmc compile --target pytorch` with the built binary: the three files, model.py exactly what
+ * the library emits, an earlier output replaced, and a spec PyTorch cannot express refused in one
+ * line with nothing written. The generated code is run in test/backends/pytorch/.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { emitModel } from '../../src/backends/pytorch/index.js';
+import { checkFile } from '../../src/index.js';
+import { expectNoStackTrace, ROOT, tfmc } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tfmc-compile-pytorch-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tfmc compile --target pytorch', () => {
+  it('writes model.py, tfmc_runtime.py and train.py, and replaces its own earlier output', () => {
+    const spec = join(ROOT, 'specs/gpt2.tfm');
+    const r = tfmc(['compile', spec, '--model', 'Gpt2Tiny', '--target', 'pytorch', '-o', 'out'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('✓ Gpt2Tiny → out/ (model.py, tfmc_runtime.py, train.py)\n');
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['model.py', 'tfmc_runtime.py', 'train.py']);
+    const ir = checkFile(spec).models.find((m) => m.name === 'Gpt2Tiny')!;
+    expect(readFileSync(join(dir, 'out', 'model.py'), 'utf8')).toBe(emitModel(ir, { specName: 'gpt2.tfm' }));
+    // Weights saved beside it do not make the folder foreign.
+    writeFileSync(join(dir, 'out', 'model.safetensors'), '');
+    const again = tfmc(['compile', spec, '--model', 'Gpt2Tiny', '--target', 'pytorch', '-o', 'out'], { cwd: dir });
+    expect(again.status).toBe(0);
+  });
+
+  it('refuses a layer name that torch.nn.Module reserves, writing nothing', () => {
+    writeFileSync(join(dir, 'bad.tfm'), 'model M {\n  input x: float32[batch, 4]\n  let train = Linear(2)\n  output y = train(x)\n}\n');
+    const r = tfmc(['compile', 'bad.tfm', '--target', 'pytorch', '-o', 'bad-out'], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('error: the module `train` cannot exist in PyTorch: `train` is an attribute of torch.nn.Module; rename it in the spec\n');
+    expectNoStackTrace(r);
+    expect(existsSync(join(dir, 'bad-out'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
