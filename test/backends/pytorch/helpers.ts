@@ -25,6 +25,8 @@ export interface JobReport {
   declared: number;
   names: string[];
   outputs?: string[];
+  /** Greedy continuation of the job's `generate.prompt`. */
+  generated?: number[];
 }
 
 /** Runs run_models.py once for all jobs; one report per job. */

@@ -1,12 +1,14 @@
 """Test driver: runs generated PyTorch models in one Python process (torch imports once).
 
 Reads a JSON list of jobs from argv[1]; for each job {dir, weights?, inputs, outputs, seed?,
-seeded_weights?, seeded_outputs?}:
+seeded_weights?, seeded_outputs?, generate?}:
 - imports dir/model.py, builds the model, reports its parameter count and state_dict names;
 - with `weights`: loads them (safetensors), runs forward in eval mode on `inputs`, writes every
   output and loss to `outputs` (safetensors);
 - with `seeded_weights`: builds the model with tfmc's initialisers (seed), saves those weights,
-  and its outputs on the same inputs to `seeded_outputs`.
+  and its outputs on the same inputs to `seeded_outputs`;
+- with `generate` {prompt, steps, input, output}: greedy decoding with the loaded weights, one
+  full forward pass per new token (no cache), reported as `generated`.
 Prints one JSON report per job on stdout.
 """
 import importlib.util
@@ -41,6 +43,14 @@ def run(job, index):
     if job.get("weights"):
         rt.load_weights(model, job["weights"])
         report["outputs"] = forward_to(model, job["outputs"])
+        if job.get("generate"):
+            g = job["generate"]
+            ids = torch.tensor([g["prompt"]], dtype=torch.long)
+            with torch.no_grad():
+                for _ in range(g["steps"]):
+                    logits = model(**{g["input"]: ids})[g["output"]]
+                    ids = torch.cat([ids, logits[:, -1].argmax(-1, keepdim=True)], 1)
+            report["generated"] = ids[0, len(g["prompt"]):].tolist()
     if job.get("seeded_weights"):
         seeded = mod.build_model(seed=job.get("seed", 0))
         rt.save_safetensors(seeded.state_dict(), job["seeded_weights"])

@@ -2,7 +2,7 @@
  * Distributed training on PyTorch's engine, weights back into tfjs: the generated `train.py` of
  * Gpt2Tiny runs under `torchrun --nproc_per_node=2` (DDP, gloo, CPU, loopback only) for a few
  * steps; the weights it saves load into the tfjs model, which then gives PyTorch's outputs and
- * predicts the same next tokens.
+ * generates the same tokens.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,17 +15,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePytorch } from '../../../src/backends/pytorch/index.js';
 import type { CompiledModel } from '../../../src/backends/tfjs/compile.js';
 import { compile } from '../../../src/index.js';
-import { importSafetensors } from '../../../src/weights/exchange.js';
-import { writeSafetensors } from '../../../src/weights/exchange.js';
-import { maxAbsDiff, PYTHON, randomInputs, readTensors, requireTorch, rng, ROOT, runModels, writeInputs } from './helpers.js';
+import { importSafetensors, writeSafetensors } from '../../../src/weights/exchange.js';
+import { type JobReport, maxAbsDiff, PYTHON, randomInputs, readTensors, requireTorch, rng, ROOT, runModels, writeInputs } from './helpers.js';
 
 const run = promisify(execFile);
 const SPEC = join(ROOT, 'specs/gpt2.tfm');
 const STEPS = 4;
+const PROMPT = [41, 42, 43, 44];
 
 let work: string;
 let model: CompiledModel;
 let log: Array<Record<string, number | string>>;
+let report: JobReport;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -86,8 +87,9 @@ describe('torchrun --nproc_per_node=2 (DDP, gloo, CPU)', () => {
     writeFileSync(join(work, 'jobs.json'), JSON.stringify([{
       dir: work, inputs: join(work, 'inputs.safetensors'), weights: join(work, 'trained.safetensors'), outputs: join(work, 'outputs.safetensors'),
       seed: 0, seeded_weights: join(work, 'initial.safetensors'), seeded_outputs: join(work, 'initial-outputs.safetensors'),
+      generate: { prompt: PROMPT, steps: 12, input: 'ids', output: 'logits' },
     }]));
-    runModels(join(work, 'jobs.json'));
+    [report] = runModels(join(work, 'jobs.json'));
 
     // Training changed the weights (train.py starts from build_model(seed=0)).
     const trained = await readTensors(join(work, 'trained.safetensors'));
@@ -109,5 +111,12 @@ describe('torchrun --nproc_per_node=2 (DDP, gloo, CPU)', () => {
     });
     expect(argmax(logits, 100)).toEqual(argmax(torch.get('logits')!.data, 100));
     tf.dispose([...Object.values(out), feeds.ids]);
+  });
+
+  it('generates the tokens PyTorch generates (greedy; tfjs with its key/value cache)', async () => {
+    expect(report.generated).toHaveLength(12);
+    await importSafetensors(model, join(work, 'trained.safetensors'));
+    const g = await model.generate({ prompt: PROMPT }, { maxNewTokens: 12, strategy: 'greedy' });
+    expect(g.newTokens[0]).toEqual(report.generated);
   });
 });
