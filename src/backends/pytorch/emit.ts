@@ -465,7 +465,9 @@ class Emitter {
     const final = bounds[bounds.length - 1].outs[0];
     const inName = scope.name(first);
     const last = sub[sub.length - 1];
-    const outName = scope.bind(final, this.ir.values[final].name ?? lastSegment(stack), last, scope.liveAfter(first, last) ? undefined : inName);
+    // `x = layer(x, ...)` in place when the stack's input is not needed afterwards.
+    const inputDead = !scope.liveAfter(first, last);
+    const outName = scope.bind(final, this.ir.values[final].name ?? (inputDead ? inName : lastSegment(stack)), last, inputDead ? inName : undefined);
     const others = bounds[0].ins.slice(1).map((v) => scope.name(v));
     const out: string[] = [];
     if (outName !== inName) out.push(`${outName} = ${inName}`);
