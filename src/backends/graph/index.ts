@@ -1,0 +1,28 @@
+/**
+ * The graph backend: a model's IR as a picture (`tfmc graph`). `buildModelGraph` makes the
+ * backend-neutral description; `toDot` / `toMermaid` write it as text; `renderSvg` lays the DOT
+ * out with Graphviz and `svgToPng` rasterises the SVG.
+ */
+export { buildModelGraph, DEFAULT_DEPTH, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
+export { dotString, toDot } from './dot.js';
+export { mermaidText, toMermaid } from './mermaid.js';
+export { GraphRenderError, renderSvg, svgToPng } from './render.js';
+
+import type { ModelIR } from '../../ir/types.js';
+import { toDot } from './dot.js';
+import { toMermaid } from './mermaid.js';
+import { buildModelGraph, type GraphOptions } from './model-graph.js';
+import { renderSvg, svgToPng } from './render.js';
+
+export const GRAPH_FORMATS = ['svg', 'png', 'dot', 'mermaid'] as const;
+export type GraphFormat = (typeof GRAPH_FORMATS)[number];
+
+/** The picture of `model` in `format`: text for svg/dot/mermaid, bytes for png. */
+export async function renderModelGraph(model: ModelIR, format: GraphFormat, options: GraphOptions = {}): Promise<string | Uint8Array> {
+  const graph = buildModelGraph(model, options);
+  if (format === 'mermaid') return toMermaid(graph);
+  const dot = toDot(graph);
+  if (format === 'dot') return dot;
+  const svg = await renderSvg(dot);
+  return format === 'svg' ? svg : svgToPng(svg);
+}

@@ -1,0 +1,40 @@
+/**
+ * Pictures of a DOT graph: SVG laid out by Graphviz itself (compiled to WebAssembly,
+ * `@viz-js/viz`: no system Graphviz needed), PNG rasterised from that SVG by resvg
+ * (`@resvg/resvg-js`) with the system's fonts.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import { instance, type Viz } from '@viz-js/viz';
+
+let viz: Promise<Viz> | undefined;
+
+/** Graphviz rejected the DOT (a bug in the emitter, since the DOT is generated). */
+export class GraphRenderError extends Error {
+  override name = 'GraphRenderError';
+}
+
+export async function renderSvg(dot: string): Promise<string> {
+  viz ??= instance();
+  const result = (await viz).render(dot, { format: 'svg', engine: 'dot' });
+  if (result.status !== 'success') {
+    throw new GraphRenderError(`Graphviz could not lay out the graph: ${result.errors.map((e) => e.message).join('; ')}`);
+  }
+  // Graphviz sizes labels with Helvetica's metrics; offer the fonts with the same metrics
+  // (Arial, Liberation Sans, Nimbus Sans) before a wider fallback, so labels fit their boxes.
+  return result.output.replaceAll('font-family="Helvetica,sans-Serif"', `font-family="${FONTS}"`);
+}
+
+const FONTS = 'Helvetica,Arial,Liberation Sans,Nimbus Sans,DejaVu Sans,sans-serif';
+
+/** Pixels per SVG unit in the PNG (2: sharp on high-density screens). */
+const ZOOM = 2;
+/** Longest side of a PNG: a huge model is scaled down rather than made unopenable. */
+const MAX_SIDE = 16_000;
+
+export function svgToPng(svg: string): Uint8Array {
+  const font = { loadSystemFonts: true };
+  const probe = new Resvg(svg, { font: { loadSystemFonts: false } });
+  const zoom = Math.min(ZOOM, MAX_SIDE / Math.max(probe.width, probe.height, 1));
+  const image = new Resvg(svg, { font, background: 'white', fitTo: { mode: 'zoom', value: zoom } }).render();
+  return image.asPng();
+}
