@@ -5,13 +5,13 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/spans.js';
-import { renderShape } from '../ir/dims.js';
+import { renderShape, type Dim } from '../ir/dims.js';
 import { exprText } from '../ir/lower/evaluator.js';
 import { totalParams, type ModelIR } from '../ir/types.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, blockSignature, opSignature, resolveCallee, tensorTypeText, typeText } from './callees.js';
-import { exprPathAt, itemAt, occurrenceAt, reachingDecl, type DeclNode, type Occurrence } from './names.js';
-import { factsAt, groupDigits, modelsFor } from './shapes.js';
+import { exprPathAt, itemAt, occurrenceAt, reachingDecl, touches, type DeclNode, type Occurrence } from './names.js';
+import { factsAt, groupDigits, modelsFor, type ShapeFacts } from './shapes.js';
 
 export interface HoverResult {
   markdown: string;
@@ -35,7 +35,7 @@ export function hoverAt(a: Analysis, offset: number): HoverResult | undefined {
   // Any other expression: the innermost one the IR has a value for.
   const path = exprPathAt(item, offset);
   for (let i = path.length - 1; i >= 0; i--) {
-    const text = describeExpr(a, item, path[i].span, models);
+    const text = describeExpr(a, item, path[i], models);
     if (text) return { markdown: `${code(exprText(path[i]))}\n\n${text}`, span: path[i].span };
   }
   return undefined;
@@ -70,7 +70,7 @@ function describeOccurrence(a: Analysis, item: Item, occ: Occurrence, models: Mo
       return code(head) + (arg.doc ? `\n\n${arg.doc}` : '');
     }
     case 'member':
-      return describeExpr(a, item, occ.expr.span, models);
+      return describeExpr(a, item, occ.expr, models);
     case 'type':
       return undefined;
   }
@@ -91,27 +91,44 @@ function describeDecl(a: Analysis, item: Item, d: Decl, models: ModelIR[]): stri
     }
     default: {
       const keyword = d.declKind === 'assign' ? '' : d.declKind === 'output' ? 'output ' : `${d.declKind} `;
-      const facts = describeExpr(a, item, valueSpan(s, item), models, `${keyword}${d.name}`);
+      const facts = describeExpr(a, item, s.value, models, `${keyword}${d.name}`);
       return facts ?? code(`${keyword}${d.name} = ${exprText(s.value)}`) + '\n\nno shape: the checker did not evaluate this statement (see the errors above it, or an `if` branch not taken)';
     }
   }
 }
 
-/** A statement's value span; for `let y = x` the span of `x`'s own binding (an alias has no value of its own). */
-function valueSpan(s: Exclude<DeclNode, A.ConfigEntry | A.ParamDecl | A.InputDecl>, item: Item, depth = 0): Span {
-  if (s.value.kind === 'NameExpr' && depth < 16) {
-    const d = reachingDecl(item, s.value.name, s.span.start.offset);
-    if (d && d.stmt !== s && 'value' in d.stmt && d.stmt.kind !== 'ConfigEntry') return valueSpan(d.stmt, item, depth + 1);
+type Facts = ShapeFacts & { applied?: { dtype: string; shape: Dim[] } };
+
+/**
+ * What the IR says about an expression. Most expressions produced their value themselves (the IR
+ * records their span); two kinds do not: a name (`let y = x` is `x`'s value) and the application
+ * of a block or stack (`stack(x)`: its tensors come from inside the block), whose result is the
+ * output the applied module recorded.
+ */
+function factsFor(a: Analysis, item: Item, e: A.Expr, models: ModelIR[], depth = 0): Facts | undefined {
+  const f = factsAt(models, item, a.path, e.span);
+  if (f || depth > 16) return f;
+  if (e.kind === 'NameExpr') {
+    const d = reachingDecl(item, e.name, e.span.start.offset);
+    if (d && 'value' in d.stmt && d.stmt.kind !== 'ConfigEntry' && !touches(d.stmt.span, e.span.start.offset)) return factsFor(a, item, d.stmt.value, models, depth + 1);
+    return undefined;
   }
-  return s.value.span;
+  if (e.kind === 'CallExpr') {
+    const callee = factsFor(a, item, e.callee, models, depth + 1);
+    const m = callee?.module;
+    if (callee && m?.outputShape) return { model: callee.model, instance: callee.instance, params: 0, applied: { dtype: m.outputDType ?? 'float32', shape: m.outputShape } };
+  }
+  return undefined;
 }
 
-/** Shape, dtype and parameters of the value at `span`, as a hover paragraph. */
-function describeExpr(a: Analysis, item: Item, span: Span, models: ModelIR[], label?: string): string | undefined {
-  const f = factsAt(models, item, a.path, span);
+/** Shape, dtype and parameters of an expression's value, as a hover paragraph. */
+function describeExpr(a: Analysis, item: Item, e: A.Expr, models: ModelIR[], label?: string): string | undefined {
+  const f = factsFor(a, item, e, models);
   if (!f) return undefined;
   const lines: string[] = [];
-  if (f.tensor) {
+  if (f.applied) {
+    lines.push(code(`${label ? `${label}: ` : ''}${f.applied.dtype}${renderShape(f.applied.shape)}`));
+  } else if (f.tensor) {
     const t = f.tensor;
     lines.push(code(`${label ? `${label}: ` : ''}${t.dtype}${renderShape(t.shape)}`));
   } else if (f.module) {
