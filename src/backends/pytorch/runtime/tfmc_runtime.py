@@ -436,6 +436,10 @@ def save_safetensors(tensors, path, metadata=None):
             f.write(raw)
             for b in blobs:
                 f.write(b)
+        # mkstemp creates the file private (0600); give it the permissions of an ordinary new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
