@@ -9,6 +9,7 @@
  *   `conv(x).flatten(2).transpose(1, 2)`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulWeightT } from './dense.js';
 import { numAttr, tensors, type OpImpl } from './types.js';
 
 /** Frames `x[:, offset + stride·t, :]` for t < count: `[B, count, C]`, without strided slices. */
@@ -34,7 +35,7 @@ export const conv1d: OpImpl = (inputs, ctx) => {
   const padded = padding > 0 ? tf.pad(x, [[0, 0], [padding, padding], [0, 0]]) : x;
   const columns = tf.concat(Array.from({ length: k }, (_, j) => strided(padded, j, stride, length)), -1); // [B, T', k·C], (j, c) order
   const kernel = tf.reshape(tf.transpose(w, [0, 2, 1]), [out, k * cin]); // (j, c) order
-  let y = tf.matMul(tf.reshape(columns, [b * length, k * cin]), kernel, false, true);
+  let y = matMulWeightT(tf.reshape(columns, [b * length, k * cin]), kernel);
   if (ctx.hasParam('bias')) y = tf.add(y, ctx.param('bias'));
   return [tf.reshape(y, [b, length, out])];
 };
@@ -50,7 +51,7 @@ export const patchEmbedding: OpImpl = (inputs, ctx) => {
   // [B·rows, p, cols, p, C] → [B·rows, cols, C, p, p]: one (C, kh, kw) vector per patch.
   const patches = tf.transpose(tf.reshape(x, [b * rows, p, cols, p, c]), [0, 2, 4, 1, 3]);
   const flat = tf.reshape(patches, [b * rows * cols, c * p * p]);
-  const y = tf.add(tf.matMul(flat, tf.reshape(w, [dim, c * p * p]), false, true), ctx.param('bias'));
+  const y = tf.add(matMulWeightT(flat, tf.reshape(w, [dim, c * p * p])), ctx.param('bias'));
   return [tf.reshape(y, [b, rows * cols, dim])];
 };
 

@@ -10,13 +10,14 @@
  * state in that layout (zeros otherwise). Layers are stacked: layer l reads layer l−1's outputs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulWeightT } from './dense.js';
 import { numAttr, tensors, type OpImpl, type OpRunContext } from './types.js';
 
 type Cell = 'lstm' | 'gru' | 'rnn';
 const GATES: Record<Cell, number> = { lstm: 4, gru: 3, rnn: 1 };
 
 function project(ctx: OpRunContext, x: tf.Tensor, weight: string, bias: string): tf.Tensor {
-  const y = tf.matMul(x, ctx.param(weight), false, true);
+  const y = matMulWeightT(x, ctx.param(weight));
   return ctx.hasParam(bias) ? tf.add(y, ctx.param(bias)) : y;
 }
 

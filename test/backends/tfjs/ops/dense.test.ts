@@ -1,0 +1,42 @@
+/** `matMulWeightT`'s own gradient equals the gradient tfjs derives for `matMul(x, w, false, true)`. */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../../../src/backends/tfjs/index.js';
+import { matMulWeightT } from '../../../../src/backends/tfjs/ops/dense.js';
+
+function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
+  return worst;
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`matMulWeightT on ${backend}`, () => {
+    beforeAll(async () => {
+      await selectBackend(backend);
+    });
+
+    it('gives x·wᵀ and the autodiff gradients of x and w, without leaking tensors', () => {
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const x = tf.randomNormal([37, 19], 0, 1, 'float32', 1);
+        const w = tf.randomNormal([23, 19], 0, 1, 'float32', 2);
+        // A random upstream gradient, so that every element of dy differs.
+        const r = tf.randomNormal([37, 23], 0, 1, 'float32', 3);
+        const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(matMulWeightT(a, b), r)));
+        const reference = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a, b, false, true), r)));
+        expect(matMulWeightT(x, w).shape).toEqual([37, 23]);
+        expect(maxRelDiff(matMulWeightT(x, w), tf.matMul(x, w, false, true))).toBeLessThan(1e-5);
+        const [dx, dw] = ours([x, w]);
+        const [rx, rw] = reference([x, w]);
+        expect(dx.shape).toEqual([37, 19]);
+        expect(dw.shape).toEqual([23, 19]);
+        expect(maxRelDiff(dx, rx)).toBeLessThan(1e-5);
+        expect(maxRelDiff(dw, rw)).toBeLessThan(1e-5);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+}
