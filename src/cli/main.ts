@@ -17,6 +17,7 @@ import { registerCheck } from './check.js';
 import { registerCompile } from './compile.js';
 import { type CliContext, processContext, UsageError } from './context.js';
 import { registerFmt } from './fmt.js';
+import { registerGraph } from './graph.js';
 import { registerGenerate } from './generate.js';
 import { registerInit } from './init.js';
 import { registerLsp } from './lsp.js';
@@ -60,6 +61,7 @@ export function createProgram(ctx: CliContext): Command {
   registerCompile(program, ctx);
   registerLsp(program, ctx);
   registerFmt(program, ctx);
+  registerGraph(program, ctx);
   registerTrain(program, ctx);
   registerPredict(program, ctx);
   registerGenerate(program, ctx);

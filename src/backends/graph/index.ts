@@ -11,7 +11,7 @@ export { GraphRenderError, renderSvg, svgToPng } from './render.js';
 import type { ModelIR } from '../../ir/types.js';
 import { toDot } from './dot.js';
 import { toMermaid } from './mermaid.js';
-import { buildModelGraph, type GraphOptions } from './model-graph.js';
+import { buildModelGraph, type GraphOptions, type ModelGraph } from './model-graph.js';
 import { renderSvg, svgToPng } from './render.js';
 
 export const GRAPH_FORMATS = ['svg', 'png', 'dot', 'mermaid'] as const;
@@ -19,7 +19,10 @@ export type GraphFormat = (typeof GRAPH_FORMATS)[number];
 
 /** The picture of `model` in `format`: text for svg/dot/mermaid, bytes for png. */
 export async function renderModelGraph(model: ModelIR, format: GraphFormat, options: GraphOptions = {}): Promise<string | Uint8Array> {
-  const graph = buildModelGraph(model, options);
+  return renderGraph(buildModelGraph(model, options), format);
+}
+
+export async function renderGraph(graph: ModelGraph, format: GraphFormat): Promise<string | Uint8Array> {
   if (format === 'mermaid') return toMermaid(graph);
   const dot = toDot(graph);
   if (format === 'dot') return dot;
