@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { renderShape } from '../../ir/dims.js';
 import type { ConfigEntryInfo, ModelIR, ModelInput, ModelOutput, Node, TensorValue } from '../../ir/types.js';
 import { commentText, Namer, numberLiteral, propertyAccess, propertyKey, stringLiteral, typeKey } from './names.js';
+import { findFolds, type Fold } from './folds.js';
 import { CARRIES_ROWS, OP_EMITTERS, type OpSite } from './ops.js';
 import { runtimeExports, runtimeTypes } from './runtime-source.js';
 
@@ -31,7 +32,7 @@ export interface EmittedModule {
 const TOP_LEVEL = [
   'tf', 'Config', 'config', 'ParamSpec', 'PARAMS', 'ParamName', 'Params', 'Inputs', 'Labels', 'Batch', 'Outputs', 'Losses',
   'ForwardOptions', 'TrainOptions', 'createParams', 'setWeights', 'forward', 'predict', 'losses', 'totalLoss', 'createOptimizer',
-  'trainStep', 'train', 'generate', 'params', 'inputs', 'options', 'batch', 'outputs', 'training', 'MAX_LENGTH',
+  'trainStep', 'train', 'generate', 'params', 'inputs', 'options', 'batch', 'outputs', 'training', 'MAX_LENGTH', 'p', 'prefix',
 ];
 
 /** Local names for unnamed results, by op (the op's own name where it reads well). */
@@ -49,6 +50,14 @@ export class EmitError extends Error {
 /** The generated module for one model. */
 export function emitModel(ir: ModelIR, options: EmitOptions = {}): EmittedModule {
   return new ModuleWriter(ir).write(options);
+}
+
+/** Emitting the body of a layer function: parameters under `prefix` are read through `p(...)`. */
+interface LayerScope {
+  /** Module path of layer 0 (`blocks.0`). */
+  root: string;
+  prefix: string;
+  kind: string;
 }
 
 interface Part {
@@ -299,16 +308,24 @@ class ModuleWriter {
    * The statements of `nodes`. `locals` maps value ids to local names already bound (inputs);
    * returns the locals after the statements.
    */
-  private statements(nodes: Node[], locals: Map<number, string>, namer: Namer, rows: Map<number, string>): void {
+  private statements(nodes: Node[], locals: Map<number, string>, namer: Namer, rows: Map<number, string>, scope?: LayerScope, folds: Fold[] = []): void {
     let section: string | undefined;
-    for (const node of nodes) {
-      const sec = this.section(node);
+    for (let at = 0; at < nodes.length; at++) {
+      const node = nodes[at];
+      const fold = folds.find((f) => f.layers[0][0] === node);
+      if (fold && this.foldLoop(fold, locals, namer, rows)) {
+        at += fold.layers.reduce((a, l) => a + l.length, 0) - 1;
+        section = undefined;
+        continue;
+      }
+      let sec = this.section(node);
+      if (scope) sec = sec === scope.root ? scope.kind : sec.startsWith(`${scope.root}.`) ? sec.slice(scope.root.length + 1) : sec;
       if (sec !== section && sec !== '') {
-        const kind = this.moduleKinds.get(sec);
+        const kind = scope && sec === scope.kind ? undefined : this.moduleKinds.get(scope && sec !== scope.kind ? `${scope.root}.${sec}` : sec);
         this.out('', `    // ${commentText(`${sec}${kind ? ` (${kind})` : ''}`)}`);
       }
       section = sec;
-      const site = this.site(node, locals, rows);
+      const site = this.site(node, locals, rows, scope);
       const code = OP_EMITTERS.get(node.op)!(site);
       const names = node.outputs.map((id) => namer.fresh(this.baseName(id)));
       const shapes = node.outputs.map((id) => {
@@ -338,7 +355,71 @@ class ModuleWriter {
     }
   }
 
-  private site(node: Node, locals: Map<number, string>, rows: Map<number, string>): OpSite {
+  private readonly layerFunctions: string[] = [];
+  private readonly topNamer = new Namer([...TOP_LEVEL, ...runtimeExports()]);
+  private readonly foldNames = new Map<Fold, string>();
+
+  /**
+   * Emits a repeat stack as a loop over one layer function (written to `layerFunctions`).
+   * Returns false, having written nothing, when the stack cannot be folded after all.
+   */
+  private foldLoop(fold: Fold, locals: Map<number, string>, namer: Namer, rows: Map<number, string>): boolean {
+    const carryLocal = locals.get(fold.carryIn);
+    const externalLocals = fold.externals.map((v) => locals.get(v));
+    if (carryLocal === undefined || externalLocals.includes(undefined) || [fold.carryIn, ...fold.externals].some((v) => rows.has(v))) return false;
+    const fn = this.layerFunction(fold);
+    if (!fn) return false;
+    const result = namer.fresh(fold.stack.split('.').pop() ?? 'layers');
+    const i = namer.fresh('i');
+    const args = ['params', `${stringLiteral(`${fold.stack}.`)} + ${i} + '.'`, result, ...(externalLocals as string[]), 'training'];
+    const last = this.ir.values[fold.outs[fold.outs.length - 1]];
+    this.out(
+      '',
+      `    // ${commentText(`${fold.stack}: ${fold.layers.length} x ${fold.kind}`)}`,
+      `    let ${result} = ${carryLocal};`,
+      `    for (let ${i} = 0; ${i} < ${fold.layers.length}; ${i}++) {`,
+      `      ${result} = ${fn}(${args.join(', ')}); // ${commentText(renderShape(last.shape))}`,
+      '    }',
+    );
+    locals.set(last.id, result);
+    return true;
+  }
+
+  /** The function of one layer of a foldable stack, or undefined when its code would not be the same for every layer. */
+  private layerFunction(fold: Fold): string | undefined {
+    const root = `${fold.stack}.0`;
+    const scope: LayerScope = { root, prefix: `${root}.`, kind: fold.kind };
+    const namer = this.localNamer();
+    const locals = new Map<number, string>();
+    const rows = new Map<number, string>();
+    const typed = (v: number) => `${namer.fresh(this.baseName(v))}: ${this.ir.values[v].dtype === 'mask' ? this.use('Mask') : 'tf.Tensor'}`;
+    const carry = typed(fold.carryIn);
+    locals.set(fold.carryIn, carry.slice(0, carry.indexOf(':')));
+    const externals = fold.externals.map((v) => {
+      const param = typed(v);
+      locals.set(v, param.slice(0, param.indexOf(':')));
+      return param;
+    });
+    const name = this.foldNames.get(fold)!;
+    const saved = this.lines.splice(0);
+    try {
+      this.out(
+        `/** ${commentText(`One layer of \`${fold.stack}\` (${fold.kind}): the parameters under \`prefix\` (\`${fold.stack}.0.\`, \`${fold.stack}.1.\`, ...).`)} */`,
+        `function ${name}(params: Params, prefix: string, ${[carry, ...externals].join(', ')}, training: boolean): tf.Tensor {`,
+        '  const p = (name: string): tf.Variable => (params as Record<string, tf.Variable>)[prefix + name];',
+      );
+      this.statements(fold.layers[0], locals, namer, rows, scope);
+      const out = fold.outs[0];
+      if (rows.has(out)) return undefined;
+      this.out('', `  return ${this.local(locals, out)};`, '}', '');
+      this.layerFunctions.push(...this.lines);
+      return name;
+    } finally {
+      this.lines.splice(0, this.lines.length, ...saved);
+    }
+  }
+
+  private site(node: Node, locals: Map<number, string>, rows: Map<number, string>, scope?: LayerScope): OpSite {
     const ir = this.ir;
     const fail = (message: string): never => {
       throw new EmitError(`\`${node.module || 'the model'}\` (${node.op}): ${message}`);
@@ -359,7 +440,8 @@ class ModuleWriter {
       hasArg: (i) => node.inputs[i] !== undefined,
       param: (role) => {
         const name = node.params[role];
-        return name === undefined ? undefined : `params[${stringLiteral(name)}]`;
+        if (name === undefined) return undefined;
+        return scope && name.startsWith(scope.prefix) ? `p(${stringLiteral(name.slice(scope.prefix.length))})` : `params[${stringLiteral(name)}]`;
       },
       rowsOf: (i) => rows.get(node.inputs[i]),
       use: (name) => this.use(name),
@@ -378,13 +460,17 @@ class ModuleWriter {
     }
   }
 
+  /** Names for locals: never a top-level name of the module (its own, the runtime's, the layer functions'). */
   private localNamer(): Namer {
-    return new Namer([...TOP_LEVEL, ...runtimeExports()]);
+    return new Namer([...TOP_LEVEL, ...runtimeExports(), ...this.foldNames.values()]);
   }
 
   private forwardFunction(part: Part, carried: Map<number, string>): void {
+    const folds = findFolds(this.ir, part.nodes);
+    for (const fold of folds) this.foldNames.set(fold, this.topNamer.fresh(fold.kind.charAt(0).toLowerCase() + fold.kind.slice(1)));
     const namer = this.localNamer();
     const locals = new Map<number, string>();
+    const start = this.lines.length;
     this.out(
       '/** Runs the model: its outputs by name (the caller disposes them). */',
       'export function forward(params: Params, inputs: Inputs, options: ForwardOptions = {}): Outputs {',
@@ -392,7 +478,9 @@ class ModuleWriter {
       '  return tf.tidy(() => {',
     );
     this.bindInputs(part.inputs, 'inputs', namer, locals);
-    this.statements(part.nodes, locals, namer, new Map());
+    this.statements(part.nodes, locals, namer, new Map(), undefined, folds);
+    // The layer functions the loops call go above `forward`.
+    this.lines.splice(start, 0, ...this.layerFunctions);
     const fields = [
       ...this.ir.outputs.map((o) => `${propertyKey(o.name)}: ${this.local(locals, o.value)}`),
       ...[...carried].map(([v, key]) => `${propertyKey(key)}: ${this.local(locals, v)}`),

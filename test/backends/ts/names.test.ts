@@ -135,7 +135,7 @@ describe('a spec with hostile names', () => {
     const expected = model.predict(batch, { outputs: ['constructor', 'delete'] });
     const out = gen.forward(params, batch);
     const losses = gen.losses(batch, out);
-    expect(Array.from(out.constructor.dataSync())).toEqual(Array.from(expected.constructor.dataSync()));
+    expect(Array.from(out['constructor'].dataSync())).toEqual(Array.from(expected['constructor'].dataSync()));
     expect(losses.delete.dataSync()[0]).toBe(expected.delete.dataSync()[0]);
     model.dispose();
   });
