@@ -109,7 +109,15 @@ export class DiagnosticsScheduler {
     }
     out.sort((a, b) => a.primary.span.start.offset - b.primary.span.start.offset || a.code.localeCompare(b.code));
     const uriFor = (file: string) => this.docs.uriOf(file);
-    return out.map((d) => toLspDiagnostic(d, { uriFor }));
+    const doc = this.docs.get(uri);
+    // Spans count lines at `\n`; LSP also breaks lines at a lone `\r`. Such a document gets its
+    // ranges from the offsets, which both sides agree on.
+    const loneCr = doc !== undefined && /\r(?!\n)/.test(doc.getText());
+    return out.map((d) => {
+      const lsp = toLspDiagnostic(d, { uriFor });
+      if (loneCr) lsp.range = { start: doc.positionAt(d.primary.span.start.offset), end: doc.positionAt(d.primary.span.end.offset) };
+      return lsp;
+    });
   }
 
   /** Whether the last check of open document `uri` read `path` (directly or through imports). */

@@ -125,20 +125,25 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       return new ResponseError(ErrorCodes.InternalError, `tfmc internal error: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const range = (span: Span): Range => toLspRange(span);
+  /** An LSP range for a span of `file`: from its offsets when it is an open document with lone `\r` line breaks (spans count only `\n`). */
+  const range = (span: Span, file?: string): Range => {
+    const doc = file === undefined ? undefined : docs.byPath(file);
+    if (doc && /\r(?!\n)/.test(doc.getText())) return { start: doc.positionAt(span.start.offset), end: doc.positionAt(span.end.offset) };
+    return toLspRange(span);
+  };
   const offsetOf = (doc: TextDocument, p: Position) => doc.offsetAt(p);
 
   connection.onHover(({ textDocument, position }, token) =>
     withAnalysis(textDocument.uri, token, (a, doc) => {
       const h = hoverAt(a, offsetOf(doc, position));
-      return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: range(h.span) } : null;
+      return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: range(h.span, a.path) } : null;
     }),
   );
 
   connection.onDefinition(({ textDocument, position }, token) =>
     withAnalysis(textDocument.uri, token, (a, doc) => {
       const t = definitionAt(a, offsetOf(doc, position));
-      return t ? { uri: docs.uriOf(t.file), range: range(t.span) } : null;
+      return t ? { uri: docs.uriOf(t.file), range: range(t.span, t.file) } : null;
     }),
   );
 
@@ -163,7 +168,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     withAnalysis(textDocument.uri, token, (a, doc) => {
       const r = prepareRename(a.ast, offsetOf(doc, position));
       if (!r.ok) return new ResponseError(ErrorCodes.InvalidRequest, r.reason);
-      return { range: range(r.span), placeholder: r.name };
+      return { range: range(r.span, a.path), placeholder: r.name };
     }),
   );
 
@@ -171,7 +176,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     withAnalysis(textDocument.uri, token, (a, doc) => {
       const r = renameEdits(a.ast, offsetOf(doc, position), newName);
       if ('error' in r) return new ResponseError(ErrorCodes.InvalidRequest, r.error);
-      const edits: TextEdit[] = r.spans.map((s) => ({ range: range(s), newText: newName }));
+      const edits: TextEdit[] = r.spans.map((s) => ({ range: range(s, a.path), newText: newName }));
       return { changes: { [textDocument.uri]: edits } };
     }),
   );

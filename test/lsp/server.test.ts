@@ -91,6 +91,13 @@ describe('diagnostics', () => {
     expect(await client.waitForDiagnostics(uri, (d) => d.length === 0)).toEqual([]);
   });
 
+  it('places diagnostics of a document with lone carriage returns on the lines the editor shows', async () => {
+    const text = 'model M {\r  input x: float32[b, 4]\r  output y = Linear(8)(x) + x\r}\r';
+    const uri = client.open(path.join(dir, 'cr.tfm'), text);
+    const ds = await client.waitForDiagnostics(uri, (d) => d.length > 0);
+    expect(ds[0]).toMatchObject({ code: 'TFM3001', range: { start: { line: 2, character: 13 } } });
+  });
+
   it('re-checks the documents that import a changed one', async () => {
     const lib = client.open(path.join(dir, 'lib.tfm'), LIB);
     const user = client.open(path.join(dir, 'user.tfm'), USER);
