@@ -1,7 +1,8 @@
 /**
  * Graphviz DOT for a `ModelGraph`. Ids are the graph's generated ones; every label is a quoted
- * DOT string with `"` and `\` escaped, line breaks written as `\n` and other control
- * characters dropped, so no name can end the string or inject attributes.
+ * DOT string with `"` and `\` escaped, `&` written as `&amp;` (Graphviz decodes entities in
+ * labels), line breaks as `\n` and other control characters dropped, so no name can end the
+ * string, inject attributes or turn into other text.
  */
 import type { GraphCluster, GraphNode, ModelGraph } from './model-graph.js';
 
@@ -10,6 +11,7 @@ export function dotString(text: string): string {
   let out = '';
   for (const ch of text) {
     if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (ch === '&') out += '&amp;'; // Graphviz reads entities (`&lt;`) in labels
     else if (ch === '\n') out += '\\n';
     else if (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) continue;
     else out += ch;
