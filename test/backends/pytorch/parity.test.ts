@@ -31,6 +31,8 @@ interface Case {
   ir: ModelIR;
   dir: string;
   tfjsOutputs: Map<string, Float32Array>;
+  /** Gradient of the sum of the losses by parameter (models with losses). */
+  tfjsGrads?: Map<string, Float32Array>;
   report?: JobReport;
 }
 
@@ -53,12 +55,25 @@ const cases: Case[] = [
 let work: string;
 const models = new Map<string, CompiledModel>();
 const measured: string[] = [];
+const gradMeasured: string[] = [];
 
 function predictAll(model: CompiledModel, inputs: ReturnType<typeof randomInputs>): Map<string, Float32Array> {
   const feeds = Object.fromEntries([...inputs].map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype)]));
   const out = model.predict(feeds, { outputs: [...model.outputNames, ...model.lossNames] });
   const result = new Map(Object.entries(out).map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
   tf.dispose([...Object.values(out), ...Object.values(feeds)]);
+  return result;
+}
+
+function gradients(model: CompiledModel, inputs: ReturnType<typeof randomInputs>): Map<string, Float32Array> {
+  const feeds = Object.fromEntries([...inputs].map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype)]));
+  const { grads, value } = tf.variableGrads(() => {
+    const out = model.executor.forward(feeds, { outputs: model.lossNames });
+    return tf.addN(model.lossNames.map((n) => out[n])) as tf.Scalar;
+  });
+  // variableGrads keys the gradients by tfjs variable name; the parameter names are the model's.
+  const result = new Map(Object.entries(model.getWeights()).map(([param, v]) => [param, Float32Array.from(grads[v.name].dataSync())]));
+  tf.dispose([...Object.values(grads), value, ...Object.values(feeds)]);
   return result;
 }
 
@@ -83,7 +98,9 @@ beforeAll(async () => {
       seed: 5,
       seeded_weights: join(c.dir, 'torch.safetensors'),
       seeded_outputs: join(c.dir, 'torch-seeded-outputs.safetensors'),
+      grads: c.ir.losses.length ? join(c.dir, 'torch-grads.safetensors') : undefined,
     });
+    if (c.ir.losses.length) c.tfjsGrads = gradients(model, inputs);
   }
   writeFileSync(join(work, 'jobs.json'), JSON.stringify(jobs));
   const reports = runModels(join(work, 'jobs.json'));
@@ -93,6 +110,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const m of models.values()) m.dispose();
   if (measured.length) console.log(`max |PyTorch − tfjs|: ${measured.join(', ')}`);
+  if (gradMeasured.length) console.log(`max gradient difference / largest gradient: ${gradMeasured.join(', ')}`);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -119,6 +137,20 @@ describe.each(cases.map((c) => [c.ir.name, c] as const))('%s', (_name, c) => {
     }
     measured.push(`${c.ir.name} ${worst.toExponential(1)}`);
   });
+
+  if (c.ir.losses.length > 0) it('computes the gradients tfjs computes (≤ 1e-3 of each parameter\'s largest gradient)', async () => {
+    const torch = await readTensors(join(c.dir, 'torch-grads.safetensors'));
+    let worst = 0;
+    for (const p of c.ir.params) {
+      const want = c.tfjsGrads!.get(p.name)!;
+      const scale = Math.max(1e-3, ...Array.from(want, Math.abs));
+      const d = maxAbsDiff(torch.get(p.name)!.data, want) / scale;
+      expect(d, p.name).toBeLessThanOrEqual(1e-3);
+      worst = Math.max(worst, d);
+    }
+    gradMeasured.push(`${c.ir.name} ${worst.toExponential(1)}`);
+  });
+
 
   it('loads weights saved by PyTorch into tfjs with the same outputs (safetensors PyTorch → tfjs)', async () => {
     const model = models.get(c.ir.name)!;

@@ -1,16 +1,21 @@
 """Test driver: runs generated PyTorch models in one Python process (torch imports once).
 
 Reads a JSON list of jobs from argv[1]; for each job {dir, weights?, inputs, outputs, seed?,
-seeded_weights?, seeded_outputs?, generate?}:
+seeded_weights?, seeded_outputs?, generate?, grads?, train?}:
 - imports dir/model.py, builds the model, reports its parameter count and state_dict names;
 - with `weights`: loads them (safetensors), runs forward in eval mode on `inputs`, writes every
   output and loss to `outputs` (safetensors);
 - with `seeded_weights`: builds the model with tfmc's initialisers (seed), saves those weights,
   and its outputs on the same inputs to `seeded_outputs`;
+- with `grads`: the gradient of the sum of the losses (eval mode: no dropout) with the loaded
+  weights, by parameter name, written to `grads` (safetensors);
+- with `train` (a list of arguments): runs the job's train.py in this process (one process, no
+  torchrun) before anything else;
 - with `generate` {prompt, steps, input, output}: greedy decoding with the loaded weights, one
   full forward pass per new token (no cache), reported as `generated`.
 Prints one JSON report per job on stdout.
 """
+import contextlib
 import importlib.util
 import json
 import sys
@@ -36,6 +41,13 @@ def run(job, index):
         rt.save_safetensors({k: v.reshape(v.shape) for k, v in out.items()}, path)
         return sorted(out)
 
+    if job.get("train"):
+        spec_t = importlib.util.spec_from_file_location(f"generated_train_{index}", f"{job['dir']}/train.py")
+        train = importlib.util.module_from_spec(spec_t)
+        spec_t.loader.exec_module(train)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the reports
+            train.main(job["train"])
+
     model = mod.Model()
     report["params"] = sum(p.numel() for p in model.parameters())
     report["names"] = list(model.state_dict().keys())
@@ -43,6 +55,12 @@ def run(job, index):
     if job.get("weights"):
         rt.load_weights(model, job["weights"])
         report["outputs"] = forward_to(model, job["outputs"])
+        if job.get("grads"):
+            model.eval()
+            model.zero_grad()
+            out = model(**inputs)
+            sum(out[name] for name in mod.LOSSES).backward()
+            rt.save_safetensors({n: p.grad if p.grad is not None else torch.zeros_like(p) for n, p in model.named_parameters()}, job["grads"])
         if job.get("generate"):
             g = job["generate"]
             ids = torch.tensor([g["prompt"]], dtype=torch.long)

@@ -27,6 +27,7 @@ let work: string;
 let model: CompiledModel;
 let log: Array<Record<string, number | string>>;
 let report: JobReport;
+let inputs: ReturnType<typeof randomInputs>;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,6 +67,16 @@ beforeAll(async () => {
     { cwd: work, timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1', GLOO_SOCKET_IFNAME: 'lo' } },
   );
   log = stdout.trim().split('\n').map((l) => l.replace(/^\[[^\]]*\]:/, '')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  // One more Python process: PyTorch's outputs, a greedy generation and a one-process run of train.py.
+  inputs = randomInputs(model.ir, 4, 16);
+  await writeInputs(join(work, 'inputs.safetensors'), inputs);
+  writeFileSync(join(work, 'jobs.json'), JSON.stringify([{
+    dir: work, inputs: join(work, 'inputs.safetensors'), weights: join(work, 'trained.safetensors'), outputs: join(work, 'outputs.safetensors'),
+    seed: 0, seeded_weights: join(work, 'initial.safetensors'), seeded_outputs: join(work, 'initial-outputs.safetensors'),
+    generate: { prompt: PROMPT, steps: 12, input: 'ids', output: 'logits' },
+    train: ['--data', join(work, 'data.safetensors'), '--steps', '2', '--batch', '4', '--out', join(work, 'single.safetensors')],
+  }]));
+  [report] = runModels(join(work, 'jobs.json'));
 }, 150_000);
 
 afterAll(() => {
@@ -82,14 +93,6 @@ describe('torchrun --nproc_per_node=2 (DDP, gloo, CPU)', () => {
   });
 
   it('saves weights that load into tfjs and give PyTorch\'s outputs and next tokens', async () => {
-    const inputs = randomInputs(model.ir, 4, 16);
-    await writeInputs(join(work, 'inputs.safetensors'), inputs);
-    writeFileSync(join(work, 'jobs.json'), JSON.stringify([{
-      dir: work, inputs: join(work, 'inputs.safetensors'), weights: join(work, 'trained.safetensors'), outputs: join(work, 'outputs.safetensors'),
-      seed: 0, seeded_weights: join(work, 'initial.safetensors'), seeded_outputs: join(work, 'initial-outputs.safetensors'),
-      generate: { prompt: PROMPT, steps: 12, input: 'ids', output: 'logits' },
-    }]));
-    [report] = runModels(join(work, 'jobs.json'));
 
     // Training changed the weights (train.py starts from build_model(seed=0)).
     const trained = await readTensors(join(work, 'trained.safetensors'));
@@ -111,6 +114,14 @@ describe('torchrun --nproc_per_node=2 (DDP, gloo, CPU)', () => {
     });
     expect(argmax(logits, 100)).toEqual(argmax(torch.get('logits')!.data, 100));
     tf.dispose([...Object.values(out), feeds.ids]);
+  });
+
+  it('also trains on one process without torchrun, and those weights load into tfjs', async () => {
+    const single = await readTensors(join(work, 'single.safetensors'));
+    const initial = await readTensors(join(work, 'initial.safetensors'));
+    expect(maxAbsDiff(single.get('wte.weight')!.data, initial.get('wte.weight')!.data)).toBeGreaterThan(1e-5);
+    await importSafetensors(model, join(work, 'single.safetensors'));
+    expect(Array.from(model.getWeights()['ln_f.weight'].dataSync())).toEqual(Array.from(single.get('ln_f.weight')!.data));
   });
 
   it('generates the tokens PyTorch generates (greedy; tfjs with its key/value cache)', async () => {
