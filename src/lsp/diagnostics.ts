@@ -27,6 +27,8 @@ export class DiagnosticsScheduler {
   private lastChange = -Infinity;
   /** URIs that were given a list, so a file that becomes clean gets an empty one. */
   private readonly published = new Set<string>();
+  /** Documents whose last check failed inside tfmc (a bug): the failure is shown as a diagnostic. */
+  private readonly failures = new Map<string, string>();
 
   constructor(
     private readonly docs: DocumentStore,
@@ -48,6 +50,7 @@ export class DiagnosticsScheduler {
 
   /** A document was closed: its list is cleared, and lists it contributed to are recomputed. */
   closed(uri: string, path: string): void {
+    this.failures.delete(uri);
     const before = this.analyzer.last(uri);
     this.analyzer.forget(uri);
     const affected = new Set<string>([uri]);
@@ -74,9 +77,13 @@ export class DiagnosticsScheduler {
 
   private analyze(uri: string): Analysis | undefined {
     try {
-      return this.analyzer.get(uri);
+      const a = this.analyzer.get(uri);
+      this.failures.delete(uri);
+      return a;
     } catch (err) {
       this.out.log(`tfmc could not check ${uri}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.analyzer.forget(uri); // its old diagnostics no longer describe the text
+      this.failures.set(uri, err instanceof Error ? err.message : String(err));
       return undefined;
     }
   }
@@ -108,16 +115,21 @@ export class DiagnosticsScheduler {
       }
     }
     out.sort((a, b) => a.primary.span.start.offset - b.primary.span.start.offset || a.code.localeCompare(b.code));
+    const failure = this.failures.get(uri);
+    const head: LspDiagnostic[] = failure === undefined ? [] : [internalError(failure)];
     const uriFor = (file: string) => this.docs.uriOf(file);
     const doc = this.docs.get(uri);
     // Spans count lines at `\n`; LSP also breaks lines at a lone `\r`. Such a document gets its
     // ranges from the offsets, which both sides agree on.
     const loneCr = doc !== undefined && /\r(?!\n)/.test(doc.getText());
-    return out.map((d) => {
-      const lsp = toLspDiagnostic(d, { uriFor });
-      if (loneCr) lsp.range = { start: doc.positionAt(d.primary.span.start.offset), end: doc.positionAt(d.primary.span.end.offset) };
-      return lsp;
-    });
+    return [
+      ...head,
+      ...out.map((d) => {
+        const lsp = toLspDiagnostic(d, { uriFor });
+        if (loneCr) lsp.range = { start: doc.positionAt(d.primary.span.start.offset), end: doc.positionAt(d.primary.span.end.offset) };
+        return lsp;
+      }),
+    ];
   }
 
   /** Whether the last check of open document `uri` read `path` (directly or through imports). */
@@ -125,4 +137,16 @@ export class DiagnosticsScheduler {
     const a = this.analyzer.last(uri);
     return a !== undefined && a.path !== path && a.inputs.has(path);
   }
+}
+
+/** Shown at the top of a document that tfmc failed to check, instead of silently showing nothing. */
+function internalError(message: string): LspDiagnostic {
+  const start = { line: 0, character: 0 };
+  return {
+    range: { start, end: start },
+    severity: 1,
+    code: 'internal',
+    source: 'tfmc',
+    message: `tfmc could not check this file: internal error (${message}).\nThis is a bug in tfmc, not in your spec; please report it with the file.`,
+  };
 }

@@ -70,12 +70,12 @@ export class LspClient {
     return version;
   }
 
-  /** Waits until the diagnostics published for `uri` satisfy `ok`. */
-  waitForDiagnostics(uri: string, ok: (ds: Diagnostic[]) => boolean, timeoutMs = 10_000): Promise<Diagnostic[]> {
+  /** Waits until the diagnostics published for `uri` (for `version` or later, when given) satisfy `ok`. */
+  waitForDiagnostics(uri: string, ok: (ds: Diagnostic[]) => boolean, timeoutMs = 10_000, version = 0): Promise<Diagnostic[]> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const got = this.diagnostics.get(uri);
-        if (got && ok(got.diagnostics)) {
+        if (got && (got.version ?? 0) >= version && ok(got.diagnostics)) {
           this.listeners = this.listeners.filter((l) => l !== check);
           clearTimeout(timer);
           resolve(got.diagnostics);
