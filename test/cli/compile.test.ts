@@ -3,9 +3,11 @@
  * directory that is not an earlier output, and user mistakes (exit codes, no stack traces, nothing
  * written).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoStackTrace, ROOT, tfmc } from './helpers.js';
 
@@ -35,6 +37,31 @@ describe('tfmc compile --target ts', SLOW, () => {
     // An earlier output of the same target is replaced without --force.
     expect(run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', 'out']).status).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'out/gpt2-tiny.ts'), 'utf8')).toBe(first);
+  });
+
+  it('the generated module runs as a user runs it, importing tfmc/runtime from the package', () => {
+    // A project folder of its own, with node_modules as npm would make it: tfmc (this package, built) and tfjs.
+    const project = path.join(dir, 'user-project');
+    fs.mkdirSync(path.join(project, 'node_modules/@tensorflow'), { recursive: true });
+    fs.symlinkSync(ROOT, path.join(project, 'node_modules/tfmc'), 'dir');
+    fs.symlinkSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs'), path.join(project, 'node_modules/@tensorflow/tfjs'), 'dir');
+    const source = fs.readFileSync(path.join(dir, 'out/gpt2-tiny.ts'), 'utf8');
+    expect(source).toContain("from 'tfmc/runtime';");
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    fs.writeFileSync(path.join(project, 'gpt2-tiny.mjs'), js);
+    const script = [
+      "import * as tf from '@tensorflow/tfjs';",
+      "const m = await import('./gpt2-tiny.mjs');",
+      'const params = m.createParams(1);',
+      "const { logits } = m.predict(params, { ids: tf.tensor2d([[1, 2, 3]], [1, 3], 'int32') });",
+      'console.log(JSON.stringify({ shape: logits.shape, rows: m.generate(params, {}, [[1, 2, 3]], 2) }));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(result.shape).toEqual([1, 3, 100]);
+    expect(result.rows[0].slice(0, 3)).toEqual([1, 2, 3]);
+    expect(result.rows[0]).toHaveLength(5);
   });
 
   it('--standalone depends on @tensorflow/tfjs only; the default directory is <model>-ts', () => {

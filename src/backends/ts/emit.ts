@@ -225,7 +225,7 @@ class ModuleWriter {
       '    if (target.shape.join(\',\') !== value.shape.join(\',\')) {',
       '      throw new Error(`parameter ${JSON.stringify(name)} is [${target.shape.join(\', \')}], the value is [${value.shape.join(\', \')}]`);',
       '    }',
-      '    target.assign(value.dtype === \'float32\' ? value : tf.cast(value, \'float32\'));',
+      '    tf.tidy(() => target.assign(value.dtype === \'float32\' ? value : tf.cast(value, \'float32\')));',
       '  }',
       '}',
       '',

@@ -147,6 +147,19 @@ describe('generated TypeScript of the shipped tiny variants', () => {
     model.dispose();
   });
 
+  it('Transformer (encoder-decoder): generate equals greedy decoding of the in-memory model', async () => {
+    const c = cases.find((x) => x.model === 'TransformerTiny')!;
+    const gen = await importGenerated<GeneratedModule>(dir, sources.get(c.model)!.standalone);
+    const model = await compile(join(ROOT, c.spec), { model: c.model, seed: 4, backend: 'cpu' });
+    const params = gen.createParams(4);
+    const src = tf.tensor2d([[5, 6, 7, 8], [9, 8, 7, 6]], [2, 4], 'int32');
+    const ours = gen.generate!(params, { src }, [[1], [1]], 4);
+    const theirs = greedyDecode(model, { prefixInput: 'tgt', prefix: [[1], [1]], inputs: { src }, maxNewTokens: 4 });
+    expect(ours).toEqual(theirs.map((r) => [1, ...r]));
+    tf.dispose([...Object.values(params), src]);
+    model.dispose();
+  });
+
   afterAll(() => {
     // The measured differences, for the record (the assertion above is the test).
     console.log(`generated vs in-memory, max |difference|: ${JSON.stringify(measured)}`);
