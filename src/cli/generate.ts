@@ -66,7 +66,6 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
 async function runGenerate(ctx: CliContext, dir: string, flags: GenerateFlags): Promise<number> {
   const { openRun } = await import('./train/load-run.js');
   const { RunError } = await import('./train/errors.js');
-  const { BOS, EOS } = await import('./train/tokenizer.js');
   const { info, tokenizer, model } = await openRun(ctx, dir, flags.backend);
   try {
     const options = {
@@ -77,7 +76,7 @@ async function runGenerate(ctx: CliContext, dir: string, flags: GenerateFlags): 
       topK: flags.topK,
       topP: flags.topP,
       seed: flags.seed,
-      endToken: EOS,
+      endToken: tokenizer.eos,
     };
     const results: { prompt?: string; source?: string; text: string; tokens: number[]; finished: string }[] = [];
     if (info.task === 'lm') {
@@ -91,7 +90,7 @@ async function runGenerate(ctx: CliContext, dir: string, flags: GenerateFlags): 
     } else if (info.task === 'seq2seq') {
       if (!flags.source?.length) throw new RunError(`${dir} holds an encoder-decoder: give the text to transform with --source`);
       for (const source of flags.source) {
-        const r = await model.generate({ source: { [info.inputs.source]: [tokenizer.encode(source)] } }, { ...options, startToken: BOS });
+        const r = await model.generate({ source: { [info.inputs.source]: [tokenizer.encode(source)] } }, { ...options, startToken: tokenizer.bos });
         results.push({ source, text: tokenizer.decode(r.newTokens[0]), tokens: r.newTokens[0], finished: r.finished[0] });
       }
     } else {

@@ -32,7 +32,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--val-fraction <f>', 'fraction of the data held out for validation (default 0.1)', fraction)
     .option('--seed <n>', 'seed of the initial weights and the data order (default 0)', integerAtLeast(0))
     .option('--resume', 'continue the run in --out from its last checkpoint (same optimizer state and step)')
-    .addOption(new Option('--tokenizer <kind>', 'how text becomes tokens').choices(['char', 'bpe']).default('char'));
+    .addOption(new Option('--tokenizer <kind>', "char (default): the data's characters; bpe: GPT-2's byte-level BPE (50,257 tokens)").choices(['char', 'bpe']));
   cmd.addHelpText(
     'after',
     examples([

@@ -4,7 +4,7 @@
  * short; each assertion is about behaviour (the loss falls, a resumed run equals a straight one,
  * an interrupted run leaves a loadable checkpoint), not about timing.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,8 +16,8 @@ const EXAMPLES = path.join(ROOT, 'examples');
 const SPEC = path.join(EXAMPLES, 'tiny-lm.tfm');
 const CORPUS = path.join(EXAMPLES, 'corpus.txt');
 const TRAIN_FIXTURES = path.join(FIXTURES, 'train');
-/** Settings of the mechanics tests: the smallest batches that still exercise everything. */
-const SMALL = ['--batch', '4', '--seq', '16', '--warmup', '2', '--backend', 'cpu'];
+/** Settings of the mechanics tests: small batches, evaluation only before and after training. */
+const SMALL = ['--batch', '4', '--seq', '16', '--warmup', '2', '--eval-every', '1000'];
 
 let tmp: string;
 beforeAll(() => {
@@ -60,7 +60,7 @@ const stepsLogged = (dir: string) => (fs.existsSync(path.join(dir, 'metrics.json
 describe('tfmc train', { timeout: 120_000 }, () => {
   it('trains the shipped example: the validation loss falls, and the run directory holds metrics, plot, tokenizer and checkpoint', async () => {
     const out = path.join(tmp, 'learns');
-    const r = run(['train', SPEC, '--data', CORPUS, '--steps', '40', '--batch', '8', '--seq', '32', '--lr', '3e-3', '--out', out]);
+    const r = run(['train', SPEC, '--data', CORPUS, '--steps', '40', '--batch', '8', '--seq', '32', '--lr', '3e-3', '--eval-every', '20', '--save-every', '20', '--out', out]);
     expect(r.stderr).toMatch(/^backend: (node|wasm|cpu)/m);
     expect(r.status).toBe(0);
     const evals = metricsOf(out).filter((m) => m.type === 'eval');
@@ -90,7 +90,7 @@ describe('tfmc train', { timeout: 120_000 }, () => {
     expect(run(args(straight, 8)).status).toBe(0);
     expect(run(args(split, 4)).status).toBe(0);
     const resumed = run(args(split, 8, '--resume'));
-    expect(resumed.status).toBe(0);
+    expect({ status: resumed.status, stderr: resumed.stderr }).toMatchObject({ status: 0 });
     expect(resumed.stderr).toContain('resuming at step 4');
     const bytes = (dir: string, f: string) => fs.readFileSync(path.join(dir, 'checkpoint', f));
     expect(bytes(split, 'weights.bin').equals(bytes(straight, 'weights.bin'))).toBe(true);
@@ -174,6 +174,21 @@ describe('tfmc train', { timeout: 120_000 }, () => {
   });
 });
 
+describe('examples/tiny-lm.sh', { timeout: 120_000 }, () => {
+  it('trains the tiny LM with tfmc train and generates from it (greedy and sampled); run again, it resumes', () => {
+    const out = path.join(tmp, 'script-run');
+    const script = (steps: number) => spawnSync('bash', [path.join(EXAMPLES, 'tiny-lm.sh')], { cwd: tmp, env: { ...process.env, STEPS: String(steps), OUT: out }, encoding: 'utf8', timeout: 110_000 });
+    const r = script(3);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('trained 3 steps');
+    // The generated text may hold newlines (the corpus has them): match the prompts after the headers.
+    expect(r.stdout).toMatch(/^--- greedy\nThe keeper [\s\S]+--- sampled \(temperature 0\.8, top-k 8\)\nIn winter [\s\S]+$/);
+    const again = script(4);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain('resuming at step 3');
+  });
+});
+
 describe('tfmc train: bad input is one clear paragraph, exit 1 or 2, nothing written', { timeout: 60_000 }, () => {
   const expectClean = (r: Run, status: number, pattern: RegExp) => {
     expect(r.status).toBe(status);
@@ -210,7 +225,9 @@ describe('tfmc train: bad input is one clear paragraph, exit 1 or 2, nothing wri
 
   it('a vocabulary larger than the embedding says which --set fixes it', () => {
     const r = run(['train', SPEC, '--data', CORPUS, '--set', 'vocab=20', '--out', 'small-vocab']);
-    expectClean(r, 1, /the char tokenizer of the data has (\d+) tokens .* `wte`, which has 20 rows \(config `vocab` = 20\); train with --set vocab=\1/);
+    expectClean(r, 1, /the char tokenizer has (\d+) tokens \(4 special tokens and \d+ distinct characters\), but input `ids` is read by `wte`, which has 20 rows \(config `vocab` = 20\); train with --set vocab=\1/);
+    const bpe = run(['train', SPEC, '--data', CORPUS, '--tokenizer', 'bpe', '--out', 'bpe-vocab']);
+    expectClean(bpe, 1, /the bpe tokenizer has 50257 tokens \(GPT-2's byte-level BPE vocabulary\), .* train with --set vocab=50257/);
   });
 
   it('a run directory is never overwritten without --resume', () => {

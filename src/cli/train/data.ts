@@ -13,7 +13,7 @@
  */
 import { permutation } from '../../backends/tfjs/data.js';
 import type { LabelInput, Task, TokenInput } from './task.js';
-import { BOS, EOS, type Tokenizer } from './tokenizer.js';
+import type { Tokenizer } from './tokenizer.js';
 
 export class DataError extends Error {
   override name = 'DataError';
@@ -102,7 +102,7 @@ export function buildExamples(task: Task, tok: Tokenizer, format: DataFormat, te
       const tgt = tok.encode(target);
       fits(task.source, src.length, r, 'source', o.file);
       fits(task.target, tgt.length + 1, r, 'target', o.file);
-      examples.push({ [task.source.name]: src, [task.target.name]: [BOS, ...tgt], [task.labels.name]: [...tgt, EOS] });
+      examples.push({ [task.source.name]: src, [task.target.name]: [tok.bos, ...tgt], [task.labels.name]: [...tgt, tok.eos] });
     }
   } else {
     // String labels are class names (sorted: the same data always gives the same class ids).
@@ -120,8 +120,8 @@ export function buildExamples(task: Task, tok: Tokenizer, format: DataFormat, te
   const shuffled = order.map((i) => examples[i]);
   const nVal = validationCount(shuffled.length, o.valFraction);
   const pad: Record<string, number> = {};
-  if (task.kind === 'seq2seq') Object.assign(pad, { [task.source.name]: 0, [task.target.name]: 0, [task.labels.name]: task.labels.ignoreIndex });
-  else pad[task.tokens.name] = 0;
+  if (task.kind === 'seq2seq') Object.assign(pad, { [task.source.name]: tok.pad, [task.target.name]: tok.pad, [task.labels.name]: task.labels.ignoreIndex });
+  else pad[task.tokens.name] = tok.pad;
   return { train: shuffled.slice(nVal), validation: shuffled.slice(0, nVal), pad, classNames };
 }
 
@@ -223,12 +223,10 @@ export function collate(examples: readonly Example[], pad: Record<string, number
   return batch;
 }
 
-/** Tokens in a batch that carry data (not padding), for tokens/s. */
-export function batchTokens(batch: Record<string, number[] | number[][]>, task: Task): number {
-  const input = task.kind === 'lm' ? task.ids.name : task.kind === 'seq2seq' ? task.target.name : task.tokens.name;
-  const rows = batch[input] as number[][];
-  let n = 0;
-  for (const r of rows) for (const t of r) if (t !== 0) n++;
-  if (task.kind === 'seq2seq') for (const r of batch[task.source.name] as number[][]) for (const t of r) if (t !== 0) n++;
-  return n;
+/** Tokens in a batch that carry data, for tokens/s: every token of a language model's windows, the unpadded ones otherwise. */
+export function batchTokens(batch: Record<string, number[] | number[][]>, task: Task, pad: number): number {
+  const count = (rows: number[][], skipPad: boolean) => rows.reduce((n, r) => n + (skipPad ? r.filter((t) => t !== pad).length : r.length), 0);
+  if (task.kind === 'lm') return count(batch[task.ids.name] as number[][], false);
+  if (task.kind === 'seq2seq') return count(batch[task.source.name] as number[][], true) + count(batch[task.target.name] as number[][], true);
+  return count(batch[task.tokens.name] as number[][], true);
 }

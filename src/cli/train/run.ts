@@ -48,7 +48,7 @@ import {
   type StepMetric,
 } from './run-dir.js';
 import { analyzeTask, vocabKey, type Task } from './task.js';
-import { CharTokenizer, tokenizerFromJSON, type Tokenizer } from './tokenizer.js';
+import { createTokenizer, tokenizerFromJSON, type Tokenizer } from './tokenizer.js';
 
 export interface TrainFlags {
   data: string;
@@ -68,7 +68,7 @@ export interface TrainFlags {
   valFraction?: number;
   seed?: number;
   resume?: boolean;
-  tokenizer: string;
+  tokenizer?: 'char' | 'bpe';
 }
 
 /** Validation batches evaluated at most (a bound on the time an evaluation takes). */
@@ -76,9 +76,6 @@ const MAX_EVAL_BATCHES = 32;
 
 export async function runTrain(ctx: CliContext, specArg: string, specAbs: string, dataAbs: string, flags: TrainFlags): Promise<number> {
   const say = (s: string) => ctx.err(`${s}\n`);
-  if (flags.tokenizer !== 'char') {
-    throw new RunError(`--tokenizer ${flags.tokenizer} is not available: this tfmc has the character-level tokenizer only (--tokenizer char); see docs/cli.md for why there is no BPE yet`);
-  }
   const compileModel = async () => {
     const { compile } = await import('../../backends/tfjs/compile.js');
     return compile(specAbs, { model: flags.model, overrides: flags.set, backend: flags.backend, seed: flags.seed ?? 0 });
@@ -117,7 +114,8 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
         `${examples.train.length.toLocaleString('en')} training and ${examples.validation.length.toLocaleString('en')} validation examples, ` +
         `${tok.kind} tokenizer with ${tok.vocabSize} tokens`,
     );
-    say(`run directory: ${displayPath(paths.dir, ctx.cwd)}${plan.checkpoint ? ` (resuming at step ${start})` : ''}`);
+    const resuming = plan.checkpoint ? ` (resuming at step ${start})` : flags.resume ? ' (it has no checkpoint yet: starting at step 0)' : '';
+    say(`run directory: ${displayPath(paths.dir, ctx.cwd)}${resuming}`);
     if (start >= info.steps) {
       say(`the run is already at step ${start} of ${info.steps}: nothing to train (raise --steps to train further)`);
       return 0;
@@ -157,7 +155,7 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
 
   const outDir = path.resolve(ctx.cwd, flags.out ?? path.join('runs', defaultRunName(ir.name)));
   const paths = runPaths(outDir);
-  let previous: { info: RunInfo; checkpoint: CheckpointContents } | undefined;
+  let previous: { info: RunInfo; checkpoint?: CheckpointContents } | undefined;
   if (flags.resume) {
     previous = await prepareResume(outDir, ir, task, specDigest, sha256(raw), flags, ctx);
   } else if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) {
@@ -165,7 +163,7 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
     throw new RunError(`${displayPath(outDir, ctx.cwd)} ${isRun ? 'already holds a training run' : 'exists and is not empty'}; nothing was overwritten. ${isRun ? 'Add --resume to continue that run, or choose' : 'Choose'} another directory with --out`);
   }
 
-  const tok: Tokenizer = previous ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8'))) : CharTokenizer.fromTexts(textsOf(task, format, text, records));
+  const tok: Tokenizer = previous ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8'))) : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
   checkVocab(ir, task, tok);
 
   const settings = previous ? previous.info.settings : newSettings(task, flags);
@@ -255,10 +253,11 @@ async function loop(
   let lastStep = start;
   const lr = (step: number) => (info.settings.warmup > 0 ? s.lr * Math.min(1, step / info.settings.warmup) : s.lr);
   let batchTokenCounts = 0;
+  const tokPad = examples.pad[Object.keys(examples.pad)[0]] ?? 0;
   const data = function* () {
     for (let step = start + 1; step <= total; step++) {
       const b = batchForStep(examples.train, step, s.batch, s.seed, examples.pad);
-      batchTokenCounts = batchTokens(b, task);
+      batchTokenCounts = batchTokens(b, task, tokPad);
       yield b;
     }
   };
@@ -352,29 +351,28 @@ function newSettings(task: Task, flags: TrainFlags): RunSettings {
  * Checks that the run directory can be resumed with this spec and data and reads its checkpoint
  * (checksums verified). Every difference is listed in one message; nothing is changed.
  */
-async function prepareResume(dir: string, ir: ModelIR, task: Task, specDigest: string, dataDigest: string, flags: TrainFlags, ctx: CliContext): Promise<{ info: RunInfo; checkpoint: CheckpointContents }> {
+async function prepareResume(dir: string, ir: ModelIR, task: Task, specDigest: string, dataDigest: string, flags: TrainFlags, ctx: CliContext): Promise<{ info: RunInfo; checkpoint?: CheckpointContents }> {
   const shown = displayPath(dir, ctx.cwd);
   const paths = runPaths(dir);
   if (!fs.existsSync(paths.run)) throw new RunError(`cannot resume: ${shown} holds no training run (no run.json); start one without --resume`);
   const info = readRunInfo(dir);
   await recoverCheckpoint(dir);
   removeStaleTemporaries(dir);
-  if (!fs.existsSync(path.join(paths.checkpoint, 'manifest.json'))) {
-    throw new RunError(`cannot resume: ${shown} has no checkpoint yet (the run stopped before its first save); remove the directory and start again without --resume`);
-  }
-  const checkpoint = await readCheckpoint(paths.checkpoint);
+  // A run stopped before its first save starts again from step 0 (with its own settings).
+  const checkpoint = fs.existsSync(path.join(paths.checkpoint, 'manifest.json')) ? await readCheckpoint(paths.checkpoint) : undefined;
   const diffs: string[] = [];
   if (info.model !== ir.name) diffs.push(`the run trained model \`${info.model}\`, this is \`${ir.name}\``);
   if (info.spec.sha256 !== specDigest) diffs.push(`the spec changed since the run started (SHA-256 ${info.spec.sha256.slice(0, 12)}… then, ${specDigest.slice(0, 12)}… now)`);
-  const then = checkpoint.manifest.config;
+  const then = checkpoint?.manifest.config ?? {};
   const now: Record<string, unknown> = Object.fromEntries(ir.config.map((c) => [c.name, c.value]));
-  const keys = [...new Set([...Object.keys(then), ...Object.keys(now)])].filter((k) => then[k] !== now[k]);
+  const keys = checkpoint ? [...new Set([...Object.keys(then), ...Object.keys(now)])].filter((k) => then[k] !== now[k]) : [];
   if (keys.length) diffs.push(`config ${keys.map((k) => `\`${k}\` was ${then[k] ?? '(absent)'}, is ${now[k] ?? '(absent)'}`).join('; ')}`);
   if (info.data.sha256 !== dataDigest) diffs.push(`the data file differs from the one the run trained on (${info.data.file})`);
   for (const key of ['batch', 'seq', 'lr', 'warmup', 'seed', 'valFraction', 'clipNorm'] as const) {
     const given = flags[key];
     if (given !== undefined && given !== info.settings[key]) diffs.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${given} differs from the run's ${info.settings[key]}`);
   }
+  if (flags.tokenizer !== undefined && flags.tokenizer !== info.tokenizer) diffs.push(`--tokenizer ${flags.tokenizer} differs from the run's ${info.tokenizer}`);
   const kind = task.kind === 'classify' && task.regression ? 'regression' : task.kind;
   if (info.task !== kind) diffs.push(`the run's task was ${info.task}, this model's is ${kind}`);
   if (diffs.length) {
@@ -409,7 +407,7 @@ function checkVocab(ir: ModelIR, task: Task, tok: Tokenizer): void {
     if (!input.vocab || tok.vocabSize <= input.vocab.rows) continue;
     const key = vocabKey(ir, input.vocab.rows);
     const fix = key ? `; train with --set ${key}=${tok.vocabSize} (or more)` : '; give the embedding more rows';
-    throw new RunError(`the ${tok.kind} tokenizer of the data has ${tok.vocabSize} tokens (4 special tokens and ${tok.vocabSize - 4} distinct characters), but input \`${input.name}\` is read by \`${input.vocab.module}\`, which has ${input.vocab.rows} rows${key ? ` (config \`${key}\` = ${input.vocab.rows})` : ''}${fix}`);
+    throw new RunError(`the ${tok.kind} tokenizer has ${tok.vocabSize} tokens (${tok.describe()}), but input \`${input.name}\` is read by \`${input.vocab.module}\`, which has ${input.vocab.rows} rows${key ? ` (config \`${key}\` = ${input.vocab.rows})` : ''}${fix}`);
   }
 }
 

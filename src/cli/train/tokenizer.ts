@@ -2,10 +2,14 @@
  * Tokenizers of `tfmc train`: text ↔ token ids, saved into the run directory (`tokenizer.json`)
  * so `tfmc generate` and `tfmc predict` encode and decode exactly as training did.
  *
- * The character tokenizer is built in: ids 0–3 are the special tokens (padding, start, end,
- * unknown), then every distinct character of the training text in code-point order, so the same
- * text always gives the same vocabulary.
+ * - `char` (built in): ids 0–3 are the special tokens (padding, start, end, unknown), then every
+ *   distinct character of the training text in code-point order, so the same text always gives
+ *   the same vocabulary.
+ * - `bpe`: GPT-2's byte-level BPE (50,257 tokens; any text, no unknown token) from the
+ *   `gpt-tokenizer` package, whose merges ship inside it (no download). `<|endoftext|>` (50256)
+ *   is the start, end and padding token, as in GPT-2.
  */
+import { createRequire } from 'node:module';
 export const PAD = 0;
 export const BOS = 1;
 export const EOS = 2;
@@ -16,6 +20,12 @@ export interface Tokenizer {
   readonly kind: string;
   /** Number of ids (specials included): every id is < vocabSize. */
   readonly vocabSize: number;
+  /** Padding of token rows, start of a target sequence, end of a sequence. */
+  readonly pad: number;
+  readonly bos: number;
+  readonly eos: number;
+  /** What the vocabulary is made of, for messages (`4 special tokens and 43 distinct characters`). */
+  describe(): string;
   encode(text: string): number[];
   /** Text of the ids; special tokens are left out. */
   decode(ids: readonly number[]): string;
@@ -25,6 +35,9 @@ export interface Tokenizer {
 
 export class CharTokenizer implements Tokenizer {
   readonly kind = 'char';
+  readonly pad = PAD;
+  readonly bos = BOS;
+  readonly eos = EOS;
   private readonly ids = new Map<string, number>();
 
   constructor(readonly chars: readonly string[]) {
@@ -40,6 +53,10 @@ export class CharTokenizer implements Tokenizer {
 
   get vocabSize(): number {
     return SPECIAL_TOKENS.length + this.chars.length;
+  }
+
+  describe(): string {
+    return `${SPECIAL_TOKENS.length} special tokens and ${this.chars.length} distinct characters`;
   }
 
   encode(text: string): number[] {
@@ -59,11 +76,53 @@ export class CharTokenizer implements Tokenizer {
   }
 }
 
+interface BpeCodec {
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+}
+
+export class Gpt2BpeTokenizer implements Tokenizer {
+  readonly kind = 'bpe';
+  readonly vocabSize = 50257;
+  readonly pad = 50256;
+  readonly bos = 50256;
+  readonly eos = 50256;
+  private readonly codec: BpeCodec;
+
+  constructor() {
+    // Loaded on first use: its merge table is a few MB that the char tokenizer does not need.
+    this.codec = createRequire(import.meta.url)('gpt-tokenizer/encoding/r50k_base') as BpeCodec;
+  }
+
+  describe(): string {
+    return "GPT-2's byte-level BPE vocabulary";
+  }
+
+  encode(text: string): number[] {
+    return this.codec.encode(text);
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.codec.decode(ids.filter((id) => id !== this.eos && id >= 0 && id < this.vocabSize));
+  }
+
+  toJSON(): object {
+    return { kind: this.kind, encoding: 'r50k_base', package: 'gpt-tokenizer' };
+  }
+}
+
+/** A new tokenizer of this kind, built from the training texts where it learns from them. */
+export function createTokenizer(kind: string, texts: () => Iterable<string>): Tokenizer {
+  if (kind === 'bpe') return new Gpt2BpeTokenizer();
+  return CharTokenizer.fromTexts(texts());
+}
+
 /** Rebuilds a tokenizer from its `tokenizer.json`; throws an Error with a one-line reason when it is not one. */
 export function tokenizerFromJSON(json: unknown): Tokenizer {
-  const j = json as { kind?: unknown; chars?: unknown };
+  const j = json as { kind?: unknown; chars?: unknown; encoding?: unknown };
   if (j && j.kind === 'char' && Array.isArray(j.chars) && j.chars.every((c) => typeof c === 'string')) {
     return new CharTokenizer(j.chars as string[]);
   }
+  if (j && j.kind === 'bpe' && j.encoding === 'r50k_base') return new Gpt2BpeTokenizer();
   throw new Error(`not a tfmc tokenizer (kind ${JSON.stringify(j?.kind)})`);
 }

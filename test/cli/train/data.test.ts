@@ -6,7 +6,7 @@ import { batchForStep, buildExamples, collate, DataError, parseJsonl, textsOf } 
 import { lossSvg, movingAverage, ticks } from '../../../src/cli/train/loss-plot.js';
 import { formatDuration, progressLine } from '../../../src/cli/train/progress.js';
 import { analyzeTask } from '../../../src/cli/train/task.js';
-import { BOS, CharTokenizer, EOS, tokenizerFromJSON } from '../../../src/cli/train/tokenizer.js';
+import { BOS, CharTokenizer, EOS, Gpt2BpeTokenizer, tokenizerFromJSON } from '../../../src/cli/train/tokenizer.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const taskOf = (file: string) => analyzeTask(checkFile(path.join(ROOT, file)).models[0]);
@@ -20,6 +20,15 @@ describe('CharTokenizer', () => {
     expect(tok.encode('z')).toEqual([3]);
     expect(tokenizerFromJSON(JSON.parse(JSON.stringify(tok.toJSON()))).encode('cab')).toEqual(tok.encode('cab'));
     expect(() => tokenizerFromJSON({ kind: 'wordpiece' })).toThrow(/not a tfmc tokenizer/);
+  });
+});
+
+describe('Gpt2BpeTokenizer', () => {
+  it("encodes with GPT-2's merges, decodes losslessly, and uses <|endoftext|> as start, end and padding", () => {
+    const tok = tokenizerFromJSON(new Gpt2BpeTokenizer().toJSON());
+    expect(tok.encode('The keeper climbed the stairs.')).toEqual([464, 28356, 19952, 262, 16046, 13]);
+    expect(tok.decode([...tok.encode('Ünïcode & tabs\t'), tok.eos])).toBe('Ünïcode & tabs\t');
+    expect([tok.vocabSize, tok.pad, tok.bos, tok.eos]).toEqual([50257, 50256, 50256, 50256]);
   });
 });
 
