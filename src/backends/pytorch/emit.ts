@@ -65,6 +65,8 @@ class Emitter {
   private readonly rowKeeping = new Set<number>();
   private readonly sinks: Set<number>;
   private readonly usedClassNames = new Set<string>();
+  /** Each model input and its parameter name in the model's forward (they differ for names like `lambda`). */
+  private forwardArgs: Array<[string, string]> = [];
 
   constructor(private readonly ir: ModelIR) {
     this.paramByName = new Map(ir.params.map((p) => [p.name, p]));
@@ -192,6 +194,8 @@ class Emitter {
       out.push(`    ${pyString(i.name)}: (${pyString(v.dtype === 'int32' ? 'int64' : v.dtype)}, [${dims.join(', ')}]),`);
     }
     out.push('}');
+    out.push('# The keyword of each input in forward(): model(**{FORWARD_ARGS[name]: tensor}).');
+    out.push(`FORWARD_ARGS = {${this.forwardArgs.map(([n, a]) => `${pyString(n)}: ${pyString(a)}`).join(', ')}}`);
     out.push(`BOUNDS = {${ir.bounds.filter((b) => b.max !== undefined).map((b) => `${pyString(b.dim)}: ${b.max}`).join(', ')}}`);
     out.push(`OUTPUTS = [${ir.outputs.map((o) => pyString(o.name)).join(', ')}]`);
     out.push(`LOSSES = [${ir.losses.map((o) => pyString(o.name)).join(', ')}]`);
@@ -532,10 +536,9 @@ class Emitter {
     for (const o of ir.outputs) for (const i of deps.get(o.value) ?? []) needed.add(i);
     const optional = ir.inputs.filter((i) => !needed.has(i.value));
     const scope = new Scope(ir, this.uses, nodes, this.sinks, new Map([...ir.outputs, ...ir.losses].map((o) => [o.value, o.name])));
-    const args = ir.inputs.map((i) => scope.bind(i.value, i.name, -1));
+    this.forwardArgs = ir.inputs.map((i) => [i.name, scope.bind(i.value, i.name, -1)]);
     const ordered = [...ir.inputs.filter((i) => needed.has(i.value)), ...optional];
     const sig = ordered.map((i) => (optional.includes(i) ? `${scope.name(i.value)}=None` : scope.name(i.value)));
-    void args;
     const out = [`    def forward(self, ${sig.join(', ')}):`];
     for (const i of ir.inputs) out.push(`        # ${i.name}: ${ir.values[i.value].dtype === 'int32' ? 'int64' : ir.values[i.value].dtype} ${renderShape(ir.values[i.value].shape)}`);
     // Group the top-level statements by the optional inputs they need.

@@ -31,7 +31,7 @@ def run(job, index):
     import tfmc_runtime as rt
 
     tensors, _ = rt.load_safetensors(job["inputs"])
-    inputs = {name: (tensors[name].long() if dtype == "int64" else tensors[name].float()) for name, (dtype, _) in mod.INPUTS.items()}
+    inputs = {mod.FORWARD_ARGS[name]: (tensors[name].long() if dtype == "int64" else tensors[name].float()) for name, (dtype, _) in mod.INPUTS.items()}
     report = {"dir": job["dir"]}
 
     def forward_to(model, path):
@@ -66,7 +66,7 @@ def run(job, index):
             ids = torch.tensor([g["prompt"]], dtype=torch.long)
             with torch.no_grad():
                 for _ in range(g["steps"]):
-                    logits = model(**{g["input"]: ids})[g["output"]]
+                    logits = model(**{mod.FORWARD_ARGS[g["input"]]: ids})[g["output"]]
                     ids = torch.cat([ids, logits[:, -1].argmax(-1, keepdim=True)], 1)
             report["generated"] = ids[0, len(g["prompt"]):].tolist()
     if job.get("seeded_weights"):

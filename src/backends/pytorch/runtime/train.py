@@ -95,7 +95,7 @@ def main(argv=None):
             perm, at = torch.randperm(count, generator=order), 0
         rows = perm[at + rank * args.batch: at + (rank + 1) * args.batch] if count >= need else torch.randint(count, (args.batch,), generator=order)
         at += need
-        batch = {name: t[rows].to(device) for name, t in data.items()}
+        batch = {generated.FORWARD_ARGS[name]: t[rows].to(device) for name, t in data.items()}
         out = model(**batch)
         losses = {name: out[name] for name in generated.LOSSES if name in out}
         if not losses:

@@ -168,6 +168,8 @@ INITS = {
 INPUTS = {
     "ids": ("int64", ["batch", "seq"]),
 }
+# The keyword of each input in forward(): model(**{FORWARD_ARGS[name]: tensor}).
+FORWARD_ARGS = {"ids": "ids"}
 BOUNDS = {"seq": 64}
 OUTPUTS = ["logits"]
 LOSSES = ["next_token"]
