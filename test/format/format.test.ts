@@ -22,6 +22,11 @@ describe('shipped specs', () => {
       for (const l of once.split('\n')) expect(l).not.toMatch(/\s$/);
     });
   }
+
+  it('are already in the canonical layout (run `tfmc fmt specs examples src/std` after editing one)', () => {
+    const unformatted = shippedSpecs().filter(([, text]) => fmt(text) !== text).map(([file]) => file);
+    expect(unformatted).toEqual([]);
+  });
 });
 
 describe('refuses what it cannot read', () => {
