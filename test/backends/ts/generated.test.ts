@@ -7,12 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, greedyDecode, selectBackend, type CompiledModel } from '../../../src/backends/tfjs/index.js';
+import { buildModel, compile, greedyDecode, selectBackend, type CompiledModel } from '../../../src/backends/tfjs/index.js';
 import { generateModelSource, moduleFileName } from '../../../src/backends/ts/index.js';
 import { checkFile } from '../../../src/index.js';
 import { expectGolden } from '../../helpers/golden.js';
 import { randomInputs } from '../tfjs/random-inputs.js';
-import { HOSTILE_SPEC, importGenerated, removeScratch, ROOT, scratchProject, tinyCases, typeCheck, type TinyCase } from './helpers.js';
+import { exampleCases, HOSTILE_SPEC, importGenerated, removeScratch, ROOT, scratchProject, tinyCases, typeCheck, type TinyCase } from './helpers.js';
 
 const TOLERANCE = 1e-6;
 
@@ -158,6 +158,29 @@ describe('generated TypeScript of the shipped tiny variants', () => {
     expect(ours).toEqual(theirs.map((r) => [1, ...r]));
     tf.dispose([...Object.values(params), src]);
     model.dispose();
+  });
+
+  it.each(exampleCases().map((c) => [c.model, c] as const))('example %s computes the executor\'s outputs and losses (≤ 1e-6)', async (_name, c: TinyCase) => {
+    const source = await generateModelSource(c.ir, { standalone: true });
+    const gen = await importGenerated<GeneratedModule>(dir, source);
+    const executor = buildModel(c.ir, { seed: 9 });
+    const params = gen.createParams(1);
+    try {
+      gen.setWeights(params, executor.getWeights());
+      const batch = randomInputs(c.ir, { sizes: { batch: 2, seq: 6, frames: 16 }, fallback: 4, seed: 5 });
+      const expected = executor.forward(batch, { outputs: [...c.ir.outputs, ...c.ir.losses].map((o) => o.name) });
+      const outputs = gen.forward(params, batch);
+      const losses = gen.losses ? gen.losses(batch, outputs) : {};
+      let worst = 0;
+      for (const o of c.ir.outputs) worst = Math.max(worst, maxAbsDiff(outputs[o.name], expected[o.name]));
+      for (const l of c.ir.losses) worst = Math.max(worst, maxAbsDiff(losses[l.name], expected[l.name]));
+      measured[c.model] = worst;
+      expect(worst).toBeLessThanOrEqual(TOLERANCE);
+      tf.dispose([...Object.values(expected), ...Object.values(outputs), ...Object.values(losses), ...Object.values(batch)]);
+    } finally {
+      tf.dispose(Object.values(params));
+      executor.dispose();
+    }
   });
 
   afterAll(() => {

@@ -4,12 +4,12 @@
  * project, and loading a generated module as real code.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { checkFile } from '../../../src/index.js';
+import { checkFile, checkSource } from '../../../src/index.js';
 import type { ModelIR } from '../../../src/ir/types.js';
 
 export const ROOT = join(import.meta.dirname, '../../..');
@@ -29,6 +29,24 @@ export function tinyCases(): TinyCase[] {
       const r = checkFile(join(ROOT, 'specs', f));
       return r.models.filter((m) => m.name.endsWith('Tiny')).map((ir) => ({ spec: `specs/${f}`, model: ir.name, ir }));
     });
+}
+
+/**
+ * The examples whose ops the shipped specs do not use (rotary positions, grouped key/value heads,
+ * SiLU, RMS norm, convolution modules), shrunk with overrides (their parameter `expect`s dropped).
+ */
+export function exampleCases(): TinyCase[] {
+  const cases: Array<[string, string, Record<string, string>]> = [
+    ['examples/llama-style.tfm', 'TinyLlama', { vocab: '100', ctx: '64', d_model: '32', heads: '4', kv_heads: '2', layers: '2', d_ff: '64' }],
+    ['examples/speech-conformer.tfm', 'MacaronSpeech', { d_model: '32', layers: '1' }],
+  ];
+  return cases.map(([spec, model, overrides]) => {
+    const path = join(ROOT, spec);
+    const r = checkSource(readFileSync(path, 'utf8').replace(/^\s*expect params == [\d_]+\s*$/gm, ''), path, { overrides });
+    const ir = r.models.find((m) => m.name === model);
+    if (!ir) throw new Error(`${spec}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+    return { spec, model, ir };
+  });
 }
 
 /** A scratch folder whose `node_modules` is the repository's (so `@tensorflow/tfjs` resolves). Remove it with `rmSync`. */
