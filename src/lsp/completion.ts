@@ -1,6 +1,7 @@
 /**
  * Completion. Inside a call's parentheses, where an argument name may go: the callee's arguments
- * with their types and defaults (block parameters, block ports, a primitive's arguments).
+ * with their types and defaults (block parameters, block ports, a primitive's arguments); after
+ * `name: ` of an enum or bool argument, its values first.
  * Elsewhere: the item's local names (config keys with their values, `let`s, ports), the base
  * model's config keys inside a `config { }` that overrides them, blocks and primitives in scope,
  * and keywords.
@@ -16,7 +17,7 @@ import type { Analysis } from './analysis.js';
 import { argumentsOf, blockSignature, opSignature, resolveCallee, type ArgInfo } from './callees.js';
 import { itemAt, localDecls, touches } from './names.js';
 
-export type CompletionKind = 'argument' | 'config' | 'local' | 'block' | 'function' | 'layer' | 'keyword';
+export type CompletionKind = 'argument' | 'value' | 'config' | 'local' | 'block' | 'function' | 'layer' | 'keyword';
 
 export interface Completion {
   label: string;
@@ -37,7 +38,23 @@ export function completionsAt(a: Analysis, offset: number): Completion[] {
     const args = argumentCompletions(a, item, call);
     if (args) return args;
   }
-  return nameCompletions(a, item, offset);
+  const values = item ? enumValueCompletions(a, item, offset) : [];
+  return [...values, ...nameCompletions(a, item, offset)];
+}
+
+/** After `norm: ` in a call: the members of that argument's enum (or `true`/`false`), first. */
+function enumValueCompletions(a: Analysis, item: A.BlockDecl | A.ModelDecl, offset: number): Completion[] {
+  const before = a.text.slice(Math.max(0, offset - 200), offset);
+  const m = /([A-Za-z_][A-Za-z0-9_]*)\s*:\s*[A-Za-z_0-9]*$/.exec(before);
+  if (!m) return [];
+  const call = callContext(a.text, offset - (before.length - m.index));
+  if (!call) return [];
+  const name: A.NameExpr = { kind: 'NameExpr', name: call.callee, span: NO_SPAN };
+  const resolved = resolveCallee(call.applied ? { kind: 'CallExpr', callee: name, args: [], span: NO_SPAN } : name, item, a.check.workspace.globals(a.path));
+  const arg = resolved ? argumentsOf(resolved).find((x) => x.name === m[1]) : undefined;
+  if (!arg) return [];
+  const members = arg.type.startsWith('enum(') ? arg.type.slice(5, -1).split(', ') : arg.type === 'bool' ? ['true', 'false'] : [];
+  return members.map((label, i) => ({ label, kind: 'value', detail: `${arg.name}: ${arg.type}${label === arg.default ? ' (the default)' : ''}`, rank: i }));
 }
 
 interface CallContext {

@@ -198,6 +198,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
 
 const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
   argument: CompletionItemKind.Field,
+  value: CompletionItemKind.EnumMember,
   config: CompletionItemKind.Constant,
   local: CompletionItemKind.Variable,
   block: CompletionItemKind.Class,
