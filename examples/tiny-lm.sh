@@ -3,18 +3,20 @@
 # `tfmc train`, then generate from it with `tfmc generate`. Run after `npm run build`:
 #
 #   bash examples/tiny-lm.sh                 # 300 steps into runs/tiny-lm-example (a few minutes on a laptop CPU)
-#   STEPS=40 OUT=/tmp/run bash examples/tiny-lm.sh
+#   STEPS=40 BATCH=8 SEQ=32 OUT=/tmp/run bash examples/tiny-lm.sh
 #
 # Ctrl-C during training saves a checkpoint; running the script again resumes from it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tfmc="node $here/../bin/tfmc.js"
 steps="${STEPS:-300}"
+batch="${BATCH:-16}"
+seq="${SEQ:-64}"
 out="${OUT:-runs/tiny-lm-example}"
 
 resume=()
 [ -f "$out/checkpoint/manifest.json" ] && resume=(--resume)
-$tfmc train "$here/tiny-lm.tfm" --data "$here/corpus.txt" --steps "$steps" --batch 16 --seq 64 --lr 3e-3 --out "$out" "${resume[@]}"
+$tfmc train "$here/tiny-lm.tfm" --data "$here/corpus.txt" --steps "$steps" --batch "$batch" --seq "$seq" --lr 3e-3 --out "$out" ${resume[@]+"${resume[@]}"}
 
 echo "--- greedy"
 $tfmc generate "$out" --prompt "The keeper " --max-new-tokens 60
