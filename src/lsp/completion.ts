@@ -15,6 +15,7 @@ import { KEYWORDS } from '../syntax/keywords.js';
 import { exprText } from '../ir/lower/evaluator.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, blockSignature, opSignature, resolveCallee, type ArgInfo } from './callees.js';
+import { baseChain, configEntries } from './inheritance.js';
 import { itemAt, localDecls, touches } from './names.js';
 
 export type CompletionKind = 'argument' | 'value' | 'config' | 'local' | 'block' | 'function' | 'layer' | 'keyword';
@@ -174,20 +175,9 @@ function nameCompletions(a: Analysis, item: A.BlockDecl | A.ModelDecl | undefine
 
 /** Config keys of the base models (nearest first), with the value they have there. */
 function baseKeys(a: Analysis, item: A.ModelDecl): Completion[] {
-  const visible = a.check.workspace.models(a.path);
-  const out: Completion[] = [];
-  let base = item.base?.name;
-  const seen = new Set<string>();
-  while (base && !seen.has(base)) {
-    seen.add(base);
-    const m = visible.get(base);
-    if (!m) break;
-    for (const s of m.decl.body) {
-      if (s.kind === 'ConfigBlock') for (const e of s.entries) out.push({ label: e.name.name, kind: 'config', detail: `config ${e.name.name} = ${exprText(e.value)} (in ${base})`, rank: 5 });
-    }
-    base = m.decl.base?.name;
-  }
-  return out;
+  return baseChain(a, item).flatMap((b) =>
+    configEntries(b.decl).map((e): Completion => ({ label: e.name.name, kind: 'config', detail: `config ${e.name.name} = ${exprText(e.value)} (in ${b.name})`, rank: 5 })),
+  );
 }
 
 /** While typing after the last item (`model X {` not yet closed), the item the cursor is in. */

@@ -4,14 +4,14 @@
  * (in this file, an imported one or the standard library), a named argument to the block
  * parameter or port it sets, and an import's path to the imported file.
  */
-import type * as A from '../syntax/ast.js';
-import type { Span } from '../syntax/spans.js';
-import { NO_SPAN } from '../syntax/spans.js';
+import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type * as A from '../syntax/ast.js';
+import { NO_SPAN, type Span } from '../syntax/spans.js';
 import { STD_DIR } from '../ir/workspace.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, resolveCallee } from './callees.js';
-import { baseConfig } from './hover.js';
+import { baseConfig } from './inheritance.js';
 import { itemAt, occurrenceAt, reachingDecl, touches } from './names.js';
 
 export interface Target {
@@ -66,6 +66,15 @@ function globalTarget(a: Analysis, name: string): Target | undefined {
 function importTarget(a: Analysis, imp: A.ImportDecl): Target | undefined {
   const spec = imp.path.value;
   const target = spec.startsWith('std/') ? join(STD_DIR, spec.slice(4)) : isAbsolute(spec) ? resolve(spec) : resolve(dirname(a.path), spec);
-  const loaded = a.check.workspace.files.get(target) ?? [...a.check.workspace.files.values()].find((f) => a.check.workspace.files.get(a.path)?.imports.includes(f.path) && f.path.endsWith(spec.replace(/^\.\//, '')));
+  // Imports are loaded under their real path (a symlink resolves to its target).
+  const loaded = a.check.workspace.files.get(target) ?? a.check.workspace.files.get(realPath(target));
   return loaded ? { file: loaded.path, span: NO_SPAN } : undefined;
+}
+
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }

@@ -11,6 +11,7 @@ import { totalParams, type ModelIR } from '../ir/types.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, blockSignature, opSignature, resolveCallee, tensorTypeText, typeText } from './callees.js';
 import { exprPathAt, itemAt, occurrenceAt, reachingDecl, touches, type DeclNode, type Occurrence } from './names.js';
+import { baseConfig } from './inheritance.js';
 import { factsAt, groupDigits, modelsFor, type ShapeFacts } from './shapes.js';
 
 export interface HoverResult {
@@ -56,7 +57,7 @@ function describeOccurrence(a: Analysis, item: Item, occ: Occurrence, models: Mo
       const decl = reachingDecl(item, occ.name, offset);
       if (decl) return describeDecl(a, item, decl, models);
       const inherited = baseConfig(a, item, occ.name);
-      if (inherited) return code(`config ${occ.name} = ${exprText(inherited.value)}`) + `\n\nset in the base model \`${inherited.model}\`` + configValue(models, occ.name);
+      if (inherited) return code(`config ${occ.name} = ${exprText(inherited.entry.value)}`) + `\n\nset in the base model \`${inherited.model}\`` + configValue(models, occ.name);
       const g = globals.lookup(occ.name)?.value;
       if (g?.kind === 'block') return code(blockSignature(g.block.decl));
       if (g?.kind === 'op') return `${code(opSignature(g.op))}\n\n${g.op.doc}`;
@@ -154,24 +155,4 @@ function describeModel(decl: A.ModelDecl, models: ModelIR[]): string {
 function configValue(models: ModelIR[], name: string): string {
   const c = models[0]?.config.find((e) => e.name === name);
   return c ? `\n\nvalue: \`${c.value}\` (${c.type})` : '';
-}
-
-/** A config entry inherited through `extends`, nearest base first. */
-export function baseConfig(a: Analysis, item: Item, name: string): { model: string; file: string; entry: A.ConfigEntry; value: A.Expr } | undefined {
-  if (item.kind !== 'ModelDecl') return undefined;
-  const visible = a.check.workspace.models(a.path);
-  let base = item.base?.name;
-  const seen = new Set<string>();
-  while (base && !seen.has(base)) {
-    seen.add(base);
-    const m = visible.get(base);
-    if (!m) return undefined;
-    for (const s of m.decl.body) {
-      if (s.kind !== 'ConfigBlock') continue;
-      const entry = s.entries.find((e) => e.name.name === name);
-      if (entry) return { model: base, file: m.file, entry, value: entry.value };
-    }
-    base = m.decl.base?.name;
-  }
-  return undefined;
 }
