@@ -1,13 +1,15 @@
 /**
  * Property tests. (1) Layout does not matter: re-flowing the whitespace of a formatted spec at
  * random (spaces ↔ line breaks, extra indentation) and formatting again gives the same text.
- * (2) Parentheses: random expression trees, printed fully parenthesised, format to text that
- * parses back to the same tree.
+ * (2) Optional punctuation does not matter: random redundant parentheses around expressions and
+ * `;` after statements format back to the same text. (3) Parentheses: random expression trees,
+ * printed fully parenthesised, format to text that parses back to the same tree.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatText } from '../../src/format/index.js';
 import { tokenize } from '../../src/syntax/lexer.js';
+import { parse } from '../../src/syntax/parse.js';
 import { shippedSpecs, tree } from './helpers.js';
 
 /** `FUZZ_RUNS=500 npx vitest run test/format` for a longer search. */
@@ -69,6 +71,66 @@ describe('re-flowed whitespace formats back to the same text', () => {
       fc.assert(
         fc.property(fc.array(fc.nat(11), { minLength: n, maxLength: n }), (picks) => {
           expect(fmt(reflow(canonical, picks))).toBe(canonical);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+// ── redundant punctuation ──
+
+const EXPR_KINDS = new Set(['IntLit', 'FloatLit', 'BoolLit', 'StringLit', 'NameExpr', 'UnaryExpr', 'BinaryExpr', 'CallExpr', 'MemberExpr', 'RepeatExpr']);
+const STMT_KINDS = new Set(['ConfigBlock', 'InputDecl', 'LetStmt', 'AssignStmt', 'OutStmt', 'LossStmt', 'MaskStmt', 'ExpectStmt', 'IfStmt']);
+
+/** Where `(`…`)` may wrap an expression and where a `;` may end a statement, in `text`. */
+function punctuationSites(text: string): { exprs: [number, number][]; stmtEnds: number[] } {
+  const exprs: [number, number][] = [];
+  const stmtEnds: number[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    const n = node as { kind?: string; span?: { start: { offset: number }; end: { offset: number } } };
+    if (n.kind === 'ImportDecl') return; // its path is a string, not an expression
+    if (n.kind && n.span && EXPR_KINDS.has(n.kind)) exprs.push([n.span.start.offset, n.span.end.offset]);
+    // An `else if` chain ends where its outer `if` does: one `;` for both.
+    if (n.kind && n.span && STMT_KINDS.has(n.kind) && !stmtEnds.includes(n.span.end.offset)) stmtEnds.push(n.span.end.offset);
+    for (const [k, v] of Object.entries(node)) if (k !== 'span' && k !== 'opSpan') walk(v);
+  };
+  walk(parse(text, 'x.tfm').ast.items);
+  return { exprs, stmtEnds };
+}
+
+function punctuate(text: string, wrap: boolean[], semi: boolean[]): string {
+  const { exprs, stmtEnds } = punctuationSites(text);
+  // Rank at one offset: `)` closes before a `;` ends the statement, `(` opens after both.
+  const inserts: [offset: number, rank: number, text: string][] = [];
+  exprs.forEach(([start, end], i) => {
+    if (!wrap[i % wrap.length]) return;
+    inserts.push([start, 2, '('], [end, 0, ')']);
+  });
+  stmtEnds.forEach((end, i) => {
+    if (semi[i % semi.length]) inserts.push([end, 1, ';']);
+  });
+  inserts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let out = '';
+  let at = 0;
+  for (const [offset, , t] of inserts) {
+    out += text.slice(at, offset) + t;
+    at = offset;
+  }
+  return out + text.slice(at);
+}
+
+describe('redundant parentheses and semicolons format back to the same text', () => {
+  for (const [file, text] of shippedSpecs()) {
+    it(file, () => {
+      const canonical = fmt(text);
+      fc.assert(
+        fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 50 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 20 }), (wrap, semi) => {
+          const mutated = punctuate(canonical, wrap, semi);
+          expect(tree(mutated)).toEqual(tree(canonical));
+          expect(fmt(mutated)).toBe(canonical);
         }),
         { numRuns: RUNS },
       );
