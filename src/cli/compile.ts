@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import { renderHuman } from '../check/render/human.js';
@@ -116,7 +116,7 @@ export function registerCompile(program: Command, ctx: CliContext): void {
   addModelOption(cmd);
   addSetOption(cmd);
   cmd
-    .option('--seed <n>', 'seed of the initial weights (tfjs target)', seedValue)
+    .option('--seed <n>', 'seed of the initial weights (--target tfjs)', seedValue)
     .option('--standalone', 'ts target: copy the runtime functions used into the module (depends on @tensorflow/tfjs only)')
     .option('--force', 'replace a non-empty output directory that is not an earlier output of this target');
   cmd.addHelpText(
@@ -138,6 +138,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   const target = TARGETS[flags.target];
   if (!target) throw new UsageError(`unknown target \`${flags.target}\` (targets: ${Object.keys(TARGETS).join(', ')})`);
   if (flags.standalone && flags.target !== 'ts') throw new UsageError('--standalone applies to --target ts only');
+  if (flags.seed !== undefined && flags.target === 'ts') throw new UsageError('--seed does not apply to --target ts: the generated createParams(seed) takes the seed when the model is built');
   const overrides = flags.set ?? {};
   const result = checkFile(abs, { overrides });
   const { pickModel } = await import('../backends/tfjs/compile.js');
@@ -160,6 +161,9 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   const job: TargetJob = { ir, spec: abs, overrides, seed: flags.seed, standalone: flags.standalone === true };
   const outArg = flags.out ?? target.defaultDir(ir);
   const out = resolve(ctx.cwd, outArg);
+  if (within(ctx.cwd, out) || within(abs, out)) {
+    throw new UsageError(`refusing to write into '${outArg}': it holds ${within(abs, out) ? 'the spec' : 'the working directory'}, which replacing it would delete`);
+  }
   refuseToClobber(out, outArg, target, job, flags.force === true);
 
   await mkdir(dirname(out), { recursive: true });
@@ -193,6 +197,12 @@ function refuseToClobber(out: string, shown: string, target: TargetWriter, job: 
   if (!statSync(out).isDirectory()) throw new UsageError(`the output '${shown}' exists and is not a directory`);
   if (readdirSync(out).length === 0 || force || target.isEarlierOutput(out, job)) return;
   throw new UsageError(`the output directory '${shown}' is not empty and is not an earlier output of --target ${Object.keys(TARGETS).find((k) => TARGETS[k] === target)}; choose another -o, or add --force to replace it`);
+}
+
+/** Whether `path` is `dir` or inside it. */
+function within(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

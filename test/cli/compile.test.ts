@@ -127,6 +127,9 @@ describe('tfmc compile: output directories and mistakes', SLOW, () => {
       [['compile', GPT2, '--model', 'Nope', '--target', 'ts'], /no model named `Nope`/],
       [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'tfjs', '--standalone'], /--standalone/],
       [['compile', 'missing.tfm', '--target', 'ts'], /cannot read 'missing.tfm'/],
+      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '--seed', '1'], /--seed does not apply/],
+      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', '.', '--force'], /working directory/],
+      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', path.dirname(GPT2), '--force'], /holds the spec/],
     ];
     for (const [args, message] of cases) {
       const r = run(args);
