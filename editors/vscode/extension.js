@@ -26,6 +26,8 @@ function activate(context) {
     { run, debug: run },
     {
       documentSelector: [{ language: 'tfm' }],
+      // Imported files that are not open are read from disk: tell the server when they change.
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.tfm') },
       initializationOptions: { debounceMs: vscode.workspace.getConfiguration('tfm').get('server.debounceMs') },
     },
   );

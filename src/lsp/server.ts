@@ -15,6 +15,7 @@ import {
   DiagnosticSeverity,
   type DocumentSymbol,
   ErrorCodes,
+  FileChangeType,
   type InitializeResult,
   LSPErrorCodes,
   MarkupKind,
@@ -102,6 +103,18 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     const path = docs.pathOf(t.uri);
     docs.close(t.uri);
     scheduler.closed(t.uri, path);
+  });
+
+  // A .tfm file changed on disk (the client watches them): open documents that read it, or that
+  // may now find an import that was missing, are checked again.
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    for (const doc of docs.all()) {
+      const read = analyzer.last(doc.uri)?.inputs;
+      if (changes.some((c) => c.type === FileChangeType.Created || read?.has(docs.pathOf(c.uri)))) {
+        analyzer.forget(doc.uri);
+        scheduler.changed(doc.uri);
+      }
+    }
   });
 
   /** Runs a feature on the document's current analysis, honouring cancellation and containing failures. */

@@ -111,6 +111,18 @@ describe('diagnostics', () => {
     await client.waitForDiagnostics(user, (d) => d.length === 0);
   });
 
+  it('re-checks open documents when a file they import changes on disk (workspace/didChangeWatchedFiles)', async () => {
+    const libPath = path.join(dir, 'disk-lib.tfm');
+    fs.writeFileSync(libPath, LIB);
+    const text = USER.replace('./lib.tfm', './disk-lib.tfm');
+    const user = client.open(path.join(dir, 'disk-user.tfm'), text);
+    await client.request('textDocument/hover', { textDocument: { uri: user }, position: positionOf(text, 'mix(x)') }); // checked once
+    fs.writeFileSync(libPath, LIB.replace('gain: float = 1.0', 'gain: float = 1.0, heads: int'));
+    client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(libPath), type: 2 }] });
+    const ds = await client.waitForDiagnostics(user, (d) => d.some((x) => x.code === 'TFM2006'));
+    expect(ds.map((d) => d.code)).toEqual(['TFM2006']);
+  });
+
   it('never reads outside the workspace: such imports are diagnostics, and a document outside the folders imports nothing', async () => {
     const inside = client.open(path.join(dir, 'escape.tfm'), 'import "../outside/secret.tfm"\n');
     const ds = await client.waitForDiagnostics(inside, (d) => d.length > 0);
