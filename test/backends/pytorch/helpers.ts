@@ -25,6 +25,8 @@ export interface JobReport {
   declared: number;
   names: string[];
   outputs?: string[];
+  /** The message of a `train` job that stopped on a user error. */
+  train_error?: string | null;
   /** Greedy continuation of the job's `generate.prompt`. */
   generated?: number[];
 }

@@ -10,7 +10,8 @@ seeded_weights?, seeded_outputs?, generate?, grads?, train?}:
 - with `grads`: the gradient of the sum of the losses (eval mode: no dropout) with the loaded
   weights, by parameter name, written to `grads` (safetensors);
 - with `train` (a list of arguments): runs the job's train.py in this process (one process, no
-  torchrun) before anything else;
+  torchrun) before anything else; a SystemExit (the script's user errors) is reported as
+  `train_error`;
 - with `generate` {prompt, steps, input, output}: greedy decoding with the loaded weights, one
   full forward pass per new token (no cache), reported as `generated`.
 Prints one JSON report per job on stdout.
@@ -33,6 +34,7 @@ def run(job, index):
     tensors, _ = rt.load_safetensors(job["inputs"])
     inputs = {mod.FORWARD_ARGS[name]: (tensors[name].long() if dtype == "int64" else tensors[name].float()) for name, (dtype, _) in mod.INPUTS.items()}
     report = {"dir": job["dir"]}
+    report_error = None
 
     def forward_to(model, path):
         model.eval()
@@ -46,8 +48,12 @@ def run(job, index):
         train = importlib.util.module_from_spec(spec_t)
         spec_t.loader.exec_module(train)
         with contextlib.redirect_stdout(sys.stderr):  # stdout carries the reports
-            train.main(job["train"])
+            try:
+                train.main(job["train"])
+            except SystemExit as e:  # a user error: its message, as the script prints it
+                report_error = str(e.code)
 
+    report["train_error"] = report_error
     model = mod.Model()
     report["params"] = sum(p.numel() for p in model.parameters())
     report["names"] = list(model.state_dict().keys())

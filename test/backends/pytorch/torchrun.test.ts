@@ -5,7 +5,7 @@
  * generates the same tokens.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ let work: string;
 let model: CompiledModel;
 let log: Array<Record<string, number | string>>;
 let report: JobReport;
+let badData: JobReport;
 let inputs: ReturnType<typeof randomInputs>;
 
 function freePort(): Promise<number> {
@@ -75,8 +76,12 @@ beforeAll(async () => {
     seed: 0, seeded_weights: join(work, 'initial.safetensors'), seeded_outputs: join(work, 'initial-outputs.safetensors'),
     generate: { prompt: PROMPT, steps: 12, input: 'ids', output: 'logits' },
     train: ['--data', join(work, 'data.safetensors'), '--steps', '2', '--batch', '4', '--out', join(work, 'single.safetensors')],
+  }, {
+    // Data without the model's input: a weights file.
+    dir: work, inputs: join(work, 'inputs.safetensors'),
+    train: ['--data', join(work, 'trained.safetensors'), '--steps', '1', '--out', join(work, 'never.safetensors')],
   }]));
-  [report] = runModels(join(work, 'jobs.json'));
+  [report, badData] = runModels(join(work, 'jobs.json'));
 }, 150_000);
 
 afterAll(() => {
@@ -122,6 +127,12 @@ describe('torchrun --nproc_per_node=2 (DDP, gloo, CPU)', () => {
     expect(maxAbsDiff(single.get('wte.weight')!.data, initial.get('wte.weight')!.data)).toBeGreaterThan(1e-5);
     await importSafetensors(model, join(work, 'single.safetensors'));
     expect(Array.from(model.getWeights()['ln_f.weight'].dataSync())).toEqual(Array.from(single.get('ln_f.weight')!.data));
+  });
+
+  it('stops with one message naming the missing input when the data does not fit, writing nothing', () => {
+    expect(report.train_error).toBeNull();
+    expect(badData.train_error).toBe(`error: ${join(work, 'trained.safetensors')} has no tensor for the input(s) ids of Gpt2Tiny (it has blocks.0.ff.fc1.bias, blocks.0.ff.fc1.weight, blocks.0.ff.fc2.bias, blocks.0.ff.fc2.weight, blocks.0.norm1.bias and 31 more)`);
+    expect(existsSync(join(work, 'never.safetensors'))).toBe(false);
   });
 
   it('generates the tokens PyTorch generates (greedy; tfjs with its key/value cache)', async () => {

@@ -51,7 +51,9 @@ def load_data(path):
     tensors, _ = rt.load_safetensors(path)
     missing = [name for name in generated.INPUTS if name not in tensors]
     if missing:
-        raise SystemExit(f"error: {path} has no tensor for the input(s) {', '.join(missing)} (it has {', '.join(sorted(tensors)) or 'none'})")
+        have = sorted(tensors)
+        shown = ", ".join(have[:5]) + (f" and {len(have) - 5} more" if len(have) > 5 else "") if have else "none"
+        raise SystemExit(f"error: {path} has no tensor for the input(s) {', '.join(missing)} of {generated.Model.__name__} (it has {shown})")
     rows = {tensors[name].shape[0] for name in generated.INPUTS}
     if len(rows) != 1:
         raise SystemExit(f"error: the tensors of {path} have different numbers of examples: {sorted(rows)}")
