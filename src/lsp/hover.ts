@@ -93,7 +93,7 @@ function describeDecl(a: Analysis, item: Item, d: Decl, models: ModelIR[]): stri
     default: {
       const keyword = d.declKind === 'assign' ? '' : d.declKind === 'output' ? 'output ' : `${d.declKind} `;
       const facts = describeExpr(a, item, s.value, models, `${keyword}${d.name}`);
-      return facts ?? code(`${keyword}${d.name} = ${exprText(s.value)}`) + '\n\nno shape: the checker did not evaluate this statement (see the errors above it, or an `if` branch not taken)';
+      return facts ?? code(`${keyword}${d.name} = ${exprText(s.value)}`) + '\n\nno shape: the value could not be computed (an error here or in what it reads), or it is in an `if` branch that was not taken';
     }
   }
 }
