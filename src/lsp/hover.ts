@@ -10,7 +10,7 @@ import { exprText } from '../ir/lower/evaluator.js';
 import { totalParams, type ModelIR } from '../ir/types.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, blockSignature, opSignature, resolveCallee, tensorTypeText, typeText } from './callees.js';
-import { exprPathAt, itemAt, occurrenceAt, reachingDecl, touches, type DeclNode, type Occurrence } from './names.js';
+import { exprPathAt, itemAt, occurrenceAt, reachingDecl, reachingDecls, touches, type DeclNode, type Occurrence } from './names.js';
 import { baseConfig } from './inheritance.js';
 import { factsAt, groupDigits, modelsFor, type ShapeFacts } from './shapes.js';
 
@@ -54,7 +54,10 @@ function describeOccurrence(a: Analysis, item: Item, occ: Occurrence, models: Mo
     case 'decl':
       return describeDecl(a, item, occ, models);
     case 'ref': {
-      const decl = reachingDecl(item, occ.name, offset);
+      // The latest binding that the checker evaluated (one inside an `if` not taken has no value).
+      const candidates = reachingDecls(item, occ.name, offset);
+      const evaluated = candidates.find((d) => 'value' in d.stmt && d.stmt.kind !== 'ConfigEntry' && factsFor(a, item, d.stmt.value, models));
+      const decl = evaluated ?? candidates[0] ?? reachingDecl(item, occ.name, offset);
       if (decl) return describeDecl(a, item, decl, models);
       const inherited = baseConfig(a, item, occ.name);
       if (inherited) return code(`config ${occ.name} = ${exprText(inherited.entry.value)}`) + `\n\nset in the base model \`${inherited.model}\`` + configValue(models, occ.name);
@@ -110,8 +113,11 @@ function factsFor(a: Analysis, item: Item, e: A.Expr, models: ModelIR[], depth =
   const f = factsAt(models, item, a.path, e.span);
   if (f || depth > 16) return f;
   if (e.kind === 'NameExpr') {
-    const d = reachingDecl(item, e.name, e.span.start.offset);
-    if (d && 'value' in d.stmt && d.stmt.kind !== 'ConfigEntry' && !touches(d.stmt.span, e.span.start.offset)) return factsFor(a, item, d.stmt.value, models, depth + 1);
+    for (const d of reachingDecls(item, e.name, e.span.start.offset)) {
+      if (!('value' in d.stmt) || d.stmt.kind === 'ConfigEntry' || touches(d.stmt.span, e.span.start.offset)) return undefined;
+      const f = factsFor(a, item, d.stmt.value, models, depth + 1);
+      if (f) return f;
+    }
     return undefined;
   }
   if (e.kind === 'CallExpr') {

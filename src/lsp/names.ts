@@ -159,20 +159,22 @@ export function localDecls(item: Item): Map<string, Extract<Occurrence, { role: 
 }
 
 /**
- * The binding that a read of `name` at `offset` sees: the last `let`/`x = ...`/declaration of the
- * name that starts before `offset` (statements run in order), else the first one (a use before
- * its definition is an error the checker reports; the definition is still the useful target).
+ * The bindings a read of `name` at `offset` may see, latest first: every `let`/`x = ...`/
+ * declaration of the name that comes before `offset` (statements run in order; one inside an
+ * `if` may not have run, hence a list). A statement's own value reads the earlier bindings:
+ * `x = x + 1`.
  */
-export function reachingDecl(item: Item, name: string, offset: number): Extract<Occurrence, { role: 'decl' }> | undefined {
-  let last: Extract<Occurrence, { role: 'decl' }> | undefined;
-  let first: Extract<Occurrence, { role: 'decl' }> | undefined;
+export function reachingDecls(item: Item, name: string, offset: number): Extract<Occurrence, { role: 'decl' }>[] {
+  const out: Extract<Occurrence, { role: 'decl' }>[] = [];
   itemNames(item, (o) => {
-    if (o.role !== 'decl' || o.name !== name) return;
-    first ??= o;
-    // A statement's own value reads the previous binding: `x = x + 1` sees the earlier `x`.
-    if (o.stmt.span.end.offset <= offset || (o.span.start.offset <= offset && offset <= o.span.end.offset)) last = o;
+    if (o.role === 'decl' && o.name === name && (o.stmt.span.end.offset <= offset || touches(o.span, offset))) out.unshift(o);
   });
-  return last ?? first;
+  return out;
+}
+
+/** The binding a read sees (see `reachingDecls`); a use before any definition (an error) gets the first one. */
+export function reachingDecl(item: Item, name: string, offset: number): Extract<Occurrence, { role: 'decl' }> | undefined {
+  return reachingDecls(item, name, offset)[0] ?? localDecls(item).get(name);
 }
 
 /** The innermost expression of an item that contains `offset`, with its ancestors (outermost first). */

@@ -52,8 +52,9 @@ it('shows the result of applying a stack, through aliases, and the parameters of
   expect(hover('output o', 7)).toContain('output o: float32[batch, seq, 4]');
 });
 
-it('says so when the checker did not evaluate a statement (an `if` branch not taken)', () => {
+it('says so when the checker did not evaluate a statement (an `if` branch not taken), and reads past it', () => {
   expect(hover('h = gelu', 0)).toContain('no shape');
+  expect(hover('out x + h', 8)).toContain('let h: float32[batch, seq, 16]');
 });
 
 it("shows a port's declared type and a parameter's type", () => {
