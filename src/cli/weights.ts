@@ -43,6 +43,7 @@ export function registerWeights(program: Command, ctx: CliContext): void {
     .description('write the weights of a checkpoint (or of a tfmc train run directory) to a safetensors file')
     .argument('<dir>', 'a checkpoint directory, or a run directory of tfmc train')
     .requiredOption('-o, --out <file>', 'the safetensors file to write')
+    .addHelpText('after', examples([['tfmc weights export runs/lm -o lm.safetensors', 'float32, tensors named as the spec\'s parameters']]))
     .action(async (dir: string, flags: ExportFlags) => {
       ctx.exitCode = await guarded(ctx, () => runExport(ctx, dir, flags));
     });
@@ -53,6 +54,7 @@ export function registerWeights(program: Command, ctx: CliContext): void {
     .argument('<dir>', 'a checkpoint directory, or a run directory of tfmc train')
     .argument('<file>', 'the safetensors file to read');
   addBackendOption(imp);
+  imp.addHelpText('after', examples([['tfmc weights import runs/lm trained.safetensors', 'into the run\'s checkpoint (Adam\'s state is cleared)']]));
   imp.action(async (dir: string, file: string, flags: ImportFlags) => {
     ctx.exitCode = await guarded(ctx, () => runImport(ctx, dir, file, flags));
   });

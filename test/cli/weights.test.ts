@@ -75,6 +75,16 @@ describe('tfmc weights', () => {
     expect(readFileSync(join(dir, 'ckpt', 'weights.bin'))).toEqual(before);
   });
 
+  it('documents both subcommands with examples', () => {
+    for (const sub of ['export', 'import']) {
+      const r = tfmc(['weights', sub, '--help'], { cwd: dir });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`Usage: tfmc weights ${sub}`);
+      expect(r.stdout).toContain('Examples:');
+    }
+    expect(tfmc(['weights'], { cwd: dir }).status).toBe(2);
+  });
+
   it('reports usage mistakes and unreadable inputs in one line', () => {
     const missing = tfmc(['weights', 'export', 'nope', '-o', 'x.safetensors'], { cwd: dir });
     expect(missing.status).toBe(2);
