@@ -25,10 +25,14 @@ export type Mask = (tq: number, tk: number) => tf.Tensor;
 /** The fill for blocked attention scores: exp underflows to exactly 0 in float32, without NaN. */
 export const BLOCKED_SCORE = -1e9;
 
-/** GELU, tanh approximation (BERT, GPT-2; PyTorch's `gelu(approximate='tanh')`). */
+/**
+ * GELU, tanh approximation (BERT, GPT-2; PyTorch's `gelu(approximate='tanh')`):
+ * 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))), computed as the equal x·σ(v) with
+ * v = 2·sqrt(2/π)·(x + 0.044715·x³) (sigmoid is much faster than tanh on wasm).
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  const k = 2 * Math.sqrt(2 / Math.PI);
+  return tf.mul(x, tf.sigmoid(tf.mul(x, tf.add(tf.mul(tf.square(x), k * 0.044715), k))));
 }
 
 /** SiLU (swish): x·σ(x). */
@@ -170,14 +174,17 @@ export function maskAnd(a: Mask, b: Mask): Mask {
 }
 
 /**
- * Scores `[B, H, Tq, Tk]` with blocked entries set to {@link BLOCKED_SCORE}, and a float
+ * Scores `[B, H, Tq, Tk]` with {@link BLOCKED_SCORE} added to blocked entries (the sum is −1e9 in
+ * float32 for any score below 32 in magnitude; its exp is exactly 0), and a float
  * `[B | 1, 1, Tq | 1, 1]` indicator that is 0 for query rows with no key left: `softmax` takes it
  * so such rows give zeros instead of a uniform distribution over blocked keys.
  */
 export function masked(scores: tf.Tensor, mask: Mask): [tf.Tensor, tf.Tensor] {
   const [, , tq, tk] = scores.shape;
   const m = tf.expandDims(mask(tq, tk), 1); // every head alike
-  return [tf.where(m, scores, tf.scalar(BLOCKED_SCORE)), tf.cast(tf.any(m, -1, true), 'float32')];
+  // Adding a 0 / −1e9 bias broadcasts cheaply, where a tf.where would tile the mask to the scores' shape.
+  const bias = tf.mul(tf.sub(1, tf.cast(m, 'float32')), BLOCKED_SCORE);
+  return [tf.add(scores, bias), tf.cast(tf.any(m, -1, true), 'float32')];
 }
 
 /** Softmax along `axis`; `rowsWithKey` (from {@link masked}) zeroes fully blocked rows. */
