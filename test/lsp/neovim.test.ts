@@ -28,7 +28,7 @@ const FIXED = SPEC.replace('Linear(32)', 'Linear(d_model)');
 
 // Neovim 0.7 has no vim.lsp.start; start_client + buf_attach_client work from 0.5 on.
 const INIT = String.raw`
-local out, spec, fixed, root, bin = os.getenv('TFMC_OUT'), os.getenv('TFMC_SPEC'), os.getenv('TFMC_FIXED'), os.getenv('TFMC_ROOT'), os.getenv('TFMC_BIN')
+local out, spec, fixed, root, node, bin = os.getenv('TFMC_OUT'), os.getenv('TFMC_SPEC'), os.getenv('TFMC_FIXED'), os.getenv('TFMC_ROOT'), os.getenv('TFMC_NODE'), os.getenv('TFMC_BIN')
 local result = {}
 local function finish(err)
   result.error = err
@@ -48,7 +48,7 @@ local ok, err = pcall(function()
   vim.cmd('edit ' .. vim.fn.fnameescape(spec))
   local buf = vim.api.nvim_get_current_buf()
   vim.bo[buf].filetype = 'tfm'
-  local id = vim.lsp.start_client({ name = 'tfmc', cmd = { 'node', bin, 'lsp' }, root_dir = root, flags = { debounce_text_changes = 0 } })
+  local id = vim.lsp.start_client({ name = 'tfmc', cmd = { node, bin, 'lsp' }, root_dir = root, flags = { debounce_text_changes = 0 } })
   if not id then return finish('vim.lsp.start_client failed') end
   vim.lsp.buf_attach_client(buf, id)
   if not vim.wait(15000, function() return #vim.diagnostic.get(buf) > 0 end, 10) then return finish('timed out waiting for diagnostics') end
@@ -85,7 +85,7 @@ it('Neovim receives the shape error (code, line, message) and sees it clear afte
   const out = path.join(dir, 'result.json');
   const run = spawnSync(nvim, ['--headless', '--clean', '-u', path.join(dir, 'init.lua')], {
     cwd: dir,
-    env: { ...process.env, TFMC_OUT: out, TFMC_SPEC: path.join(dir, 'tiny.tfm'), TFMC_FIXED: path.join(dir, 'fixed.txt'), TFMC_ROOT: dir, TFMC_BIN: BIN, XDG_STATE_HOME: dir, XDG_CACHE_HOME: dir },
+    env: { ...process.env, TFMC_OUT: out, TFMC_SPEC: path.join(dir, 'tiny.tfm'), TFMC_FIXED: path.join(dir, 'fixed.txt'), TFMC_ROOT: dir, TFMC_NODE: process.execPath, TFMC_BIN: BIN, XDG_STATE_HOME: dir, XDG_CACHE_HOME: dir },
     encoding: 'utf8',
     timeout: 30_000,
     killSignal: 'SIGKILL',
