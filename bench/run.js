@@ -1,6 +1,7 @@
 // `npm run bench`: parse+check time for every shipped spec and for a generated ~10,000-line spec,
 // then parse time alone: for the big spec, and its growth with input size (valid and garbage).
 // Each figure is the median of many timed runs after warm-up, in one process (compare side by side).
+// First (section `tfjs`, bench/tfjs.js): the tfjs backend's matmul roofline and a GPT block's speed.
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,25 @@ import { generateGarbage, generateSpec } from './generate.js';
 import { benchLsp } from './lsp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Sections, run in this order; `node bench/run.js tfjs` runs only the named ones (default: all).
+// tfjs: matmul roofline and a GPT block on the default tfjs backend, and in PyTorch (bench/tfjs.js).
+// check: parse+check times, parse growth, language server latency (below).
+const SECTIONS = ['tfjs', 'check'];
+const chosen = process.argv.slice(2);
+for (const s of chosen) {
+  if (!SECTIONS.includes(s)) {
+    console.error(`unknown bench section \`${s}\`; the sections are ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const wants = (section) => chosen.length === 0 || chosen.includes(section);
+if (wants('tfjs')) {
+  const { benchTfjs } = await import('./tfjs.js');
+  await benchTfjs();
+  console.log('');
+}
+if (!wants('check')) process.exit(0);
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

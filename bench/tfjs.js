@@ -1,0 +1,166 @@
+// `npm run bench` (section `tfjs`, or `node bench/run.js tfjs`): speed of the tfjs backend on its
+// default backend (node, else wasm, else cpu), issue 3 item 9.
+//
+// 1. The roofline: raw fp32 matmuls of the shapes a GPT block multiplies, with no transpose flags
+//    (the fast path); the best median in GFLOP/s is the backend's roofline.
+// 2. The GPT block of bench/gpt-block.tfm (d_model 512, 8 heads, d_ff 2048, pre-LN, GELU, causal),
+//    batch 8 × seq 128, compiled from the spec: forward, and forward+backward (gradients of every
+//    parameter for sum(y); no optimizer step), in tokens/s and as a fraction of the roofline.
+// 3. The same block in PyTorch (bench/torch_block.py) when /usr/bin/python3 has torch.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkFile } from '../dist/index.js';
+import { buildModel, selectBackend, tf } from '../dist/backends/tfjs/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [B, T, D, HEADS, D_FF] = [8, 128, 512, 8, 2048];
+const PYTHON = '/usr/bin/python3';
+
+/** Matmul FLOPs of one forward pass of the block: projections, feed-forward, and attention's two products. */
+export const FORWARD_FLOPS_FORMULA = 'forward = B·(T·(8·d² + 4·d·d_ff) + 4·T²·d), training step = 3 × forward';
+export function forwardFlops(b, t, d, dFf) {
+  return b * (t * (8 * d * d + 4 * d * dFf) + 4 * t * t * d);
+}
+
+function stats(ts) {
+  const s = [...ts].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
+}
+
+/** Seconds per call: `warmup` untimed calls, then `runs` timed ones. `fn` must read its result back. */
+function timeSeconds(fn, runs, warmup = 2) {
+  for (let i = 0; i < warmup; i++) fn();
+  const ts = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return stats(ts);
+}
+
+function wasmThreads() {
+  // Stock tfjs-backend-wasm runs one thread in Node (its threaded build needs browser workers).
+  const backend = tf.backend();
+  return typeof backend?.wasm?.tfjs?.getThreadsCount === 'function' ? backend.wasm.tfjs.getThreadsCount() : 1;
+}
+
+function torchAvailable() {
+  if (!existsSync(PYTHON)) return false;
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2 } = {}) {
+  const backend = await selectBackend();
+  const threads = backend === 'wasm' ? wasmThreads() : backend === 'cpu' ? 1 : 'libtensorflow default';
+  log(`tfjs backend: ${backend}, threads: ${threads} (tfjs ${tf.version_core})`);
+
+  // 1. Roofline.
+  const shapes = [
+    [B * T, D, D_FF],
+    [B * T, D_FF, D],
+    [B * T, D, D],
+  ];
+  const rows = [];
+  for (const [m, k, n] of shapes) {
+    const a = tf.randomNormal([m, k]);
+    const w = tf.randomNormal([k, n]);
+    const s = timeSeconds(() => tf.tidy(() => void tf.matMul(a, w).dataSync()), runs);
+    tf.dispose([a, w]);
+    rows.push({ what: `matmul [${m}×${k}]·[${k}×${n}]`, s, flops: 2 * m * k * n });
+  }
+  const roofline = Math.max(...rows.map((r) => r.flops / r.s.median));
+
+  // 2. The block, compiled from its spec.
+  const result = checkFile(join(here, 'gpt-block.tfm'), { overrides: { d_model: String(D), heads: String(HEADS), d_ff: String(D_FF) } });
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error('bench/gpt-block.tfm: ' + errors.map((d) => d.message).join('; '));
+  const model = buildModel(result.models[0], { seed: 1 });
+  const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 7);
+  const vars = [...model.variables.values()];
+  const forward = () => {
+    const { y } = model.forward({ x });
+    y.dataSync();
+    y.dispose();
+  };
+  const train = () => {
+    const { value, grads } = tf.variableGrads(() => tf.sum(model.forward({ x }, { training: true }).y), vars);
+    value.dataSync();
+    for (const g of Object.values(grads)) g.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const before = tf.memory().numTensors;
+  const fwdFlops = forwardFlops(B, T, D, D_FF);
+  rows.push({ what: `GPT block forward`, s: timeSeconds(forward, runs), flops: fwdFlops, tokens: B * T, target: 0.5 });
+  rows.push({ what: `GPT block forward+backward`, s: timeSeconds(train, Math.max(3, runs - 2)), flops: 3 * fwdFlops, tokens: B * T, target: 0.35 });
+  if (tf.memory().numTensors !== before) throw new Error(`the block leaked ${tf.memory().numTensors - before} tensors`);
+  tf.dispose(x);
+  model.dispose();
+
+  // 3. PyTorch.
+  let torch;
+  if (torchAvailable()) {
+    const out = execFileSync(PYTHON, [join(here, 'torch_block.py'), ...[B, T, D, HEADS, D_FF, torchRuns].map(String)], { encoding: 'utf8' });
+    torch = JSON.parse(out.trim().split('\n').pop());
+  }
+
+  log(`GPT block: batch ${B}, seq ${T}, d_model ${D}, ${HEADS} heads, d_ff ${D_FF}, pre-LN, GELU, causal; ${runs} timed runs after 2 warm-ups (forward+backward: ${Math.max(3, runs - 2)})`);
+  log(`FLOPs counted: ${FORWARD_FLOPS_FORMULA} (= ${(fwdFlops / 1e9).toFixed(2)} GFLOP forward)`);
+  log(`roofline: ${(roofline / 1e9).toFixed(1)} GFLOP/s (best matmul median below)`);
+  log('');
+  log('what'.padEnd(34) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + 'roofline'.padStart(10) + 'target'.padStart(8) + '  ');
+  for (const r of rows) {
+    const gflops = r.flops / r.s.median / 1e9;
+    const fraction = r.flops / r.s.median / roofline;
+    const tokens = r.tokens ? (r.tokens / r.s.median).toFixed(0) : '';
+    const target = r.target === undefined ? '' : `≥ ${Math.round(r.target * 100)}%`;
+    const verdict = r.target === undefined ? '' : fraction >= r.target ? 'ok' : 'SLOW';
+    log(
+      r.what.padEnd(34) +
+        (r.s.median * 1e3).toFixed(0).padStart(11) +
+        (r.s.min * 1e3).toFixed(0).padStart(9) +
+        (r.s.max * 1e3).toFixed(0).padStart(9) +
+        gflops.toFixed(1).padStart(9) +
+        tokens.padStart(10) +
+        `${(fraction * 100).toFixed(0)}%`.padStart(10) +
+        target.padStart(8) +
+        '  ' +
+        verdict,
+    );
+  }
+  log('');
+  if (!torch) {
+    log(`PyTorch: skipped (${PYTHON} has no torch)`);
+    return;
+  }
+  log(`PyTorch ${torch.torch}, ${torch.threads} threads, BLAS: ${torch.blas}; ${torchRuns} timed runs after 1 warm-up`);
+  const [m, k, n] = torch.matmul.shape;
+  const prow = [
+    { what: `torch.mm [${m}×${k}]·[${k}×${n}]`, s: torch.matmul, flops: torch.matmul.flops },
+    { what: 'torch GPT block forward', s: torch.forward, flops: fwdFlops, tokens: B * T },
+    { what: 'torch GPT block forward+backward', s: torch.train, flops: 3 * fwdFlops, tokens: B * T },
+  ];
+  log('what'.padEnd(34) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + 'vs tfjs'.padStart(10));
+  for (const [i, r] of prow.entries()) {
+    const vs = i === 0 ? '' : `${(rows[rows.length - 3 + i].s.median / r.s.median).toFixed(2)}×`;
+    log(
+      r.what.padEnd(34) +
+        (r.s.median * 1e3).toFixed(0).padStart(11) +
+        (r.s.min * 1e3).toFixed(0).padStart(9) +
+        (r.s.max * 1e3).toFixed(0).padStart(9) +
+        (r.flops / r.s.median / 1e9).toFixed(1).padStart(9) +
+        (r.tokens ? (r.tokens / r.s.median).toFixed(0) : '').padStart(10) +
+        vs.padStart(10),
+    );
+  }
+  log('("vs tfjs": PyTorch\'s speed relative to tfjs on the same block, > 1 means PyTorch is faster)');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await benchTfjs();
