@@ -134,6 +134,14 @@ describe('diagnostics', () => {
     expect(ds2.map((d) => d.code)).toContain('TFM2012');
     expect(ds2.map((d) => d.code)).toContain('TFM2001'); // `Secret` stays unknown: the file was not read
   });
+
+  it('checks unsaved buffers (untitled: URIs) on their own, with no file access for their imports', async () => {
+    const uri = 'untitled:Untitled-1';
+    const text = 'import "./lib.tfm"\n\nmodel U {\n  input x: float32[b, 4]\n  output y = Linear(8)(x) + x\n}\n';
+    client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tfm', version: 1, text } });
+    const ds = await client.waitForDiagnostics(uri, (d) => d.length >= 2);
+    expect(ds.map((d) => d.code)).toEqual(['TFM2012', 'TFM3001']);
+  });
 });
 
 describe('hover', () => {
