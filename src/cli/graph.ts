@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from 'commander';
-import { GRAPH_FORMATS, type GraphFormat, DEFAULT_DEPTH, buildModelGraph, renderGraph } from '../backends/graph/index.js';
+import { GRAPH_FORMATS, type GraphFormat, DEFAULT_DEPTH, GraphRenderError, buildModelGraph, renderGraph } from '../backends/graph/index.js';
 import { diagnostic, hasErrors } from '../check/diagnostics.js';
 import { renderHuman } from '../check/render/human.js';
 import { displayPath } from '../check/render/paths.js';
@@ -101,7 +101,14 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
   }
 
   const graph = buildModelGraph(model, { depth: options.depth });
-  const picture = await renderGraph(graph, format);
+  let picture: string | Uint8Array;
+  try {
+    picture = await renderGraph(graph, format, (message) => ctx.err(`warning: ${message}\n`));
+  } catch (err) {
+    if (!(err instanceof GraphRenderError)) throw err;
+    ctx.err(`error: ${err.message}. Try a smaller --depth, or --format dot for another Graphviz.\n`);
+    return 1;
+  }
   if (output === undefined) {
     ctx.out(picture as string);
     return 0;

@@ -29,7 +29,13 @@ const NODE_STYLE: Record<GraphNode['kind'], string> = {
   module: 'shape=box, style="rounded,filled", fillcolor="#dbe5f8", color="#3c78d8"',
 };
 
-export function toDot(graph: ModelGraph): string {
+export interface DotOptions {
+  /** Draw open modules as clusters (default true); false gives a flat drawing. */
+  clusters?: boolean;
+}
+
+export function toDot(graph: ModelGraph, options: DotOptions = {}): string {
+  const withClusters = options.clusters ?? true;
   const lines: string[] = [];
   lines.push(`digraph ${dotString(graph.name)} {`);
   lines.push(`  graph [rankdir=TB, fontname="${FONT}", fontsize=12, label=${dotString(graph.name)}, labelloc=t, nodesep=0.3, ranksep=0.35];`);
@@ -37,9 +43,12 @@ export function toDot(graph: ModelGraph): string {
   lines.push(`  edge [fontname="${FONT}", fontsize=9, color="#666666", fontcolor="#444444", arrowsize=0.7];`);
 
   const children = new Map<string | undefined, GraphCluster[]>();
-  for (const c of graph.clusters) children.set(c.parent, [...(children.get(c.parent) ?? []), c]);
+  if (withClusters) for (const c of graph.clusters) children.set(c.parent, [...(children.get(c.parent) ?? []), c]);
   const members = new Map<string | undefined, GraphNode[]>();
-  for (const n of graph.nodes) members.set(n.cluster, [...(members.get(n.cluster) ?? []), n]);
+  for (const n of graph.nodes) {
+    const cluster = withClusters ? n.cluster : undefined;
+    members.set(cluster, [...(members.get(cluster) ?? []), n]);
+  }
 
   const emit = (cluster: string | undefined, indent: string) => {
     for (const n of members.get(cluster) ?? []) {
@@ -56,7 +65,9 @@ export function toDot(graph: ModelGraph): string {
   emit(undefined, '  ');
 
   for (const e of graph.edges) {
-    const style = e.kind === 'tied' ? ', style=dashed, color="#3c78d8", constraint=false' : '';
+    // (`constraint=false` would keep tied edges out of the ranking, but crashes Graphviz 14's
+    // layout of large clustered graphs.)
+    const style = e.kind === 'tied' ? ', style=dashed, color="#3c78d8"' : '';
     lines.push(`  ${e.from} -> ${e.to} [label=${dotString(e.label)}${style}];`);
   }
   lines.push('}');

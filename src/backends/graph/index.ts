@@ -4,7 +4,7 @@
  * out with Graphviz and `svgToPng` rasterises the SVG.
  */
 export { buildModelGraph, DEFAULT_DEPTH, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
-export { dotString, toDot } from './dot.js';
+export { dotString, toDot, type DotOptions } from './dot.js';
 export { mermaidText, toMermaid } from './mermaid.js';
 export { GraphRenderError, renderSvg, svgToPng } from './render.js';
 
@@ -12,7 +12,7 @@ import type { ModelIR } from '../../ir/types.js';
 import { toDot } from './dot.js';
 import { toMermaid } from './mermaid.js';
 import { buildModelGraph, type GraphOptions, type ModelGraph } from './model-graph.js';
-import { renderSvg, svgToPng } from './render.js';
+import { GraphRenderError, renderSvg, svgToPng } from './render.js';
 
 export const GRAPH_FORMATS = ['svg', 'png', 'dot', 'mermaid'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
@@ -22,10 +22,25 @@ export async function renderModelGraph(model: ModelIR, format: GraphFormat, opti
   return renderGraph(buildModelGraph(model, options), format);
 }
 
-export async function renderGraph(graph: ModelGraph, format: GraphFormat): Promise<string | Uint8Array> {
+/**
+ * Writes `graph` in `format`. Graphviz's layout of clusters has known crashes on some large
+ * graphs; if it fails, the picture is laid out again without the module frames, and `warn` says so.
+ */
+export async function renderGraph(
+  graph: ModelGraph,
+  format: GraphFormat,
+  warn: (message: string) => void = () => {},
+): Promise<string | Uint8Array> {
   if (format === 'mermaid') return toMermaid(graph);
   const dot = toDot(graph);
   if (format === 'dot') return dot;
-  const svg = await renderSvg(dot);
+  let svg: string;
+  try {
+    svg = await renderSvg(dot);
+  } catch (err) {
+    if (!(err instanceof GraphRenderError) || graph.clusters.length === 0) throw err;
+    warn(`${err.message}; drawn again without the module frames`);
+    svg = await renderSvg(toDot(graph, { clusters: false }));
+  }
   return format === 'svg' ? svg : svgToPng(svg);
 }

@@ -15,7 +15,14 @@ export class GraphRenderError extends Error {
 
 export async function renderSvg(dot: string): Promise<string> {
   viz ??= instance();
-  const result = (await viz).render(dot, { format: 'svg', engine: 'dot' });
+  let result;
+  try {
+    result = (await viz).render(dot, { format: 'svg', engine: 'dot' });
+  } catch (err) {
+    // Graphviz aborted (a failed assertion in its layout): this wasm instance is done for.
+    viz = undefined;
+    throw new GraphRenderError(`Graphviz failed to lay out the graph (${(err as Error).message.replace(/^Aborted\((.*)\).*$/s, '$1')})`);
+  }
   if (result.status !== 'success') {
     throw new GraphRenderError(`Graphviz could not lay out the graph: ${result.errors.map((e) => e.message).join('; ')}`);
   }

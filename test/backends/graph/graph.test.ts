@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModelGraph, renderSvg, svgToPng, toDot, toMermaid, type ModelGraph } from '../../../src/backends/graph/index.js';
+import { buildModelGraph, GraphRenderError, renderSvg, svgToPng, toDot, toMermaid, type ModelGraph } from '../../../src/backends/graph/index.js';
 import { checkFile } from '../../../src/index.js';
 import type { ModelIR } from '../../../src/ir/types.js';
 import { expectGolden } from '../../helpers/golden.js';
@@ -84,6 +84,16 @@ describe('emitters', () => {
     }
     expect(svg.match(/<g id="node\d+" class="node">/g)).toHaveLength(14);
     expect(svg.match(/<g id="edge\d+" class="edge">/g)).toHaveLength(buildModelGraph(tiny, { depth: 1 }).edges.length);
+  });
+
+  it('turns a Graphviz crash into a GraphRenderError and recovers for the next picture', async () => {
+    // A tied edge with `constraint=false` across the clusters of GPT-2 small crashes Graphviz 14
+    // (which is why the emitter no longer writes that attribute).
+    const small = checkFile(join(ROOT, 'specs', 'gpt2.tfm')).models.find((m) => m.name === 'Gpt2Small')!;
+    const crashing = toDot(buildModelGraph(small, { depth: 3 })).replace('style=dashed, color="#3c78d8"', 'style=dashed, constraint=false');
+    await expect(renderSvg(crashing)).rejects.toThrow(GraphRenderError);
+    await expect(renderSvg('digraph { a -> }')).rejects.toThrow(/syntax error/);
+    expect(await renderSvg(toDot(buildModelGraph(tiny, { depth: 0 })))).toContain('</svg>');
   });
 
   it('rasterises the SVG to a PNG of plausible size', async () => {
