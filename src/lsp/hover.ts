@@ -24,10 +24,15 @@ type Decl = Extract<Occurrence, { role: 'decl' }>;
 
 const code = (text: string) => '```tfm\n' + text + '\n```';
 
-export function hoverAt(a: Analysis, offset: number): HoverResult | undefined {
+/**
+ * `importers`: the models of other open documents that import this one. A block of a library
+ * file is instantiated only there, so that is where its values have shapes.
+ */
+export function hoverAt(a: Analysis, offset: number, importers: () => ModelIR[] = () => []): HoverResult | undefined {
   const item = itemAt(a.ast, offset);
   if (!item) return undefined;
-  const models = modelsFor(a.check.lowered, item, a.path);
+  const own = modelsFor(a.check.lowered, item, a.path);
+  const models = item.kind === 'BlockDecl' && !own.some((m) => m.modules.some((x) => x.kind === item.name.name)) ? [...own, ...importers()] : own;
   const occ = occurrenceAt(a.ast, offset);
   if (occ) {
     const text = describeOccurrence(a, item, occ, models, offset);

@@ -148,7 +148,12 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
 
   connection.onHover(({ textDocument, position }, token) =>
     withAnalysis(textDocument.uri, token, (a, doc) => {
-      const h = hoverAt(a, offsetOf(doc, position));
+      const importers = () =>
+        docs
+          .all()
+          .filter((d) => d.uri !== a.uri && analyzer.last(d.uri)?.inputs.has(a.path))
+          .flatMap((d) => analyzer.get(d.uri)?.check.lowered ?? []);
+      const h = hoverAt(a, offsetOf(doc, position), importers);
       return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: range(h.span, a.path) } : null;
     }),
   );

@@ -123,6 +123,14 @@ describe('diagnostics', () => {
     expect(ds.map((d) => d.code)).toEqual(['TFM2006']);
   });
 
+  it('hovers values of a library block with the shapes of the open document that instantiates it', async () => {
+    const lib = client.open(path.join(dir, 'lib.tfm'), LIB);
+    client.open(path.join(dir, 'user.tfm'), USER);
+    const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: lib }, position: positionOf(LIB, 'let w', 4) });
+    expect((h?.contents as { value: string }).value).toContain('let w: Linear → float32[batch, seq, 16]');
+    expect((h?.contents as { value: string }).value).toContain('in model `UsesLib` (instance `mix`)');
+  });
+
   it('never reads outside the workspace: such imports are diagnostics, and a document outside the folders imports nothing', async () => {
     const inside = client.open(path.join(dir, 'escape.tfm'), 'import "../outside/secret.tfm"\n');
     const ds = await client.waitForDiagnostics(inside, (d) => d.length > 0);
