@@ -41,6 +41,8 @@ const STEMS: Record<string, string> = {
   softmax: 'probs', log_softmax: 'log_probs', matmul: 'product', transpose: 'transposed', merge_heads: 'merged', split_heads: 'heads',
   repeat_heads: 'repeated', gelu: 'activated', relu: 'activated', silu: 'activated', tanh: 'activated', sigmoid: 'activated',
   shift_left: 'shifted', cross_entropy: 'loss', mse: 'loss', causal_mask: 'mask', padding_mask: 'mask', mask_and: 'mask',
+  take: 'picked', mean: 'averaged', position_embedding: 'positions', rope: 'rotated', layer_norm: 'normed', rms_norm: 'normed',
+  linear: 'projected', relative_position_bias: 'position_bias', patch_embedding: 'patches', cls_token: 'with_cls',
 };
 
 export class EmitError extends Error {
