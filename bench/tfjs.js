@@ -29,18 +29,6 @@ function stats(ts) {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
 }
 
-/** Seconds per call: `warmup` untimed calls, then `runs` timed ones. `fn` must read its result back. */
-function timeSeconds(fn, runs, warmup = 2) {
-  for (let i = 0; i < warmup; i++) fn();
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return stats(ts);
-}
-
 function wasmThreads() {
   // Stock tfjs-backend-wasm runs one thread in Node (its threaded build needs browser workers).
   const backend = tf.backend();
@@ -62,21 +50,17 @@ export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2 } =
   const threads = backend === 'wasm' ? wasmThreads() : backend === 'cpu' ? 1 : 'libtensorflow default';
   log(`tfjs backend: ${backend}, threads: ${threads} (tfjs ${tf.version_core})`);
 
-  // 1. Roofline.
+  // 1. Roofline operands: the shapes the block multiplies, long-lived (as weights are).
   const shapes = [
     [B * T, D, D_FF],
     [B * T, D_FF, D],
     [B * T, D, D],
   ];
-  const rows = [];
-  for (const [m, k, n] of shapes) {
+  const rows = shapes.map(([m, k, n]) => {
     const a = tf.randomNormal([m, k]);
     const w = tf.randomNormal([k, n]);
-    const s = timeSeconds(() => tf.tidy(() => void tf.matMul(a, w).dataSync()), runs);
-    tf.dispose([a, w]);
-    rows.push({ what: `matmul [${m}×${k}]·[${k}×${n}]`, s, flops: 2 * m * k * n });
-  }
-  const roofline = Math.max(...rows.map((r) => r.flops / r.s.median));
+    return { what: `matmul [${m}×${k}]·[${k}×${n}]`, fn: () => tf.tidy(() => void tf.matMul(a, w).dataSync()), flops: 2 * m * k * n, operands: [a, w] };
+  });
 
   // 2. The block, compiled from its spec.
   const result = checkFile(join(here, 'gpt-block.tfm'), { overrides: { d_model: String(D), heads: String(HEADS), d_ff: String(D_FF) } });
@@ -96,12 +80,26 @@ export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2 } =
     for (const g of Object.values(grads)) g.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
-  const before = tf.memory().numTensors;
   const fwdFlops = forwardFlops(B, T, D, D_FF);
-  rows.push({ what: `GPT block forward`, s: timeSeconds(forward, runs), flops: fwdFlops, tokens: B * T, target: 0.5 });
-  rows.push({ what: `GPT block forward+backward`, s: timeSeconds(train, Math.max(3, runs - 2)), flops: 3 * fwdFlops, tokens: B * T, target: 0.35 });
+  rows.push({ what: 'GPT block forward', fn: forward, flops: fwdFlops, tokens: B * T, target: 0.5 });
+  rows.push({ what: 'GPT block forward+backward', fn: train, flops: 3 * fwdFlops, tokens: B * T, target: 0.35 });
+
+  // Interleaved rounds: every figure samples the same (drifting, shared) machine, so the
+  // fractions of the roofline compare like with like.
+  for (let i = 0; i < 2; i++) for (const r of rows) r.fn();
+  const before = tf.memory().numTensors;
+  const times = rows.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    rows.forEach((r, j) => {
+      const t0 = process.hrtime.bigint();
+      r.fn();
+      times[j].push(Number(process.hrtime.bigint() - t0) / 1e9);
+    });
+  }
   if (tf.memory().numTensors !== before) throw new Error(`the block leaked ${tf.memory().numTensors - before} tensors`);
-  tf.dispose(x);
+  rows.forEach((r, j) => (r.s = stats(times[j])));
+  const roofline = Math.max(...rows.filter((r) => !r.tokens).map((r) => r.flops / r.s.median));
+  tf.dispose([x, ...rows.flatMap((r) => r.operands ?? [])]);
   model.dispose();
 
   // 3. PyTorch.
@@ -111,7 +109,7 @@ export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2 } =
     torch = JSON.parse(out.trim().split('\n').pop());
   }
 
-  log(`GPT block: batch ${B}, seq ${T}, d_model ${D}, ${HEADS} heads, d_ff ${D_FF}, pre-LN, GELU, causal; ${runs} timed runs after 2 warm-ups (forward+backward: ${Math.max(3, runs - 2)})`);
+  log(`GPT block: batch ${B}, seq ${T}, d_model ${D}, ${HEADS} heads, d_ff ${D_FF}, pre-LN, GELU, causal; ${runs} interleaved rounds of every row after 2 warm-up rounds`);
   log(`FLOPs counted: ${FORWARD_FLOPS_FORMULA} (= ${(fwdFlops / 1e9).toFixed(2)} GFLOP forward)`);
   log(`roofline: ${(roofline / 1e9).toFixed(1)} GFLOP/s (best matmul median below)`);
   log('');
