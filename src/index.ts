@@ -137,7 +137,7 @@ export { summarize };
 // ---------------------------------------------------------------------------------------------
 // The model API (docs/api.md): compile a spec into a TensorFlow.js model, train, evaluate, save.
 // TensorFlow.js is loaded on first use, so checking specs does not pay for it. Everything of the
-// backend (buildModel, selectBackend, greedyDecode, schedules, `tf` itself) is in `tfmc/tfjs`.
+// backend (buildModel, selectBackend, generate, schedules, `tf` itself) is in `tfmc/tfjs`.
 
 export type {
   CompiledModel,

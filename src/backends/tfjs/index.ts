@@ -13,7 +13,6 @@ export { Adam, ADAM_DEFAULTS, globalNorm, clipByGlobalNorm, type AdamOptions } f
 export { transformerSchedule, constantSchedule, toSchedule, type Schedule, type LearningRate, type TransformerScheduleSpec } from './schedule.js';
 export { batchesOf, padRows, permutation, rng, type Batch, type Dataset, type InputValue, type BatchesOfOptions } from './data.js';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Manifest } from './checkpoint.js';
-export { greedyDecode, type GreedyDecodeOptions } from './decode-simple.js';
 // tfjs-layers serialization: tfmc's layer (registered on import), save/load as model.json + weights.bin.
 export { TfmcLayer, toLayersModel, tfmcLayerOf, predictByName, TFMC_LAYER_CLASS, type ToLayersModelOptions } from './layers/tfmc-layer.js';
 export { saveLayersModel, loadLayersModel } from './layers/layers-model.js';

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, ModelInputError, TfmcCompileError, TrainingDivergedError } from '../../../src/index.js';
 import type { CompiledModel } from '../../../src/backends/tfjs/compile.js';
 import { batchesOf } from '../../../src/backends/tfjs/data.js';
-import { greedyDecode } from '../../../src/backends/tfjs/decode-simple.js';
 import { ROOT } from './helpers.js';
 
 const REVERSE = join(ROOT, 'examples/reverse.tfm');
@@ -378,32 +377,6 @@ describe('training', () => {
   it('a model without a loss cannot be trained', async () => {
     const m = await compile('model NoLoss {\n  input x: float32[batch, 4]\n  output y = Linear(2)(x)\n}\n');
     expect(() => m.trainStep({ x: [[1, 2, 3, 4]] })).toThrow('the model `NoLoss` declares no loss: add one to the spec');
-    m.dispose();
-  });
-
-  it('greedyDecode appends the arg-max of the last position, row by row, and cuts at the end token', async () => {
-    const m = await compile(GPT2, { model: 'Gpt2Tiny', seed: 8 });
-    const prompts = [
-      [5, 6, 7],
-      [9, 8, 7],
-    ];
-    const out = greedyDecode(m, { prefixInput: 'ids', prefix: prompts, maxNewTokens: 4 });
-    expect(out.map((r) => r.length)).toEqual([4, 4]);
-    // The same by hand: predict on the growing rows, arg-max of the last position.
-    const rows = prompts.map((r) => [...r]);
-    for (let i = 0; i < 4; i++) {
-      const logits = m.predict({ ids: rows }).logits;
-      const next = tf.tidy(() => tf.argMax(logits.slice([0, rows[0].length - 1, 0], [2, 1, 100]).reshape([2, 100]), -1).dataSync());
-      logits.dispose();
-      rows.forEach((r, j) => r.push(next[j]));
-    }
-    expect(out).toEqual(rows.map((r) => r.slice(3)));
-    // With the first generated token of row 0 as the end token, row 0 is empty.
-    const cut = greedyDecode(m, { prefixInput: 'ids', prefix: prompts, maxNewTokens: 4, endToken: out[0][0] });
-    expect(cut[0]).toEqual([]);
-    const before = tf.memory().numTensors;
-    greedyDecode(m, { prefixInput: 'ids', prefix: 1, batchSize: 3, maxNewTokens: 2 });
-    expect(tf.memory().numTensors).toBe(before);
     m.dispose();
   });
 });
