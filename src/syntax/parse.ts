@@ -7,6 +7,7 @@ import type { IRecognitionException, IToken } from 'chevrotain';
 import { diagnostic, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
 import type { SourceFile } from './ast.js';
 import { buildComments } from './build-ast.js';
+import { limitExpressionDepth } from './depth-limit.js';
 import { lex, TokenPool } from './lexer.js';
 import { parser } from './parser.js';
 import { LineIndex } from './spans.js';
@@ -49,6 +50,7 @@ export function parse(text: string, file: string): ParseResult {
       comments: buildComments(lexed.comments, lines),
       span: lines.span(0, text.length),
     };
+    diagnostics.push(...limitExpressionDepth(ast, file));
     // Errors found while building the tree (chained comparisons) follow the one-per-line rule too.
     const late = parser.late;
     if (late.length > 0) {
