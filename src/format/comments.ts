@@ -14,6 +14,8 @@ import type { Span } from '../syntax/spans.js';
 
 export class CommentPool {
   private readonly taken: boolean[];
+  /** How many comments were taken so far (to tell whether printing something placed any). */
+  count = 0;
 
   constructor(private readonly comments: readonly Comment[]) {
     this.taken = comments.map(() => false);
@@ -34,6 +36,7 @@ export class CommentPool {
       if (c.span.start.offset >= end) break;
       if (this.taken[i] || c.span.end.offset > end) continue;
       this.taken[i] = true;
+      this.count++;
       out.push(c);
     }
     return out;
@@ -82,6 +85,12 @@ export class SourceText {
     return second >= 0 && second < to;
   }
 
+  /** Whether `[from, to)` holds a `,` (called on gaps that hold only whitespace and punctuation). */
+  commaBetween(from: number, to: number): boolean {
+    const i = this.text.indexOf(',', from);
+    return i >= 0 && i < to;
+  }
+
   /** Whether `[from, to)` holds a line break. */
   breakBetween(from: number, to: number): boolean {
     const i = this.text.indexOf('\n', from);
@@ -114,20 +123,30 @@ export function attachComments<T extends { span: Span }>(
     }));
   };
 
-  const distribute = (gap: Comment[]) => {
+  /**
+   * Trailing: on the line where the previous element ends, before anything else; a block
+   * comment after the `,` with the next element still to come on its line leads that element
+   * instead (`a, /* x *\/ b`), as it is printed.
+   */
+  const trails = (c: Comment, next: number) =>
+    !src.breakBetween(prevEnd, c.span.start.offset) &&
+    (c.text.startsWith('//') || !src.commaBetween(prevEnd, c.span.start.offset) || src.breakBetween(c.span.end.offset, next));
+
+  const distribute = (gap: Comment[], next: number) => {
     const previous = entries[entries.length - 1];
-    for (const c of gap) {
-      if (previous && waiting.length === 0 && !src.breakBetween(prevEnd, c.span.start.offset)) {
+    gap.forEach((c, k) => {
+      // What follows the comment: the next comment of the gap, or the next element.
+      if (previous && waiting.length === 0 && trails(c, gap[k + 1]?.span.start.offset ?? next)) {
         previous.trailing.push(c);
         prevEnd = c.span.end.offset;
       } else {
         waiting.push(c);
       }
-    }
+    });
   };
 
   for (const element of elements) {
-    distribute(pool.take(gapStart, element.span.start.offset));
+    distribute(pool.take(gapStart, element.span.start.offset), element.span.start.offset);
     const first = waiting[0]?.span.start.offset ?? element.span.start.offset;
     entries.push({
       element,
@@ -139,7 +158,7 @@ export function attachComments<T extends { span: Span }>(
     prevEnd = element.span.end.offset;
     gapStart = element.span.end.offset;
   }
-  distribute(pool.take(gapStart, regionEnd));
+  distribute(pool.take(gapStart, regionEnd), regionEnd);
   const danglingBlankBefore = waiting.length > 0 && prevEnd >= 0 && src.blankBetween(prevEnd, waiting[0].span.start.offset);
   return { entries, dangling: place(waiting, regionEnd), danglingBlankBefore };
 }

@@ -315,16 +315,12 @@ export class Printer {
   }
 
   private branch(stmts: A.Stmt[], start: number, end: number): Doc {
+    const before = this.pool.count;
     const list = attachComments(stmts, start, end, this.pool, this.src);
     const inner = this.lines(list, (st) => this.stmt(st));
     if (inner === '') return '{}';
-    const simple =
-      list.entries.length === 1 &&
-      list.dangling.length === 0 &&
-      list.entries[0].leading.length === 0 &&
-      list.entries[0].trailing.length === 0 &&
-      stmts[0].kind !== 'IfStmt' &&
-      stmts[0].kind !== 'ConfigBlock';
+    // Any comment in the branch (around or inside its statement) keeps it on lines of its own.
+    const simple = stmts.length === 1 && this.pool.count === before && stmts[0].kind !== 'IfStmt' && stmts[0].kind !== 'ConfigBlock';
     return ['{', indent([simple ? line : hardline, inner]), simple ? line : hardline, '}'];
   }
 

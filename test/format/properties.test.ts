@@ -138,6 +138,39 @@ describe('redundant parentheses and semicolons format back to the same text', ()
   }
 });
 
+// ── comments anywhere ──
+
+/** `text` with comments inserted at the given token gaps (line comments end their line). */
+function withComments(text: string, picks: [gap: number, kind: number][]): string {
+  const { tokens } = tokenize(text);
+  const offsets = [...new Set(picks.map(([g]) => tokens[g % tokens.length].startOffset))].sort((a, b) => a - b);
+  let out = '';
+  let at = 0;
+  offsets.forEach((offset, i) => {
+    const kind = picks[i][1];
+    out += text.slice(at, offset) + (kind === 0 ? `// note ${i}\n` : kind === 1 ? `/* note ${i} */ ` : `/* note\n   ${i} */\n`);
+    at = offset;
+  });
+  return out + text.slice(at);
+}
+
+describe('comments anywhere are kept, and the result is stable', () => {
+  for (const [file, text] of shippedSpecs()) {
+    it(file, () => {
+      const canonical = fmt(text);
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(2)), { minLength: 1, maxLength: 6 }), (picks) => {
+          const commented = withComments(canonical, picks);
+          const once = fmt(commented); // throws if a comment were lost or the tree changed
+          expect(tree(once)).toEqual(tree(canonical));
+          expect(fmt(once)).toBe(once);
+        }),
+        { numRuns: RUNS * 2 },
+      );
+    });
+  }
+});
+
 // ── random expressions ──
 
 const OPS = ['||', '&&', '&', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', '@', '^'];
