@@ -72,6 +72,8 @@ export function createProgram(ctx: CliContext): Command {
     '\nExamples:\n' +
       '  $ tfmc check specs/gpt2.tfm                  # report errors and warnings\n' +
       '  $ tfmc summary specs/gpt2.tfm --seq 1024     # parameter and FLOP table\n' +
+      '  $ tfmc graph specs/gpt2.tfm -o gpt2.svg      # a picture of the model, shapes on the edges\n' +
+      '  $ tfmc fmt --check specs                     # is every spec in the canonical layout?\n' +
       '  $ tfmc help check                            # help for one command\n' +
       '\nColour: on for terminals; NO_COLOR=1 turns it off, FORCE_COLOR=1 forces it on.\n' +
       'Exit status: 0 ok, 1 errors found or run failed, 2 usage error.\n',
