@@ -45,7 +45,7 @@ function torchAvailable() {
   }
 }
 
-export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2 } = {}) {
+export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2, withTorch = true } = {}) {
   const backend = await selectBackend();
   const threads = backend === 'wasm' ? wasmThreads() : backend === 'cpu' ? 1 : 'libtensorflow default';
   log(`tfjs backend: ${backend}, threads: ${threads} (tfjs ${tf.version_core})`);
@@ -104,7 +104,7 @@ export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2 } =
 
   // 3. PyTorch.
   let torch;
-  if (torchAvailable()) {
+  if (withTorch && torchAvailable()) {
     const out = execFileSync(PYTHON, [join(here, 'torch_block.py'), ...[B, T, D, HEADS, D_FF, torchRuns].map(String)], { encoding: 'utf8' });
     torch = JSON.parse(out.trim().split('\n').pop());
   }
@@ -135,7 +135,7 @@ export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2 } =
   }
   log('');
   if (!torch) {
-    log(`PyTorch: skipped (${PYTHON} has no torch)`);
+    log(withTorch ? `PyTorch: skipped (${PYTHON} has no torch)` : 'PyTorch: not asked for');
     return;
   }
   log(`PyTorch ${torch.torch}, ${torch.threads} threads, BLAS: ${torch.blas}; ${torchRuns} timed runs after 1 warm-up`);
