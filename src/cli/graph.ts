@@ -46,7 +46,7 @@ export function registerGraph(program: Command, ctx: CliContext): void {
   cmd
     .addOption(new Option('--format <format>', 'picture format (default: from the -o extension, else svg)').choices(GRAPH_FORMATS))
     .option('-o, --output <file>', 'write the picture to this file (default: stdout; required for png)')
-    .option('--depth <n>', `levels of modules drawn open; deeper ones are one box (default ${DEFAULT_DEPTH})`, integerAtLeast(0), DEFAULT_DEPTH);
+    .option('--depth <n>', 'levels of modules drawn open; deeper ones are one box', integerAtLeast(0), DEFAULT_DEPTH);
   addSetOption(cmd);
   cmd.addHelpText(
     'after',

@@ -6,7 +6,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+  // Through a symlink, replace the file it points to, not the link.
+  let file = target;
+  try {
+    file = fs.realpathSync(target);
+  } catch {
+    file = target; // a new file
+  }
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
   let mode: number | undefined;

@@ -33,6 +33,16 @@ describe('tfmc fmt', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['a.tfm', 'b.tfm']); // no temporary files left
   });
 
+  it('rewrites the file a symlink points to and keeps the link and the permissions', () => {
+    fs.writeFileSync(path.join(dir, 'real.tfm'), MESSY, { mode: 0o640 });
+    fs.chmodSync(path.join(dir, 'real.tfm'), 0o640);
+    fs.symlinkSync('real.tfm', path.join(dir, 'link.tfm'));
+    expect(tfmc(['fmt', 'link.tfm'], { cwd: dir }).status).toBe(0);
+    expect(fs.lstatSync(path.join(dir, 'link.tfm')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'real.tfm'), 'utf8')).toBe(CANONICAL);
+    expect(fs.statSync(path.join(dir, 'real.tfm')).mode & 0o777).toBe(0o640);
+  });
+
   it('formats every .tfm file under a folder', () => {
     fs.mkdirSync(path.join(dir, 'sub'));
     fs.writeFileSync(path.join(dir, 'sub', 'c.tfm'), MESSY);
