@@ -3,16 +3,16 @@
  * backend-neutral description; `toDot` / `toMermaid` write it as text; `renderSvg` lays the DOT
  * out with Graphviz and `svgToPng` rasterises the SVG.
  */
-export { buildModelGraph, DEFAULT_DEPTH, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
-export { dotString, toDot, type DotOptions } from './dot.js';
-export { mermaidText, toMermaid } from './mermaid.js';
-export { GraphRenderError, renderSvg, svgToPng } from './render.js';
-
 import type { ModelIR } from '../../ir/types.js';
 import { toDot } from './dot.js';
 import { toMermaid } from './mermaid.js';
 import { buildModelGraph, type GraphOptions, type ModelGraph } from './model-graph.js';
 import { GraphRenderError, renderSvg, svgToPng } from './render.js';
+
+export { buildModelGraph, DEFAULT_DEPTH, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
+export { dotString, toDot, type DotOptions } from './dot.js';
+export { mermaidText, toMermaid } from './mermaid.js';
+export { GraphRenderError, renderSvg, svgToPng } from './render.js';
 
 export const GRAPH_FORMATS = ['svg', 'png', 'dot', 'mermaid'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
