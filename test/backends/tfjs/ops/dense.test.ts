@@ -1,8 +1,8 @@
-/** `matMulWeightT`'s own gradient equals the gradient tfjs derives for `matMul(x, w, false, true)`. */
+/** `matMulWeightT` (its own gradient above SMALL_ROWS rows, tfjs's at or below) equals the gradient tfjs derives for `matMul(x, w, false, true)`. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../../src/backends/tfjs/index.js';
-import { matMulWeightT } from '../../../../src/backends/tfjs/ops/dense.js';
+import { matMulWeightT, SMALL_ROWS } from '../../../../src/backends/tfjs/ops/dense.js';
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   const x = a.dataSync();
@@ -18,25 +18,27 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await selectBackend(backend);
     });
 
-    it('gives x·wᵀ and the autodiff gradients of x and w, without leaking tensors', () => {
-      const before = tf.memory().numTensors;
-      tf.tidy(() => {
-        const x = tf.randomNormal([37, 19], 0, 1, 'float32', 1);
-        const w = tf.randomNormal([23, 19], 0, 1, 'float32', 2);
-        // A random upstream gradient, so that every element of dy differs.
-        const r = tf.randomNormal([37, 23], 0, 1, 'float32', 3);
-        const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(matMulWeightT(a, b), r)));
-        const reference = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a, b, false, true), r)));
-        expect(matMulWeightT(x, w).shape).toEqual([37, 23]);
-        expect(maxRelDiff(matMulWeightT(x, w), tf.matMul(x, w, false, true))).toBeLessThan(1e-5);
-        const [dx, dw] = ours([x, w]);
-        const [rx, rw] = reference([x, w]);
-        expect(dx.shape).toEqual([37, 19]);
-        expect(dw.shape).toEqual([23, 19]);
-        expect(maxRelDiff(dx, rx)).toBeLessThan(1e-5);
-        expect(maxRelDiff(dw, rw)).toBeLessThan(1e-5);
+    for (const rows of [37, SMALL_ROWS]) {
+      it(`gives x·wᵀ and the autodiff gradients of x and w for ${rows} rows, without leaking tensors`, () => {
+        const before = tf.memory().numTensors;
+        tf.tidy(() => {
+          const x = tf.randomNormal([rows, 19], 0, 1, 'float32', 1);
+          const w = tf.randomNormal([23, 19], 0, 1, 'float32', 2);
+          // A random upstream gradient, so that every element of dy differs.
+          const r = tf.randomNormal([rows, 23], 0, 1, 'float32', 3);
+          const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(matMulWeightT(a, b), r)));
+          const reference = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a, b, false, true), r)));
+          expect(matMulWeightT(x, w).shape).toEqual([rows, 23]);
+          expect(maxRelDiff(matMulWeightT(x, w), tf.matMul(x, w, false, true))).toBeLessThan(1e-5);
+          const [dx, dw] = ours([x, w]);
+          const [rx, rw] = reference([x, w]);
+          expect(dx.shape).toEqual([rows, 19]);
+          expect(dw.shape).toEqual([23, 19]);
+          expect(maxRelDiff(dx, rx)).toBeLessThan(1e-5);
+          expect(maxRelDiff(dw, rw)).toBeLessThan(1e-5);
+        });
+        expect(tf.memory().numTensors).toBe(before);
       });
-      expect(tf.memory().numTensors).toBe(before);
-    });
+    }
   });
 }
