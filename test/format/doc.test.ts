@@ -4,7 +4,7 @@ import { breakParent, fill, group, hardline, ifBreak, indent, join, line, printD
 
 const show = (doc: Doc, width: number) => printDoc(doc, width, 2).map((l) => l.code + (l.comments.length ? ` ${l.comments.join(' ')}` : ''));
 
-const call = (name: string, args: string[]): Doc => group([name, '(', indent([softline, join([',', line], args)]), ifBreak(','), softline, ')']);
+const call = (name: string, args: Doc[]): Doc => group([name, '(', indent([softline, join([',', line], args)]), ifBreak(','), softline, ')']);
 
 describe('printDoc', () => {
   it('prints a group flat when it fits and broken when it does not', () => {
