@@ -48,6 +48,9 @@ export async function benchLsp({ blocks = 41, runs = 31 } = {}) {
   const ts = [];
   const checking = [];
   for (let i = 0; i < runs + 5; i++) {
+    // One keystroke after a pause longer than the server's debounce (50 ms), as when typing: the
+    // server checks it at once. (Edits sent back to back would measure the debounce instead.)
+    await new Promise((r) => setTimeout(r, 80));
     const next = current === 'd_model' ? 'd_ff' : 'd_model';
     version++;
     const got = published(version);
