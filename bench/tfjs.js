@@ -45,7 +45,7 @@ function torchAvailable() {
   }
 }
 
-export async function benchTfjs({ log = console.log, runs = 5, torchRuns = 2, withTorch = true } = {}) {
+export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, withTorch = true } = {}) {
   const backend = await selectBackend();
   const threads = backend === 'wasm' ? wasmThreads() : backend === 'cpu' ? 1 : 'libtensorflow default';
   log(`tfjs backend: ${backend}, threads: ${threads} (tfjs ${tf.version_core})`);
