@@ -1,4 +1,4 @@
-// `npm run bench` (section `generate`, or `node bench/generation.js` alone): the cost of generating
+// `npm run bench` (section `generate`: `node bench/run.js generate`; or `node bench/generation.js`): the cost of generating
 // 256 tokens against 64, with the key/value cache and without it, on the default backend.
 //
 // Without a cache every step reruns the whole sequence, so 4x the tokens costs about 16x (the

@@ -13,8 +13,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // Sections, run in this order; `node bench/run.js tfjs` runs only the named ones (default: all).
 // tfjs: matmul roofline and a GPT block on the default tfjs backend, and in PyTorch (bench/tfjs.js).
+// generate: 256 vs 64 generated tokens with and without the key/value cache (bench/generation.js).
 // check: parse+check times, parse growth, language server latency (below).
-const SECTIONS = ['tfjs', 'check'];
+const SECTIONS = ['tfjs', 'generate', 'check'];
 const chosen = process.argv.slice(2);
 for (const s of chosen) {
   if (!SECTIONS.includes(s)) {
@@ -26,6 +27,11 @@ const wants = (section) => chosen.length === 0 || chosen.includes(section);
 if (wants('tfjs')) {
   const { benchTfjs } = await import('./tfjs.js');
   await benchTfjs();
+  console.log('');
+}
+if (wants('generate')) {
+  const { benchGeneration } = await import('./generation.js');
+  await benchGeneration();
   console.log('');
 }
 if (!wants('check')) process.exit(0);
