@@ -1,5 +1,5 @@
 /**
- * The runtime's source text (`runtime/index.ts`), cut into its top-level declarations so that
+ * The runtime's source text (`src/runtime/index.ts`), cut into its top-level declarations so that
  * `--standalone` output can carry exactly the ones it uses (and what those use), unexported.
  * The runtime file's layout rules that make this safe are in its header comment;
  * `test/backends/ts/runtime-source.test.ts` checks the cut covers the whole file.
@@ -12,8 +12,8 @@ export interface RuntimeDecl {
   text: string;
 }
 
-/** The runtime source is read from `src/` (tests) or, from `dist/`, from the shipped `src/backends/ts/runtime/`. */
-const CANDIDATES = ['./runtime/index.ts', '../../../src/backends/ts/runtime/index.ts'];
+/** The runtime source is read from `src/` (tests) or, from `dist/`, from the shipped `src/runtime/`. */
+const CANDIDATES = ['../../runtime/index.ts', '../../../src/runtime/index.ts'];
 
 let cached: RuntimeDecl[] | undefined;
 
@@ -25,7 +25,7 @@ export function runtimeSourceText(): string {
       // try the next place
     }
   }
-  throw new Error('the tfmc runtime source (src/backends/ts/runtime/index.ts) is missing from the installation');
+  throw new Error('the tfmc runtime source (src/runtime/index.ts) is missing from the installation');
 }
 
 const DECL = /^(?:export )?(?:function|const|type|interface|class) ([A-Za-z_$][\w$]*)/m;

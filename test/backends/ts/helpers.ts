@@ -74,7 +74,7 @@ export function typeCheck(dir: string, files: Record<string, string>): string {
       noEmit: true,
       skipLibCheck: true,
       types: [],
-      paths: { 'tfmc/runtime': [join(ROOT, 'src/backends/ts/runtime/index.ts')] },
+      paths: { 'tfmc/runtime': [join(ROOT, 'src/runtime/index.ts')] },
     },
     files: Object.keys(files).map((f) => `src/${f}`),
   };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OP_IMPLS } from '../../../src/backends/tfjs/ops/index.js';
 import { OP_EMITTERS } from '../../../src/backends/ts/ops.js';
 import { runtimeClosure, runtimeDecls, runtimeExports, runtimeSourceText, runtimeTypes } from '../../../src/backends/ts/runtime-source.js';
-import * as runtime from '../../../src/backends/ts/runtime/index.js';
+import * as runtime from '../../../src/runtime/index.js';
 
 describe('runtime source', () => {
   it('the declarations cover the whole file after the header and the import', () => {

@@ -5,6 +5,7 @@
  * PE(t, 2i+1) = cos(t / 10000^(2i/dim)).
  */
 import * as tf from '@tensorflow/tfjs';
+import { sinusoidalPositions } from '../../../runtime/index.js';
 import { gatherRows } from './gather.js';
 import { knownOutputDim, numAttr, offsetOf, stringAttr, tensors, type OpImpl } from './types.js';
 
@@ -13,19 +14,6 @@ export const embedding: OpImpl = (inputs, ctx) => {
   if (ids.dtype !== 'int32') ctx.fail(`token ids must be int32, got ${ids.dtype}`);
   return [gatherRows(ctx.param('weight'), ids)];
 };
-
-/** The sinusoidal table `[length, dim]`, computed in double precision then rounded to float32. */
-export function sinusoidTable(length: number, dim: number): Float32Array {
-  const out = new Float32Array(length * dim);
-  for (let i = 0; i < dim; i += 2) {
-    const freq = Math.pow(10000, -i / dim);
-    for (let t = 0; t < length; t++) {
-      out[t * dim + i] = Math.sin(t * freq);
-      if (i + 1 < dim) out[t * dim + i + 1] = Math.cos(t * freq);
-    }
-  }
-  return out;
-}
 
 export const positionEmbedding: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
@@ -37,8 +25,7 @@ export const positionEmbedding: OpImpl = (inputs, ctx) => {
   if (stringAttr(ctx, 'kind') === 'sinusoidal') {
     // The width is not an attribute: the IR's output shape `[T, dim]` holds it.
     const dim = knownOutputDim(ctx, -1);
-    const table = sinusoidTable(start + t, dim);
-    return [tf.tensor2d(table.subarray(start * dim), [t, dim])];
+    return [sinusoidalPositions(t, dim, start)];
   }
   const w = ctx.param('weight');
   return [tf.slice(w, [start, 0], [t, w.shape[1] as number])];

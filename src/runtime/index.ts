@@ -25,15 +25,29 @@ export type Mask = (tq: number, tk: number) => tf.Tensor;
 /** The fill for blocked attention scores: exp underflows to exactly 0 in float32, without NaN. */
 export const BLOCKED_SCORE = -1e9;
 
+/** GELU's constants: v = GELU_K·(x + GELU_CUBIC·x³), GELU_K = 2·sqrt(2/π), so that 0.5·(1 + tanh(v/2)) = σ(v). */
+export const GELU_CUBIC = 0.044715;
+
+export const GELU_K = 2 * Math.sqrt(2 / Math.PI);
+
 /**
  * GELU, tanh approximation (BERT, GPT-2; PyTorch's `gelu(approximate='tanh')`):
- * 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))), computed as the equal x·σ(v) with
- * v = 2·sqrt(2/π)·(x + 0.044715·x³) (sigmoid is much faster than tanh on wasm).
+ * 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))), computed as the equal x·σ(v) (on wasm `sigmoid`
+ * is several times faster than `tanh`, and x·x² than `pow(x, 3)`), with its gradient written out:
+ * s + x·s·(1 − s)·v′, s = σ(v), v′ = GELU_K·(1 + 3·GELU_CUBIC·x²).
  */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  const k = 2 * Math.sqrt(2 / Math.PI);
-  return tf.mul(x, tf.sigmoid(tf.mul(x, tf.add(tf.mul(tf.square(x), k * 0.044715), k))));
-}
+export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
+  const t = x as tf.Tensor;
+  const s = tf.sigmoid(tf.mul(t, tf.add(tf.mul(tf.square(t), GELU_K * GELU_CUBIC), GELU_K)));
+  (save as tf.GradSaveFunc)([t, s]);
+  return {
+    value: tf.mul(t, s),
+    gradFunc: (dy: tf.Tensor, [sx, ss]: tf.Tensor[]) => {
+      const xDv = tf.mul(tf.add(tf.mul(tf.square(sx), GELU_K * 3 * GELU_CUBIC), GELU_K), sx); // x·v′
+      return tf.mul(dy, tf.add(ss, tf.mul(tf.mul(ss, tf.sub(1, ss)), xDv)));
+    },
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /** SiLU (swish): x·σ(x). */
 export function silu(x: tf.Tensor): tf.Tensor {
@@ -72,16 +86,16 @@ export function learnedPositions(table: tf.Tensor, length: number): tf.Tensor {
 }
 
 /**
- * Fixed sinusoidal positions `[length, dim]` (Vaswani et al. 2017, §3.5), computed in double
- * precision: PE(t, 2i) = sin(t / 10000^(2i/dim)), PE(t, 2i+1) = cos(t / 10000^(2i/dim)).
+ * Fixed sinusoidal positions `[length, dim]` for positions `start …` (Vaswani et al. 2017, §3.5),
+ * computed in double precision: PE(t, 2i) = sin(t / 10000^(2i/dim)), PE(t, 2i+1) = cos(t / 10000^(2i/dim)).
  */
-export function sinusoidalPositions(length: number, dim: number): tf.Tensor {
+export function sinusoidalPositions(length: number, dim: number, start = 0): tf.Tensor {
   const out = new Float32Array(length * dim);
   for (let i = 0; i < dim; i += 2) {
     const freq = Math.pow(10000, -i / dim);
     for (let t = 0; t < length; t++) {
-      out[t * dim + i] = Math.sin(t * freq);
-      if (i + 1 < dim) out[t * dim + i + 1] = Math.cos(t * freq);
+      out[t * dim + i] = Math.sin((start + t) * freq);
+      if (i + 1 < dim) out[t * dim + i + 1] = Math.cos((start + t) * freq);
     }
   }
   return tf.tensor2d(out, [length, dim]);
@@ -254,9 +268,10 @@ export function mse(prediction: tf.Tensor, target: tf.Tensor): tf.Tensor {
 
 /**
  * Rotary position embedding on `[B, H, T, d]`, rotate-half layout (GPT-NeoX, Llama): feature i
- * pairs with i + d/2 and position t rotates the pair by t·base^(−2i/d).
+ * pairs with i + d/2 and position t rotates the pair by t·base^(−2i/d). The rows of `x` are
+ * positions `start …` (0 but when decoding step by step).
  */
-export function rope(x: tf.Tensor, base: number): tf.Tensor {
+export function rope(x: tf.Tensor, base: number, start = 0): tf.Tensor {
   const [, , t, d] = x.shape;
   const half = d / 2;
   const cos = new Float32Array(t * d);
@@ -264,8 +279,9 @@ export function rope(x: tf.Tensor, base: number): tf.Tensor {
   for (let i = 0; i < half; i++) {
     const freq = Math.pow(base, (-2 * i) / d);
     for (let p = 0; p < t; p++) {
-      cos[p * d + i] = cos[p * d + i + half] = Math.cos(p * freq);
-      sin[p * d + i] = sin[p * d + i + half] = Math.sin(p * freq);
+      const angle = (start + p) * freq;
+      cos[p * d + i] = cos[p * d + i + half] = Math.cos(angle);
+      sin[p * d + i] = sin[p * d + i + half] = Math.sin(angle);
     }
   }
   const [x1, x2] = tf.split(x, 2, -1);
@@ -296,11 +312,14 @@ export function relativePositionBucket(relative: number, bidirectional: boolean,
   return bucket + Math.min(maxExact + Math.trunc(scaled), n - 1);
 }
 
-/** T5's learned attention bias, `weight [buckets, heads]` → `[1, heads, tq, tk]`. */
-export function relativePositionBias(weight: tf.Tensor, tq: number, tk: number, bidirectional: boolean, numBuckets: number, maxDistance: number): tf.Tensor {
+/**
+ * T5's learned attention bias, `weight [buckets, heads]` → `[1, heads, tq, tk]`, for queries at
+ * positions `qStart …` and keys at `kStart …` (both 0 but when decoding step by step).
+ */
+export function relativePositionBias(weight: tf.Tensor, tq: number, tk: number, bidirectional: boolean, numBuckets: number, maxDistance: number, qStart = 0, kStart = 0): tf.Tensor {
   const table = new Int32Array(tq * tk);
   for (let q = 0; q < tq; q++) {
-    for (let k = 0; k < tk; k++) table[q * tk + k] = relativePositionBucket(k - q, bidirectional, numBuckets, maxDistance);
+    for (let k = 0; k < tk; k++) table[q * tk + k] = relativePositionBucket(k + kStart - (q + qStart), bidirectional, numBuckets, maxDistance);
   }
   const values = gatherRows(weight, tf.tensor2d(table, [tq, tk], 'int32')); // [tq, tk, heads]
   return tf.expandDims(tf.transpose(values, [2, 0, 1]), 0);
