@@ -10,6 +10,7 @@ import type { ModelIR, ModelInput, ModelOutput, Node } from '../../ir/types.js';
 import { ModelRuntimeError } from './errors.js';
 import { initialValue } from './init.js';
 import { concreteShape, InputChecker, type DimEnv } from './inputs.js';
+import type { TransposedWeights } from './ops/dense.js';
 import { OP_IMPLS } from './ops/index.js';
 import { isMask, type OpRunContext, type RtValue } from './ops/types.js';
 
@@ -56,6 +57,12 @@ export class TfjsModel {
   readonly variables: ReadonlyMap<string, tf.Variable>;
   private readonly checker: InputChecker;
   private readonly plans = new Map<string, Plan>();
+  /**
+   * Inference keeps each large matmul's transposed weight (wasm's fast matmul path needs the
+   * transpose; making it once instead of per call is worth ~8% of a forward pass). Costs one copy
+   * of those weights while the model lives; {@link releaseCaches} frees it.
+   */
+  private readonly transposedWeights: TransposedWeights = new Map();
   private readonly nodeById: ReadonlyMap<number, Node>;
   private readonly ownsVariables: boolean;
   private disposed = false;
@@ -170,8 +177,15 @@ export class TfjsModel {
   /** Releases the variables. */
   dispose(): void {
     if (this.disposed) return;
+    this.releaseCaches();
     if (this.ownsVariables) for (const v of this.variables.values()) v.dispose();
     this.disposed = true;
+  }
+
+  /** Frees the transposed weights inference keeps (they are made again when next needed). */
+  releaseCaches(): void {
+    for (const { transposed } of this.transposedWeights.values()) transposed.dispose();
+    this.transposedWeights.clear();
   }
 
   /**
@@ -196,6 +210,7 @@ export class TfjsModel {
       rowsAllowed,
       cache,
       offsets,
+      transposedWeights: training ? undefined : this.transposedWeights,
       fail,
       hasParam: (role) => node.params[role] !== undefined,
       param: (role) => {

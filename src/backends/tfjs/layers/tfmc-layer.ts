@@ -89,6 +89,12 @@ export class TfmcLayer extends tf.layers.Layer {
     return result.length === 1 ? result[0] : result;
   }
 
+  /** Also frees what the executor keeps between inference calls (transposed weights). */
+  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
+    this.executor?.releaseCaches();
+    return super.dispose();
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), tfmcIr: this.irText };
   }

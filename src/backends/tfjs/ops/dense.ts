@@ -25,7 +25,26 @@ const denseT = tf.customGrad((x, w, save) => {
  */
 export const SMALL_ROWS = 8;
 
-/** `x · wᵀ` (`[N, in] · [out, in]ᵀ` → `[N, out]`), for N > {@link SMALL_ROWS} with matmuls that carry no transpose flag, forward and backward. */
-export function matMulWeightT(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
-  return x.shape[0] <= SMALL_ROWS ? tf.matMul(x, w, false, true) : denseT(x, w);
+/**
+ * Transposed weights kept between inference calls, by weight: a fresh transpose per call is a new
+ * tensor, which XNNPACK must also re-pack. An entry is valid while the weight's data is the one it
+ * was made from (`Variable.assign` gives a variable new data).
+ */
+export type TransposedWeights = Map<tf.Tensor, { data: object; transposed: tf.Tensor }>;
+
+/**
+ * `x · wᵀ` (`[N, in] · [out, in]ᵀ` → `[N, out]`), for N > {@link SMALL_ROWS} with matmuls that
+ * carry no transpose flag, forward and backward. With `cache` (inference) and no gradient being
+ * recorded, the transpose of `w` is made once and reused.
+ */
+export function matMulWeightT(x: tf.Tensor, w: tf.Tensor, cache?: TransposedWeights): tf.Tensor {
+  if (x.shape[0] <= SMALL_ROWS) return tf.matMul(x, w, false, true);
+  if (!cache || tf.engine().isTapeOn()) return denseT(x, w);
+  let entry = cache.get(w);
+  if (!entry || entry.data !== w.dataId) {
+    entry?.transposed.dispose();
+    entry = { data: w.dataId, transposed: tf.keep(tf.transpose(w)) };
+    cache.set(w, entry);
+  }
+  return tf.matMul(x, entry.transposed);
 }

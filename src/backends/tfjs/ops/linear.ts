@@ -12,7 +12,7 @@ export const linear: OpImpl = (inputs, ctx) => {
   const [out, inDim] = w.shape;
   const lead = x.shape.slice(0, -1);
   if (x.shape[x.shape.length - 1] !== inDim) ctx.fail(`expects ${inDim} input features, got ${x.shape[x.shape.length - 1]}`);
-  let y: tf.Tensor = matMulWeightT(tf.reshape(x, [-1, inDim]), w);
+  let y: tf.Tensor = matMulWeightT(tf.reshape(x, [-1, inDim]), w, ctx.transposedWeights);
   if (ctx.hasParam('bias')) y = tf.add(y, ctx.param('bias'));
   return [tf.reshape(y, [...lead, out])];
 };

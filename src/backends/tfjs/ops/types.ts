@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { constValue } from '../../../ir/dims.js';
 import type { Node, TensorValue } from '../../../ir/types.js';
+import type { TransposedWeights } from './dense.js';
 
 /**
  * A mask at run time. Masks are materialised lazily: `causal` does not know its length until it
@@ -48,6 +49,8 @@ export interface OpRunContext {
    * starts at (the new rows of a step start after the cached ones). Absent or 0 in a full forward.
    */
   readonly offsets?: readonly number[];
+  /** Inference only: transposes of weights kept between calls (see `dense.ts`). */
+  readonly transposedWeights?: TransposedWeights;
 }
 
 /** Where input `i`'s sequence axis starts (see {@link OpRunContext.offsets}). */

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../../src/backends/tfjs/index.js';
-import { matMulWeightT, SMALL_ROWS } from '../../../../src/backends/tfjs/ops/dense.js';
+import { matMulWeightT, SMALL_ROWS, type TransposedWeights } from '../../../../src/backends/tfjs/ops/dense.js';
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   const x = a.dataSync();
@@ -42,3 +42,31 @@ for (const backend of ['cpu', 'wasm'] as const) {
     }
   });
 }
+
+describe('matMulWeightT with kept transposes (inference)', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('makes the transpose once, remakes it when the weight is reassigned, and never under a gradient tape', () => {
+    const cache: TransposedWeights = new Map();
+    const x = tf.randomNormal([37, 19], 0, 1, 'float32', 1);
+    const w = tf.variable(tf.randomNormal([23, 19], 0, 1, 'float32', 2));
+    const y1 = matMulWeightT(x, w, cache);
+    expect(maxRelDiff(y1, tf.matMul(x, w, false, true))).toBeLessThan(1e-5);
+    const kept = cache.get(w)!.transposed;
+    const y2 = matMulWeightT(x, w, cache);
+    expect(cache.get(w)!.transposed).toBe(kept);
+    // Training changes the weight: the next inference call must see the new values.
+    w.assign(tf.mul(w, 2));
+    const y3 = matMulWeightT(x, w, cache);
+    expect(maxRelDiff(y3, tf.mul(y1, 2))).toBeLessThan(1e-5);
+    expect(kept.isDisposed).toBe(true);
+    // Under a gradient tape the kept transpose would cut the weight's gradient off: it is not used.
+    const { grads } = tf.variableGrads(() => tf.sum(matMulWeightT(x, w, cache)), [w]);
+    const reference = tf.variableGrads(() => tf.sum(tf.matMul(x, w, false, true)), [w]).grads;
+    expect(maxRelDiff(grads[w.name], reference[w.name])).toBeLessThan(1e-5);
+    expect(tf.max(tf.abs(grads[w.name])).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([x, w, y1, y2, y3, cache.get(w)!.transposed, grads[w.name], reference[w.name]]);
+  });
+});
