@@ -105,7 +105,7 @@ export interface CompileFlags {
 export function registerCompile(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('compile')
-    .description('compile a model of a spec into a directory: a TensorFlow.js model, or TypeScript source')
+    .description('compile a model of a spec into a directory: a TensorFlow.js model, TypeScript source, or a PyTorch module')
     .argument('<spec>', 'the .tfm file');
   cmd.addOption(
     new Option('--target <target>', `what to write: ${Object.entries(TARGETS).map(([k, t]) => `${k}, ${t.describe}`).join('; ')}`)

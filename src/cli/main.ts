@@ -44,7 +44,7 @@ export async function main(args: readonly string[], ctx: CliContext = processCon
 export function createProgram(ctx: CliContext): Command {
   const red = (s: string) => (ctx.colorErr ? pc.bold(pc.red(s)) : s);
   const program = new Command('tfmc')
-    .description('Check and summarise .tfm Transformer architecture specs')
+    .description('Check, train, run and compile .tfm Transformer specs (TensorFlow.js, TypeScript, PyTorch)')
     .version(packageVersion(), '-V, --version', 'print the tfmc version')
     .helpOption('-h, --help', 'show help')
     // Throw instead of exiting, so `main` decides the exit code (usage errors are 2, not 1).
@@ -74,6 +74,9 @@ export function createProgram(ctx: CliContext): Command {
       '  $ tfmc summary specs/gpt2.tfm --seq 1024     # parameter and FLOP table\n' +
       '  $ tfmc graph specs/gpt2.tfm -o gpt2.svg      # a picture of the model, shapes on the edges\n' +
       '  $ tfmc fmt --check specs                     # is every spec in the canonical layout?\n' +
+      '  $ tfmc train examples/tiny-lm.tfm --data examples/corpus.txt --out runs/tiny\n' +
+      '  $ tfmc generate runs/tiny --prompt "The " --top-k 8   # text from the trained model\n' +
+      '  $ tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target ts -o out/   # readable TypeScript\n' +
       '  $ tfmc help check                            # help for one command\n' +
       '\nColour: on for terminals; NO_COLOR=1 turns it off, FORCE_COLOR=1 forces it on.\n' +
       'Exit status: 0 ok, 1 errors found or run failed, 2 usage error.\n',
