@@ -18,7 +18,13 @@ export function registerLsp(program: Command, _ctx: CliContext): void {
       if (!Number.isInteger(n) || n < 0 || n > 5000) throw new UsageError(`--debounce must be a whole number of milliseconds from 0 to 5000, not '${v}'`);
       return n;
     })
-    .addHelpText('after', '\nEditors start this command; see docs/editors.md for VS Code and Neovim.\n')
+    .addHelpText(
+      'after',
+      '\nEditors start this command; see docs/editors.md for VS Code and Neovim.\n' +
+        '\nExamples:\n' +
+        '  $ tfmc lsp --stdio                 # what an editor runs\n' +
+        "  -- Neovim: vim.lsp.start({ name = 'tfmc', cmd = { 'npx', 'tfmc', 'lsp', '--stdio' } })\n",
+    )
     .action(async (options: { debounce?: number }) => {
       startServer(process.stdin, process.stdout, { debounceMs: options.debounce });
       // The connection ends the process on `exit` or when stdin closes.

@@ -46,9 +46,9 @@ export function lossSvg(train: readonly LossPoint[], validation: readonly LossPo
     parts.push(`<circle cx="${x(p.step).toFixed(1)}" cy="${y(p.loss).toFixed(1)}" r="3.5" fill="#e6550d"/>`);
   }
   if (validation.length > 1) parts.push(`<path d="${path(validation)}" fill="none" stroke="#e6550d" stroke-width="1.5" stroke-dasharray="4 3"/>`);
-  const lx = W - M.right - 190;
+  const lx = W - M.right - 200;
   parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="14" y2="14" stroke="#2171b5" stroke-width="2"/><text x="${lx + 22}" y="18">training (average)</text>`);
-  parts.push(`<circle cx="${lx + 120}" cy="14" r="3.5" fill="#e6550d"/><text x="${lx + 127}" y="18">validation</text>`);
+  parts.push(`<circle cx="${lx + 140}" cy="14" r="3.5" fill="#e6550d"/><text x="${lx + 147}" y="18">validation</text>`);
   parts.push('</svg>\n');
   return parts.join('\n');
 }
