@@ -6,36 +6,21 @@
  *   (1 − ε)·(−log p[target]) + ε·mean_c(−log p[c]), averaged over the counted targets (targets equal
  *   to `ignore_index` do not count; with none counted the loss is 0, where PyTorch gives NaN).
  * - `mse(pred, target)`: mean of squared differences.
+ * The numerics are the runtime's (`src/runtime/`), shared with generated code.
  */
-import * as tf from '@tensorflow/tfjs';
+import { crossEntropy as crossEntropyOf, mse as mseOf, shiftLeft as shiftLeftOf } from '../../../runtime/index.js';
 import { numAttr, tensors, type OpImpl } from './types.js';
 
-export const shiftLeft: OpImpl = (inputs, ctx) => {
-  const [ids] = tensors(inputs, ctx);
-  const [b, t] = ids.shape;
-  const fill = tf.fill([b, 1], numAttr(ctx, 'fill'), 'int32');
-  return [tf.concat([tf.slice(ids, [0, 1], [b, t - 1]), fill], 1)];
-};
+export const shiftLeft: OpImpl = (inputs, ctx) => [shiftLeftOf(tensors(inputs, ctx)[0], numAttr(ctx, 'fill'))];
 
 export const crossEntropy: OpImpl = (inputs, ctx) => {
   const [logits, targets] = tensors(inputs, ctx);
-  const classes = logits.shape[logits.rank - 1];
-  const eps = numAttr(ctx, 'label_smoothing');
-  const ignore = numAttr(ctx, 'ignore_index');
-  const logp = tf.logSoftmax(tf.reshape(logits, [-1, classes]), -1); // [N, V]
-  const t = tf.reshape(targets, [-1]);
-  const counted = tf.notEqual(t, tf.scalar(ignore, 'int32'));
-  const safe = tf.where(counted, t, tf.zerosLike(t));
-  const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(safe, classes), logp), -1)); // [N]
-  const perTarget = eps > 0 ? tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.neg(tf.mean(logp, -1)), eps)) : nll;
-  const weights = tf.cast(counted, 'float32');
-  const count = tf.maximum(tf.sum(weights), 1);
-  return [tf.div(tf.sum(tf.mul(perTarget, weights)), count)];
+  return [crossEntropyOf(logits, targets, numAttr(ctx, 'label_smoothing'), numAttr(ctx, 'ignore_index'))];
 };
 
 export const mse: OpImpl = (inputs, ctx) => {
   const [p, t] = tensors(inputs, ctx);
-  return [tf.mean(tf.squaredDifference(p, t))];
+  return [mseOf(p, t)];
 };
 
 export const ops: Record<string, OpImpl> = { shift_left: shiftLeft, cross_entropy: crossEntropy, mse };

@@ -1,25 +1,19 @@
 /**
  * `layer_norm`: (x − mean) / sqrt(var + eps) · weight + bias over the last axis (biased variance,
  * as PyTorch); `rms_norm`: x / sqrt(mean(x²) + eps) · weight (T5's norm: no centring, no bias).
+ * The numerics are the runtime's (`src/runtime/`), shared with generated code.
  */
-import * as tf from '@tensorflow/tfjs';
+import { layerNorm as layerNormOf, rmsNorm as rmsNormOf } from '../../../runtime/index.js';
 import { numAttr, tensors, type OpImpl } from './types.js';
 
 export const layerNorm: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
-  const eps = numAttr(ctx, 'eps');
-  const centred = tf.sub(x, tf.mean(x, -1, true));
-  const variance = tf.mean(tf.square(centred), -1, true);
-  let y = tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), ctx.param('weight'));
-  if (ctx.hasParam('bias')) y = tf.add(y, ctx.param('bias'));
-  return [y];
+  return [layerNormOf(x, ctx.param('weight'), ctx.hasParam('bias') ? ctx.param('bias') : undefined, numAttr(ctx, 'eps'))];
 };
 
 export const rmsNorm: OpImpl = (inputs, ctx) => {
   const [x] = tensors(inputs, ctx);
-  const eps = numAttr(ctx, 'eps');
-  const meanSquare = tf.mean(tf.square(x), -1, true);
-  return [tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), ctx.param('weight'))];
+  return [rmsNormOf(x, ctx.param('weight'), numAttr(ctx, 'eps'))];
 };
 
 export const ops: Record<string, OpImpl> = { layer_norm: layerNorm, rms_norm: rmsNorm };
