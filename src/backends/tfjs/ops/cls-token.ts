@@ -1,11 +1,7 @@
-/** `cls_token`: prepends the learned vector `weight [1, 1, dim]` to every sequence: `[B, T, dim]` → `[B, T + 1, dim]`. */
-import * as tf from '@tensorflow/tfjs';
+/** `cls_token`: prepends the learned vector `weight [1, 1, dim]` to every sequence: `[B, T, dim]` → `[B, T + 1, dim]` (the runtime's `clsToken`). */
+import { clsToken as prependCls } from '../../../runtime/index.js';
 import { tensors, type OpImpl } from './types.js';
 
-export const clsToken: OpImpl = (inputs, ctx) => {
-  const [x] = tensors(inputs, ctx);
-  const cls = tf.tile(ctx.param('weight'), [x.shape[0], 1, 1]);
-  return [tf.concat([cls, x], 1)];
-};
+export const clsToken: OpImpl = (inputs, ctx) => [prependCls(tensors(inputs, ctx)[0], ctx.param('weight'))];
 
 export const ops: Record<string, OpImpl> = { cls_token: clsToken };
