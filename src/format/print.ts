@@ -5,6 +5,7 @@
  */
 import type { IToken } from 'chevrotain';
 import type * as A from '../syntax/ast.js';
+import { BINARY_PRECEDENCE, COMPARISON_PRECEDENCE } from '../syntax/ast.js';
 import { tokenize } from '../syntax/lexer.js';
 import { attachComments, CommentPool, SourceText, type AttachedList, type PlacedComment } from './comments.js';
 import { breakParent, fill, group, hardline, ifBreak, indent, join, line, softline, suffix, type Doc } from './doc.js';
@@ -17,26 +18,9 @@ export interface PrintOptions {
 
 export const DEFAULT_OPTIONS: PrintOptions = { width: 100, indent: 2 };
 
-/** Binding power of binary operators (grammar/README.md, "Operator precedence"). */
-const PRECEDENCE: Record<A.BinaryOp, number> = {
-  '||': 1,
-  '&&': 2,
-  '&': 3,
-  '==': 4,
-  '!=': 4,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-  '*': 6,
-  '/': 6,
-  '%': 6,
-  '@': 6,
-  '^': 8,
-};
-const COMPARISON = 4;
+/** Binding power of binary operators (grammar/README.md, "Operator precedence"): the parser's. */
+const PRECEDENCE = BINARY_PRECEDENCE;
+const COMPARISON = COMPARISON_PRECEDENCE;
 const UNARY = 7;
 const POWER = 8;
 /** What a repeat count may contain without parentheses: an additive expression. */

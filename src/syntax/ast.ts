@@ -273,6 +273,32 @@ export type BinaryOp =
   | '@'
   | '^';
 
+/**
+ * Binding power of each binary operator, higher binds tighter: the parser builds trees with it
+ * and the formatter decides parentheses with it. Comparisons (4) do not chain.
+ */
+export const BINARY_PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
+  '||': 1,
+  '&&': 2,
+  '&': 3,
+  '==': 4,
+  '!=': 4,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
+  '@': 6,
+  '^': 8,
+};
+
+/** The precedence of the non-associative comparison operators. */
+export const COMPARISON_PRECEDENCE = 4;
+
 export interface BinaryExpr {
   kind: 'BinaryExpr';
   op: BinaryOp;

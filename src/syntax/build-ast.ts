@@ -10,6 +10,7 @@
 import type { IToken } from 'chevrotain';
 import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
 import type * as A from './ast.js';
+import { BINARY_PRECEDENCE, COMPARISON_PRECEDENCE } from './ast.js';
 import { BadNumber, Float, Int, SingleQuotedString, UnterminatedString, unescapeString } from './lexer.js';
 import { spanCover, type LineIndex, type Span } from './spans.js';
 
@@ -104,25 +105,9 @@ export interface Operand {
 
 type Located = { expr: A.Expr; outer: Span };
 
-/** Binding power of each binary operator (higher binds tighter); `^` is handled with the operand. */
-const PRECEDENCE: Record<string, number> = {
-  '||': 1,
-  '&&': 2,
-  '&': 3,
-  '==': 4,
-  '!=': 4,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-  '*': 6,
-  '/': 6,
-  '%': 6,
-  '@': 6,
-};
-const COMPARISON = 4;
+// Binary operators by precedence (`BINARY_PRECEDENCE`); `^` never reaches here: it is handled with its operand.
+const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
+const COMPARISON = COMPARISON_PRECEDENCE;
 
 /**
  * Precedence climbing over a flat `operand { op operand }` sequence. Unary prefixes bind looser
