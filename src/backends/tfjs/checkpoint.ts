@@ -190,19 +190,34 @@ export async function writeCheckpoint(dir: string, input: CheckpointInput): Prom
 
 /** A directory that exists, is not empty and has no tfmc manifest is not ours to replace. */
 async function refuseForeign(target: string): Promise<void> {
+  await refuseForeignDir(
+    target,
+    (entries) => entries.includes(MANIFEST) && isOurManifest(join(target, MANIFEST)),
+    'exists and is not a tfmc checkpoint (no tfmc manifest.json); refusing to replace it',
+    (message) => new CheckpointError(target, message),
+  );
+}
+
+/**
+ * Before an atomic write replaces `target`: a file there, or a non-empty directory that `isOurs`
+ * does not recognise (by its entries), is refused with `fail(...)`; a missing or empty one is fine.
+ */
+export async function refuseForeignDir(
+  target: string,
+  isOurs: (entries: string[]) => boolean,
+  foreign: string,
+  fail: (message: string) => Error,
+): Promise<void> {
   let entries: string[];
   try {
     const s = await stat(target);
-    if (!s.isDirectory()) throw new CheckpointError(target, 'exists and is not a directory; refusing to replace it');
+    if (!s.isDirectory()) throw fail('exists and is not a directory; refusing to replace it');
     entries = await readdir(target);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  if (entries.length === 0) return;
-  if (!entries.includes(MANIFEST) || !isOurManifest(join(target, MANIFEST))) {
-    throw new CheckpointError(target, 'exists and is not a tfmc checkpoint (no tfmc manifest.json); refusing to replace it');
-  }
+  if (entries.length > 0 && !isOurs(entries)) throw fail(foreign);
 }
 
 function isOurManifest(path: string): boolean {

@@ -9,11 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TfmcUserError } from '../api-errors.js';
-import { swapInto } from '../checkpoint.js';
+import { refuseForeignDir, swapInto } from '../checkpoint.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -83,18 +83,12 @@ async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
 
 /** A directory that exists, is not empty and has no `model.json` is not ours to replace. */
 async function refuseForeign(target: string): Promise<void> {
-  let entries: string[];
-  try {
-    const s = await stat(target);
-    if (!s.isDirectory()) throw new LayersModelError(target, 'exists and is not a directory; refusing to replace it');
-    entries = await readdir(target);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  if (entries.length > 0 && !entries.includes(MODEL_JSON)) {
-    throw new LayersModelError(target, `exists and holds no ${MODEL_JSON}; refusing to replace it`);
-  }
+  await refuseForeignDir(
+    target,
+    (entries) => entries.includes(MODEL_JSON),
+    `exists and holds no ${MODEL_JSON}; refusing to replace it`,
+    (message) => new LayersModelError(target, message),
+  );
 }
 
 async function loadFrom(dir: string): Promise<tf.io.ModelArtifacts> {
