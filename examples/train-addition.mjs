@@ -10,6 +10,7 @@
 // --warmup N (100), --lr-scale X (0.4), --held-out N (500), --seed N (1), --backend node|wasm|cpu, --json.
 import { compile } from '../dist/index.js';
 import { rng } from '../dist/backends/tfjs/index.js';
+import { parseArgs } from './cli-args.mjs';
 
 const END = 1;
 const PLUS = 2;
@@ -27,7 +28,7 @@ const opts = parseArgs(process.argv.slice(2), {
   seed: 1,
   backend: undefined,
   json: false,
-});
+}, ['d-model']);
 const log = opts.json ? () => {} : (...a) => console.log(...a);
 const overrides = opts['d-model'] ? { d_model: Number(opts['d-model']) } : {};
 
@@ -115,17 +116,3 @@ if (opts.json) {
   );
 }
 model.dispose();
-
-function parseArgs(argv, defaults) {
-  const out = { ...defaults };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    if (!(key in defaults)) {
-      console.error(`unknown option ${argv[i]}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
-      process.exit(2);
-    }
-    if (typeof defaults[key] === 'boolean') out[key] = true;
-    else out[key] = typeof defaults[key] === 'number' || key === 'd-model' ? Number(argv[++i]) : argv[++i];
-  }
-  return out;
-}

@@ -10,6 +10,7 @@
 // --json (print one JSON line of results instead of the progress report).
 import { compile, loadModel } from '../dist/index.js';
 import { rng } from '../dist/backends/tfjs/index.js';
+import { parseArgs } from './cli-args.mjs';
 
 const PAD = 0;
 const START = 1;
@@ -117,17 +118,3 @@ if (opts.save) {
 }
 if (opts.json) console.log(JSON.stringify(result));
 model.dispose();
-
-function parseArgs(argv, defaults) {
-  const out = { ...defaults };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    if (!(key in defaults)) {
-      console.error(`unknown option ${argv[i]}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
-      process.exit(2);
-    }
-    if (typeof defaults[key] === 'boolean') out[key] = true;
-    else out[key] = typeof defaults[key] === 'number' ? Number(argv[++i]) : argv[++i];
-  }
-  return out;
-}
