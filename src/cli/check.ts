@@ -5,48 +5,62 @@
  * channel), so `tfmc check x.tfm > report.txt` captures everything. Exit 1 if any diagnostic is
  * an error, else 0; warnings alone do not fail the run.
  */
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../check/diagnostics.js';
 import { plural, renderHuman } from '../check/render/human.js';
 import { renderJson } from '../check/render/json.js';
 import { displayPath } from '../check/render/paths.js';
-import { type CheckResult, checkFile } from '../index.js';
-import { type CliContext, requireReadableFile } from './context.js';
-import { addFormatOption, addSetOption, type CommonOptions, examples } from './options.js';
+import type { CheckResult } from '../pipeline/check-spec.js';
+import { checkSpec } from './check-spec.js';
+import { type CliContext, expandSpecPaths, UsageError } from './context.js';
+import { addFormatOption, addModelOption, addSetOption, type CommonOptions, examples } from './options.js';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('check')
     .description('check .tfm files for errors (shapes, names, config values) and report them')
-    .argument('<files...>', '.tfm files to check');
+    .argument('<paths...>', '.tfm files, or folders to check every .tfm file under');
   addFormatOption(cmd);
+  addModelOption(cmd);
   addSetOption(cmd);
   cmd.addHelpText(
     'after',
     examples([
       ['tfmc check specs/gpt2.tfm', 'check one file'],
-      ['tfmc check specs/*.tfm', 'check several files'],
-      ['tfmc check gpt2.tfm --set layers=24 --set d_model=1024', 'check a variant'],
+      ['tfmc check specs/', 'every .tfm file under a folder'],
+      ['tfmc check specs/gpt2.tfm --model Gpt2Tiny', 'one model of the file'],
+      ['tfmc check gpt2.tfm --set layers=24 --set d_model=1024', 'check a variant (its `expect`s are skipped)'],
       ['tfmc check gpt2.tfm --format json', 'machine-readable diagnostics'],
     ]) +
-      '\nOutput goes to stdout. Exit status: 0 no errors (warnings allowed), 1 errors found,\n' +
-      '2 usage error (bad flag, unreadable file).\n',
+      '\nOutput goes to stdout; --quiet shows errors only. Exit status: 0 no errors (warnings\n' +
+      'allowed), 1 errors found, 2 usage error (bad flag, unreadable file, no such --model).\n',
   );
-  cmd.action(async (files: string[], options: CommonOptions) => {
+  cmd.action(async (files: string[], options: CheckOptions) => {
     ctx.exitCode = await runCheck(ctx, files, options);
   });
 }
 
-export async function runCheck(ctx: CliContext, files: string[], options: CommonOptions): Promise<number> {
+interface CheckOptions extends CommonOptions {
+  model?: string;
+}
+
+export async function runCheck(ctx: CliContext, paths: string[], options: CheckOptions): Promise<number> {
   // Every path is verified before any is checked: a typo fails fast, before a long report.
-  const targets = files.map((file) => ({ file, abs: requireReadableFile(ctx, file) }));
+  const targets = paths.flatMap((p) => {
+    const found = expandSpecPaths(ctx, p).map((abs) => ({ file: path.relative(ctx.cwd, abs) || abs, abs }));
+    if (found.length === 0) throw new UsageError(`no .tfm files under '${p}'`);
+    return found;
+  });
   const results: { file: string; result: CheckResult }[] = [];
   for (const { file, abs } of targets) {
-    results.push({ file, result: await checkFile(abs, { overrides: options.set ?? {} }) });
+    results.push({ file, result: checkSpec(ctx, file, abs, options) });
   }
 
-  const diagnostics = sortDiagnostics(dedupe(results.flatMap((r) => r.result.diagnostics)));
+  // --quiet: errors only, as in most linters; the exit status is the same either way.
+  const all = sortDiagnostics(dedupe(results.flatMap((r) => r.result.diagnostics)));
+  const diagnostics = ctx.quiet ? all.filter((d) => d.severity === 'error') : all;
   const failed = hasErrors(diagnostics);
 
   if (options.format === 'json') {
@@ -57,7 +71,7 @@ export async function runCheck(ctx: CliContext, files: string[], options: Common
   const sources = new Map<string, string>();
   for (const { result } of results) for (const [k, v] of result.sources) sources.set(k, v);
   ctx.out(renderHuman(diagnostics, sources, { color: ctx.colorOut, cwd: ctx.cwd, summary: failed }));
-  if (!failed) {
+  if (!failed && !ctx.quiet) {
     const c = pc.createColors(ctx.colorOut);
     for (const { file, result } of results) {
       const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;

@@ -20,7 +20,8 @@ import pc from 'picocolors';
 import { renderHuman } from '../check/render/human.js';
 import { displayPath } from '../check/render/paths.js';
 import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
-import { checkFile } from '../index.js';
+import { selectModel } from '../pipeline/select-model.js';
+import { checkSpec } from './check-spec.js';
 import type { ModelIR } from '../ir/types.js';
 import { pytorchTarget } from './compile-pytorch.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
@@ -58,7 +59,7 @@ const tfjsTarget: TargetWriter = {
     }
   },
   async write(job, staging) {
-    const { compile } = await import('../backends/tfjs/compile.js');
+    const { compile } = await import('../api/compile.js');
     const model = await compile(job.spec, { model: job.ir.name, overrides: job.overrides, seed: job.seed });
     try {
       await model.save(staging);
@@ -140,24 +141,15 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   if (flags.standalone && flags.target !== 'ts') throw new UsageError('--standalone applies to --target ts only');
   if (flags.seed !== undefined && flags.target === 'ts') throw new UsageError('--seed does not apply to --target ts: the generated createParams(seed) takes the seed when the model is built');
   const overrides = flags.set ?? {};
-  const result = checkFile(abs, { overrides });
-  const { pickModel } = await import('../backends/tfjs/compile.js');
-  const { TfmcCompileError } = await import('../backends/tfjs/api-errors.js');
-  let ir: ModelIR;
-  try {
-    ir = pickModel(result, flags.model, displayPath(spec, ctx.cwd), abs).ir;
-  } catch (e) {
-    if (!(e instanceof TfmcCompileError)) throw e;
-    // Errors in the spec carry the rendered diagnostics as their message; a wrong or missing
-    // --model has a message of its own and is a usage error.
-    const specErrors = e.errorDiagnostics.length > 0 && e.message === new TfmcCompileError(e.diagnostics, e.sources).message;
-    if (specErrors) {
-      ctx.err(renderHuman(e.errorDiagnostics, e.sources, { color: ctx.colorErr, cwd: ctx.cwd, summary: true }));
-      ctx.err('nothing written: fix the errors above\n');
-      return 1;
-    }
-    throw new UsageError(e.message.replace('the `model` option', '--model'));
+  const result = checkSpec(ctx, spec, abs, { model: flags.model, set: overrides });
+  const choice = selectModel(result, flags.model, displayPath(spec, ctx.cwd));
+  if (!choice.ok) {
+    if (choice.reason !== 'spec-errors') throw new UsageError(`${choice.message}${choice.reason === 'several-models' ? ' with --model' : ''}`);
+    ctx.err(renderHuman(result.diagnostics.filter((d) => d.severity === 'error'), result.sources, { color: ctx.colorErr, cwd: ctx.cwd, summary: true }));
+    ctx.err('nothing written: fix the errors above\n');
+    return 1;
   }
+  const ir = choice.ir;
   const job: TargetJob = { ir, spec: abs, overrides, seed: flags.seed, standalone: flags.standalone === true };
   const outArg = flags.out ?? target.defaultDir(ir);
   const out = resolve(ctx.cwd, outArg);
@@ -178,6 +170,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     const { EmitError } = await import('../backends/ts/emit.js');
+    const { TfmcCompileError } = await import('../api/compile-error.js');
     if (e instanceof EmitError || e instanceof TfmcCompileError) {
       ctx.err(`${ctx.colorErr ? pc.bold(pc.red('error:')) : 'error:'} ${e.message}\n`);
       return 1;

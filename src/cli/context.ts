@@ -17,6 +17,13 @@ export interface CliContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Set by the command that ran: 0 ok, 1 diagnostics or a failed run. */
   exitCode: number;
+  /** `--quiet`: only results and errors; no progress, notes or success lines. */
+  quiet?: boolean;
+}
+
+/** Progress and notes on stderr: what `--quiet` silences (errors and results are never silenced). */
+export function notice(ctx: CliContext, text: string): void {
+  if (!ctx.quiet) ctx.err(text);
 }
 
 export function processContext(): CliContext {
@@ -71,4 +78,35 @@ export function requireReadableFile(ctx: CliContext, file: string): string {
   }
   if (reason !== undefined) throw new UsageError(`cannot read '${file}': ${reason}`);
   return abs;
+}
+
+/** A file, or the `.tfm` files under a folder (skipping hidden folders and node_modules), sorted. */
+export function expandSpecPaths(ctx: CliContext, file: string): string[] {
+  const abs = path.resolve(ctx.cwd, file);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read '${file}': ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : (err as Error).message}`);
+  }
+  if (!stat.isDirectory()) {
+    try {
+      fs.accessSync(abs, fs.constants.R_OK);
+    } catch {
+      throw new UsageError(`cannot read '${file}': permission denied`);
+    }
+    return [abs];
+  }
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.tfm')) found.push(p);
+    }
+  };
+  walk(abs);
+  return found.sort();
 }

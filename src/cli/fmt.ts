@@ -15,7 +15,7 @@ import { renderHuman } from '../check/render/human.js';
 import { displayPath } from '../check/render/paths.js';
 import { formatText } from '../format/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { type CliContext, UsageError } from './context.js';
+import { type CliContext, expandSpecPaths, UsageError } from './context.js';
 import { examples } from './options.js';
 
 export interface FmtOptions {
@@ -63,7 +63,7 @@ export async function runFmt(
   if (files.length === 0) throw new UsageError('no files to format (give .tfm files or folders, or `-` for standard input)');
   if (files.includes('-')) throw new UsageError('`-` (standard input) cannot be mixed with files');
 
-  const targets = files.flatMap((f) => expand(ctx, f));
+  const targets = files.flatMap((f) => expandSpecPaths(ctx, f));
   let failed = false;
   const changed: string[] = [];
   for (const abs of targets) {
@@ -110,37 +110,6 @@ function formatStdin(ctx: CliContext, text: string, options: FmtOptions): number
   }
   ctx.out(result.text);
   return 0;
-}
-
-/** A file, or the `.tfm` files under a folder (skipping hidden folders and node_modules), sorted. */
-function expand(ctx: CliContext, file: string): string[] {
-  const abs = path.resolve(ctx.cwd, file);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(abs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read '${file}': ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : (err as Error).message}`);
-  }
-  if (!stat.isDirectory()) {
-    try {
-      fs.accessSync(abs, fs.constants.R_OK);
-    } catch {
-      throw new UsageError(`cannot read '${file}': permission denied`);
-    }
-    return [abs];
-  }
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith('.tfm')) found.push(p);
-    }
-  };
-  walk(abs);
-  return found.sort();
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -12,12 +12,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from 'commander';
 import { GRAPH_FORMATS, type GraphFormat, DEFAULT_DEPTH, GraphRenderError, buildModelGraph, renderGraph } from '../backends/graph/index.js';
-import { diagnostic, hasErrors } from '../check/diagnostics.js';
+import { hasErrors } from '../check/diagnostics.js';
 import { renderHuman } from '../check/render/human.js';
 import { displayPath } from '../check/render/paths.js';
-import { checkFile } from '../index.js';
+import { checkSpec } from './check-spec.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { type CliContext, requireReadableFile, UsageError } from './context.js';
+import { type CliContext, notice, requireReadableFile, UsageError } from './context.js';
 import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
 
 export interface GraphCliOptions {
@@ -78,17 +78,9 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
   }
   const abs = requireReadableFile(ctx, file);
 
-  const result = checkFile(abs, { overrides: options.set ?? {} });
+  const result = checkSpec(ctx, file, abs, options);
   const diagnostics = [...result.diagnostics];
   const model = options.model ? result.models.find((m) => m.name === options.model) : result.models[0];
-  if (options.model && !model && !hasErrors(diagnostics)) {
-    const at = { offset: 0, line: 1, column: 1 };
-    diagnostics.push(
-      diagnostic('TFM2019', `no model named \`${options.model}\` in ${displayPath(abs, ctx.cwd)}`, { file: abs, span: { start: at, end: at } }, {
-        help: { message: `models here: ${result.models.map((m) => `\`${m.name}\``).join(', ') || 'none'}` },
-      }),
-    );
-  }
   if (diagnostics.length > 0) ctx.err(renderHuman(diagnostics, result.sources, { color: ctx.colorErr, cwd: ctx.cwd }));
   if (hasErrors(diagnostics)) return 1;
   if (!model) {
@@ -97,7 +89,7 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
   }
   if (!options.model && result.models.length > 1) {
     const names = result.models.map((m) => m.name).join(', ');
-    ctx.err(`note: ${displayPath(abs, ctx.cwd)} has ${result.models.length} models (${names}); drawing ${model.name} (choose one with --model)\n`);
+    notice(ctx, `note: ${displayPath(abs, ctx.cwd)} has ${result.models.length} models (${names}); drawing ${model.name} (choose one with --model)\n`);
   }
 
   const graph = buildModelGraph(model, { depth: options.depth });

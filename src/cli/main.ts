@@ -47,6 +47,7 @@ export function createProgram(ctx: CliContext): Command {
     .description('Check, train, run and compile .tfm Transformer specs (TensorFlow.js, TypeScript, PyTorch)')
     .version(packageVersion(), '-V, --version', 'print the tfmc version')
     .helpOption('-h, --help', 'show help')
+    .option('-q, --quiet', 'only results and errors: no progress, notes, warnings or success lines')
     // Throw instead of exiting, so `main` decides the exit code (usage errors are 2, not 1).
     .exitOverride()
     .configureOutput({
@@ -55,6 +56,11 @@ export function createProgram(ctx: CliContext): Command {
       outputError: (s, write) => write(s.replace(/^error:/, red('error:'))),
     })
     .showHelpAfterError('(run with --help for usage)');
+  // `--quiet` is accepted before or after the command name (commander's default for program options).
+  program.hook('preAction', () => {
+    if (program.opts().quiet === true) ctx.quiet = true;
+  });
+  program.configureHelp({ showGlobalOptions: true });
   // Subcommands made with .command() inherit exitOverride and the output configuration.
   registerCheck(program, ctx);
   registerSummary(program, ctx);

@@ -20,7 +20,9 @@ import { type Diagnostic, hasErrors } from '../check/diagnostics.js';
 import { renderHuman } from '../check/render/human.js';
 import { type JsonDiagnostic, renderJson, toJsonReport } from '../check/render/json.js';
 import { displayPath } from '../check/render/paths.js';
-import { type ModelSummary, type SummaryRow, summarizeFile } from '../index.js';
+import { summarize } from '../ir/summary.js';
+import type { ModelSummary, SummaryRow } from '../pipeline/check-spec.js';
+import { checkSpec } from './check-spec.js';
 import { type CliContext, requireReadableFile } from './context.js';
 import {
   addFormatOption,
@@ -72,12 +74,8 @@ export function registerSummary(program: Command, ctx: CliContext): void {
 
 export async function runSummary(ctx: CliContext, file: string, options: SummaryOptions): Promise<number> {
   const abs = requireReadableFile(ctx, file);
-  const { result, summaries } = await summarizeFile(abs, {
-    overrides: options.set ?? {},
-    model: options.model,
-    batch: options.batch,
-    seq: options.seq,
-  });
+  const result = checkSpec(ctx, file, abs, options);
+  const summaries = result.models.map((m) => summarize(m, { batch: options.batch, seq: options.seq }));
   const diagnostics = result.diagnostics;
 
   if (hasErrors(diagnostics)) {

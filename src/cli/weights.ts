@@ -106,7 +106,7 @@ async function runImport(ctx: CliContext, dir: string, file: string, flags: Impo
   const contents = await readCheckpoint(ckpt);
   const weights = await readSafetensors(source, file);
   requireFit(file, contents.manifest.model, contents.manifest.weights.tensors, weights);
-  const { loadModel } = await import('../backends/tfjs/compile.js');
+  const { loadModel } = await import('../api/compile.js');
   const { importSafetensors } = await import('../weights/exchange.js');
   const model = await loadModel(ckpt, { backend: flags.backend, optimizer: false });
   try {

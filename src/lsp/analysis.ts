@@ -3,7 +3,7 @@
  * the same cached result, so a request never checks a text twice. A result stays valid while the
  * document and every open document it imports keep the versions it was computed from.
  */
-import { checkEntry, type FileCheck } from '../check/check.js';
+import { checkEntry, type FileCheck } from '../pipeline/check-entry.js';
 import type { SourceFile } from '../syntax/ast.js';
 import type { DocumentStore } from './documents.js';
 

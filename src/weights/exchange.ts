@@ -9,7 +9,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { TfmcUserError } from '../backends/tfjs/api-errors.js';
-import type { CompiledModel } from '../backends/tfjs/compile.js';
+import type { CompiledModel } from '../backends/tfjs/compiled-model.js';
 import { decodeSafetensors, encodeSafetensors, isFloatDType, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
 
 /** A safetensors file that cannot be read, or whose tensors do not fit the model; the message lists every difference. */

@@ -1,6 +1,9 @@
 /** `tfmc check` end to end: the real binary over real specs (needs the compiler pipeline). */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectDiagnosticsContract, expectNoStackTrace, tfmc } from './helpers.js';
+import { expectDiagnosticsContract, expectNoStackTrace, ROOT, tfmc } from './helpers.js';
 
 describe('tfmc check', () => {
   it('exits 0 with a success line for a clean file', () => {
@@ -49,5 +52,49 @@ describe('tfmc check', () => {
     const run = tfmc(['check', 'good.tfm', '--set', 'no_such_key=3', '--format', 'json']);
     expect(run.status).toBe(1);
     expect(JSON.parse(run.stdout).diagnostics.map((d: { code: string }) => d.code)).toContain('TFM2014');
+  });
+
+  it('under --set, a model\'s expectations are skipped (info TFM4009), not failed', () => {
+    const run = tfmc(['check', path.join(ROOT, 'specs/gpt2.tfm'), '--set', 'layers=2'], { cwd: ROOT });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('info[TFM4009]: expectation skipped: `--set layers=2` changes the configuration it was written for');
+    expect(run.stdout).toContain('expected 124,439,808 parameters, but the model has');
+    expect(run.stdout).toContain('✓ specs/gpt2.tfm: 2 models checked, 0 errors');
+    // A constraint the blocks need still fails, with the --set flag named.
+    const bad = tfmc(['check', 'specs/gpt2.tfm', '--set', 'heads=7'], { cwd: ROOT });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('`heads` = 7 is set by `--set heads=7`');
+  });
+
+  it('--model checks one model; a model the file does not declare is a usage error (exit 2)', () => {
+    const one = tfmc(['check', 'specs/gpt2.tfm', '--model', 'Gpt2Tiny', '--format', 'json', '--set', 'layers=3'], { cwd: ROOT });
+    expect(one.status).toBe(0);
+    // Only Gpt2Tiny was lowered: one skipped expectation, none of Gpt2Small's.
+    const report = JSON.parse(one.stdout);
+    expect(report.diagnostics.map((d: { code: string; range: { start: { line: number } } }) => `${d.code}@${d.range.start.line}`)).toEqual(['TFM4009@44']);
+    const typo = tfmc(['check', 'specs/gpt2.tfm', '--model', 'gpt2tiny'], { cwd: ROOT });
+    expect(typo.status).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toBe('error: specs/gpt2.tfm has no model named `gpt2tiny` (did you mean `Gpt2Tiny`? its models: `Gpt2Small`, `Gpt2Tiny`)\n');
+  });
+
+  it('checks every .tfm file under a folder, and refuses a folder without any', () => {
+    const run = tfmc(['check', 'specs'], { cwd: ROOT });
+    expect(run.status).toBe(0);
+    const shipped = fs.readdirSync(path.join(ROOT, 'specs')).filter((f) => f.endsWith('.tfm')).sort();
+    expect(run.stdout.trim().split('\n').map((l) => l.replace(/^✓ specs\/([^:]+):.*$/, '$1'))).toEqual(shipped);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tfmc-check-'));
+    const none = tfmc(['check', empty]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toBe(`error: no .tfm files under '${empty}'\n`);
+    fs.rmSync(empty, { recursive: true });
+  });
+
+  it('--quiet prints errors only: no warnings, notes or success lines', () => {
+    const quiet = tfmc(['check', '--quiet', 'specs/gpt2.tfm', '--set', 'layers=2'], { cwd: ROOT });
+    expect(quiet).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    const errors = tfmc(['-q', 'check', 'bad.tfm']);
+    expect(errors.status).toBe(1);
+    expect(errors.stdout).toMatch(/^error\[TFM\d{4}\]: /);
   });
 });

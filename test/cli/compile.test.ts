@@ -80,7 +80,7 @@ describe('tfmc compile --target tfjs', SLOW, () => {
     const r = run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'tfjs', '--seed', '3', '-o', 'model']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const { compile, loadModel } = await import('../../src/backends/tfjs/compile.js');
+    const { compile, loadModel } = await import('../../src/api/compile.js');
     const loaded = await loadModel(path.join(dir, 'model'), { backend: 'cpu' });
     const fresh = await compile(GPT2, { model: 'Gpt2Tiny', seed: 3, backend: 'cpu' });
     expect(loaded.name).toBe('Gpt2Tiny');

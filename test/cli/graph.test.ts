@@ -60,9 +60,9 @@ describe('tfmc graph', () => {
     expect(r.stdout).toBe('');
     expect(fs.readdirSync(dir)).toEqual([]);
     expectNoStackTrace(r);
-    const m = tfmc(['graph', GPT2, '--model', 'Nope', '--format', 'dot']);
-    expect(m.status).toBe(1);
-    expect(m.stderr).toContain('error[TFM2019]: no model named `Nope`');
+    const m = tfmc(['graph', GPT2, '--model', 'Gpt2Smal', '--format', 'dot']);
+    expect(m.status).toBe(2); // a --model the file does not declare is a usage error
+    expect(m.stderr).toMatch(/^error: .*gpt2\.tfm has no model named `Gpt2Smal` \(did you mean `Gpt2Small`\? its models: `Gpt2Small`, `Gpt2Tiny`\)\n$/);
     expect(m.stdout).toBe('');
   });
 

@@ -1,5 +1,5 @@
 /**
- * The CLI's own logic, in-process, with the compiler pipeline replaced by a stub: internal-error
+ * The CLI's own logic, in-process, with the pipeline and the statistics replaced by stubs: internal-error
  * reporting, the success line, the summary table and the JSON shapes of `summary`.
  */
 import * as path from 'node:path';
@@ -14,8 +14,10 @@ import type { CheckResult, ModelSummary } from '../../src/index.js';
 import { expectGolden } from '../helpers/golden.js';
 import { FIXTURES } from './helpers.js';
 
-const pipeline = vi.hoisted(() => ({ checkFile: vi.fn(), summarizeFile: vi.fn() }));
-vi.mock('../../src/index.js', () => pipeline);
+const pipeline = vi.hoisted(() => ({ checkFile: vi.fn() }));
+vi.mock('../../src/pipeline/check-spec.js', () => pipeline);
+const stats = vi.hoisted(() => ({ summarize: vi.fn() }));
+vi.mock('../../src/ir/summary.js', () => stats);
 
 const golden = (name: string) => path.join(import.meta.dirname, '__golden__', name);
 
@@ -58,17 +60,25 @@ const TINY: ModelSummary = {
 };
 
 function clean(extra: Partial<CheckResult> = {}): CheckResult {
-  return { diagnostics: [], sources: new Map(), models: [], found: true, ...extra };
+  return { diagnostics: [], sources: new Map(), models: [], found: true, declared: [], ...extra };
+}
+
+/** The pipeline checks one model per summary, and the summary of each is the one given. */
+function withSummaries(summaries: ModelSummary[]): void {
+  pipeline.checkFile.mockReturnValue(clean({ models: summaries.map((m) => ({ name: m.model })) as unknown as CheckResult['models'], declared: summaries.map((m) => m.model) }));
+  stats.summarize.mockImplementation((ir: { name: string }) => summaries.find((m) => m.model === ir.name));
 }
 
 beforeEach(() => {
   pipeline.checkFile.mockReset();
-  pipeline.summarizeFile.mockReset();
+  stats.summarize.mockReset();
 });
 
 describe('internal errors', () => {
   it('say "internal error" without a stack trace, exit 1', async () => {
-    pipeline.checkFile.mockRejectedValue(new TypeError("Cannot read properties of undefined (reading 'dims')"));
+    pipeline.checkFile.mockImplementation(() => {
+      throw new TypeError("Cannot read properties of undefined (reading 'dims')");
+    });
     const ctx = context();
     expect(await main(['check', 'good.tfm'], ctx)).toBe(1);
     expect(ctx.stderr).toContain("internal error: Cannot read properties of undefined (reading 'dims')");
@@ -97,10 +107,10 @@ describe('check', () => {
       secondary: [],
       notes: [],
     };
-    pipeline.checkFile.mockResolvedValue(clean({ models: [{}, {}] as unknown as CheckResult['models'], diagnostics: [warning] }));
+    pipeline.checkFile.mockReturnValue(clean({ models: [{}, {}] as unknown as CheckResult['models'], diagnostics: [warning] }));
     const ctx = context();
     expect(await main(['check', 'good.tfm', '--set', 'a=1', '--set', 'b.c=2', '--set', 'a=3'], ctx)).toBe(0);
-    expect(pipeline.checkFile).toHaveBeenCalledWith(GOOD, { overrides: { a: '3', 'b.c': '2' } });
+    expect(pipeline.checkFile).toHaveBeenCalledWith(GOOD, { overrides: { a: '3', 'b.c': '2' }, model: undefined });
     expect(ctx.stdout).toMatch(/^warning\[TFM2009\]: unused value `h`\n --> good.tfm:1:1\n/);
     expect(ctx.stdout).toContain('\n✓ good.tfm: 2 models checked, 0 errors, 1 warning\n');
     expect(ctx.stdout).not.toContain('generated');
@@ -108,15 +118,16 @@ describe('check', () => {
 });
 
 describe('summary', () => {
-  it('passes its options to summarizeFile', async () => {
-    pipeline.summarizeFile.mockResolvedValue({ result: clean(), summaries: [TINY] });
+  it('passes its options to the pipeline and the summary', async () => {
+    withSummaries([TINY]);
     const ctx = context();
     await main(['summary', 'good.tfm', '--model', 'Tiny', '--batch', '2', '--seq', '64', '--set', 'layers=2'], ctx);
-    expect(pipeline.summarizeFile).toHaveBeenCalledWith(GOOD, { overrides: { layers: '2' }, model: 'Tiny', batch: 2, seq: 64 });
+    expect(pipeline.checkFile).toHaveBeenCalledWith(GOOD, { overrides: { layers: '2' }, model: 'Tiny' });
+    expect(stats.summarize).toHaveBeenCalledWith({ name: 'Tiny' }, { batch: 2, seq: 64 });
   });
 
   it('renders the table (golden)', async () => {
-    pipeline.summarizeFile.mockResolvedValue({ result: clean(), summaries: [TINY] });
+    withSummaries([TINY]);
     const ctx = context();
     expect(await main(['summary', 'good.tfm'], ctx)).toBe(0);
     expectGolden(golden('summary-depth2.txt'), ctx.stdout);
@@ -134,7 +145,7 @@ describe('summary', () => {
   });
 
   it('prints one object for one model and {"models": [...]} for several', async () => {
-    pipeline.summarizeFile.mockResolvedValue({ result: clean(), summaries: [TINY] });
+    withSummaries([TINY]);
     let ctx = context();
     await main(['summary', 'good.tfm', '--format', 'json'], ctx);
     const one = JSON.parse(ctx.stdout);
@@ -142,7 +153,7 @@ describe('summary', () => {
     expect(one.file).toBe('good.tfm');
     expect(one.rows).toHaveLength(5); // all rows unless --depth is given
 
-    pipeline.summarizeFile.mockResolvedValue({ result: clean(), summaries: [TINY, { ...TINY, model: 'Big' }] });
+    withSummaries([TINY, { ...TINY, model: 'Big' }]);
     ctx = context();
     await main(['summary', 'good.tfm', '--format', 'json', '--depth', '1'], ctx);
     const several = JSON.parse(ctx.stdout);

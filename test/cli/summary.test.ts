@@ -36,9 +36,10 @@ describe('tfmc summary', () => {
     expectDiagnosticsContract(JSON.parse(json.stdout));
   });
 
-  it('reports an unknown --model as a diagnostic', () => {
+  it('an unknown --model is a usage error (exit 2), with the models of the file', () => {
     const run = tfmc(['summary', 'good.tfm', '--model', 'Nope', '--format', 'json']);
-    expect(run.status).toBe(1);
-    expect(JSON.parse(run.stdout).diagnostics.map((d: { code: string }) => d.code)).toContain('TFM2019');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^error: good\.tfm has no model named `Nope` \(its models: `\w+`\)\n$/);
   });
 });

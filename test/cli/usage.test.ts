@@ -24,7 +24,7 @@ describe('tfmc usage', () => {
   it.each([
     ['an unknown flag', ['check', '--bogus', 'good.tfm'], "unknown option '--bogus'"],
     ['an unknown command', ['chek', 'good.tfm'], "unknown command 'chek'"],
-    ['a missing argument', ['check'], "missing required argument 'files'"],
+    ['a missing argument', ['check'], "missing required argument 'paths'"],
     ['--set without =', ['check', 'good.tfm', '--set', 'layers'], 'expected KEY=VALUE'],
     ['--set without a key', ['check', 'good.tfm', '--set', '=3'], 'key before `=` is missing'],
     ['--set without a value', ['check', 'good.tfm', '--set', 'layers='], 'no value after `layers=`'],

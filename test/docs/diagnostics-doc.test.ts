@@ -28,7 +28,7 @@ type Code = keyof typeof CODES;
 /** Codes that cannot be triggered by checking one corpus file, and why. Keep this list short. */
 const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
   TFM2019:
-    'only `tfmc summary --model NAME` can ask for a model by name; `check` has no such option, so a spec file alone cannot trigger it (covered by test/cli/summary.test.ts)',
+    'only the library (`summarizeFile(path, { model })`) reports it as a diagnostic; on the command line a `--model` the file does not declare is a usage error (exit 2, covered by test/cli/check.test.ts)',
 };
 
 /** Which corpus case illustrates a code when several do (default: the first by file name). */
@@ -195,6 +195,11 @@ const EXPLANATIONS: Record<Code, string> = {
     'A value lies outside its valid range: a dropout probability or label smoothing outside [0, 1), the square root of a negative number, ' +
     'or `RelativePositionBias` buckets for which T5\'s bucketing is undefined (fewer than 2 buckets per direction, or a `max_distance` within the exactly bucketed distances). ' +
     'A dropout of `10` meant as 10% is the classic case.',
+  TFM4009:
+    'An `expect` of a model did not hold after `--set` changed the model\'s configuration, so it is reported as skipped instead of failed. ' +
+    'A model\'s expectations pin the configuration they were written for (`expect params == 124_439_808` is GPT-2 small\'s published count), and a variant checked with `--set layers=2` is expected to differ. ' +
+    'The note shows what the expectation found; constraints that hold for every configuration, such as `heads` dividing `d_model`, are still enforced by the blocks that need them. ' +
+    'To pin a variant, write a model that `extends` the original with the new config values and its own `expect`.',
 };
 
 interface Case {

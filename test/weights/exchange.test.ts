@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompiledModel } from '../../src/backends/tfjs/compile.js';
+import type { CompiledModel } from '../../src/backends/tfjs/compiled-model.js';
 import { compile } from '../../src/index.js';
 import { exportSafetensors, importSafetensors, readSafetensors, WeightsFileError, writeSafetensors } from '../../src/weights/exchange.js';
 import { encodeSafetensors } from '../../src/weights/safetensors.js';

@@ -1,13 +1,12 @@
 /**
- * Errors of the model API (`compile`, training, checkpoints). This module does not load
+ * Errors of the model API (training, checkpoints, generation; a spec that does not compile is
+ * `TfmcCompileError` in src/api/). This module does not load
  * TensorFlow.js, so the package entry point can export the classes (for `instanceof`) without
  * making `tfmc check` pay for importing tfjs.
  *
  * Each error says what went wrong in one message a user can act on; none of them is a bug
  * report (those stay ordinary `Error`s with a stack trace).
  */
-import type { Diagnostic } from '../../check/diagnostics.js';
-import { renderHuman } from '../../check/render/human.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
@@ -25,34 +24,6 @@ export class TfmcUserError extends Error {
   protected hide<K extends string>(key: K, value: unknown): void {
     Object.defineProperty(this, key, { value, enumerable: false, writable: true, configurable: true });
   }
-}
-
-/**
- * The spec could not be compiled: it has errors (the diagnostics are attached, rendered in the
- * message as `tfmc check` prints them), it could not be read, or it has no model of that name.
- */
-export class TfmcCompileError extends TfmcUserError {
-  /** Every diagnostic of the check, errors and warnings, sorted by position. */
-  declare readonly diagnostics: Diagnostic[];
-  /** The files read (absolute path → text), for rendering the diagnostics elsewhere. */
-  declare readonly sources: ReadonlyMap<string, string>;
-
-  constructor(diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>, message?: string) {
-    super(message ?? renderErrors(diagnostics, sources));
-    this.name = 'TfmcCompileError';
-    this.hide('diagnostics', diagnostics);
-    this.hide('sources', sources);
-  }
-
-  /** Only the errors (the diagnostics that stopped compilation). Not called `errors`: Node prints an error's `errors` as if it were an AggregateError. */
-  get errorDiagnostics(): Diagnostic[] {
-    return this.diagnostics.filter((d) => d.severity === 'error');
-  }
-}
-
-function renderErrors(diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>): string {
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  return renderHuman(errors, sources, { color: false, cwd: process.cwd() }).trimEnd();
 }
 
 /**

@@ -126,3 +126,11 @@ function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0];
 }
+
+/** `preferred` when given; else the backend already in use (an earlier compile chose it), else the fastest that loads. */
+export async function chooseBackend(preferred: BackendName | undefined): Promise<BackendName> {
+  if (preferred !== undefined) return selectBackend(preferred);
+  const active = (tf.engine() as unknown as { backendName: string | null }).backendName;
+  const ours = BACKEND_NAMES.find((b) => (b === 'node' ? 'tensorflow' : b) === active);
+  return ours ?? selectBackend();
+}

@@ -5,8 +5,9 @@ export { ModelInputError, ModelRuntimeError } from './errors.js';
 export { OP_IMPLS } from './ops/index.js';
 
 // The model API (docs/api.md).
-export { compile, loadModel, CompiledModel, type CompileModelOptions, type PredictOptions, type SaveOptions, type LoadOptions, type LoadModelOptions } from './compile.js';
-export { TfmcUserError, TfmcCompileError, TrainingDivergedError, CheckpointError, CheckpointMismatchError, GenerationError } from './api-errors.js';
+export { CompiledModel, type PredictOptions, type SaveOptions, type LoadOptions, type Origin } from './compiled-model.js';
+export { chooseBackend } from './backend.js';
+export { TfmcUserError, TrainingDivergedError, CheckpointError, CheckpointMismatchError, GenerationError } from './api-errors.js';
 export { generate, decodingRoles, type GenerateOptions, type GenerateRequest, type GenerateResult } from './generate/index.js';
 export { fit, Trainer, type TrainOptions, type StepResult, type FitOptions, type FitHistory, type EpochLog, type StepLog, type EvaluateOptions, type EvalResult, type Callback } from './train.js';
 export { Adam, ADAM_DEFAULTS, globalNorm, clipByGlobalNorm, type AdamOptions } from './optim.js';

@@ -5,7 +5,8 @@
  */
 import pc from 'picocolors';
 import { renderHuman } from '../../check/render/human.js';
-import { TfmcCompileError, TfmcUserError } from '../../backends/tfjs/api-errors.js';
+import { TfmcCompileError } from '../../api/compile-error.js';
+import { TfmcUserError } from '../../backends/tfjs/api-errors.js';
 import { ModelInputError } from '../../backends/tfjs/errors.js';
 import type { CliContext } from '../context.js';
 import { DataError } from './data.js';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName } from '../../backends/tfjs/backend.js';
-import type { CompiledModel } from '../../backends/tfjs/compile.js';
+import type { CompiledModel } from '../../backends/tfjs/compiled-model.js';
 import { displayPath } from '../../check/render/paths.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../context.js';
@@ -36,7 +36,7 @@ export async function openRun(ctx: CliContext, dirArg: string, backend: BackendN
   if (!fs.existsSync(path.join(paths.checkpoint, 'manifest.json'))) {
     throw new RunError(`${shown} has no checkpoint yet: its training stopped before the first save`);
   }
-  const { loadModel } = await import('../../backends/tfjs/compile.js');
+  const { loadModel } = await import('../../api/compile.js');
   const model = await loadModel(paths.checkpoint, { backend, optimizer: false });
   ctx.err(`backend: ${model.backend}\n`);
   return { info, tokenizer, model };

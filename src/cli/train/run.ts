@@ -18,15 +18,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CompiledModel } from '../../backends/tfjs/compile.js';
+import type { CompiledModel } from '../../backends/tfjs/compiled-model.js';
 import type { BackendName } from '../../backends/tfjs/backend.js';
-import { TfmcCompileError } from '../../backends/tfjs/api-errors.js';
+import { TfmcCompileError } from '../../api/compile-error.js';
 import { readCheckpoint, type CheckpointContents } from '../../backends/tfjs/checkpoint.js';
-import { checkFile, type CheckResult } from '../../index.js';
+import { selectModel } from '../../pipeline/select-model.js';
+import { checkSpec } from '../check-spec.js';
 import type { ModelIR } from '../../ir/types.js';
 import { STD_DIR } from '../../ir/workspace.js';
 import { displayPath } from '../../check/render/paths.js';
-import type { CliContext } from '../context.js';
+import { type CliContext, notice, UsageError } from '../context.js';
 import { batchesPerEpoch, batchForStep, batchTokens, buildExamples, dataFormat, parseJsonl, textsOf, validationBatches, type Examples } from './data.js';
 import { RunError } from './errors.js';
 import { lossSvg } from './loss-plot.js';
@@ -75,26 +76,25 @@ export interface TrainFlags {
 const MAX_EVAL_BATCHES = 32;
 
 export async function runTrain(ctx: CliContext, specArg: string, specAbs: string, dataAbs: string, flags: TrainFlags): Promise<number> {
-  const say = (s: string) => ctx.err(`${s}\n`);
+  const say = (s: string) => notice(ctx, `${s}\n`);
   const compileModel = async () => {
-    const { compile } = await import('../../backends/tfjs/compile.js');
+    const { compile } = await import('../../api/compile.js');
     return compile(specAbs, { model: flags.model, overrides: flags.set, backend: flags.backend, seed: flags.seed ?? 0 });
   };
   // The spec, the data and the run directory are checked before TensorFlow.js is loaded, so a
-  // mistake in any of them fails fast and before any file is written. When the check has errors,
-  // `compile` decides (errors in other models of the file do not stop a model named by --model).
-  const checked = checkFile(specAbs, { overrides: flags.set ?? {} });
-  let model: CompiledModel | undefined;
-  let ir = cleanModel(checked, flags.model);
-  if (!ir) {
-    if (!flags.model && checked.diagnostics.some((d) => d.severity === 'error')) throw new TfmcCompileError(checked.diagnostics, checked.sources);
-    model = await compileModel();
-    ir = model.ir;
+  // mistake in any of them fails fast and before any file is written.
+  const checked = checkSpec(ctx, specArg, specAbs, { model: flags.model, set: flags.set });
+  const choice = selectModel(checked, flags.model, displayPath(specArg, ctx.cwd));
+  if (!choice.ok) {
+    if (choice.reason === 'spec-errors') throw new TfmcCompileError(checked.diagnostics, checked.sources);
+    throw new UsageError(`${choice.message}${choice.reason === 'several-models' ? ' with --model' : ''}`);
   }
+  const ir = choice.ir;
+  let model: CompiledModel | undefined;
   try {
     const plan = await planRun(ctx, ir, specAbs, dataAbs, userSources(checked.sources), flags);
     model ??= await compileModel();
-    say(`backend: ${await backendNote(model.backend, flags.backend)}`);
+    ctx.err(`backend: ${await backendNote(model.backend, flags.backend)}\n`); // shown even with --quiet: results depend on it
     if (plan.checkpoint) {
       try {
         model.applyCheckpoint(plan.checkpoint, { optimizer: true });
@@ -127,12 +127,6 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
 }
 
 /** The model to train when the check is clean and the choice is clear; undefined leaves it to `compile`. */
-function cleanModel(checked: CheckResult, name: string | undefined): ModelIR | undefined {
-  if (checked.diagnostics.some((d) => d.severity === 'error')) return undefined;
-  if (name !== undefined) return checked.models.find((m) => m.name === name);
-  return checked.models.length === 1 ? checked.models[0] : undefined;
-}
-
 interface RunPlan {
   task: Task;
   tok: Tokenizer;
@@ -215,7 +209,7 @@ async function loop(
     fs.writeSync(metricsFd, JSON.stringify(m) + '\n');
   };
   const valBatches = validationBatches(examples.validation, s.batch, examples.pad).slice(0, MAX_EVAL_BATCHES);
-  const progress = new Progress(ctx.err, ctx.env.TFMC_PROGRESS === 'plain' ? false : process.stderr.isTTY === true, total, start);
+  const progress = new Progress(ctx.quiet ? () => {} : ctx.err, ctx.env.TFMC_PROGRESS === 'plain' ? false : process.stderr.isTTY === true, total, start);
   const evaluate = async (step: number): Promise<EvalMetric | undefined> => {
     if (valBatches.length === 0) return undefined;
     const r = await model.evaluate(valBatches);
@@ -299,7 +293,7 @@ async function loop(
     await save();
     fs.closeSync(metricsFd);
     const cmd = `tfmc train ${specArg} --data ${dataArg} --out ${displayPath(paths.dir, ctx.cwd)} --resume`;
-    say(`interrupted at step ${lastStep} of ${total}: checkpoint saved to ${displayPath(paths.checkpoint, ctx.cwd)}; continue with\n  ${cmd}`);
+    ctx.err(`interrupted at step ${lastStep} of ${total}: checkpoint saved to ${displayPath(paths.checkpoint, ctx.cwd)}; continue with\n  ${cmd}\n`);
     return signalName === 'SIGINT' ? 130 : 143;
   }
   const final = await evaluate(total);

@@ -37,7 +37,7 @@ export class Reporter {
         d.secondary = [...d.secondary, { ...outer.callSite, message: `in \`${this.frames[this.frames.length - 1].block}\`, instantiated here` }];
       }
     }
-    const key = `${d.code}|${d.primary.file}|${d.primary.span.start.offset}|${d.primary.span.end.offset}|${d.message}`;
+    const key = reportKey(d);
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.diagnostics.push(d);
@@ -46,6 +46,21 @@ export class Reporter {
 
   /** Errors reported so far (to tell whether a step failed without re-reporting it). */
   errorCount = 0;
+
+  /** Runs `f` and hands back what it reported instead of keeping it: the caller decides. */
+  capture(f: () => void): Diagnostic[] {
+    const before = this.diagnostics.length;
+    const errors = this.errorCount;
+    f();
+    const taken = this.diagnostics.splice(before);
+    this.errorCount = errors;
+    for (const d of taken) this.seen.delete(reportKey(d));
+    return taken;
+  }
+
+  info(code: KnownCode, message: string, primary: Label, extra: { notes?: string[]; help?: string } = {}): void {
+    this.report(diagnostic(code, message, primary, { notes: extra.notes, help: extra.help ? { message: extra.help } : undefined, severity: 'info' }));
+  }
 
   error(
     code: KnownCode,
@@ -61,4 +76,8 @@ export class Reporter {
       }),
     );
   }
+}
+
+function reportKey(d: Diagnostic): string {
+  return `${d.code}|${d.primary.file}|${d.primary.span.start.offset}|${d.primary.span.end.offset}|${d.message}`;
 }

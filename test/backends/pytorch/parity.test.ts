@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePytorch } from '../../../src/backends/pytorch/index.js';
 import { OP_IMPLS } from '../../../src/backends/tfjs/ops/index.js';
 import { checkFile, compile } from '../../../src/index.js';
-import type { CompiledModel } from '../../../src/backends/tfjs/compile.js';
+import type { CompiledModel } from '../../../src/backends/tfjs/compiled-model.js';
 import { totalParams, type ModelIR } from '../../../src/ir/types.js';
 import { exportSafetensors, importSafetensors } from '../../../src/weights/exchange.js';
 import { maxAbsDiff, randomInputs, readTensors, requireTorch, ROOT, runModels, writeInputs, type JobReport } from './helpers.js';

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePytorch } from '../../../src/backends/pytorch/index.js';
-import type { CompiledModel } from '../../../src/backends/tfjs/compile.js';
+import type { CompiledModel } from '../../../src/backends/tfjs/compiled-model.js';
 import { compile } from '../../../src/index.js';
 import { importSafetensors, writeSafetensors } from '../../../src/weights/exchange.js';
 import { type JobReport, maxAbsDiff, PYTHON, randomInputs, readTensors, requireTorch, rng, ROOT, runModels, writeInputs } from './helpers.js';

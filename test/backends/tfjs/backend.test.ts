@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailableError, currentBackend, selectBackend, type BackendName } from '../../../src/backends/tfjs/index.js';
+import { BackendUnavailableError, currentBackend, selectBackend, type BackendName } from '../../../src/tfjs.js';
 
 function installed(name: string): boolean {
   try {

@@ -1,7 +1,7 @@
 /** Bad input gets a clear, typed error naming the input and what was expected. */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, ModelInputError, selectBackend, type TfjsModel } from '../../../src/backends/tfjs/index.js';
+import { buildModel, ModelInputError, selectBackend, type TfjsModel } from '../../../src/tfjs.js';
 import { loadIR } from './helpers.js';
 
 function inputError(f: () => unknown): ModelInputError {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, selectBackend, type TfjsModel } from '../../../src/backends/tfjs/index.js';
+import { buildModel, selectBackend, type TfjsModel } from '../../../src/tfjs.js';
 import { loadIR } from './helpers.js';
 
 const BLOCKS = 'test/fixtures/parity/blocks.tfm';

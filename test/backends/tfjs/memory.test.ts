@@ -1,7 +1,7 @@
 /** Every forward is `tidy`: the tensor count stays flat across calls, gradient steps and models. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, selectBackend } from '../../../src/backends/tfjs/index.js';
+import { buildModel, selectBackend } from '../../../src/tfjs.js';
 import { loadIR } from './helpers.js';
 
 describe('tensor count', () => {

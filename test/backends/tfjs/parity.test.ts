@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, selectBackend, type BackendName } from '../../../src/backends/tfjs/index.js';
+import { buildModel, selectBackend, type BackendName } from '../../../src/tfjs.js';
 import { relativePositionBucket } from '../../../src/backends/tfjs/ops/relative-position-bias.js';
 import { decode, decodeArray, loadIR, maxAbs, maxAbsDiff, PARITY_DIR, parityCases } from './helpers.js';
 

@@ -18,7 +18,7 @@
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, selectBackend } from '../../../src/backends/tfjs/index.js';
+import { buildModel, selectBackend } from '../../../src/tfjs.js';
 import { evalDim } from '../../../src/ir/dims.js';
 import type { ModelIR } from '../../../src/ir/types.js';
 import { checkSource } from '../../../src/index.js';

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, selectBackend } from '../../../src/backends/tfjs/index.js';
+import { buildModel, selectBackend } from '../../../src/tfjs.js';
 import { evalDim, resolve } from '../../../src/ir/dims.js';
 import { checkFile, checkSource } from '../../../src/index.js';
 import type { ModelIR } from '../../../src/ir/types.js';

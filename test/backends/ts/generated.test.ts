@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, compile, selectBackend, type CompiledModel } from '../../../src/backends/tfjs/index.js';
+import { buildModel, compile, selectBackend, type CompiledModel } from '../../../src/tfjs.js';
 import { generateModelSource, moduleFileName } from '../../../src/backends/ts/index.js';
 import { checkFile } from '../../../src/index.js';
 import { expectGolden } from '../../helpers/golden.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, selectBackend } from '../../../src/backends/tfjs/index.js';
+import { compile, selectBackend } from '../../../src/tfjs.js';
 import { commentText, Namer, numberLiteral, propertyAccess, propertyKey, stringLiteral } from '../../../src/backends/ts/names.js';
 import { generateModelSource } from '../../../src/backends/ts/index.js';
 import { checkFile } from '../../../src/index.js';

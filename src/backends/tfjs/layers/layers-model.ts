@@ -3,7 +3,7 @@
  * `tf.loadLayersModel` reads in Node and in the browser. Documented in `docs/api.md`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CompiledModel } from '../compile.js';
+import type { CompiledModel } from '../compiled-model.js';
 import { directoryHandler, LayersModelError } from './file-io.js';
 import { IRJsonError } from './ir-json.js';
 import { toLayersModel } from './tfmc-layer.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, GenerationError, ModelInputError, selectBackend, type CompiledModel } from '../../../../src/backends/tfjs/index.js';
+import { compile, GenerationError, ModelInputError, selectBackend, type CompiledModel } from '../../../../src/tfjs.js';
 import { logProbs } from '../../../../src/backends/tfjs/generate/choose.js';
 
 // A decoder-only model with a 5-token vocabulary, so every 3-token continuation can be scored.

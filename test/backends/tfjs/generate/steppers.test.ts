@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, selectBackend, type CompiledModel } from '../../../../src/backends/tfjs/index.js';
+import { compile, selectBackend, type CompiledModel } from '../../../../src/tfjs.js';
 import { decodingRoles } from '../../../../src/backends/tfjs/generate/index.js';
 import { createStepper, type Stepper } from '../../../../src/backends/tfjs/generate/steppers.js';
 import { rng } from '../../../../src/backends/tfjs/data.js';

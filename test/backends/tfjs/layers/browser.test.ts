@@ -14,7 +14,7 @@ import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, saveLayersModel, selectBackend } from '../../../../src/backends/tfjs/index.js';
+import { compile, saveLayersModel, selectBackend } from '../../../../src/tfjs.js';
 import { maxAbsDiff, ROOT } from '../helpers.js';
 import { randomInputs } from '../random-inputs.js';
 

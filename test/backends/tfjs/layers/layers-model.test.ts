@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, LayersModelError, loadLayersModel, predictByName, saveLayersModel, selectBackend, TfmcLayer, tfmcLayerOf, type CompiledModel } from '../../../../src/backends/tfjs/index.js';
+import { compile, LayersModelError, loadLayersModel, predictByName, saveLayersModel, selectBackend, TfmcLayer, tfmcLayerOf, type CompiledModel } from '../../../../src/tfjs.js';
 import { irToJson, toConfigText } from '../../../../src/backends/tfjs/layers/ir-json.js';
 import { ROOT } from '../helpers.js';
 import { randomInputs } from '../random-inputs.js';

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, predictByName, selectBackend, toLayersModel } from '../../../../src/backends/tfjs/index.js';
+import { buildModel, predictByName, selectBackend, toLayersModel } from '../../../../src/tfjs.js';
 import { checkSource } from '../../../../src/index.js';
 import { randomInputs } from '../random-inputs.js';
 import { FAMILIES, runParameters, type Case } from '../spec-generators.js';

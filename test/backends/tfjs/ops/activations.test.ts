@@ -1,7 +1,7 @@
 /** `gelu` as x·sigmoid(v) with its own gradient equals the tanh formula and tfjs's gradient of it. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../../src/backends/tfjs/index.js';
+import { selectBackend } from '../../../../src/tfjs.js';
 import { geluTanh, geluTanhReference } from '../../../../src/backends/tfjs/ops/activations.js';
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {

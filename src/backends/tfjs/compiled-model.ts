@@ -1,43 +1,25 @@
 /**
- * The model API: `compile(spec)` checks a `.tfm` spec and builds a {@link CompiledModel} on a
- * TensorFlow.js backend, with `predict`, `trainStep`, `fit`, `evaluate`, `save` and `load`;
- * `loadModel(dir)` rebuilds one from a checkpoint directory. Documented in `docs/api.md`.
+ * A checked model's IR made runnable on a TensorFlow.js backend: {@link CompiledModel}, with
+ * `predict`, `trainStep`, `fit`, `evaluate`, `generate`, `save` and checkpoint restore. It reads
+ * only the IR; checking the spec that produced it is the pipeline's job (`src/api/` does both for
+ * `compile(spec)` and `loadModel(dir)`, documented in `docs/api.md`).
  *
- * A user mistake is a typed error with a message meant to be printed as is: a spec with errors is
- * a {@link TfmcCompileError} carrying the diagnostics; bad data is a `ModelInputError` naming the
- * input and what was expected; a diverging run is a `TrainingDivergedError`; a bad checkpoint a
- * `CheckpointError`.
+ * A user mistake is a typed error with a message meant to be printed as is: bad data is a
+ * `ModelInputError` naming the input and what was expected; a diverging run is a
+ * `TrainingDivergedError`; a bad checkpoint a `CheckpointError`.
  */
 import { generate, type GenerateOptions, type GenerateRequest, type GenerateResult } from './generate/index.js';
-import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Diagnostic } from '../../check/diagnostics.js';
-import { checkFile, checkSource, parse, type CheckResult } from '../../index.js';
-import { STD_DIR } from '../../ir/workspace.js';
 import type { ModelIR } from '../../ir/types.js';
-import { CheckpointError, TfmcCompileError } from './api-errors.js';
-import { selectBackend, BACKEND_NAMES, type BackendName } from './backend.js';
+import { CheckpointError } from './api-errors.js';
+import type { BackendName } from './backend.js';
 import { checkCompatible, readCheckpoint, writeCheckpoint, type CheckpointContents, type Manifest, type NamedArray } from './checkpoint.js';
 import { iterate, toTensors, type Batch, type Dataset } from './data.js';
 import { buildModel, type TfjsModel } from './executor.js';
 import { saveLayersModel } from './layers/layers-model.js';
 import { toLayersModel } from './layers/tfmc-layer.js';
 import { EvalAccumulator, fit, Trainer, trainingIR, type EvalResult, type EvaluateOptions, type FitHistory, type FitOptions, type StepResult, type TrainOptions } from './train.js';
-
-export interface CompileModelOptions {
-  /** Which model of the file; required when the file has more than one. */
-  model?: string;
-  /** Config overrides, as `tfmc --set key=value` (`{ layers: 2, norm: 'pre' }`). */
-  overrides?: Record<string, string | number | boolean>;
-  /** `node`, `wasm` or `cpu`; default: the backend already in use, else the fastest that loads. */
-  backend?: BackendName;
-  /** Seed of the initial weights (reproducible initialisation). Dropout masks are not seeded. */
-  seed?: number;
-  /** When `spec` is source text: the file name it stands for (imports resolve next to it). Default `untitled.tfm` in the working directory. */
-  path?: string;
-  /** Imports may not escape this folder (see `checkFile`). */
-  workspaceRoot?: string;
-}
 
 export interface PredictOptions {
   /** Outputs (or losses) to compute, by name; default every declared output. */
@@ -57,122 +39,11 @@ export interface LoadOptions {
 }
 
 /** Where a compiled model came from: what a checkpoint stores to rebuild it. */
-interface Origin {
+export interface Origin {
   entry: string;
   sources: Map<string, string>;
   overrides: Record<string, string>;
   seed?: number;
-}
-
-/** Heuristic of `compile`: source text has a newline or a brace; a path has neither. */
-function looksLikeSource(spec: string): boolean {
-  return /[\n{]/.test(spec);
-}
-
-function overrideStrings(overrides: CompileModelOptions['overrides']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(overrides ?? {})) out[k] = String(v);
-  return out;
-}
-
-/**
- * Checks a spec (a path to a `.tfm` file, or spec text: any string with a newline or `{`) and
- * builds one of its models on a tfjs backend. Throws {@link TfmcCompileError} when the spec has
- * errors, cannot be read, or has no such model.
- */
-export async function compile(spec: string, options: CompileModelOptions = {}): Promise<CompiledModel> {
-  if (typeof spec !== 'string') throw new TypeError('compile(spec): spec must be a file path or spec text');
-  const overrides = overrideStrings(options.overrides);
-  const checkOptions = { overrides, workspaceRoot: options.workspaceRoot };
-  const source = looksLikeSource(spec);
-  const result = source ? checkSource(spec, options.path ?? 'untitled.tfm', checkOptions) : checkFile(spec, checkOptions);
-  if (!result.found) throw new TfmcCompileError([], result.sources, `cannot read the spec file ${spec}: no such file`);
-  const entry = resolve(source ? (options.path ?? 'untitled.tfm') : spec);
-  const { ir, otherErrors } = pickModel(result, options.model, source ? (options.path ?? 'the spec') : spec, entry);
-  const backend = await chooseBackend(options.backend);
-  return new CompiledModel(ir, backend, nonFatal(result.diagnostics, otherErrors), {
-    entry,
-    sources: userSources(result.sources),
-    overrides,
-    seed: options.seed,
-  });
-}
-
-/**
- * The model to build. Errors stop compilation, except, when a model is named and it checked
- * clean, errors that belong to other models of the file: `overrides` apply to every model of a
- * file (as `tfmc check --set`), so changing `layers` for `TransformerTiny` breaks the parameter
- * count that `TransformerBase` expects, which says nothing about `TransformerTiny`.
- */
-export function pickModel(result: CheckResult, name: string | undefined, what: string, entry: string): { ir: ModelIR; otherErrors: Diagnostic[] } {
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  const models = result.models;
-  const declared = modelDecls(result, entry);
-  const list = (declared.length ? declared.map((d) => d.name) : models.map((m) => m.name)).map((n) => `\`${n}\``).join(', ');
-  if (name !== undefined && declared.length && !declared.some((d) => d.name === name)) {
-    throw new TfmcCompileError(result.diagnostics, result.sources, `${what} has no model named \`${name}\` (its models: ${list || 'none'})`);
-  }
-  if (errors.length) {
-    const chosen = name !== undefined ? models.find((m) => m.name === name) : undefined;
-    if (!chosen || !errors.every((e) => belongsToOtherFailedModel(e, chosen.name, declared, models, entry))) {
-      throw new TfmcCompileError(result.diagnostics, result.sources);
-    }
-    return { ir: chosen, otherErrors: errors };
-  }
-  if (name !== undefined) {
-    const m = models.find((x) => x.name === name);
-    if (!m) throw new TfmcCompileError(result.diagnostics, result.sources, `${what} has no model named \`${name}\` (its models: ${list || 'none'})`);
-    return { ir: m, otherErrors: [] };
-  }
-  if (models.length === 1) return { ir: models[0], otherErrors: [] };
-  if (models.length === 0) throw new TfmcCompileError(result.diagnostics, result.sources, `${what} declares no model`);
-  throw new TfmcCompileError(result.diagnostics, result.sources, `${what} has ${models.length} models (${list}); choose one with the \`model\` option`);
-}
-
-interface DeclSpan {
-  name: string;
-  start: number;
-  end: number;
-}
-
-/** The model declarations of the entry file, with their extents. */
-function modelDecls(result: CheckResult, entry: string): DeclSpan[] {
-  const text = result.sources.get(entry);
-  if (text === undefined) return [];
-  return parse(text, entry)
-    .ast.items.filter((i) => i.kind === 'ModelDecl' && i.name.name)
-    .map((i) => ({ name: (i as { name: { name: string } }).name.name, start: i.span.start.offset, end: i.span.end.offset }));
-}
-
-/** Unused `mask`/`memory` bindings are reported after lowering, for the declaration's body, which variants share. */
-const REPORTED_AFTER_LOWERING = new Set(['TFM2016', 'TFM2017']);
-
-/** An error inside the declaration of another model of the entry file, one that failed its own check. */
-function belongsToOtherFailedModel(e: Diagnostic, chosen: string, decls: DeclSpan[], models: ModelIR[], entry: string): boolean {
-  if (e.primary.file !== entry || REPORTED_AFTER_LOWERING.has(e.code)) return false;
-  const at = e.primary.span.start.offset;
-  const decl = decls.find((d) => at >= d.start && at < d.end);
-  return decl !== undefined && decl.name !== chosen && !models.some((m) => m.name === decl.name);
-}
-
-/** The spec files of the user (the standard library ships with tfmc and is not stored). */
-function userSources(sources: ReadonlyMap<string, string>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [path, text] of sources) if (!path.startsWith(STD_DIR)) out.set(path, text);
-  return out;
-}
-
-/** What the model keeps as `diagnostics`: warnings, and errors of other models of the file. */
-function nonFatal(all: Diagnostic[], otherErrors: Diagnostic[]): Diagnostic[] {
-  return all.filter((d) => d.severity !== 'error' || otherErrors.includes(d));
-}
-
-async function chooseBackend(preferred: BackendName | undefined): Promise<BackendName> {
-  if (preferred !== undefined) return selectBackend(preferred);
-  // Keep a backend that was already chosen (by an earlier compile or by selectBackend).
-  const active = (tf.engine() as unknown as { backendName: string | null }).backendName;
-  const ours = BACKEND_NAMES.find((b) => (b === 'node' ? 'tensorflow' : b) === active);
-  return ours ?? selectBackend();
 }
 
 /** A compiled model on a tfjs backend: inference, training, evaluation and checkpoints. */
@@ -187,10 +58,7 @@ export class CompiledModel {
     readonly ir: ModelIR,
     /** The tfjs backend in use (process-wide in tfjs). */
     readonly backend: BackendName,
-    /**
-     * Diagnostics of the check that did not stop compilation: warnings, and errors that belong to
-     * other models of the file (see `compile`).
-     */
+    /** Diagnostics of the check that did not stop compilation (warnings and notes). */
     readonly diagnostics: Diagnostic[],
     private readonly origin: Origin,
   ) {
@@ -441,42 +309,4 @@ export class CompiledModel {
       }
     });
   }
-}
-
-export interface LoadModelOptions extends LoadOptions {
-  /** As in {@link compile}. */
-  backend?: BackendName;
-}
-
-/**
- * Rebuilds a model from a checkpoint directory: the stored spec is checked again with the stored
- * overrides (no network, no access to the original files), then the weights are loaded.
- */
-export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<CompiledModel> {
-  const contents = await readCheckpoint(dir);
-  const { manifest } = contents;
-  const result = checkFile(contents.entryPath, { overrides: manifest.overrides, workspaceRoot: contents.specRoot });
-  if (!result.found) throw new CheckpointError(contents.dir, `the stored spec ${manifest.spec.entry} cannot be read`);
-  let picked: ReturnType<typeof pickModel>;
-  try {
-    picked = pickModel(result, manifest.model, contents.entryPath, contents.entryPath);
-  } catch (e) {
-    if (!(e instanceof TfmcCompileError)) throw e;
-    throw new TfmcCompileError(e.diagnostics, e.sources, `the spec stored in ${contents.dir} does not compile with this tfmc:\n${e.message}`);
-  }
-  const { ir, otherErrors } = picked;
-  const backend = await chooseBackend(options.backend);
-  const model = new CompiledModel(ir, backend, nonFatal(result.diagnostics, otherErrors), {
-    entry: contents.entryPath,
-    sources: userSources(result.sources),
-    overrides: manifest.overrides,
-    seed: manifest.seed,
-  });
-  try {
-    model.applyCheckpoint(contents, options);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return model;
 }

@@ -1,10 +1,11 @@
 /**
- * The checking pipeline for one entry file: parse (with imports), lower every model in the file,
- * then run the whole-file rules. Returns the IR of each model that lowered without errors.
+ * The pipeline's middle for one entry file: load and parse it (with its imports), lower every
+ * model in it (or the one asked for), then run the whole-file rules of `check/`. Returns the IR of
+ * each model that lowered without errors, and everything an editor needs besides.
  */
-import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { unusedBindings } from './rules/unused-bindings.js';
-import { unresolvedNamesInBlock } from './rules/uninstantiated-blocks.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
+import { unusedBindings } from '../check/rules/unused-bindings.js';
+import { unresolvedNamesInBlock } from '../check/rules/uninstantiated-blocks.js';
 import { lowerModel, type Override } from '../ir/lower/model.js';
 import { Reporter } from '../ir/lower/reporter.js';
 import { UseTracker } from '../ir/lower/scope.js';
@@ -19,12 +20,16 @@ export interface FileCheck {
   workspace: Workspace;
   /** Whether the entry file could be read at all. */
   found: boolean;
+  /** The models the entry file declares, in order (whether or not they were lowered). */
+  declared: string[];
 }
 
-export function checkEntry(path: string, overrides: Override[], options: WorkspaceOptions = {}, text?: string): FileCheck {
+/** `only`: lower just this model of the file (and the models it extends), as `tfmc check --model`. */
+export function checkEntry(path: string, overrides: Override[], options: WorkspaceOptions = {}, text?: string, only?: string): FileCheck {
   const ws = new Workspace(options, path);
   const file = ws.load(path, text);
-  if (!file) return { diagnostics: [], models: [], lowered: [], workspace: ws, found: false };
+  if (!file) return { diagnostics: [], models: [], lowered: [], workspace: ws, found: false, declared: [] };
+  const declared = [...new Set(file.ast.items.flatMap((i) => (i.kind === 'ModelDecl' && i.name.name ? [i.name.name] : [])))];
   const reporter = new Reporter((f) => ws.isLibrary(f));
   const uses = new UseTracker();
   const models: ModelIR[] = [];
@@ -36,6 +41,7 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
   if (!parseFailed) {
     for (const item of file.ast.items) {
       if (item.kind !== 'ModelDecl' || !item.name.name || lowered.has(item.name.name)) continue; // a duplicate is reported by globals()
+      if (only !== undefined && item.name.name !== only) continue;
       lowered.add(item.name.name);
       const before = reporter.diagnostics.filter((d) => d.severity === 'error').length;
       const ir = lowerModel(ws, item, file.path, overrides, reporter, uses);
@@ -52,7 +58,7 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
     }
   }
   const diagnostics = [...ws.diagnostics, ...reporter.diagnostics, ...blockChecks, ...(parseFailed ? [] : unusedBindings(uses.all()))];
-  return { diagnostics: sortDiagnostics(dedupe(diagnostics)), models, lowered: loweredModels, workspace: ws, found: true };
+  return { diagnostics: sortDiagnostics(dedupe(diagnostics)), models, lowered: loweredModels, workspace: ws, found: true, declared };
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {

@@ -1,0 +1,117 @@
+/**
+ * The model API's two doors from a spec to a running model (docs/api.md): `compile(spec)` runs
+ * the pipeline on a `.tfm` file or text and builds the chosen model on a TensorFlow.js backend;
+ * `loadModel(dir)` does the same for the spec stored in a checkpoint, then restores its weights.
+ * The backend only ever sees the checked IR.
+ */
+import { resolve } from 'node:path';
+import { CheckpointError } from '../backends/tfjs/api-errors.js';
+import { chooseBackend, type BackendName } from '../backends/tfjs/backend.js';
+import { readCheckpoint } from '../backends/tfjs/checkpoint.js';
+import { CompiledModel, type LoadOptions } from '../backends/tfjs/compiled-model.js';
+import type { ModelIR } from '../ir/types.js';
+import { STD_DIR } from '../ir/workspace.js';
+import { checkFile, checkSource, type CheckResult } from '../pipeline/check-spec.js';
+import { selectModel } from '../pipeline/select-model.js';
+import { TfmcCompileError } from './compile-error.js';
+
+export interface CompileModelOptions {
+  /** Which model of the file; required when the file has more than one. Only this model is checked. */
+  model?: string;
+  /** Config overrides, as `tfmc --set key=value` (`{ layers: 2, norm: 'pre' }`). */
+  overrides?: Record<string, string | number | boolean>;
+  /** `node`, `wasm` or `cpu`; default: the backend already in use, else the fastest that loads. */
+  backend?: BackendName;
+  /** Seed of the initial weights (reproducible initialisation). Dropout masks are not seeded. */
+  seed?: number;
+  /** When `spec` is source text: the file name it stands for (imports resolve next to it). Default `untitled.tfm` in the working directory. */
+  path?: string;
+  /** Imports may not escape this folder (see `checkFile`). */
+  workspaceRoot?: string;
+}
+
+export interface LoadModelOptions extends LoadOptions {
+  /** As in {@link compile}. */
+  backend?: BackendName;
+}
+
+/**
+ * Checks a spec (a path to a `.tfm` file, or spec text: any string with a newline or `{`) and
+ * builds one of its models on a tfjs backend. Throws {@link TfmcCompileError} when the spec has
+ * errors, cannot be read, or has no such model.
+ */
+export async function compile(spec: string, options: CompileModelOptions = {}): Promise<CompiledModel> {
+  if (typeof spec !== 'string') throw new TypeError('compile(spec): spec must be a file path or spec text');
+  const overrides = overrideStrings(options.overrides);
+  const checkOptions = { overrides, workspaceRoot: options.workspaceRoot, model: options.model };
+  const source = looksLikeSource(spec);
+  const result = source ? checkSource(spec, options.path ?? 'untitled.tfm', checkOptions) : checkFile(spec, checkOptions);
+  if (!result.found) throw new TfmcCompileError([], result.sources, `cannot read the spec file ${spec}: no such file`);
+  const ir = chosenModel(result, options.model, source ? (options.path ?? 'the spec') : spec);
+  const backend = await chooseBackend(options.backend);
+  return new CompiledModel(ir, backend, result.diagnostics, {
+    entry: resolve(source ? (options.path ?? 'untitled.tfm') : spec),
+    sources: userSources(result.sources),
+    overrides,
+    seed: options.seed,
+  });
+}
+
+/**
+ * Rebuilds a model from a checkpoint directory: the stored spec is checked again with the stored
+ * overrides (no network, no access to the original files), then the weights are loaded.
+ */
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<CompiledModel> {
+  const contents = await readCheckpoint(dir);
+  const { manifest } = contents;
+  const result = checkFile(contents.entryPath, { overrides: manifest.overrides, workspaceRoot: contents.specRoot, model: manifest.model });
+  if (!result.found) throw new CheckpointError(contents.dir, `the stored spec ${manifest.spec.entry} cannot be read`);
+  let ir: ModelIR;
+  try {
+    ir = chosenModel(result, manifest.model, contents.entryPath);
+  } catch (e) {
+    if (!(e instanceof TfmcCompileError)) throw e;
+    throw new TfmcCompileError(e.diagnostics, e.sources, `the spec stored in ${contents.dir} does not compile with this tfmc:\n${e.message}`);
+  }
+  const backend = await chooseBackend(options.backend);
+  const model = new CompiledModel(ir, backend, result.diagnostics, {
+    entry: contents.entryPath,
+    sources: userSources(result.sources),
+    overrides: manifest.overrides,
+    seed: manifest.seed,
+  });
+  try {
+    model.applyCheckpoint(contents, options);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/** The pipeline's choice of model, or the reason there is none as a {@link TfmcCompileError}. */
+function chosenModel(result: CheckResult, name: string | undefined, what: string): ModelIR {
+  const choice = selectModel(result, name, what);
+  if (choice.ok) return choice.ir;
+  if (choice.reason === 'spec-errors') throw new TfmcCompileError(result.diagnostics, result.sources);
+  const message = choice.reason === 'several-models' ? `${choice.message} with the \`model\` option` : choice.message;
+  throw new TfmcCompileError(result.diagnostics, result.sources, message);
+}
+
+/** Heuristic of `compile`: source text has a newline or a brace; a path has neither. */
+function looksLikeSource(spec: string): boolean {
+  return /[\n{]/.test(spec);
+}
+
+function overrideStrings(overrides: CompileModelOptions['overrides']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(overrides ?? {})) out[k] = String(v);
+  return out;
+}
+
+/** The spec files of the user (the standard library ships with tfmc and is not stored). */
+function userSources(sources: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, text] of sources) if (!path.startsWith(STD_DIR)) out.set(path, text);
+  return out;
+}
