@@ -7,10 +7,11 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import type { ConfigEntryInfo, ModelIR, SourceRef } from '../types.js';
 import { describeValue, type Value } from '../values.js';
 import type { Workspace } from '../workspace.js';
-import { collectLater, Evaluator, fmtInt, type Env } from './evaluator.js';
+import { Evaluator, type Env } from './evaluator.js';
+import { breakdown } from './expectations.js';
 import { GraphBuilder } from './graph.js';
 import type { Reporter } from './reporter.js';
-import { Scope, type UseTracker } from './scope.js';
+import { collectLater, Scope, type UseTracker } from './scope.js';
 
 /** A `--set key=value` override, already parsed. */
 export interface Override {
@@ -235,24 +236,4 @@ function evalConfig(
 
 function article(t: string): string {
   return t === 'int' ? 'an integer' : t === 'float' ? 'a number' : t === 'bool' ? 'a boolean' : t === 'enum' ? 'an enum value' : `a ${t}`;
-}
-
-/** Per-module parameter counts (top level, and one level down for stacks), for failed expectations. */
-export function breakdown(graph: GraphBuilder): string[] {
-  const lines: string[] = [];
-  const top = [...graph.modules.values()].filter((m) => m.depth === 0);
-  let total = 0;
-  for (const m of top) {
-    let n = 0;
-    for (const p of graph.params.values()) if (p.name.startsWith(m.path + '.')) n += p.shape.reduce((a, b) => a * b, 1);
-    total += n;
-    if (n === 0) continue;
-    const perLayer = m.kind.startsWith('repeat') ? ` (${m.kind.replace('repeat ', '')} × ${fmtInt(n / Number(m.kind.split(' ')[1]))})` : '';
-    lines.push(`  ${m.path} (${m.kind.startsWith('repeat') ? 'stack' : m.kind}): ${fmtInt(n)}${perLayer}`);
-  }
-  let rest = 0;
-  for (const p of graph.params.values()) if (!p.name.includes('.')) rest += p.shape.reduce((a, b) => a * b, 1);
-  if (rest) lines.push(`  (model-level parameters): ${fmtInt(rest)}`);
-  void total;
-  return [`parameters by module:\n${lines.join('\n')}`];
 }
