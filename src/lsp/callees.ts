@@ -8,7 +8,7 @@ import type * as A from '../syntax/ast.js';
 import type { ArgSpec, OpDef } from '../ir/ops/op.js';
 import type { BlockDef, Value } from '../ir/values.js';
 import type { Scope } from '../ir/lower/scope.js';
-import { exprText } from '../ir/lower/evaluator.js';
+import { exprText } from '../ir/lower/expr-text.js';
 import { localDecls } from './names.js';
 
 export type Target = { block: BlockDef; op?: undefined } | { op: OpDef; block?: undefined };

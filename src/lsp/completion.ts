@@ -12,7 +12,7 @@
 import type * as A from '../syntax/ast.js';
 import { NO_SPAN } from '../syntax/spans.js';
 import { KEYWORDS } from '../syntax/keywords.js';
-import { exprText } from '../ir/lower/evaluator.js';
+import { exprText } from '../ir/lower/expr-text.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, blockSignature, opSignature, resolveCallee, type ArgInfo } from './callees.js';
 import { baseChain, configEntries } from './inheritance.js';

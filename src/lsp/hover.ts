@@ -6,7 +6,7 @@
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/spans.js';
 import { renderShape, type Dim } from '../ir/dims.js';
-import { exprText } from '../ir/lower/evaluator.js';
+import { exprText } from '../ir/lower/expr-text.js';
 import { totalParams, type ModelIR } from '../ir/types.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, blockSignature, opSignature, resolveCallee, tensorTypeText, typeText } from './callees.js';

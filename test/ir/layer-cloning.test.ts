@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFile } from '../../src/index.js';
 import { renderShape } from '../../src/ir/dims.js';
-import { layerCopyCount, setLayerCloning } from '../../src/ir/lower/evaluator.js';
+import { layerCopyCount, setLayerCloning } from '../../src/ir/lower/apply-modules.js';
 import type { ModelIR } from '../../src/ir/types.js';
 
 function fingerprint(m: ModelIR): unknown {

@@ -10,7 +10,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import { misplacement } from '../../ir/lower/evaluator.js';
+import { misplacement } from '../../ir/lower/statement-placement.js';
 import type { Scope } from '../../ir/lower/scope.js';
 
 export function unresolvedNamesInBlock(block: A.BlockDecl, file: string, scope: Scope): Diagnostic[] {

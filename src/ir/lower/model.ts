@@ -4,13 +4,15 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import type { ConfigEntryInfo, ModelIR, SourceRef } from '../types.js';
-import { describeValue, type Value } from '../values.js';
+import type { ModelIR, SourceRef } from '../types.js';
+import type { Value } from '../values.js';
 import type { Workspace } from '../workspace.js';
-import { collectLater, Evaluator, fmtInt, type Env } from './evaluator.js';
+import { evalConfig } from './config.js';
+import { Evaluator, type Env } from './evaluator.js';
+import { breakdown, checkExpectUnderOverrides } from './expectations.js';
 import { GraphBuilder } from './graph.js';
 import type { Reporter } from './reporter.js';
-import { Scope, type UseTracker } from './scope.js';
+import { collectLater, Scope, type UseTracker } from './scope.js';
 
 /** A `--set key=value` override, already parsed. */
 export interface Override {
@@ -19,7 +21,8 @@ export interface Override {
   text: string;
 }
 
-interface ChainLink {
+/** A model of an `extends` chain, with the file that declares it. */
+export interface ChainLink {
   decl: A.ModelDecl;
   file: string;
 }
@@ -138,144 +141,4 @@ function resolveChain(ws: Workspace, decl: A.ModelDecl, file: string, reporter: 
     chain.push(cur);
   }
   return chain;
-}
-
-function evalConfig(
-  ev: Evaluator,
-  env: Env,
-  root: ChainLink,
-  fromChain: Map<string, { expr: A.Expr; file: string; name: A.Ident }>,
-  overrides: Override[],
-  model: A.ModelDecl,
-  modelFile: string,
-  reporter: Reporter,
-): ConfigEntryInfo[] {
-  const entries = root.decl.body.flatMap((s) => (s.kind === 'ConfigBlock' ? s.entries : []));
-  const names = new Map<string, A.ConfigEntry>();
-  for (const e of entries) {
-    const prev = names.get(e.name.name);
-    if (prev) {
-      reporter.error('TFM2002', `config key \`${e.name.name}\` is defined twice`, { file: root.file, span: e.name.span }, {
-        secondary: [{ file: root.file, span: prev.name.span, message: 'first defined here' }],
-      });
-    } else names.set(e.name.name, e);
-  }
-  for (const [key, o] of fromChain) {
-    if (!names.has(key)) {
-      reporter.error('TFM2014', `\`${root.decl.name.name}\` has no config key \`${key}\``, { file: o.file, span: o.name.span }, {
-        help: didYouMean(key, names.keys()),
-      });
-    }
-  }
-  const cli = new Map(overrides.map((o) => [o.key, o]));
-  for (const o of overrides) {
-    if (!names.has(o.key)) {
-      reporter.error('TFM2014', `unknown config key \`${o.key}\` in \`--set ${o.key}=${o.text}\``, { file: modelFile, span: model.name.span, message: `\`${model.name.name}\` has no \`${o.key}\`` }, {
-        help: didYouMean(o.key, names.keys()) ?? `its keys are ${[...names.keys()].map((k) => `\`${k}\``).join(', ')}`,
-      });
-    }
-  }
-  const later = new Map<string, SourceRef>();
-  for (const e of entries) later.set(e.name.name, { file: root.file, span: e.name.span });
-  env.later = later;
-  const out: ConfigEntryInfo[] = [];
-  for (const e of entries) {
-    if (names.get(e.name.name) !== e) continue;
-    later.delete(e.name.name);
-    const source: SourceRef = { file: root.file, span: e.name.span };
-    const declared = e.type?.kind === 'EnumType' ? 'enum' : e.type?.kind === 'NamedType' ? e.type.name.name : undefined;
-    const members = e.type?.kind === 'EnumType' ? e.type.members.map((m) => m.name) : undefined;
-    if (declared && !['int', 'float', 'bool', 'enum', 'string'].includes(declared)) {
-      reporter.error('TFM2001', `unknown type \`${declared}\``, { file: root.file, span: e.type!.span }, {
-        help: didYouMean(declared, ['int', 'float', 'bool']) ?? 'config types are int, float, bool and enum(...)',
-      });
-    }
-    let value = ev.evalExpr(e.value, env, members ? { members } : { symbols: true });
-    const base = value;
-    const typeOf = (v: Value) => declared ?? (v.kind === 'int' || v.kind === 'float' || v.kind === 'bool' || v.kind === 'enum' || v.kind === 'string' ? v.kind : undefined);
-    const expected = typeOf(base);
-    const check = (v: Value, where: SourceRef, origin: string): Value => {
-      if (v.kind === 'error' || !expected) return v;
-      const ok =
-        v.kind === expected || (expected === 'float' && v.kind === 'int');
-      if (!ok) {
-        reporter.error('TFM4001', `${origin} gives \`${e.name.name}\` ${describeValue(v)}, but it is ${article(expected)}`, where, {
-          secondary: [{ ...source, message: `\`${e.name.name}\` is declared here` }],
-        });
-        return { kind: 'error' };
-      }
-      if (v.kind === 'enum' && members && !members.includes(v.name)) {
-        reporter.error('TFM4002', `\`${v.name}\` is not a valid \`${e.name.name}\``, where, {
-          help: didYouMean(v.name, members) ?? `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`,
-        });
-        return { kind: 'error' };
-      }
-      return expected === 'float' && v.kind === 'int' ? { kind: 'float', value: v.value } : v;
-    };
-    value = check(value, { file: root.file, span: e.value.span }, 'the default');
-    const inherited = fromChain.get(e.name.name);
-    if (inherited) {
-      const saved = env.file;
-      env.file = inherited.file;
-      const v = ev.evalExpr(inherited.expr, env, members ? { members } : { symbols: true });
-      env.file = saved;
-      value = check(v, { file: inherited.file, span: inherited.expr.span }, 'this override');
-    }
-    const o = cli.get(e.name.name);
-    if (o) value = check(o.value, { file: modelFile, span: model.name.span }, `\`--set ${o.key}=${o.text}\``);
-    if (value.kind === 'int' || value.kind === 'float') {
-      const at = o ? { file: modelFile, span: model.name.span, cli: `${o.key}=${o.text}` } : inherited ? { file: inherited.file, span: inherited.name.span } : source;
-      value = { ...value, origin: { ...at, name: e.name.name } };
-    }
-    env.scope.set(e.name.name, { value, kind: 'config', source });
-    if (value.kind === 'int' || value.kind === 'float' || value.kind === 'bool' || value.kind === 'string') {
-      out.push({ name: e.name.name, value: value.value, type: value.kind, source });
-    } else if (value.kind === 'enum') out.push({ name: e.name.name, value: value.name, type: 'enum', source });
-  }
-  return out;
-}
-
-/**
- * `expect params == 124_439_808` pins the spec's own configuration: once `--set layers=2` changes
- * that configuration, a failure says nothing about the spec. A failed expectation is therefore
- * reported as skipped (TFM4009, info) with what it found, not as TFM4003. An expectation that
- * cannot be evaluated at all (not a boolean, an unknown name) is still an error.
- */
-function checkExpectUnderOverrides(ev: Evaluator, s: A.ExpectStmt, env: Env, overrides: Override[], reporter: Reporter): void {
-  const produced = reporter.capture(() => ev.checkExpect(s, env));
-  const flags = overrides.map((o) => `\`--set ${o.key}=${o.text}\``).join(', ');
-  for (const d of produced) {
-    if (d.code !== 'TFM4003') {
-      reporter.report(d);
-      continue;
-    }
-    reporter.info('TFM4009', `expectation skipped: ${flags} changes the configuration it was written for`, d.primary, {
-      notes: [`with the overrides: ${d.message}`, ...d.notes],
-      help: 'to pin a variant, write a model that `extends` this one with the new config values and its own `expect`',
-    });
-  }
-}
-
-function article(t: string): string {
-  return t === 'int' ? 'an integer' : t === 'float' ? 'a number' : t === 'bool' ? 'a boolean' : t === 'enum' ? 'an enum value' : `a ${t}`;
-}
-
-/** Per-module parameter counts (top level, and one level down for stacks), for failed expectations. */
-export function breakdown(graph: GraphBuilder): string[] {
-  const lines: string[] = [];
-  const top = [...graph.modules.values()].filter((m) => m.depth === 0);
-  let total = 0;
-  for (const m of top) {
-    let n = 0;
-    for (const p of graph.params.values()) if (p.name.startsWith(m.path + '.')) n += p.shape.reduce((a, b) => a * b, 1);
-    total += n;
-    if (n === 0) continue;
-    const perLayer = m.kind.startsWith('repeat') ? ` (${m.kind.replace('repeat ', '')} × ${fmtInt(n / Number(m.kind.split(' ')[1]))})` : '';
-    lines.push(`  ${m.path} (${m.kind.startsWith('repeat') ? 'stack' : m.kind}): ${fmtInt(n)}${perLayer}`);
-  }
-  let rest = 0;
-  for (const p of graph.params.values()) if (!p.name.includes('.')) rest += p.shape.reduce((a, b) => a * b, 1);
-  if (rest) lines.push(`  (model-level parameters): ${fmtInt(rest)}`);
-  void total;
-  return [`parameters by module:\n${lines.join('\n')}`];
 }

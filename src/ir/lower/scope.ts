@@ -1,4 +1,8 @@
-/** Lexical scopes of the lowering evaluator, and the use-tracking behind "never used" reports. */
+/**
+ * Lexical scopes of the lowering evaluator, the use-tracking behind "never used" reports, and the
+ * names a body binds later (behind "used before its definition").
+ */
+import type * as A from '../../syntax/ast.js';
 import type { SourceRef } from '../types.js';
 import type { Value } from '../values.js';
 
@@ -59,5 +63,30 @@ export class UseTracker {
 
   all(): UseRecord[] {
     return [...this.records.values()];
+  }
+}
+
+const laterCache = new WeakMap<readonly A.Stmt[], Map<string, SourceRef>>();
+
+/** Names bound by `let`, `mask` and `memory` anywhere in a body (including inside `if`). */
+export function collectLater(stmts: readonly A.Stmt[], out: Map<string, SourceRef>, file?: string): void {
+  // A block body is scanned once, however often the block is instantiated.
+  let cached = laterCache.get(stmts);
+  if (!cached) {
+    cached = new Map();
+    scanLater(stmts, cached, file);
+    laterCache.set(stmts, cached);
+  }
+  for (const [k, v] of cached) if (!out.has(k)) out.set(k, v);
+}
+
+function scanLater(stmts: readonly A.Stmt[], out: Map<string, SourceRef>, file?: string): void {
+  for (const s of stmts) {
+    if ((s.kind === 'LetStmt' || s.kind === 'MaskStmt') && s.name.name && !out.has(s.name.name)) {
+      out.set(s.name.name, { file: file ?? '', span: s.name.span });
+    } else if (s.kind === 'IfStmt') {
+      scanLater(s.then, out, file);
+      if (s.else) scanLater(s.else, out, file);
+    }
   }
 }

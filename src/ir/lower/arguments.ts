@@ -1,0 +1,191 @@
+/**
+ * Call arguments: evaluating them, matching them to the declared ones (positional, then named),
+ * filling defaults, and checking each against its declared type.
+ */
+import type * as A from '../../syntax/ast.js';
+import { didYouMean } from '../../util/did-you-mean.js';
+import type { ArgSpec } from '../ops/op.js';
+import type { SourceRef } from '../types.js';
+import { describeValue, ERROR, isNumber, NONE, type Value } from '../values.js';
+import type { Env, Evaluator, Hint } from './evaluator.js';
+import { fmt, fmtInt } from './format-numbers.js';
+
+/** Arguments evaluated once (module applications and `repeat`). */
+export interface EvaluatedArgs {
+  positional: Array<{ value: Value; source: SourceRef }>;
+  named: Array<{ name: string; nameSource: SourceRef; value: Value; source: SourceRef }>;
+}
+
+interface WrittenArg {
+  name?: string;
+  nameSource?: SourceRef;
+  source: SourceRef;
+  /** Not yet evaluated (a constructor call's argument)... */
+  expr?: A.Expr;
+  /** ...or already evaluated (a module application's). */
+  value?: Value;
+}
+
+const NO_HINT: Hint = {};
+const SYMBOLS: Hint = { symbols: true };
+const enumHints = new WeakMap<ArgSpec, Hint>();
+
+function hintFor(spec: ArgSpec): Hint {
+  if (spec.type === 'string') return SYMBOLS;
+  if (spec.type !== 'enum') return NO_HINT;
+  let h = enumHints.get(spec);
+  if (!h) enumHints.set(spec, (h = { members: spec.members }));
+  return h;
+}
+
+/** The most layers one `repeat` may stack (and a primitive's `layers` argument may ask for). */
+export const MAX_REPEAT = 10_000;
+
+/** Sizes that must be positive when passed as an `int` to a primitive. */
+const POSITIVE = new Set(['out', 'num', 'dim', 'max_len', 'heads', 'hidden', 'layers', 'patch', 'kernel', 'stride', 'buckets', 'max_distance', 'times']);
+
+export function evalArgs(ev: Evaluator, args: readonly A.Arg[], env: Env): EvaluatedArgs {
+  const out: EvaluatedArgs = { positional: [], named: [] };
+  for (const a of args) {
+    const value = ev.evalExpr(a.value, env);
+    if (a.name) out.named.push({ name: a.name.name, nameSource: ev.ref(env, a.name), value, source: ev.ref(env, a.value) });
+    else out.positional.push({ value, source: ev.ref(env, a.value) });
+  }
+  return out;
+}
+
+/**
+ * Matches written arguments to declared ones (positional, then by name), evaluating each with
+ * its declared type as a hint, filling defaults, and checking types.
+ */
+export function bindArgs(
+  ev: Evaluator,
+  specs: readonly ArgSpec[],
+  args: readonly A.Arg[] | EvaluatedArgs,
+  env: Env,
+  call: A.Expr,
+  calleeName: string,
+  declSource?: (name: string) => SourceRef | undefined,
+): { values?: Record<string, Value>; sources: Record<string, SourceRef> } {
+  const values: Record<string, Value> = {};
+  const sources: Record<string, SourceRef> = {};
+  let ok = true;
+  // One entry per written argument; AST arguments are evaluated lazily, with the declared
+  // type as a hint (an enum parameter reads `gelu` as its member, not the function).
+  const written: WrittenArg[] = [];
+  if (Array.isArray(args)) {
+    for (const a of args as readonly A.Arg[]) {
+      written.push({ name: a.name?.name, nameSource: a.name ? ev.ref(env, a.name) : undefined, source: ev.ref(env, a.value), expr: a.value });
+    }
+  } else {
+    const evaluated = args as EvaluatedArgs;
+    for (const p of evaluated.positional) written.push({ source: p.source, value: p.value });
+    for (const n of evaluated.named) written.push({ name: n.name, nameSource: n.nameSource, source: n.source, value: n.value });
+  }
+  const get = (w: WrittenArg, hint: Hint): Value => w.value ?? ev.evalExpr(w.expr!, env, hint);
+  let position = 0;
+  let positional = 0;
+  for (const w of written) if (w.name === undefined) positional++;
+  for (const w of written) {
+    let spec: ArgSpec | undefined;
+    if (w.name === undefined) {
+      spec = specs[position++];
+      if (!spec) {
+        ev.reporter.error('TFM2008', `${calleeName} takes ${specs.length} argument${specs.length === 1 ? '' : 's'}, but ${positional} ${positional === 1 ? 'was' : 'were'} given`, { ...w.source, message: 'unexpected argument' }, {
+          help: specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined,
+        });
+        get(w, SYMBOLS);
+        ok = false;
+        continue;
+      }
+    } else {
+      spec = specs.find((s) => s.name === w.name);
+      if (!spec) {
+        ev.reporter.error('TFM2005', `${calleeName} has no argument named \`${w.name}\``, { ...(w.nameSource ?? w.source), message: 'unknown argument' }, {
+          help: didYouMean(w.name, specs.map((s) => s.name)) ?? (specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined),
+        });
+        get(w, SYMBOLS);
+        ok = false;
+        continue;
+      }
+    }
+    if (spec.name in values) {
+      ev.reporter.error('TFM2007', `argument \`${spec.name}\` of ${calleeName} is given twice`, w.nameSource ?? w.source, {
+        secondary: [{ ...sources[spec.name], message: 'first given here' }],
+      });
+      ok = false;
+      continue;
+    }
+    const v = get(w, hintFor(spec));
+    sources[spec.name] = w.source;
+    values[spec.name] = checkArgType(ev, spec, v, w.source, calleeName);
+    if (values[spec.name].kind === 'error') ok = ok && v.kind !== 'error' ? true : ok; // poison flows on
+  }
+  for (const spec of specs) {
+    if (spec.name in values) continue;
+    if (spec.default === undefined) {
+      const decl = declSource?.(spec.name);
+      ev.reporter.error('TFM2006', `${calleeName} is missing its argument \`${spec.name}\``, { ...ev.ref(env, call), message: `\`${spec.name}\` is required` }, {
+        secondary: decl ? [{ ...decl, message: 'declared here' }] : [],
+        help: `add \`${spec.name}: ...\`${spec.doc ? ` (${spec.doc})` : ''}`,
+      });
+      ok = false;
+      continue;
+    }
+    values[spec.name] = spec.default === null ? NONE : spec.default;
+    sources[spec.name] = ev.ref(env, call);
+  }
+  return { values: ok ? values : undefined, sources };
+}
+
+export function checkArgType(ev: Evaluator, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string): Value {
+  if (v.kind === 'error') return v;
+  const bad = (expected: string, help?: string) => badArg(ev, spec, v, source, calleeName, expected, help);
+  switch (spec.type) {
+    case 'int':
+      if (v.kind === 'float') {
+        ev.reporter.error('TFM3011', `argument \`${spec.name}\` of ${calleeName} must be a whole number, but this is ${fmt(v.value)}`, source);
+        return ERROR;
+      }
+      if (v.kind !== 'int') return bad('an integer');
+      if (spec.name === 'layers' && v.value > MAX_REPEAT) {
+        ev.reporter.error('TFM4008', `argument \`layers\` of ${calleeName} is ${fmtInt(v.value)}, beyond the supported ${fmtInt(MAX_REPEAT)}`, source);
+        return ERROR;
+      }
+      if (POSITIVE.has(spec.name) && v.value <= 0) {
+        ev.reporter.error('TFM3010', `argument \`${spec.name}\` of ${calleeName} must be positive, but this is ${v.value}`, source, {
+          secondary: v.origin && v.origin.file !== source.file || (v.origin && v.origin.span !== source.span) ? [{ file: v.origin!.file, span: v.origin!.span, message: `\`${v.origin!.name}\` = ${v.value} is set ${v.origin!.cli ? `by \`--set ${v.origin!.cli}\`` : 'here'}` }] : [],
+        });
+        return ERROR;
+      }
+      return v;
+    case 'float':
+      return isNumber(v) ? { kind: 'float', value: v.value, origin: v.origin } : bad('a number');
+    case 'bool':
+      return v.kind === 'bool' ? v : bad('`true` or `false`');
+    case 'enum': {
+      const members = spec.members ?? [];
+      if (v.kind !== 'enum') return bad(`one of ${members.map((m) => `\`${m}\``).join(', ')}`);
+      if (members.length && !members.includes(v.name)) {
+        ev.reporter.error('TFM4002', `\`${v.name}\` is not a valid \`${spec.name}\` for ${calleeName}`, source, {
+          help: didYouMean(v.name, members) ?? `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`,
+        });
+        return ERROR;
+      }
+      return v;
+    }
+    case 'tensor':
+      if (v.kind === 'none' && spec.default === null) return v;
+      return v.kind === 'tensor' ? v : bad('a tensor', v.kind === 'module' ? 'apply the layer to an input first: `layer(x)`' : undefined);
+    case 'module':
+      if (v.kind === 'none' && spec.default === null) return v;
+      return v.kind === 'module' ? v : bad('a layer');
+    case 'string':
+      return v;
+  }
+}
+
+function badArg(ev: Evaluator, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expected: string, help?: string): Value {
+  ev.reporter.error('TFM4001', `argument \`${spec.name}\` of ${calleeName} must be ${expected}, but this is ${describeValue(v)}`, source, { help });
+  return ERROR;
+}

@@ -1,0 +1,115 @@
+/**
+ * Config resolution: a model's `config { ... }` entries, each overridden by the models that extend
+ * it and then by `--set`, type-checked against the entry's declared (or default's) type.
+ */
+import type * as A from '../../syntax/ast.js';
+import { didYouMean } from '../../util/did-you-mean.js';
+import type { ConfigEntryInfo, SourceRef } from '../types.js';
+import { describeValue, type Value } from '../values.js';
+import type { Env, Evaluator } from './evaluator.js';
+import type { ChainLink, Override } from './model.js';
+import type { Reporter } from './reporter.js';
+
+/**
+ * Evaluates the config that `root` (the base at the end of the `extends` chain) declares into
+ * `env.scope`, in order, applying `fromChain` (the variants' overrides) and then `overrides`
+ * (`--set`); returns the entries for the IR.
+ */
+export function evalConfig(
+  ev: Evaluator,
+  env: Env,
+  root: ChainLink,
+  fromChain: Map<string, { expr: A.Expr; file: string; name: A.Ident }>,
+  overrides: Override[],
+  model: A.ModelDecl,
+  modelFile: string,
+  reporter: Reporter,
+): ConfigEntryInfo[] {
+  const entries = root.decl.body.flatMap((s) => (s.kind === 'ConfigBlock' ? s.entries : []));
+  const names = new Map<string, A.ConfigEntry>();
+  for (const e of entries) {
+    const prev = names.get(e.name.name);
+    if (prev) {
+      reporter.error('TFM2002', `config key \`${e.name.name}\` is defined twice`, { file: root.file, span: e.name.span }, {
+        secondary: [{ file: root.file, span: prev.name.span, message: 'first defined here' }],
+      });
+    } else names.set(e.name.name, e);
+  }
+  for (const [key, o] of fromChain) {
+    if (!names.has(key)) {
+      reporter.error('TFM2014', `\`${root.decl.name.name}\` has no config key \`${key}\``, { file: o.file, span: o.name.span }, {
+        help: didYouMean(key, names.keys()),
+      });
+    }
+  }
+  const cli = new Map(overrides.map((o) => [o.key, o]));
+  for (const o of overrides) {
+    if (!names.has(o.key)) {
+      reporter.error('TFM2014', `unknown config key \`${o.key}\` in \`--set ${o.key}=${o.text}\``, { file: modelFile, span: model.name.span, message: `\`${model.name.name}\` has no \`${o.key}\`` }, {
+        help: didYouMean(o.key, names.keys()) ?? `its keys are ${[...names.keys()].map((k) => `\`${k}\``).join(', ')}`,
+      });
+    }
+  }
+  const later = new Map<string, SourceRef>();
+  for (const e of entries) later.set(e.name.name, { file: root.file, span: e.name.span });
+  env.later = later;
+  const out: ConfigEntryInfo[] = [];
+  for (const e of entries) {
+    if (names.get(e.name.name) !== e) continue;
+    later.delete(e.name.name);
+    const source: SourceRef = { file: root.file, span: e.name.span };
+    const declared = e.type?.kind === 'EnumType' ? 'enum' : e.type?.kind === 'NamedType' ? e.type.name.name : undefined;
+    const members = e.type?.kind === 'EnumType' ? e.type.members.map((m) => m.name) : undefined;
+    if (declared && !['int', 'float', 'bool', 'enum', 'string'].includes(declared)) {
+      reporter.error('TFM2001', `unknown type \`${declared}\``, { file: root.file, span: e.type!.span }, {
+        help: didYouMean(declared, ['int', 'float', 'bool']) ?? 'config types are int, float, bool and enum(...)',
+      });
+    }
+    let value = ev.evalExpr(e.value, env, members ? { members } : { symbols: true });
+    const base = value;
+    const typeOf = (v: Value) => declared ?? (v.kind === 'int' || v.kind === 'float' || v.kind === 'bool' || v.kind === 'enum' || v.kind === 'string' ? v.kind : undefined);
+    const expected = typeOf(base);
+    const check = (v: Value, where: SourceRef, origin: string): Value => {
+      if (v.kind === 'error' || !expected) return v;
+      const ok =
+        v.kind === expected || (expected === 'float' && v.kind === 'int');
+      if (!ok) {
+        reporter.error('TFM4001', `${origin} gives \`${e.name.name}\` ${describeValue(v)}, but it is ${article(expected)}`, where, {
+          secondary: [{ ...source, message: `\`${e.name.name}\` is declared here` }],
+        });
+        return { kind: 'error' };
+      }
+      if (v.kind === 'enum' && members && !members.includes(v.name)) {
+        reporter.error('TFM4002', `\`${v.name}\` is not a valid \`${e.name.name}\``, where, {
+          help: didYouMean(v.name, members) ?? `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`,
+        });
+        return { kind: 'error' };
+      }
+      return expected === 'float' && v.kind === 'int' ? { kind: 'float', value: v.value } : v;
+    };
+    value = check(value, { file: root.file, span: e.value.span }, 'the default');
+    const inherited = fromChain.get(e.name.name);
+    if (inherited) {
+      const saved = env.file;
+      env.file = inherited.file;
+      const v = ev.evalExpr(inherited.expr, env, members ? { members } : { symbols: true });
+      env.file = saved;
+      value = check(v, { file: inherited.file, span: inherited.expr.span }, 'this override');
+    }
+    const o = cli.get(e.name.name);
+    if (o) value = check(o.value, { file: modelFile, span: model.name.span }, `\`--set ${o.key}=${o.text}\``);
+    if (value.kind === 'int' || value.kind === 'float') {
+      const at = o ? { file: modelFile, span: model.name.span, cli: `${o.key}=${o.text}` } : inherited ? { file: inherited.file, span: inherited.name.span } : source;
+      value = { ...value, origin: { ...at, name: e.name.name } };
+    }
+    env.scope.set(e.name.name, { value, kind: 'config', source });
+    if (value.kind === 'int' || value.kind === 'float' || value.kind === 'bool' || value.kind === 'string') {
+      out.push({ name: e.name.name, value: value.value, type: value.kind, source });
+    } else if (value.kind === 'enum') out.push({ name: e.name.name, value: value.name, type: 'enum', source });
+  }
+  return out;
+}
+
+function article(t: string): string {
+  return t === 'int' ? 'an integer' : t === 'float' ? 'a number' : t === 'bool' ? 'a boolean' : t === 'enum' ? 'an enum value' : `a ${t}`;
+}

@@ -1,0 +1,168 @@
+/**
+ * Expressions other than calls: names (with enum-member hints and "did you mean"), unary and binary
+ * operators (config arithmetic on numbers, elementwise ops on tensors) and field access.
+ */
+import type * as A from '../../syntax/ast.js';
+import { didYouMean } from '../../util/did-you-mean.js';
+import { OPERATOR_OPS } from '../ops/index.js';
+import type { TensorValue } from '../types.js';
+import { describeValue, ERROR, isNumber, type Value } from '../values.js';
+import type { Env, Evaluator, Hint } from './evaluator.js';
+import { exprText } from './expr-text.js';
+import { applyFunction, applyOp } from './op-context.js';
+
+export function evalName(ev: Evaluator, e: A.NameExpr, env: Env, hint: Hint): Value {
+  if (e.name === '') return ERROR;
+  const b = env.scope.lookup(e.name);
+  // Where an enum value is expected, `gelu` is the enum member, not the global function.
+  if ((hint.members?.includes(e.name) || (hint.symbols && !hint.members)) && b?.kind === 'global') return { kind: 'enum', name: e.name };
+  if (b) {
+    if (b.use) b.use.used = true;
+    // `causal` is a value: each mention builds a fresh mask whose length its attention decides.
+    if (b.value.kind === 'op' && b.value.op === OPERATOR_OPS.causal) return applyFunction(ev, OPERATOR_OPS.causal, [], e, env);
+    return b.value;
+  }
+  if (e.name === 'params' && env.inExpect) {
+    return { kind: 'int', value: paramsUnder(ev, env.prefix) };
+  }
+  if (hint.members?.includes(e.name) || hint.symbols) return { kind: 'enum', name: e.name };
+  if (hint.members?.length && !env.later.has(e.name)) {
+    // Where an enum is expected, an unknown bare name is most likely a misspelt member.
+    ev.reporter.error('TFM4002', `\`${e.name}\` is not one of the allowed values`, { ...ev.ref(env, e), message: 'not a valid value here' }, {
+      help: didYouMean(e.name, hint.members) ?? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}`,
+    });
+    return ERROR;
+  }
+  const later = env.later.get(e.name);
+  if (later) {
+    (env.usedEarly ??= new Set()).add(e.name); // one report: the later binding is not also "never used"
+    ev.reporter.error('TFM2003', `\`${e.name}\` is used before its definition`, ev.ref(env, e), {
+      secondary: [{ ...later, message: `\`${e.name}\` is defined here, later` }],
+      help: 'move the definition above its first use',
+    });
+    return ERROR;
+  }
+  const candidates = env.scope.names();
+  for (const m of hint.members ?? []) candidates.add(m);
+  if (env.inExpect) candidates.add('params');
+  const dym = didYouMean(e.name, candidates);
+  ev.reporter.error('TFM2001', `cannot find \`${e.name}\` in this scope`, { ...ev.ref(env, e), message: 'not found' }, {
+    help: dym ?? (hint.members?.length ? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}` : undefined),
+  });
+  return ERROR;
+}
+
+function paramsUnder(ev: Evaluator, prefix: string): number {
+  let n = 0;
+  for (const p of ev.graph.params.values()) {
+    if (prefix === '' || p.name.startsWith(prefix + '.')) n += p.shape.reduce((a, b) => a * b, 1);
+  }
+  return n;
+}
+
+export function evalUnary(ev: Evaluator, e: A.UnaryExpr, env: Env): Value {
+  const v = ev.evalExpr(e.operand, env);
+  if (v.kind === 'error') return ERROR;
+  if (e.op === '-') {
+    if (v.kind === 'int' || v.kind === 'float') return { kind: v.kind, value: -v.value };
+    if (v.kind === 'tensor') return scalarOp(ev, v.tensor, 0, 'rsub', e, env);
+  } else if (v.kind === 'bool') return { kind: 'bool', value: !v.value };
+  ev.reporter.error('TFM4001', `cannot apply \`${e.op}\` to ${describeValue(v)}`, ev.ref(env, e));
+  return ERROR;
+}
+
+export function evalBinary(ev: Evaluator, e: A.BinaryExpr, env: Env): Value {
+  const l = ev.evalExpr(e.left, env);
+  const r = ev.evalExpr(e.right, env, l.kind === 'enum' && (e.op === '==' || e.op === '!=') ? { symbols: true } : {});
+  if (l.kind === 'error' || r.kind === 'error') return ERROR;
+  const op = e.op;
+  if (l.kind === 'tensor' && r.kind === 'tensor') {
+    const fn = { '+': OPERATOR_OPS.add, '-': OPERATOR_OPS.sub, '*': OPERATOR_OPS.mul, '/': OPERATOR_OPS.div, '@': OPERATOR_OPS.matmul, '&': OPERATOR_OPS.maskAnd }[op as string];
+    if (fn) return applyOp(ev, fn, { a: l, b: r }, { a: ev.ref(env, e.left), b: ev.ref(env, e.right) }, e, env);
+  }
+  if (l.kind === 'tensor' && isNumber(r) && ['+', '-', '*', '/'].includes(op)) {
+    return scalarOp(ev, l.tensor, r.value, { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' }[op as '+'], e, env);
+  }
+  if (isNumber(l) && r.kind === 'tensor' && ['+', '-', '*', '/'].includes(op)) {
+    return scalarOp(ev, r.tensor, l.value, { '+': 'add', '-': 'rsub', '*': 'mul', '/': 'rdiv' }[op as '+'], e, env);
+  }
+  if (isNumber(l) && isNumber(r)) return arith(ev, op, l, r, e, env);
+  if (op === '==' || op === '!=') {
+    const same = l.kind === r.kind && (l.kind === 'bool' || l.kind === 'enum' || l.kind === 'string');
+    if (same) {
+      const eq = (l.kind === 'enum' ? l.name : (l as { value: unknown }).value) === (r.kind === 'enum' ? r.name : (r as { value: unknown }).value);
+      return { kind: 'bool', value: op === '==' ? eq : !eq };
+    }
+  }
+  if ((op === '&&' || op === '||') && l.kind === 'bool' && r.kind === 'bool') {
+    return { kind: 'bool', value: op === '&&' ? l.value && r.value : l.value || r.value };
+  }
+  const hint = op === '&' ? 'combine masks with `&`; combine conditions with `&&`' : op === '@' ? '`@` multiplies tensors' : undefined;
+  ev.reporter.error('TFM4001', `cannot apply \`${op}\` to ${describeValue(l)} and ${describeValue(r)}`, { ...ev.ref(env, e), message: undefined }, {
+    secondary: [
+      { ...ev.ref(env, e.left), message: `this is ${describeValue(l)}` },
+      { ...ev.ref(env, e.right), message: `this is ${describeValue(r)}` },
+    ],
+    help: hint,
+  });
+  return ERROR;
+}
+
+function arith(ev: Evaluator, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: number }, r: { kind: 'int' | 'float'; value: number }, e: A.BinaryExpr, env: Env): Value {
+  const bothInt = l.kind === 'int' && r.kind === 'int';
+  const a = l.value;
+  const b = r.value;
+  const num = (v: number): Value => (bothInt && Number.isInteger(v) ? { kind: 'int', value: v } : { kind: 'float', value: v });
+  switch (op) {
+    case '+':
+      return num(a + b);
+    case '-':
+      return num(a - b);
+    case '*':
+      return num(a * b);
+    case '/':
+    case '%':
+      if (b === 0) {
+        ev.reporter.error('TFM4004', `division by zero: \`${exprText(e.right)}\` is 0`, ev.ref(env, e.right), {
+          secondary: [{ ...ev.ref(env, e), message: 'in this expression' }],
+        });
+        return ERROR;
+      }
+      // `/` is exact: 512 / 8 is the integer 64; 512 / 6 is 85.33, which is not a valid size.
+      return op === '/' ? num(a / b) : num(((a % b) + b) % b);
+    case '^':
+      return bothInt && b >= 0 ? { kind: 'int', value: a ** b } : { kind: 'float', value: a ** b };
+    case '<':
+      return { kind: 'bool', value: a < b };
+    case '<=':
+      return { kind: 'bool', value: a <= b };
+    case '>':
+      return { kind: 'bool', value: a > b };
+    case '>=':
+      return { kind: 'bool', value: a >= b };
+    case '==':
+      return { kind: 'bool', value: a === b };
+    case '!=':
+      return { kind: 'bool', value: a !== b };
+    default:
+      ev.reporter.error('TFM4001', `cannot apply \`${op}\` to numbers`, ev.ref(env, e), {
+        help: op === '&' || op === '&&' || op === '||' ? 'logical operators take booleans' : op === '@' ? '`@` multiplies tensors; use `*` for numbers' : undefined,
+      });
+      return ERROR;
+  }
+}
+
+function scalarOp(ev: Evaluator, t: TensorValue, value: number, op: string, e: A.Expr, env: Env): Value {
+  return applyOp(ev, OPERATOR_OPS.scalar, { x: { kind: 'tensor', tensor: t }, value: { kind: 'float', value }, op: { kind: 'string', value: op } }, {}, e, env);
+}
+
+export function evalMember(ev: Evaluator, e: A.MemberExpr, env: Env): Value {
+  const v = ev.evalExpr(e.object, env);
+  if (v.kind === 'error') return ERROR;
+  if (v.kind === 'tensor' && v.fields && e.name.name in v.fields) return { kind: 'tensor', tensor: v.fields[e.name.name] };
+  const fields = v.kind === 'tensor' && v.fields ? Object.keys(v.fields) : [];
+  ev.reporter.error('TFM2001', `${describeValue(v)} has no field \`${e.name.name}\``, ev.ref(env, e.name), {
+    help: fields.length ? didYouMean(e.name.name, fields) ?? `its fields are ${fields.map((f) => `\`${f}\``).join(', ')}` : undefined,
+  });
+  return ERROR;
+}

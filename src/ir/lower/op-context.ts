@@ -1,0 +1,102 @@
+/**
+ * Applying an op: its arguments are bound and its shape rule runs against a `LoweringOpContext`,
+ * through which it reports errors, emits IR nodes and declares parameters.
+ */
+import type { Label } from '../../check/diagnostics.js';
+import type * as A from '../../syntax/ast.js';
+import { renderShape, type Dim } from '../dims.js';
+import type { OpContext, OpDef } from '../ops/op.js';
+import type { SourceRef, TensorValue } from '../types.js';
+import { ERROR, type LayerModule, type Value } from '../values.js';
+import { bindArgs } from './arguments.js';
+import type { Env, Evaluator } from './evaluator.js';
+import { upperBound } from './tensor-types.js';
+
+/** Applies a function op, giving it an `OpContext` for its shape rule. */
+export function applyOp(ev: Evaluator, op: OpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, call: A.Expr, env: Env, layer?: LayerModule, inputs?: Record<string, Value>, inputSources?: Record<string, SourceRef>): Value {
+  for (const k in values) if (values[k].kind === 'error') return ERROR;
+  for (const k in inputs) if (inputs[k].kind === 'error') return ERROR;
+  const ctx = opContext(ev, env, call, inputSources ? { ...sources, ...inputSources } : sources, layer);
+  if (op.kind === 'function') return op.apply(ctx, values);
+  return op.apply(ctx, values, inputs ?? {});
+}
+
+export function applyFunction(ev: Evaluator, op: OpDef, args: readonly A.Arg[], call: A.Expr, env: Env): Value {
+  if (op.kind !== 'function') return ERROR;
+  const { values, sources } = bindArgs(ev, op.args, args, env, call, `\`${op.name}\``);
+  return values ? applyOp(ev, op, values, sources, call, env) : ERROR;
+}
+
+function opContext(ev: Evaluator, env: Env, call: A.Expr, sources: Record<string, SourceRef>, layer?: LayerModule): OpContext {
+  return new LoweringOpContext(ev, env, ev.ref(env, call), sources, layer);
+}
+
+/** The `OpContext` an op's shape rule sees while the evaluator applies it. */
+class LoweringOpContext implements OpContext {
+  constructor(
+    private readonly ev: Evaluator,
+    private readonly env: Env,
+    readonly callSite: SourceRef,
+    private readonly sources: Record<string, SourceRef>,
+    private readonly layer?: LayerModule,
+  ) {}
+
+  get modulePath(): string {
+    return this.layer?.path ?? this.env.prefix;
+  }
+
+  argSource(name: string): SourceRef {
+    return this.sources[name] ?? this.layer?.argSources[name] ?? this.callSite;
+  }
+
+  error(code: Parameters<OpContext['error']>[0], message: string, extra: Parameters<OpContext['error']>[2] = {}): void {
+    this.ev.reporter.error(code, message, extra.primary ?? this.callSite, { secondary: extra.secondary, notes: extra.notes, help: extra.help });
+  }
+
+  shapeLabel(t: TensorValue, prefix?: string): Label {
+    return { ...t.source, message: prefix ?? `this is \`${renderShape(t.shape)}\`` };
+  }
+
+  emit(...[opName, inputs, outputs, attrs = {}, params = {}]: Parameters<OpContext['emit']>): TensorValue[] {
+    return this.ev.graph.emit(opName, inputs, outputs, attrs, params, this.modulePath, this.callSite);
+  }
+
+  param(role: string, shape: number[], init: string): string {
+    const owner = this.modulePath;
+    const name = owner ? `${owner}.${role}` : role;
+    const existing = this.ev.graph.params.get(name);
+    if (existing) {
+      if (existing.shape.join() !== shape.join()) {
+        this.ev.reporter.error('TFM3012', `a shared layer is applied to inputs of different shapes: \`${name}\` is \`[${existing.shape.join(', ')}]\` from its first use, but this use needs \`[${shape.join(', ')}]\``, this.callSite, {
+          secondary: [{ ...existing.source, message: 'first applied here' }],
+        });
+      }
+      return name;
+    }
+    for (const d of shape) if (!(Number.isInteger(d) && d > 0)) return name; // reported by the caller
+    this.ev.graph.params.set(name, { name, shape, init, module: owner, source: this.callSite });
+    return name;
+  }
+
+  upperBound(d: Dim): { max: number; source: SourceRef } | undefined {
+    return upperBound(this.ev, d);
+  }
+
+  moduleParam(module: Value, role: string): { name: string; shape: number[] } | undefined {
+    if (module.kind !== 'module' || module.module.kind !== 'layer') return undefined;
+    const m = module.module;
+    const name = `${m.path}.${role}`;
+    const p = this.ev.graph.params.get(name);
+    if (p) return { name, shape: p.shape };
+    // A table that is tied before its own first use: its shape follows from its arguments.
+    if (m.op.name === 'Embedding' && role === 'weight') {
+      const rows = m.args.num;
+      const dim = m.args.dim;
+      if (rows?.kind === 'int' && dim?.kind === 'int') {
+        this.ev.graph.params.set(name, { name, shape: [rows.value, dim.value], init: 'embedding', module: m.path, source: m.source });
+        return { name, shape: [rows.value, dim.value] };
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Tensor types as a spec writes them: dtypes, dimensions (a model's symbolic dims, a block's shape
+ * variables, config arithmetic) and the `where` bounds on a model's inputs.
+ */
+import type * as A from '../../syntax/ast.js';
+import { didYouMean } from '../../util/did-you-mean.js';
+import { constDim, dimOp, freshVar, resolve, type Dim } from '../dims.js';
+import { DTYPES, type DType, type SourceRef } from '../types.js';
+import { describeValue, type Value } from '../values.js';
+import type { Env, Evaluator } from './evaluator.js';
+import { fmt } from './format-numbers.js';
+
+export function dtypeOf(ev: Evaluator, t: A.TensorType, env: Env): DType | undefined {
+  const name = t.dtype.name;
+  if ((DTYPES as readonly string[]).includes(name)) return name as DType;
+  if (name === '') return undefined;
+  const alias: Record<string, DType> = { int: 'int32', float: 'float32', int64: 'int32', float16: 'float32', f32: 'float32', i32: 'int32' };
+  ev.reporter.error('TFM2001', `unknown dtype \`${name}\``, ev.ref(env, t.dtype), {
+    help: alias[name] ? `did you mean \`${alias[name]}\`?` : didYouMean(name, DTYPES) ?? `dtypes are ${DTYPES.join(', ')}`,
+  });
+  return undefined;
+}
+
+/**
+ * A dimension in a tensor type. In a model, an unbound name is a symbolic dim (`batch`, `seq`);
+ * in a block, a Capitalised name is a shape variable (`B`, `Tq`), other names must be parameters.
+ */
+export function evalDim(ev: Evaluator, e: A.Expr, env: Env, where: 'model' | 'block'): Dim {
+  if (e.kind === 'NameExpr') {
+    const b = env.scope.lookup(e.name);
+    if (!b || b.kind === 'global') {
+      if (where === 'model') return { kind: 'sym', name: e.name };
+      if (/^[A-Z]/.test(e.name)) {
+        let v = env.shapeVars.get(e.name);
+        if (!v) env.shapeVars.set(e.name, (v = freshVar(e.name)));
+        return v;
+      }
+    }
+  }
+  if (e.kind === 'BinaryExpr' && (e.op === '+' || e.op === '-' || e.op === '*')) {
+    const l = evalDim(ev, e.left, env, where);
+    const r = evalDim(ev, e.right, env, where);
+    return dimOp(e.op, l, r);
+  }
+  if (e.kind === 'BinaryExpr' && mentionsDimName(ev, e, env, where)) {
+    ev.reporter.error('TFM4001', `a symbolic dimension can only be added, subtracted or multiplied, not combined with \`${e.op}\``, ev.ref(env, e), {
+      help: 'declare the dimension under its own name, e.g. `half_seq`',
+    });
+    return { kind: 'error' };
+  }
+  const v = ev.evalExpr(e, env);
+  return toDim(ev, v, ev.ref(env, e), e.kind === 'NameExpr' ? `\`${e.name}\`` : 'this expression');
+}
+
+/** Whether an expression mentions a name that would be a symbolic dim or shape variable. */
+function mentionsDimName(ev: Evaluator, e: A.Expr, env: Env, where: 'model' | 'block'): boolean {
+  if (e.kind === 'NameExpr') {
+    const b = env.scope.lookup(e.name);
+    return (!b || b.kind === 'global') && (where === 'model' || /^[A-Z]/.test(e.name));
+  }
+  if (e.kind === 'BinaryExpr') return mentionsDimName(ev, e.left, env, where) || mentionsDimName(ev, e.right, env, where);
+  if (e.kind === 'UnaryExpr') return mentionsDimName(ev, e.operand, env, where);
+  return false;
+}
+
+function toDim(ev: Evaluator, v: Value, source: SourceRef, what: string): Dim {
+  if (v.kind === 'error') return { kind: 'error' };
+  if (v.kind === 'int') {
+    if (v.value <= 0) {
+      ev.reporter.error('TFM3010', `a dimension must be positive, but ${what} is ${v.value}`, source);
+      return { kind: 'error' };
+    }
+    return constDim(v.value, { ...source, what });
+  }
+  if (v.kind === 'float') {
+    ev.reporter.error('TFM3011', `a dimension must be a whole number, but ${what} is ${fmt(v.value)}`, source);
+    return { kind: 'error' };
+  }
+  ev.reporter.error('TFM4001', `a dimension must be an integer, but ${what} is ${describeValue(v)}`, source);
+  return { kind: 'error' };
+}
+
+/** `where seq <= ctx`, `where seq < 512`, `where seq > 0`: bounds on a model's symbolic dims. */
+export function addConstraint(ev: Evaluator, c: A.Expr, env: Env): void {
+  if (c.kind === 'BinaryExpr' && ['<', '<=', '>', '>=', '=='].includes(c.op) && c.left.kind === 'NameExpr' && !env.scope.lookup(c.left.name)) {
+    const v = ev.evalExpr(c.right, env);
+    if (v.kind === 'error') return;
+    if (v.kind !== 'int') {
+      ev.reporter.error('TFM4001', `a bound must be an integer, but this is ${describeValue(v)}`, ev.ref(env, c.right));
+      return;
+    }
+    const b = ev.bounds.get(c.left.name) ?? { source: ev.ref(env, c) };
+    b.source = ev.ref(env, c);
+    if (c.op === '<=' || c.op === '==') b.max = v.value;
+    if (c.op === '<') b.max = v.value - 1;
+    if (c.op === '>=' || c.op === '==') b.min = v.value;
+    if (c.op === '>') b.min = v.value + 1;
+    if (b.max !== undefined && b.max <= 0) {
+      ev.reporter.error('TFM3010', `\`${c.left.name}\` can never be positive under this bound`, ev.ref(env, c));
+    }
+    ev.bounds.set(c.left.name, b);
+    return;
+  }
+  ev.reporter.error('TFM4001', 'a `where` constraint must compare a dimension name with a number, like `seq <= ctx`', ev.ref(env, c));
+}
+
+export function upperBound(ev: Evaluator, d: Dim): { max: number; source: SourceRef } | undefined {
+  const r = resolve(d);
+  if (r.kind === 'const') return { max: r.value, source: { file: '', span: { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } } } };
+  if (r.kind === 'sym') {
+    const b = ev.bounds.get(r.name);
+    return b?.max !== undefined ? { max: b.max, source: b.source } : undefined;
+  }
+  if (r.kind === 'expr') {
+    const l = upperBound(ev, r.left);
+    const rr = resolve(r.right);
+    if (!l || rr.kind !== 'const') return undefined;
+    const max = r.op === '+' ? l.max + rr.value : r.op === '-' ? l.max - rr.value : r.op === '*' ? l.max * rr.value : r.op === 'floordiv' ? Math.floor(l.max / rr.value) : Math.ceil(l.max / rr.value);
+    return { max, source: l.source };
+  }
+  return undefined;
+}
