@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { kebabName } from '../backends/ts/file-names.js';
-import type { TargetWriter } from './compile.js';
+import type { TargetWriter } from './compile-target.js';
 
 /** What the target writes, and what Python leaves beside it (byte-code caches, weights, data). */
 const OURS = new Set(['model.py', 'tfmc_runtime.py', 'train.py', '__pycache__']);

@@ -24,29 +24,9 @@ import { selectModel } from '../pipeline/select-model.js';
 import { checkSpec } from './check-spec.js';
 import type { ModelIR } from '../ir/types.js';
 import { pytorchTarget } from './compile-pytorch.js';
+import type { TargetJob, TargetWriter } from './compile-target.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
 import { addModelOption, addSetOption, examples } from './options.js';
-
-/** What a target gets: the checked model and the flags. */
-export interface TargetJob {
-  ir: ModelIR;
-  /** Absolute path of the spec. */
-  spec: string;
-  overrides: Record<string, string>;
-  seed?: number;
-  standalone: boolean;
-}
-
-export interface TargetWriter {
-  /** One line for `--help`. */
-  describe: string;
-  /** The output directory when `-o` is not given (relative to the working directory). */
-  defaultDir(ir: ModelIR): string;
-  /** Whether a non-empty directory is an earlier output of this target (then it is replaced without `--force`). */
-  isEarlierOutput(dir: string, job: TargetJob): boolean;
-  /** Writes the output into `staging` (a path that does not exist yet); returns the files written, relative. */
-  write(job: TargetJob, staging: string): Promise<string[]>;
-}
 
 const tfjsTarget: TargetWriter = {
   describe: 'a TensorFlow.js model directory (loadModel(dir) reloads it)',

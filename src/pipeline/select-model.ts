@@ -7,7 +7,7 @@
  */
 import { didYouMean } from '../util/did-you-mean.js';
 import type { ModelIR } from '../ir/types.js';
-import type { CheckResult } from './check-spec.js';
+import type { CheckResult } from './check-result.js';
 
 export type ModelChoice =
   | { ok: true; ir: ModelIR }

@@ -1,5 +1,5 @@
 /**
- * `tfmc lsp` through a real editor: Debian's headless Neovim (0.7 or newer; `.ci/run` installs
+ * `tfmc lsp` through a real editor: Debian's headless Neovim (0.7 or newer; `npm test` installs
  * it) opens a spec with a shape error using its built-in LSP client. A generated init.lua waits
  * for the diagnostics Neovim received, writes them as JSON, replaces the buffer text with the
  * fixed spec, waits for the list to clear and writes that too. Every wait inside Neovim has a
@@ -81,7 +81,7 @@ afterAll(() => {
 });
 
 it('Neovim receives the shape error (code, line, message) and sees it clear after the fix', () => {
-  if (!nvim) throw new Error('nvim is not installed: `apt-get install neovim` (.ci/run installs it)');
+  if (!nvim) throw new Error('nvim is not installed: `apt-get install neovim` (npm test installs it: scripts/system-packages.sh)');
   const out = path.join(dir, 'result.json');
   const run = spawnSync(nvim, ['--headless', '--clean', '-u', path.join(dir, 'init.lua')], {
     cwd: dir,

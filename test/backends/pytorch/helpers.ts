@@ -6,7 +6,7 @@ import { resolve as resolveDim } from '../../../src/ir/dims.js';
 import { readSafetensors, writeSafetensors } from '../../../src/weights/exchange.js';
 
 export const ROOT = join(import.meta.dirname, '../../..');
-/** Debian's python3 with python3-torch (`.ci/run` installs it); another `python3` on PATH may lack torch. */
+/** Debian's python3 with python3-torch (`npm test` installs it: scripts/system-packages.sh); another `python3` on PATH may lack torch. */
 export const PYTHON = '/usr/bin/python3';
 export const RUN_MODELS = join(import.meta.dirname, 'run_models.py');
 
@@ -15,7 +15,7 @@ export function requireTorch(): string {
   try {
     return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
   } catch (e) {
-    throw new Error(`these tests need PyTorch at ${PYTHON}: apt-get install python3-torch (.ci/run does this in CI)\n${(e as Error).message}`);
+    throw new Error(`these tests need PyTorch at ${PYTHON}: apt-get install python3-torch (npm test does this: scripts/system-packages.sh)\n${(e as Error).message}`);
   }
 }
 

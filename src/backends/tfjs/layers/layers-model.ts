@@ -3,7 +3,7 @@
  * `tf.loadLayersModel` reads in Node and in the browser. Documented in `docs/api.md`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CompiledModel } from '../compiled-model.js';
+import type { ModelIR } from '../../../ir/types.js';
 import { directoryHandler, LayersModelError } from './file-io.js';
 import { IRJsonError } from './ir-json.js';
 import { toLayersModel } from './tfmc-layer.js';
@@ -16,7 +16,13 @@ const URL_SCHEME = /^(https?|indexeddb|localstorage):\/\//i;
  * `model.json` (the topology, with the IR in the TfmcModel layer's config) and `weights.bin`.
  * Written atomically; a non-empty directory without a `model.json` is not replaced.
  */
-export async function saveLayersModel(model: CompiledModel, dir: string): Promise<tf.io.SaveResult> {
+/** What is saved of a model: any object with the IR and its current weights (a `CompiledModel`). */
+export interface LayersSource {
+  readonly ir: ModelIR;
+  getWeights(): Record<string, tf.Variable>;
+}
+
+export async function saveLayersModel(model: LayersSource, dir: string): Promise<tf.io.SaveResult> {
   const layersModel = toLayersModel(model.ir, { weights: model.getWeights() });
   try {
     return await layersModel.save(directoryHandler(dir));

@@ -62,7 +62,7 @@ function encode(t: tf.Tensor): Encoded {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`this test needs chromium at ${CHROMIUM} (Debian package \`chromium\`; .ci/run installs it)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`this test needs chromium at ${CHROMIUM} (Debian package \`chromium\`; npm test installs it: scripts/system-packages.sh)`);
   await selectBackend('cpu');
   dir = mkdtempSync(join(tmpdir(), 'tfmc-browser-'));
   for (const c of CASES) {
