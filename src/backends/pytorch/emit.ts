@@ -10,9 +10,9 @@
  * This file lays out the module: docstring, imports, config, classes, model, tables.
  */
 import { basename } from 'node:path';
-import type { ModelIR } from '../../ir/types.js';
+import { totalParams, type ModelIR } from '../../ir/types.js';
 import { configClass } from './config-class.js';
-import { entryPoints, totalParams } from './entry-points.js';
+import { entryPoints } from './entry-points.js';
 import { ModuleClasses } from './module-classes.js';
 import { ModuleTree } from './module-tree.js';
 import { escapeDoc } from './python-names.js';

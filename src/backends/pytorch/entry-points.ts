@@ -4,7 +4,8 @@
  * and `build_model(seed)` with tfmc's initial values.
  */
 import { renderShape, resolve } from '../../ir/dims.js';
-import type { ModelIR, Param } from '../../ir/types.js';
+import { hiddenSizeOf } from '../../ir/queries.js';
+import { totalParams, type ModelIR } from '../../ir/types.js';
 import { pyString } from './python-names.js';
 
 /** `forwardArgs`: each model input and its parameter name in the model's forward. */
@@ -12,7 +13,7 @@ export function entryPoints(ir: ModelIR, modelClass: string, configClass: string
   const out: string[] = [];
   out.push('# How each parameter is initialised (tfmc\'s initialisers; the hidden size is for recurrent layers).');
   out.push('INITS = {');
-  for (const p of ir.params) out.push(`    ${pyString(p.name)}: (${pyString(p.init)}, ${hiddenOf(ir, p)}),`);
+  for (const p of ir.params) out.push(`    ${pyString(p.name)}: (${pyString(p.init)}, ${hiddenSizeOf(ir, p) ?? 1}),`);
   out.push('}');
   out.push('');
   out.push('# The model\'s inputs: name -> (dtype, shape); symbolic sizes are names, `where` bounds in BOUNDS.');
@@ -42,13 +43,4 @@ export function entryPoints(ir: ModelIR, modelClass: string, configClass: string
   out.push('    rt.initialize(model, INITS, generator)');
   out.push('    return model');
   return out;
-}
-
-function hiddenOf(ir: ModelIR, p: Param): number {
-  for (const n of ir.nodes) if (Object.values(n.params).includes(p.name) && typeof n.attrs.hidden === 'number') return n.attrs.hidden;
-  return p.shape[p.shape.length - 1] ?? 1;
-}
-
-export function totalParams(ir: ModelIR): number {
-  return ir.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
 }

@@ -4,9 +4,10 @@
  * application, a primitive layer one call per node, and a `repeat` stack a `for` loop when each
  * layer feeds the next.
  */
+import { withinModule } from '../../ir/queries.js';
 import type { Node } from '../../ir/types.js';
 import { PytorchEmitError } from './errors.js';
-import { LAYER_KINDS, LAYER_OPS, lastSegment, parentOf, within, type ModuleTree } from './module-tree.js';
+import { LAYER_KINDS, LAYER_OPS, lastSegment, parentOf, type ModuleTree } from './module-tree.js';
 import { opStatement } from './op-statements.js';
 import { access } from './python-names.js';
 import { genericName, Scope } from './scope.js';
@@ -60,7 +61,7 @@ export class ForwardWriter {
       }
       const child = segs.slice(0, depth + 1).join('.');
       let end = k;
-      while (end < nodes.length && within(ir.nodes[nodes[end]].module, child)) end++;
+      while (end < nodes.length && withinModule(ir.nodes[nodes[end]].module, child)) end++;
       const sub = nodes.slice(k, end);
       const kind = this.tree.kinds.get(child) ?? '';
       if (LAYER_KINDS.has(kind)) {
@@ -101,7 +102,7 @@ export class ForwardWriter {
     const { ir, uses, sinks } = this.tree;
     const depth = parentOf(stack) === '' ? 0 : parentOf(stack).split('.').length;
     const layers = this.tree.children.get(stack) ?? [];
-    const parts = layers.map((layer) => sub.filter((i) => within(ir.nodes[i].module, layer)));
+    const parts = layers.map((layer) => sub.filter((i) => withinModule(ir.nodes[i].module, layer)));
     if (parts.some((p) => p.length === 0) || parts.reduce((a, p) => a + p.length, 0) !== sub.length) {
       throw new PytorchEmitError(`the layers of \`${stack}\` are not applied one after another`);
     }

@@ -1,8 +1,9 @@
 /** The `forward` of the model class: inputs needed only by losses are optional (`labels=None`), and the statements that need them guarded. */
 import { renderShape } from '../../ir/dims.js';
+import { withinModule } from '../../ir/queries.js';
 import type { ModelIR } from '../../ir/types.js';
 import type { ForwardWriter } from './forward-body.js';
-import { within, type ModuleTree } from './module-tree.js';
+import type { ModuleTree } from './module-tree.js';
 import { pyString } from './python-names.js';
 import { Scope } from './scope.js';
 
@@ -40,7 +41,7 @@ export function modelForward(tree: ModuleTree, writer: ForwardWriter): ModelForw
     let end = k + 1;
     if (node.module !== '') {
       const child = node.module.split('.')[0];
-      while (end < nodes.length && within(ir.nodes[end].module, child)) end++;
+      while (end < nodes.length && withinModule(ir.nodes[end].module, child)) end++;
     }
     const item = nodes.slice(k, end);
     const guard = guardOf(item.flatMap((i) => ir.nodes[i].outputs));

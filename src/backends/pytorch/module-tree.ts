@@ -125,7 +125,3 @@ export function lastSegment(path: string): string {
   const s = path.slice(path.lastIndexOf('.') + 1);
   return /^\d+$/.test(s) ? `layer${s}` : s;
 }
-
-export function within(module: string, path: string): boolean {
-  return module === path || module.startsWith(`${path}.`);
-}

@@ -7,6 +7,7 @@
  * `names.ts`. This file splits the graph into the forward and loss parts and puts the sections
  * in order; each section has its own file.
  */
+import { upstreamValues } from '../../ir/queries.js';
 import type { ModelIR, ModelOutput, Node } from '../../ir/types.js';
 import { configSection } from './config-section.js';
 import { generateFunction } from './greedy-generate.js';
@@ -72,15 +73,7 @@ export function emitModel(ir: ModelIR, options: EmitOptions = {}): EmittedModule
 
 /** The nodes (in graph order) and inputs that `targets` need. */
 function part(ir: ModelIR, producers: Map<number, Node>, targets: readonly ModelOutput[]): Part {
-  const needed = new Set<number>();
-  const stack = targets.map((t) => t.value);
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (needed.has(id)) continue;
-    needed.add(id);
-    const producer = producers.get(ir.values[id].producer);
-    if (producer) stack.push(...producer.inputs);
-  }
+  const needed = upstreamValues(ir, targets.map((t) => t.value), producers);
   return {
     nodes: ir.nodes.filter((nd) => nd.outputs.some((o) => needed.has(o))),
     inputs: ir.inputs.filter((i) => needed.has(i.value)),

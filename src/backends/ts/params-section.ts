@@ -1,11 +1,12 @@
 /** The parameters: `ParamSpec`, the `PARAMS` table (PyTorch `state_dict` names, shapes, initialisers), `createParams` and `setWeights`. */
-import type { ModelIR } from '../../ir/types.js';
+import { hiddenSizeOf } from '../../ir/queries.js';
+import { totalParams, type ModelIR } from '../../ir/types.js';
 import { EmitError } from './errors.js';
 import type { ModuleText } from './module-text.js';
 import { numberLiteral, stringLiteral } from './names.js';
 
 export function paramsSection(text: ModuleText, ir: ModelIR): void {
-  const total = ir.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+  const total = totalParams(ir);
   text.out(
     '/** A trainable tensor: its PyTorch `state_dict` name, shape and initialiser. */',
     'export interface ParamSpec {',
@@ -19,7 +20,7 @@ export function paramsSection(text: ModuleText, ir: ModelIR): void {
   );
   text.use('initialValue');
   ir.params.forEach((p) => {
-    const init = p.init === 'uniform_hidden' ? `{ uniform: ${numberLiteral(1 / Math.sqrt(hiddenOf(ir, p.name, p.shape)))} }` : stringLiteral(p.init);
+    const init = p.init === 'uniform_hidden' ? `{ uniform: ${numberLiteral(1 / Math.sqrt(hiddenSizeOf(ir, p)))} }` : stringLiteral(p.init);
     if (!['zeros', 'ones', 'normal', 'embedding', 'uniform_fan_in', 'uniform_hidden'].includes(p.init)) {
       throw new EmitError(`parameter \`${p.name}\` has an initialiser \`${p.init}\` that the TypeScript backend does not know`);
     }
@@ -56,12 +57,4 @@ export function paramsSection(text: ModuleText, ir: ModelIR): void {
     '}',
     '',
   );
-}
-
-/** The hidden size of the recurrent layer that reads a parameter (as the in-memory initialiser). */
-function hiddenOf(ir: ModelIR, name: string, shape: readonly number[]): number {
-  for (const node of ir.nodes) {
-    if (Object.values(node.params).includes(name) && typeof node.attrs.hidden === 'number') return node.attrs.hidden;
-  }
-  return shape[shape.length - 1];
 }
