@@ -78,3 +78,25 @@ export function pyFloat(n: number): string {
   const s = pyLiteral(n);
   return /^-?\d+$/.test(s) ? `${s}.0` : s;
 }
+
+/** Python that reaches the submodule at `path` from `self`, relative to a class at depth `from`. */
+export function access(self: string, path: string, from = 0): string {
+  let out = self;
+  for (const seg of path.split('.').slice(from)) {
+    if (/^\d+$/.test(seg)) out += `[${seg}]`;
+    else if (isPlainAttribute(seg)) out += `.${seg}`;
+    else out = `getattr(${out}, ${pyString(seg)})`;
+  }
+  return out;
+}
+
+/** The statement that registers a child module: `self.x = ...`, or `add_module` for names like `lambda`. */
+export function register(path: string, value: string): string {
+  const seg = path.slice(path.lastIndexOf('.') + 1);
+  return isPlainAttribute(seg) ? `self.${seg} = ${value}` : `self.add_module(${pyString(seg)}, ${value})`;
+}
+
+/** Text for inside a `"""` docstring. */
+export function escapeDoc(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"');
+}

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { renderShape } from '../../ir/dims.js';
+import { upstreamValues } from '../../ir/queries.js';
 import type { ModelIR, ModelInput, ModelOutput, Node } from '../../ir/types.js';
 import { ModelRuntimeError } from './errors.js';
 import { initialValue } from './init.js';
@@ -260,15 +261,7 @@ export class TfjsModel {
     const key = targets.map((t) => t.name).join('\0');
     const cached = this.plans.get(key);
     if (cached) return cached;
-    const needed = new Set<number>();
-    const stack = targets.map((t) => t.value);
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (needed.has(id)) continue;
-      needed.add(id);
-      const producer = this.nodeById.get(this.ir.values[id].producer);
-      if (producer) stack.push(...producer.inputs);
-    }
+    const needed = upstreamValues(this.ir, targets.map((t) => t.value), this.nodeById);
     const nodes = this.ir.nodes.filter((n) => n.outputs.some((o) => needed.has(o)));
     const inputs = this.ir.inputs.filter((i) => needed.has(i.value));
     const plan = { nodes, inputs, targets };

@@ -11,6 +11,7 @@
  *   gives logits of size sqrt(dim) through a tied head).
  */
 import * as tf from '@tensorflow/tfjs';
+import { hiddenSizeOf } from '../../ir/queries.js';
 import type { ModelIR, Param } from '../../ir/types.js';
 
 export const NORMAL_STD = 0.02;
@@ -25,14 +26,6 @@ export class UnknownInitError extends Error {
 /** A small deterministic seed sequence: each parameter gets its own seed from the model seed. */
 function paramSeed(base: number | undefined, index: number): number | undefined {
   return base === undefined ? undefined : (base * 1_000_003 + index * 7919 + 17) % 2_147_483_647;
-}
-
-/** The hidden size of the recurrent layer that reads `param` (its node's `hidden` attribute). */
-function hiddenOf(ir: ModelIR, param: Param): number {
-  for (const node of ir.nodes) {
-    if (Object.values(node.params).includes(param.name) && typeof node.attrs.hidden === 'number') return node.attrs.hidden;
-  }
-  return param.shape[param.shape.length - 1];
 }
 
 export function initialValue(ir: ModelIR, param: Param, index: number, seed?: number): tf.Tensor {
@@ -53,7 +46,7 @@ export function initialValue(ir: ModelIR, param: Param, index: number, seed?: nu
       return tf.randomUniform(shape, -bound, bound, 'float32', s);
     }
     case 'uniform_hidden': {
-      const bound = 1 / Math.sqrt(hiddenOf(ir, param));
+      const bound = 1 / Math.sqrt(hiddenSizeOf(ir, param));
       return tf.randomUniform(shape, -bound, bound, 'float32', s);
     }
     default:

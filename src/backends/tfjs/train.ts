@@ -15,6 +15,7 @@
  * roll-back snapshot), so the tensor count is flat from the second step on.
  */
 import * as tf from '@tensorflow/tfjs';
+import { upstreamValues } from '../../ir/queries.js';
 import type { ModelIR, Node } from '../../ir/types.js';
 import { TrainingDivergedError } from './api-errors.js';
 import { iterate, type Dataset, type Batch } from './data.js';
@@ -139,15 +140,7 @@ export class Trainer {
 
   /** The model inputs that computing these values reads. */
   inputsOf(valueIds: readonly number[]): string[] {
-    const seen = new Set<number>();
-    const stack = [...valueIds];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const producer = this.nodeById.get(this.ir.values[id].producer);
-      if (producer) stack.push(...producer.inputs);
-    }
+    const seen = upstreamValues(this.ir, valueIds, this.nodeById);
     return this.ir.inputs.filter((i) => seen.has(i.value)).map((i) => i.name);
   }
 

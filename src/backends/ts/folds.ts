@@ -6,6 +6,7 @@
  * less regular stays unrolled.
  */
 import { renderShape } from '../../ir/dims.js';
+import { withinModule } from '../../ir/queries.js';
 import type { ModelIR, Node } from '../../ir/types.js';
 
 export interface Fold {
@@ -36,25 +37,20 @@ export function findFolds(ir: ModelIR, nodes: readonly Node[]): Fold[] {
   return folds;
 }
 
-function inLayer(node: Node, prefix: string): boolean {
-  return node.module === prefix.slice(0, -1) || node.module.startsWith(prefix);
-}
-
 function tryFold(ir: ModelIR, nodes: readonly Node[], stack: string, kind: string): Fold | undefined {
   const layers: Node[][] = [];
-  let at = nodes.findIndex((nd) => inLayer(nd, `${stack}.0.`));
+  let at = nodes.findIndex((nd) => withinModule(nd.module, `${stack}.0`));
   if (at < 0) return undefined;
   for (let j = 0; ; j++) {
-    const prefix = `${stack}.${j}.`;
     const layer: Node[] = [];
-    while (at < nodes.length && inLayer(nodes[at], prefix)) layer.push(nodes[at++]);
+    while (at < nodes.length && withinModule(nodes[at].module, `${stack}.${j}`)) layer.push(nodes[at++]);
     if (layer.length === 0) break;
     layers.push(layer);
   }
   if (layers.length < 2) return undefined;
   // Every layer's nodes must be contiguous: none may appear elsewhere in the part.
   const total = layers.reduce((a, l) => a + l.length, 0);
-  if (nodes.filter((nd) => nd.module === stack || nd.module.startsWith(`${stack}.`)).length !== total) return undefined;
+  if (nodes.filter((nd) => withinModule(nd.module, stack)).length !== total) return undefined;
 
   const producedIn = layers.map((l) => new Map(l.flatMap((nd, k) => nd.outputs.map((v, o) => [v, [k, o] as const]))));
   const stackValues = new Set(producedIn.flatMap((m) => [...m.keys()]));

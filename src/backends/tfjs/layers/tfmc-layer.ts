@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { constValue } from '../../../ir/dims.js';
+import { upstreamValues } from '../../../ir/queries.js';
 import type { ModelIR, ModelInput } from '../../../ir/types.js';
 import { buildModel, type TfjsModel } from '../executor.js';
 import { fromConfigText, irFromJson, irToJson, toConfigText } from './ir-json.js';
@@ -104,16 +105,7 @@ tf.serialization.registerClass(TfmcLayer);
 
 /** The IR's inputs that its outputs read (label inputs of losses are left out). */
 function inputsNeeded(ir: ModelIR): ModelInput[] {
-  const needed = new Set<number>();
-  const stack = ir.outputs.map((o) => o.value);
-  const producers = new Map(ir.nodes.map((n) => [n.id, n]));
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (needed.has(id)) continue;
-    needed.add(id);
-    const node = producers.get(ir.values[id].producer);
-    if (node) stack.push(...node.inputs);
-  }
+  const needed = upstreamValues(ir, ir.outputs.map((o) => o.value), new Map(ir.nodes.map((n) => [n.id, n])));
   return ir.inputs.filter((i) => needed.has(i.value));
 }
 
