@@ -11,8 +11,9 @@ import type { IToken } from 'chevrotain';
 import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
 import type * as A from './ast.js';
 import { BINARY_PRECEDENCE, COMPARISON_PRECEDENCE } from './ast.js';
-import { BadNumber, Float, Int, SingleQuotedString, UnterminatedString, unescapeString } from './lexer.js';
+import { unescapeString } from './lexer.js';
 import { spanCover, type LineIndex, type Span } from './spans.js';
+import { BadNumber, Float, Int, SingleQuotedString, UnterminatedString } from './tokens.js';
 
 export type Tok = IToken | undefined;
 

@@ -59,7 +59,7 @@ import {
   Semi,
   StringLiteral,
   UnaryOp,
-} from './lexer.js';
+} from './tokens.js';
 import { errorMessageProvider, RecoveringParser } from './recovery.js';
 import { LineIndex, spanCover, type Span } from './spans.js';
 

@@ -43,7 +43,7 @@ import {
   RParen,
   Semi,
   UnaryOp,
-} from './lexer.js';
+} from './tokens.js';
 
 /** What the parser expected when it failed; carried inside chevrotain's error message. */
 export interface ExpectationInfo {
