@@ -123,19 +123,20 @@ function sameLineGroups(tokens: IToken[]): Int32Array {
 }
 
 export abstract class RecoveringParser extends EmbeddedActionsParser {
-  // Chevrotain's token-vector state (lexer_adapter.js), read directly on hot paths.
+  // Chevrotain's token-vector state (lexer_adapter.js), read directly on hot paths; public for
+  // AST building (token-spans.ts), which takes node spans from it.
   /** Index of the last consumed token (-1 before the first). */
-  declare protected currIdx: number;
-  declare protected tokVector: IToken[];
+  declare readonly currIdx: number;
+  declare readonly tokVector: IToken[];
   declare protected tokVectorLength: number;
   declare protected consumeToken: () => void;
 
   /** Same-line bracket groups (see `sameLineGroups`), computed at the first recovery. */
   private groups: Int32Array | undefined;
   /** `skipped[i]` is 1 when recovery skipped token `i`; allocated at the first skip. */
-  protected skipped: Uint8Array | undefined;
+  skipped: Uint8Array | undefined;
   /** Offsets of tokens that a parser error was reported at, mid-line (see `SAVE_ERROR`). */
-  protected readonly suspects = new Set<number>();
+  readonly suspects = new Set<number>();
 
   constructor(tokens: TokenType[], config: IParserConfig) {
     super(tokens, config);

@@ -13,7 +13,7 @@ import { CONTEXTUAL_KEYWORDS, KEYWORDS, type Keyword } from './keywords.js';
 // ── categories (never matched directly; the parser consumes them to accept any member) ──
 
 export const KeywordCat = createToken({ name: 'Keyword', pattern: Lexer.NA });
-/** Every binary operator; build-ast applies their precedence. */
+/** Every binary operator; operator-climbing.ts applies their precedence. */
 export const BinaryOp = createToken({ name: 'BinaryOp', pattern: Lexer.NA, label: 'binaryOp' });
 /** The arithmetic ones, allowed in a repeat count: `+ - * / % @ ^`. */
 export const ArithOp = createToken({ name: 'ArithOp', pattern: Lexer.NA, label: 'arithOp', categories: [BinaryOp] });
@@ -68,7 +68,7 @@ export const SingleQuotedString = createToken({
 
 /**
  * Anything that starts like a number but is not one: `1__0`, `10_`, `1e`, `3px`, `2.` (TFM1005).
- * Only reached through `longer_alt` of `Int`/`Float`; build-ast turns it into an ErrorExpr.
+ * Only reached through `longer_alt` of `Int`/`Float`; build-ast.ts turns it into an ErrorExpr.
  */
 export const BadNumber = createToken({
   name: 'BadNumber',
