@@ -250,11 +250,11 @@ export class AstBuilder {
 
   /**
    * `kw NAME = expr` statements (and `NAME = expr`), the value read after `valueEntry` (-1 if
-   * never). With neither name nor value left, the statement is an ErrorStmt.
+   * never); a MaskStmt's keyword is `kw`. With neither name nor value left, the statement is an
+   * ErrorStmt.
    */
   binding(
     kind: 'LetStmt' | 'AssignStmt' | 'LossStmt' | 'MaskStmt',
-    keyword: 'mask' | 'memory' | undefined,
     entry: number,
     kw: Tok,
     nameTok: Tok,
@@ -268,7 +268,7 @@ export class AstBuilder {
     const at = this.spans.startHere(entry);
     const name = this.ident(nameTok, Math.max(at, tokEnd(kw)));
     const expr = value ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(kw), tokEnd(nameTok), tokEnd(eq))));
-    if (kind === 'MaskStmt') return { kind, keyword: keyword!, name, value: expr, span };
+    if (kind === 'MaskStmt') return { kind, keyword: kw?.tokenType === Kw.memory ? 'memory' : 'mask', name, value: expr, span };
     return { kind, name, value: expr, span };
   }
 
@@ -284,12 +284,6 @@ export class AstBuilder {
     };
     if (isOutput || name) stmt.name = this.ident(name, Math.max(at, tokEnd(kw)));
     return stmt;
-  }
-
-  declStmt(entry: number, kw: Tok, name: Tok, eq: Tok, value: A.Expr | undefined, valueEntry: number): A.Stmt {
-    if (this.parser.RECORDING_PHASE) return undefined as never;
-    const keyword = kw?.tokenType === Kw.memory ? 'memory' : 'mask';
-    return this.binding('MaskStmt', keyword, entry, kw, name, eq, value, valueEntry);
   }
 
   expectStmt(entry: number, kw: Tok, condition: A.Expr | undefined): A.ExpectStmt {

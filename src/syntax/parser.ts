@@ -618,9 +618,17 @@ export class TfmParser extends RecoveringParser {
   );
 
   /** `letStmt = "let" IDENT "=" expr ;` */
-  letStmt = this.RULE(
-    'letStmt',
-    (): A.Stmt => {
+  letStmt = this.RULE('letStmt', this.binding('LetStmt', () => this.CONSUME(Kw.let)), RECOVER);
+
+  /** `assignStmt = IDENT "=" expr ;` */
+  assignStmt = this.RULE('assignStmt', this.binding('AssignStmt'), RECOVER);
+
+  /**
+   * The body of the statements `[ keyword ] IDENT "=" expr`: `letStmt`, `assignStmt` (which has
+   * no keyword), `lossStmt` and `declStmt`; `keyword` reads the keyword.
+   */
+  private binding(kind: 'LetStmt' | 'AssignStmt' | 'LossStmt' | 'MaskStmt', keyword?: () => IToken): () => A.Stmt {
+    return (): A.Stmt => {
       const entry = this.currIdx;
       let kw: Tok;
       let name: Tok;
@@ -628,7 +636,7 @@ export class TfmParser extends RecoveringParser {
       let value: A.Expr | undefined;
       let valueEntry = -1;
       try {
-        kw = this.CONSUME(Kw.let);
+        if (keyword) kw = keyword();
         name = this.CONSUME(Identifier);
         eq = this.CONSUME(Eq);
         this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
@@ -637,37 +645,11 @@ export class TfmParser extends RecoveringParser {
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
         if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.binding('LetStmt', undefined, entry, kw, name, eq, value, valueEntry));
+        throw this.fail(e, this.build.binding(kind, entry, kw, name, eq, value, valueEntry));
       }
-      return this.build.binding('LetStmt', undefined, entry, kw, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
-
-  /** `assignStmt = IDENT "=" expr ;` */
-  assignStmt = this.RULE(
-    'assignStmt',
-    (): A.Stmt => {
-      const entry = this.currIdx;
-      let name: Tok;
-      let eq: Tok;
-      let value: A.Expr | undefined;
-      let valueEntry = -1;
-      try {
-        name = this.CONSUME(Identifier);
-        eq = this.CONSUME(Eq);
-        this.at = Math.max(this.spans.startHere(entry), tokEnd(name), tokEnd(eq));
-        valueEntry = this.currIdx;
-        value = this.SUBRULE(this.expr);
-      } catch (e) {
-        if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.binding('AssignStmt', undefined, entry, undefined, name, eq, value, valueEntry));
-      }
-      return this.build.binding('AssignStmt', undefined, entry, undefined, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
+      return this.build.binding(kind, entry, kw, name, eq, value, valueEntry);
+    };
+  }
 
   /**
    * `outStmt = "out" [ IDENT "=" ] expr | "output" IDENT "=" expr ;`
@@ -715,60 +697,12 @@ export class TfmParser extends RecoveringParser {
   );
 
   /** `lossStmt = "loss" IDENT "=" expr ;` */
-  lossStmt = this.RULE(
-    'lossStmt',
-    (): A.Stmt => {
-      const entry = this.currIdx;
-      let kw: Tok;
-      let name: Tok;
-      let eq: Tok;
-      let value: A.Expr | undefined;
-      let valueEntry = -1;
-      try {
-        kw = this.CONSUME(Kw.loss);
-        name = this.CONSUME(Identifier);
-        eq = this.CONSUME(Eq);
-        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
-        valueEntry = this.currIdx;
-        value = this.SUBRULE(this.expr);
-      } catch (e) {
-        if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.binding('LossStmt', undefined, entry, kw, name, eq, value, valueEntry));
-      }
-      return this.build.binding('LossStmt', undefined, entry, kw, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
+  lossStmt = this.RULE('lossStmt', this.binding('LossStmt', () => this.CONSUME(Kw.loss)), RECOVER);
 
   private readonly declKeywordAlts = [{ ALT: () => this.CONSUME(Kw.mask) }, { ALT: () => this.CONSUME(Kw.memory) }];
 
   /** `declStmt = ( "mask" | "memory" ) IDENT "=" expr ;` */
-  declStmt = this.RULE(
-    'declStmt',
-    (): A.Stmt => {
-      const entry = this.currIdx;
-      let kw: Tok;
-      let name: Tok;
-      let eq: Tok;
-      let value: A.Expr | undefined;
-      let valueEntry = -1;
-      try {
-        kw = this.OR(this.declKeywordAlts);
-        name = this.CONSUME(Identifier);
-        eq = this.CONSUME(Eq);
-        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
-        valueEntry = this.currIdx;
-        value = this.SUBRULE(this.expr);
-      } catch (e) {
-        if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.declStmt(entry, kw, name, eq, value, valueEntry));
-      }
-      return this.build.declStmt(entry, kw, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
+  declStmt = this.RULE('declStmt', this.binding('MaskStmt', () => this.OR(this.declKeywordAlts)), RECOVER);
 
   /** `expectStmt = "expect" expr ;` */
   expectStmt = this.RULE(
