@@ -11,9 +11,9 @@
  * How the actions cope with recovery:
  * - A rule that fails part-way still yields a node, built from what it read before the failure:
  *   every rule catches the recognition exception, builds its partial node and attaches it to the
- *   exception (`fail`); the enclosing rule takes it as the value of the failed sub-rule, and so
- *   on up to the rule where chevrotain re-synchronises, which returns it (`recoveryValueFunc`).
- *   Missing pieces become placeholders (see build-ast.ts).
+ *   exception (`fail`, recovery.ts); the enclosing rule takes it as the value of the failed
+ *   sub-rule, and so on up to the rule where chevrotain re-synchronises, which returns it
+ *   (`RECOVER`). Missing pieces become placeholders (see build-ast.ts).
  * - A node's span is the extent of the tokens its rule consumed: rules note the token index at
  *   their start, and the span runs from the first to the last token consumed since, leaving out
  *   tokens recovery skipped and tokens it inserted (which are not in the input; `RuleSpans` in
@@ -22,12 +22,12 @@
  *   (`expr`, `operand`, `primary`, `valueType`, `tensorType`) take that offset from their caller
  *   in `at`, set just before the `SUBRULE`.
  */
-import { isRecognitionException, tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain';
+import { isRecognitionException, tokenMatcher, type IToken } from 'chevrotain';
 import type { Diagnostic } from '../check/diagnostics.js';
 import type * as A from './ast.js';
 import { AstBuilder, errorExpr } from './build-ast.js';
 import { climb, type Sequence } from './operator-climbing.js';
-import { errorMessageProvider, RecoveringParser } from './recovery.js';
+import { errorMessageProvider, fail, failed, RECOVER, RecoveringParser } from './recovery.js';
 import { spanCover, type LineIndex, type Span } from './spans.js';
 import { RuleSpans, tokEnd, type Tok } from './token-spans.js';
 import {
@@ -56,22 +56,6 @@ import {
 
 /** `at` for an argument's value: the argument's own start, known only once its first token is read. */
 const SELF = -1;
-
-/** A recognition exception carrying the partial node of the rule it is leaving. */
-interface Failure extends IRecognitionException {
-  tfmHasPartial?: boolean;
-  tfmPartial?: unknown;
-}
-
-/** Returned to chevrotain, which returns it from the rule where it re-synchronised. */
-function takePartial(e: IRecognitionException): never {
-  const f = e as Failure;
-  const value = f.tfmPartial;
-  f.tfmHasPartial = false;
-  f.tfmPartial = undefined;
-  return value as never;
-}
-const RECOVER = { recoveryValueFunc: takePartial };
 
 // Sub-rule labels (kept for the grammar's serialized form, which the syntax diagrams show).
 const NAME = { LABEL: 'name' };
@@ -126,21 +110,6 @@ export class TfmParser extends RecoveringParser {
   private readonly canStartStatementGate = () => this.canStartStatement();
   private readonly canStartEntryGate = () => tokenMatcher(this.LA(2), Eq) || tokenMatcher(this.LA(2), Colon);
 
-  // ── partial nodes ──
-
-  /** Attaches a failed rule's partial node to the exception passing through it. */
-  private fail(e: unknown, partial: unknown): unknown {
-    const f = e as Failure;
-    f.tfmHasPartial = true;
-    f.tfmPartial = partial;
-    return e;
-  }
-
-  /** Whether `e` carries the partial node of the sub-rule that failed (rather than coming from this rule). */
-  private static failed(e: unknown): e is Failure & { tfmHasPartial: true } {
-    return (e as Failure).tfmHasPartial === true;
-  }
-
   // ── items ──
 
   /** `file = { item } ;` */
@@ -155,8 +124,8 @@ export class TfmParser extends RecoveringParser {
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e) && e.tfmPartial !== undefined) items.push(e.tfmPartial as A.Item);
-        throw this.fail(e, items);
+        if (failed(e) && e.tfmPartial !== undefined) items.push(e.tfmPartial as A.Item);
+        throw fail(e, items);
       }
       return items;
     },
@@ -177,7 +146,7 @@ export class TfmParser extends RecoveringParser {
         return this.OR<A.Item | undefined>(this.itemAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, TfmParser.failed(e) ? e.tfmPartial : undefined);
+        throw fail(e, failed(e) ? e.tfmPartial : undefined);
       }
     },
     RECOVER,
@@ -194,7 +163,7 @@ export class TfmParser extends RecoveringParser {
         path = this.CONSUME(StringLiteral);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, this.build.importDecl(entry, path));
+        throw fail(e, this.build.importDecl(entry, path));
       }
       return this.build.importDecl(entry, path);
     },
@@ -220,11 +189,11 @@ export class TfmParser extends RecoveringParser {
         body = this.SUBRULE(this.body);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) params = e.tfmPartial as A.ParamDecl[];
           else body = e.tfmPartial as A.Stmt[];
         }
-        throw this.fail(e, this.build.blockDecl(entry, kw, name, params, body));
+        throw fail(e, this.build.blockDecl(entry, kw, name, params, body));
       }
       return this.build.blockDecl(entry, kw, name, params, body);
     },
@@ -252,8 +221,8 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RParen);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) params.push(e.tfmPartial as A.ParamDecl);
-        throw this.fail(e, params);
+        if (failed(e)) params.push(e.tfmPartial as A.ParamDecl);
+        throw fail(e, params);
       }
       return params;
     },
@@ -292,13 +261,13 @@ export class TfmParser extends RecoveringParser {
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) {
             type = e.tfmPartial as A.ValueType;
             typeExit = this.currIdx;
           } else value = e.tfmPartial as A.Expr;
         }
-        throw this.fail(e, this.build.paramDecl(entry, name, colon, type, typeEntry, typeExit, eq, value));
+        throw fail(e, this.build.paramDecl(entry, name, colon, type, typeEntry, typeExit, eq, value));
       }
       return this.build.paramDecl(entry, name, colon, type, typeEntry, typeExit, eq, value);
     },
@@ -320,8 +289,8 @@ export class TfmParser extends RecoveringParser {
         result = this.OR<A.EnumType | IToken>(this.valueTypeAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) result = e.tfmPartial as A.EnumType;
-        throw this.fail(e, this.build.valueType(result, at));
+        if (failed(e)) result = e.tfmPartial as A.EnumType;
+        throw fail(e, this.build.valueType(result, at));
       }
       return this.build.valueType(result, at);
     },
@@ -347,7 +316,7 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RParen);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, this.build.enumType(entry, open, members));
+        throw fail(e, this.build.enumType(entry, open, members));
       }
       return this.build.enumType(entry, open, members);
     },
@@ -374,8 +343,8 @@ export class TfmParser extends RecoveringParser {
         body = this.SUBRULE(this.body);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) body = e.tfmPartial as A.Stmt[];
-        throw this.fail(e, this.build.modelDecl(entry, kw, name, ext, base, body));
+        if (failed(e)) body = e.tfmPartial as A.Stmt[];
+        throw fail(e, this.build.modelDecl(entry, kw, name, ext, base, body));
       }
       return this.build.modelDecl(entry, kw, name, ext, base, body);
     },
@@ -403,8 +372,8 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RBrace);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) stmts.push(e.tfmPartial as A.Stmt);
-        throw this.fail(e, stmts);
+        if (failed(e)) stmts.push(e.tfmPartial as A.Stmt);
+        throw fail(e, stmts);
       }
       return stmts;
     },
@@ -443,11 +412,11 @@ export class TfmParser extends RecoveringParser {
         this.OPTION(this.semi);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           inner = e.tfmPartial as A.Stmt;
           innerExit = this.currIdx;
         }
-        throw this.fail(e, this.build.stmt(entry, inner, innerExit, lateMark));
+        throw fail(e, this.build.stmt(entry, inner, innerExit, lateMark));
       }
       return this.build.stmt(entry, inner, innerExit, lateMark);
     },
@@ -475,8 +444,8 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RBrace);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) entries.push(e.tfmPartial as A.ConfigEntry);
-        throw this.fail(e, this.build.configBlock(entry, entries));
+        if (failed(e)) entries.push(e.tfmPartial as A.ConfigEntry);
+        throw fail(e, this.build.configBlock(entry, entries));
       }
       return this.build.configBlock(entry, entries);
     },
@@ -519,7 +488,7 @@ export class TfmParser extends RecoveringParser {
         this.OPTION2(() => this.OR(this.entryEndAlts));
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) {
             type = e.tfmPartial as A.ValueType;
             typeExit = this.currIdx;
@@ -528,7 +497,7 @@ export class TfmParser extends RecoveringParser {
             valueExit = this.currIdx;
           }
         }
-        throw this.fail(e, this.build.configEntry(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit));
+        throw fail(e, this.build.configEntry(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit));
       }
       return this.build.configEntry(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit);
     },
@@ -572,11 +541,11 @@ export class TfmParser extends RecoveringParser {
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) type = e.tfmPartial as A.TensorType;
           else constraints.push(e.tfmPartial as A.Expr);
         }
-        throw this.fail(e, this.build.inputDecl(entry, kw, name, colon, type, question, constraints));
+        throw fail(e, this.build.inputDecl(entry, kw, name, colon, type, question, constraints));
       }
       return this.build.inputDecl(entry, kw, name, colon, type, question, constraints);
     },
@@ -609,8 +578,8 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RBracket);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) dims.push(e.tfmPartial as A.Expr);
-        throw this.fail(e, this.build.tensorType(entry, at, dtype, dims));
+        if (failed(e)) dims.push(e.tfmPartial as A.Expr);
+        throw fail(e, this.build.tensorType(entry, at, dtype, dims));
       }
       return this.build.tensorType(entry, at, dtype, dims);
     },
@@ -644,8 +613,8 @@ export class TfmParser extends RecoveringParser {
         value = this.SUBRULE(this.expr);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.binding(kind, entry, kw, name, eq, value, valueEntry));
+        if (failed(e)) value = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.binding(kind, entry, kw, name, eq, value, valueEntry));
       }
       return this.build.binding(kind, entry, kw, name, eq, value, valueEntry);
     };
@@ -688,8 +657,8 @@ export class TfmParser extends RecoveringParser {
         ]);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.outStmt(entry, kw, name, eq, value));
+        if (failed(e)) value = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.outStmt(entry, kw, name, eq, value));
       }
       return this.build.outStmt(entry, kw, name, eq, value);
     },
@@ -717,8 +686,8 @@ export class TfmParser extends RecoveringParser {
         condition = this.SUBRULE(this.expr);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) condition = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.expectStmt(entry, kw, condition));
+        if (failed(e)) condition = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.expectStmt(entry, kw, condition));
       }
       return this.build.expectStmt(entry, kw, condition);
     },
@@ -763,14 +732,14 @@ export class TfmParser extends RecoveringParser {
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           const partial = e.tfmPartial;
           if (stage === 1) condition = partial as A.Expr;
           else if (stage === 2) then = partial as A.Stmt[];
           else if (stage === 3) otherwise = [partial as A.IfStmt];
           else otherwise = partial as A.Stmt[];
         }
-        throw this.fail(e, this.build.ifStmt(entry, kw, condition, then, hasElse, otherwise));
+        throw fail(e, this.build.ifStmt(entry, kw, condition, then, hasElse, otherwise));
       }
       return this.build.ifStmt(entry, kw, condition, then, hasElse, otherwise);
     },
@@ -797,7 +766,6 @@ export class TfmParser extends RecoveringParser {
 
   /** `arithExpr = operand { arithOp operand } ;` (a repeat count: no comparisons or logic) */
   arithExpr = this.RULE('arithExpr', this.operatorSequence(this.arithStep), RECOVER);
-
 
   /** `op operand`, after `op` was read. */
   private sequenceStep(op: IToken): void {
@@ -840,7 +808,7 @@ export class TfmParser extends RecoveringParser {
         if (!isRecognitionException(e as Error)) throw e;
         let seq: Sequence | undefined;
         if (first !== undefined) seq = this.seq;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           const expr = e.tfmPartial as A.Expr;
           if (first === undefined) {
             first = expr;
@@ -851,7 +819,7 @@ export class TfmParser extends RecoveringParser {
             seq!.lateMarks.push(this.late.length);
           }
         }
-        throw this.fail(e, this.tree(first!, firstOuter!, firstPrefixes, seq, lateMark));
+        throw fail(e, this.tree(first!, firstOuter!, firstPrefixes, seq, lateMark));
       }
       return this.tree(first, firstOuter!, firstPrefixes, this.seq, lateMark);
     };
@@ -905,12 +873,12 @@ export class TfmParser extends RecoveringParser {
           expr = errorExpr(this.spans.empty(at));
           outer = expr.span;
         } else if (stage === 1) {
-          expr = TfmParser.failed(e) ? (e.tfmPartial as A.Expr) : errorExpr(this.spans.spanOf(primEntry, this.currIdx, at));
+          expr = failed(e) ? (e.tfmPartial as A.Expr) : errorExpr(this.spans.spanOf(primEntry, this.currIdx, at));
           outer = this.spans.primaryOuter(expr, primEntry, at);
         } else {
           expr = this.suffixed!;
           outer = this.suffixedOuter!;
-          if (TfmParser.failed(e)) {
+          if (failed(e)) {
             // A suffix failed part-way: apply what there is of it.
             outer = spanCover(outer, this.spans.spanOf(this.suffixEntry, this.currIdx, outer.end.offset));
             expr = this.build.applySuffix(expr, e.tfmPartial as A.Arg[] | A.Ident, outer);
@@ -918,7 +886,7 @@ export class TfmParser extends RecoveringParser {
         }
         this.outer = outer;
         this.prefixes = prefixes;
-        throw this.fail(e, expr);
+        throw fail(e, expr);
       }
       this.outer = outer;
       this.prefixes = prefixes;
@@ -969,8 +937,8 @@ export class TfmParser extends RecoveringParser {
           this.CONSUME(RParen);
         } catch (e) {
           if (!isRecognitionException(e as Error)) throw e;
-          if (TfmParser.failed(e)) args.push(e.tfmPartial as A.Arg);
-          throw this.fail(e, args);
+          if (failed(e)) args.push(e.tfmPartial as A.Arg);
+          throw fail(e, args);
         } finally {
           this.args = outerArgs;
         }
@@ -985,7 +953,7 @@ export class TfmParser extends RecoveringParser {
           name = this.CONSUME(Identifier);
         } catch (e) {
           if (!isRecognitionException(e as Error)) throw e;
-          throw this.fail(e, this.RECORDING_PHASE ? undefined : this.build.ident(undefined, Math.max(0, tokEnd(dot))));
+          throw fail(e, this.RECORDING_PHASE ? undefined : this.build.ident(undefined, Math.max(0, tokEnd(dot))));
         }
         return this.RECORDING_PHASE ? (undefined as never) : this.build.ident(name, Math.max(0, tokEnd(dot)));
       },
@@ -1016,7 +984,7 @@ export class TfmParser extends RecoveringParser {
         return this.OR<A.Arg[] | A.Ident>(this.suffixAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, TfmParser.failed(e) ? e.tfmPartial : []);
+        throw fail(e, failed(e) ? e.tfmPartial : []);
       }
     },
     RECOVER,
@@ -1040,8 +1008,8 @@ export class TfmParser extends RecoveringParser {
         value = this.SUBRULE(this.expr);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.build.arg(entry, name, colon, value));
+        if (failed(e)) value = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.arg(entry, name, colon, value));
       }
       return this.build.arg(entry, name, colon, value);
     },
@@ -1073,8 +1041,8 @@ export class TfmParser extends RecoveringParser {
           this.CONSUME(RParen);
         } catch (e) {
           if (!isRecognitionException(e as Error)) throw e;
-          if (TfmParser.failed(e)) inner = e.tfmPartial as A.Expr;
-          throw this.fail(e, inner);
+          if (failed(e)) inner = e.tfmPartial as A.Expr;
+          throw fail(e, inner);
         }
         return inner;
       },
@@ -1092,8 +1060,8 @@ export class TfmParser extends RecoveringParser {
         return this.OR<A.Expr>(this.primaryAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        const partial = TfmParser.failed(e) ? (e.tfmPartial as A.Expr) : this.RECORDING_PHASE ? undefined : errorExpr(this.spans.spanOf(entry, this.currIdx, at));
-        throw this.fail(e, partial);
+        const partial = failed(e) ? (e.tfmPartial as A.Expr) : this.RECORDING_PHASE ? undefined : errorExpr(this.spans.spanOf(entry, this.currIdx, at));
+        throw fail(e, partial);
       }
     },
     RECOVER,
@@ -1129,19 +1097,18 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RBrace);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) {
             count = e.tfmPartial as A.Expr;
             countExit = this.currIdx;
           } else body = e.tfmPartial as A.Expr;
         }
-        throw this.fail(e, this.build.repeatExpr(entry, kw, count, countEntry, countExit, shared, open, body));
+        throw fail(e, this.build.repeatExpr(entry, kw, count, countEntry, countExit, shared, open, body));
       }
       return this.build.repeatExpr(entry, kw, count, countEntry, countExit, shared, open, body);
     },
     RECOVER,
   );
-
 }
 
 /** The one parser instance (chevrotain parsers are reusable: `begin` starts a new file). */

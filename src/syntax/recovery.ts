@@ -14,6 +14,8 @@
  *
  * The parser builds the AST in its actions, and a node's span is the extent of the tokens its rule
  * consumed. Tokens that recovery skips belong to no node, so `SKIP_TOKEN` marks them (`skipped`).
+ * A rule that fails part-way hands its partial node up with the exception (`fail`, `failed`,
+ * `RECOVER`), so that recovery keeps what was read.
  *
  * Error messages are not rendered here: the message provider encodes what was expected as JSON,
  * and syntax-errors.ts turns that into a diagnostic once it also knows the surrounding tokens.
@@ -25,6 +27,7 @@ import {
   tokenMatcher,
   type IParserConfig,
   type IParserErrorMessageProvider,
+  type IRecognitionException,
   type IToken,
   type TokenType,
 } from 'chevrotain';
@@ -79,6 +82,41 @@ export function decodeExpectation(message: string): ExpectationInfo | undefined 
     return undefined;
   }
 }
+
+// ── partial nodes (see parser.ts) ──
+
+/** A recognition exception carrying the partial node of the rule it is leaving. */
+export interface Failure extends IRecognitionException {
+  tfmHasPartial?: boolean;
+  tfmPartial?: unknown;
+}
+
+/** Attaches a failed rule's partial node to the exception passing through it. */
+export function fail(e: unknown, partial: unknown): unknown {
+  const f = e as Failure;
+  f.tfmHasPartial = true;
+  f.tfmPartial = partial;
+  return e;
+}
+
+/** Whether `e` carries the partial node of the sub-rule that failed (rather than coming from this rule). */
+export function failed(e: unknown): e is Failure & { tfmHasPartial: true } {
+  return (e as Failure).tfmHasPartial === true;
+}
+
+/** Returned to chevrotain, which returns it from the rule where it re-synchronised. */
+function takePartial(e: IRecognitionException): never {
+  const f = e as Failure;
+  const value = f.tfmPartial;
+  f.tfmHasPartial = false;
+  f.tfmPartial = undefined;
+  return value as never;
+}
+
+/** The options of every rule: where recovery re-synchronises, the rule returns the partial node. */
+export const RECOVER = { recoveryValueFunc: takePartial };
+
+// ── the parser ──
 
 /** Chevrotain internals used below (not in its public typings). */
 interface Internals {
