@@ -1,68 +1,26 @@
 /**
- * AST construction for the parser's actions: spans of tokens, literals, comments, and precedence
- * climbing over the flat operator sequences the grammar reads.
+ * AST construction for the parser's actions: each rule hands what it read to `AstBuilder`, which
+ * makes the rule's node, its span from the tokens the rule consumed (token-spans.ts). Operator
+ * sequences are the exception: operator-climbing.ts makes their trees.
  *
  * After error recovery any piece may be missing or a virtual (inserted) token. The rule: a missing
  * name becomes an `Ident` with name `""`, a missing expression an `ErrorExpr`, an empty statement
  * an `ErrorStmt`, each with an empty span just after the last token that was there, so later
  * phases can keep going (and stay quiet) without null checks.
+ *
+ * In chevrotain's recording phase (the grammar analysis, which runs the rules on fake tokens)
+ * nothing is built: the methods return `undefined`.
  */
 import type { IToken } from 'chevrotain';
-import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
+import type { Diagnostic } from '../check/diagnostics.js';
 import type * as A from './ast.js';
-import { BINARY_PRECEDENCE, COMPARISON_PRECEDENCE } from './ast.js';
-import { BadNumber, Float, Int, SingleQuotedString, UnterminatedString, unescapeString } from './lexer.js';
-import { spanCover, type LineIndex, type Span } from './spans.js';
-
-export type Tok = IToken | undefined;
-
-/** Whether a token came from the source (not inserted by recovery). */
-export const isReal = (t: Tok): t is IToken => t !== undefined && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
-
-/** End offset (exclusive) of a real token, or -1 (so that `Math.max(at, tokEnd(t))` ignores it). */
-export function tokEnd(t: Tok): number {
-  return isReal(t) ? t.startOffset + t.image.length : -1;
-}
-
-/**
- * Span of a token from the lexer's own line/column bookkeeping (cheaper than a LineIndex lookup).
- * Valid because every parser token lies on one line; comments use `LineIndex`.
- */
-export function tokSpan(t: IToken): Span {
-  const line = t.startLine!;
-  const column = t.startColumn!;
-  const length = t.image.length;
-  return {
-    start: { offset: t.startOffset, line, column },
-    end: { offset: t.startOffset + length, line, column: column + length },
-  };
-}
-
-/** The span from the start of token `first` to the end of token `last`. */
-export function tokensSpan(first: IToken, last: IToken): Span {
-  return {
-    start: { offset: first.startOffset, line: first.startLine!, column: first.startColumn! },
-    end: { offset: last.endOffset! + 1, line: last.endLine!, column: last.endColumn! + 1 },
-  };
-}
+import { unescapeString } from './lexer.js';
+import type { LineIndex, Span } from './spans.js';
+import { isReal, tokEnd, tokSpan, type RuleSpans, type Tok } from './token-spans.js';
+import { BadNumber, Float, Int, Kw, SingleQuotedString, UnterminatedString } from './tokens.js';
 
 export function errorExpr(span: Span): A.ErrorExpr {
   return { kind: 'ErrorExpr', span };
-}
-
-/** A name, or the empty placeholder `Ident` at `at` when recovery left none. */
-export function ident(t: Tok, at: number, lines: LineIndex): A.Ident {
-  return isReal(t) ? { kind: 'Ident', name: t.image, span: tokSpan(t) } : { kind: 'Ident', name: '', span: lines.span(at, at) };
-}
-
-/** A literal token. One the lexer already rejected (malformed number, unterminated string) is an ErrorExpr. */
-export function literal(t: IToken): A.Expr {
-  const span = tokSpan(t);
-  const tt = t.tokenType;
-  if (tt === BadNumber || tt === UnterminatedString || tt === SingleQuotedString) return errorExpr(span);
-  if (tt === Int) return { kind: 'IntLit', value: numberValue(t.image), text: t.image, span };
-  if (tt === Float) return { kind: 'FloatLit', value: numberValue(t.image), text: t.image, span };
-  return { kind: 'StringLit', value: unescapeString(t.image).value, text: t.image, span };
 }
 
 function numberValue(image: string): number {
@@ -70,7 +28,7 @@ function numberValue(image: string): number {
 }
 
 /** The path of an import: a string's value (a single-quoted one, already reported, without its quotes). */
-export function importPath(t: IToken): A.StringLit {
+function importPath(t: IToken): A.StringLit {
   const value = t.tokenType === SingleQuotedString ? t.image.replace(/^'|'$/g, '') : unescapeString(t.image).value;
   return { kind: 'StringLit', value, text: t.image, span: tokSpan(t) };
 }
@@ -84,97 +42,313 @@ export function buildComments(comments: IToken[], lines: LineIndex): A.Comment[]
   }));
 }
 
-export function chainedComparison(file: string, first: IToken, second: IToken): Diagnostic {
-  return diagnostic('TFM1004', 'comparison operators cannot be chained', { file, span: tokSpan(second) }, {
-    secondary: [{ file, span: tokSpan(first), message: 'after this comparison' }],
-    help: { message: 'combine comparisons with `&&`, e.g. `a < b && b < c`' },
-  });
+/** What `AstBuilder` reads of the parser (`TfmParser` has it). */
+export interface ParserState {
+  readonly RECORDING_PHASE: boolean;
+  /** Index of the last consumed token: a node's tokens end there. */
+  readonly currIdx: number;
+  /** Offsets where recovery resumed in the middle of a line (see `RecoveringParser.suspects`). */
+  readonly suspects: ReadonlySet<number>;
+  /** Syntax errors only visible in the tree; a statement that turns out to be an artefact drops its own. */
+  readonly late: Diagnostic[];
 }
-
-// ── precedence ──
-
-/** One operand of a flat operator sequence, `{ prefix } primary { suffix }`, as the parser read it. */
-export interface Operand {
-  /** The primary with its suffixes applied; the prefixes are applied by the climber. */
-  expr: A.Expr;
-  /** The operand's extent without prefixes, parentheses included (binary spans are built from these). */
-  outer: Span;
-  /** Its prefix operators (`-`, `!`), if any. */
-  prefixes: IToken[] | undefined;
-}
-
-type Located = { expr: A.Expr; outer: Span };
-
-// Binary operators by precedence (`BINARY_PRECEDENCE`); `^` never reaches here: it is handled with its operand.
-const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
-const COMPARISON = COMPARISON_PRECEDENCE;
 
 /**
- * Precedence climbing over a flat `operand { op operand }` sequence. Unary prefixes bind looser
- * than `^` and tighter than everything else; `^` is right-associative; comparisons do not chain.
- * A chained comparison is reported through `report`, with the number of operands built before it.
+ * Builds the node of each rule from the tokens and sub-nodes the rule read, `entry` being the
+ * token index at the rule's start (a rule cut short by an error passes what it has).
  */
-export class Climber {
-  private i = 0; // next operator
-  private k = 0; // next operand
-
+export class AstBuilder {
   constructor(
-    private readonly operands: Operand[],
-    private readonly ops: IToken[],
-    private readonly report: (first: IToken, second: IToken, operandsBefore: number) => void,
+    private readonly parser: ParserState,
+    private readonly spans: RuleSpans,
   ) {}
 
-  run(): A.Expr {
-    return this.binary(1).expr;
+  // ── names, literals and placeholders ──
+
+  /** A name, or the empty placeholder `Ident` at `at` when recovery left none. */
+  ident(t: Tok, at: number): A.Ident {
+    if (isReal(t)) return { kind: 'Ident', name: t.image, span: tokSpan(t) };
+    return { kind: 'Ident', name: '', span: this.spans.empty(at) };
   }
 
-  private binary(minPrec: number): Located {
-    let left = this.unary();
-    let comparedAt: IToken | undefined; // the comparison `left` ends with, if any
-    let reported = false; // one error per chain
-    while (this.i < this.ops.length) {
-      const op = this.ops[this.i];
-      const prec = PRECEDENCE[op.image];
-      if (prec === undefined || prec < minPrec) break;
-      this.i++;
-      const right = this.binary(prec + 1);
-      const outer = spanCover(left.outer, right.outer);
-      if (prec === COMPARISON && comparedAt) {
-        if (!reported) this.report(comparedAt, op, this.k);
-        reported = true;
-        left = { expr: errorExpr(outer), outer };
-        continue;
-      }
-      comparedAt = prec === COMPARISON ? op : undefined;
-      left = {
-        expr: { kind: 'BinaryExpr', op: op.image as A.BinaryOp, left: left.expr, right: right.expr, opSpan: tokSpan(op), span: outer },
-        outer,
-      };
-    }
-    return left;
+  /** A literal token. One the lexer already rejected (malformed number, unterminated string) is an ErrorExpr. */
+  literal(t: IToken): A.Expr {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const span = tokSpan(t);
+    const tt = t.tokenType;
+    if (tt === BadNumber || tt === UnterminatedString || tt === SingleQuotedString) return errorExpr(span);
+    if (tt === Int) return { kind: 'IntLit', value: numberValue(t.image), text: t.image, span };
+    if (tt === Float) return { kind: 'FloatLit', value: numberValue(t.image), text: t.image, span };
+    return { kind: 'StringLit', value: unescapeString(t.image).value, text: t.image, span };
   }
 
-  /** `{ prefix } operand [ "^" unary ]`, prefixes applied outside the power. */
-  private unary(): Located {
-    const operand = this.operands[this.k++];
-    let result: Located = { expr: operand.expr, outer: operand.outer };
-    const caret = this.ops[this.i];
-    if (caret?.image === '^') {
-      this.i++;
-      const right = this.unary();
-      const outer = spanCover(result.outer, right.outer);
-      result = {
-        expr: { kind: 'BinaryExpr', op: '^', left: result.expr, right: right.expr, opSpan: tokSpan(caret), span: outer },
-        outer,
-      };
+  bool(t: IToken): A.BoolLit {
+    return this.parser.RECORDING_PHASE ? (undefined as never) : { kind: 'BoolLit', value: t.tokenType === Kw.true, span: tokSpan(t) };
+  }
+
+  name(t: IToken): A.NameExpr {
+    return this.parser.RECORDING_PHASE ? (undefined as never) : { kind: 'NameExpr', name: t.image, span: tokSpan(t) };
+  }
+
+  /** The placeholder for a missing type. */
+  missingType(at: number): A.NamedType {
+    const name = this.ident(undefined, at);
+    return { kind: 'NamedType', name, span: name.span };
+  }
+
+  /** The placeholder for a missing tensor type. */
+  missingTensorType(at: number): A.TensorType {
+    return { kind: 'TensorType', dtype: this.ident(undefined, at), dims: [], span: this.spans.empty(at) };
+  }
+
+  // ── items ──
+
+  importDecl(entry: number, path: Tok): A.ImportDecl | undefined {
+    if (this.parser.RECORDING_PHASE || !isReal(path)) return undefined;
+    return { kind: 'ImportDecl', path: importPath(path), span: this.spans.spanOf(entry, this.parser.currIdx, 0) };
+  }
+
+  blockDecl(entry: number, kw: Tok, name: Tok, params: A.ParamDecl[], body: A.Stmt[]): A.BlockDecl {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    return {
+      kind: 'BlockDecl',
+      name: this.ident(name, Math.max(at, tokEnd(kw))),
+      params,
+      body,
+      span: this.spans.spanOf(entry, this.parser.currIdx, at),
+    };
+  }
+
+  paramDecl(
+    entry: number,
+    name: Tok,
+    colon: Tok,
+    type: A.ValueType | undefined,
+    typeEntry: number,
+    typeExit: number,
+    eq: Tok,
+    value: A.Expr | undefined,
+  ): A.ParamDecl {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    const param: A.ParamDecl = { kind: 'ParamDecl', name: this.ident(name, at), span: this.spans.spanOf(entry, this.parser.currIdx, at) };
+    if (colon) param.type = type ?? this.missingType(Math.max(at, tokEnd(name), tokEnd(colon)));
+    if (eq) {
+      const typeEnd = this.spans.nodeEnd(typeEntry, typeExit);
+      param.default = value ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(name), tokEnd(colon), typeEnd, tokEnd(eq))));
     }
-    const prefixes = operand.prefixes;
-    if (prefixes) {
-      for (let p = prefixes.length - 1; p >= 0; p--) {
-        const outer = spanCover(tokSpan(prefixes[p]), result.outer);
-        result = { expr: { kind: 'UnaryExpr', op: prefixes[p].image as A.UnaryOp, operand: result.expr, span: outer }, outer };
-      }
+    return param;
+  }
+
+  valueType(result: A.EnumType | IToken | undefined, at: number): A.ValueType {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    if (result !== undefined && 'kind' in result) return result;
+    const name = this.ident(result, at);
+    return { kind: 'NamedType', name, span: name.span };
+  }
+
+  enumType(entry: number, open: Tok, members: Tok[]): A.EnumType {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const start = this.spans.startHere(entry);
+    const at = Math.max(start, tokEnd(open));
+    return {
+      kind: 'EnumType',
+      members: members.map((t) => this.ident(t, at)),
+      span: this.spans.spanOf(entry, this.parser.currIdx, start),
+    };
+  }
+
+  modelDecl(entry: number, kw: Tok, name: Tok, ext: Tok, base: Tok, body: A.Stmt[]): A.ModelDecl {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    const model: A.ModelDecl = {
+      kind: 'ModelDecl',
+      name: this.ident(name, Math.max(at, tokEnd(kw))),
+      body,
+      span: this.spans.spanOf(entry, this.parser.currIdx, at),
+    };
+    if (ext) model.base = this.ident(base, Math.max(at, tokEnd(ext)));
+    return model;
+  }
+
+  // ── statements ──
+
+  /**
+   * The statement `inner` (its span does not include a trailing `;`), or an ErrorStmt when there
+   * is none or recovery started it in the middle of a broken one (see `RecoveringParser.suspects`).
+   */
+  stmt(entry: number, inner: A.Stmt | undefined, innerExit: number, lateMark: number): A.Stmt {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    if (inner === undefined) {
+      return { kind: 'ErrorStmt', span: this.spans.spanOf(entry, this.parser.currIdx, this.spans.startHere(entry)) };
     }
+    // Statement rules place an empty statement at 0; the statement's own start (its `;`) is better.
+    const located = this.spans.firstIn(entry, innerExit) >= 0;
+    const span = located ? inner.span : this.spans.empty(this.spans.startHere(entry));
+    if (!located && inner.kind !== 'IfStmt') inner.span = span;
+    if (this.parser.suspects.size > 0 && this.parser.suspects.has(span.start.offset)) {
+      this.parser.late.length = lateMark; // nothing in it was meant as written
+      return { kind: 'ErrorStmt', span };
+    }
+    return inner;
+  }
+
+  configBlock(entry: number, entries: A.ConfigEntry[]): A.ConfigBlock {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    return { kind: 'ConfigBlock', entries, span: this.spans.spanOf(entry, this.parser.currIdx, 0) };
+  }
+
+  configEntry(
+    entry: number,
+    name: Tok,
+    colon: Tok,
+    type: A.ValueType | undefined,
+    typeEntry: number,
+    typeExit: number,
+    eq: Tok,
+    value: A.Expr | undefined,
+    valueEntry: number,
+    valueExit: number,
+  ): A.ConfigEntry {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    // The span stops at the value: a trailing `,` or `;` is punctuation, not part of the entry.
+    let span = this.spans.spanOf(entry, this.parser.currIdx, at);
+    const valueEnd = this.spans.nodeEnd(valueEntry, valueExit);
+    const end = valueEnd >= 0 ? valueEnd : tokEnd(eq);
+    if (end >= 0 && end > span.start.offset) span = this.spans.lines.span(span.start.offset, end);
+    const typeEnd = this.spans.nodeEnd(typeEntry, typeExit);
+    const result: A.ConfigEntry = {
+      kind: 'ConfigEntry',
+      name: this.ident(name, at),
+      value: value ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(name), tokEnd(colon), typeEnd, tokEnd(eq)))),
+      span,
+    };
+    if (colon) result.type = type ?? this.missingType(Math.max(at, tokEnd(name), tokEnd(colon)));
     return result;
+  }
+
+  inputDecl(entry: number, kw: Tok, name: Tok, colon: Tok, type: A.TensorType | undefined, question: Tok, constraints: A.Expr[]): A.InputDecl {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    return {
+      kind: 'InputDecl',
+      keyword: kw?.tokenType === Kw.input ? 'input' : 'in',
+      name: this.ident(name, Math.max(at, tokEnd(kw))),
+      type: type ?? this.missingTensorType(Math.max(at, tokEnd(kw), tokEnd(name), tokEnd(colon))),
+      optional: isReal(question),
+      constraints,
+      span: this.spans.spanOf(entry, this.parser.currIdx, 0),
+    };
+  }
+
+  tensorType(entry: number, at: number, dtype: Tok, dims: A.Expr[]): A.TensorType {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    return { kind: 'TensorType', dtype: this.ident(dtype, at), dims, span: this.spans.spanOf(entry, this.parser.currIdx, at) };
+  }
+
+  /**
+   * `kw NAME = expr` statements (and `NAME = expr`), the value read after `valueEntry` (-1 if
+   * never); a MaskStmt's keyword is `kw`. With neither name nor value left, the statement is an
+   * ErrorStmt.
+   */
+  binding(
+    kind: 'LetStmt' | 'AssignStmt' | 'LossStmt' | 'MaskStmt',
+    entry: number,
+    kw: Tok,
+    nameTok: Tok,
+    eq: Tok,
+    value: A.Expr | undefined,
+    valueEntry: number,
+  ): A.Stmt {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const span = this.spans.spanOf(entry, this.parser.currIdx, 0);
+    if (!isReal(nameTok) && !isReal(eq) && this.spans.nodeEnd(valueEntry, this.parser.currIdx) < 0) return { kind: 'ErrorStmt', span };
+    const at = this.spans.startHere(entry);
+    const name = this.ident(nameTok, Math.max(at, tokEnd(kw)));
+    const expr = value ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(kw), tokEnd(nameTok), tokEnd(eq))));
+    if (kind === 'MaskStmt') return { kind, keyword: kw?.tokenType === Kw.memory ? 'memory' : 'mask', name, value: expr, span };
+    return { kind, name, value: expr, span };
+  }
+
+  outStmt(entry: number, kw: Tok, name: Tok, eq: Tok, value: A.Expr | undefined): A.OutStmt {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    const isOutput = kw?.tokenType === Kw.output;
+    const stmt: A.OutStmt = {
+      kind: 'OutStmt',
+      keyword: isOutput ? 'output' : 'out',
+      value: value ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(kw), tokEnd(name), tokEnd(eq)))),
+      span: this.spans.spanOf(entry, this.parser.currIdx, 0),
+    };
+    if (isOutput || name) stmt.name = this.ident(name, Math.max(at, tokEnd(kw)));
+    return stmt;
+  }
+
+  expectStmt(entry: number, kw: Tok, condition: A.Expr | undefined): A.ExpectStmt {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    return {
+      kind: 'ExpectStmt',
+      condition: condition ?? errorExpr(this.spans.empty(Math.max(this.spans.startHere(entry), tokEnd(kw)))),
+      span: this.spans.spanOf(entry, this.parser.currIdx, 0),
+    };
+  }
+
+  ifStmt(entry: number, kw: Tok, condition: A.Expr | undefined, then: A.Stmt[], hasElse: boolean, otherwise: A.Stmt[] | undefined): A.IfStmt {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    const stmt: A.IfStmt = {
+      kind: 'IfStmt',
+      condition: condition ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(kw)))),
+      then,
+      span: this.spans.spanOf(entry, this.parser.currIdx, at),
+    };
+    if (hasElse) stmt.else = otherwise ?? [];
+    return stmt;
+  }
+
+  // ── expressions ──
+
+  /** `object(args)` or `object.name`. */
+  applySuffix(object: A.Expr, suffix: A.Arg[] | A.Ident, span: Span): A.Expr {
+    return Array.isArray(suffix)
+      ? { kind: 'CallExpr', callee: object, args: suffix, span }
+      : { kind: 'MemberExpr', object, name: suffix, span };
+  }
+
+  arg(entry: number, name: Tok, colon: Tok, value: A.Expr | undefined): A.Arg {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    const arg: A.Arg = {
+      kind: 'Arg',
+      value: value ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(name), tokEnd(colon)))),
+      span: this.spans.sameExtent(value, entry) ? value!.span : this.spans.spanOf(entry, this.parser.currIdx, at),
+    };
+    if (name) arg.name = this.ident(name, at);
+    return arg;
+  }
+
+  repeatExpr(
+    entry: number,
+    kw: Tok,
+    count: A.Expr | undefined,
+    countEntry: number,
+    countExit: number,
+    shared: Tok,
+    open: Tok,
+    body: A.Expr | undefined,
+  ): A.RepeatExpr {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const at = this.spans.startHere(entry);
+    return {
+      kind: 'RepeatExpr',
+      count: count ?? errorExpr(this.spans.empty(Math.max(at, tokEnd(kw)))),
+      shared: isReal(shared),
+      body:
+        body ??
+        errorExpr(this.spans.empty(Math.max(at, tokEnd(kw), this.spans.nodeEnd(countEntry, countExit), tokEnd(shared), tokEnd(open)))),
+      span: this.spans.spanOf(entry, this.parser.currIdx, at),
+    };
   }
 }

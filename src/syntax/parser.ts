@@ -1,6 +1,7 @@
 /**
  * The `.tfm` grammar as a chevrotain parser: one method per production, each quoting its EBNF
- * (grammar/README.md has the whole grammar), whose actions build the AST of `ast.ts` directly.
+ * (grammar/README.md has the whole grammar), whose actions build the AST of `ast.ts` directly:
+ * each rule reads its pieces and hands them to `AstBuilder` (build-ast.ts) for its node.
  * One shared instance: building a chevrotain parser runs a grammar analysis that costs far more
  * than parsing a typical file.
  *
@@ -10,33 +11,25 @@
  * How the actions cope with recovery:
  * - A rule that fails part-way still yields a node, built from what it read before the failure:
  *   every rule catches the recognition exception, builds its partial node and attaches it to the
- *   exception (`fail`); the enclosing rule takes it as the value of the failed sub-rule, and so
- *   on up to the rule where chevrotain re-synchronises, which returns it (`recoveryValueFunc`).
- *   Missing pieces become placeholders (see build-ast.ts).
+ *   exception (`fail`, recovery.ts); the enclosing rule takes it as the value of the failed
+ *   sub-rule, and so on up to the rule where chevrotain re-synchronises, which returns it
+ *   (`RECOVER`). Missing pieces become placeholders (see build-ast.ts).
  * - A node's span is the extent of the tokens its rule consumed: rules note the token index at
  *   their start, and the span runs from the first to the last token consumed since, leaving out
- *   tokens recovery skipped and tokens it inserted (which are not in the input).
+ *   tokens recovery skipped and tokens it inserted (which are not in the input; `RuleSpans` in
+ *   token-spans.ts).
  * - Where a placeholder goes depends on what came before it, so rules that may produce one
  *   (`expr`, `operand`, `primary`, `valueType`, `tensorType`) take that offset from their caller
  *   in `at`, set just before the `SUBRULE`.
  */
-import { isRecognitionException, tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain';
+import { isRecognitionException, tokenMatcher, type IToken } from 'chevrotain';
 import type { Diagnostic } from '../check/diagnostics.js';
 import type * as A from './ast.js';
-import {
-  chainedComparison,
-  Climber,
-  errorExpr,
-  ident,
-  importPath,
-  isReal,
-  literal,
-  tokEnd,
-  tokensSpan,
-  tokSpan,
-  type Operand,
-  type Tok,
-} from './build-ast.js';
+import { AstBuilder, errorExpr } from './build-ast.js';
+import { climb, type Sequence } from './operator-climbing.js';
+import { errorMessageProvider, fail, failed, RECOVER, RecoveringParser } from './recovery.js';
+import { spanCover, type LineIndex, type Span } from './spans.js';
+import { RuleSpans, tokEnd, type Tok } from './token-spans.js';
 import {
   allTokens,
   ArithOp,
@@ -59,36 +52,10 @@ import {
   Semi,
   StringLiteral,
   UnaryOp,
-} from './lexer.js';
-import { errorMessageProvider, RecoveringParser } from './recovery.js';
-import { LineIndex, spanCover, type Span } from './spans.js';
+} from './tokens.js';
 
 /** `at` for an argument's value: the argument's own start, known only once its first token is read. */
 const SELF = -1;
-
-/** The operators and operands after the first of an operator sequence (see `TfmParser.seq`). */
-interface Sequence {
-  ops: IToken[];
-  rest: Operand[];
-  /** `late.length` after each operand, for placing chained-comparison errors among nested ones. */
-  lateMarks: number[];
-}
-
-/** A recognition exception carrying the partial node of the rule it is leaving. */
-interface Failure extends IRecognitionException {
-  tfmHasPartial?: boolean;
-  tfmPartial?: unknown;
-}
-
-/** Returned to chevrotain, which returns it from the rule where it re-synchronised. */
-function takePartial(e: IRecognitionException): never {
-  const f = e as Failure;
-  const value = f.tfmPartial;
-  f.tfmHasPartial = false;
-  f.tfmPartial = undefined;
-  return value as never;
-}
-const RECOVER = { recoveryValueFunc: takePartial };
 
 // Sub-rule labels (kept for the grammar's serialized form, which the syntax diagrams show).
 const NAME = { LABEL: 'name' };
@@ -99,10 +66,12 @@ const ELSE = { LABEL: 'else' };
 
 export class TfmParser extends RecoveringParser {
   /** Set by `begin` for each file. */
-  private lines = new LineIndex('');
   private fileName = '';
   /** Syntax errors only visible in the tree (chained comparisons), in source order. */
   late: Diagnostic[] = [];
+  /** The spans of what rules consumed, and the nodes the rules build from what they read. */
+  private readonly spans = new RuleSpans(this);
+  private readonly build = new AstBuilder(this, this.spans);
   /** The placeholder offset for the next sub-rule that takes one (see the file comment). */
   private at = 0;
   /** Side outputs of `operand`, read right after it returns (or fails). */
@@ -121,7 +90,7 @@ export class TfmParser extends RecoveringParser {
   /** Prepares to parse the `tokens` of a file; `file()` then parses them. */
   begin(tokens: IToken[], lines: LineIndex, fileName: string): void {
     this.setInput(tokens);
-    this.lines = lines;
+    this.spans.lines = lines;
     this.fileName = fileName;
     this.late = [];
   }
@@ -141,69 +110,6 @@ export class TfmParser extends RecoveringParser {
   private readonly canStartStatementGate = () => this.canStartStatement();
   private readonly canStartEntryGate = () => tokenMatcher(this.LA(2), Eq) || tokenMatcher(this.LA(2), Colon);
 
-  // ── spans and partial nodes ──
-
-  /** Index of the first token consumed in `(entry, exit]` (recovery skips some), or -1. */
-  private firstIn(entry: number, exit: number): number {
-    let i = entry + 1;
-    const skipped = this.skipped;
-    if (skipped !== undefined) while (i <= exit && skipped[i] === 1) i++;
-    return i <= exit ? i : -1;
-  }
-
-  /** Index of the last token consumed in `(entry, exit]`, or -1. */
-  private lastIn(entry: number, exit: number): number {
-    let i = exit;
-    const skipped = this.skipped;
-    if (skipped !== undefined) while (i > entry && skipped[i] === 1) i--;
-    return i > entry ? i : -1;
-  }
-
-  /** The extent of the tokens consumed in `(entry, exit]`, or an empty span at `at` if none. */
-  private spanOf(entry: number, exit: number, at: number): Span {
-    const first = this.firstIn(entry, exit);
-    if (first < 0) return this.empty(at);
-    return tokensSpan(this.tokVector[first], this.tokVector[this.lastIn(entry, exit)]);
-  }
-
-  /** Start offset of the first token consumed in `(entry, exit]`, or 0. */
-  private startOf(entry: number, exit: number): number {
-    const first = this.firstIn(entry, exit);
-    return first < 0 ? 0 : this.tokVector[first].startOffset;
-  }
-
-  /** End offset of the last token consumed in `(entry, exit]`, or -1. */
-  private endOf(entry: number, exit: number): number {
-    const last = this.lastIn(entry, exit);
-    return last < 0 ? -1 : this.tokVector[last].endOffset! + 1;
-  }
-
-  /** The node's start so far: where a rule's placeholders go when nothing real precedes them. */
-  private startHere(entry: number): number {
-    return this.startOf(entry, this.currIdx);
-  }
-
-  private empty(at: number): Span {
-    return this.lines.span(at, at);
-  }
-
-  private ident(t: Tok, at: number): A.Ident {
-    return ident(t, at, this.lines);
-  }
-
-  /** Attaches a failed rule's partial node to the exception passing through it. */
-  private fail(e: unknown, partial: unknown): unknown {
-    const f = e as Failure;
-    f.tfmHasPartial = true;
-    f.tfmPartial = partial;
-    return e;
-  }
-
-  /** Whether `e` carries the partial node of the sub-rule that failed (rather than coming from this rule). */
-  private static failed(e: unknown): e is Failure & { tfmHasPartial: true } {
-    return (e as Failure).tfmHasPartial === true;
-  }
-
   // ── items ──
 
   /** `file = { item } ;` */
@@ -218,8 +124,8 @@ export class TfmParser extends RecoveringParser {
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e) && e.tfmPartial !== undefined) items.push(e.tfmPartial as A.Item);
-        throw this.fail(e, items);
+        if (failed(e) && e.tfmPartial !== undefined) items.push(e.tfmPartial as A.Item);
+        throw fail(e, items);
       }
       return items;
     },
@@ -240,7 +146,7 @@ export class TfmParser extends RecoveringParser {
         return this.OR<A.Item | undefined>(this.itemAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, TfmParser.failed(e) ? e.tfmPartial : undefined);
+        throw fail(e, failed(e) ? e.tfmPartial : undefined);
       }
     },
     RECOVER,
@@ -257,17 +163,12 @@ export class TfmParser extends RecoveringParser {
         path = this.CONSUME(StringLiteral);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, this.importAst(entry, path));
+        throw fail(e, this.build.importDecl(entry, path));
       }
-      return this.importAst(entry, path);
+      return this.build.importDecl(entry, path);
     },
     RECOVER,
   );
-
-  private importAst(entry: number, path: Tok): A.ImportDecl | undefined {
-    if (this.RECORDING_PHASE || !isReal(path)) return undefined;
-    return { kind: 'ImportDecl', path: importPath(path), span: this.spanOf(entry, this.currIdx, 0) };
-  }
 
   /** `blockDecl = "block" IDENT paramList body ;` */
   blockDecl = this.RULE(
@@ -288,28 +189,16 @@ export class TfmParser extends RecoveringParser {
         body = this.SUBRULE(this.body);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) params = e.tfmPartial as A.ParamDecl[];
           else body = e.tfmPartial as A.Stmt[];
         }
-        throw this.fail(e, this.blockAst(entry, kw, name, params, body));
+        throw fail(e, this.build.blockDecl(entry, kw, name, params, body));
       }
-      return this.blockAst(entry, kw, name, params, body);
+      return this.build.blockDecl(entry, kw, name, params, body);
     },
     RECOVER,
   );
-
-  private blockAst(entry: number, kw: Tok, name: Tok, params: A.ParamDecl[], body: A.Stmt[]): A.BlockDecl {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    return {
-      kind: 'BlockDecl',
-      name: this.ident(name, Math.max(at, tokEnd(kw))),
-      params,
-      body,
-      span: this.spanOf(entry, this.currIdx, at),
-    };
-  }
 
   /**
    * `paramList = "(" [ param { "," param } [ "," ] ] ")" ;`
@@ -332,8 +221,8 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RParen);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) params.push(e.tfmPartial as A.ParamDecl);
-        throw this.fail(e, params);
+        if (failed(e)) params.push(e.tfmPartial as A.ParamDecl);
+        throw fail(e, params);
       }
       return params;
     },
@@ -357,7 +246,7 @@ export class TfmParser extends RecoveringParser {
         name = this.CONSUME(Identifier);
         this.OPTION(() => {
           colon = this.CONSUME(Colon);
-          this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon));
+          this.at = Math.max(this.spans.startHere(entry), tokEnd(name), tokEnd(colon));
           stage = 1;
           typeEntry = this.currIdx;
           type = this.SUBRULE(this.valueType);
@@ -365,55 +254,25 @@ export class TfmParser extends RecoveringParser {
         });
         this.OPTION2(() => {
           eq = this.CONSUME(Eq);
-          this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq));
+          const typeEnd = this.spans.nodeEnd(typeEntry, typeExit);
+          this.at = Math.max(this.spans.startHere(entry), tokEnd(name), tokEnd(colon), typeEnd, tokEnd(eq));
           stage = 2;
           value = this.SUBRULE(this.expr);
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) {
             type = e.tfmPartial as A.ValueType;
             typeExit = this.currIdx;
           } else value = e.tfmPartial as A.Expr;
         }
-        throw this.fail(e, this.paramAst(entry, name, colon, type, typeEntry, typeExit, eq, value));
+        throw fail(e, this.build.paramDecl(entry, name, colon, type, typeEntry, typeExit, eq, value));
       }
-      return this.paramAst(entry, name, colon, type, typeEntry, typeExit, eq, value);
+      return this.build.paramDecl(entry, name, colon, type, typeEntry, typeExit, eq, value);
     },
     RECOVER,
   );
-
-  private paramAst(
-    entry: number,
-    name: Tok,
-    colon: Tok,
-    type: A.ValueType | undefined,
-    typeEntry: number,
-    typeExit: number,
-    eq: Tok,
-    value: A.Expr | undefined,
-  ): A.ParamDecl {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    const param: A.ParamDecl = { kind: 'ParamDecl', name: this.ident(name, at), span: this.spanOf(entry, this.currIdx, at) };
-    if (colon) param.type = type ?? this.missingType(Math.max(at, tokEnd(name), tokEnd(colon)));
-    if (eq) {
-      param.default =
-        value ?? errorExpr(this.empty(Math.max(at, tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq))));
-    }
-    return param;
-  }
-
-  /** End offset of a sub-rule's tokens, -1 if it consumed none or never ran (`entry` -1). */
-  private nodeEnd(entry: number, exit: number): number {
-    return entry < 0 ? -1 : this.endOf(entry, exit);
-  }
-
-  private missingType(at: number): A.NamedType {
-    const name = this.ident(undefined, at);
-    return { kind: 'NamedType', name, span: name.span };
-  }
 
   private readonly valueTypeAlts = [
     { ALT: () => this.SUBRULE(this.enumType) },
@@ -430,20 +289,13 @@ export class TfmParser extends RecoveringParser {
         result = this.OR<A.EnumType | IToken>(this.valueTypeAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) result = e.tfmPartial as A.EnumType;
-        throw this.fail(e, this.valueTypeAst(result, at));
+        if (failed(e)) result = e.tfmPartial as A.EnumType;
+        throw fail(e, this.build.valueType(result, at));
       }
-      return this.valueTypeAst(result, at);
+      return this.build.valueType(result, at);
     },
     RECOVER,
   );
-
-  private valueTypeAst(result: A.EnumType | IToken | undefined, at: number): A.ValueType {
-    if (this.RECORDING_PHASE) return undefined as never;
-    if (result !== undefined && 'kind' in result) return result;
-    const name = this.ident(result, at);
-    return { kind: 'NamedType', name, span: name.span };
-  }
 
   /** `enumType = "enum" "(" IDENT { "," IDENT } [ "," ] ")" ;` */
   enumType = this.RULE(
@@ -464,23 +316,12 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RParen);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, this.enumAst(entry, open, members));
+        throw fail(e, this.build.enumType(entry, open, members));
       }
-      return this.enumAst(entry, open, members);
+      return this.build.enumType(entry, open, members);
     },
     RECOVER,
   );
-
-  private enumAst(entry: number, open: Tok, members: Tok[]): A.EnumType {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const start = this.startHere(entry);
-    const at = Math.max(start, tokEnd(open));
-    return {
-      kind: 'EnumType',
-      members: members.map((t) => this.ident(t, at)),
-      span: this.spanOf(entry, this.currIdx, start),
-    };
-  }
 
   /** `modelDecl = "model" IDENT [ "extends" IDENT ] body ;` */
   modelDecl = this.RULE(
@@ -502,26 +343,13 @@ export class TfmParser extends RecoveringParser {
         body = this.SUBRULE(this.body);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) body = e.tfmPartial as A.Stmt[];
-        throw this.fail(e, this.modelAst(entry, kw, name, ext, base, body));
+        if (failed(e)) body = e.tfmPartial as A.Stmt[];
+        throw fail(e, this.build.modelDecl(entry, kw, name, ext, base, body));
       }
-      return this.modelAst(entry, kw, name, ext, base, body);
+      return this.build.modelDecl(entry, kw, name, ext, base, body);
     },
     RECOVER,
   );
-
-  private modelAst(entry: number, kw: Tok, name: Tok, ext: Tok, base: Tok, body: A.Stmt[]): A.ModelDecl {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    const model: A.ModelDecl = {
-      kind: 'ModelDecl',
-      name: this.ident(name, Math.max(at, tokEnd(kw))),
-      body,
-      span: this.spanOf(entry, this.currIdx, at),
-    };
-    if (ext) model.base = this.ident(base, Math.max(at, tokEnd(ext)));
-    return model;
-  }
 
   /**
    * `body = "{" { stmt } "}" ;`
@@ -544,8 +372,8 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RBrace);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) stmts.push(e.tfmPartial as A.Stmt);
-        throw this.fail(e, stmts);
+        if (failed(e)) stmts.push(e.tfmPartial as A.Stmt);
+        throw fail(e, stmts);
       }
       return stmts;
     },
@@ -584,34 +412,16 @@ export class TfmParser extends RecoveringParser {
         this.OPTION(this.semi);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           inner = e.tfmPartial as A.Stmt;
           innerExit = this.currIdx;
         }
-        throw this.fail(e, this.stmtAst(entry, inner, innerExit, lateMark));
+        throw fail(e, this.build.stmt(entry, inner, innerExit, lateMark));
       }
-      return this.stmtAst(entry, inner, innerExit, lateMark);
+      return this.build.stmt(entry, inner, innerExit, lateMark);
     },
     RECOVER,
   );
-
-  /**
-   * The statement `inner` (its span does not include a trailing `;`), or an ErrorStmt when there
-   * is none or recovery started it in the middle of a broken one (see `RecoveringParser.suspects`).
-   */
-  private stmtAst(entry: number, inner: A.Stmt | undefined, innerExit: number, lateMark: number): A.Stmt {
-    if (this.RECORDING_PHASE) return undefined as never;
-    if (inner === undefined) return { kind: 'ErrorStmt', span: this.spanOf(entry, this.currIdx, this.startHere(entry)) };
-    // Statement rules place an empty statement at 0; the statement's own start (its `;`) is better.
-    const located = this.firstIn(entry, innerExit) >= 0;
-    const span = located ? inner.span : this.empty(this.startHere(entry));
-    if (!located && inner.kind !== 'IfStmt') inner.span = span;
-    if (this.suspects.size > 0 && this.suspects.has(span.start.offset)) {
-      this.late.length = lateMark; // nothing in it was meant as written
-      return { kind: 'ErrorStmt', span };
-    }
-    return inner;
-  }
 
   /**
    * `configBlock = "config" "{" { configEntry } "}" ;`
@@ -634,18 +444,13 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RBrace);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) entries.push(e.tfmPartial as A.ConfigEntry);
-        throw this.fail(e, this.configAst(entry, entries));
+        if (failed(e)) entries.push(e.tfmPartial as A.ConfigEntry);
+        throw fail(e, this.build.configBlock(entry, entries));
       }
-      return this.configAst(entry, entries);
+      return this.build.configBlock(entry, entries);
     },
     RECOVER,
   );
-
-  private configAst(entry: number, entries: A.ConfigEntry[]): A.ConfigBlock {
-    if (this.RECORDING_PHASE) return undefined as never;
-    return { kind: 'ConfigBlock', entries, span: this.spanOf(entry, this.currIdx, 0) };
-  }
 
   private readonly entryEndAlts = [{ ALT: () => this.CONSUME(Semi) }, { ALT: () => this.CONSUME(Comma) }];
 
@@ -668,14 +473,14 @@ export class TfmParser extends RecoveringParser {
         name = this.CONSUME(Identifier);
         this.OPTION(() => {
           colon = this.CONSUME(Colon);
-          this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon));
+          this.at = Math.max(this.spans.startHere(entry), tokEnd(name), tokEnd(colon));
           stage = 1;
           typeEntry = this.currIdx;
           type = this.SUBRULE(this.valueType);
           typeExit = this.currIdx;
         });
         eq = this.CONSUME(Eq);
-        this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq));
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(name), tokEnd(colon), this.spans.nodeEnd(typeEntry, typeExit), tokEnd(eq));
         stage = 2;
         valueEntry = this.currIdx;
         value = this.SUBRULE(this.expr);
@@ -683,7 +488,7 @@ export class TfmParser extends RecoveringParser {
         this.OPTION2(() => this.OR(this.entryEndAlts));
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) {
             type = e.tfmPartial as A.ValueType;
             typeExit = this.currIdx;
@@ -692,41 +497,12 @@ export class TfmParser extends RecoveringParser {
             valueExit = this.currIdx;
           }
         }
-        throw this.fail(e, this.entryAst(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit));
+        throw fail(e, this.build.configEntry(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit));
       }
-      return this.entryAst(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit);
+      return this.build.configEntry(entry, name, colon, type, typeEntry, typeExit, eq, value, valueEntry, valueExit);
     },
     RECOVER,
   );
-
-  private entryAst(
-    entry: number,
-    name: Tok,
-    colon: Tok,
-    type: A.ValueType | undefined,
-    typeEntry: number,
-    typeExit: number,
-    eq: Tok,
-    value: A.Expr | undefined,
-    valueEntry: number,
-    valueExit: number,
-  ): A.ConfigEntry {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    // The span stops at the value: a trailing `,` or `;` is punctuation, not part of the entry.
-    let span = this.spanOf(entry, this.currIdx, at);
-    const valueEnd = this.nodeEnd(valueEntry, valueExit);
-    const end = valueEnd >= 0 ? valueEnd : tokEnd(eq);
-    if (end >= 0 && end > span.start.offset) span = this.lines.span(span.start.offset, end);
-    const result: A.ConfigEntry = {
-      kind: 'ConfigEntry',
-      name: this.ident(name, at),
-      value: value ?? errorExpr(this.empty(Math.max(at, tokEnd(name), tokEnd(colon), this.nodeEnd(typeEntry, typeExit), tokEnd(eq)))),
-      span,
-    };
-    if (colon) result.type = type ?? this.missingType(Math.max(at, tokEnd(name), tokEnd(colon)));
-    return result;
-  }
 
   private readonly inputKeywordAlts = [{ ALT: () => this.CONSUME(Kw.input) }, { ALT: () => this.CONSUME(Kw.in) }];
 
@@ -746,7 +522,7 @@ export class TfmParser extends RecoveringParser {
         kw = this.OR(this.inputKeywordAlts);
         name = this.CONSUME(Identifier);
         colon = this.CONSUME(Colon);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(colon));
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(colon));
         stage = 1;
         type = this.SUBRULE(this.tensorType);
         this.OPTION(() => {
@@ -754,45 +530,27 @@ export class TfmParser extends RecoveringParser {
         });
         this.OPTION2(() => {
           const where = this.CONSUME(Kw.where);
-          this.at = Math.max(this.startHere(entry), tokEnd(where));
+          this.at = Math.max(this.spans.startHere(entry), tokEnd(where));
           stage = 2;
           constraints.push(this.SUBRULE(this.expr));
           this.MANY(() => {
             const comma = this.CONSUME(Comma);
-            this.at = Math.max(this.startHere(entry), tokEnd(comma));
+            this.at = Math.max(this.spans.startHere(entry), tokEnd(comma));
             constraints.push(this.SUBRULE2(this.expr));
           });
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) type = e.tfmPartial as A.TensorType;
           else constraints.push(e.tfmPartial as A.Expr);
         }
-        throw this.fail(e, this.inputAst(entry, kw, name, colon, type, question, constraints));
+        throw fail(e, this.build.inputDecl(entry, kw, name, colon, type, question, constraints));
       }
-      return this.inputAst(entry, kw, name, colon, type, question, constraints);
+      return this.build.inputDecl(entry, kw, name, colon, type, question, constraints);
     },
     RECOVER,
   );
-
-  private inputAst(entry: number, kw: Tok, name: Tok, colon: Tok, type: A.TensorType | undefined, question: Tok, constraints: A.Expr[]): A.InputDecl {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    return {
-      kind: 'InputDecl',
-      keyword: kw?.tokenType === Kw.input ? 'input' : 'in',
-      name: this.ident(name, Math.max(at, tokEnd(kw))),
-      type: type ?? this.missingTensorType(Math.max(at, tokEnd(kw), tokEnd(name), tokEnd(colon))),
-      optional: isReal(question),
-      constraints,
-      span: this.spanOf(entry, this.currIdx, 0),
-    };
-  }
-
-  private missingTensorType(at: number): A.TensorType {
-    return { kind: 'TensorType', dtype: this.ident(undefined, at), dims: [], span: this.empty(at) };
-  }
 
   private readonly dtypeAlts = [{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(Kw.mask) }];
 
@@ -808,11 +566,11 @@ export class TfmParser extends RecoveringParser {
         dtype = this.OR(this.dtypeAlts);
         const open = this.CONSUME(LBracket);
         this.OPTION(() => {
-          this.at = Math.max(this.startHere(entry), tokEnd(open));
+          this.at = Math.max(this.spans.startHere(entry), tokEnd(open));
           dims.push(this.SUBRULE(this.expr));
           this.MANY(() => {
             const comma = this.CONSUME(Comma);
-            this.at = Math.max(this.startHere(entry), tokEnd(comma));
+            this.at = Math.max(this.spans.startHere(entry), tokEnd(comma));
             dims.push(this.SUBRULE2(this.expr));
           });
           this.OPTION2(() => this.CONSUME2(Comma));
@@ -820,23 +578,26 @@ export class TfmParser extends RecoveringParser {
         this.CONSUME(RBracket);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) dims.push(e.tfmPartial as A.Expr);
-        throw this.fail(e, this.tensorAst(entry, at, dtype, dims));
+        if (failed(e)) dims.push(e.tfmPartial as A.Expr);
+        throw fail(e, this.build.tensorType(entry, at, dtype, dims));
       }
-      return this.tensorAst(entry, at, dtype, dims);
+      return this.build.tensorType(entry, at, dtype, dims);
     },
     RECOVER,
   );
 
-  private tensorAst(entry: number, at: number, dtype: Tok, dims: A.Expr[]): A.TensorType {
-    if (this.RECORDING_PHASE) return undefined as never;
-    return { kind: 'TensorType', dtype: this.ident(dtype, at), dims, span: this.spanOf(entry, this.currIdx, at) };
-  }
-
   /** `letStmt = "let" IDENT "=" expr ;` */
-  letStmt = this.RULE(
-    'letStmt',
-    (): A.Stmt => {
+  letStmt = this.RULE('letStmt', this.binding('LetStmt', () => this.CONSUME(Kw.let)), RECOVER);
+
+  /** `assignStmt = IDENT "=" expr ;` */
+  assignStmt = this.RULE('assignStmt', this.binding('AssignStmt'), RECOVER);
+
+  /**
+   * The body of the statements `[ keyword ] IDENT "=" expr`: `letStmt`, `assignStmt` (which has
+   * no keyword), `lossStmt` and `declStmt`; `keyword` reads the keyword.
+   */
+  private binding(kind: 'LetStmt' | 'AssignStmt' | 'LossStmt' | 'MaskStmt', keyword?: () => IToken): () => A.Stmt {
+    return (): A.Stmt => {
       const entry = this.currIdx;
       let kw: Tok;
       let name: Tok;
@@ -844,69 +605,19 @@ export class TfmParser extends RecoveringParser {
       let value: A.Expr | undefined;
       let valueEntry = -1;
       try {
-        kw = this.CONSUME(Kw.let);
+        if (keyword) kw = keyword();
         name = this.CONSUME(Identifier);
         eq = this.CONSUME(Eq);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
         valueEntry = this.currIdx;
         value = this.SUBRULE(this.expr);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.binding('LetStmt', undefined, entry, kw, name, eq, value, valueEntry));
+        if (failed(e)) value = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.binding(kind, entry, kw, name, eq, value, valueEntry));
       }
-      return this.binding('LetStmt', undefined, entry, kw, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
-
-  /** `assignStmt = IDENT "=" expr ;` */
-  assignStmt = this.RULE(
-    'assignStmt',
-    (): A.Stmt => {
-      const entry = this.currIdx;
-      let name: Tok;
-      let eq: Tok;
-      let value: A.Expr | undefined;
-      let valueEntry = -1;
-      try {
-        name = this.CONSUME(Identifier);
-        eq = this.CONSUME(Eq);
-        this.at = Math.max(this.startHere(entry), tokEnd(name), tokEnd(eq));
-        valueEntry = this.currIdx;
-        value = this.SUBRULE(this.expr);
-      } catch (e) {
-        if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.binding('AssignStmt', undefined, entry, undefined, name, eq, value, valueEntry));
-      }
-      return this.binding('AssignStmt', undefined, entry, undefined, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
-
-  /**
-   * `kw NAME = expr` statements (and `NAME = expr`), the value read after `valueEntry` (-1 if
-   * never). With neither name nor value left, the statement is an ErrorStmt.
-   */
-  private binding(
-    kind: 'LetStmt' | 'AssignStmt' | 'LossStmt' | 'MaskStmt',
-    keyword: 'mask' | 'memory' | undefined,
-    entry: number,
-    kw: Tok,
-    nameTok: Tok,
-    eq: Tok,
-    value: A.Expr | undefined,
-    valueEntry: number,
-  ): A.Stmt {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const span = this.spanOf(entry, this.currIdx, 0);
-    if (!isReal(nameTok) && !isReal(eq) && this.nodeEnd(valueEntry, this.currIdx) < 0) return { kind: 'ErrorStmt', span };
-    const at = this.startHere(entry);
-    const name = this.ident(nameTok, Math.max(at, tokEnd(kw)));
-    const expr = value ?? errorExpr(this.empty(Math.max(at, tokEnd(kw), tokEnd(nameTok), tokEnd(eq))));
-    if (kind === 'MaskStmt') return { kind, keyword: keyword!, name, value: expr, span };
-    return { kind, name, value: expr, span };
+      return this.build.binding(kind, entry, kw, name, eq, value, valueEntry);
+    };
   }
 
   /**
@@ -930,7 +641,7 @@ export class TfmParser extends RecoveringParser {
                 name = this.CONSUME(Identifier);
                 eq = this.CONSUME(Eq);
               });
-              this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+              this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
               value = this.SUBRULE(this.expr);
             },
           },
@@ -939,96 +650,28 @@ export class TfmParser extends RecoveringParser {
               kw = this.CONSUME(Kw.output);
               name = this.CONSUME2(Identifier);
               eq = this.CONSUME2(Eq);
-              this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
+              this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
               value = this.SUBRULE2(this.expr);
             },
           },
         ]);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.outAst(entry, kw, name, eq, value));
+        if (failed(e)) value = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.outStmt(entry, kw, name, eq, value));
       }
-      return this.outAst(entry, kw, name, eq, value);
+      return this.build.outStmt(entry, kw, name, eq, value);
     },
     RECOVER,
   );
-
-  private outAst(entry: number, kw: Tok, name: Tok, eq: Tok, value: A.Expr | undefined): A.OutStmt {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    const isOutput = kw?.tokenType === Kw.output;
-    const stmt: A.OutStmt = {
-      kind: 'OutStmt',
-      keyword: isOutput ? 'output' : 'out',
-      value: value ?? errorExpr(this.empty(Math.max(at, tokEnd(kw), tokEnd(name), tokEnd(eq)))),
-      span: this.spanOf(entry, this.currIdx, 0),
-    };
-    if (isOutput || name) stmt.name = this.ident(name, Math.max(at, tokEnd(kw)));
-    return stmt;
-  }
 
   /** `lossStmt = "loss" IDENT "=" expr ;` */
-  lossStmt = this.RULE(
-    'lossStmt',
-    (): A.Stmt => {
-      const entry = this.currIdx;
-      let kw: Tok;
-      let name: Tok;
-      let eq: Tok;
-      let value: A.Expr | undefined;
-      let valueEntry = -1;
-      try {
-        kw = this.CONSUME(Kw.loss);
-        name = this.CONSUME(Identifier);
-        eq = this.CONSUME(Eq);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
-        valueEntry = this.currIdx;
-        value = this.SUBRULE(this.expr);
-      } catch (e) {
-        if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.binding('LossStmt', undefined, entry, kw, name, eq, value, valueEntry));
-      }
-      return this.binding('LossStmt', undefined, entry, kw, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
+  lossStmt = this.RULE('lossStmt', this.binding('LossStmt', () => this.CONSUME(Kw.loss)), RECOVER);
 
   private readonly declKeywordAlts = [{ ALT: () => this.CONSUME(Kw.mask) }, { ALT: () => this.CONSUME(Kw.memory) }];
 
   /** `declStmt = ( "mask" | "memory" ) IDENT "=" expr ;` */
-  declStmt = this.RULE(
-    'declStmt',
-    (): A.Stmt => {
-      const entry = this.currIdx;
-      let kw: Tok;
-      let name: Tok;
-      let eq: Tok;
-      let value: A.Expr | undefined;
-      let valueEntry = -1;
-      try {
-        kw = this.OR(this.declKeywordAlts);
-        name = this.CONSUME(Identifier);
-        eq = this.CONSUME(Eq);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw), tokEnd(name), tokEnd(eq));
-        valueEntry = this.currIdx;
-        value = this.SUBRULE(this.expr);
-      } catch (e) {
-        if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.declAst(entry, kw, name, eq, value, valueEntry));
-      }
-      return this.declAst(entry, kw, name, eq, value, valueEntry);
-    },
-    RECOVER,
-  );
-
-  private declAst(entry: number, kw: Tok, name: Tok, eq: Tok, value: A.Expr | undefined, valueEntry: number): A.Stmt {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const keyword = kw?.tokenType === Kw.memory ? 'memory' : 'mask';
-    return this.binding('MaskStmt', keyword, entry, kw, name, eq, value, valueEntry);
-  }
+  declStmt = this.RULE('declStmt', this.binding('MaskStmt', () => this.OR(this.declKeywordAlts)), RECOVER);
 
   /** `expectStmt = "expect" expr ;` */
   expectStmt = this.RULE(
@@ -1039,26 +682,17 @@ export class TfmParser extends RecoveringParser {
       let condition: A.Expr | undefined;
       try {
         kw = this.CONSUME(Kw.expect);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw));
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw));
         condition = this.SUBRULE(this.expr);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) condition = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.expectAst(entry, kw, condition));
+        if (failed(e)) condition = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.expectStmt(entry, kw, condition));
       }
-      return this.expectAst(entry, kw, condition);
+      return this.build.expectStmt(entry, kw, condition);
     },
     RECOVER,
   );
-
-  private expectAst(entry: number, kw: Tok, condition: A.Expr | undefined): A.ExpectStmt {
-    if (this.RECORDING_PHASE) return undefined as never;
-    return {
-      kind: 'ExpectStmt',
-      condition: condition ?? errorExpr(this.empty(Math.max(this.startHere(entry), tokEnd(kw)))),
-      span: this.spanOf(entry, this.currIdx, 0),
-    };
-  }
 
   /** `ifStmt = "if" expr body [ "else" ( ifStmt | body ) ] ;` */
   ifStmt = this.RULE(
@@ -1073,7 +707,7 @@ export class TfmParser extends RecoveringParser {
       let stage = 0;
       try {
         kw = this.CONSUME(Kw.if);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw));
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw));
         stage = 1;
         condition = this.SUBRULE(this.expr);
         stage = 2;
@@ -1098,37 +732,24 @@ export class TfmParser extends RecoveringParser {
         });
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           const partial = e.tfmPartial;
           if (stage === 1) condition = partial as A.Expr;
           else if (stage === 2) then = partial as A.Stmt[];
           else if (stage === 3) otherwise = [partial as A.IfStmt];
           else otherwise = partial as A.Stmt[];
         }
-        throw this.fail(e, this.ifAst(entry, kw, condition, then, hasElse, otherwise));
+        throw fail(e, this.build.ifStmt(entry, kw, condition, then, hasElse, otherwise));
       }
-      return this.ifAst(entry, kw, condition, then, hasElse, otherwise);
+      return this.build.ifStmt(entry, kw, condition, then, hasElse, otherwise);
     },
     RECOVER,
   );
 
-  private ifAst(entry: number, kw: Tok, condition: A.Expr | undefined, then: A.Stmt[], hasElse: boolean, otherwise: A.Stmt[] | undefined): A.IfStmt {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    const stmt: A.IfStmt = {
-      kind: 'IfStmt',
-      condition: condition ?? errorExpr(this.empty(Math.max(at, tokEnd(kw)))),
-      then,
-      span: this.spanOf(entry, this.currIdx, at),
-    };
-    if (hasElse) stmt.else = otherwise ?? [];
-    return stmt;
-  }
-
   // ── expressions ──
   //
   // Operator sequences are read flat, `operand { op operand }`, and precedence and associativity
-  // are applied afterwards (build-ast.ts, `Climber`; grammar/README.md has the table). A rule per
+  // are applied afterwards (operator-climbing.ts; grammar/README.md has the table). A rule per
   // precedence level would cost a dozen nested rule calls for every name or number in the file.
 
   /**
@@ -1145,7 +766,6 @@ export class TfmParser extends RecoveringParser {
 
   /** `arithExpr = operand { arithOp operand } ;` (a repeat count: no comparisons or logic) */
   arithExpr = this.RULE('arithExpr', this.operatorSequence(this.arithStep), RECOVER);
-
 
   /** `op operand`, after `op` was read. */
   private sequenceStep(op: IToken): void {
@@ -1188,7 +808,7 @@ export class TfmParser extends RecoveringParser {
         if (!isRecognitionException(e as Error)) throw e;
         let seq: Sequence | undefined;
         if (first !== undefined) seq = this.seq;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           const expr = e.tfmPartial as A.Expr;
           if (first === undefined) {
             first = expr;
@@ -1199,33 +819,16 @@ export class TfmParser extends RecoveringParser {
             seq!.lateMarks.push(this.late.length);
           }
         }
-        throw this.fail(e, this.climb(first!, firstOuter!, firstPrefixes, seq, lateMark));
+        throw fail(e, this.tree(first!, firstOuter!, firstPrefixes, seq, lateMark));
       }
-      return this.climb(first, firstOuter!, firstPrefixes, this.seq, lateMark);
+      return this.tree(first, firstOuter!, firstPrefixes, this.seq, lateMark);
     };
   }
 
-  /** Applies precedence to an operator sequence (most are one operand without prefixes). */
-  private climb(first: A.Expr, firstOuter: Span, firstPrefixes: IToken[] | undefined, seq: Sequence | undefined, lateMark: number): A.Expr {
+  /** The tree of an operator sequence (operator-climbing.ts applies the precedence). */
+  private tree(first: A.Expr, firstOuter: Span, firstPrefixes: IToken[] | undefined, seq: Sequence | undefined, lateMark: number): A.Expr {
     if (this.RECORDING_PHASE) return undefined as never;
-    if (seq === undefined && firstPrefixes === undefined) return first;
-    const operands: Operand[] = [{ expr: first, outer: firstOuter, prefixes: firstPrefixes }];
-    if (seq) operands.push(...seq.rest);
-    let reports: { operandsBefore: number; diagnostic: Diagnostic }[] | undefined;
-    const report = (a: IToken, b: IToken, operandsBefore: number) =>
-      (reports ??= []).push({ operandsBefore, diagnostic: chainedComparison(this.fileName, a, b) });
-    const expr = new Climber(operands, seq?.ops ?? [], report).run();
-    if (reports) {
-      // Errors in source order: each after those nested in the operands read before it.
-      const marks = [lateMark, ...(seq?.lateMarks ?? [this.late.length])];
-      const merged: Diagnostic[] = [];
-      for (let k = 0; k < operands.length; k++) {
-        merged.push(...this.late.slice(marks[k], marks[k + 1]));
-        for (const r of reports) if (r.operandsBefore === k + 1) merged.push(r.diagnostic);
-      }
-      this.late.splice(lateMark, this.late.length - lateMark, ...merged);
-    }
-    return expr;
+    return climb(first, firstOuter, firstPrefixes, seq, this.fileName, this.late, lateMark);
   }
 
   /**
@@ -1249,12 +852,12 @@ export class TfmParser extends RecoveringParser {
         this.MANY(this.prefixStep);
         prefixes = this.pendingPrefixes;
         // An argument's value starts the argument: its placeholder goes to the first token read.
-        if (at === SELF) at = this.startHere(entry);
+        if (at === SELF) at = this.spans.startHere(entry);
         primEntry = this.currIdx;
         this.at = at;
         stage = 1;
         expr = this.SUBRULE(this.primary);
-        outer = this.primaryOuter(expr, primEntry, at);
+        outer = this.spans.primaryOuter(expr, primEntry, at);
         stage = 2;
         this.suffixed = expr;
         this.suffixedOuter = outer;
@@ -1263,27 +866,27 @@ export class TfmParser extends RecoveringParser {
         outer = this.suffixedOuter;
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (at === SELF) at = this.startHere(entry);
+        if (at === SELF) at = this.spans.startHere(entry);
         if (stage === 0) {
           // Never got to the primary (cannot happen: prefixes are optional and cannot fail).
           prefixes = this.pendingPrefixes;
-          expr = errorExpr(this.empty(at));
+          expr = errorExpr(this.spans.empty(at));
           outer = expr.span;
         } else if (stage === 1) {
-          expr = TfmParser.failed(e) ? (e.tfmPartial as A.Expr) : errorExpr(this.spanOf(primEntry, this.currIdx, at));
-          outer = this.primaryOuter(expr, primEntry, at);
+          expr = failed(e) ? (e.tfmPartial as A.Expr) : errorExpr(this.spans.spanOf(primEntry, this.currIdx, at));
+          outer = this.spans.primaryOuter(expr, primEntry, at);
         } else {
           expr = this.suffixed!;
           outer = this.suffixedOuter!;
-          if (TfmParser.failed(e)) {
+          if (failed(e)) {
             // A suffix failed part-way: apply what there is of it.
-            outer = spanCover(outer, this.spanOf(this.suffixEntry, this.currIdx, outer.end.offset));
-            expr = this.applySuffix(expr, e.tfmPartial as A.Arg[] | A.Ident, outer);
+            outer = spanCover(outer, this.spans.spanOf(this.suffixEntry, this.currIdx, outer.end.offset));
+            expr = this.build.applySuffix(expr, e.tfmPartial as A.Arg[] | A.Ident, outer);
           }
         }
         this.outer = outer;
         this.prefixes = prefixes;
-        throw this.fail(e, expr);
+        throw fail(e, expr);
       }
       this.outer = outer;
       this.prefixes = prefixes;
@@ -1317,27 +920,10 @@ export class TfmParser extends RecoveringParser {
       throw e;
     }
     if (this.RECORDING_PHASE) return;
-    const span = spanCover(outer, this.spanOf(entry, this.currIdx, outer.end.offset));
-    this.suffixed = this.applySuffix(expr, suffix, span);
+    const span = spanCover(outer, this.spans.spanOf(entry, this.currIdx, outer.end.offset));
+    this.suffixed = this.build.applySuffix(expr, suffix, span);
     this.suffixedOuter = span;
   };
-
-  /**
-   * The extent of a primary read after `primEntry`: its node's span, except that a parenthesised
-   * expression's own span leaves out the parentheses.
-   */
-  private primaryOuter(expr: A.Expr, primEntry: number, at: number): Span {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const first = this.firstIn(primEntry, this.currIdx);
-    if (first >= 0 && this.tokVector[first].tokenType !== LParen) return expr.span;
-    return this.spanOf(primEntry, this.currIdx, at);
-  }
-
-  private applySuffix(object: A.Expr, suffix: A.Arg[] | A.Ident, span: Span): A.Expr {
-    return Array.isArray(suffix)
-      ? { kind: 'CallExpr', callee: object, args: suffix, span }
-      : { kind: 'MemberExpr', object, name: suffix, span };
-  }
 
   private readonly suffixAlts = [
     {
@@ -1351,8 +937,8 @@ export class TfmParser extends RecoveringParser {
           this.CONSUME(RParen);
         } catch (e) {
           if (!isRecognitionException(e as Error)) throw e;
-          if (TfmParser.failed(e)) args.push(e.tfmPartial as A.Arg);
-          throw this.fail(e, args);
+          if (failed(e)) args.push(e.tfmPartial as A.Arg);
+          throw fail(e, args);
         } finally {
           this.args = outerArgs;
         }
@@ -1367,9 +953,9 @@ export class TfmParser extends RecoveringParser {
           name = this.CONSUME(Identifier);
         } catch (e) {
           if (!isRecognitionException(e as Error)) throw e;
-          throw this.fail(e, this.RECORDING_PHASE ? undefined : this.ident(undefined, Math.max(0, tokEnd(dot))));
+          throw fail(e, this.RECORDING_PHASE ? undefined : this.build.ident(undefined, Math.max(0, tokEnd(dot))));
         }
-        return this.RECORDING_PHASE ? (undefined as never) : this.ident(name, Math.max(0, tokEnd(dot)));
+        return this.RECORDING_PHASE ? (undefined as never) : this.build.ident(name, Math.max(0, tokEnd(dot)));
       },
     },
   ];
@@ -1398,7 +984,7 @@ export class TfmParser extends RecoveringParser {
         return this.OR<A.Arg[] | A.Ident>(this.suffixAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        throw this.fail(e, TfmParser.failed(e) ? e.tfmPartial : []);
+        throw fail(e, failed(e) ? e.tfmPartial : []);
       }
     },
     RECOVER,
@@ -1418,14 +1004,14 @@ export class TfmParser extends RecoveringParser {
         this.OPTION(this.argNameBody);
         name = this.argName;
         colon = this.argColon;
-        this.at = name ? Math.max(this.startHere(entry), tokEnd(name), tokEnd(colon)) : SELF;
+        this.at = name ? Math.max(this.spans.startHere(entry), tokEnd(name), tokEnd(colon)) : SELF;
         value = this.SUBRULE(this.expr);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) value = e.tfmPartial as A.Expr;
-        throw this.fail(e, this.argAst(entry, name, colon, value));
+        if (failed(e)) value = e.tfmPartial as A.Expr;
+        throw fail(e, this.build.arg(entry, name, colon, value));
       }
-      return this.argAst(entry, name, colon, value);
+      return this.build.arg(entry, name, colon, value);
     },
     RECOVER,
   );
@@ -1438,37 +1024,13 @@ export class TfmParser extends RecoveringParser {
     this.argColon = this.CONSUME(Colon);
   };
 
-  private argAst(entry: number, name: Tok, colon: Tok, value: A.Expr | undefined): A.Arg {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    const arg: A.Arg = {
-      kind: 'Arg',
-      value: value ?? errorExpr(this.empty(Math.max(at, tokEnd(name), tokEnd(colon)))),
-      span: this.sameExtent(value, entry) ? value!.span : this.spanOf(entry, this.currIdx, at),
-    };
-    if (name) arg.name = this.ident(name, at);
-    return arg;
-  }
-
-  /** Whether `node`'s span is the extent of the tokens consumed since `entry` (so the span can be shared). */
-  private sameExtent(node: A.Expr | undefined, entry: number): boolean {
-    if (node === undefined) return false;
-    const first = this.firstIn(entry, this.currIdx);
-    if (first < 0) return false;
-    const span = node.span;
-    return (
-      span.start.offset === this.tokVector[first].startOffset &&
-      span.end.offset === this.tokVector[this.lastIn(entry, this.currIdx)].endOffset! + 1
-    );
-  }
-
   private readonly primaryAlts = [
-    { ALT: () => this.literal(this.CONSUME(IntLiteral)) },
-    { ALT: () => this.literal(this.CONSUME(Float)) },
-    { ALT: () => this.literal(this.CONSUME(StringLiteral)) },
-    { ALT: () => this.bool(this.CONSUME(Kw.true)) },
-    { ALT: () => this.bool(this.CONSUME(Kw.false)) },
-    { ALT: () => this.name(this.CONSUME(Identifier)) },
+    { ALT: () => this.build.literal(this.CONSUME(IntLiteral)) },
+    { ALT: () => this.build.literal(this.CONSUME(Float)) },
+    { ALT: () => this.build.literal(this.CONSUME(StringLiteral)) },
+    { ALT: () => this.build.bool(this.CONSUME(Kw.true)) },
+    { ALT: () => this.build.bool(this.CONSUME(Kw.false)) },
+    { ALT: () => this.build.name(this.CONSUME(Identifier)) },
     {
       ALT: (): A.Expr => {
         const open = this.CONSUME(LParen);
@@ -1479,26 +1041,14 @@ export class TfmParser extends RecoveringParser {
           this.CONSUME(RParen);
         } catch (e) {
           if (!isRecognitionException(e as Error)) throw e;
-          if (TfmParser.failed(e)) inner = e.tfmPartial as A.Expr;
-          throw this.fail(e, inner);
+          if (failed(e)) inner = e.tfmPartial as A.Expr;
+          throw fail(e, inner);
         }
         return inner;
       },
     },
     { ALT: () => this.SUBRULE(this.repeatExpr) },
   ];
-
-  private literal(t: IToken): A.Expr {
-    return this.RECORDING_PHASE ? (undefined as never) : literal(t);
-  }
-
-  private bool(t: IToken): A.BoolLit {
-    return this.RECORDING_PHASE ? (undefined as never) : { kind: 'BoolLit', value: t.tokenType === Kw.true, span: tokSpan(t) };
-  }
-
-  private name(t: IToken): A.NameExpr {
-    return this.RECORDING_PHASE ? (undefined as never) : { kind: 'NameExpr', name: t.image, span: tokSpan(t) };
-  }
 
   /** `primary = INT | FLOAT | STRING | "true" | "false" | IDENT | "(" expr ")" | repeatExpr ;` */
   primary = this.RULE(
@@ -1510,8 +1060,8 @@ export class TfmParser extends RecoveringParser {
         return this.OR<A.Expr>(this.primaryAlts);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        const partial = TfmParser.failed(e) ? (e.tfmPartial as A.Expr) : this.RECORDING_PHASE ? undefined : errorExpr(this.spanOf(entry, this.currIdx, at));
-        throw this.fail(e, partial);
+        const partial = failed(e) ? (e.tfmPartial as A.Expr) : this.RECORDING_PHASE ? undefined : errorExpr(this.spans.spanOf(entry, this.currIdx, at));
+        throw fail(e, partial);
       }
     },
     RECOVER,
@@ -1532,7 +1082,7 @@ export class TfmParser extends RecoveringParser {
       let stage = 0;
       try {
         kw = this.CONSUME(Kw.repeat);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw));
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw));
         stage = 1;
         countEntry = this.currIdx;
         count = this.SUBRULE(this.arithExpr);
@@ -1541,47 +1091,24 @@ export class TfmParser extends RecoveringParser {
           shared = this.CONSUME(Kw.shared);
         });
         open = this.CONSUME(LBrace);
-        this.at = Math.max(this.startHere(entry), tokEnd(kw), this.nodeEnd(countEntry, countExit), tokEnd(shared), tokEnd(open));
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(kw), this.spans.nodeEnd(countEntry, countExit), tokEnd(shared), tokEnd(open));
         stage = 2;
         body = this.SUBRULE(this.expr);
         this.CONSUME(RBrace);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
-        if (TfmParser.failed(e)) {
+        if (failed(e)) {
           if (stage === 1) {
             count = e.tfmPartial as A.Expr;
             countExit = this.currIdx;
           } else body = e.tfmPartial as A.Expr;
         }
-        throw this.fail(e, this.repeatAst(entry, kw, count, countEntry, countExit, shared, open, body));
+        throw fail(e, this.build.repeatExpr(entry, kw, count, countEntry, countExit, shared, open, body));
       }
-      return this.repeatAst(entry, kw, count, countEntry, countExit, shared, open, body);
+      return this.build.repeatExpr(entry, kw, count, countEntry, countExit, shared, open, body);
     },
     RECOVER,
   );
-
-  private repeatAst(
-    entry: number,
-    kw: Tok,
-    count: A.Expr | undefined,
-    countEntry: number,
-    countExit: number,
-    shared: Tok,
-    open: Tok,
-    body: A.Expr | undefined,
-  ): A.RepeatExpr {
-    if (this.RECORDING_PHASE) return undefined as never;
-    const at = this.startHere(entry);
-    return {
-      kind: 'RepeatExpr',
-      count: count ?? errorExpr(this.empty(Math.max(at, tokEnd(kw)))),
-      shared: isReal(shared),
-      body:
-        body ??
-        errorExpr(this.empty(Math.max(at, tokEnd(kw), this.nodeEnd(countEntry, countExit), tokEnd(shared), tokEnd(open)))),
-      span: this.spanOf(entry, this.currIdx, at),
-    };
-  }
 }
 
 /** The one parser instance (chevrotain parsers are reusable: `begin` starts a new file). */

@@ -14,6 +14,8 @@
  *
  * The parser builds the AST in its actions, and a node's span is the extent of the tokens its rule
  * consumed. Tokens that recovery skips belong to no node, so `SKIP_TOKEN` marks them (`skipped`).
+ * A rule that fails part-way hands its partial node up with the exception (`fail`, `failed`,
+ * `RECOVER`), so that recovery keeps what was read.
  *
  * Error messages are not rendered here: the message provider encodes what was expected as JSON,
  * and syntax-errors.ts turns that into a diagnostic once it also knows the surrounding tokens.
@@ -25,6 +27,7 @@ import {
   tokenMatcher,
   type IParserConfig,
   type IParserErrorMessageProvider,
+  type IRecognitionException,
   type IToken,
   type TokenType,
 } from 'chevrotain';
@@ -43,7 +46,7 @@ import {
   RParen,
   Semi,
   UnaryOp,
-} from './lexer.js';
+} from './tokens.js';
 
 /** What the parser expected when it failed; carried inside chevrotain's error message. */
 export interface ExpectationInfo {
@@ -79,6 +82,41 @@ export function decodeExpectation(message: string): ExpectationInfo | undefined 
     return undefined;
   }
 }
+
+// ── partial nodes (see parser.ts) ──
+
+/** A recognition exception carrying the partial node of the rule it is leaving. */
+export interface Failure extends IRecognitionException {
+  tfmHasPartial?: boolean;
+  tfmPartial?: unknown;
+}
+
+/** Attaches a failed rule's partial node to the exception passing through it. */
+export function fail(e: unknown, partial: unknown): unknown {
+  const f = e as Failure;
+  f.tfmHasPartial = true;
+  f.tfmPartial = partial;
+  return e;
+}
+
+/** Whether `e` carries the partial node of the sub-rule that failed (rather than coming from this rule). */
+export function failed(e: unknown): e is Failure & { tfmHasPartial: true } {
+  return (e as Failure).tfmHasPartial === true;
+}
+
+/** Returned to chevrotain, which returns it from the rule where it re-synchronised. */
+function takePartial(e: IRecognitionException): never {
+  const f = e as Failure;
+  const value = f.tfmPartial;
+  f.tfmHasPartial = false;
+  f.tfmPartial = undefined;
+  return value as never;
+}
+
+/** The options of every rule: where recovery re-synchronises, the rule returns the partial node. */
+export const RECOVER = { recoveryValueFunc: takePartial };
+
+// ── the parser ──
 
 /** Chevrotain internals used below (not in its public typings). */
 interface Internals {
@@ -123,19 +161,20 @@ function sameLineGroups(tokens: IToken[]): Int32Array {
 }
 
 export abstract class RecoveringParser extends EmbeddedActionsParser {
-  // Chevrotain's token-vector state (lexer_adapter.js), read directly on hot paths.
+  // Chevrotain's token-vector state (lexer_adapter.js), read directly on hot paths; public for
+  // AST building (token-spans.ts), which takes node spans from it.
   /** Index of the last consumed token (-1 before the first). */
-  declare protected currIdx: number;
-  declare protected tokVector: IToken[];
+  declare readonly currIdx: number;
+  declare readonly tokVector: IToken[];
   declare protected tokVectorLength: number;
   declare protected consumeToken: () => void;
 
   /** Same-line bracket groups (see `sameLineGroups`), computed at the first recovery. */
   private groups: Int32Array | undefined;
   /** `skipped[i]` is 1 when recovery skipped token `i`; allocated at the first skip. */
-  protected skipped: Uint8Array | undefined;
+  skipped: Uint8Array | undefined;
   /** Offsets of tokens that a parser error was reported at, mid-line (see `SAVE_ERROR`). */
-  protected readonly suspects = new Set<number>();
+  readonly suspects = new Set<number>();
 
   constructor(tokens: TokenType[], config: IParserConfig) {
     super(tokens, config);

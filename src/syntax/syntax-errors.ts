@@ -6,6 +6,10 @@
  */
 import { EOF, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import { diagnostic, type Diagnostic, type Label } from '../check/diagnostics.js';
+import { isKeyword as isReserved } from './keywords.js';
+import { printable } from './lexer.js';
+import { decodeExpectation, type ExpectationInfo } from './recovery.js';
+import type { LineIndex, Position } from './spans.js';
 import {
   BadNumber,
   Colon,
@@ -22,11 +26,7 @@ import {
   SingleQuotedString,
   UnterminatedString,
   allTokens,
-  printable,
-} from './lexer.js';
-import { isKeyword as isReserved } from './keywords.js';
-import { decodeExpectation, type ExpectationInfo } from './recovery.js';
-import type { LineIndex, Position } from './spans.js';
+} from './tokens.js';
 
 export interface SyntaxErrorContext {
   file: string;

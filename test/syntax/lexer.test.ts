@@ -2,10 +2,11 @@
 import { Lexer, type IToken } from 'chevrotain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allTokens, Kw, KeywordCat, lex, LEXER_CONFIG, tokenize, unescapeString } from '../../src/syntax/lexer.js';
 import { KEYWORDS } from '../../src/syntax/keywords.js';
+import { lex, tokenize, unescapeString } from '../../src/syntax/lexer.js';
 import { parse } from '../../src/syntax/parse.js';
 import { LineIndex } from '../../src/syntax/spans.js';
+import { allTokens, Kw, KeywordCat, LEXER_CONFIG } from '../../src/syntax/tokens.js';
 import { GPT2, spanStr } from './helpers.js';
 
 function tokens(src: string): string[] {

@@ -1,7 +1,7 @@
 /** grammar/tfm.tmLanguage.json stays in step with the lexer. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { allTokens, KeywordCat } from '../../src/syntax/lexer.js';
+import { allTokens, KeywordCat } from '../../src/syntax/tokens.js';
 import { DTYPES } from '../../src/syntax/keywords.js';
 
 interface Rule {
