@@ -4,7 +4,8 @@
  */
 import type { BlockDecl, Expr } from '../syntax/ast.js';
 import type { OpDef, LayerOpDef } from './ops/op.js';
-import type { SourceRef, TensorValue } from './types.js';
+import type { SourceRef } from './source-ref.js';
+import type { TensorValue } from './types.js';
 
 export type Value =
   /** `origin`: where a config value was set, for labels like "`heads` = 6 is set here". */

@@ -8,7 +8,7 @@ import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { nearbyDivisors } from '../ops/helpers.js';
 import type { ArgSpec, LayerOpDef } from '../ops/op.js';
-import type { SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, type BlockModule, type LayerModule, type ModuleValue, type RepeatModule, type Value, type ValueOrigin } from '../values.js';
 import { bindArgs, checkArgType, MAX_REPEAT } from './arguments.js';
 import type { Env, Evaluator } from './evaluator.js';

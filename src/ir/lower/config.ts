@@ -4,7 +4,8 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import type { ConfigEntryInfo, SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import type { ConfigEntryInfo } from '../types.js';
 import { describeValue, type Value } from '../values.js';
 import type { Env, Evaluator } from './evaluator.js';
 import type { ChainLink, Override } from './model.js';

@@ -13,7 +13,7 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { renderShape, type Dim } from '../dims.js';
-import type { SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, type Value } from '../values.js';
 import { applyModule } from './apply-modules.js';
 import { bindArgs, evalArgs } from './arguments.js';

@@ -4,7 +4,8 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import type { ModelIR, SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import type { ModelIR } from '../types.js';
 import type { Value } from '../values.js';
 import type { Workspace } from '../workspace.js';
 import { evalConfig } from './config.js';

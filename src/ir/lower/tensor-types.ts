@@ -5,7 +5,8 @@
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { constDim, dimOp, freshVar, resolve, type Dim } from '../dims.js';
-import { DTYPES, type DType, type SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import { DTYPES, type DType } from '../types.js';
 import { describeValue, type Value } from '../values.js';
 import type { Env, Evaluator } from './evaluator.js';
 import { fmt } from './format-numbers.js';

@@ -5,7 +5,8 @@
  */
 import type { KnownCode, Label } from '../../check/diagnostics.js';
 import type { Dim } from '../dims.js';
-import type { AttrValue, DType, Node, SourceRef, TensorValue } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import type { AttrValue, DType, Node, TensorValue } from '../types.js';
 import type { Value } from '../values.js';
 
 export type ArgType = 'int' | 'float' | 'bool' | 'enum' | 'tensor' | 'module' | 'string';
