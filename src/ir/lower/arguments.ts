@@ -4,9 +4,8 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import type { ArgSpec } from '../ops/op.js';
 import type { SourceRef } from '../source-ref.js';
-import { describeValue, ERROR, isNumber, NONE, type Value } from '../values.js';
+import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type Value } from '../values.js';
 import type { Env, Evaluator, Hint } from './evaluator.js';
 import { fmt, fmtInt } from './format-numbers.js';
 

@@ -5,10 +5,9 @@
 import type { Label } from '../../check/diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { renderShape, type Dim } from '../dims.js';
-import type { OpContext, OpDef } from '../ops/op.js';
 import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';
-import { ERROR, type LayerModule, type Value } from '../values.js';
+import { ERROR, type LayerModule, type OpContext, type OpDef, type Value } from '../values.js';
 import { bindArgs } from './arguments.js';
 import type { Env, Evaluator } from './evaluator.js';
 import { upperBound } from './tensor-types.js';
