@@ -7,7 +7,7 @@
  * - `expr`: a derived dimension (`seq + 1`, `(frames - 1) / 2 + 1`), equal when structurally equal.
  * - `error`: the result of a failed step; unifies with anything so one mistake gives one report.
  */
-import type { SourceRef } from './types.js';
+import type { SourceRef } from './source-ref.js';
 
 export type Dim = ConstDim | SymDim | VarDim | ExprDim | ErrorDim;
 

@@ -2,16 +2,11 @@
  * The typed IR: one graph per model, consumed by every backend. Backends never see syntax; every
  * node keeps the span it came from so a later error still points at the spec.
  */
-import type { Span } from '../syntax/spans.js';
 import type { Dim } from './dims.js';
+import type { SourceRef } from './source-ref.js';
 
 export type DType = 'int32' | 'float32' | 'bool' | 'mask';
 export const DTYPES: readonly DType[] = ['int32', 'float32', 'bool', 'mask'];
-
-export interface SourceRef {
-  file: string;
-  span: Span;
-}
 
 /** A tensor in the graph: produced by exactly one node (or a model input). */
 export interface TensorValue {

@@ -5,8 +5,7 @@
  * imports, std, primitives), following `let` bindings, so it works while the model has errors.
  */
 import type * as A from '../syntax/ast.js';
-import type { ArgSpec, OpDef } from '../ir/ops/op.js';
-import type { BlockDef, Value } from '../ir/values.js';
+import type { ArgSpec, BlockDef, OpDef, Value } from '../ir/values.js';
 import type { Scope } from '../ir/lower/scope.js';
 import { exprText } from '../ir/lower/expr-text.js';
 import { localDecls } from './names.js';

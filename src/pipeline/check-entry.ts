@@ -6,7 +6,8 @@
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
 import { unusedBindings } from '../check/rules/unused-bindings.js';
 import { unresolvedNamesInBlock } from '../check/rules/uninstantiated-blocks.js';
-import { lowerModel, type Override } from '../ir/lower/model.js';
+import type { Override } from '../ir/lower/lowering.js';
+import { lowerModel } from '../ir/lower/model.js';
 import { Reporter } from '../ir/lower/reporter.js';
 import { UseTracker } from '../ir/lower/scope.js';
 import type { ModelIR } from '../ir/types.js';

@@ -3,7 +3,7 @@
  * malformed one becomes a TFM4005 diagnostic instead of a guess.
  */
 import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
-import type { Override } from '../ir/lower/model.js';
+import type { Override } from '../ir/lower/lowering.js';
 import type { Value } from '../ir/values.js';
 
 /** Parses a `--set` value: an integer (`1_024`), a number, `true`/`false`, or an enum name. */

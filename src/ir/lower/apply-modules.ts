@@ -7,11 +7,11 @@ import type { Label } from '../../check/diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { spanCover } from '../../syntax/spans.js';
 import { dimEquals, renderDim, renderShape, resolve, unify, unifyBroadcast } from '../dims.js';
-import type { ArgSpec } from '../ops/op.js';
-import type { SourceRef, TensorValue } from '../types.js';
-import { ERROR, NONE, type BlockModule, type ModuleValue, type RepeatModule, type Value } from '../values.js';
+import type { SourceRef } from '../source-ref.js';
+import type { TensorValue } from '../types.js';
+import { ERROR, NONE, type ArgSpec, type BlockModule, type ModuleValue, type RepeatModule, type Value } from '../values.js';
 import { bindArgs, type EvaluatedArgs } from './arguments.js';
-import type { Env, Evaluator } from './evaluator.js';
+import type { Env, Lowering } from './lowering.js';
 import { applyOp } from './op-context.js';
 import { collectLater, Scope } from './scope.js';
 import { dtypeOf, evalDim } from './tensor-types.js';
@@ -32,7 +32,7 @@ function sameShape(a: TensorValue, b: TensorValue): boolean {
 }
 
 /** Applies a layer, block or stack to its inputs, recording the module's output shape. */
-export function applyModule(ev: Evaluator, m: ModuleValue, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
+export function applyModule(ev: Lowering, m: ModuleValue, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
   let result: Value;
   if (m.kind === 'layer') {
     const { values, sources } = bindArgs(ev, m.op.inputs, args, env, call, `\`${m.op.name}\``);
@@ -54,7 +54,7 @@ export function applyModule(ev: Evaluator, m: ModuleValue, args: EvaluatedArgs, 
   return result;
 }
 
-function applyRepeat(ev: Evaluator, m: RepeatModule, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
+function applyRepeat(ev: Lowering, m: RepeatModule, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
   if (args.positional.length === 0) {
     ev.reporter.error('TFM2006', 'a stack must be applied to an input: `layers(x)`', ev.ref(env, call));
     return ERROR;
@@ -94,7 +94,7 @@ function buildLayer(m: RepeatModule, i: number): ModuleValue | undefined {
   return m.build(i, m.shared ? m.path : `${m.path}.${i}`);
 }
 
-function applyBlock(ev: Evaluator, m: BlockModule, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
+function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
   const decl = m.block.decl;
   const name = `\`${decl.name.name}\``;
   const ports = decl.body.filter((s): s is A.InputDecl => s.kind === 'InputDecl' && s.keyword === 'in');
@@ -158,7 +158,7 @@ function applyBlock(ev: Evaluator, m: BlockModule, args: EvaluatedArgs, call: A.
 }
 
 /** Checks an argument against a port's declared dtype and shape (binding its shape variables). */
-function checkPort(ev: Evaluator, port: A.InputDecl, v: Value, argSource: SourceRef, env: Env, block: string): Value {
+function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceRef, env: Env, block: string): Value {
   if (v.kind !== 'tensor') return v;
   const t = v.tensor;
   const dtype = dtypeOf(ev, port.type, env);

@@ -4,11 +4,10 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import type { ArgSpec } from '../ops/op.js';
-import type { SourceRef } from '../types.js';
-import { describeValue, ERROR, isNumber, NONE, type Value } from '../values.js';
-import type { Env, Evaluator, Hint } from './evaluator.js';
+import type { SourceRef } from '../source-ref.js';
+import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type Value } from '../values.js';
 import { fmt, fmtInt } from './format-numbers.js';
+import type { Env, Hint, Lowering } from './lowering.js';
 
 /** Arguments evaluated once (module applications and `repeat`). */
 export interface EvaluatedArgs {
@@ -44,7 +43,7 @@ export const MAX_REPEAT = 10_000;
 /** Sizes that must be positive when passed as an `int` to a primitive. */
 const POSITIVE = new Set(['out', 'num', 'dim', 'max_len', 'heads', 'hidden', 'layers', 'patch', 'kernel', 'stride', 'buckets', 'max_distance', 'times']);
 
-export function evalArgs(ev: Evaluator, args: readonly A.Arg[], env: Env): EvaluatedArgs {
+export function evalArgs(ev: Lowering, args: readonly A.Arg[], env: Env): EvaluatedArgs {
   const out: EvaluatedArgs = { positional: [], named: [] };
   for (const a of args) {
     const value = ev.evalExpr(a.value, env);
@@ -59,7 +58,7 @@ export function evalArgs(ev: Evaluator, args: readonly A.Arg[], env: Env): Evalu
  * its declared type as a hint, filling defaults, and checking types.
  */
 export function bindArgs(
-  ev: Evaluator,
+  ev: Lowering,
   specs: readonly ArgSpec[],
   args: readonly A.Arg[] | EvaluatedArgs,
   env: Env,
@@ -138,7 +137,7 @@ export function bindArgs(
   return { values: ok ? values : undefined, sources };
 }
 
-export function checkArgType(ev: Evaluator, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string): Value {
+export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string): Value {
   if (v.kind === 'error') return v;
   const bad = (expected: string, help?: string) => badArg(ev, spec, v, source, calleeName, expected, help);
   switch (spec.type) {
@@ -185,7 +184,7 @@ export function checkArgType(ev: Evaluator, spec: ArgSpec, v: Value, source: Sou
   }
 }
 
-function badArg(ev: Evaluator, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expected: string, help?: string): Value {
+function badArg(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expected: string, help?: string): Value {
   ev.reporter.error('TFM4001', `argument \`${spec.name}\` of ${calleeName} must be ${expected}, but this is ${describeValue(v)}`, source, { help });
   return ERROR;
 }

@@ -7,13 +7,12 @@ import type { Label } from '../../check/diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { nearbyDivisors } from '../ops/helpers.js';
-import type { ArgSpec, LayerOpDef } from '../ops/op.js';
-import type { SourceRef } from '../types.js';
-import { describeValue, ERROR, type BlockModule, type LayerModule, type ModuleValue, type RepeatModule, type Value, type ValueOrigin } from '../values.js';
+import type { SourceRef } from '../source-ref.js';
+import { describeValue, ERROR, type ArgSpec, type BlockModule, type LayerModule, type LayerOpDef, type ModuleValue, type RepeatModule, type Value, type ValueOrigin } from '../values.js';
 import { bindArgs, checkArgType, MAX_REPEAT } from './arguments.js';
-import type { Env, Evaluator } from './evaluator.js';
 import { exprText } from './expr-text.js';
 import { fmt, fmtInt } from './format-numbers.js';
+import type { Env, Lowering } from './lowering.js';
 import { Scope } from './scope.js';
 
 const PARAM_TYPES = ['int', 'float', 'bool', 'layer', 'tensor'];
@@ -30,7 +29,7 @@ function depthOf(path: string): number {
 }
 
 /** `repeat n { body }`: a stack whose layers are built from the body when it is first applied. */
-export function evalRepeat(ev: Evaluator, e: A.RepeatExpr, env: Env): Value {
+export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
   const c = ev.evalExpr(e.count, env);
   if (c.kind === 'error') return ERROR;
   if (c.kind !== 'int') {
@@ -91,7 +90,7 @@ function newModulePath(env: Env, e: A.Expr, kind: string): string {
 }
 
 /** A primitive layer with its configuration bound (`Linear(d_model, 4 * d_model)`). */
-export function makeLayer(ev: Evaluator, op: LayerOpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, e: A.Expr, env: Env): Value {
+export function makeLayer(ev: Lowering, op: LayerOpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, e: A.Expr, env: Env): Value {
   const path = newModulePath(env, e, op.name);
   const m: LayerModule = { kind: 'layer', op, args: values, argSources: sources, path, source: ev.ref(env, e), applied: 0 };
   ev.graph.module({ path, kind: op.name, depth: depthOf(path), source: m.source });
@@ -99,7 +98,7 @@ export function makeLayer(ev: Evaluator, op: LayerOpDef, values: Record<string, 
 }
 
 /** A block with its parameters bound (defaults evaluated in order); its body runs when it is applied. */
-export function makeBlock(ev: Evaluator, block: BlockModule['block'], e: A.CallExpr, env: Env): Value {
+export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallExpr, env: Env): Value {
   const decl = block.decl;
   const name = `\`${decl.name.name}\``;
   const blockEnvScope = new Scope(ev.globalsOf(block.file));
@@ -152,7 +151,7 @@ export function makeBlock(ev: Evaluator, block: BlockModule['block'], e: A.CallE
  * TFM3003: an integer parameter defaults to an inexact division (`d_k = d_model / heads` with
  * 512 and 6). Points at where the divisor was set when that is in the user's spec.
  */
-function notDivisible(ev: Evaluator, div: A.BinaryExpr, defaultEnv: Env, call: A.Expr, env: Env): void {
+function notDivisible(ev: Lowering, div: A.BinaryExpr, defaultEnv: Env, call: A.Expr, env: Env): void {
   const l = ev.quiet(() => ev.evalExpr(div.left, defaultEnv));
   const r = ev.quiet(() => ev.evalExpr(div.right, defaultEnv));
   if (l.kind !== 'int' || r.kind !== 'int') return;

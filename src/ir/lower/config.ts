@@ -4,10 +4,10 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import type { ConfigEntryInfo, SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import type { ConfigEntryInfo } from '../types.js';
 import { describeValue, type Value } from '../values.js';
-import type { Env, Evaluator } from './evaluator.js';
-import type { ChainLink, Override } from './model.js';
+import type { ChainLink, Env, Lowering, Override } from './lowering.js';
 import type { Reporter } from './reporter.js';
 
 /**
@@ -16,7 +16,7 @@ import type { Reporter } from './reporter.js';
  * (`--set`); returns the entries for the IR.
  */
 export function evalConfig(
-  ev: Evaluator,
+  ev: Lowering,
   env: Env,
   root: ChainLink,
   fromChain: Map<string, { expr: A.Expr; file: string; name: A.Ident }>,

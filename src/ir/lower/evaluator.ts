@@ -9,11 +9,12 @@
  * names and operators (expressions.ts), call arguments (arguments.ts), op application
  * (op-context.ts), building and applying layers, blocks and stacks (build-modules.ts,
  * apply-modules.ts), tensor types and bounds (tensor-types.ts) and `expect` (expectations.ts).
- * They import this file for its types only, so there is no import cycle.
+ * They see the evaluator as `Lowering` (lowering.ts), the part of it they call, and never import
+ * this file, so it imports them without an import cycle.
  */
 import type * as A from '../../syntax/ast.js';
-import { renderShape, type Dim } from '../dims.js';
-import type { SourceRef } from '../types.js';
+import { renderShape } from '../dims.js';
+import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, type Value } from '../values.js';
 import { applyModule } from './apply-modules.js';
 import { bindArgs, evalArgs } from './arguments.js';
@@ -21,49 +22,14 @@ import { evalRepeat, makeBlock, makeLayer } from './build-modules.js';
 import { checkExpect } from './expectations.js';
 import { evalBinary, evalMember, evalName, evalUnary } from './expressions.js';
 import type { GraphBuilder } from './graph.js';
+import type { Env, Hint, Lowering } from './lowering.js';
 import { applyOp } from './op-context.js';
 import type { Reporter } from './reporter.js';
-import type { BindingKind, Scope, UseRecord, UseTracker } from './scope.js';
+import type { BindingKind, Scope, UseTracker } from './scope.js';
 import { misplacement } from './statement-placement.js';
 import { addConstraint, dtypeOf, evalDim } from './tensor-types.js';
 
-/** Per-body state: a model body or one block application. */
-export interface Env {
-  file: string;
-  scope: Scope;
-  /** Module path prefix (`decoder.layers.3`), '' at model level. */
-  prefix: string;
-  moduleNames: Set<string>;
-  isModel: boolean;
-  /** Names bound later in this body (for "used before its definition"). */
-  later: Map<string, SourceRef>;
-  /** The current statement's target name: names anonymous modules. */
-  stmtName?: string;
-  /** `let q_proj = Linear(...)`: the module built by exactly this expression takes the let's name. */
-  direct?: { expr: A.Expr; name: string };
-  /** The path the next module must take (the i-th layer of a `repeat`). */
-  forcedPath?: string;
-  /** Shape variables of one block application (`B`, `T`), shared by its ports. */
-  shapeVars: Map<string, Dim>;
-  outs: Array<{ name?: string; value: Value; source: SourceRef }>;
-  /** Inside `expect`: `params` is the parameter count under `prefix`. */
-  inExpect?: boolean;
-  /** A precondition failed: the rest of the body is skipped. */
-  aborted?: boolean;
-  /** Names read before their `let` (already reported). */
-  usedEarly?: Set<string>;
-  /** Use records of the bindings made in this body. */
-  records?: UseRecord[];
-}
-
-/** Hints for resolving a bare name that is not bound: an enum member of the expected type. */
-export interface Hint {
-  members?: readonly string[];
-  /** Any unbound bare name is an enum symbol (config values, untyped block parameters). */
-  symbols?: boolean;
-}
-
-export class Evaluator {
+export class Evaluator implements Lowering {
   constructor(
     readonly graph: GraphBuilder,
     readonly reporter: Reporter,

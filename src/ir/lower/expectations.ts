@@ -4,15 +4,14 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { describeValue, isNumber } from '../values.js';
-import type { Env, Evaluator } from './evaluator.js';
 import { exprText } from './expr-text.js';
 import { fmtInt } from './format-numbers.js';
 import type { GraphBuilder } from './graph.js';
-import type { Override } from './model.js';
+import type { Env, Lowering, Override } from './lowering.js';
 import type { Reporter } from './reporter.js';
 
 /** Checks an `expect`; false when it failed (or could not be evaluated). */
-export function checkExpect(ev: Evaluator, s: A.ExpectStmt, env: Env, breakdown?: () => string[]): boolean {
+export function checkExpect(ev: Lowering, s: A.ExpectStmt, env: Env, breakdown?: () => string[]): boolean {
   const saved = env.inExpect;
   env.inExpect = true;
   const v = ev.evalExpr(s.condition, env);
@@ -44,7 +43,7 @@ export function checkExpect(ev: Evaluator, s: A.ExpectStmt, env: Env, breakdown?
 }
 
 /** The config names an expression mentions, with their values (for failed expectations). */
-function namesIn(ev: Evaluator, e: A.Expr, env: Env, out: Array<[string, string]> = []): Array<[string, string]> {
+function namesIn(ev: Lowering, e: A.Expr, env: Env, out: Array<[string, string]> = []): Array<[string, string]> {
   if (e.kind === 'NameExpr') {
     if (e.name === 'params' && env.inExpect !== false) {
       // reported in the message itself
@@ -88,8 +87,8 @@ export function breakdown(graph: GraphBuilder): string[] {
  * reported as skipped (TFM4009, info) with what it found, not as TFM4003. An expectation that
  * cannot be evaluated at all (not a boolean, an unknown name) is still an error.
  */
-export function checkExpectUnderOverrides(ev: Evaluator, s: A.ExpectStmt, env: Env, overrides: Override[], reporter: Reporter): void {
-  const produced = reporter.capture(() => ev.checkExpect(s, env));
+export function checkExpectUnderOverrides(ev: Lowering, s: A.ExpectStmt, env: Env, overrides: Override[], reporter: Reporter): void {
+  const produced = reporter.capture(() => checkExpect(ev, s, env));
   const flags = overrides.map((o) => `\`--set ${o.key}=${o.text}\``).join(', ');
   for (const d of produced) {
     if (d.code !== 'TFM4003') {

@@ -7,11 +7,11 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import { OPERATOR_OPS } from '../ops/index.js';
 import type { TensorValue } from '../types.js';
 import { describeValue, ERROR, isNumber, type Value } from '../values.js';
-import type { Env, Evaluator, Hint } from './evaluator.js';
 import { exprText } from './expr-text.js';
+import type { Env, Hint, Lowering } from './lowering.js';
 import { applyFunction, applyOp } from './op-context.js';
 
-export function evalName(ev: Evaluator, e: A.NameExpr, env: Env, hint: Hint): Value {
+export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Value {
   if (e.name === '') return ERROR;
   const b = env.scope.lookup(e.name);
   // Where an enum value is expected, `gelu` is the enum member, not the global function.
@@ -52,7 +52,7 @@ export function evalName(ev: Evaluator, e: A.NameExpr, env: Env, hint: Hint): Va
   return ERROR;
 }
 
-function paramsUnder(ev: Evaluator, prefix: string): number {
+function paramsUnder(ev: Lowering, prefix: string): number {
   let n = 0;
   for (const p of ev.graph.params.values()) {
     if (prefix === '' || p.name.startsWith(prefix + '.')) n += p.shape.reduce((a, b) => a * b, 1);
@@ -60,7 +60,7 @@ function paramsUnder(ev: Evaluator, prefix: string): number {
   return n;
 }
 
-export function evalUnary(ev: Evaluator, e: A.UnaryExpr, env: Env): Value {
+export function evalUnary(ev: Lowering, e: A.UnaryExpr, env: Env): Value {
   const v = ev.evalExpr(e.operand, env);
   if (v.kind === 'error') return ERROR;
   if (e.op === '-') {
@@ -71,7 +71,7 @@ export function evalUnary(ev: Evaluator, e: A.UnaryExpr, env: Env): Value {
   return ERROR;
 }
 
-export function evalBinary(ev: Evaluator, e: A.BinaryExpr, env: Env): Value {
+export function evalBinary(ev: Lowering, e: A.BinaryExpr, env: Env): Value {
   const l = ev.evalExpr(e.left, env);
   const r = ev.evalExpr(e.right, env, l.kind === 'enum' && (e.op === '==' || e.op === '!=') ? { symbols: true } : {});
   if (l.kind === 'error' || r.kind === 'error') return ERROR;
@@ -108,7 +108,7 @@ export function evalBinary(ev: Evaluator, e: A.BinaryExpr, env: Env): Value {
   return ERROR;
 }
 
-function arith(ev: Evaluator, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: number }, r: { kind: 'int' | 'float'; value: number }, e: A.BinaryExpr, env: Env): Value {
+function arith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: number }, r: { kind: 'int' | 'float'; value: number }, e: A.BinaryExpr, env: Env): Value {
   const bothInt = l.kind === 'int' && r.kind === 'int';
   const a = l.value;
   const b = r.value;
@@ -152,11 +152,11 @@ function arith(ev: Evaluator, op: A.BinaryOp, l: { kind: 'int' | 'float'; value:
   }
 }
 
-function scalarOp(ev: Evaluator, t: TensorValue, value: number, op: string, e: A.Expr, env: Env): Value {
+function scalarOp(ev: Lowering, t: TensorValue, value: number, op: string, e: A.Expr, env: Env): Value {
   return applyOp(ev, OPERATOR_OPS.scalar, { x: { kind: 'tensor', tensor: t }, value: { kind: 'float', value }, op: { kind: 'string', value: op } }, {}, e, env);
 }
 
-export function evalMember(ev: Evaluator, e: A.MemberExpr, env: Env): Value {
+export function evalMember(ev: Lowering, e: A.MemberExpr, env: Env): Value {
   const v = ev.evalExpr(e.object, env);
   if (v.kind === 'error') return ERROR;
   if (v.kind === 'tensor' && v.fields && e.name.name in v.fields) return { kind: 'tensor', tensor: v.fields[e.name.name] };

@@ -1,7 +1,8 @@
 /** Builds one model's graph: values, nodes, parameters and module records. */
 import type { Dim } from '../dims.js';
 import { freeze } from '../dims.js';
-import type { AttrValue, DType, ModuleInfo, Node, Param, SourceRef, TensorValue } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import type { AttrValue, DType, ModuleInfo, Node, Param, TensorValue } from '../types.js';
 
 /** Sizes of the graph's tables at one moment. */
 export interface GraphMark {

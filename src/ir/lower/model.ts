@@ -4,28 +4,17 @@
  */
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import type { ModelIR, SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import type { ModelIR } from '../types.js';
 import type { Value } from '../values.js';
 import type { Workspace } from '../workspace.js';
 import { evalConfig } from './config.js';
-import { Evaluator, type Env } from './evaluator.js';
+import { Evaluator } from './evaluator.js';
 import { breakdown, checkExpectUnderOverrides } from './expectations.js';
 import { GraphBuilder } from './graph.js';
+import type { ChainLink, Env, Override } from './lowering.js';
 import type { Reporter } from './reporter.js';
 import { collectLater, Scope, type UseTracker } from './scope.js';
-
-/** A `--set key=value` override, already parsed. */
-export interface Override {
-  key: string;
-  value: Value;
-  text: string;
-}
-
-/** A model of an `extends` chain, with the file that declares it. */
-export interface ChainLink {
-  decl: A.ModelDecl;
-  file: string;
-}
 
 export function lowerModel(
   ws: Workspace,

@@ -5,15 +5,15 @@
 import type { Label } from '../../check/diagnostics.js';
 import type * as A from '../../syntax/ast.js';
 import { renderShape, type Dim } from '../dims.js';
-import type { OpContext, OpDef } from '../ops/op.js';
-import type { SourceRef, TensorValue } from '../types.js';
-import { ERROR, type LayerModule, type Value } from '../values.js';
+import type { SourceRef } from '../source-ref.js';
+import type { TensorValue } from '../types.js';
+import { ERROR, type LayerModule, type OpContext, type OpDef, type Value } from '../values.js';
 import { bindArgs } from './arguments.js';
-import type { Env, Evaluator } from './evaluator.js';
+import type { Env, Lowering } from './lowering.js';
 import { upperBound } from './tensor-types.js';
 
 /** Applies a function op, giving it an `OpContext` for its shape rule. */
-export function applyOp(ev: Evaluator, op: OpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, call: A.Expr, env: Env, layer?: LayerModule, inputs?: Record<string, Value>, inputSources?: Record<string, SourceRef>): Value {
+export function applyOp(ev: Lowering, op: OpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, call: A.Expr, env: Env, layer?: LayerModule, inputs?: Record<string, Value>, inputSources?: Record<string, SourceRef>): Value {
   for (const k in values) if (values[k].kind === 'error') return ERROR;
   for (const k in inputs) if (inputs[k].kind === 'error') return ERROR;
   const ctx = opContext(ev, env, call, inputSources ? { ...sources, ...inputSources } : sources, layer);
@@ -21,20 +21,20 @@ export function applyOp(ev: Evaluator, op: OpDef, values: Record<string, Value>,
   return op.apply(ctx, values, inputs ?? {});
 }
 
-export function applyFunction(ev: Evaluator, op: OpDef, args: readonly A.Arg[], call: A.Expr, env: Env): Value {
+export function applyFunction(ev: Lowering, op: OpDef, args: readonly A.Arg[], call: A.Expr, env: Env): Value {
   if (op.kind !== 'function') return ERROR;
   const { values, sources } = bindArgs(ev, op.args, args, env, call, `\`${op.name}\``);
   return values ? applyOp(ev, op, values, sources, call, env) : ERROR;
 }
 
-function opContext(ev: Evaluator, env: Env, call: A.Expr, sources: Record<string, SourceRef>, layer?: LayerModule): OpContext {
+function opContext(ev: Lowering, env: Env, call: A.Expr, sources: Record<string, SourceRef>, layer?: LayerModule): OpContext {
   return new LoweringOpContext(ev, env, ev.ref(env, call), sources, layer);
 }
 
 /** The `OpContext` an op's shape rule sees while the evaluator applies it. */
 class LoweringOpContext implements OpContext {
   constructor(
-    private readonly ev: Evaluator,
+    private readonly ev: Lowering,
     private readonly env: Env,
     readonly callSite: SourceRef,
     private readonly sources: Record<string, SourceRef>,

@@ -4,7 +4,7 @@
  * from several instantiations of one block (a `repeat` of 12 layers) is kept once.
  */
 import { diagnostic, type Diagnostic, type KnownCode, type Label } from '../../check/diagnostics.js';
-import type { SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
 
 export interface Frame {
   block: string;

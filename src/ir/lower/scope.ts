@@ -3,7 +3,7 @@
  * names a body binds later (behind "used before its definition").
  */
 import type * as A from '../../syntax/ast.js';
-import type { SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
 import type { Value } from '../values.js';
 
 export type BindingKind = 'config' | 'param' | 'let' | 'input' | 'port' | 'mask' | 'memory' | 'global';

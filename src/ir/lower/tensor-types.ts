@@ -5,12 +5,13 @@
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { constDim, dimOp, freshVar, resolve, type Dim } from '../dims.js';
-import { DTYPES, type DType, type SourceRef } from '../types.js';
+import type { SourceRef } from '../source-ref.js';
+import { DTYPES, type DType } from '../types.js';
 import { describeValue, type Value } from '../values.js';
-import type { Env, Evaluator } from './evaluator.js';
 import { fmt } from './format-numbers.js';
+import type { Env, Lowering } from './lowering.js';
 
-export function dtypeOf(ev: Evaluator, t: A.TensorType, env: Env): DType | undefined {
+export function dtypeOf(ev: Lowering, t: A.TensorType, env: Env): DType | undefined {
   const name = t.dtype.name;
   if ((DTYPES as readonly string[]).includes(name)) return name as DType;
   if (name === '') return undefined;
@@ -25,7 +26,7 @@ export function dtypeOf(ev: Evaluator, t: A.TensorType, env: Env): DType | undef
  * A dimension in a tensor type. In a model, an unbound name is a symbolic dim (`batch`, `seq`);
  * in a block, a Capitalised name is a shape variable (`B`, `Tq`), other names must be parameters.
  */
-export function evalDim(ev: Evaluator, e: A.Expr, env: Env, where: 'model' | 'block'): Dim {
+export function evalDim(ev: Lowering, e: A.Expr, env: Env, where: 'model' | 'block'): Dim {
   if (e.kind === 'NameExpr') {
     const b = env.scope.lookup(e.name);
     if (!b || b.kind === 'global') {
@@ -53,7 +54,7 @@ export function evalDim(ev: Evaluator, e: A.Expr, env: Env, where: 'model' | 'bl
 }
 
 /** Whether an expression mentions a name that would be a symbolic dim or shape variable. */
-function mentionsDimName(ev: Evaluator, e: A.Expr, env: Env, where: 'model' | 'block'): boolean {
+function mentionsDimName(ev: Lowering, e: A.Expr, env: Env, where: 'model' | 'block'): boolean {
   if (e.kind === 'NameExpr') {
     const b = env.scope.lookup(e.name);
     return (!b || b.kind === 'global') && (where === 'model' || /^[A-Z]/.test(e.name));
@@ -63,7 +64,7 @@ function mentionsDimName(ev: Evaluator, e: A.Expr, env: Env, where: 'model' | 'b
   return false;
 }
 
-function toDim(ev: Evaluator, v: Value, source: SourceRef, what: string): Dim {
+function toDim(ev: Lowering, v: Value, source: SourceRef, what: string): Dim {
   if (v.kind === 'error') return { kind: 'error' };
   if (v.kind === 'int') {
     if (v.value <= 0) {
@@ -81,7 +82,7 @@ function toDim(ev: Evaluator, v: Value, source: SourceRef, what: string): Dim {
 }
 
 /** `where seq <= ctx`, `where seq < 512`, `where seq > 0`: bounds on a model's symbolic dims. */
-export function addConstraint(ev: Evaluator, c: A.Expr, env: Env): void {
+export function addConstraint(ev: Lowering, c: A.Expr, env: Env): void {
   if (c.kind === 'BinaryExpr' && ['<', '<=', '>', '>=', '=='].includes(c.op) && c.left.kind === 'NameExpr' && !env.scope.lookup(c.left.name)) {
     const v = ev.evalExpr(c.right, env);
     if (v.kind === 'error') return;
@@ -104,7 +105,7 @@ export function addConstraint(ev: Evaluator, c: A.Expr, env: Env): void {
   ev.reporter.error('TFM4001', 'a `where` constraint must compare a dimension name with a number, like `seq <= ctx`', ev.ref(env, c));
 }
 
-export function upperBound(ev: Evaluator, d: Dim): { max: number; source: SourceRef } | undefined {
+export function upperBound(ev: Lowering, d: Dim): { max: number; source: SourceRef } | undefined {
   const r = resolve(d);
   if (r.kind === 'const') return { max: r.value, source: { file: '', span: { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } } } };
   if (r.kind === 'sym') {

@@ -1,6 +1,6 @@
 /** Elementwise activations on float32 tensors; shape-preserving. */
 import { one, requireFloat, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef } from './op.js';
+import type { FunctionOpDef } from '../values.js';
 
 function activation(name: string, doc: string, cost: number): FunctionOpDef {
   return {

@@ -1,7 +1,7 @@
 /** `ClsToken(dim)`: prepends one learned `[CLS]` vector to each sequence: `[B, T, dim]` → `[B, T + 1, dim]`. */
 import { constDim, dimOp } from '../dims.js';
 import { num, one, requireFloat, requireRank, requireWidth, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 export const clsToken: LayerOpDef = {
   kind: 'layer',

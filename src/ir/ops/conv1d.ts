@@ -5,7 +5,7 @@
  */
 import { constDim, dimOp, type Dim } from '../dims.js';
 import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 export const conv1d: LayerOpDef = {
   kind: 'layer',

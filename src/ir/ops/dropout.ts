@@ -1,6 +1,6 @@
 /** `Dropout(p)`: zeroes activations with probability p during training; identity at inference. */
 import { num, one, requireFloat, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 export const dropout: LayerOpDef = {
   kind: 'layer',

@@ -5,8 +5,8 @@
  */
 import { renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
 import { inputLabels, one, originLabels, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef, OpContext } from './op.js';
 import type { TensorValue } from '../types.js';
+import type { FunctionOpDef, OpContext } from '../values.js';
 
 const VERB: Record<string, string> = { add: 'add', sub: 'subtract', mul: 'multiply', div: 'divide' };
 

@@ -1,7 +1,7 @@
 /** `Embedding(num, dim)`: a lookup table; int32 ids `[...]` → float32 `[..., dim]`. */
 import { constDim } from '../dims.js';
 import { num, one, requireInt, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 export const embedding: LayerOpDef = {
   kind: 'layer',

@@ -6,7 +6,7 @@
  */
 import { constDim, dimOp, renderDim } from '../dims.js';
 import { known, nearbyDivisors, num, one, originLabels, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
-import type { FunctionOpDef } from './op.js';
+import type { FunctionOpDef } from '../values.js';
 
 export const splitHeads: FunctionOpDef = {
   kind: 'function',

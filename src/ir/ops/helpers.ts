@@ -2,8 +2,7 @@
 import { constValue, renderDim, renderShape, resolve, unify, type Dim } from '../dims.js';
 import type { Label } from '../../check/diagnostics.js';
 import type { TensorValue } from '../types.js';
-import { ERROR, type Value } from '../values.js';
-import type { OpContext } from './op.js';
+import { ERROR, type OpContext, type Value } from '../values.js';
 
 export function num(v: Value | undefined): number {
   return v && (v.kind === 'int' || v.kind === 'float') ? v.value : NaN;
@@ -140,4 +139,8 @@ export function nearbyDivisors(n: number, near: number): number[] {
   const below = ds.filter((k) => k < near).pop();
   const above = ds.find((k) => k > near);
   return [below, above].filter((k): k is number => k !== undefined && k > 0);
+}
+
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }

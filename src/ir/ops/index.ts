@@ -11,7 +11,6 @@ import { crossEntropy, mse, shiftLeft } from './losses.js';
 import { causal, maskAnd, masked, padding } from './masks.js';
 import { matmul, transpose } from './matmul.js';
 import { layerNorm, rmsNorm } from './norms.js';
-import type { OpDef } from './op.js';
 import { patchEmbedding } from './patch-embedding.js';
 import { positionEmbedding } from './position-embedding.js';
 import { gru, lstm, rnn } from './recurrent.js';
@@ -20,6 +19,7 @@ import { mean, take } from './reductions.js';
 import { relativePositionBias } from './relative-position-bias.js';
 import { rope } from './rope.js';
 import { logSoftmax, softmax } from './softmax.js';
+import type { OpDef } from '../values.js';
 
 /** Ops a spec can name. */
 export const PUBLIC_OPS: ReadonlyMap<string, OpDef> = new Map(

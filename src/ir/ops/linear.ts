@@ -5,7 +5,7 @@
  */
 import { constDim } from '../dims.js';
 import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 export const linear: LayerOpDef = {
   kind: 'layer',

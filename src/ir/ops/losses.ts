@@ -5,7 +5,7 @@
  */
 import { renderShape, unify } from '../dims.js';
 import { num, one, requireFloat, requireInt, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef } from './op.js';
+import type { FunctionOpDef } from '../values.js';
 
 export const shiftLeft: FunctionOpDef = {
   kind: 'function',

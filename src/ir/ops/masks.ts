@@ -7,9 +7,8 @@
  */
 import { constDim, freshVar, renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
 import { num, requireInt, requireRank, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef, OpContext } from './op.js';
 import type { TensorValue } from '../types.js';
-import type { Value } from '../values.js';
+import type { FunctionOpDef, OpContext, Value } from '../values.js';
 
 function maskValue(t: TensorValue, kinds: string[]): Value {
   t.maskKinds = kinds;

@@ -3,7 +3,7 @@
  * an optional input was given (so a block can skip masking or a position bias).
  */
 import { num } from './helpers.js';
-import type { FunctionOpDef } from './op.js';
+import type { FunctionOpDef } from '../values.js';
 
 export const sqrt: FunctionOpDef = {
   kind: 'function',

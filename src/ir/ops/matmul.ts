@@ -4,7 +4,7 @@
  */
 import { renderDim, renderShape, unify, unifyBroadcast, type Dim } from '../dims.js';
 import { one, originLabels, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef } from './op.js';
+import type { FunctionOpDef } from '../values.js';
 
 export const matmul: FunctionOpDef = {
   kind: 'function',

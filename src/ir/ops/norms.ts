@@ -3,7 +3,7 @@
  * `dim`. RMSNorm (Zhang & Sennrich 2019; T5's norm) has a scale and no centring or bias.
  */
 import { bool, num, one, requireFloat, requireWidth, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 export const layerNorm: LayerOpDef = {
   kind: 'layer',

@@ -4,7 +4,7 @@
  */
 import { constDim, renderDim } from '../dims.js';
 import { known, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 export const patchEmbedding: LayerOpDef = {
   kind: 'layer',

@@ -6,9 +6,9 @@
  */
 import { constDim, renderDim, resolve } from '../dims.js';
 import { enumName, num, one, requireRank, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef, OpContext } from './op.js';
 import type { Dim } from '../dims.js';
 import type { TensorValue } from '../types.js';
+import type { LayerOpDef, OpContext } from '../values.js';
 
 export const positionEmbedding: LayerOpDef = {
   kind: 'layer',

@@ -7,7 +7,7 @@
  */
 import { constDim, renderShape, unify } from '../dims.js';
 import { bool, known, lastDim, num, requireFloat, requireRank, tensor, inputLabels, ERROR } from './helpers.js';
-import type { LayerOpDef } from './op.js';
+import type { LayerOpDef } from '../values.js';
 
 function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: number): LayerOpDef {
   return {

@@ -3,8 +3,8 @@
  * `take(x, axis: 1, index: 0)`); `mean(x, axis)` averages it away (mean pooling).
  */
 import { known, num, one, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef, OpContext } from './op.js';
 import type { TensorValue } from '../types.js';
+import type { FunctionOpDef, OpContext } from '../values.js';
 
 function normAxis(ctx: OpContext, x: TensorValue, axis: number): number | undefined {
   const a = axis < 0 ? axis + x.shape.length : axis;

@@ -6,7 +6,7 @@
  */
 import { constDim } from '../dims.js';
 import { bool, num, one, requireRank, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef, OpContext } from './op.js';
+import type { LayerOpDef, OpContext } from '../values.js';
 
 /**
  * T5's bucketing is defined only with at least 2 buckets per direction and a `max_distance` past

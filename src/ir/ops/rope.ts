@@ -3,7 +3,7 @@
  * pairs of features are rotated by position-dependent angles. `d` must be even.
  */
 import { known, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
-import type { FunctionOpDef } from './op.js';
+import type { FunctionOpDef } from '../values.js';
 
 export const rope: FunctionOpDef = {
   kind: 'function',

@@ -1,6 +1,6 @@
 /** `softmax(x, axis: -1)` and `log_softmax(x, axis: -1)`; shape-preserving. */
 import { num, one, requireFloat, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef } from './op.js';
+import type { FunctionOpDef } from '../values.js';
 
 function softmaxLike(name: string, doc: string): FunctionOpDef {
   return {

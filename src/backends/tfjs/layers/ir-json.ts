@@ -9,7 +9,8 @@
  * No Node or tfjs import: this module runs in the browser too.
  */
 import { freeze, type Dim } from '../../../ir/dims.js';
-import type { AttrValue, ConfigEntryInfo, DimBound, DType, ModelIR, SourceRef } from '../../../ir/types.js';
+import type { SourceRef } from '../../../ir/source-ref.js';
+import type { AttrValue, ConfigEntryInfo, DimBound, DType, ModelIR } from '../../../ir/types.js';
 import { DTYPES } from '../../../ir/types.js';
 import { NO_SPAN } from '../../../syntax/spans.js';
 
