@@ -4,8 +4,8 @@
  */
 import { summarize } from './ir/summary.js';
 
-export type { Diagnostic, Label, Severity, Code } from './check/diagnostics.js';
-export { CODES } from './check/diagnostics.js';
+export type { Diagnostic, Label, Severity, Code } from './diagnostics/diagnostic.js';
+export { CODES } from './diagnostics/diagnostic.js';
 export type { ModelIR, TensorValue, Node, Param, ModuleInfo, DType } from './ir/types.js';
 export { parse } from './syntax/parse.js';
 export { renderShape, renderDim } from './ir/dims.js';

@@ -2,8 +2,8 @@
  * The error of `compile(spec)` and `loadModel(dir)` when the spec does not compile. It does not
  * load TensorFlow.js, so the package entry point can export it for `instanceof` checks cheaply.
  */
-import type { Diagnostic } from '../check/diagnostics.js';
-import { renderHuman } from '../check/render/human.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { renderHuman } from '../render/human.js';
 import { TfmcUserError } from '../backends/tfjs/api-errors.js';
 
 /**

@@ -3,7 +3,7 @@
  * `--model` when there is one, with a `--model` the file does not declare made a usage error
  * (exit 2) — the same rule for `check`, `summary`, `graph`, `compile` and `train`.
  */
-import { displayPath } from '../check/render/paths.js';
+import { displayPath } from '../render/paths.js';
 import { checkFile, type CheckResult } from '../pipeline/check-spec.js';
 import { unknownModel } from '../pipeline/select-model.js';
 import { type CliContext, UsageError } from './context.js';

@@ -8,10 +8,10 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type Diagnostic, hasErrors, sortDiagnostics } from '../check/diagnostics.js';
-import { plural, renderHuman } from '../check/render/human.js';
-import { renderJson } from '../check/render/json.js';
-import { displayPath } from '../check/render/paths.js';
+import { type Diagnostic, hasErrors, sortDiagnostics } from '../diagnostics/diagnostic.js';
+import { plural, renderHuman } from '../render/human.js';
+import { renderJson } from '../render/json.js';
+import { displayPath } from '../render/paths.js';
 import type { CheckResult } from '../pipeline/check-spec.js';
 import { checkSpec } from './check-spec.js';
 import { type CliContext, expandSpecPaths, UsageError } from './context.js';

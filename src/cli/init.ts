@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { displayPath } from '../check/render/paths.js';
+import { displayPath } from '../render/paths.js';
 import type { CliContext } from './context.js';
 import { examples } from './options.js';
 

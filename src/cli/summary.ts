@@ -16,10 +16,10 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type Diagnostic, hasErrors } from '../check/diagnostics.js';
-import { renderHuman } from '../check/render/human.js';
-import { type JsonDiagnostic, renderJson, toJsonReport } from '../check/render/json.js';
-import { displayPath } from '../check/render/paths.js';
+import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.js';
+import { renderHuman } from '../render/human.js';
+import { type JsonDiagnostic, renderJson, toJsonReport } from '../render/json.js';
+import { displayPath } from '../render/paths.js';
 import { summarize } from '../ir/summary.js';
 import type { ModelSummary, SummaryRow } from '../pipeline/check-spec.js';
 import { checkSpec } from './check-spec.js';

@@ -10,7 +10,7 @@
  * list element around it, and printed before that element: moved, never lost.
  */
 import type { Comment } from '../syntax/ast.js';
-import type { Span } from '../syntax/spans.js';
+import type { Span } from '../diagnostics/spans.js';
 
 export class CommentPool {
   private readonly taken: boolean[];

@@ -7,7 +7,7 @@
  */
 import type { Comment, SourceFile } from '../syntax/ast.js';
 import { parse } from '../syntax/parse.js';
-import type { Diagnostic } from '../check/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { printDoc, type PrintedLine } from './doc.js';
 import { DEFAULT_OPTIONS, Printer, type PrintOptions } from './print.js';
 

@@ -6,7 +6,7 @@
  * `Linear`) and takes and returns values. The two sets of types refer to each other, so they share
  * one module rather than import each other.
  */
-import type { KnownCode, Label } from '../check/diagnostics.js';
+import type { KnownCode, Label } from '../diagnostics/diagnostic.js';
 import type { BlockDecl, Expr } from '../syntax/ast.js';
 import type { Dim } from './dims.js';
 import type { SourceRef } from './source-ref.js';

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
 import { parse } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';

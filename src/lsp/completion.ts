@@ -10,7 +10,7 @@
  * text back to the unmatched `(`; the callee's meaning then comes from the (recovered) AST.
  */
 import type * as A from '../syntax/ast.js';
-import { NO_SPAN } from '../syntax/spans.js';
+import { NO_SPAN } from '../diagnostics/spans.js';
 import { KEYWORDS } from '../syntax/keywords.js';
 import { exprText } from '../ir/lower/expr-text.js';
 import type { Analysis } from './analysis.js';

@@ -7,7 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type * as A from '../syntax/ast.js';
-import { NO_SPAN, type Span } from '../syntax/spans.js';
+import { NO_SPAN, type Span } from '../diagnostics/spans.js';
 import { STD_DIR } from '../ir/workspace.js';
 import type { Analysis } from './analysis.js';
 import { argumentsOf, resolveCallee } from './callees.js';

@@ -10,8 +10,8 @@
  * list is the union of what its own check and the checks of the open documents importing it say
  * about it, so an error inside an imported block shows in that block's file too.
  */
-import { toLspDiagnostic, type LspDiagnostic } from '../check/render/lsp.js';
-import type { Diagnostic } from '../check/diagnostics.js';
+import { toLspDiagnostic, type LspDiagnostic } from '../render/lsp.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Analysis, Analyzer } from './analysis.js';
 import type { DocumentStore } from './documents.js';
 

@@ -4,7 +4,7 @@
  * config key, its value; for a block or primitive, its signature and documentation.
  */
 import type * as A from '../syntax/ast.js';
-import type { Span } from '../syntax/spans.js';
+import type { Span } from '../diagnostics/spans.js';
 import { renderShape, type Dim } from '../ir/dims.js';
 import { exprText } from '../ir/lower/expr-text.js';
 import { totalParams, type ModelIR } from '../ir/types.js';

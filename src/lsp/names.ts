@@ -6,7 +6,7 @@
  * primitive) or a config key of the model's base.
  */
 import type * as A from '../syntax/ast.js';
-import type { Span } from '../syntax/spans.js';
+import type { Span } from '../diagnostics/spans.js';
 
 /** Statement kinds that bind a name in an item's scope. */
 export type DeclKind = 'config' | 'param' | 'port' | 'input' | 'let' | 'assign' | 'mask' | 'memory' | 'output' | 'loss';

@@ -6,7 +6,7 @@
  * local and are refused with a reason.
  */
 import type * as A from '../syntax/ast.js';
-import type { Span } from '../syntax/spans.js';
+import type { Span } from '../diagnostics/spans.js';
 import { isKeyword } from '../syntax/keywords.js';
 import { itemAt, itemNames, localDecls, occurrenceAt } from './names.js';
 

@@ -30,8 +30,8 @@ import {
   type TextEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { toLspRange } from '../check/render/lsp.js';
-import type { Span } from '../syntax/spans.js';
+import { toLspRange } from '../render/lsp.js';
+import type { Span } from '../diagnostics/spans.js';
 import { type Analysis, Analyzer } from './analysis.js';
 import { completionsAt, type CompletionKind } from './completion.js';
 import { definitionAt } from './definition.js';

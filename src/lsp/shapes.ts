@@ -8,7 +8,7 @@
  * holds (its path says which).
  */
 import type * as A from '../syntax/ast.js';
-import type { Span } from '../syntax/spans.js';
+import type { Span } from '../diagnostics/spans.js';
 import { paramCount, type ModelIR, type ModuleInfo, type TensorValue } from '../ir/types.js';
 
 export interface ShapeFacts {

@@ -3,7 +3,7 @@
  * inputs and ports, `let`/`mask`/`memory` bindings, outputs and losses.
  */
 import type * as A from '../syntax/ast.js';
-import type { Span } from '../syntax/spans.js';
+import type { Span } from '../diagnostics/spans.js';
 import { itemNames } from './names.js';
 
 export type SymbolKindName = 'model' | 'block' | 'config' | 'param' | 'input' | 'value' | 'output';

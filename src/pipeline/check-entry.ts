@@ -3,7 +3,7 @@
  * model in it (or the one asked for), then run the whole-file rules of `check/`. Returns the IR of
  * each model that lowered without errors, and everything an editor needs besides.
  */
-import { hasErrors, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { unusedBindings } from '../check/rules/unused-bindings.js';
 import { unresolvedNamesInBlock } from '../check/rules/uninstantiated-blocks.js';
 import type { Override } from '../ir/lower/lowering.js';

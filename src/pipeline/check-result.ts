@@ -1,5 +1,5 @@
 /** What the pipeline hands its callers: the options of a check and its result. */
-import type { Diagnostic } from '../check/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ModelIR } from '../ir/types.js';
 
 export interface CheckOptions {

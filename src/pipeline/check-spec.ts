@@ -4,7 +4,7 @@
  * never parse or check themselves.
  */
 import { resolve } from 'node:path';
-import { diagnostic } from '../check/diagnostics.js';
+import { diagnostic } from '../diagnostics/diagnostic.js';
 import { summarize } from '../ir/summary.js';
 import type { CheckOptions, CheckResult, ModelSummary } from './check-result.js';
 import { checkEntry } from './check-entry.js';

@@ -2,7 +2,7 @@
  * `--set key=value` overrides: the text a user typed becomes a typed value before lowering, and a
  * malformed one becomes a TFM4005 diagnostic instead of a guess.
  */
-import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Override } from '../ir/lower/lowering.js';
 import type { Value } from '../ir/values.js';
 

@@ -5,7 +5,7 @@
  * an `ErrorExpr` / `ErrorStmt` placeholder; later phases skip those silently (the syntax error was
  * already reported) instead of reporting a second, derived error.
  */
-import type { Span } from './spans.js';
+import type { Span } from '../diagnostics/spans.js';
 
 export interface Ident {
   kind: 'Ident';

@@ -12,10 +12,10 @@
  * nothing is built: the methods return `undefined`.
  */
 import type { IToken } from 'chevrotain';
-import type { Diagnostic } from '../check/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type * as A from './ast.js';
 import { unescapeString } from './lexer.js';
-import type { LineIndex, Span } from './spans.js';
+import type { LineIndex, Span } from '../diagnostics/spans.js';
 import { isReal, tokEnd, tokSpan, type RuleSpans, type Tok } from './token-spans.js';
 import { BadNumber, Float, Int, Kw, SingleQuotedString, UnterminatedString } from './tokens.js';
 

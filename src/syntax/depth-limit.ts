@@ -5,7 +5,7 @@
  * there. No real spec comes near the limit; a generated one that does gets an error at the
  * expression instead of a crash, and the expression becomes an `ErrorExpr` hole.
  */
-import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Expr, SourceFile } from './ast.js';
 
 /** Expression levels allowed (a call's arguments, an operand and a member each add one). */

@@ -11,9 +11,9 @@
  * as if the literal were fine, so one typo yields one diagnostic instead of a cascade.
  */
 import type { IToken, TokenType } from 'chevrotain';
-import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { KEYWORDS } from './keywords.js';
-import type { LineIndex } from './spans.js';
+import type { LineIndex } from '../diagnostics/spans.js';
 import {
   Amp,
   AmpAmp,

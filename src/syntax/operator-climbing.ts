@@ -5,11 +5,11 @@
  * nested rule calls for every name or number in the file.
  */
 import type { IToken } from 'chevrotain';
-import { diagnostic, type Diagnostic } from '../check/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type * as A from './ast.js';
 import { BINARY_PRECEDENCE, COMPARISON_PRECEDENCE } from './ast.js';
 import { errorExpr } from './build-ast.js';
-import { spanCover, type Span } from './spans.js';
+import { spanCover, type Span } from '../diagnostics/spans.js';
 import { tokSpan } from './token-spans.js';
 
 /** One operand of a flat operator sequence, `{ prefix } primary { suffix }`, as the parser read it. */

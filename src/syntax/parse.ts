@@ -4,13 +4,13 @@
  * list of what was wrong.
  */
 import type { IRecognitionException, IToken } from 'chevrotain';
-import { diagnostic, sortDiagnostics, type Diagnostic } from '../check/diagnostics.js';
+import { diagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from './ast.js';
 import { buildComments } from './build-ast.js';
 import { limitExpressionDepth } from './depth-limit.js';
 import { lex, TokenPool } from './lexer.js';
 import { parser } from './parser.js';
-import { LineIndex } from './spans.js';
+import { LineIndex } from '../diagnostics/spans.js';
 import { syntaxDiagnostics } from './syntax-errors.js';
 
 export interface ParseResult {

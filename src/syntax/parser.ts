@@ -23,12 +23,12 @@
  *   in `at`, set just before the `SUBRULE`.
  */
 import { isRecognitionException, tokenMatcher, type IToken } from 'chevrotain';
-import type { Diagnostic } from '../check/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type * as A from './ast.js';
 import { AstBuilder, errorExpr } from './build-ast.js';
 import { climb, type Sequence } from './operator-climbing.js';
 import { errorMessageProvider, fail, failed, RECOVER, RecoveringParser } from './recovery.js';
-import { spanCover, type LineIndex, type Span } from './spans.js';
+import { spanCover, type LineIndex, type Span } from '../diagnostics/spans.js';
 import { RuleSpans, tokEnd, type Tok } from './token-spans.js';
 import {
   allTokens,

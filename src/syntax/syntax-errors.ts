@@ -5,11 +5,11 @@
  * tripping over the leftovers. `CascadeFilter` keeps the first and drops what follows from it.
  */
 import { EOF, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
-import { diagnostic, type Diagnostic, type Label } from '../check/diagnostics.js';
+import { diagnostic, type Diagnostic, type Label } from '../diagnostics/diagnostic.js';
 import { isKeyword as isReserved } from './keywords.js';
 import { printable } from './lexer.js';
 import { decodeExpectation, type ExpectationInfo } from './recovery.js';
-import type { LineIndex, Position } from './spans.js';
+import type { LineIndex, Position } from '../diagnostics/spans.js';
 import {
   BadNumber,
   Colon,

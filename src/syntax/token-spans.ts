@@ -7,7 +7,7 @@
  */
 import type { IToken } from 'chevrotain';
 import type * as A from './ast.js';
-import { LineIndex, type Span } from './spans.js';
+import { LineIndex, type Span } from '../diagnostics/spans.js';
 import { LParen } from './tokens.js';
 
 export type Tok = IToken | undefined;

@@ -39,7 +39,7 @@ export function expectNoStackTrace(run: Run): void {
   expect(run.stderr).not.toContain('internal error');
 }
 
-/** Asserts the `--format json` diagnostics contract (see src/check/render/json.ts). */
+/** Asserts the `--format json` diagnostics contract (see src/render/json.ts). */
 export function expectDiagnosticsContract(report: unknown): void {
   expect(report).toEqual({ diagnostics: expect.any(Array) });
   const position = { line: expect.any(Number), column: expect.any(Number) };

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Diagnostic } from '../../src/check/diagnostics.js';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { colorEnabled } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';

@@ -1,6 +1,6 @@
 /** Compact printers for AST shapes, so tests read like the source they check. */
 import type { Expr, Stmt, ValueType, SourceFile, Item } from '../../src/syntax/ast.js';
-import type { Span } from '../../src/syntax/spans.js';
+import type { Span } from '../../src/diagnostics/spans.js';
 
 export function sexpr(e: Expr): string {
   switch (e.kind) {

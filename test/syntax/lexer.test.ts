@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { KEYWORDS } from '../../src/syntax/keywords.js';
 import { lex, tokenize, unescapeString } from '../../src/syntax/lexer.js';
 import { parse } from '../../src/syntax/parse.js';
-import { LineIndex } from '../../src/syntax/spans.js';
+import { LineIndex } from '../../src/diagnostics/spans.js';
 import { allTokens, Kw, KeywordCat, LEXER_CONFIG } from '../../src/syntax/tokens.js';
 import { GPT2, spanStr } from './helpers.js';
 

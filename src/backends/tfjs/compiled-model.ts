@@ -10,7 +10,7 @@
  */
 import { generate, type GenerateOptions, type GenerateRequest, type GenerateResult } from './generate/index.js';
 import * as tf from '@tensorflow/tfjs';
-import type { Diagnostic } from '../../check/diagnostics.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
 import { CheckpointError } from './api-errors.js';
 import type { BackendName } from './backend.js';

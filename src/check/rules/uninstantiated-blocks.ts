@@ -7,7 +7,7 @@
  * A bare name passed as an argument or compared with `==`/`!=` may be an enum member (`norm: pre`),
  * which only the callee's types can decide: those positions are left to instantiation.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { misplacement } from '../../ir/lower/statement-placement.js';

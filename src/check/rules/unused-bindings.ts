@@ -4,7 +4,7 @@
  * output to the decoder silently builds a different model.
  * A binding counts as used when any instantiation of its block reads it; `_name` opts out.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { UseRecord } from '../../ir/lower/scope.js';
 
 export function unusedBindings(records: readonly UseRecord[]): Diagnostic[] {

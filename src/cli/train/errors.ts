@@ -4,7 +4,7 @@
  * else is left to `main`, which reports it as an internal error.
  */
 import pc from 'picocolors';
-import { renderHuman } from '../../check/render/human.js';
+import { renderHuman } from '../../render/human.js';
 import { TfmcCompileError } from '../../api/compile-error.js';
 import { TfmcUserError } from '../../backends/tfjs/api-errors.js';
 import { ModelInputError } from '../../backends/tfjs/errors.js';

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName } from '../../backends/tfjs/backend.js';
 import type { CompiledModel } from '../../backends/tfjs/compiled-model.js';
-import { displayPath } from '../../check/render/paths.js';
+import { displayPath } from '../../render/paths.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../context.js';
 import { RunError } from './errors.js';

@@ -26,7 +26,7 @@ import { selectModel } from '../../pipeline/select-model.js';
 import { checkSpec } from '../check-spec.js';
 import type { ModelIR } from '../../ir/types.js';
 import { STD_DIR } from '../../ir/workspace.js';
-import { displayPath } from '../../check/render/paths.js';
+import { displayPath } from '../../render/paths.js';
 import { type CliContext, notice, UsageError } from '../context.js';
 import { batchesPerEpoch, batchForStep, batchTokens, buildExamples, dataFormat, parseJsonl, textsOf, validationBatches, type Examples } from './data.js';
 import { RunError } from './errors.js';

@@ -3,9 +3,9 @@
  * with its ports bound (and checked against their declared types), a `repeat` threads its input
  * through each layer, copying a layer that maps its input shape to itself instead of re-running it.
  */
-import type { Label } from '../../check/diagnostics.js';
+import type { Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
-import { spanCover } from '../../syntax/spans.js';
+import { spanCover } from '../../diagnostics/spans.js';
 import { dimEquals, renderDim, renderShape, resolve, unify, unifyBroadcast } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';

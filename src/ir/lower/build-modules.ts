@@ -3,7 +3,7 @@
  * its parameters bound (`EncoderLayer(d_model, heads)`) and a `repeat` stack. Each takes its path
  * in the module tree here; it runs only when applied (apply-modules.ts).
  */
-import type { Label } from '../../check/diagnostics.js';
+import type { Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { nearbyDivisors } from '../ops/helpers.js';

@@ -2,7 +2,7 @@
  * Applying an op: its arguments are bound and its shape rule runs against a `LoweringOpContext`,
  * through which it reports errors, emits IR nodes and declares parameters.
  */
-import type { Label } from '../../check/diagnostics.js';
+import type { Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
 import { renderShape, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';

@@ -3,7 +3,7 @@
  * the user's call site (with the library location kept as a secondary label), and the same report
  * from several instantiations of one block (a `repeat` of 12 layers) is kept once.
  */
-import { diagnostic, type Diagnostic, type KnownCode, type Label } from '../../check/diagnostics.js';
+import { diagnostic, type Diagnostic, type KnownCode, type Label } from '../../diagnostics/diagnostic.js';
 import type { SourceRef } from '../source-ref.js';
 
 export interface Frame {

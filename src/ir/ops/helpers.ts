@@ -1,6 +1,6 @@
 /** Small shared checks for op shape rules: argument access, dtype and rank requirements. */
 import { constValue, renderDim, renderShape, resolve, unify, type Dim } from '../dims.js';
-import type { Label } from '../../check/diagnostics.js';
+import type { Label } from '../../diagnostics/diagnostic.js';
 import type { TensorValue } from '../types.js';
 import { ERROR, type OpContext, type Value } from '../values.js';
 

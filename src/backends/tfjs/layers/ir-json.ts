@@ -12,7 +12,7 @@ import { freeze, type Dim } from '../../../ir/dims.js';
 import type { SourceRef } from '../../../ir/source-ref.js';
 import type { AttrValue, ConfigEntryInfo, DimBound, DType, ModelIR } from '../../../ir/types.js';
 import { DTYPES } from '../../../ir/types.js';
-import { NO_SPAN } from '../../../syntax/spans.js';
+import { NO_SPAN } from '../../../diagnostics/spans.js';
 
 export const IR_JSON_FORMAT = 'tfmc-ir';
 export const IR_JSON_VERSION = 1;

@@ -32,8 +32,8 @@
  * - File names follow `displayPath` (relative to `cwd` when inside it), like the JSON renderer.
  */
 import pc from 'picocolors';
-import type { Diagnostic, Label, Severity } from '../diagnostics.js';
-import { LineIndex } from '../../syntax/spans.js';
+import type { Diagnostic, Label, Severity } from '../diagnostics/diagnostic.js';
+import { LineIndex } from '../diagnostics/spans.js';
 import { displayPath, lookupSource } from './paths.js';
 
 export interface HumanRenderOptions {

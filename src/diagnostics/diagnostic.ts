@@ -3,7 +3,7 @@
  * labelled span, secondary labelled spans (the other side of every mismatch), notes and help.
  * They are rendered three ways (human, JSON, LSP) from this one shape.
  */
-import type { Span } from '../syntax/spans.js';
+import type { Span } from './spans.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Code = `TFM${number}`;

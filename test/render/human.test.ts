@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../../src/check/diagnostics.js';
-import { renderDiagnostic, renderHuman, renderSummary } from '../../../src/check/render/human.js';
-import { LineIndex } from '../../../src/syntax/spans.js';
-import { expectGolden } from '../../helpers/golden.js';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { renderDiagnostic, renderHuman, renderSummary } from '../../src/render/human.js';
+import { LineIndex } from '../../src/diagnostics/spans.js';
+import { expectGolden } from '../helpers/golden.js';
 import {
   BAD,
   BAD_TEXT,

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockDecl, Expr, ModelDecl, Stmt } from '../../src/syntax/ast.js';
 import { parse } from '../../src/syntax/parse.js';
-import { LineIndex, type Span } from '../../src/syntax/spans.js';
-import { GPT2, spanStr, textAt } from './helpers.js';
+import { LineIndex, type Span } from '../../src/diagnostics/spans.js';
+import { GPT2, spanStr, textAt } from '../syntax/helpers.js';
 
 /** Visits every object with a `span` in the tree. */
 function* spanned(node: unknown): Generator<{ kind: string; span: Span }> {

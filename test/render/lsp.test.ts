@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileUri, toLspDiagnostic, toLspDiagnosticsByUri } from '../../../src/check/render/lsp.js';
-import { expectGolden } from '../../helpers/golden.js';
+import { fileUri, toLspDiagnostic, toLspDiagnosticsByUri } from '../../src/render/lsp.js';
+import { expectGolden } from '../helpers/golden.js';
 import { BAD, crossFile, multiLine, shapeMismatch } from './fixtures.js';
 
 const golden = (name: string) => path.join(import.meta.dirname, '__golden__', name);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderJson, toJsonDiagnostic } from '../../../src/check/render/json.js';
-import { expectGolden } from '../../helpers/golden.js';
+import { renderJson, toJsonDiagnostic } from '../../src/render/json.js';
+import { expectGolden } from '../helpers/golden.js';
 import { BAD, CWD, crossFile, multiLine, shapeMismatch } from './fixtures.js';
 
 const golden = (name: string) => path.join(import.meta.dirname, '__golden__', name);

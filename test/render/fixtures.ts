@@ -2,8 +2,8 @@
  * Hand-made diagnostics over real source text, shared by the renderer tests. Spans are found by
  * searching the text, so a fixture edit cannot leave a span pointing at the wrong characters.
  */
-import type { Diagnostic, Label } from '../../../src/check/diagnostics.js';
-import { LineIndex, type Span } from '../../../src/syntax/spans.js';
+import type { Diagnostic, Label } from '../../src/diagnostics/diagnostic.js';
+import { LineIndex, type Span } from '../../src/diagnostics/spans.js';
 
 export const CWD = '/project';
 export const BAD = '/project/specs/bad.tfm';

@@ -22,8 +22,8 @@
  * - `help` is always present: the help text, or `null`. `notes` is always present, maybe empty.
  *   A help's machine edit is not part of the contract yet (the LSP form carries it).
  */
-import type { Diagnostic, Label, Severity } from '../diagnostics.js';
-import type { Span } from '../../syntax/spans.js';
+import type { Diagnostic, Label, Severity } from '../diagnostics/diagnostic.js';
+import type { Span } from '../diagnostics/spans.js';
 import { displayPath } from './paths.js';
 
 export interface JsonPosition {

@@ -13,8 +13,8 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Diagnostic, Label, Severity } from '../diagnostics.js';
-import type { Span } from '../../syntax/spans.js';
+import type { Diagnostic, Label, Severity } from '../diagnostics/diagnostic.js';
+import type { Span } from '../diagnostics/spans.js';
 
 export interface LspPosition {
   line: number;
