@@ -9,9 +9,10 @@
  *   ends before the next blank line that is followed by a column-0 declaration or comment;
  * - it depends only on `@tensorflow/tfjs` (imported as `tf`) and on other declarations here.
  *
- * The numbers are those of the in-memory executor (`src/backends/tfjs/ops/`), which matches
- * PyTorch: masks are **true = may attend**, a fully masked attention row gives zeros, `gelu` is
- * the tanh approximation, `rope` the rotate-half layout, T5 buckets in float32 steps.
+ * The in-memory executor runs these same functions (each op's kernel in `src/ir/ops/` names the
+ * function and its arguments), and the numbers match PyTorch: masks are **true = may attend**, a
+ * fully masked attention row gives zeros, `gelu` is the tanh approximation, `rope` the
+ * rotate-half layout, T5 buckets in float32 steps.
  * `test/backends/ts/` checks generated code against the executor within 1e-6.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +25,11 @@ export type Mask = (tq: number, tk: number) => tf.Tensor;
 
 /** The fill for blocked attention scores: exp underflows to exactly 0 in float32, without NaN. */
 export const BLOCKED_SCORE = -1e9;
+
+/** A value that does not fit an op (a sequence longer than a table, an index out of range): the caller's mistake, not a bug. */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
 
 /** GELU's constants: v = GELU_K·(x + GELU_CUBIC·x³), GELU_K = 2·sqrt(2/π), so that 0.5·(1 + tanh(v/2)) = σ(v). */
 export const GELU_CUBIC = 0.044715;
@@ -78,11 +84,11 @@ export function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return lookup(table);
 }
 
-/** The first `length` rows of a learned position table `[maxLen, dim]`. */
-export function learnedPositions(table: tf.Tensor, length: number): tf.Tensor {
+/** Rows `start … start + length` of a learned position table `[maxLen, dim]` (`start` > 0 when decoding step by step). */
+export function learnedPositions(table: tf.Tensor, length: number, start = 0): tf.Tensor {
   const [maxLen, dim] = table.shape as number[];
-  if (length > maxLen) throw new Error(`a sequence of length ${length} does not fit the positional table of ${maxLen} rows`);
-  return tf.slice(table, [0, 0], [length, dim]);
+  if (start + length > maxLen) throw new RuntimeError(`a sequence of length ${start + length} does not fit the positional table of ${maxLen} rows`);
+  return tf.slice(table, [start, 0], [length, dim]);
 }
 
 /**
@@ -101,11 +107,58 @@ export function sinusoidalPositions(length: number, dim: number, start = 0): tf.
   return tf.tensor2d(out, [length, dim]);
 }
 
-/** y = x·Wᵀ + b over the last axis, with PyTorch's weight layout `[out, in]`. */
-export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+/**
+ * `x · wᵀ` for a 2-D `x` `[N, in]` and a PyTorch-layout weight `w` `[out, in]`, on the fast path
+ * of every backend. The wasm backend runs a matmul through XNNPACK only when neither operand is
+ * flagged as transposed; with `transposeB` (and in the gradient tfjs derives for it) it falls back
+ * to a scalar loop about 10× slower. So the transposes are explicit copies, forward and, through
+ * `customGrad`, backward: y = x · transpose(w); dx = dy · w; dw = transpose(dy) · x.
+ */
+const denseT = tf.customGrad((x, w, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
+  return {
+    value: tf.matMul(x as tf.Tensor, tf.transpose(w as tf.Tensor)),
+    gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [tf.matMul(dy, sw), tf.matMul(tf.transpose(dy), sx)],
+  };
+});
+
+/**
+ * Below this many rows the explicit transpose (and XNNPACK packing the new tensor) costs more than
+ * the product: one row (a cached generation step) takes 2.8 ms with `transposeB` and 18 ms
+ * transposed explicitly for a 512 → 2048 projection on wasm; the two cross near 12 rows.
+ */
+export const SMALL_ROWS = 8;
+
+/**
+ * Transposed weights kept between inference calls, by weight: a fresh transpose per call is a new
+ * tensor, which XNNPACK must also re-pack. An entry is valid while the weight's data is the one it
+ * was made from (`Variable.assign` gives a variable new data).
+ */
+export type TransposedWeights = Map<tf.Tensor, { data: object; transposed: tf.Tensor }>;
+
+/**
+ * `x · wᵀ` (`[N, in] · [out, in]ᵀ` → `[N, out]`), for N > {@link SMALL_ROWS} with matmuls that
+ * carry no transpose flag, forward and backward. With `cache` (inference) and no gradient being
+ * recorded, the transpose of `w` is made once and reused.
+ */
+export function matMulWeightT(x: tf.Tensor, w: tf.Tensor, cache?: TransposedWeights): tf.Tensor {
+  if (x.shape[0] <= SMALL_ROWS) return tf.matMul(x, w, false, true);
+  if (!cache || tf.engine().isTapeOn()) return denseT(x, w) as tf.Tensor;
+  let entry = cache.get(w);
+  if (!entry || entry.data !== w.dataId) {
+    entry?.transposed.dispose();
+    entry = { data: w.dataId, transposed: tf.keep(tf.transpose(w)) };
+    cache.set(w, entry);
+  }
+  return tf.matMul(x, entry.transposed);
+}
+
+/** y = x·Wᵀ + b over the last axis, with PyTorch's weight layout `[out, in]`; `cache` as for {@link matMulWeightT}. */
+export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, cache?: TransposedWeights): tf.Tensor {
   const [out, inDim] = weight.shape;
   const lead = x.shape.slice(0, -1);
-  let y = tf.matMul(tf.reshape(x, [-1, inDim]), weight, false, true);
+  if (x.shape[x.rank - 1] !== inDim) throw new RuntimeError(`expects ${inDim} input features, got ${x.shape[x.rank - 1]}`);
+  let y = matMulWeightT(tf.reshape(x, [-1, inDim]), weight, cache);
   if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [...lead, out]);
 }
@@ -127,6 +180,7 @@ export function transposeLast(x: tf.Tensor): tf.Tensor {
 /** `[B, T, H·d]` → `[B, H, T, d]`. */
 export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor {
   const [b, t, f] = x.shape;
+  if (f % heads !== 0) throw new RuntimeError(`cannot split ${f} features into ${heads} heads`);
   return tf.transpose(tf.reshape(x, [b, t, heads, f / heads]), [0, 2, 1, 3]);
 }
 
@@ -162,14 +216,21 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
 
 /**
  * Query i of `tq` may attend to key j of `tk` when j ≤ i + (tk − tq): the queries are the last
- * `tq` positions of the keys (tq < tk when decoding with a cache of earlier keys).
+ * `tq` positions of the keys (tq < tk when decoding with a cache of earlier keys). One mask is
+ * made per size and shared by every layer that applies it.
  */
 export function causalMask(): Mask {
+  const made = new Map<string, tf.Tensor>();
   return (tq, tk) => {
-    if (tq > tk) throw new Error(`a causal mask needs at least as many keys as queries, got ${tq} queries and ${tk} keys`);
+    const key = `${tq}:${tk}`;
+    const known = made.get(key);
+    if (known && !known.isDisposed) return known;
+    if (tq > tk) throw new RuntimeError(`a causal mask needs at least as many keys as queries, got ${tq} queries and ${tk} keys`);
     const rows = tf.add(tf.expandDims(tf.range(0, tq, 1, 'int32'), 1), tk - tq);
     const cols = tf.expandDims(tf.range(0, tk, 1, 'int32'), 0);
-    return tf.expandDims(tf.lessEqual(cols, rows), 0); // [1, tq, tk]
+    const m = tf.expandDims(tf.lessEqual(cols, rows), 0); // [1, tq, tk]
+    made.set(key, m);
+    return m;
   };
 }
 
@@ -177,7 +238,7 @@ export function causalMask(): Mask {
 export function paddingMask(ids: tf.Tensor, pad: number): Mask {
   const m = tf.expandDims(tf.notEqual(ids, tf.scalar(pad, 'int32')), 1);
   return (_tq, tk) => {
-    if (tk !== ids.shape[1]) throw new Error(`a padding mask built from ids of length ${ids.shape[1]} cannot mask ${tk} keys`);
+    if (tk !== ids.shape[1]) throw new RuntimeError(`a padding mask built from ids of length ${ids.shape[1]} cannot mask ${tk} keys`);
     return m;
   };
 }
@@ -188,17 +249,32 @@ export function maskAnd(a: Mask, b: Mask): Mask {
 }
 
 /**
+ * What {@link masked} adds for one built mask: a float bias `[B | 1, 1, Tq | 1, Tk]` (0 where a
+ * key may be attended, −1e9 where not) and the "row has a key" indicator. Made once per mask
+ * tensor: a causal mask is shared by every layer of a forward pass.
+ */
+const maskBiases = new WeakMap<tf.Tensor, { bias: tf.Tensor; rows: tf.Tensor }>();
+
+/**
  * Scores `[B, H, Tq, Tk]` with {@link BLOCKED_SCORE} added to blocked entries (the sum is −1e9 in
  * float32 for any score below 32 in magnitude; its exp is exactly 0), and a float
  * `[B | 1, 1, Tq | 1, 1]` indicator that is 0 for query rows with no key left: `softmax` takes it
  * so such rows give zeros instead of a uniform distribution over blocked keys.
  */
 export function masked(scores: tf.Tensor, mask: Mask): [tf.Tensor, tf.Tensor] {
-  const [, , tq, tk] = scores.shape;
-  const m = tf.expandDims(mask(tq, tk), 1); // every head alike
-  // Adding a 0 / −1e9 bias broadcasts cheaply, where a tf.where would tile the mask to the scores' shape.
-  const bias = tf.mul(tf.sub(1, tf.cast(m, 'float32')), BLOCKED_SCORE);
-  return [tf.add(scores, bias), tf.cast(tf.any(m, -1, true), 'float32')];
+  const [b, , tq, tk] = scores.shape;
+  const m = mask(tq, tk); // [B | 1, Tq | 1, Tk]
+  if (m.rank !== 3 || m.shape[2] !== tk || (m.shape[1] !== 1 && m.shape[1] !== tq) || (m.shape[0] !== 1 && m.shape[0] !== b)) {
+    throw new RuntimeError(`a mask of shape [${m.shape.join(', ')}] does not fit attention scores [${scores.shape.join(', ')}]`);
+  }
+  let made = maskBiases.get(m);
+  if (!made || made.bias.isDisposed || made.rows.isDisposed) {
+    const m4 = tf.expandDims(m, 1); // every head alike
+    // Adding a 0 / −1e9 bias broadcasts cheaply, where a tf.where would tile the mask to the scores' shape.
+    made = { bias: tf.mul(tf.sub(1, tf.cast(m4, 'float32')), BLOCKED_SCORE), rows: tf.cast(tf.any(m4, -1, true), 'float32') };
+    maskBiases.set(m, made);
+  }
+  return [tf.add(scores, made.bias), made.rows];
 }
 
 /** Softmax along `axis`; `rowsWithKey` (from {@link masked}) zeroes fully blocked rows. */
@@ -234,7 +310,7 @@ export function clsToken(x: tf.Tensor, weight: tf.Tensor): tf.Tensor {
 export function take(x: tf.Tensor, axis: number, index: number): tf.Tensor {
   const size = x.shape[axis];
   const i = index < 0 ? index + size : index;
-  if (i < 0 || i >= size) throw new Error(`index ${index} is out of range for an axis of size ${size}`);
+  if (i < 0 || i >= size) throw new RuntimeError(`index ${index} is out of range for an axis of size ${size}`);
   return tf.squeeze(tf.slice(x, x.shape.map((_, a) => (a === axis ? i : 0)), x.shape.map((s, a) => (a === axis ? 1 : s))), [axis]);
 }
 
@@ -273,6 +349,7 @@ export function mse(prediction: tf.Tensor, target: tf.Tensor): tf.Tensor {
  */
 export function rope(x: tf.Tensor, base: number, start = 0): tf.Tensor {
   const [, , t, d] = x.shape;
+  if (d % 2 !== 0) throw new RuntimeError(`rotary embedding needs an even head size, got ${d}`);
   const half = d / 2;
   const cos = new Float32Array(t * d);
   const sin = new Float32Array(t * d);
@@ -340,13 +417,14 @@ function stridedFrames(x: tf.Tensor, offset: number, stride: number, count: numb
  */
 export function conv1d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined, stride: number, padding: number): tf.Tensor {
   const [out, cin, k] = weight.shape as number[];
-  const [b, t] = x.shape as number[];
+  const [b, t, c] = x.shape as number[];
+  if (c !== cin) throw new RuntimeError(`expects ${cin} input channels, got ${c}`);
   const length = Math.floor((t + 2 * padding - k) / stride) + 1;
-  if (length < 1) throw new Error(`a sequence of ${t} frames is too short for a kernel of ${k} with padding ${padding}`);
+  if (length < 1) throw new RuntimeError(`a sequence of ${t} frames is too short for a kernel of ${k} with padding ${padding}`);
   const padded = padding > 0 ? tf.pad(x, [[0, 0], [padding, padding], [0, 0]]) : x;
   const columns = tf.concat(Array.from({ length: k }, (_, j) => stridedFrames(padded, j, stride, length)), -1);
   const kernel = tf.reshape(tf.transpose(weight, [0, 2, 1]), [out, k * cin]);
-  let y = tf.matMul(tf.reshape(columns, [b * length, k * cin]), kernel, false, true);
+  let y = matMulWeightT(tf.reshape(columns, [b * length, k * cin]), kernel);
   if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [b, length, out]);
 }
@@ -363,7 +441,7 @@ export function patchEmbedding(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor,
   const cols = w / p;
   const patches = tf.transpose(tf.reshape(x, [b * rows, p, cols, p, c]), [0, 2, 4, 1, 3]);
   const flat = tf.reshape(patches, [b * rows * cols, c * p * p]);
-  const y = tf.add(tf.matMul(flat, tf.reshape(weight, [dim, c * p * p]), false, true), bias);
+  const y = tf.add(matMulWeightT(flat, tf.reshape(weight, [dim, c * p * p])), bias);
   return tf.reshape(y, [b, rows * cols, dim]);
 }
 
@@ -377,12 +455,16 @@ export type RecurrentWeights = Record<string, tf.Tensor | undefined>;
  */
 export function recurrent(cell: 'lstm' | 'gru' | 'rnn', x: tf.Tensor, init: tf.Tensor | undefined, weights: RecurrentWeights, hidden: number, layers: number): [tf.Tensor, tf.Tensor] {
   const project = (v: tf.Tensor, w: string, bias: string) => {
-    const y = tf.matMul(v, weights[w] as tf.Tensor, false, true);
+    const y = matMulWeightT(v, weights[w] as tf.Tensor);
     const b = weights[bias];
     return b ? tf.add(y, b) : y;
   };
   const gates = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
   const [b, t] = x.shape as number[];
+  const parts = cell === 'lstm' ? 2 : 1;
+  if (init && (init.rank !== 4 || init.shape[0] !== parts || init.shape[1] !== layers || init.shape[2] !== b || init.shape[3] !== hidden)) {
+    throw new RuntimeError(`the initial state must be [${parts}, ${layers}, ${b}, ${hidden}], got [${init.shape.join(', ')}]`);
+  }
   let seq = x;
   const finalH: tf.Tensor[] = [];
   const finalC: tf.Tensor[] = [];

@@ -8,17 +8,17 @@
 import type { ModelIR, Param } from '../../ir/types.js';
 import { PytorchEmitError } from './errors.js';
 import { MODULE_ATTRIBUTES } from './python-names.js';
+import { KERNELS } from '../../ir/ops/index.js';
 
 /** Ops of primitive layers: a node with one of these is a call of the runtime layer at its module path. */
-export const LAYER_OPS: Record<string, string> = {
-  linear: 'Linear', embedding: 'Embedding', position_embedding: 'PositionEmbedding', layer_norm: 'LayerNorm', rms_norm: 'RMSNorm',
-  dropout: 'Dropout', conv1d: 'Conv1d', patch_embedding: 'PatchEmbedding', cls_token: 'ClsToken',
-  relative_position_bias: 'RelativePositionBias', lstm: 'LSTM', gru: 'GRU', rnn: 'RNN',
-};
+/** Layer ops by IR name, with the runtime module each becomes (`linear` → `Linear`): from the op kernels. */
+export const LAYER_OPS: Record<string, string> = Object.fromEntries(
+  [...KERNELS].flatMap(([op, k]) => (k.torchLayer ? [[op, k.torchLayer.module]] : [])),
+);
 export const LAYER_KINDS = new Set(Object.values(LAYER_OPS));
 
-/** Ops whose result keeps the "rows with a key" record of masked scores (see the runtime). */
-export const ROW_KEEPING = new Set(['add', 'sub', 'mul', 'div', 'scalar']);
+/** Function ops whose result keeps the "rows with a key" record of masked scores (see the runtime). */
+export const ROW_KEEPING = new Set([...KERNELS].flatMap(([op, k]) => (k.keepsRows && k.torch ? [op] : [])));
 
 /** One application of a module. */
 export interface Run {

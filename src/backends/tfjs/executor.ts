@@ -11,9 +11,9 @@ import type { ModelIR, ModelInput, ModelOutput, Node } from '../../ir/types.js';
 import { ModelRuntimeError } from './errors.js';
 import { initialValue } from './init.js';
 import { concreteShape, InputChecker, type DimEnv } from './inputs.js';
-import type { TransposedWeights } from './ops/dense.js';
-import { OP_IMPLS } from './ops/index.js';
-import { isMask, type OpRunContext, type RtValue } from './ops/types.js';
+import type { TransposedWeights } from '../../runtime/index.js';
+import { hasKernel, runNode } from './kernels.js';
+import { isMask, type OpRunContext, type RtValue } from './run-context.js';
 
 export interface BuildOptions {
   /** Seed for the initial weights (reproducible initialisation); random when absent. */
@@ -73,7 +73,7 @@ export class TfjsModel {
     options: BuildOptions = {},
   ) {
     for (const node of ir.nodes) {
-      if (!OP_IMPLS.has(node.op)) throw new UnsupportedOpError(node.op, node.module);
+      if (!hasKernel(node.op)) throw new UnsupportedOpError(node.op, node.module);
     }
     this.nodeById = new Map(ir.nodes.map((n) => [n.id, n]));
     this.ownsVariables = options.variables === undefined;
@@ -145,11 +145,10 @@ export class TfjsModel {
         values.set(input.value, x);
       }
       const rowsAllowed = new Map<tf.Tensor, tf.Tensor>();
-      const cache = new Map<string, tf.Tensor>();
       for (const node of plan.nodes) {
-        const ctx = this.context(node, training, rowsAllowed, cache);
+        const ctx = this.context(node, training, rowsAllowed);
         const ins = node.inputs.map((id): RtValue => values.get(id) ?? ctx.fail(`input value ${id} was not computed`));
-        const outs = OP_IMPLS.get(node.op)!(ins, ctx);
+        const outs = runNode(node, ins, ctx);
         node.outputs.forEach((id, i) => {
           const out = outs[i];
           if (out === undefined) ctx.fail(`produced no output ${i}`);
@@ -198,7 +197,6 @@ export class TfjsModel {
     node: Node,
     training: boolean,
     rowsAllowed: Map<tf.Tensor, tf.Tensor>,
-    cache: Map<string, tf.Tensor>,
     offsets?: readonly number[],
   ): OpRunContext {
     const fail = (message: string): never => {
@@ -206,10 +204,10 @@ export class TfjsModel {
     };
     return {
       node,
+      inputs: node.inputs.map((id) => this.ir.values[id]),
       outputs: node.outputs.map((id) => this.ir.values[id]),
       training,
       rowsAllowed,
-      cache,
       offsets,
       transposedWeights: training ? undefined : this.transposedWeights,
       fail,

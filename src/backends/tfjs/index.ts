@@ -2,7 +2,7 @@
 export { selectBackend, currentBackend, backendFailure, BackendUnavailableError, BACKEND_NAMES, type BackendName } from './backend.js';
 export { buildModel, TfjsModel, UnsupportedOpError, type BuildOptions, type ForwardOptions } from './executor.js';
 export { ModelInputError, ModelRuntimeError } from './errors.js';
-export { OP_IMPLS } from './ops/index.js';
+export { runNode, hasKernel } from './kernels.js';
 
 // The model API (docs/api.md).
 export { CompiledModel, type PredictOptions, type SaveOptions, type LoadOptions, type Origin } from './compiled-model.js';

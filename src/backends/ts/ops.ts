@@ -1,10 +1,11 @@
 /**
- * One TypeScript expression per IR op (`Node.op`), calling `tf.*` where TensorFlow.js has the
- * operation and the tfmc runtime (`runtime/index.ts`) where the numbers need more than one call.
- * The expressions compute exactly what the in-memory executor's `src/backends/tfjs/ops/` do.
+ * One TypeScript expression per IR node: the node op's kernel (`src/ir/ops/`, the same description
+ * the in-memory executor runs) written out as a call of `tf.*` or of the tfmc runtime
+ * (`runtime/index.ts`). So generated code computes what the executor computes, by construction.
  */
-import { constValue } from '../../ir/dims.js';
-import type { Node, TensorValue } from '../../ir/types.js';
+import { KERNELS } from '../../ir/ops/index.js';
+import type { KernelSite } from '../../ir/ops/kernel.js';
+import type { AttrValue, Node, TensorValue } from '../../ir/types.js';
 import { numberLiteral, propertyKey, stringLiteral } from './names.js';
 
 /** What an op emitter can ask about the node it writes. */
@@ -42,121 +43,52 @@ export interface OpCode {
   rows?: boolean;
 }
 
-type OpEmitter = (s: OpSite) => OpCode;
-
-const n = numberLiteral;
-
-function call(fn: string, ...args: Array<string | undefined>): string {
-  // Trailing optional arguments that are absent are dropped; inner ones become `undefined`.
-  const list = [...args];
-  while (list.length && list[list.length - 1] === undefined) list.pop();
-  return `${fn}(${list.map((a) => a ?? 'undefined').join(', ')})`;
+/** The code of a node: its op's kernel (`src/ir/ops/`) written out as calls, or undefined for an op without one. */
+export function opCode(s: OpSite): OpCode | undefined {
+  const kernel = KERNELS.get(s.node.op);
+  if (!kernel) return undefined;
+  const expr = kernel.tfjs<string>(writingSite(s));
+  return kernel.returns === 'tuple' ? { expr, tuple: true } : kernel.returns === 'rows' ? { expr, tuple: true, rows: true } : { expr };
 }
 
-const tfUnary = (fn: string): OpEmitter => (s) => ({ expr: `tf.${fn}(${s.arg(0)})` });
-const rtUnary = (fn: string): OpEmitter => (s) => ({ expr: `${s.use(fn)}(${s.arg(0)})` });
-const tfBinary = (fn: string): OpEmitter => (s) => ({ expr: `tf.${fn}(${s.arg(0)}, ${s.arg(1)})` });
-
-function required(s: OpSite, role: string): string {
-  return s.param(role) ?? s.fail(`has no parameter \`${role}\``);
+/** Whether the allowed-rows indicator of an input still applies after this op (same shape out as in). */
+export function carriesRows(op: string): boolean {
+  return KERNELS.get(op)?.keepsRows === true;
 }
 
-/** `scalar`: a tensor with a compile-time number; an int32 tensor keeps its dtype. */
-const scalar: OpEmitter = (s) => {
-  const x = s.arg(0);
-  const value = s.inputs[0].dtype === 'int32' ? `tf.scalar(${n(s.num('value'))}, 'int32')` : n(s.num('value'));
-  const op = s.str('op');
-  switch (op) {
-    case 'add':
-    case 'sub':
-    case 'mul':
-    case 'div':
-      return { expr: `tf.${op}(${x}, ${value})` };
-    case 'rsub':
-      return { expr: `tf.sub(${value}, ${x})` };
-    case 'rdiv':
-      return { expr: `tf.div(${value}, ${x})` };
-    default:
-      return s.fail(`unknown scalar operation \`${op}\``);
-  }
-};
+/** The stem of an unnamed result's local name (`probs`), by op. */
+export function resultStem(op: string): string | undefined {
+  return KERNELS.get(op)?.stem;
+}
 
-const positionEmbedding: OpEmitter = (s) => {
-  const length = `${s.arg(0)}.shape[1]!`;
-  if (s.str('kind') === 'sinusoidal') {
-    const shape = s.outputs[0].shape;
-    const dim = constValue(shape[shape.length - 1]) ?? s.fail('the width of a sinusoidal table is not known');
-    return { expr: call(s.use('sinusoidalPositions'), length, n(dim)) };
-  }
-  return { expr: call(s.use('learnedPositions'), required(s, 'weight'), length) };
-};
-
-const recurrentOp = (cell: string): OpEmitter => (s) => {
-  const roles = Object.keys(s.node.params).sort();
-  const weights = `{ ${roles.map((r) => `${propertyKey(r)}: ${s.param(r)}`).join(', ')} }`;
-  const init = s.hasArg(1) ? s.arg(1) : 'undefined';
-  return { expr: call(s.use('recurrent'), stringLiteral(cell), s.arg(0), init, weights, n(s.num('hidden')), n(s.num('layers'))), tuple: true };
-};
-
-const normalised = (s: OpSite, axisAttr: string): { axis: number; last: boolean } => {
-  const axis = s.num(axisAttr);
-  const rank = s.inputs[0].shape.length;
-  const a = axis < 0 ? axis + rank : axis;
-  return { axis, last: a === rank - 1 };
-};
-
-const softmaxLike = (fn: string): OpEmitter => (s) => {
-  const { axis, last } = normalised(s, 'axis');
-  return { expr: call(s.use(fn), s.arg(0), n(axis), last ? s.rowsOf(0) : undefined) };
-};
-
-export const OP_EMITTERS: ReadonlyMap<string, OpEmitter> = new Map<string, OpEmitter>([
-  ['relu', tfUnary('relu')],
-  ['gelu', rtUnary('gelu')],
-  ['silu', rtUnary('silu')],
-  ['tanh', tfUnary('tanh')],
-  ['sigmoid', tfUnary('sigmoid')],
-  ['cls_token', (s) => ({ expr: call(s.use('clsToken'), s.arg(0), required(s, 'weight')) })],
-  ['conv1d', (s) => ({ expr: call(s.use('conv1d'), s.arg(0), required(s, 'weight'), s.param('bias') ?? 'undefined', n(s.num('stride')), n(s.num('padding'))) })],
-  ['patch_embedding', (s) => ({ expr: call(s.use('patchEmbedding'), s.arg(0), required(s, 'weight'), required(s, 'bias'), n(s.num('patch'))) })],
-  ['dropout', (s) => ({ expr: call(s.use('dropout'), s.arg(0), n(s.num('p')), 'training') })],
-  ['add', tfBinary('add')],
-  ['sub', tfBinary('sub')],
-  ['mul', tfBinary('mul')],
-  ['div', tfBinary('div')],
-  ['scalar', scalar],
-  ['embedding', (s) => ({ expr: call(s.use('gatherRows'), required(s, 'weight'), s.arg(0)) })],
-  ['position_embedding', positionEmbedding],
-  ['split_heads', (s) => ({ expr: call(s.use('splitHeads'), s.arg(0), n(s.num('heads'))) })],
-  ['merge_heads', (s) => ({ expr: call(s.use('mergeHeads'), s.arg(0)) })],
-  ['repeat_heads', (s) => ({ expr: call(s.use('repeatHeads'), s.arg(0), n(s.num('times'))) })],
-  ['linear', (s) => ({ expr: call(s.use('linear'), s.arg(0), required(s, 'weight'), s.param('bias')) })],
-  ['shift_left', (s) => ({ expr: call(s.use('shiftLeft'), s.arg(0), n(s.num('fill'))) })],
-  ['cross_entropy', (s) => ({ expr: call(s.use('crossEntropy'), s.arg(0), s.arg(1), n(s.num('label_smoothing')), n(s.num('ignore_index'))) })],
-  ['mse', (s) => ({ expr: call(s.use('mse'), s.arg(0), s.arg(1)) })],
-  ['causal_mask', (s) => ({ expr: call(s.use('causalMask')) })],
-  ['padding_mask', (s) => ({ expr: call(s.use('paddingMask'), s.arg(0), n(s.num('pad'))) })],
-  ['mask_and', (s) => ({ expr: call(s.use('maskAnd'), s.arg(0), s.arg(1)) })],
-  ['masked', (s) => ({ expr: call(s.use('masked'), s.arg(0), s.arg(1)), tuple: true, rows: true })],
-  ['matmul', (s) => ({ expr: call(s.use('matmul'), s.arg(0), s.arg(1)) })],
-  ['transpose', (s) => ({ expr: call(s.use('transposeLast'), s.arg(0)) })],
-  ['layer_norm', (s) => ({ expr: call(s.use('layerNorm'), s.arg(0), required(s, 'weight'), s.param('bias') ?? 'undefined', n(s.num('eps'))) })],
-  ['rms_norm', (s) => ({ expr: call(s.use('rmsNorm'), s.arg(0), required(s, 'weight'), n(s.num('eps'))) })],
-  ['lstm', recurrentOp('lstm')],
-  ['gru', recurrentOp('gru')],
-  ['rnn', recurrentOp('rnn')],
-  ['take', (s) => ({ expr: call(s.use('take'), s.arg(0), n(s.num('axis')), n(s.num('index'))) })],
-  ['mean', (s) => ({ expr: `tf.mean(${s.arg(0)}, ${n(s.num('axis'))})` })],
-  [
-    'relative_position_bias',
-    (s) => ({
-      expr: call(s.use('relativePositionBias'), required(s, 'weight'), `${s.arg(0)}.shape[1]!`, `${s.arg(1)}.shape[1]!`, String(s.bool('bidirectional')), n(s.num('buckets')), n(s.num('max_distance'))),
-    }),
-  ],
-  ['rope', (s) => ({ expr: call(s.use('rope'), s.arg(0), n(s.num('base'))) })],
-  ['softmax', softmaxLike('softmax')],
-  ['log_softmax', softmaxLike('logSoftmax')],
-]);
-
-/** Ops after which the allowed-rows indicator of an input still applies (same shape out as in). */
-export const CARRIES_ROWS = new Set(['add', 'sub', 'mul', 'div', 'scalar', 'dropout']);
+/** A kernel site that writes code: inputs are locals, attributes literals, calls text. */
+function writingSite(s: OpSite): KernelSite<string> {
+  const literal = (v: AttrValue): string =>
+    typeof v === 'number' ? numberLiteral(v) : typeof v === 'boolean' ? String(v) : typeof v === 'string' ? stringLiteral(v) : s.fail(`has an attribute that is not a number, boolean or string`);
+  return {
+    input: (i) => s.arg(i),
+    hasInput: (i) => s.hasArg(i),
+    param: (role) => s.param(role) ?? s.fail(`has no parameter \`${role}\``),
+    optionalParam: (role) => s.param(role),
+    params: () => `{ ${Object.keys(s.node.params).sort().map((r) => `${propertyKey(r)}: ${s.param(r)}`).join(', ')} }`,
+    attr: (name) => literal(s.node.attrs[name]),
+    value: (name) => s.node.attrs[name],
+    literal,
+    length: (i) => `${s.arg(i)}.shape[1]!`,
+    // Generated code runs whole sequences: no step offsets, no weight cache.
+    offset: () => undefined,
+    weightCache: () => undefined,
+    training: () => 'training',
+    rows: (i) => s.rowsOf(i),
+    call: (fn, ...args) => {
+      // Trailing absent arguments are dropped; inner ones become `undefined`.
+      const list = [...args];
+      while (list.length && list[list.length - 1] === undefined) list.pop();
+      const callee = fn.startsWith('tf.') ? fn : s.use(fn);
+      return `${callee}(${list.map((a) => a ?? 'undefined').join(', ')})`;
+    },
+    inputs: s.inputs,
+    outputs: s.outputs,
+    fail: (message) => s.fail(message),
+  };
+}

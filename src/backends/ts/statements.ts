@@ -10,7 +10,8 @@ import type { Fold } from './folds.js';
 import { describe } from './io-types.js';
 import type { ModuleText } from './module-text.js';
 import { commentText, Namer, propertyAccess, stringLiteral } from './names.js';
-import { CARRIES_ROWS, OP_EMITTERS, type OpSite } from './ops.js';
+import { KERNELS } from '../../ir/ops/index.js';
+import { carriesRows, opCode, resultStem, type OpSite } from './ops.js';
 import { runtimeExports } from './runtime-source.js';
 
 /** Names the generated module declares at top level (locals never take them). */
@@ -19,16 +20,6 @@ const TOP_LEVEL = [
   'ForwardOptions', 'TrainOptions', 'createParams', 'setWeights', 'forward', 'predict', 'losses', 'totalLoss', 'createOptimizer',
   'trainStep', 'train', 'generate', 'params', 'inputs', 'options', 'batch', 'outputs', 'training', 'MAX_LENGTH', 'p', 'prefix',
 ];
-
-/** Local names for unnamed results, by op (the op's own name where it reads well). */
-const STEMS: Record<string, string> = {
-  add: 'sum', sub: 'difference', mul: 'product', div: 'quotient', scalar: 'scaled', dropout: 'dropped', masked: 'masked_scores',
-  softmax: 'probs', log_softmax: 'log_probs', matmul: 'product', transpose: 'transposed', merge_heads: 'merged', split_heads: 'heads',
-  repeat_heads: 'repeated', gelu: 'activated', relu: 'activated', silu: 'activated', tanh: 'activated', sigmoid: 'activated',
-  shift_left: 'shifted', cross_entropy: 'loss', mse: 'loss', causal_mask: 'mask', padding_mask: 'mask', mask_and: 'mask',
-  take: 'picked', mean: 'averaged', position_embedding: 'positions', rope: 'rotated', layer_norm: 'normed', rms_norm: 'normed',
-  linear: 'projected', relative_position_bias: 'position_bias', patch_embedding: 'patches', cls_token: 'with_cls',
-};
 
 /** Emitting the body of a layer function: parameters under `prefix` are read through `p(...)`. */
 interface LayerScope {
@@ -55,7 +46,7 @@ export class StatementWriter {
     this.leafModules = new Set(paths.filter((p) => !paths.some((q) => q.startsWith(`${p}.`))));
     this.moduleKinds = new Map(ir.modules.map((m) => [m.path, m.kind]));
     for (const node of ir.nodes) {
-      if (!OP_EMITTERS.has(node.op)) throw new EmitError(`the TypeScript backend has no code for the IR op \`${node.op}\` (used by \`${node.module || 'the model'}\`)`);
+      if (!KERNELS.has(node.op)) throw new EmitError(`the TypeScript backend has no code for the IR op \`${node.op}\` (used by \`${node.module || 'the model'}\`)`);
     }
   }
 
@@ -72,7 +63,7 @@ export class StatementWriter {
     if (!producer) return 'value';
     const segment = producer.module.split('.').pop() ?? '';
     if (Object.keys(producer.params).length && segment !== '' && !/^[0-9]+$/.test(segment)) return segment;
-    return STEMS[producer.op] ?? producer.op;
+    return resultStem(producer.op) ?? producer.op;
   }
 
   /** Section heading of a node: its module, or for a leaf layer (`q_proj`) the module around it. */
@@ -104,7 +95,7 @@ export class StatementWriter {
       }
       section = sec;
       const site = this.site(node, locals, rows, scope);
-      const code = OP_EMITTERS.get(node.op)!(site);
+      const code = opCode(site)!;
       const names = node.outputs.map((id) => namer.fresh(this.baseName(id)));
       const shapes = node.outputs.map((id) => {
         const v = this.ir.values[id];
@@ -120,7 +111,7 @@ export class StatementWriter {
       }
       this.text.out(`    const ${target} = ${code.expr}; // ${commentText(shapes.join(', '))}`);
       node.outputs.forEach((id, i) => locals.set(id, names[i]));
-      if (CARRIES_ROWS.has(node.op)) {
+      if (carriesRows(node.op)) {
         const out = this.ir.values[node.outputs[0]];
         for (const id of node.inputs) {
           const r = rows.get(id);

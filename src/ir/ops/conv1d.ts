@@ -6,6 +6,7 @@
 import { constDim, dimOp, type Dim } from '../dims.js';
 import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { LayerOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const conv1d: LayerOpDef = {
   kind: 'layer',
@@ -43,3 +44,16 @@ function outputLength(t: Dim, k: number, s: number, p: number): Dim {
   // (T + 2p − k) / s + 1, folded when constant
   return dimOp('+', dimOp('floordiv', dimOp('+', t, constDim(2 * p - k)), constDim(s)), constDim(1));
 }
+
+export const kernels: Kernels = {
+  conv1d: {
+    tfjs: (k) => k.call('conv1d', k.input(0), k.param('weight'), k.optionalParam('bias'), k.attr('stride'), k.attr('padding')),
+    torchLayer: {
+      module: 'Conv1d',
+      construct: (k) => {
+        const [out, cin, width] = k.shape('weight');
+        return `rt.Conv1d(${cin}, ${out}, ${width}, stride=${k.literal(Number(k.value('stride') ?? 1))}, padding=${k.literal(Number(k.value('padding') ?? 0))}, bias=${k.literal(k.owns('bias'))})`;
+      },
+    },
+  },
+};

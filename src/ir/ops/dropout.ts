@@ -1,6 +1,7 @@
 /** `Dropout(p)`: zeroes activations with probability p during training; identity at inference. */
 import { num, one, requireFloat, tensor, ERROR } from './helpers.js';
 import type { LayerOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const dropout: LayerOpDef = {
   kind: 'layer',
@@ -21,5 +22,14 @@ export const dropout: LayerOpDef = {
     }
     if (!x || !requireFloat(ctx, x, 'x', 'Dropout')) return ERROR;
     return one(ctx, 'dropout', [x], x.dtype, x.shape, { p });
+  },
+};
+
+export const kernels: Kernels = {
+  dropout: {
+    tfjs: (k) => k.call('dropout', k.input(0), k.attr('p'), k.training()),
+    keepsRows: true,
+    torchLayer: { module: 'Dropout', construct: (k) => `rt.Dropout(${k.float(Number(k.value('p') ?? 0))})` },
+    stem: 'dropped',
   },
 };

@@ -7,6 +7,7 @@ import { renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
 import { inputLabels, one, originLabels, tensor, ERROR } from './helpers.js';
 import type { TensorValue } from '../types.js';
 import type { FunctionOpDef, OpContext } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 const VERB: Record<string, string> = { add: 'add', sub: 'subtract', mul: 'multiply', div: 'divide' };
 
@@ -105,4 +106,47 @@ export const scalar: FunctionOpDef = {
     return one(ctx, 'scalar', [x], dtype, x.shape, { op, value });
   },
   flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
+};
+
+const PY_OPERATOR = { add: '+', sub: '-', mul: '*', div: '/' } as const;
+const STEMS = { add: 'sum', sub: 'difference', mul: 'product', div: 'quotient' } as const;
+
+/** `scalar`'s operations: which tfjs function, and whether the number comes first (`rsub`: value − x). */
+const SCALAR_FORMS: Record<string, { fn: 'add' | 'sub' | 'mul' | 'div'; reversed: boolean }> = {
+  add: { fn: 'add', reversed: false },
+  sub: { fn: 'sub', reversed: false },
+  rsub: { fn: 'sub', reversed: true },
+  mul: { fn: 'mul', reversed: false },
+  div: { fn: 'div', reversed: false },
+  rdiv: { fn: 'div', reversed: true },
+};
+
+export const kernels: Kernels = {
+  ...Object.fromEntries(
+    (['add', 'sub', 'mul', 'div'] as const).map((op) => [
+      op,
+      {
+        tfjs: (k) => k.call(`tf.${op}`, k.input(0), k.input(1)),
+        keepsRows: true,
+        torch: (k) => `${k.input(0)} ${PY_OPERATOR[op]} ${k.input(1)}`,
+        stem: STEMS[op],
+      },
+    ]),
+  ),
+  scalar: {
+    tfjs: (k) => {
+      const form = SCALAR_FORMS[String(k.value('op'))] ?? k.fail(`unknown scalar operation \`${String(k.value('op'))}\``);
+      // An int32 tensor keeps its dtype: the number becomes an int32 scalar.
+      const value = k.inputs[0].dtype === 'int32' ? k.call('tf.scalar', k.attr('value'), k.literal('int32')) : k.attr('value');
+      return form.reversed ? k.call(`tf.${form.fn}`, value, k.input(0)) : k.call(`tf.${form.fn}`, k.input(0), value);
+    },
+    keepsRows: true,
+    torch: (k) => {
+      const form = SCALAR_FORMS[String(k.value('op'))] ?? k.fail(`unknown scalar operation \`${String(k.value('op'))}\``);
+      const v = k.outputs[0].dtype === 'int32' ? k.int('value') : k.float('value');
+      const op = PY_OPERATOR[form.fn];
+      return form.reversed ? `${v} ${op} ${k.input(0)}` : `${k.input(0)} ${op} ${v}`;
+    },
+    stem: 'scaled',
+  },
 };

@@ -2,6 +2,7 @@
 import { constDim } from '../dims.js';
 import { num, one, requireInt, tensor, ERROR } from './helpers.js';
 import type { LayerOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const embedding: LayerOpDef = {
   kind: 'layer',
@@ -20,5 +21,18 @@ export const embedding: LayerOpDef = {
     const weight = ctx.param('weight', [rows, dim], 'embedding');
     const shape = [...ids.shape, constDim(dim, { ...ctx.argSource('dim'), what: 'the embedding size' })];
     return one(ctx, 'embedding', [ids], 'float32', shape, { num: rows }, { weight });
+  },
+};
+
+export const kernels: Kernels = {
+  embedding: {
+    tfjs: (k) => k.call('gatherRows', k.param('weight'), k.input(0)),
+    torchLayer: {
+      module: 'Embedding',
+      construct: (k) => {
+        const [rows, dim] = k.shape('weight');
+        return `rt.Embedding(${rows}, ${dim})`;
+      },
+    },
   },
 };

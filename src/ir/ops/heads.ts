@@ -7,6 +7,7 @@
 import { constDim, dimOp, renderDim } from '../dims.js';
 import { known, nearbyDivisors, num, one, originLabels, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { FunctionOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const splitHeads: FunctionOpDef = {
   kind: 'function',
@@ -72,5 +73,23 @@ export const repeatHeads: FunctionOpDef = {
     }
     if (times === 1) return { kind: 'tensor', tensor: x };
     return one(ctx, 'repeat_heads', [x], x.dtype, [x.shape[0], dimOp('*', x.shape[1], constDim(times)), x.shape[2], x.shape[3]], { times });
+  },
+};
+
+export const kernels: Kernels = {
+  split_heads: {
+    tfjs: (k) => k.call('splitHeads', k.input(0), k.attr('heads')),
+    torch: (k) => `rt.split_heads(${k.input(0)}, ${k.int('heads')})`,
+    stem: 'heads',
+  },
+  merge_heads: {
+    tfjs: (k) => k.call('mergeHeads', k.input(0)),
+    torch: (k) => `rt.merge_heads(${k.input(0)})`,
+    stem: 'merged',
+  },
+  repeat_heads: {
+    tfjs: (k) => k.call('repeatHeads', k.input(0), k.attr('times')),
+    torch: (k) => `rt.repeat_heads(${k.input(0)}, ${k.int('times')})`,
+    stem: 'repeated',
   },
 };

@@ -20,6 +20,26 @@ import { relativePositionBias } from './relative-position-bias.js';
 import { rope } from './rope.js';
 import { logSoftmax, softmax } from './softmax.js';
 import type { OpDef } from '../values.js';
+import type { Kernel } from './kernel.js';
+import { kernels as activationKernels } from './activations.js';
+import { kernels as clsTokenKernels } from './cls-token.js';
+import { kernels as conv1dKernels } from './conv1d.js';
+import { kernels as dropoutKernels } from './dropout.js';
+import { kernels as elementwiseKernels } from './elementwise.js';
+import { kernels as embeddingKernels } from './embedding.js';
+import { kernels as headsKernels } from './heads.js';
+import { kernels as linearKernels } from './linear.js';
+import { kernels as lossesKernels } from './losses.js';
+import { kernels as masksKernels } from './masks.js';
+import { kernels as matmulKernels } from './matmul.js';
+import { kernels as normsKernels } from './norms.js';
+import { kernels as patchEmbeddingKernels } from './patch-embedding.js';
+import { kernels as positionEmbeddingKernels } from './position-embedding.js';
+import { kernels as recurrentKernels } from './recurrent.js';
+import { kernels as reductionsKernels } from './reductions.js';
+import { kernels as relativePositionBiasKernels } from './relative-position-bias.js';
+import { kernels as ropeKernels } from './rope.js';
+import { kernels as softmaxKernels } from './softmax.js';
 
 /** Ops a spec can name. */
 export const PUBLIC_OPS: ReadonlyMap<string, OpDef> = new Map(
@@ -36,3 +56,13 @@ export const OPERATOR_OPS = { add, sub, mul, div, scalar, matmul, maskAnd, causa
 
 /** Every op by IR name (what `Node.op` holds is derived from these). */
 export const ALL_OPS: ReadonlyMap<string, OpDef> = new Map([...PUBLIC_OPS, ...Object.values(OPERATOR_OPS).map((o) => [o.name, o] as [string, OpDef])]);
+
+/**
+ * How every IR node op is computed, by `Node.op`: the one table the tfjs executor, the TypeScript
+ * emitter and the PyTorch emitter read (`kernel.ts`).
+ */
+export const KERNELS: ReadonlyMap<string, Kernel> = new Map(
+  [
+    activationKernels, clsTokenKernels, conv1dKernels, dropoutKernels, elementwiseKernels, embeddingKernels, headsKernels, linearKernels, lossesKernels, masksKernels, matmulKernels, normsKernels, patchEmbeddingKernels, positionEmbeddingKernels, recurrentKernels, reductionsKernels, relativePositionBiasKernels, ropeKernels, softmaxKernels,
+  ].flatMap((family) => Object.entries(family)),
+);

@@ -6,6 +6,7 @@
 import { constDim } from '../dims.js';
 import { bool, known, lastDim, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { LayerOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const linear: LayerOpDef = {
   kind: 'layer',
@@ -56,5 +57,19 @@ export const linear: LayerOpDef = {
   flops: ({ inputs, outputs }) => {
     const rows = inputs[0].slice(0, -1).reduce((a, b) => a * b, 1);
     return 2 * rows * inputs[0][inputs[0].length - 1] * outputs[0][outputs[0].length - 1];
+  },
+};
+
+export const kernels: Kernels = {
+  linear: {
+    tfjs: (k) => k.call('linear', k.input(0), k.param('weight'), k.optionalParam('bias'), k.weightCache()),
+    torchLayer: {
+      module: 'Linear',
+      construct: (k) => {
+        const [out, inDim] = k.shape('weight');
+        return `rt.Linear(${inDim}, ${out}, bias=${k.literal(k.owns('bias'))}${k.owns('weight') ? '' : ', tied=True'})`;
+      },
+    },
+    stem: 'projected',
   },
 };

@@ -6,6 +6,7 @@
 import { renderShape, unify } from '../dims.js';
 import { num, one, requireFloat, requireInt, tensor, ERROR } from './helpers.js';
 import type { FunctionOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const shiftLeft: FunctionOpDef = {
   kind: 'function',
@@ -71,5 +72,23 @@ export const mse: FunctionOpDef = {
       return ERROR;
     }
     return one(ctx, 'mse', [p, t], 'float32', []);
+  },
+};
+
+export const kernels: Kernels = {
+  shift_left: {
+    tfjs: (k) => k.call('shiftLeft', k.input(0), k.attr('fill')),
+    torch: (k) => `rt.shift_left(${k.input(0)}, fill=${k.int('fill')})`,
+    stem: 'shifted',
+  },
+  cross_entropy: {
+    tfjs: (k) => k.call('crossEntropy', k.input(0), k.input(1), k.attr('label_smoothing'), k.attr('ignore_index')),
+    torch: (k) => `rt.cross_entropy(${k.input(0)}, ${k.input(1)}, label_smoothing=${k.float('label_smoothing')}, ignore_index=${k.int('ignore_index')})`,
+    stem: 'loss',
+  },
+  mse: {
+    tfjs: (k) => k.call('mse', k.input(0), k.input(1)),
+    torch: (k) => `rt.mse(${k.input(0)}, ${k.input(1)})`,
+    stem: 'loss',
   },
 };

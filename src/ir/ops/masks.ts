@@ -9,6 +9,7 @@ import { constDim, freshVar, renderDim, renderShape, unifyBroadcast, type Dim } 
 import { num, requireInt, requireRank, tensor, ERROR } from './helpers.js';
 import type { TensorValue } from '../types.js';
 import type { FunctionOpDef, OpContext, Value } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 function maskValue(t: TensorValue, kinds: string[]): Value {
   t.maskKinds = kinds;
@@ -128,4 +129,24 @@ export const masked: FunctionOpDef = {
     return { kind: 'tensor', tensor: out };
   },
   flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
+};
+
+export const kernels: Kernels = {
+  causal_mask: { tfjs: (k) => k.call('causalMask'), torch: () => 'rt.causal_mask()', stem: 'mask' },
+  padding_mask: {
+    tfjs: (k) => k.call('paddingMask', k.input(0), k.attr('pad')),
+    torch: (k) => `rt.padding_mask(${k.input(0)}, pad=${k.int('pad')})`,
+    stem: 'mask',
+  },
+  mask_and: {
+    tfjs: (k) => k.call('maskAnd', k.input(0), k.input(1)),
+    torch: (k) => `${k.input(0)} & ${k.input(1)}`,
+    stem: 'mask',
+  },
+  masked: {
+    tfjs: (k) => k.call('masked', k.input(0), k.input(1)),
+    returns: 'rows',
+    torch: (k) => `rt.masked(${k.input(0)}, ${k.input(1)})`,
+    stem: 'masked_scores',
+  },
 };

@@ -5,6 +5,7 @@
 import { renderDim, renderShape, unify, unifyBroadcast, type Dim } from '../dims.js';
 import { one, originLabels, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
 import type { FunctionOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const matmul: FunctionOpDef = {
   kind: 'function',
@@ -70,4 +71,9 @@ export const transpose: FunctionOpDef = {
     const s = x.shape;
     return one(ctx, 'transpose', [x], x.dtype, [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]]);
   },
+};
+
+export const kernels: Kernels = {
+  matmul: { tfjs: (k) => k.call('matmul', k.input(0), k.input(1)), torch: (k) => `${k.input(0)} @ ${k.input(1)}`, stem: 'product' },
+  transpose: { tfjs: (k) => k.call('transposeLast', k.input(0)), torch: (k) => `${k.input(0)}.transpose(-2, -1)`, stem: 'transposed' },
 };

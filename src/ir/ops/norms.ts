@@ -4,6 +4,7 @@
  */
 import { bool, num, one, requireFloat, requireWidth, tensor, ERROR } from './helpers.js';
 import type { LayerOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const layerNorm: LayerOpDef = {
   kind: 'layer',
@@ -43,4 +44,20 @@ export const rmsNorm: LayerOpDef = {
     return one(ctx, 'rms_norm', [x], 'float32', x.shape, { eps: num(config.eps) }, { weight });
   },
   flops: ({ outputs }) => 5 * outputs[0].reduce((a, b) => a * b, 1),
+};
+
+export const kernels: Kernels = {
+  layer_norm: {
+    tfjs: (k) => k.call('layerNorm', k.input(0), k.param('weight'), k.optionalParam('bias'), k.attr('eps')),
+    torchLayer: {
+      module: 'LayerNorm',
+      construct: (k) => `rt.LayerNorm(${k.shape('weight')[0]}, eps=${k.float(Number(k.value('eps') ?? 1e-5))}, bias=${k.literal(k.owns('bias'))})`,
+    },
+    stem: 'normed',
+  },
+  rms_norm: {
+    tfjs: (k) => k.call('rmsNorm', k.input(0), k.param('weight'), k.attr('eps')),
+    torchLayer: { module: 'RMSNorm', construct: (k) => `rt.RMSNorm(${k.shape('weight')[0]}, eps=${k.float(Number(k.value('eps') ?? 1e-6))})` },
+    stem: 'normed',
+  },
 };

@@ -5,6 +5,7 @@
 import { constDim, renderDim } from '../dims.js';
 import { known, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { LayerOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const patchEmbedding: LayerOpDef = {
   kind: 'layer',
@@ -43,5 +44,19 @@ export const patchEmbedding: LayerOpDef = {
     const c = inputs[0][3];
     const p2 = (inputs[0][1] * inputs[0][2]) / n;
     return 2 * b * n * d * c * p2;
+  },
+};
+
+export const kernels: Kernels = {
+  patch_embedding: {
+    tfjs: (k) => k.call('patchEmbedding', k.input(0), k.param('weight'), k.param('bias'), k.attr('patch')),
+    torchLayer: {
+      module: 'PatchEmbedding',
+      construct: (k) => {
+        const [dim, channels, patch] = k.shape('weight');
+        return `rt.PatchEmbedding(${channels}, ${dim}, ${patch})`;
+      },
+    },
+    stem: 'patches',
   },
 };

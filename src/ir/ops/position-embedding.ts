@@ -4,11 +4,12 @@
  * Sinusoidal: sin on even, cos on odd dimensions (Vaswani et al. 2017), no parameters.
  * The sequence length must provably fit the table (`where seq <= ctx`).
  */
-import { constDim, renderDim, resolve } from '../dims.js';
+import { constDim, constValue, renderDim, resolve } from '../dims.js';
 import { enumName, num, one, requireRank, tensor, ERROR } from './helpers.js';
 import type { Dim } from '../dims.js';
 import type { TensorValue } from '../types.js';
 import type { LayerOpDef, OpContext } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const positionEmbedding: LayerOpDef = {
   kind: 'layer',
@@ -66,3 +67,26 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
   }
   void constDim;
 }
+
+export const kernels: Kernels = {
+  position_embedding: {
+    tfjs: (k) => {
+      if (k.value('kind') === 'sinusoidal') {
+        // The width is not an attribute: the IR's output shape `[T, dim]` holds it.
+        const last = k.outputs[0].shape[k.outputs[0].shape.length - 1];
+        const dim = constValue(last) ?? k.fail('the width of a sinusoidal table is not known');
+        return k.call('sinusoidalPositions', k.length(0), k.literal(dim), k.offset(0));
+      }
+      return k.call('learnedPositions', k.param('weight'), k.length(0), k.offset(0));
+    },
+    torchLayer: {
+      module: 'PositionEmbedding',
+      construct: (k) => {
+        const dim = k.owns('weight') ? k.shape('weight')[1] : k.outputWidth();
+        if (dim === undefined) return k.fail('has no known width');
+        return `rt.PositionEmbedding(${k.literal(Number(k.value('max_len')))}, ${dim}, kind=${k.literal(String(k.value('kind') ?? 'learned'))})`;
+      },
+    },
+    stem: 'positions',
+  },
+};

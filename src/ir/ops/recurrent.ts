@@ -8,6 +8,7 @@
 import { constDim, renderShape, unify } from '../dims.js';
 import { bool, known, lastDim, num, requireFloat, requireRank, tensor, inputLabels, ERROR } from './helpers.js';
 import type { LayerOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: number): LayerOpDef {
   return {
@@ -81,3 +82,22 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: numb
 export const lstm = recurrent('LSTM', 4, 2);
 export const gru = recurrent('GRU', 3, 1);
 export const rnn = recurrent('RNN', 1, 1);
+
+export const kernels: Kernels = Object.fromEntries(
+  (['LSTM', 'GRU', 'RNN'] as const).map((kind) => [
+    kind.toLowerCase(),
+    {
+      tfjs: (k) =>
+        k.call('recurrent', k.literal(kind.toLowerCase()), k.input(0), k.hasInput(1) ? k.input(1) : undefined, k.params(), k.attr('hidden'), k.attr('layers')),
+      returns: 'tuple',
+      torchLayer: {
+        module: kind,
+        construct: (k) => {
+          const layers = Number(k.value('layers') ?? 1);
+          const hidden = Number(k.value('hidden') ?? k.shape('weight_hh_l0')[1]);
+          return `rt.${kind}(${k.shape('weight_ih_l0')[1]}, ${hidden}, layers=${layers}, bias=${k.literal(k.owns('bias_ih_l0'))})`;
+        },
+      },
+    },
+  ]),
+);

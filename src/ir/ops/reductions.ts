@@ -5,6 +5,7 @@
 import { known, num, one, tensor, ERROR } from './helpers.js';
 import type { TensorValue } from '../types.js';
 import type { FunctionOpDef, OpContext } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 function normAxis(ctx: OpContext, x: TensorValue, axis: number): number | undefined {
   const a = axis < 0 ? axis + x.shape.length : axis;
@@ -55,4 +56,13 @@ export const mean: FunctionOpDef = {
     return one(ctx, 'mean', [x], 'float32', x.shape.filter((_, i) => i !== a), { axis: a });
   },
   flops: ({ inputs }) => inputs[0].reduce((x, y) => x * y, 1),
+};
+
+export const kernels: Kernels = {
+  take: {
+    tfjs: (k) => k.call('take', k.input(0), k.attr('axis'), k.attr('index')),
+    torch: (k) => `${k.input(0)}.select(${k.int('axis')}, ${k.int('index')})`,
+    stem: 'picked',
+  },
+  mean: { tfjs: (k) => k.call('tf.mean', k.input(0), k.attr('axis')), torch: (k) => `${k.input(0)}.mean(dim=${k.int('axis')})`, stem: 'averaged' },
 };

@@ -7,6 +7,7 @@
 import { constDim } from '../dims.js';
 import { bool, num, one, requireRank, tensor, ERROR } from './helpers.js';
 import type { LayerOpDef, OpContext } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 /**
  * T5's bucketing is defined only with at least 2 buckets per direction and a `max_distance` past
@@ -60,5 +61,31 @@ export const relativePositionBias: LayerOpDef = {
       max_distance: num(config.max_distance),
       bidirectional: bool(config.bidirectional),
     }, { weight });
+  },
+};
+
+export const kernels: Kernels = {
+  relative_position_bias: {
+    // Queries and keys start at their offsets in step-wise decoding (0 otherwise).
+    tfjs: (k) =>
+      k.call(
+        'relativePositionBias',
+        k.param('weight'),
+        k.length(0),
+        k.length(1),
+        k.attr('bidirectional'),
+        k.attr('buckets'),
+        k.attr('max_distance'),
+        k.offset(0),
+        k.offset(1),
+      ),
+    torchLayer: {
+      module: 'RelativePositionBias',
+      construct: (k) => {
+        const [buckets, heads] = k.shape('weight');
+        return `rt.RelativePositionBias(${heads}, buckets=${buckets}, max_distance=${k.literal(Number(k.value('max_distance') ?? 128))}, bidirectional=${k.literal(k.value('bidirectional') === true)})`;
+      },
+    },
+    stem: 'position_bias',
   },
 };

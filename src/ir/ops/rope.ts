@@ -4,6 +4,7 @@
  */
 import { known, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
 import type { FunctionOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 export const rope: FunctionOpDef = {
   kind: 'function',
@@ -24,4 +25,13 @@ export const rope: FunctionOpDef = {
     return one(ctx, 'rope', [x], 'float32', x.shape, { base: num(args.base) });
   },
   flops: ({ outputs }) => 3 * outputs[0].reduce((a, b) => a * b, 1),
+};
+
+export const kernels: Kernels = {
+  rope: {
+    // In step-wise decoding the input holds positions `start .. start + t`.
+    tfjs: (k) => k.call('rope', k.input(0), k.attr('base'), k.offset(0)),
+    torch: (k) => `rt.rope(${k.input(0)}, base=${k.float('base')})`,
+    stem: 'rotated',
+  },
 };

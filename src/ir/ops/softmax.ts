@@ -1,6 +1,7 @@
 /** `softmax(x, axis: -1)` and `log_softmax(x, axis: -1)`; shape-preserving. */
 import { num, one, requireFloat, tensor, ERROR } from './helpers.js';
 import type { FunctionOpDef } from '../values.js';
+import type { Kernels } from './kernel.js';
 
 function softmaxLike(name: string, doc: string): FunctionOpDef {
   return {
@@ -27,3 +28,19 @@ function softmaxLike(name: string, doc: string): FunctionOpDef {
 
 export const softmax = softmaxLike('softmax', 'Normalised exponentials along an axis.');
 export const logSoftmax = softmaxLike('log_softmax', 'Log of softmax, computed stably.');
+
+/** Scores that went through `masked` carry the rows left with a key; a row with none gives zeros (last axis only). */
+function softmaxKernel(op: 'softmax' | 'log_softmax', fn: string, stem: string): Kernels[string] {
+  return {
+    tfjs: (k) => {
+      const rank = k.inputs[0].shape.length;
+      const axis = Number(k.value('axis'));
+      const last = (axis < 0 ? axis + rank : axis) === rank - 1;
+      return k.call(fn, k.input(0), k.attr('axis'), last ? k.rows(0) : undefined);
+    },
+    torch: (k) => `rt.${op}(${k.input(0)}, ${k.int('axis')})`,
+    stem,
+  };
+}
+
+export const kernels: Kernels = { softmax: softmaxKernel('softmax', 'softmax', 'probs'), log_softmax: softmaxKernel('log_softmax', 'logSoftmax', 'log_probs') };

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, selectBackend, type BackendName } from '../../../src/tfjs.js';
-import { relativePositionBucket } from '../../../src/backends/tfjs/ops/relative-position-bias.js';
+import { relativePositionBucket } from '../../../src/runtime/index.js';
 import { decode, decodeArray, loadIR, maxAbs, maxAbsDiff, PARITY_DIR, parityCases } from './helpers.js';
 
 const OUTPUT_TOL = 1e-4;

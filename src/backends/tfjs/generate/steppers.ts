@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { planIncremental, type IncrementalPlan } from '../../../ir/incremental.js';
 import type { ModelOutput } from '../../../ir/types.js';
 import type { TfjsModel } from '../executor.js';
-import { OP_IMPLS } from '../ops/index.js';
-import { isMask, type RtValue } from '../ops/types.js';
+import { runNode } from '../kernels.js';
+import { isMask, type RtValue } from '../run-context.js';
 
 export interface Stepper {
   /** Whether a key/value cache is used. */
@@ -122,7 +122,6 @@ export class CachedStepper implements Stepper {
           if (given) values.set(input.value, given);
         }
         const rowsAllowed = new Map<tf.Tensor, tf.Tensor>();
-        const cache = new Map<string, tf.Tensor>();
         const whole = (id: number): tf.Tensor => {
           const done = grown.get(id);
           if (done) return done;
@@ -143,8 +142,8 @@ export class CachedStepper implements Stepper {
             return v;
           });
           const offsets = step.delivered.map((d) => (d === 'new' ? start : 0));
-          const ctx = model.context(node, false, rowsAllowed, cache, offsets);
-          const outs = OP_IMPLS.get(node.op)!(ins, ctx);
+          const ctx = model.context(node, false, rowsAllowed, offsets);
+          const outs = runNode(node, ins, ctx);
           node.outputs.forEach((id, i) => {
             const out = outs[i];
             values.set(id, out);

@@ -1,8 +1,8 @@
 /** `matMulWeightT` (its own gradient above SMALL_ROWS rows, tfjs's at or below) equals the gradient tfjs derives for `matMul(x, w, false, true)`. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../../src/tfjs.js';
-import { matMulWeightT, SMALL_ROWS, type TransposedWeights } from '../../../../src/backends/tfjs/ops/dense.js';
+import { selectBackend } from '../../src/tfjs.js';
+import { matMulWeightT, SMALL_ROWS, type TransposedWeights } from '../../src/runtime/index.js';
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   const x = a.dataSync();
