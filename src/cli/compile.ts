@@ -15,18 +15,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
 import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
 import { selectModel } from '../pipeline/select-model.js';
 import { checkSpec } from './check-spec.js';
-import type { ModelIR } from '../ir/types.js';
 import { pytorchTarget } from './compile-pytorch.js';
 import type { TargetJob, TargetWriter } from './compile-target.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
-import { addModelOption, addSetOption, examples } from './options.js';
+import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
+import { packageVersion } from '../util/package-version.js';
 
 const tfjsTarget: TargetWriter = {
   describe: 'a TensorFlow.js model directory (loadModel(dir) reloads it)',
@@ -97,7 +97,7 @@ export function registerCompile(program: Command, ctx: CliContext): void {
   addModelOption(cmd);
   addSetOption(cmd);
   cmd
-    .option('--seed <n>', 'seed of the initial weights (--target tfjs)', seedValue)
+    .option('--seed <n>', 'seed of the initial weights (--target tfjs)', integerAtLeast(0))
     .option('--standalone', 'ts target: copy the runtime functions used into the module (depends on @tensorflow/tfjs only)')
     .option('--force', 'replace a non-empty output directory that is not an earlier output of this target');
   cmd.addHelpText(
@@ -180,19 +180,4 @@ function within(path: string, dir: string): boolean {
 
 function listFiles(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
-}
-
-function seedValue(value: string): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number ≥ 0');
-  return n;
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return typeof pkg.version === 'string' ? pkg.version : '0.1.0';
-  } catch {
-    return '0.1.0';
-  }
 }

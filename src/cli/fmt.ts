@@ -8,7 +8,6 @@
  * `--stdin` (or `-` as the file) formats standard input to standard output.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';

@@ -10,7 +10,6 @@
  *
  * `bin/tfmc.js` calls `main`; nothing runs on import, so tests can build the program themselves.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerCheck } from './check.js';
@@ -25,6 +24,7 @@ import { registerPredict } from './predict.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
 import { registerWeights } from './weights.js';
+import { packageVersion } from '../util/package-version.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -110,14 +110,4 @@ function reportFailure(err: unknown, ctx: CliContext): number {
     ctx.err('(run with TFMC_DEBUG=1 to see the stack trace)\n');
   }
   return EXIT_FAILED;
-}
-
-function packageVersion(): string {
-  try {
-    // src/cli/main.ts and dist/cli/main.js are both two folders below package.json.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }

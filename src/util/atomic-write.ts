@@ -4,6 +4,7 @@
  * failed write leaves the target as it was and removes the temporary file.
  */
 import * as fs from 'node:fs';
+import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
@@ -29,5 +30,16 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
+  }
+}
+
+/** Writes `bytes` to `file` and flushes them to the disk before returning (a checkpoint's parts, before the rename that publishes them). */
+export async function writeFileSynced(file: string, bytes: Uint8Array): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }

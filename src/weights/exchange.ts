@@ -4,13 +4,13 @@
  * names, which are also the generated PyTorch module's `state_dict` names. Files are written to
  * a temporary name and renamed, so a failed export never leaves a half-written file.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { TfmcUserError } from '../backends/tfjs/api-errors.js';
 import type { CompiledModel } from '../backends/tfjs/compiled-model.js';
 import { decodeSafetensors, encodeSafetensors, isFloatDType, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** A safetensors file that cannot be read, or whose tensors do not fit the model; the message lists every difference. */
 export class WeightsFileError extends TfmcUserError {
@@ -78,14 +78,7 @@ export async function writeSafetensors(
 ): Promise<void> {
   const target = resolve(file);
   const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(target, bytes);
 }
 
 /** Saves a model's parameters to a safetensors file (float32, IR names, metadata: model and format). */

@@ -2,12 +2,12 @@
  * The PyTorch target: `model.py` generated from the IR, plus the runtime (`tfmc_runtime.py`) and
  * the training script (`train.py`), which are shipped as they are in `runtime/`.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelIR } from '../../ir/types.js';
 import { emitModel, type EmitOptions } from './emit.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 export { emitModel, PytorchEmitError, type EmitOptions } from './emit.js';
 
@@ -38,14 +38,7 @@ export async function writePytorch(ir: ModelIR, outDir: string, options: EmitOpt
   const written: string[] = [];
   for (const [name, text] of files) {
     const target = join(dir, name);
-    const tmp = join(dir, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-    try {
-      await writeFile(tmp, text);
-      await rename(tmp, target);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    writeFileAtomic(target, text);
     written.push(target);
   }
   return written;

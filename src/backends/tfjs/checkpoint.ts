@@ -22,9 +22,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CheckpointError, CheckpointMismatchError } from './api-errors.js';
+import { writeFileSynced } from '../../util/atomic-write.js';
 
 export const CHECKPOINT_FORMAT = 'tfmc-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -132,13 +133,7 @@ export async function writeCheckpoint(dir: string, input: CheckpointInput): Prom
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       const path = join(tmp, rel);
       await mkdir(dirname(path), { recursive: true });
-      const fh = await open(path, 'w');
-      try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeFileSynced(path, bytes);
       if (rel !== MANIFEST) files[rel] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
     };
 

@@ -12,7 +12,6 @@ import { generate, type GenerateOptions, type GenerateRequest, type GenerateResu
 import * as tf from '@tensorflow/tfjs';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
-import { CheckpointError } from './api-errors.js';
 import type { BackendName } from './backend.js';
 import { checkCompatible, readCheckpoint, writeCheckpoint, type CheckpointContents, type Manifest, type NamedArray } from './checkpoint.js';
 import { iterate, toTensors, type Batch, type Dataset } from './data.js';
@@ -67,12 +66,13 @@ export class CompiledModel {
     this.trainer = new Trainer(this.executor, runIR, taps);
   }
 
-  get name(): string {
-    return this.ir.name;
-  }
   /** The warnings of the check. */
   get warnings(): Diagnostic[] {
     return this.diagnostics.filter((d) => d.severity === 'warning');
+  }
+  // From the spec's IR, not the executor's copy, which has hidden outputs for training metrics.
+  get name(): string {
+    return this.ir.name;
   }
   get inputNames(): string[] {
     return this.ir.inputs.map((i) => i.name);

@@ -33,7 +33,6 @@ import { RunError } from './errors.js';
 import { lossSvg } from './loss-plot.js';
 import { formatDuration, formatLoss, Progress } from './progress.js';
 import {
-  readMetrics,
   readRunInfo,
   removeStaleTemporaries,
   RUN_FORMAT,

@@ -15,6 +15,7 @@
  */
 import { constValue, resolve, type Dim } from '../../ir/dims.js';
 import type { ModelIR, Node } from '../../ir/types.js';
+import { upstreamValues } from '../../ir/queries.js';
 
 export interface TokenInput {
   name: string;
@@ -99,16 +100,7 @@ export function analyzeTask(ir: ModelIR): Task {
 
 /** The model inputs that its losses read, in declaration order. */
 export function lossInputs(ir: ModelIR): string[] {
-  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
-  const seen = new Set<number>();
-  const stack = ir.losses.map((l) => l.value);
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const p = byId.get(ir.values[id].producer);
-    if (p) stack.push(...p.inputs);
-  }
+  const seen = upstreamValues(ir, ir.losses.map((l) => l.value), new Map(ir.nodes.map((n) => [n.id, n])));
   return ir.inputs.filter((i) => seen.has(i.value)).map((i) => i.name);
 }
 

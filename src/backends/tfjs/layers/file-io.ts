@@ -9,11 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TfmcUserError } from '../api-errors.js';
 import { refuseForeignDir, swapInto } from '../checkpoint.js';
+import { writeFileSynced } from '../../../util/atomic-write.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -55,8 +56,8 @@ async function saveTo(target: string, artifacts: tf.io.ModelArtifacts): Promise<
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(tmp);
   try {
-    await writeSynced(join(tmp, WEIGHTS_BIN), weights);
-    await writeSynced(join(tmp, MODEL_JSON), Buffer.from(JSON.stringify(json), 'utf8'));
+    await writeFileSynced(join(tmp, WEIGHTS_BIN), weights);
+    await writeFileSynced(join(tmp, MODEL_JSON), Buffer.from(JSON.stringify(json), 'utf8'));
     await swapInto(tmp, target);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
@@ -69,16 +70,6 @@ async function saveTo(target: string, artifacts: tf.io.ModelArtifacts): Promise<
 function weightBytes(data: tf.io.WeightData | undefined): ArrayBuffer {
   if (data === undefined) return new ArrayBuffer(0);
   return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-}
-
-async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** A directory that exists, is not empty and has no `model.json` is not ours to replace. */
