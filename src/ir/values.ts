@@ -134,6 +134,8 @@ export interface FlopsInput {
 interface OpBase {
   name: string;
   doc: string;
+  /** Behind an operator or a built-in value (`+`, `@`, `&`, `causal`), not a name a spec calls. */
+  operator?: boolean;
   /** Forward FLOPs of one application (multiply-add = 2). */
   flops?: (x: FlopsInput) => number;
 }

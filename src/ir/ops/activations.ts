@@ -1,21 +1,14 @@
 /** Elementwise activations on float32 tensors; shape-preserving. */
-import { one, requireFloat, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef } from '../values.js';
+import { functionOp } from './declare.js';
+import { numel, one } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-function activation(name: string, doc: string, cost: number): FunctionOpDef {
-  return {
-    kind: 'function',
-    name,
-    doc,
-    args: [{ name: 'x', type: 'tensor', doc: 'float32 tensor' }],
-    apply(ctx, args) {
-      const x = tensor(args.x);
-      if (!x || !requireFloat(ctx, x, 'x', name)) return ERROR;
-      return one(ctx, name, [x], 'float32', x.shape);
-    },
-    flops: ({ outputs }) => cost * outputs[0].reduce((a, b) => a * b, 1),
-  };
+function activation(name: string, doc: string, cost: number) {
+  return functionOp(name, doc, {
+    args: { x: ['tensor', 'float32 tensor', { dtype: 'float32' }] },
+    apply: (ctx, { x }) => one(ctx, name, [x], 'float32', x.shape),
+    flops: ({ outputs }) => cost * numel(outputs[0]),
+  });
 }
 
 export const relu = activation('relu', 'max(x, 0)', 1);

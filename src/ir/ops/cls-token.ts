@@ -1,23 +1,17 @@
 /** `ClsToken(dim)`: prepends one learned `[CLS]` vector to each sequence: `[B, T, dim]` → `[B, T + 1, dim]`. */
 import { constDim, dimOp } from '../dims.js';
-import { num, one, requireFloat, requireRank, requireWidth, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from '../values.js';
+import { layerOp } from './declare.js';
+import { one } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const clsToken: LayerOpDef = {
-  kind: 'layer',
-  name: 'ClsToken',
-  doc: 'Prepend a learned `[CLS]` token: `[B, T, dim]` → `[B, T + 1, dim]`.',
-  config: [{ name: 'dim', type: 'int', doc: 'token size' }],
-  inputs: [{ name: 'x', type: 'tensor', doc: 'float32 `[B, T, dim]`' }],
-  apply(ctx, config, inputs) {
-    const x = tensor(inputs.x);
-    const dim = num(config.dim);
-    if (!x || !requireFloat(ctx, x, 'x', 'ClsToken') || !requireRank(ctx, x, 3, 'x', 'ClsToken', '`[batch, seq, dim]`') || !requireWidth(ctx, x, dim, 'ClsToken', 'dim')) return ERROR;
+export const clsToken = layerOp('ClsToken', 'Prepend a learned `[CLS]` token: `[B, T, dim]` → `[B, T + 1, dim]`.', {
+  config: { dim: ['int', 'token size'] },
+  inputs: { x: ['tensor', 'float32 `[B, T, dim]`', { dtype: 'float32', rank: 3, shape: '`[batch, seq, dim]`', width: 'dim' }] },
+  apply(ctx, { dim }, { x }) {
     const weight = ctx.param('weight', [1, 1, dim], 'normal');
     return one(ctx, 'cls_token', [x], 'float32', [x.shape[0], dimOp('+', x.shape[1], constDim(1)), x.shape[2]], {}, { weight });
   },
-};
+});
 
 export const kernels: Kernels = {
   cls_token: {

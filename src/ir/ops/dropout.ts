@@ -1,17 +1,13 @@
 /** `Dropout(p)`: zeroes activations with probability p during training; identity at inference. */
-import { num, one, requireFloat, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from '../values.js';
+import { layerOp } from './declare.js';
+import { one, requireFloat, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const dropout: LayerOpDef = {
-  kind: 'layer',
-  name: 'Dropout',
-  doc: 'Dropout during training, identity at inference.',
-  config: [{ name: 'p', type: 'float', doc: 'drop probability, 0 ≤ p < 1' }],
-  inputs: [{ name: 'x', type: 'tensor', doc: 'any float32 tensor' }],
-  apply(ctx, config, inputs) {
-    const x = tensor(inputs.x);
-    const p = num(config.p);
+export const dropout = layerOp('Dropout', 'Dropout during training, identity at inference.', {
+  config: { p: ['float', 'drop probability, 0 ≤ p < 1'] },
+  // float32 is checked by the rule, after `p`: a bad probability is the one reported.
+  inputs: { x: ['tensor', 'any float32 tensor'] },
+  apply(ctx, { p }, { x }) {
     if (!(p >= 0 && p < 1)) {
       ctx.error('TFM4008', `dropout probability must be in [0, 1), got ${p}`, {
         primary: ctx.argSource('p'),
@@ -20,10 +16,10 @@ export const dropout: LayerOpDef = {
       });
       return ERROR;
     }
-    if (!x || !requireFloat(ctx, x, 'x', 'Dropout')) return ERROR;
+    if (!requireFloat(ctx, x, 'x', 'Dropout')) return ERROR;
     return one(ctx, 'dropout', [x], x.dtype, x.shape, { p });
   },
-};
+});
 
 export const kernels: Kernels = {
   dropout: {

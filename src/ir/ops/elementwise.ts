@@ -4,9 +4,10 @@
  * dimension and where each side's size came from — the residual-connection error.
  */
 import { renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
-import { inputLabels, one, originLabels, tensor, ERROR } from './helpers.js';
+import { functionOp } from './declare.js';
+import { inputLabels, numel, one, originLabels, ERROR } from './helpers.js';
 import type { TensorValue } from '../types.js';
-import type { FunctionOpDef, OpContext } from '../values.js';
+import type { OpContext } from '../values.js';
 import type { Kernels } from './kernel.js';
 
 const VERB: Record<string, string> = { add: 'add', sub: 'subtract', mul: 'multiply', div: 'divide' };
@@ -37,19 +38,14 @@ export function broadcastShapes(ctx: OpContext, a: TensorValue, b: TensorValue, 
   return out;
 }
 
-function binary(op: 'add' | 'sub' | 'mul' | 'div'): FunctionOpDef {
-  return {
-    kind: 'function',
-    name: op,
-    doc: `Elementwise ${VERB[op]} with broadcasting.`,
-    args: [
-      { name: 'a', type: 'tensor', doc: 'left operand' },
-      { name: 'b', type: 'tensor', doc: 'right operand' },
-    ],
-    apply(ctx, args) {
-      const a = tensor(args.a);
-      const b = tensor(args.b);
-      if (!a || !b) return ERROR;
+function binary(op: 'add' | 'sub' | 'mul' | 'div') {
+  return functionOp(op, `Elementwise ${VERB[op]} with broadcasting.`, {
+    operator: true,
+    args: {
+      a: ['tensor', 'left operand'],
+      b: ['tensor', 'right operand'],
+    },
+    apply(ctx, { a, b }) {
       for (const [t, side] of [[a, 'left'], [b, 'right']] as const) {
         if (t.dtype === 'mask' || t.dtype === 'bool') {
           ctx.error('TFM3009', `cannot ${VERB[op]} ${t.dtype === 'mask' ? 'a mask' : 'booleans'} (the ${side} side)`, {
@@ -70,8 +66,8 @@ function binary(op: 'add' | 'sub' | 'mul' | 'div'): FunctionOpDef {
       if (!shape) return ERROR;
       return one(ctx, op, [a, b], a.dtype, shape);
     },
-    flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
-  };
+    flops: ({ outputs }) => numel(outputs[0]),
+  });
 }
 
 export const add = binary('add');
@@ -80,24 +76,18 @@ export const mul = binary('mul');
 export const div = binary('div');
 
 /** `x * 2.0`, `scores / sqrt(d_k)`, `1 - x`: a tensor with a compile-time number. */
-export const scalar: FunctionOpDef = {
-  kind: 'function',
-  name: 'scalar',
-  doc: 'Elementwise arithmetic between a tensor and a number.',
-  args: [
-    { name: 'x', type: 'tensor', doc: 'the tensor' },
-    { name: 'value', type: 'float', doc: 'the number' },
-    { name: 'op', type: 'string', doc: 'add | sub | rsub | mul | div | rdiv' },
-  ],
-  apply(ctx, args) {
-    const x = tensor(args.x);
-    if (!x) return ERROR;
+export const scalar = functionOp('scalar', 'Elementwise arithmetic between a tensor and a number.', {
+  operator: true,
+  args: {
+    x: ['tensor', 'the tensor'],
+    value: ['float', 'the number'],
+    op: ['string', 'add | sub | rsub | mul | div | rdiv'],
+  },
+  apply(ctx, { x, value, op }) {
     if (x.dtype === 'mask' || x.dtype === 'bool') {
       ctx.error('TFM3009', `cannot do arithmetic on a ${x.dtype}`, inputLabels(ctx, x, 'x', `this is a ${x.dtype}`));
       return ERROR;
     }
-    const value = args.value.kind === 'int' || args.value.kind === 'float' ? args.value.value : NaN;
-    const op = args.op.kind === 'string' ? args.op.value : '';
     const dtype = x.dtype === 'int32' && Number.isInteger(value) && op !== 'div' && op !== 'rdiv' ? 'int32' : 'float32';
     if (x.dtype === 'int32' && dtype !== 'int32') {
       ctx.error('TFM3009', 'cannot mix integer token ids with fractional numbers', inputLabels(ctx, x, 'x', 'this is int32'));
@@ -105,8 +95,8 @@ export const scalar: FunctionOpDef = {
     }
     return one(ctx, 'scalar', [x], dtype, x.shape, { op, value });
   },
-  flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
-};
+  flops: ({ outputs }) => numel(outputs[0]),
+});
 
 const PY_OPERATOR = { add: '+', sub: '-', mul: '*', div: '/' } as const;
 const STEMS = { add: 'sum', sub: 'difference', mul: 'product', div: 'quotient' } as const;

@@ -5,25 +5,19 @@
  * Heads are one batched tensor axis, so backends compute all heads with one matmul.
  */
 import { constDim, dimOp, renderDim } from '../dims.js';
-import { known, nearbyDivisors, num, one, originLabels, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
-import type { FunctionOpDef } from '../values.js';
+import { functionOp } from './declare.js';
+import { known, nearbyDivisors, one, originLabels, shapeLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const splitHeads: FunctionOpDef = {
-  kind: 'function',
-  name: 'split_heads',
-  doc: '`[B, T, heads·d]` → `[B, heads, T, d]`',
-  args: [
-    { name: 'x', type: 'tensor', doc: 'float32 `[B, T, F]`' },
-    { name: 'heads', type: 'int', doc: 'number of heads; must divide F' },
-  ],
-  apply(ctx, args) {
-    const x = tensor(args.x);
-    if (!x || !requireFloat(ctx, x, 'x', 'split_heads') || !requireRank(ctx, x, 3, 'x', 'split_heads', '`[batch, seq, features]`')) return ERROR;
-    const heads = num(args.heads);
+export const splitHeads = functionOp('split_heads', '`[B, T, heads·d]` → `[B, heads, T, d]`', {
+  args: {
+    x: ['tensor', 'float32 `[B, T, F]`', { dtype: 'float32', rank: 3, shape: '`[batch, seq, features]`' }],
+    heads: ['int', 'number of heads; must divide F'],
+  },
+  apply(ctx, { x, heads }) {
     const f = known(x.shape[2]);
     if (f === undefined) {
-      ctx.error('TFM3008', `cannot split a symbolic feature axis \`${renderDim(x.shape[2])}\` into heads`, inputLabels(ctx, x, 'x', `this is \`${renderShape(x.shape)}\``));
+      ctx.error('TFM3008', `cannot split a symbolic feature axis \`${renderDim(x.shape[2])}\` into heads`, shapeLabels(ctx, x, 'x'));
       return ERROR;
     }
     if (heads <= 0) {
@@ -41,32 +35,19 @@ export const splitHeads: FunctionOpDef = {
     }
     return one(ctx, 'split_heads', [x], 'float32', [x.shape[0], constDim(heads), x.shape[1], constDim(f / heads)], { heads });
   },
-};
+});
 
-export const mergeHeads: FunctionOpDef = {
-  kind: 'function',
-  name: 'merge_heads',
-  doc: '`[B, heads, T, d]` → `[B, T, heads·d]`',
-  args: [{ name: 'x', type: 'tensor', doc: 'float32 `[B, H, T, d]`' }],
-  apply(ctx, args) {
-    const x = tensor(args.x);
-    if (!x || !requireFloat(ctx, x, 'x', 'merge_heads') || !requireRank(ctx, x, 4, 'x', 'merge_heads', '`[batch, heads, seq, d_k]`')) return ERROR;
-    return one(ctx, 'merge_heads', [x], 'float32', [x.shape[0], x.shape[2], dimOp('*', x.shape[1], x.shape[3])]);
+export const mergeHeads = functionOp('merge_heads', '`[B, heads, T, d]` → `[B, T, heads·d]`', {
+  args: { x: ['tensor', 'float32 `[B, H, T, d]`', { dtype: 'float32', rank: 4, shape: '`[batch, heads, seq, d_k]`' }] },
+  apply: (ctx, { x }) => one(ctx, 'merge_heads', [x], 'float32', [x.shape[0], x.shape[2], dimOp('*', x.shape[1], x.shape[3])]),
+});
+
+export const repeatHeads = functionOp('repeat_heads', '`[B, h, T, d]` → `[B, h·times, T, d]` (grouped-query attention)', {
+  args: {
+    x: ['tensor', 'float32 `[B, h, T, d]`', { rank: 4, shape: '`[batch, heads, seq, d_k]`' }],
+    times: ['int', 'query heads per key/value head'],
   },
-};
-
-export const repeatHeads: FunctionOpDef = {
-  kind: 'function',
-  name: 'repeat_heads',
-  doc: '`[B, h, T, d]` → `[B, h·times, T, d]` (grouped-query attention)',
-  args: [
-    { name: 'x', type: 'tensor', doc: 'float32 `[B, h, T, d]`' },
-    { name: 'times', type: 'int', doc: 'query heads per key/value head' },
-  ],
-  apply(ctx, args) {
-    const x = tensor(args.x);
-    if (!x || !requireRank(ctx, x, 4, 'x', 'repeat_heads', '`[batch, heads, seq, d_k]`')) return ERROR;
-    const times = num(args.times);
+  apply(ctx, { x, times }) {
     if (times <= 0) {
       ctx.error('TFM3010', `\`times\` must be positive, got ${times}`, { primary: ctx.argSource('times') });
       return ERROR;
@@ -74,7 +55,7 @@ export const repeatHeads: FunctionOpDef = {
     if (times === 1) return { kind: 'tensor', tensor: x };
     return one(ctx, 'repeat_heads', [x], x.dtype, [x.shape[0], dimOp('*', x.shape[1], constDim(times)), x.shape[2], x.shape[3]], { times });
   },
-};
+});
 
 export const kernels: Kernels = {
   split_heads: {

@@ -1,4 +1,4 @@
-/** Small shared checks for op shape rules: argument access, dtype and rank requirements. */
+/** Small shared checks for op shape rules: argument access, dtype and rank requirements, labels. */
 import { constValue, renderDim, renderShape, resolve, unify, type Dim } from '../dims.js';
 import type { Label } from '../../diagnostics/diagnostic.js';
 import type { TensorValue } from '../types.js';
@@ -21,8 +21,9 @@ export function tensor(v: Value | undefined): TensorValue | undefined {
 }
 
 /**
- * How a message names an op's input: a layer's or function's single input `x` is "its input", the
- * operands of an operator are "the left side" / "the right side", and a named argument is quoted.
+ * How a message names an op's input: `x` is "its input", the operands of an operator are "the left
+ * side" / "the right side", and a named argument is quoted. (A layer applied to one input calls it
+ * "its input" whatever its name: see `layerOp`.)
  */
 export function subjectOf(arg: string): string {
   return arg === 'x' ? 'its input' : arg === 'a' ? 'the left side' : arg === 'b' ? 'the right side' : `\`${arg}\``;
@@ -38,6 +39,11 @@ export function inputLabels(ctx: OpContext, t: TensorValue, arg: string, message
   const made = ctx.shapeLabel(t, t.name ? `\`${t.name}\` is defined here` : 'computed here');
   const same = made.file === at.file && made.span.start.offset === at.span.start.offset && made.span.end.offset === at.span.end.offset;
   return { primary: { ...at, message }, secondary: same ? [] : [made] };
+}
+
+/** {@link inputLabels} saying what the tensor is: "this is `[batch, seq, 512]`". */
+export function shapeLabels(ctx: OpContext, t: TensorValue, arg: string): { primary: Label; secondary: Label[] } {
+  return inputLabels(ctx, t, arg, `this is \`${renderShape(t.shape)}\``);
 }
 
 /** `float32` features are required (ids must be embedded first; masks are not data). */
@@ -79,7 +85,7 @@ export function requireRank(
   const ok = typeof rank === 'number' ? t.shape.length === rank : t.shape.length >= rank.min;
   if (ok) return true;
   ctx.error('TFM3008', `\`${opName}\` expects ${subject} to have rank ${typeof rank === 'number' ? rank : `${rank.min} or more`} (${expected}), but it has rank ${t.shape.length}`, {
-    ...inputLabels(ctx, t, arg, `this is \`${renderShape(t.shape)}\``),
+    ...shapeLabels(ctx, t, arg),
   });
   return false;
 }
@@ -89,7 +95,7 @@ export function requireWidth(ctx: OpContext, t: TensorValue, width: number, opNa
   const last = t.shape[t.shape.length - 1];
   if (last === undefined) return false;
   if (unify(last, { kind: 'const', value: width })) return true;
-  const labels = inputLabels(ctx, t, inputArg, `this is \`${renderShape(t.shape)}\``);
+  const labels = shapeLabels(ctx, t, inputArg);
   ctx.error('TFM3012', `\`${opName}\` expects ${width} input features, but its input has ${renderDim(last)}`, {
     primary: labels.primary,
     secondary: [{ ...ctx.argSource(sizeArg), message: `\`${opName}\` was built for ${width} features here` }, ...labels.secondary],

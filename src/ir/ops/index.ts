@@ -1,68 +1,53 @@
-/** The primitive ops, by the name a spec calls them. */
-import { relu, gelu, silu, tanh, sigmoid } from './activations.js';
-import { clsToken } from './cls-token.js';
-import { conv1d } from './conv1d.js';
-import { dropout } from './dropout.js';
-import { add, div, mul, scalar, sub } from './elementwise.js';
-import { embedding } from './embedding.js';
-import { mergeHeads, repeatHeads, splitHeads } from './heads.js';
-import { linear } from './linear.js';
-import { crossEntropy, mse, shiftLeft } from './losses.js';
-import { causal, maskAnd, masked, padding } from './masks.js';
-import { matmul, transpose } from './matmul.js';
-import { layerNorm, rmsNorm } from './norms.js';
-import { patchEmbedding } from './patch-embedding.js';
-import { positionEmbedding } from './position-embedding.js';
-import { gru, lstm, rnn } from './recurrent.js';
-import { present, sqrt } from './math.js';
-import { mean, take } from './reductions.js';
-import { relativePositionBias } from './relative-position-bias.js';
-import { rope } from './rope.js';
-import { logSoftmax, softmax } from './softmax.js';
-import type { OpDef } from '../values.js';
-import type { Kernel } from './kernel.js';
-import { kernels as activationKernels } from './activations.js';
-import { kernels as clsTokenKernels } from './cls-token.js';
-import { kernels as conv1dKernels } from './conv1d.js';
-import { kernels as dropoutKernels } from './dropout.js';
-import { kernels as elementwiseKernels } from './elementwise.js';
-import { kernels as embeddingKernels } from './embedding.js';
-import { kernels as headsKernels } from './heads.js';
-import { kernels as linearKernels } from './linear.js';
-import { kernels as lossesKernels } from './losses.js';
-import { kernels as masksKernels } from './masks.js';
-import { kernels as matmulKernels } from './matmul.js';
-import { kernels as normsKernels } from './norms.js';
-import { kernels as patchEmbeddingKernels } from './patch-embedding.js';
-import { kernels as positionEmbeddingKernels } from './position-embedding.js';
-import { kernels as recurrentKernels } from './recurrent.js';
-import { kernels as reductionsKernels } from './reductions.js';
-import { kernels as relativePositionBiasKernels } from './relative-position-bias.js';
-import { kernels as ropeKernels } from './rope.js';
-import { kernels as softmaxKernels } from './softmax.js';
+/**
+ * The primitive ops, by the name a spec calls them, collected from the family files (`families.ts`):
+ * every exported op, and each family's `kernels`. An op marked `operator: true` is reached through
+ * an operator or a built-in value instead of its name, under the name it is exported as.
+ */
+import * as families from './families.js';
+import type { FunctionOpDef, OpDef } from '../values.js';
+import type { Kernel, Kernels } from './kernel.js';
+
+type Families = typeof families;
+
+/** The export names of the ops declared with `operator: true` (`add`, `matmul`, `causal`, ...). */
+type OperatorName = {
+  [F in keyof Families]: { [K in keyof Families[F]]: Families[F][K] extends { readonly operator: true } ? K : never }[keyof Families[F]];
+}[keyof Families];
+
+const exported: Array<[string, unknown]> = Object.values(families).flatMap((family) => Object.entries(family));
+const ops = exported.filter((e): e is [string, OpDef] => isOpDef(e[1]));
+
+function isOpDef(v: unknown): v is OpDef {
+  return typeof v === 'object' && v !== null && 'kind' in v && (v.kind === 'function' || v.kind === 'layer') && 'apply' in v;
+}
+
+/** A map from the entries, refusing a key twice (two families declaring the same op). */
+function table<T>(what: string, entries: Array<[string, T]>): ReadonlyMap<string, T> {
+  const out = new Map<string, T>();
+  for (const [key, value] of entries) {
+    if (out.has(key)) throw new Error(`two ${what} are named \`${key}\``);
+    out.set(key, value);
+  }
+  return out;
+}
 
 /** Ops a spec can name. */
-export const PUBLIC_OPS: ReadonlyMap<string, OpDef> = new Map(
-  [
-    linear, embedding, positionEmbedding, layerNorm, rmsNorm, dropout, conv1d, patchEmbedding, clsToken,
-    relativePositionBias, lstm, gru, rnn,
-    relu, gelu, silu, tanh, sigmoid, softmax, logSoftmax, splitHeads, mergeHeads, repeatHeads, transpose,
-    masked, padding, rope, take, mean, shiftLeft, crossEntropy, mse, sqrt, present,
-  ].map((op) => [op.name, op] as [string, OpDef]),
+export const PUBLIC_OPS: ReadonlyMap<string, OpDef> = table(
+  'ops',
+  ops.filter(([, op]) => !op.operator).map(([, op]) => [op.name, op]),
 );
 
-/** Ops behind operators and built-in values (`+`, `@`, `&`, `causal`). */
-export const OPERATOR_OPS = { add, sub, mul, div, scalar, matmul, maskAnd, causal } as const;
+/** Ops behind operators and built-in values (`+`, `@`, `&`, `causal`), by export name. */
+export const OPERATOR_OPS = Object.fromEntries(ops.filter(([, op]) => op.operator)) as { readonly [K in OperatorName]: FunctionOpDef };
 
 /** Every op by IR name (what `Node.op` holds is derived from these). */
-export const ALL_OPS: ReadonlyMap<string, OpDef> = new Map([...PUBLIC_OPS, ...Object.values(OPERATOR_OPS).map((o) => [o.name, o] as [string, OpDef])]);
+export const ALL_OPS: ReadonlyMap<string, OpDef> = table('ops', [...PUBLIC_OPS, ...Object.values<OpDef>(OPERATOR_OPS).map((o): [string, OpDef] => [o.name, o])]);
 
 /**
  * How every IR node op is computed, by `Node.op`: the one table the tfjs executor, the TypeScript
  * emitter and the PyTorch emitter read (`kernel.ts`).
  */
-export const KERNELS: ReadonlyMap<string, Kernel> = new Map(
-  [
-    activationKernels, clsTokenKernels, conv1dKernels, dropoutKernels, elementwiseKernels, embeddingKernels, headsKernels, linearKernels, lossesKernels, masksKernels, matmulKernels, normsKernels, patchEmbeddingKernels, positionEmbeddingKernels, recurrentKernels, reductionsKernels, relativePositionBiasKernels, ropeKernels, softmaxKernels,
-  ].flatMap((family) => Object.entries(family)),
+export const KERNELS: ReadonlyMap<string, Kernel> = table(
+  'kernels',
+  Object.values(families).flatMap((family) => ('kernels' in family ? Object.entries(family.kernels as Kernels) : [])),
 );

@@ -4,41 +4,26 @@
  * smoothing and an ignore index; `mse(pred, target)`. Losses are scalars.
  */
 import { renderShape, unify } from '../dims.js';
-import { num, one, requireFloat, requireInt, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef } from '../values.js';
+import { functionOp } from './declare.js';
+import { one, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const shiftLeft: FunctionOpDef = {
-  kind: 'function',
-  name: 'shift_left',
-  doc: 'Next-token targets: `[B, T]` → `[B, T]`, position t holds token t+1.',
-  args: [
-    { name: 'ids', type: 'tensor', doc: 'int32 `[B, T]`' },
-    { name: 'fill', type: 'int', default: { kind: 'int', value: -100 }, doc: 'value for the last position (ignored by cross_entropy by default)' },
-  ],
-  apply(ctx, args) {
-    const ids = tensor(args.ids);
-    if (!ids || !requireInt(ctx, ids, 'ids', 'shift_left')) return ERROR;
-    return one(ctx, 'shift_left', [ids], 'int32', ids.shape, { fill: num(args.fill) });
+export const shiftLeft = functionOp('shift_left', 'Next-token targets: `[B, T]` → `[B, T]`, position t holds token t+1.', {
+  args: {
+    ids: ['tensor', 'int32 `[B, T]`', { dtype: 'int32' }],
+    fill: ['int', 'value for the last position (ignored by cross_entropy by default)', -100],
   },
-};
+  apply: (ctx, { ids, fill }) => one(ctx, 'shift_left', [ids], 'int32', ids.shape, { fill }),
+});
 
-export const crossEntropy: FunctionOpDef = {
-  kind: 'function',
-  name: 'cross_entropy',
-  doc: 'Mean cross-entropy of logits `[..., V]` against int32 targets `[...]`.',
-  args: [
-    { name: 'logits', type: 'tensor', doc: 'float32 `[..., classes]`' },
-    { name: 'targets', type: 'tensor', doc: 'int32 `[...]`' },
-    { name: 'label_smoothing', type: 'float', default: { kind: 'float', value: 0 }, doc: 'mass spread uniformly over the classes' },
-    { name: 'ignore_index', type: 'int', default: { kind: 'int', value: -100 }, doc: 'targets with this value do not count' },
-  ],
-  apply(ctx, args) {
-    const logits = tensor(args.logits);
-    const targets = tensor(args.targets);
-    if (!logits || !targets) return ERROR;
-    if (!requireFloat(ctx, logits, 'logits', 'cross_entropy') || !requireInt(ctx, targets, 'targets', 'cross_entropy')) return ERROR;
-    const ls = num(args.label_smoothing);
+export const crossEntropy = functionOp('cross_entropy', 'Mean cross-entropy of logits `[..., V]` against int32 targets `[...]`.', {
+  args: {
+    logits: ['tensor', 'float32 `[..., classes]`', { dtype: 'float32' }],
+    targets: ['tensor', 'int32 `[...]`', { dtype: 'int32' }],
+    label_smoothing: ['float', 'mass spread uniformly over the classes', 0],
+    ignore_index: ['int', 'targets with this value do not count', -100],
+  },
+  apply(ctx, { logits, targets, label_smoothing: ls, ignore_index }) {
     if (!(ls >= 0 && ls < 1)) {
       ctx.error('TFM4008', `label smoothing must be in [0, 1), got ${ls}`, { primary: ctx.argSource('label_smoothing') });
       return ERROR;
@@ -51,29 +36,23 @@ export const crossEntropy: FunctionOpDef = {
       });
       return ERROR;
     }
-    return one(ctx, 'cross_entropy', [logits, targets], 'float32', [], { label_smoothing: ls, ignore_index: num(args.ignore_index) });
+    return one(ctx, 'cross_entropy', [logits, targets], 'float32', [], { label_smoothing: ls, ignore_index });
   },
-};
+});
 
-export const mse: FunctionOpDef = {
-  kind: 'function',
-  name: 'mse',
-  doc: 'Mean squared error between two float32 tensors of the same shape.',
-  args: [
-    { name: 'pred', type: 'tensor', doc: 'predictions' },
-    { name: 'target', type: 'tensor', doc: 'targets' },
-  ],
-  apply(ctx, args) {
-    const p = tensor(args.pred);
-    const t = tensor(args.target);
-    if (!p || !t || !requireFloat(ctx, p, 'pred', 'mse') || !requireFloat(ctx, t, 'target', 'mse')) return ERROR;
+export const mse = functionOp('mse', 'Mean squared error between two float32 tensors of the same shape.', {
+  args: {
+    pred: ['tensor', 'predictions', { dtype: 'float32' }],
+    target: ['tensor', 'targets', { dtype: 'float32' }],
+  },
+  apply(ctx, { pred: p, target: t }) {
     if (p.shape.length !== t.shape.length || !p.shape.every((d, i) => unify(d, t.shape[i]))) {
       ctx.error('TFM3001', `cannot compare \`${renderShape(p.shape)}\` with \`${renderShape(t.shape)}\``, { secondary: [ctx.shapeLabel(p), ctx.shapeLabel(t)] });
       return ERROR;
     }
     return one(ctx, 'mse', [p, t], 'float32', []);
   },
-};
+});
 
 export const kernels: Kernels = {
   shift_left: {

@@ -6,9 +6,10 @@
  * `[B, heads, Tq, Tk]` scores (every head alike).
  */
 import { constDim, freshVar, renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
-import { num, requireInt, requireRank, tensor, ERROR } from './helpers.js';
+import { functionOp } from './declare.js';
+import { numel, ERROR } from './helpers.js';
 import type { TensorValue } from '../types.js';
-import type { FunctionOpDef, OpContext, Value } from '../values.js';
+import type { OpContext, Value } from '../values.js';
 import type { Kernels } from './kernel.js';
 
 function maskValue(t: TensorValue, kinds: string[]): Value {
@@ -16,33 +17,27 @@ function maskValue(t: TensorValue, kinds: string[]): Value {
   return { kind: 'tensor', tensor: t };
 }
 
-export const causal: FunctionOpDef = {
-  kind: 'function',
-  name: 'causal',
-  doc: 'Look-ahead mask: query i may attend to keys 0..i. Shape `[1, T, T]`.',
-  args: [],
+/** A built-in value rather than a function (`causal`, not `causal()`), so an operator op. */
+export const causal = functionOp('causal', 'Look-ahead mask: query i may attend to keys 0..i. Shape `[1, T, T]`.', {
+  operator: true,
+  args: {},
   apply(ctx) {
     const t = freshVar('T');
     const [m] = ctx.emit('causal_mask', [], [{ dtype: 'mask', shape: [constDim(1), t, t] }]);
     return maskValue(m, ['causal']);
   },
-};
+});
 
-export const padding: FunctionOpDef = {
-  kind: 'function',
-  name: 'padding',
-  doc: 'Padding mask from token ids: keys equal to `pad` may not be attended to. Shape `[B, 1, T]`.',
-  args: [
-    { name: 'ids', type: 'tensor', doc: 'int32 `[B, T]`' },
-    { name: 'pad', type: 'int', default: { kind: 'int', value: 0 }, doc: 'the padding token id' },
-  ],
-  apply(ctx, args) {
-    const ids = tensor(args.ids);
-    if (!ids || !requireInt(ctx, ids, 'ids', 'padding') || !requireRank(ctx, ids, 2, 'ids', 'padding', '`[batch, seq]` token ids')) return ERROR;
-    const [m] = ctx.emit('padding_mask', [ids], [{ dtype: 'mask', shape: [ids.shape[0], constDim(1), ids.shape[1]] }], { pad: num(args.pad) });
+export const padding = functionOp('padding', 'Padding mask from token ids: keys equal to `pad` may not be attended to. Shape `[B, 1, T]`.', {
+  args: {
+    ids: ['tensor', 'int32 `[B, T]`', { dtype: 'int32', rank: 2, shape: '`[batch, seq]` token ids' }],
+    pad: ['int', 'the padding token id', 0],
+  },
+  apply(ctx, { ids, pad }) {
+    const [m] = ctx.emit('padding_mask', [ids], [{ dtype: 'mask', shape: [ids.shape[0], constDim(1), ids.shape[1]] }], { pad });
     return maskValue(m, ['padding']);
   },
-};
+});
 
 function requireMask(ctx: OpContext, t: TensorValue, what: string): boolean {
   if (t.dtype === 'mask') return true;
@@ -63,18 +58,14 @@ function broadcastMask(a: Dim[], b: Dim[]): Dim[] | undefined {
   return out;
 }
 
-export const maskAnd: FunctionOpDef = {
-  kind: 'function',
-  name: 'mask_and',
-  doc: 'Intersection of two masks (`a & b`): a key may be attended to when both allow it.',
-  args: [
-    { name: 'a', type: 'tensor', doc: 'mask' },
-    { name: 'b', type: 'tensor', doc: 'mask' },
-  ],
-  apply(ctx, args) {
-    const a = tensor(args.a);
-    const b = tensor(args.b);
-    if (!a || !b || !requireMask(ctx, a, 'the left side of `&`') || !requireMask(ctx, b, 'the right side of `&`')) return ERROR;
+export const maskAnd = functionOp('mask_and', 'Intersection of two masks (`a & b`): a key may be attended to when both allow it.', {
+  operator: true,
+  args: {
+    a: ['tensor', 'mask'],
+    b: ['tensor', 'mask'],
+  },
+  apply(ctx, { a, b }) {
+    if (!requireMask(ctx, a, 'the left side of `&`') || !requireMask(ctx, b, 'the right side of `&`')) return ERROR;
     const shape = broadcastMask(a.shape, b.shape);
     if (!shape) {
       ctx.error('TFM3005', `cannot combine masks of shapes \`${renderShape(a.shape)}\` and \`${renderShape(b.shape)}\``, {
@@ -92,20 +83,14 @@ export const maskAnd: FunctionOpDef = {
     const [m] = ctx.emit('mask_and', [a, b], [{ dtype: 'mask', shape }]);
     return maskValue(m, kinds);
   },
-};
+});
 
-export const masked: FunctionOpDef = {
-  kind: 'function',
-  name: 'masked',
-  doc: 'Apply a mask to attention scores `[B, heads, Tq, Tk]`: blocked entries become −∞ before the softmax.',
-  args: [
-    { name: 'scores', type: 'tensor', doc: 'float32 `[B, heads, Tq, Tk]`' },
-    { name: 'mask', type: 'tensor', default: null, doc: 'mask `[B | 1, Tq | 1, Tk]`; omitted: no masking' },
-  ],
-  apply(ctx, args) {
-    const s = tensor(args.scores);
-    if (!s || !requireRank(ctx, s, 4, 'scores', 'masked', '`[batch, heads, queries, keys]`')) return ERROR;
-    const m = tensor(args.mask);
+export const masked = functionOp('masked', 'Apply a mask to attention scores `[B, heads, Tq, Tk]`: blocked entries become −∞ before the softmax.', {
+  args: {
+    scores: ['tensor', 'float32 `[B, heads, Tq, Tk]`', { rank: 4, shape: '`[batch, heads, queries, keys]`' }],
+    mask: ['tensor?', 'mask `[B | 1, Tq | 1, Tk]`; omitted: no masking'],
+  },
+  apply(ctx, { scores: s, mask: m }) {
     if (!m) return { kind: 'tensor', tensor: s };
     if (!requireMask(ctx, m, 'the second argument of `masked`')) return ERROR;
     if (m.shape.length !== 3) {
@@ -128,8 +113,8 @@ export const masked: FunctionOpDef = {
     const [out] = ctx.emit('masked', [s, m], [{ dtype: 'float32', shape: s.shape }]);
     return { kind: 'tensor', tensor: out };
   },
-  flops: ({ outputs }) => outputs[0].reduce((x, y) => x * y, 1),
-};
+  flops: ({ outputs }) => numel(outputs[0]),
+});
 
 export const kernels: Kernels = {
   causal_mask: { tfjs: (k) => k.call('causalMask'), torch: () => 'rt.causal_mask()', stem: 'mask' },

@@ -3,24 +3,20 @@
  * batch axes; `transpose(x)` swaps the last two axes (so `Q @ transpose(K)` gives the scores).
  */
 import { renderDim, renderShape, unify, unifyBroadcast, type Dim } from '../dims.js';
-import { one, originLabels, requireFloat, requireRank, tensor, ERROR } from './helpers.js';
-import type { FunctionOpDef } from '../values.js';
+import { functionOp, type TensorNeeds } from './declare.js';
+import { numel, one, originLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const matmul: FunctionOpDef = {
-  kind: 'function',
-  name: 'matmul',
-  doc: 'Batched matrix product (the `@` operator).',
-  args: [
-    { name: 'a', type: 'tensor', doc: 'float32 `[..., m, k]`' },
-    { name: 'b', type: 'tensor', doc: 'float32 `[..., k, n]`' },
-  ],
-  apply(ctx, args) {
-    const a = tensor(args.a);
-    const b = tensor(args.b);
-    if (!a || !b) return ERROR;
-    if (!requireFloat(ctx, a, 'a', '@') || !requireFloat(ctx, b, 'b', '@')) return ERROR;
-    if (!requireRank(ctx, a, { min: 2 }, 'a', '@', 'a matrix or a batch of them') || !requireRank(ctx, b, { min: 2 }, 'b', '@', 'a matrix or a batch of them')) return ERROR;
+const MATRICES = { dtype: 'float32', rank: { min: 2 }, shape: 'a matrix or a batch of them' } as const satisfies TensorNeeds;
+
+export const matmul = functionOp('matmul', 'Batched matrix product (the `@` operator).', {
+  operator: true,
+  shownAs: '@',
+  args: {
+    a: ['tensor', 'float32 `[..., m, k]`', MATRICES],
+    b: ['tensor', 'float32 `[..., k, n]`', MATRICES],
+  },
+  apply(ctx, { a, b }) {
     const k1 = a.shape[a.shape.length - 1];
     const k2 = b.shape[b.shape.length - 2];
     if (!unify(k1, k2)) {
@@ -56,22 +52,17 @@ export const matmul: FunctionOpDef = {
   },
   flops: ({ inputs, outputs }) => {
     const a = inputs[0];
-    return 2 * outputs[0].reduce((x, y) => x * y, 1) * a[a.length - 1];
+    return 2 * numel(outputs[0]) * a[a.length - 1];
   },
-};
+});
 
-export const transpose: FunctionOpDef = {
-  kind: 'function',
-  name: 'transpose',
-  doc: 'Swap the last two axes.',
-  args: [{ name: 'x', type: 'tensor', doc: 'a tensor of rank ≥ 2' }],
-  apply(ctx, args) {
-    const x = tensor(args.x);
-    if (!x || !requireRank(ctx, x, { min: 2 }, 'x', 'transpose', 'rank 2 or more')) return ERROR;
+export const transpose = functionOp('transpose', 'Swap the last two axes.', {
+  args: { x: ['tensor', 'a tensor of rank ≥ 2', { rank: { min: 2 }, shape: 'rank 2 or more' }] },
+  apply(ctx, { x }) {
     const s = x.shape;
     return one(ctx, 'transpose', [x], x.dtype, [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]]);
   },
-};
+});
 
 export const kernels: Kernels = {
   matmul: { tfjs: (k) => k.call('matmul', k.input(0), k.input(1)), torch: (k) => `${k.input(0)} @ ${k.input(1)}`, stem: 'product' },

@@ -2,49 +2,40 @@
  * `LayerNorm(dim, eps, bias)` and `RMSNorm(dim, eps)`: normalise over the last axis, which must be
  * `dim`. RMSNorm (Zhang & Sennrich 2019; T5's norm) has a scale and no centring or bias.
  */
-import { bool, num, one, requireFloat, requireWidth, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef } from '../values.js';
+import { layerOp, type ArgRow } from './declare.js';
+import { numel, one } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const layerNorm: LayerOpDef = {
-  kind: 'layer',
-  name: 'LayerNorm',
-  doc: 'Layer normalisation over the last axis.',
-  config: [
-    { name: 'dim', type: 'int', doc: 'size of the normalised (last) axis' },
-    { name: 'eps', type: 'float', default: { kind: 'float', value: 1e-5 }, doc: 'added to the variance' },
-    { name: 'bias', type: 'bool', default: { kind: 'bool', value: true }, doc: 'learned shift' },
-  ],
-  inputs: [{ name: 'x', type: 'tensor', doc: 'float32 `[..., dim]`' }],
-  apply(ctx, config, inputs) {
-    const x = tensor(inputs.x);
-    const dim = num(config.dim);
-    if (!x || !requireFloat(ctx, x, 'x', 'LayerNorm') || !requireWidth(ctx, x, dim, 'LayerNorm', 'dim')) return ERROR;
-    const params: Record<string, string> = { weight: ctx.param('weight', [dim], 'ones') };
-    if (bool(config.bias)) params.bias = ctx.param('bias', [dim], 'zeros');
-    return one(ctx, 'layer_norm', [x], 'float32', x.shape, { eps: num(config.eps) }, params);
-  },
-  flops: ({ outputs }) => 8 * outputs[0].reduce((a, b) => a * b, 1),
-};
+const DIM = ['int', 'size of the normalised (last) axis'] as const satisfies ArgRow;
+const FEATURES = ['tensor', 'float32 `[..., dim]`', { dtype: 'float32', width: 'dim' }] as const satisfies ArgRow;
 
-export const rmsNorm: LayerOpDef = {
-  kind: 'layer',
-  name: 'RMSNorm',
-  doc: 'Root-mean-square normalisation over the last axis (scale only).',
-  config: [
-    { name: 'dim', type: 'int', doc: 'size of the normalised (last) axis' },
-    { name: 'eps', type: 'float', default: { kind: 'float', value: 1e-6 }, doc: 'added to the mean square' },
-  ],
-  inputs: [{ name: 'x', type: 'tensor', doc: 'float32 `[..., dim]`' }],
-  apply(ctx, config, inputs) {
-    const x = tensor(inputs.x);
-    const dim = num(config.dim);
-    if (!x || !requireFloat(ctx, x, 'x', 'RMSNorm') || !requireWidth(ctx, x, dim, 'RMSNorm', 'dim')) return ERROR;
-    const weight = ctx.param('weight', [dim], 'ones');
-    return one(ctx, 'rms_norm', [x], 'float32', x.shape, { eps: num(config.eps) }, { weight });
+export const layerNorm = layerOp('LayerNorm', 'Layer normalisation over the last axis.', {
+  config: {
+    dim: DIM,
+    eps: ['float', 'added to the variance', 1e-5],
+    bias: ['bool', 'learned shift', true],
   },
-  flops: ({ outputs }) => 5 * outputs[0].reduce((a, b) => a * b, 1),
-};
+  inputs: { x: FEATURES },
+  apply(ctx, { dim, eps, bias }, { x }) {
+    const params: Record<string, string> = { weight: ctx.param('weight', [dim], 'ones') };
+    if (bias) params.bias = ctx.param('bias', [dim], 'zeros');
+    return one(ctx, 'layer_norm', [x], 'float32', x.shape, { eps }, params);
+  },
+  flops: ({ outputs }) => 8 * numel(outputs[0]),
+});
+
+export const rmsNorm = layerOp('RMSNorm', 'Root-mean-square normalisation over the last axis (scale only).', {
+  config: {
+    dim: DIM,
+    eps: ['float', 'added to the mean square', 1e-6],
+  },
+  inputs: { x: FEATURES },
+  apply(ctx, { dim, eps }, { x }) {
+    const weight = ctx.param('weight', [dim], 'ones');
+    return one(ctx, 'rms_norm', [x], 'float32', x.shape, { eps }, { weight });
+  },
+  flops: ({ outputs }) => 5 * numel(outputs[0]),
+});
 
 export const kernels: Kernels = {
   layer_norm: {

@@ -3,31 +3,24 @@
  * `[B, H, W, C]` (channels-last) → `[B, (H/patch)·(W/patch), dim]`. Weight `[dim, C, p, p]`.
  */
 import { constDim, renderDim } from '../dims.js';
-import { known, num, one, requireFloat, requireRank, tensor, inputLabels, renderShape, ERROR } from './helpers.js';
-import type { LayerOpDef } from '../values.js';
+import { layerOp } from './declare.js';
+import { known, one, shapeLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const patchEmbedding: LayerOpDef = {
-  kind: 'layer',
-  name: 'PatchEmbedding',
-  doc: 'Split images into patches and project each: `[B, H, W, C]` → `[B, N, dim]`.',
-  config: [
-    { name: 'patch', type: 'int', doc: 'patch side in pixels' },
-    { name: 'dim', type: 'int', doc: 'embedding size' },
-  ],
-  inputs: [{ name: 'images', type: 'tensor', doc: 'float32 `[B, H, W, C]`' }],
-  apply(ctx, config, inputs) {
-    const x = tensor(inputs.images);
-    if (!x || !requireFloat(ctx, x, 'images', 'PatchEmbedding', 'its input') || !requireRank(ctx, x, 4, 'images', 'PatchEmbedding', '`[batch, height, width, channels]`', 'its input')) return ERROR;
-    const p = num(config.patch);
-    const dim = num(config.dim);
+export const patchEmbedding = layerOp('PatchEmbedding', 'Split images into patches and project each: `[B, H, W, C]` → `[B, N, dim]`.', {
+  config: {
+    patch: ['int', 'patch side in pixels'],
+    dim: ['int', 'embedding size'],
+  },
+  inputs: { images: ['tensor', 'float32 `[B, H, W, C]`', { dtype: 'float32', rank: 4, shape: '`[batch, height, width, channels]`' }] },
+  apply(ctx, { patch: p, dim }, { images: x }) {
     const [h, w, c] = [known(x.shape[1]), known(x.shape[2]), known(x.shape[3])];
     if (h === undefined || w === undefined || c === undefined) {
-      ctx.error('TFM3008', `\`PatchEmbedding\` needs a fixed image size, got \`[${x.shape.slice(1).map(renderDim).join(', ')}]\``, inputLabels(ctx, x, 'images', `this is \`${renderShape(x.shape)}\``));
+      ctx.error('TFM3008', `\`PatchEmbedding\` needs a fixed image size, got \`[${x.shape.slice(1).map(renderDim).join(', ')}]\``, shapeLabels(ctx, x, 'images'));
       return ERROR;
     }
     if (h % p !== 0 || w % p !== 0) {
-      const labels = inputLabels(ctx, x, 'images', `this is \`${renderShape(x.shape)}\``);
+      const labels = shapeLabels(ctx, x, 'images');
       ctx.error('TFM3011', `a ${h}×${w} image does not split into ${p}×${p} patches`, {
         primary: labels.primary,
         secondary: [{ ...ctx.argSource('patch'), message: `patch size ${p}` }, ...labels.secondary],
@@ -45,7 +38,7 @@ export const patchEmbedding: LayerOpDef = {
     const p2 = (inputs[0][1] * inputs[0][2]) / n;
     return 2 * b * n * d * c * p2;
   },
-};
+});
 
 export const kernels: Kernels = {
   patch_embedding: {

@@ -5,35 +5,28 @@
  * The sequence length must provably fit the table (`where seq <= ctx`).
  */
 import { constDim, constValue, renderDim, resolve } from '../dims.js';
-import { enumName, num, one, requireRank, tensor, ERROR } from './helpers.js';
+import { layerOp } from './declare.js';
+import { one } from './helpers.js';
 import type { Dim } from '../dims.js';
 import type { TensorValue } from '../types.js';
-import type { LayerOpDef, OpContext } from '../values.js';
+import type { OpContext } from '../values.js';
 import type { Kernels } from './kernel.js';
 
-export const positionEmbedding: LayerOpDef = {
-  kind: 'layer',
-  name: 'PositionEmbedding',
-  doc: 'Absolute positions for a sequence: `[B, T, ...]` → `[T, dim]`.',
-  config: [
-    { name: 'max_len', type: 'int', doc: 'rows of the table: the longest sequence' },
-    { name: 'dim', type: 'int', doc: 'vector size' },
-    { name: 'kind', type: 'enum', members: ['learned', 'sinusoidal'], default: { kind: 'enum', name: 'learned' }, doc: 'learned table or fixed sinusoids' },
-  ],
-  inputs: [{ name: 'x', type: 'tensor', doc: 'ids `[B, T]` or features `[B, T, d]`: only the length is used' }],
-  apply(ctx, config, inputs) {
-    const x = tensor(inputs.x);
-    if (!x || !requireRank(ctx, x, { min: 2 }, 'x', 'PositionEmbedding', '`[batch, seq, ...]`')) return ERROR;
-    const maxLen = num(config.max_len);
-    const dim = num(config.dim);
+export const positionEmbedding = layerOp('PositionEmbedding', 'Absolute positions for a sequence: `[B, T, ...]` → `[T, dim]`.', {
+  config: {
+    max_len: ['int', 'rows of the table: the longest sequence'],
+    dim: ['int', 'vector size'],
+    kind: [['learned', 'sinusoidal'], 'learned table or fixed sinusoids', 'learned'],
+  },
+  inputs: { x: ['tensor', 'ids `[B, T]` or features `[B, T, d]`: only the length is used', { rank: { min: 2 }, shape: '`[batch, seq, ...]`' }] },
+  apply(ctx, { max_len: maxLen, dim, kind }, { x }) {
     const seq = x.shape[1];
     checkFitsTable(ctx, x, seq, maxLen, 'max_len');
-    const kind = enumName(config.kind);
     const params: Record<string, string> = {};
     if (kind === 'learned') params.weight = ctx.param('weight', [maxLen, dim], 'normal');
     return one(ctx, 'position_embedding', [x], 'float32', [seq, constDim(dim, { ...ctx.argSource('dim'), what: 'the position embedding size' })], { kind, max_len: maxLen }, params);
   },
-};
+});
 
 /** TFM3007: a sequence dim must be bounded by the table it indexes. */
 export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: number, rowsArg: string): void {

@@ -6,42 +6,34 @@
  * follow PyTorch (`weight_ih_l0` `[gates·hidden, in]`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`).
  */
 import { constDim, renderShape, unify } from '../dims.js';
-import { bool, known, lastDim, num, requireFloat, requireRank, tensor, inputLabels, ERROR } from './helpers.js';
-import type { LayerOpDef } from '../values.js';
+import { layerOp } from './declare.js';
+import { known, lastDim, shapeLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: number): LayerOpDef {
-  return {
-    kind: 'layer',
-    name,
-    doc: `${name} layers over time: \`[B, T, in]\` → \`[B, T, hidden]\`; \`.state\` is the final state.`,
-    config: [
-      { name: 'hidden', type: 'int', doc: 'hidden size' },
-      { name: 'layers', type: 'int', default: { kind: 'int', value: 1 }, doc: 'stacked layers' },
-      { name: 'bias', type: 'bool', default: { kind: 'bool', value: true }, doc: 'input and recurrent biases' },
-    ],
-    inputs: [
-      { name: 'x', type: 'tensor', doc: 'float32 `[B, T, in]`' },
-      { name: 'init', type: 'tensor', default: null, doc: `initial state \`[${stateParts}, layers, B, hidden]\`` },
-    ],
-    apply(ctx, config, inputs) {
-      const x = tensor(inputs.x);
-      if (!x || !requireFloat(ctx, x, 'x', name) || !requireRank(ctx, x, 3, 'x', name, '`[batch, time, features]`')) return ERROR;
+function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: number) {
+  return layerOp(name, `${name} layers over time: \`[B, T, in]\` → \`[B, T, hidden]\`; \`.state\` is the final state.`, {
+    config: {
+      hidden: ['int', 'hidden size'],
+      layers: ['int', 'stacked layers', 1],
+      bias: ['bool', 'input and recurrent biases', true],
+    },
+    inputs: {
+      x: ['tensor', 'float32 `[B, T, in]`', { dtype: 'float32', rank: 3, shape: '`[batch, time, features]`' }],
+      init: ['tensor?', `initial state \`[${stateParts}, layers, B, hidden]\``],
+    },
+    apply(ctx, { hidden, layers, bias }, { x, init }) {
       const inDim = known(lastDim(x));
       if (inDim === undefined) {
-        ctx.error('TFM3008', `\`${name}\` needs a known input width`, inputLabels(ctx, x, 'x', `this is \`${renderShape(x.shape)}\``));
+        ctx.error('TFM3008', `\`${name}\` needs a known input width`, shapeLabels(ctx, x, 'x'));
         return ERROR;
       }
-      const hidden = num(config.hidden);
-      const layers = num(config.layers);
       const stateShape = [constDim(stateParts), constDim(layers), x.shape[0], constDim(hidden)];
-      const init = tensor(inputs.init);
       const ins = [x];
       if (init) {
         const ok = init.shape.length === 4 && init.shape.every((d, i) => unify(d, stateShape[i]));
         if (!ok) {
           ctx.error('TFM3001', `\`${name}\` needs an initial state of shape \`${renderShape(stateShape)}\`, got \`${renderShape(init.shape)}\``, {
-            ...inputLabels(ctx, init, 'init', `this is \`${renderShape(init.shape)}\``),
+            ...shapeLabels(ctx, init, 'init'),
             help: 'the encoder and decoder must have the same hidden size and number of layers',
           });
           return ERROR;
@@ -53,7 +45,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: numb
         const width = l === 0 ? inDim : hidden;
         params[`weight_ih_l${l}`] = ctx.param(`weight_ih_l${l}`, [gates * hidden, width], 'uniform_hidden');
         params[`weight_hh_l${l}`] = ctx.param(`weight_hh_l${l}`, [gates * hidden, hidden], 'uniform_hidden');
-        if (bool(config.bias)) {
+        if (bias) {
           params[`bias_ih_l${l}`] = ctx.param(`bias_ih_l${l}`, [gates * hidden], 'uniform_hidden');
           params[`bias_hh_l${l}`] = ctx.param(`bias_hh_l${l}`, [gates * hidden], 'uniform_hidden');
         }
@@ -76,7 +68,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number, stateParts: numb
       const inDim = inputs[0][2];
       return 2 * b * t * gates * h * (inDim + h + (layers - 1) * 2 * h);
     },
-  };
+  });
 }
 
 export const lstm = recurrent('LSTM', 4, 2);

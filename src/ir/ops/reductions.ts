@@ -2,9 +2,10 @@
  * `take(x, axis, index)` selects one position and drops the axis (the `[CLS]` vector:
  * `take(x, axis: 1, index: 0)`); `mean(x, axis)` averages it away (mean pooling).
  */
-import { known, num, one, tensor, ERROR } from './helpers.js';
+import { functionOp } from './declare.js';
+import { known, numel, one, ERROR } from './helpers.js';
 import type { TensorValue } from '../types.js';
-import type { FunctionOpDef, OpContext } from '../values.js';
+import type { OpContext } from '../values.js';
 import type { Kernels } from './kernel.js';
 
 function normAxis(ctx: OpContext, x: TensorValue, axis: number): number | undefined {
@@ -16,21 +17,15 @@ function normAxis(ctx: OpContext, x: TensorValue, axis: number): number | undefi
   return a;
 }
 
-export const take: FunctionOpDef = {
-  kind: 'function',
-  name: 'take',
-  doc: 'Select one index along an axis and drop that axis.',
-  args: [
-    { name: 'x', type: 'tensor', doc: 'any tensor' },
-    { name: 'axis', type: 'int', doc: 'the axis' },
-    { name: 'index', type: 'int', default: { kind: 'int', value: 0 }, doc: 'the position (negative counts from the end)' },
-  ],
-  apply(ctx, args) {
-    const x = tensor(args.x);
-    if (!x) return ERROR;
-    const a = normAxis(ctx, x, num(args.axis));
+export const take = functionOp('take', 'Select one index along an axis and drop that axis.', {
+  args: {
+    x: ['tensor', 'any tensor'],
+    axis: ['int', 'the axis'],
+    index: ['int', 'the position (negative counts from the end)', 0],
+  },
+  apply(ctx, { x, axis, index }) {
+    const a = normAxis(ctx, x, axis);
     if (a === undefined) return ERROR;
-    const index = num(args.index);
     const size = known(x.shape[a]);
     if (size !== undefined && (index >= size || index < -size)) {
       ctx.error('TFM3008', `index ${index} is out of range for an axis of size ${size}`, { primary: ctx.argSource('index') });
@@ -38,25 +33,20 @@ export const take: FunctionOpDef = {
     }
     return one(ctx, 'take', [x], x.dtype, x.shape.filter((_, i) => i !== a), { axis: a, index });
   },
-};
+});
 
-export const mean: FunctionOpDef = {
-  kind: 'function',
-  name: 'mean',
-  doc: 'Average along an axis and drop it.',
-  args: [
-    { name: 'x', type: 'tensor', doc: 'float32 tensor' },
-    { name: 'axis', type: 'int', doc: 'the axis' },
-  ],
-  apply(ctx, args) {
-    const x = tensor(args.x);
-    if (!x) return ERROR;
-    const a = normAxis(ctx, x, num(args.axis));
+export const mean = functionOp('mean', 'Average along an axis and drop it.', {
+  args: {
+    x: ['tensor', 'float32 tensor'],
+    axis: ['int', 'the axis'],
+  },
+  apply(ctx, { x, axis }) {
+    const a = normAxis(ctx, x, axis);
     if (a === undefined) return ERROR;
     return one(ctx, 'mean', [x], 'float32', x.shape.filter((_, i) => i !== a), { axis: a });
   },
-  flops: ({ inputs }) => inputs[0].reduce((x, y) => x * y, 1),
-};
+  flops: ({ inputs }) => numel(inputs[0]),
+});
 
 export const kernels: Kernels = {
   take: {

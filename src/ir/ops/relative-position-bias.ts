@@ -5,8 +5,9 @@
  * `[1, heads, Tq, Tk]`, added to the attention scores of every layer of a stack.
  */
 import { constDim } from '../dims.js';
-import { bool, num, one, requireRank, tensor, ERROR } from './helpers.js';
-import type { LayerOpDef, OpContext } from '../values.js';
+import { layerOp, type TensorNeeds } from './declare.js';
+import { one, ERROR } from './helpers.js';
+import type { OpContext } from '../values.js';
 import type { Kernels } from './kernel.js';
 
 /**
@@ -34,35 +35,25 @@ function bucketsWellDefined(ctx: OpContext, buckets: number, maxDistance: number
   return true;
 }
 
-export const relativePositionBias: LayerOpDef = {
-  kind: 'layer',
-  name: 'RelativePositionBias',
-  doc: 'T5-style bucketed relative position bias: → `[1, heads, Tq, Tk]`.',
-  config: [
-    { name: 'heads', type: 'int', doc: 'attention heads' },
-    { name: 'buckets', type: 'int', default: { kind: 'int', value: 32 }, doc: 'number of distance buckets' },
-    { name: 'max_distance', type: 'int', default: { kind: 'int', value: 128 }, doc: 'distances beyond this share the last bucket' },
-    { name: 'bidirectional', type: 'bool', default: { kind: 'bool', value: true }, doc: 'separate buckets for keys before and after the query (encoder)' },
-  ],
-  inputs: [
-    { name: 'q', type: 'tensor', doc: 'queries `[B, Tq, ...]`' },
-    { name: 'k', type: 'tensor', doc: 'keys `[B, Tk, ...]`' },
-  ],
-  apply(ctx, config, inputs) {
-    const q = tensor(inputs.q);
-    const k = tensor(inputs.k);
-    if (!q || !k || !requireRank(ctx, q, { min: 2 }, 'q', 'RelativePositionBias', '`[batch, seq, ...]`') || !requireRank(ctx, k, { min: 2 }, 'k', 'RelativePositionBias', '`[batch, seq, ...]`')) return ERROR;
-    const heads = num(config.heads);
-    const buckets = num(config.buckets);
-    if (!bucketsWellDefined(ctx, buckets, num(config.max_distance), bool(config.bidirectional))) return ERROR;
-    const weight = ctx.param('weight', [buckets, heads], 'normal');
-    return one(ctx, 'relative_position_bias', [q, k], 'float32', [constDim(1), constDim(heads), q.shape[1], k.shape[1]], {
-      buckets,
-      max_distance: num(config.max_distance),
-      bidirectional: bool(config.bidirectional),
-    }, { weight });
+const SEQUENCE = { rank: { min: 2 }, shape: '`[batch, seq, ...]`' } as const satisfies TensorNeeds;
+
+export const relativePositionBias = layerOp('RelativePositionBias', 'T5-style bucketed relative position bias: → `[1, heads, Tq, Tk]`.', {
+  config: {
+    heads: ['int', 'attention heads'],
+    buckets: ['int', 'number of distance buckets', 32],
+    max_distance: ['int', 'distances beyond this share the last bucket', 128],
+    bidirectional: ['bool', 'separate buckets for keys before and after the query (encoder)', true],
   },
-};
+  inputs: {
+    q: ['tensor', 'queries `[B, Tq, ...]`', SEQUENCE],
+    k: ['tensor', 'keys `[B, Tk, ...]`', SEQUENCE],
+  },
+  apply(ctx, { heads, buckets, max_distance, bidirectional }, { q, k }) {
+    if (!bucketsWellDefined(ctx, buckets, max_distance, bidirectional)) return ERROR;
+    const weight = ctx.param('weight', [buckets, heads], 'normal');
+    return one(ctx, 'relative_position_bias', [q, k], 'float32', [constDim(1), constDim(heads), q.shape[1], k.shape[1]], { buckets, max_distance, bidirectional }, { weight });
+  },
+});
 
 export const kernels: Kernels = {
   relative_position_bias: {

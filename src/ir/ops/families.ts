@@ -1,0 +1,24 @@
+/**
+ * The op families, one file each: `index.ts` collects every op (`functionOp`, `layerOp`) and the
+ * `kernels` each of them exports. A new family file needs its line here and nothing else.
+ */
+export * as activations from './activations.js';
+export * as clsToken from './cls-token.js';
+export * as conv1d from './conv1d.js';
+export * as dropout from './dropout.js';
+export * as elementwise from './elementwise.js';
+export * as embedding from './embedding.js';
+export * as heads from './heads.js';
+export * as linear from './linear.js';
+export * as losses from './losses.js';
+export * as masks from './masks.js';
+export * as math from './math.js';
+export * as matmul from './matmul.js';
+export * as norms from './norms.js';
+export * as patchEmbedding from './patch-embedding.js';
+export * as positionEmbedding from './position-embedding.js';
+export * as recurrent from './recurrent.js';
+export * as reductions from './reductions.js';
+export * as relativePositionBias from './relative-position-bias.js';
+export * as rope from './rope.js';
+export * as softmax from './softmax.js';
