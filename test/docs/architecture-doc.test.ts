@@ -13,6 +13,13 @@ const doc = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 describe('docs/architecture.md', () => {
+  it('shows an op declaration exactly as its op file has it', () => {
+    const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => !b.startsWith('export const kernels'));
+    expect(blocks.length).toBeGreaterThan(0);
+    const files = readdirSync(join(ROOT, 'src/ir/ops')).map((f) => readFileSync(join(ROOT, 'src/ir/ops', f), 'utf8'));
+    for (const block of blocks) expect(files.some((text) => squash(text).includes(squash(block))), block.slice(0, 60)).toBe(true);
+  });
+
   it('shows a kernel exactly as its op file has it', () => {
     const snippet = /```ts\n(export const kernels[\s\S]*?)```/.exec(doc)?.[1];
     expect(snippet).toBeDefined();
