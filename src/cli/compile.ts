@@ -53,15 +53,18 @@ const tfjsTarget: TargetWriter = {
 const tsTarget: TargetWriter = {
   describe: 'TypeScript source of the model (docs/codegen.md)',
   defaultDir: (ir) => `${kebabName(ir.name)}-ts`,
+  // What the target writes, and what `npm install` and `npm run build` leave beside it.
   isEarlierOutput: (dir, job) => {
-    const ours = new Set(['package.json', 'tsconfig.json', moduleFileName(job.ir)]);
+    const ours = new Set(['package.json', 'tsconfig.json', moduleFileName(job.ir), 'tfmc-runtime', 'node_modules', 'dist', 'package-lock.json']);
     return readdirSync(dir).every((f) => ours.has(f));
   },
   async write(job, staging) {
     const { generateTsProject } = await import('../backends/ts/generate.js');
     const files = await generateTsProject(job.ir, { standalone: job.standalone, tfmcVersion: packageVersion() });
-    await mkdir(staging);
-    for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(dirname(join(staging, name)), { recursive: true });
+      await writeFile(join(staging, name), text);
+    }
     return Object.keys(files);
   },
 };
@@ -145,7 +148,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
     const { swapInto } = await import('../backends/tfjs/checkpoint.js');
     await swapInto(staging, out);
     const green = (s: string) => (ctx.colorOut ? pc.green(s) : s);
-    ctx.out(`${green('✓')} ${ir.name} → ${displayPath(outArg, ctx.cwd)}/ (${files.sort().join(', ')})\n`);
+    ctx.out(`${green('✓')} ${ir.name} → ${displayPath(outArg, ctx.cwd).replace(/[\\/]+$/, '')}/ (${files.sort().join(', ')})\n`);
     return 0;
   } catch (e) {
     await rm(staging, { recursive: true, force: true });

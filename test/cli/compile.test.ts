@@ -1,15 +1,16 @@
 /**
  * `tfmc compile` through the real binary: both targets, atomic output, the refusal to replace a
  * directory that is not an earlier output, and user mistakes (exit codes, no stack traces, nothing
- * written).
+ * written). The ts target's package is installed with the real npm, built with tsc and run, as
+ * docs/codegen.md prints it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoStackTrace, ROOT, tfmc } from './helpers.js';
+import { docBlocks } from '../helpers/markdown.js';
+import { BIN, expectNoStackTrace, ROOT, tfmc } from './helpers.js';
 
 const GPT2 = path.join(ROOT, 'specs/gpt2.tfm');
 let dir: string;
@@ -22,6 +23,19 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const run = (args: string[]) => tfmc(args, { cwd: dir });
 // Each case spawns the binary, a few seconds each on a busy 2-core machine.
 const SLOW = { timeout: 180_000 };
+const TS_OUTPUT = ['gpt2-tiny.ts', 'package.json', 'tfmc-runtime', 'tsconfig.json'];
+
+/** Runs a bash script in `cwd` (no shell state of ours leaks in); resolves with its status and output. */
+function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000, killSignal: 'SIGKILL' });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, out }));
+  });
+}
 
 describe('tfmc compile --target ts', SLOW, () => {
   it('writes the module (equal to the golden file), package.json and tsconfig.json; twice byte-identical', () => {
@@ -29,39 +43,68 @@ describe('tfmc compile --target ts', SLOW, () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Gpt2Tiny → out/');
-    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['gpt2-tiny.ts', 'package.json', 'tsconfig.json']);
+    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(TS_OUTPUT);
     const first = fs.readFileSync(path.join(dir, 'out/gpt2-tiny.ts'), 'utf8');
     expect(first).toBe(fs.readFileSync(path.join(ROOT, 'test/backends/ts/__golden__/gpt2-tiny.ts.golden'), 'utf8'));
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'out/package.json'), 'utf8'));
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@tensorflow/tfjs', 'tfmc']);
-    // An earlier output of the same target is replaced without --force.
+    // tfmc is not on the registry: tfmc/runtime comes from the local package written beside the module.
+    expect(pkg.dependencies).toEqual({ '@tensorflow/tfjs': '^4.22.0', tfmc: 'file:tfmc-runtime' });
+    expect(pkg).toMatchObject({ type: 'module', main: 'dist/gpt2-tiny.js', types: 'dist/gpt2-tiny.d.ts', scripts: { build: 'tsc -p tsconfig.json' } });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'out/tsconfig.json'), 'utf8')).compilerOptions.outDir).toBe('dist');
+    // The local package is this tfmc's compiled runtime, exported as tfmc/runtime.
+    const runtimePkg = JSON.parse(fs.readFileSync(path.join(dir, 'out/tfmc-runtime/package.json'), 'utf8'));
+    expect(runtimePkg).toMatchObject({ name: 'tfmc', exports: { './runtime': { types: './runtime.d.ts', default: './runtime.js' } } });
+    expect(runtimePkg.dependencies).toBeUndefined();
+    const builtRuntime = fs.readFileSync(path.join(ROOT, 'dist/runtime/index.js'), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+    expect(fs.readFileSync(path.join(dir, 'out/tfmc-runtime/runtime.js'), 'utf8')).toBe(builtRuntime);
+    // An earlier output of the same target is replaced without --force, also after npm install and tsc.
+    fs.mkdirSync(path.join(dir, 'out/node_modules/@tensorflow'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'out/dist'));
+    fs.writeFileSync(path.join(dir, 'out/package-lock.json'), '{}');
     expect(run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', 'out']).status).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'out/gpt2-tiny.ts'), 'utf8')).toBe(first);
+    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(TS_OUTPUT);
   });
 
-  it('the generated module runs as a user runs it, importing tfmc/runtime from the package', () => {
-    // A project folder of its own, with node_modules as npm would make it: tfmc (this package, built) and tfjs.
-    const project = path.join(dir, 'user-project');
-    fs.mkdirSync(path.join(project, 'node_modules/@tensorflow'), { recursive: true });
-    fs.symlinkSync(ROOT, path.join(project, 'node_modules/tfmc'), 'dir');
-    fs.symlinkSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs'), path.join(project, 'node_modules/@tensorflow/tfjs'), 'dir');
-    const source = fs.readFileSync(path.join(dir, 'out/gpt2-tiny.ts'), 'utf8');
-    expect(source).toContain("from 'tfmc/runtime';");
-    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    fs.writeFileSync(path.join(project, 'gpt2-tiny.mjs'), js);
-    const script = [
-      "import * as tf from '@tensorflow/tfjs';",
-      "const m = await import('./gpt2-tiny.mjs');",
-      'const params = m.createParams(1);',
-      "const { logits } = m.predict(params, { ids: tf.tensor2d([[1, 2, 3]], [1, 3], 'int32') });",
-      'console.log(JSON.stringify({ shape: logits.shape, rows: m.generate(params, {}, [[1, 2, 3]], 2) }));',
-    ].join('\n');
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(result.shape).toEqual([1, 3, 100]);
-    expect(result.rows[0].slice(0, 3)).toEqual([1, 2, 3]);
-    expect(result.rows[0]).toHaveLength(5);
+  it('the package installs (npm), builds (tsc) and runs as docs/codegen.md prints it, in both forms', async () => {
+    // The block of "Build and run it", run as printed by bash in a folder of its own outside this
+    // repository: `npx tfmc` finds this tfmc as a project's local binary, `specs/` is this repository's.
+    const [block] = docBlocks(path.join(ROOT, 'docs/codegen.md'), 'Build and run it', 'sh');
+    expect(block).toMatch(/^npx tfmc compile specs\/gpt2\.tfm --model Gpt2Tiny --target ts -o gpt2-ts\/$/m);
+    const forms = { runtime: block, standalone: block.replace('--target ts', '--target ts --standalone') };
+    // npm reads the registry only for what its cache lacks; no audit, fund or update chatter.
+    const env = { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+    const results = await Promise.all(
+      Object.entries(forms).map(async ([form, script]) => {
+        const user = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `tfmc-ts-${form}-`)));
+        fs.mkdirSync(path.join(user, 'node_modules/.bin'), { recursive: true });
+        fs.symlinkSync(BIN, path.join(user, 'node_modules/.bin/tfmc'));
+        fs.symlinkSync(path.join(ROOT, 'specs'), path.join(user, 'specs'), 'dir');
+        return { form, user, ...(await bash(script, user, env)) };
+      }),
+    );
+    try {
+      for (const { form, user, status, out } of results) {
+        expect(status, `${form}:\n${out}`).toBe(0);
+        const lines = out.trim().split('\n');
+        expect(lines.slice(-2), form).toEqual(['[1,3,100]', '8']);
+        const project = path.join(user, 'gpt2-ts');
+        expect(fs.existsSync(path.join(project, 'dist/gpt2-tiny.js'))).toBe(true);
+        expect(fs.existsSync(path.join(project, 'dist/gpt2-tiny.d.ts'))).toBe(true);
+        const deps = Object.keys(JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8')).dependencies).sort();
+        if (form === 'runtime') {
+          expect(deps).toEqual(['@tensorflow/tfjs', 'tfmc']);
+          // npm linked the local runtime package; nothing else called tfmc is installed.
+          expect(fs.realpathSync(path.join(project, 'node_modules/tfmc'))).toBe(path.join(project, 'tfmc-runtime'));
+        } else {
+          expect(deps).toEqual(['@tensorflow/tfjs']);
+          expect(fs.existsSync(path.join(project, 'tfmc-runtime'))).toBe(false);
+          expect(fs.existsSync(path.join(project, 'node_modules/tfmc'))).toBe(false);
+        }
+      }
+    } finally {
+      for (const { user } of results) fs.rmSync(user, { recursive: true, force: true });
+    }
   });
 
   it('--standalone depends on @tensorflow/tfjs only; the default directory is <model>-ts', () => {
@@ -106,7 +149,7 @@ describe('tfmc compile: output directories and mistakes', SLOW, () => {
     // A ts output is not an earlier output of the tfjs target either.
     expect(run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'tfjs', '-o', 'out']).status).toBe(2);
     expect(run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', 'mine', '--force']).status).toBe(0);
-    expect(fs.readdirSync(mine).sort()).toEqual(['gpt2-tiny.ts', 'package.json', 'tsconfig.json']);
+    expect(fs.readdirSync(mine).sort()).toEqual(TS_OUTPUT);
   });
 
   it('a spec with errors: the diagnostics, exit 1, nothing written', () => {

@@ -35,10 +35,13 @@ export class LspClient {
     this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   }
 
-  /** Starts the server and completes the `initialize` handshake with `folders` as workspace folders. */
-  static async start(folders: string[], initializationOptions: object = { debounceMs: 0 }, extraArgs: string[] = []): Promise<LspClient> {
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'lsp', 'server.js'))) throw new Error('dist/lsp/server.js is missing: run `npm run build` first');
-    const proc = spawn(process.execPath, [BIN, 'lsp', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /**
+   * Starts the server and completes the `initialize` handshake with `folders` as workspace folders.
+   * `command` runs tfmc (default: this repository's built binary; test/package/ runs an installed one).
+   */
+  static async start(folders: string[], initializationOptions: object = { debounceMs: 0 }, extraArgs: string[] = [], command: string[] = [process.execPath, BIN]): Promise<LspClient> {
+    if (command[1] === BIN && !fs.existsSync(path.join(ROOT, 'dist', 'lsp', 'server.js'))) throw new Error('dist/lsp/server.js is missing: run `npm run build` first');
+    const proc = spawn(command[0], [...command.slice(1), 'lsp', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new LspClient(proc);
     await client.request('initialize', {
       processId: process.pid,

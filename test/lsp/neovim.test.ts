@@ -1,16 +1,21 @@
 /**
- * `tfmc lsp` through a real editor: Debian's headless Neovim (0.7 or newer; `npm test` installs
- * it) opens a spec with a shape error using its built-in LSP client. A generated init.lua waits
- * for the diagnostics Neovim received, writes them as JSON, replaces the buffer text with the
- * fixed spec, waits for the list to clear and writes that too. Every wait inside Neovim has a
- * timeout that writes the failure; the process itself is killed after 30 s, so the test cannot hang.
+ * `tfmc lsp` through a real editor, set up exactly as docs/editors.md prints it: each ```lua block
+ * of its "Neovim" section becomes, as printed, the `init.lua` of a fresh Neovim configuration
+ * (`$XDG_CONFIG_HOME/nvim/init.lua`), `tfmc` on the PATH is this repository's binary, and Debian's
+ * headless Neovim (`npm test` installs it) opens a spec with a shape error the way a user does:
+ * `nvim tiny.tfm`. A test script run after start-up (`-c luafile`) waits for the diagnostics
+ * Neovim received, writes them as JSON, replaces the buffer text with the fixed spec, waits for the
+ * list to clear and writes that too. Every wait inside Neovim has a timeout that writes the
+ * failure; the process itself is killed after 30 s, so the test cannot hang. A block that needs a
+ * newer Neovim than the installed one (`vim.lsp.start`: 0.8) is skipped, with the reason.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN } from './client.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docBlocks } from '../helpers/markdown.js';
+import { BIN, ROOT } from './client.js';
 
 const SPEC = `model Tiny {
   config {
@@ -26,9 +31,9 @@ const SPEC = `model Tiny {
 `;
 const FIXED = SPEC.replace('Linear(32)', 'Linear(d_model)');
 
-// Neovim 0.7 has no vim.lsp.start; start_client + buf_attach_client work from 0.5 on.
-const INIT = String.raw`
-local out, spec, fixed, root, node, bin = os.getenv('TFMC_OUT'), os.getenv('TFMC_SPEC'), os.getenv('TFMC_FIXED'), os.getenv('TFMC_ROOT'), os.getenv('TFMC_NODE'), os.getenv('TFMC_BIN')
+// Runs after init.lua and after Neovim opened tiny.tfm; everything it learns goes to $TFMC_OUT.
+const HARNESS = String.raw`
+local out, fixed = os.getenv('TFMC_OUT'), os.getenv('TFMC_FIXED')
 local result = {}
 local function finish(err)
   result.error = err
@@ -44,61 +49,116 @@ local function list(buf)
   end
   return ds
 end
+local function clients(buf)
+  local names = {}
+  for _, c in pairs(vim.lsp.buf_get_clients(buf)) do table.insert(names, c.name) end
+  return names
+end
 local ok, err = pcall(function()
-  vim.cmd('edit ' .. vim.fn.fnameescape(spec))
   local buf = vim.api.nvim_get_current_buf()
-  vim.bo[buf].filetype = 'tfm'
-  local id = vim.lsp.start_client({ name = 'tfmc', cmd = { node, bin, 'lsp' }, root_dir = root, flags = { debounce_text_changes = 0 } })
-  if not id then return finish('vim.lsp.start_client failed') end
-  vim.lsp.buf_attach_client(buf, id)
-  if not vim.wait(15000, function() return #vim.diagnostic.get(buf) > 0 end, 10) then return finish('timed out waiting for diagnostics') end
+  result.filetype = vim.bo[buf].filetype
+  if not vim.wait(15000, function() return #vim.diagnostic.get(buf) > 0 end, 10) then
+    result.clients = clients(buf)
+    return finish('timed out waiting for diagnostics (filetype ' .. vim.inspect(vim.bo[buf].filetype) .. ', clients ' .. vim.inspect(result.clients) .. ')')
+  end
+  result.clients = clients(buf)
   result.first = list(buf)
   local lines = {}
   for l in io.lines(fixed) do table.insert(lines, l) end
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   if not vim.wait(15000, function() return #vim.diagnostic.get(buf) == 0 end, 10) then return finish('timed out waiting for the diagnostics to clear') end
   result.after = list(buf)
-  vim.lsp.stop_client(id)
+  vim.lsp.stop_client(vim.lsp.get_active_clients())
   finish(nil)
 end)
-if not ok then finish('init.lua failed: ' .. tostring(err)) end
+if not ok then finish('test script failed: ' .. tostring(err)) end
 `;
+
+const SNIPPETS = docBlocks(path.join(ROOT, 'docs/editors.md'), 'Neovim', 'lua');
 
 let dir: string;
 let nvim: string | undefined;
+let version: [number, number] = [0, 0];
 
 beforeAll(() => {
   dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tfmc-nvim-')));
-  fs.writeFileSync(path.join(dir, 'tiny.tfm'), SPEC);
-  fs.writeFileSync(path.join(dir, 'fixed.txt'), FIXED);
-  fs.writeFileSync(path.join(dir, 'init.lua'), INIT);
   const which = spawnSync('sh', ['-c', 'command -v nvim'], { encoding: 'utf8' });
   nvim = which.status === 0 ? which.stdout.trim() : undefined;
+  if (nvim) {
+    const m = /NVIM v(\d+)\.(\d+)/.exec(spawnSync(nvim, ['--version'], { encoding: 'utf8' }).stdout);
+    if (m) version = [Number(m[1]), Number(m[2])];
+  }
 });
 
 afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-it('Neovim receives the shape error (code, line, message) and sees it clear after the fix', () => {
+/** The Neovim version a snippet needs: `vim.lsp.start` came in 0.8. */
+const needs = (snippet: string): [number, number] => (/\bvim\.lsp\.start\(/.test(snippet) ? [0, 8] : [0, 7]);
+const atLeast = (v: [number, number], min: [number, number]) => v[0] > min[0] || (v[0] === min[0] && v[1] >= min[1]);
+
+it('docs/editors.md has the Neovim set-ups this test runs (0.8+ and 0.7), each valid Lua', () => {
+  expect(SNIPPETS.map(needs)).toEqual([
+    [0, 8],
+    [0, 7],
+  ]);
   if (!nvim) throw new Error('nvim is not installed: `apt-get install neovim` (npm test installs it: scripts/system-packages.sh)');
-  const out = path.join(dir, 'result.json');
-  const run = spawnSync(nvim, ['--headless', '--clean', '-u', path.join(dir, 'init.lua')], {
-    cwd: dir,
-    env: { ...process.env, TFMC_OUT: out, TFMC_SPEC: path.join(dir, 'tiny.tfm'), TFMC_FIXED: path.join(dir, 'fixed.txt'), TFMC_ROOT: dir, TFMC_NODE: process.execPath, TFMC_BIN: BIN, XDG_STATE_HOME: dir, XDG_CACHE_HOME: dir },
-    encoding: 'utf8',
-    timeout: 30_000,
-    killSignal: 'SIGKILL',
+  // Neovim's own Lua compiles each block (also the one the installed Neovim cannot run).
+  SNIPPETS.forEach((snippet, i) => fs.writeFileSync(path.join(dir, `syntax-${i}.lua`), snippet));
+  const check = `for i = 0, ${SNIPPETS.length - 1} do local f = assert(io.open('${dir}/syntax-' .. i .. '.lua')); local ok, err = loadstring(f:read('*a')); f:close(); if not ok then io.stderr:write(err .. '\\n'); vim.cmd('cquit!') end end`;
+  const r = spawnSync(nvim, ['--headless', '--clean', '-c', `lua ${check}`, '-c', 'qall!'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDG_STATE_HOME: dir, XDG_CACHE_HOME: dir } });
+  expect(r.status, r.stderr).toBe(0);
+});
+
+describe.each(SNIPPETS.map((snippet, i) => ({ snippet, i })))('the init.lua of docs/editors.md, block $i', ({ snippet, i }) => {
+  it('Neovim receives the shape error (code, line, message) and sees it clear after the fix', (ctx) => {
+    if (!nvim) throw new Error('nvim is not installed: `apt-get install neovim` (npm test installs it: scripts/system-packages.sh)');
+    const min = needs(snippet);
+    if (!atLeast(version, min)) {
+      ctx.skip(`this block needs Neovim ${min.join('.')} or newer; the installed one is ${version.join('.')}`);
+      return;
+    }
+    // A fresh home for Neovim: the snippet is its whole configuration, as printed.
+    const home = path.join(dir, `block-${i}`);
+    for (const sub of ['config/nvim', 'data', 'state', 'cache', 'bin', 'work']) fs.mkdirSync(path.join(home, sub), { recursive: true });
+    fs.writeFileSync(path.join(home, 'config/nvim/init.lua'), snippet);
+    // `tfmc` on the PATH, as `npm install -g` makes it: a link to bin/tfmc.js (run by the node that runs vitest).
+    fs.symlinkSync(BIN, path.join(home, 'bin/tfmc'));
+    const work = path.join(home, 'work');
+    fs.writeFileSync(path.join(work, 'tiny.tfm'), SPEC);
+    fs.writeFileSync(path.join(home, 'fixed.txt'), FIXED);
+    fs.writeFileSync(path.join(home, 'harness.lua'), HARNESS);
+    const out = path.join(home, 'result.json');
+    const run = spawnSync(nvim, ['--headless', 'tiny.tfm', '-c', `luafile ${path.join(home, 'harness.lua')}`], {
+      cwd: work,
+      env: {
+        ...process.env,
+        PATH: [path.join(home, 'bin'), path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, 'config'),
+        XDG_DATA_HOME: path.join(home, 'data'),
+        XDG_STATE_HOME: path.join(home, 'state'),
+        XDG_CACHE_HOME: path.join(home, 'cache'),
+        TFMC_OUT: out,
+        TFMC_FIXED: path.join(home, 'fixed.txt'),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    const written = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined;
+    if (!written) throw new Error(`Neovim wrote no result (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
+    const result = JSON.parse(written) as { error?: string; filetype?: string; clients?: string[]; first?: Array<{ code: string; line: number; col: number; message: string; severity: number }>; after?: unknown[] };
+    expect(result.error).toBeUndefined();
+    expect(result.filetype).toBe('tfm');
+    expect(result.clients).toEqual(['tfmc']);
+    expect(result.first).toHaveLength(1);
+    const d = result.first![0];
+    const line = SPEC.split('\n').findIndex((l) => l.includes('Linear(32)(x) + x'));
+    expect(d).toMatchObject({ code: 'TFM3001', line, col: SPEC.split('\n')[line].indexOf('Linear(32)'), severity: 1 });
+    expect(d.message.split('\n')[0]).toBe('cannot add `[batch, seq, 32]` and `[batch, seq, 64]`');
+    expect(result.after).toEqual([]);
+    expect(run.status).toBe(0);
   });
-  const written = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined;
-  if (!written) throw new Error(`Neovim wrote no result (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
-  const result = JSON.parse(written) as { error?: string; first?: Array<{ code: string; line: number; col: number; message: string; severity: number }>; after?: unknown[] };
-  expect(result.error).toBeUndefined();
-  expect(result.first).toHaveLength(1);
-  const d = result.first![0];
-  const line = SPEC.split('\n').findIndex((l) => l.includes('Linear(32)(x) + x'));
-  expect(d).toMatchObject({ code: 'TFM3001', line, col: SPEC.split('\n')[line].indexOf('Linear(32)'), severity: 1 });
-  expect(d.message.split('\n')[0]).toBe('cannot add `[batch, seq, 32]` and `[batch, seq, 64]`');
-  expect(result.after).toEqual([]);
-  expect(run.status).toBe(0);
 });
