@@ -22,7 +22,7 @@ export interface CompileModelOptions {
   overrides?: Record<string, string | number | boolean>;
   /** `node`, `wasm` or `cpu`; default: the backend already in use, else the fastest that loads. */
   backend?: BackendName;
-  /** Seed of the initial weights (reproducible initialisation). Dropout masks are not seeded. */
+  /** Seed of the initial weights (reproducible initialisation), and by default of the dropout masks of training steps (`TrainOptions.dropoutSeed`). */
   seed?: number;
   /** When `spec` is source text: the file name it stands for (imports resolve next to it). Default `untitled.tfm` in the working directory. */
   path?: string;

@@ -7,7 +7,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
 import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
-import type { TrainFlags } from './train/run.js';
+import type { ScheduleKind } from '../backends/tfjs/schedule.js';
+import type { TrainFlags } from './train/flags.js';
 
 export function registerTrain(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -26,11 +27,15 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--seq <n>', 'tokens per language-model window (default: the spec\'s bound, at most 128)', integerAtLeast(1))
     .option('--lr <rate>', 'peak learning rate of Adam (default 1e-3)', positiveNumber)
     .option('--warmup <n>', 'steps of linear learning-rate warm-up (default: a tenth of the steps, at most 100)', integerAtLeast(0))
+    .addOption(
+      new Option('--schedule <kind>', 'learning rate after the warm-up: constant (default), or a linear or cosine decay to 0 at the last step').choices(['constant', 'linear', 'cosine'] satisfies ScheduleKind[]),
+    )
     .option('--clip-norm <x>', 'clip gradients to this global norm, 0 for none (default 1)', nonNegativeNumber)
     .option('--eval-every <n>', 'evaluate on the validation set every n steps (default: 10 times a run)', integerAtLeast(1))
     .option('--save-every <n>', 'save a checkpoint every n steps (default: 10 times a run, at least every 200)', integerAtLeast(1))
     .option('--val-fraction <f>', 'fraction of the data held out for validation (default 0.1)', fraction)
-    .option('--seed <n>', 'seed of the initial weights and the data order (default 0)', integerAtLeast(0))
+    .option('--patience <n>', 'stop early after n evaluations without a lower validation loss (default off; "off" turns it off on --resume)', patience)
+    .option('--seed <n>', 'seed of the initial weights, the data order and the dropout masks (default 0)', integerAtLeast(0))
     .option('--resume', 'continue the run in --out from its last checkpoint (same optimizer state and step)')
     .addOption(new Option('--tokenizer <kind>', "char (default): the data's characters; bpe: GPT-2's byte-level BPE (50,257 tokens)").choices(['char', 'bpe']));
   cmd.addHelpText(
@@ -39,12 +44,15 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       ['tfmc train examples/tiny-lm.tfm --data examples/corpus.txt --steps 300', 'a character-level language model'],
       ['tfmc train lm.tfm --data book.txt --set layers=4 --out runs/big --epochs 3', 'a variant, three epochs'],
       ['tfmc train lm.tfm --data book.txt --out runs/big --resume', 'continue after Ctrl-C or a crash'],
+      ['tfmc train lm.tfm --data book.txt --schedule cosine --eval-every 50 --patience 5', 'cosine decay; stop when validation stalls'],
       ['tfmc train seq2seq.tfm --data pairs.jsonl', 'encoder-decoder on {"source","target"} lines'],
       ['tfmc train classifier.tfm --data reviews.jsonl', 'classifier on {"text","label"} lines'],
     ]) +
-      '\nCtrl-C stops after the current step and saves a checkpoint (exit status 130); --resume continues\n' +
-      'exactly where it stopped. Progress goes to stderr. Exit status: 0 trained, 1 failed (bad data, spec\n' +
-      'errors, incompatible checkpoint), 2 usage error, 130 interrupted.\n',
+      '\nThe run directory keeps the latest checkpoint (checkpoint/) and the one with the lowest validation\n' +
+      'loss (best/), which tfmc generate and predict use. Ctrl-C stops after the current step and saves a\n' +
+      'checkpoint (exit status 130); --resume continues exactly where it stopped. Progress goes to stderr.\n' +
+      'Exit status: 0 trained (or stopped early), 1 failed (bad data, spec errors, incompatible checkpoint),\n' +
+      '2 usage error, 130 interrupted.\n',
   );
   cmd.action(async (spec: string, options: TrainFlags) => {
     const specAbs = requireReadableFile(ctx, spec);
@@ -78,6 +86,14 @@ function positiveNumber(value: string): number {
 function nonNegativeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new InvalidArgumentError('expected a number ≥ 0');
+  return n;
+}
+
+/** `--patience N` (N ≥ 1), or `off` (0: no early stopping, e.g. to lift it on --resume). */
+function patience(value: string): number {
+  if (value.trim().toLowerCase() === 'off') return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || value.trim() === '') throw new InvalidArgumentError('expected a number of evaluations ≥ 1 (e.g. 5), or off');
   return n;
 }
 

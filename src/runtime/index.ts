@@ -60,9 +60,40 @@ export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
-/** Inverted dropout while training (kept values scaled by 1/(1 − p)); identity otherwise. */
-export function dropout(x: tf.Tensor, p: number, training: boolean): tf.Tensor {
-  return !training || p === 0 ? x : tf.dropout(x, p);
+/**
+ * Where dropout masks come from. Unseeded (`seed` undefined, the default), each mask is random.
+ * After `seedDropout(seed, step)`, the n-th mask drawn is a function of (seed, step, n) — or of
+ * (seed, step, key) when the caller gives `dropout` a stable `key` for its site — so a training
+ * step draws the same masks whenever it is computed, in a resumed run too. The tfjs trainer seeds
+ * every step and unseeds after it.
+ */
+const dropoutSeeds: { seed: number | undefined; calls: number } = { seed: undefined, calls: 0 };
+
+/** Seeds the dropout masks drawn from now on (see `dropoutSeeds`); `seedDropout(undefined)` makes them random again. */
+export function seedDropout(seed: number | undefined, step = 0): void {
+  dropoutSeeds.seed = seed === undefined ? undefined : mixSeeds(seed, step);
+  dropoutSeeds.calls = 0;
+}
+
+/** A positive 31-bit hash of two integers (murmur3's finaliser), for deriving seeds from seeds. */
+function mixSeeds(a: number, b: number): number {
+  const fold = (n: number) => (n % 4294967296) ^ Math.floor(n / 4294967296);
+  let h = Math.imul(fold(a) ^ 0x9e3779b9, 0x85ebca6b) ^ fold(b);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 1) || 1;
+}
+
+/**
+ * Inverted dropout while training (kept values scaled by 1/(1 − p)); identity otherwise. The mask
+ * is seeded when `seedDropout` was called (`key`: a stable number for this dropout site; without
+ * one, sites are told apart by the order they run in).
+ */
+export function dropout(x: tf.Tensor, p: number, training: boolean, key?: number): tf.Tensor {
+  if (!training || p === 0) return x;
+  if (dropoutSeeds.seed === undefined) return tf.dropout(x, p);
+  return tf.dropout(x, p, undefined, mixSeeds(dropoutSeeds.seed, key ?? dropoutSeeds.calls++));
 }
 
 /**

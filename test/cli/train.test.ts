@@ -33,7 +33,7 @@ const metricsOf = (dir: string) =>
     .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as { type: string; step: number; loss: number });
+    .map((l) => JSON.parse(l) as { type: string; step: number; loss: number; lr?: number; perplexity?: Record<string, number> });
 
 /** A training process we can signal: resolves with its exit code and output. */
 function start(args: string[]) {
@@ -83,10 +83,10 @@ describe('tfmc train', { timeout: 120_000 }, () => {
     expect(result.text).toHaveLength(12);
   });
 
-  it('N steps straight and N/2 + --resume N/2 give bit-identical weights and optimizer state', () => {
+  it('with dropout 0.1, N steps straight and N/2 + --resume N/2 (two runs of the same --seed) give bit-identical weights and optimizer state', () => {
     const straight = path.join(tmp, 'straight');
     const split = path.join(tmp, 'split');
-    const args = (out: string, steps: number, ...more: string[]) => ['train', SPEC, '--data', CORPUS, ...SMALL, '--steps', String(steps), '--out', out, ...more];
+    const args = (out: string, steps: number, ...more: string[]) => ['train', SPEC, '--data', CORPUS, ...SMALL, '--set', 'dropout=0.1', '--steps', String(steps), '--out', out, ...more];
     expect(run(args(straight, 8)).status).toBe(0);
     expect(run(args(split, 4)).status).toBe(0);
     const resumed = run(args(split, 8, '--resume'));
@@ -97,6 +97,74 @@ describe('tfmc train', { timeout: 120_000 }, () => {
     expect(bytes(split, 'optimizer.bin').equals(bytes(straight, 'optimizer.bin'))).toBe(true);
     const losses = (dir: string) => metricsOf(dir).filter((m) => m.type === 'step').map((m) => m.loss);
     expect(losses(split)).toEqual(losses(straight));
+  });
+
+  it('an interrupted run (Ctrl-C) resumed with --resume equals a straight run, with dropout 0.1 and a cosine schedule', async () => {
+    const args = (out: string) => ['train', SPEC, '--data', CORPUS, ...SMALL, '--set', 'dropout=0.1', '--schedule', 'cosine', '--steps', '24', '--out', out];
+    const straight = path.join(tmp, 'cosine-straight');
+    expect(run(args(straight)).status).toBe(0);
+    const out = path.join(tmp, 'cosine-interrupted');
+    const p = start(args(out));
+    await waitFor('three training steps', () => stepsLogged(out) >= 3);
+    p.child.kill('SIGINT');
+    const { code, stderr } = await p.done;
+    expect({ code, stderr }).toMatchObject({ code: 130 });
+    const resumed = run([...args(out), '--resume']);
+    expect(resumed.status).toBe(0);
+    const bytes = (dir: string, f: string) => fs.readFileSync(path.join(dir, 'checkpoint', f));
+    expect(bytes(out, 'weights.bin').equals(bytes(straight, 'weights.bin'))).toBe(true);
+    expect(bytes(out, 'optimizer.bin').equals(bytes(straight, 'optimizer.bin'))).toBe(true);
+    // The schedule: warm-up to --lr (1e-3 by default) at step --warmup (2), cosine decay to 0 at the last step.
+    const lrs = metricsOf(straight).filter((m) => m.type === 'step').map((m) => m.lr!);
+    expect([lrs[0], lrs[1], lrs[23]]).toEqual([5e-4, 1e-3, 0]);
+    expect(lrs[12]).toBeCloseTo(5e-4, 15); // step 13: half-way through the decay from step 2 to step 24
+    expect(lrs[7]).toBeCloseTo(1e-3 * 0.5 * (1 + Math.cos((Math.PI * 6) / 22)), 15);
+  });
+
+  it('keeps the best checkpoint by validation loss, stops early after --patience evaluations without improvement, and generate uses the best', async () => {
+    const out = path.join(tmp, 'patience');
+    // A large learning rate without clipping: the validation loss soon goes up and down.
+    const args = ['train', SPEC, '--data', CORPUS, ...SMALL, '--lr', '0.05', '--clip-norm', '0', '--warmup', '0', '--eval-every', '1', '--patience', '2', '--steps', '60', '--out', out];
+    const r = run(args);
+    expect(r.status).toBe(0);
+    const evals = metricsOf(out).filter((m) => m.type === 'eval');
+    const after0 = evals.filter((m) => m.step > 0);
+    const min = Math.min(...after0.map((m) => m.loss));
+    const best = after0.find((m) => m.loss === min)!;
+    const last = evals.at(-1)!;
+    expect(last.step).toBeLessThan(60);
+    expect(after0.filter((m) => m.step > best.step)).toHaveLength(2);
+    expect(r.stderr).toContain(`early stopping at step ${last.step} of 60: the validation loss has not improved for 2 evaluations (best ${min.toFixed(4)} at step ${best.step})`);
+    const bestCkpt = await readCheckpoint(path.join(out, 'best'));
+    expect([bestCkpt.manifest.step, bestCkpt.manifest.metrics?.validationLoss]).toEqual([best.step, min]);
+    expect((await readCheckpoint(path.join(out, 'checkpoint'))).manifest.step).toBe(last.step);
+    // Perplexity: exp of the token-level validation cross-entropy, in metrics.jsonl, the progress and the plot.
+    for (const m of evals) expect(m.perplexity!.next_token / Math.exp(m.loss)).toBeCloseTo(1, 5);
+    expect(r.stderr).toMatch(/eval at step 1: validation loss [\d.]+, perplexity [\d.]+, accuracy [\d.]+%/);
+    expect(fs.readFileSync(path.join(out, 'loss.svg'), 'utf8')).toContain('validation perplexity');
+
+    const g = run(['generate', out, '--prompt', 'The ', '--max-new-tokens', '4']);
+    expect(g.status).toBe(0);
+    expect(g.stderr).toContain(`checkpoint: ${path.join('patience', 'best')} (the best: step ${best.step}, validation loss ${min.toFixed(4)}; the latest, step ${last.step}, is`);
+    const latest = run(['generate', path.join(out, 'checkpoint'), '--prompt', 'The ', '--max-new-tokens', '4']);
+    expect(latest.stderr).toContain(`(the latest: step ${last.step}; the best is`);
+
+    // Resumed as it was, the run has nothing to do (and a kill between the two renames of a best/
+    // save is repaired); without patience it trains on, and a worse loss never replaces best/.
+    fs.renameSync(path.join(out, 'best'), path.join(out, 'best.old-1-0badcafe'));
+    const same = run([...args.slice(0, -2), '--out', out, '--resume']);
+    expect(same.status).toBe(0);
+    expect(same.stderr).toContain(`the run stopped early at step ${last.step}`);
+    expect((await readCheckpoint(path.join(out, 'best'))).manifest.step).toBe(best.step);
+    expect(fs.readdirSync(out).filter((f) => f.includes('.old-'))).toEqual([]);
+    const more = run(['train', SPEC, '--data', CORPUS, '--out', out, '--resume', '--patience', 'off', '--steps', String(last.step + 3)]);
+    expect(more.status).toBe(0);
+    const later = metricsOf(out).filter((m) => m.type === 'eval' && m.step > last.step);
+    expect(later.map((m) => m.step)).toEqual([last.step + 1, last.step + 2, last.step + 3]);
+    const now = await readCheckpoint(path.join(out, 'best'));
+    const lowest = Math.min(min, ...later.map((m) => m.loss));
+    expect(now.manifest.metrics?.validationLoss).toBe(lowest);
+    if (lowest === min) expect(now.manifest.step).toBe(best.step);
   });
 
   it('Ctrl-C (SIGINT) stops after the current step, saves a loadable checkpoint, exits 130, and --resume continues from it', async () => {
@@ -217,6 +285,13 @@ describe('tfmc train: bad input is one clear paragraph, exit 1 or 2, nothing wri
     expect(r.stderr).toContain('no training started');
     expectNoStackTrace(r);
     expect(fs.existsSync(path.join(tmp, 'bad-spec'))).toBe(false);
+  });
+
+  it('bad --patience and --schedule values, and --patience without validation data, are usage errors', () => {
+    expectClean(run(['train', SPEC, '--data', CORPUS, '--patience', '0', '--out', 'p0']), 2, /option '--patience <n>' argument '0' is invalid\. expected a number of evaluations ≥ 1 \(e\.g\. 5\), or off/);
+    expectClean(run(['train', SPEC, '--data', CORPUS, '--schedule', 'exp', '--out', 'sx']), 2, /option '--schedule <kind>' argument 'exp' is invalid\. Allowed choices are constant, linear, cosine/);
+    expectClean(run(['train', SPEC, '--data', CORPUS, '--patience', '3', '--val-fraction', '0', '--out', 'pv']), 2, /--patience needs validation examples to watch, but --val-fraction 0 holds none back/);
+    for (const d of ['p0', 'sx', 'pv']) expect(fs.existsSync(path.join(tmp, d))).toBe(false);
   });
 
   it('a vocabulary larger than the embedding says which --set fixes it', () => {

@@ -70,6 +70,8 @@ export interface Manifest {
   seed?: number;
   /** Optimizer steps taken when it was saved. */
   step: number;
+  /** What was measured at this step, when the saver recorded it (e.g. `validationLoss` of a best checkpoint). */
+  metrics?: Record<string, number>;
   weights: BinaryIndex;
   optimizer?: BinaryIndex & { kind: 'adam'; step: number };
   /** Every file besides the manifest: size in bytes and SHA-256 (hex). */
@@ -93,6 +95,7 @@ export interface CheckpointInput {
   backend: string;
   seed?: number;
   step: number;
+  metrics?: Record<string, number>;
   weights: NamedArray[];
   optimizer?: { step: number; m: NamedArray[]; v: NamedArray[] };
 }
@@ -169,6 +172,7 @@ export async function writeCheckpoint(dir: string, input: CheckpointInput): Prom
       backend: input.backend,
       ...(input.seed !== undefined ? { seed: input.seed } : {}),
       step: input.step,
+      ...(input.metrics ? { metrics: { ...input.metrics } } : {}),
       weights: { file: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', tensors: weights.index },
       ...(optimizer ? { optimizer } : {}),
       files,

@@ -18,7 +18,8 @@ import { iterate, toTensors, type Batch, type Dataset } from './data.js';
 import { buildModel, type TfjsModel } from './executor.js';
 import { saveLayersModel } from './layers/layers-model.js';
 import { toLayersModel } from './layers/tfmc-layer.js';
-import { EvalAccumulator, fit, Trainer, trainingIR, type EvalResult, type EvaluateOptions, type FitHistory, type FitOptions, type StepResult, type TrainOptions } from './train.js';
+import { fit, type FitHistory, type FitOptions } from './fit.js';
+import { EvalAccumulator, Trainer, trainingIR, type EvalResult, type EvaluateOptions, type StepResult, type TrainOptions } from './train.js';
 
 export interface PredictOptions {
   /** Outputs (or losses) to compute, by name; default every declared output. */
@@ -30,6 +31,8 @@ export interface PredictOptions {
 export interface SaveOptions {
   /** Also store Adam's moments and step (`optimizer.bin`), to resume training exactly. Default false. */
   optimizer?: boolean;
+  /** Numbers to record in the manifest's `metrics` (what was measured at this step, e.g. `{ validationLoss }`). */
+  metrics?: Record<string, number>;
 }
 
 export interface LoadOptions {
@@ -136,12 +139,12 @@ export class CompiledModel {
     }
   }
 
-  /** One Adam step on a batch (inputs and labels by name). See `TrainOptions`. */
+  /** One Adam step on a batch (inputs and labels by name). See `TrainOptions`; dropout masks are seeded by the model's seed unless `dropoutSeed` is given. */
   trainStep(batch: Batch, options: TrainOptions = {}): StepResult {
     this.alive();
     const { feeds, created } = this.feeds(batch);
     try {
-      return this.trainer.step(feeds, options);
+      return this.trainer.step(feeds, options.dropoutSeed === undefined && this.origin.seed !== undefined ? { ...options, dropoutSeed: this.origin.seed } : options);
     } finally {
       tf.dispose(created);
     }
@@ -218,6 +221,7 @@ export class CompiledModel {
       step: this.step,
       weights,
       optimizer,
+      metrics: options.metrics,
     });
   }
 

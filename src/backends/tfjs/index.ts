@@ -9,9 +9,10 @@ export { CompiledModel, type PredictOptions, type SaveOptions, type LoadOptions,
 export { chooseBackend } from './backend.js';
 export { TfmcUserError, TrainingDivergedError, CheckpointError, CheckpointMismatchError, GenerationError } from './api-errors.js';
 export { generate, decodingRoles, type GenerateOptions, type GenerateRequest, type GenerateResult } from './generate/index.js';
-export { fit, Trainer, type TrainOptions, type StepResult, type FitOptions, type FitHistory, type EpochLog, type StepLog, type EvaluateOptions, type EvalResult, type Callback } from './train.js';
+export { Trainer, type TrainOptions, type StepResult, type EvaluateOptions, type EvalResult } from './train.js';
+export { fit, type FitOptions, type FitHistory, type EpochLog, type StepLog, type EvaluationLog, type BestValidation, type Callback } from './fit.js';
 export { Adam, ADAM_DEFAULTS, globalNorm, clipByGlobalNorm, type AdamOptions } from './optim.js';
-export { transformerSchedule, constantSchedule, toSchedule, type Schedule, type LearningRate, type TransformerScheduleSpec } from './schedule.js';
+export { transformerSchedule, warmupSchedule, constantSchedule, toSchedule, SCHEDULE_KINDS, type Schedule, type LearningRate, type TransformerScheduleSpec, type WarmupScheduleSpec, type ScheduleKind } from './schedule.js';
 export { batchesOf, padRows, permutation, rng, type Batch, type Dataset, type InputValue, type BatchesOfOptions } from './data.js';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Manifest } from './checkpoint.js';
 // tfjs-layers serialization: tfmc's layer (registered on import), save/load as model.json + weights.bin.

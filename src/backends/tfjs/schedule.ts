@@ -2,6 +2,12 @@
  * Learning-rate schedules: a function from the optimizer step (1 for the first update) to a
  * learning rate.
  *
+ * `warmupSchedule` is the usual fine-tuning family: a linear warm-up from 0 to the peak `lr` over
+ * `warmup` steps (`lr · step / warmup`), then `constant`, or a `linear` or `cosine` decay that
+ * reaches `final` (default 0) at step `steps` and stays there:
+ * `p = (step − warmup) / (steps − warmup)`, linear `lr + (final − lr) · p`, cosine
+ * `final + (lr − final) · (1 + cos(π · p)) / 2`.
+ *
  * `transformerSchedule` is the schedule of "Attention Is All You Need" (Vaswani et al. 2017,
  * §5.3): `lr = scale · d_model^-0.5 · min(step^-0.5, step · warmup^-1.5)`, a linear warm-up for
  * `warmup` steps followed by inverse-square-root decay. Its peak, at `step = warmup`, is
@@ -22,8 +28,26 @@ export interface TransformerScheduleSpec {
   scale?: number;
 }
 
+/** The shapes `warmupSchedule` can take after its warm-up. */
+export type ScheduleKind = 'constant' | 'linear' | 'cosine';
+
+export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['constant', 'linear', 'cosine'];
+
+/** A warm-up then constant, linear or cosine schedule, as data (JSON-friendly), for `fit({ learningRate: … })`. */
+export interface WarmupScheduleSpec {
+  kind: ScheduleKind;
+  /** The peak learning rate, reached at the end of the warm-up. */
+  lr: number;
+  /** Steps of linear warm-up from 0 (default 0: the first step already uses `lr`). */
+  warmup?: number;
+  /** `linear` and `cosine`: the step at which the decay reaches `final` (usually the run's last step). */
+  steps?: number;
+  /** `linear` and `cosine`: the learning rate at `steps` and after (default 0). */
+  final?: number;
+}
+
 /** What `fit`/`trainStep` accept as a learning rate. */
-export type LearningRate = number | Schedule | TransformerScheduleSpec;
+export type LearningRate = number | Schedule | TransformerScheduleSpec | WarmupScheduleSpec;
 
 export function transformerSchedule(options: { dModel: number; warmup: number; scale?: number }): Schedule {
   const { dModel, warmup } = options;
@@ -35,6 +59,30 @@ export function transformerSchedule(options: { dModel: number; warmup: number; s
   return (step: number) => {
     const s = Math.max(step, 1);
     return base * Math.min(1 / Math.sqrt(s), s * w);
+  };
+}
+
+/** Linear warm-up to `lr`, then constant, or a linear or cosine decay to `final` at step `steps` (see the module comment). */
+export function warmupSchedule(spec: WarmupScheduleSpec): Schedule {
+  const { kind, lr } = spec;
+  const warmup = spec.warmup ?? 0;
+  const final = spec.final ?? 0;
+  if (!SCHEDULE_KINDS.includes(kind)) throw new RangeError(`unknown schedule kind ${JSON.stringify(kind)}: use ${SCHEDULE_KINDS.map((k) => `'${k}'`).join(', ')} or 'transformer'`);
+  if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`the ${kind} schedule needs a learning rate \`lr\` ≥ 0, got ${lr}`);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError(`the ${kind} schedule's \`warmup\` must be a whole number of steps ≥ 0, got ${warmup}`);
+  const ramp = (step: number) => lr * (step / warmup);
+  if (kind === 'constant') return (step: number) => (step < warmup ? ramp(Math.max(step, 0)) : lr);
+  const steps = spec.steps;
+  if (steps === undefined || !Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`the ${kind} schedule needs \`steps\`, the step at which it reaches its final rate (a whole number ≥ 1), got ${steps}`);
+  }
+  if (!Number.isFinite(final) || final < 0) throw new RangeError(`the ${kind} schedule's \`final\` learning rate must be a number ≥ 0, got ${final}`);
+  const span = steps - warmup;
+  return (step: number) => {
+    if (step < warmup) return ramp(Math.max(step, 0));
+    if (step >= steps) return final; // also when the warm-up is as long as the run (span ≤ 0)
+    const p = (step - warmup) / span;
+    return kind === 'linear' ? lr + (final - lr) * p : final + (lr - final) * 0.5 * (1 + Math.cos(Math.PI * p));
   };
 }
 
@@ -53,6 +101,7 @@ export function toSchedule(lr: LearningRate, dModel: number | undefined): Schedu
     return constantSchedule(lr);
   }
   if (typeof lr === 'function') return lr;
+  if (lr && typeof lr === 'object' && (SCHEDULE_KINDS as readonly string[]).includes(lr.kind)) return warmupSchedule(lr as WarmupScheduleSpec);
   if (lr && lr.kind === 'transformer') {
     const d = lr.dModel ?? dModel;
     if (d === undefined) {
@@ -60,5 +109,5 @@ export function toSchedule(lr: LearningRate, dModel: number | undefined): Schedu
     }
     return transformerSchedule({ dModel: d, warmup: lr.warmup, scale: lr.scale });
   }
-  throw new RangeError(`unknown learning rate ${JSON.stringify(lr)}: give a number, a function of the step, or { kind: 'transformer', warmup }`);
+  throw new RangeError(`unknown learning rate ${JSON.stringify(lr)}: give a number, a function of the step, { kind: 'constant' | 'linear' | 'cosine', lr, warmup?, steps?, final? } or { kind: 'transformer', warmup }`);
 }

@@ -1,7 +1,7 @@
 /**
  * Training and evaluation over a {@link TfjsModel}: one Adam step on the sum of the spec's losses
- * (`Trainer.step`), the epoch loop (`fit`), and `evaluate` (mean losses, token and sequence
- * accuracy for cross-entropy losses).
+ * (`Trainer.step`), and `evaluate` (mean losses, token and sequence accuracy and perplexity for
+ * cross-entropy losses). The epoch loop, validation and early stopping are in `fit.ts`.
  *
  * A training step, in order:
  * 1. forward in training mode and backward (`tf.variableGrads`) of Σ weightₗ · lossₗ;
@@ -10,6 +10,8 @@
  *    is not applied, and when the weights of the previous update already produce a non-finite
  *    loss they are rolled back to the weights before it (the last ones whose loss was finite);
  * 4. the gradients are scaled by the global-norm clipping factor inside the Adam update.
+ * Dropout masks are seeded per step (`dropoutSeed`, see `seedDropout` in the runtime), so a step
+ * computes the same thing however the run got there (straight, or resumed from a checkpoint).
  * Every tensor of the step is disposed before it returns: between steps the only tensors alive are
  * the parameters, Adam's two moments per trained parameter and one copy of the parameters (the
  * roll-back snapshot), so the tensor count is flat from the second step on.
@@ -17,16 +19,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { upstreamValues } from '../../ir/queries.js';
 import type { ModelIR, Node } from '../../ir/types.js';
+import { seedDropout } from '../../runtime/index.js';
 import { TrainingDivergedError } from './api-errors.js';
-import { iterate, type Dataset, type Batch } from './data.js';
 import { ModelInputError } from './errors.js';
 import type { TfjsModel } from './executor.js';
 import { Adam, clipFactor, globalNorm, type AdamOptions } from './optim.js';
 import { toSchedule, type LearningRate, type Schedule } from './schedule.js';
 
 export interface TrainOptions {
-  /** A number, a function of the step (from 1), or `{ kind: 'transformer', warmup }`. Default 1e-3. */
+  /**
+   * A number, a function of the step (from 1), `{ kind: 'constant' | 'linear' | 'cosine', lr, warmup?, steps?, final? }`
+   * or `{ kind: 'transformer', warmup }`. Default 1e-3.
+   */
   learningRate?: LearningRate;
+  /**
+   * Seed of the dropout masks: step s draws masks that depend only on (dropoutSeed, s) and the
+   * dropout site, so the same seed gives the same run. Default: the model's `seed` (compile's);
+   * unseeded (random masks) when it has none.
+   */
+  dropoutSeed?: number;
   /** Adam's β1, β2, ε and decoupled weight decay (defaults: PyTorch's 0.9, 0.999, 1e-8, 0). */
   adam?: AdamOptions;
   /** Clip the gradients to this global norm (off by default). */
@@ -73,6 +84,12 @@ export interface EvalResult {
   accuracy: Record<string, number>;
   /** For each cross-entropy loss over sequences: the fraction of examples with every counted target right (teacher-forced). */
   sequenceAccuracy: Record<string, number>;
+  /**
+   * For each cross-entropy loss: exp of the mean cross-entropy per counted target, without label
+   * smoothing (the perplexity of a language model; equal to `exp(losses[name])` when the loss has
+   * no smoothing).
+   */
+  perplexity: Record<string, number>;
   /** Counted targets per cross-entropy loss. */
   tokens: Record<string, number>;
   examples: number;
@@ -214,11 +231,13 @@ export class Trainer {
     const lr = schedule(stepNo);
     if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`the learning-rate schedule gave ${lr} at step ${stepNo}`);
     if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new RangeError(`clipNorm must be positive, got ${options.clipNorm}`);
+    if (options.dropoutSeed !== undefined && !(Number.isInteger(options.dropoutSeed) && options.dropoutSeed >= 0)) throw new RangeError(`dropoutSeed must be a whole number ≥ 0, got ${options.dropoutSeed}`);
     const vars = [...this.model.variables.values()];
     const restore = this.overrideSmoothing(names, options.labelSmoothing);
     let stacked: tf.Tensor | undefined;
     let grads: tf.NamedTensorMap = {};
     let value: tf.Scalar | undefined;
+    seedDropout(options.dropoutSeed, stepNo);
     try {
       ({ value, grads } = tf.variableGrads(() => {
         const out = this.model.forward(feeds, { training: true, outputs: names });
@@ -232,6 +251,7 @@ export class Trainer {
       }, vars) as { value: tf.Scalar; grads: tf.NamedTensorMap });
     } finally {
       restore();
+      seedDropout(undefined);
     }
     let gradMap: Map<string, tf.Tensor>;
     let nums: Float32Array;
@@ -326,18 +346,25 @@ export class Trainer {
           const right = tf.logicalAnd(tf.equal(pred, targets), counted);
           const wrong = tf.cast(tf.logicalAnd(counted, tf.logicalNot(right)), 'int32');
           const rows = targets.rank >= 2 ? targets.shape[0] : 0;
-          const parts = [tf.reshape(tf.sum(tf.cast(counted, 'int32')), [1]), tf.reshape(tf.sum(tf.cast(right, 'int32')), [1])];
+          // Σ −log p(target) over the counted targets, without label smoothing (for perplexity).
+          const classes = logits.shape[logits.rank - 1];
+          const flatTargets = tf.reshape(tf.where(counted, targets, tf.zerosLike(targets)), [-1]);
+          const logProbs = tf.logSoftmax(tf.reshape(logits, [-1, classes]));
+          const picked = tf.gatherND(logProbs, tf.stack([tf.range(0, flatTargets.shape[0], 1, 'int32'), flatTargets], 1));
+          const nll = tf.neg(tf.sum(tf.mul(picked, tf.cast(tf.reshape(counted, [-1]), 'float32'))));
+          const count = (t: tf.Tensor) => tf.reshape(tf.cast(tf.sum(tf.cast(t, 'int32')), 'float32'), [1]);
+          const parts = [tf.reshape(nll, [1]), count(counted), count(right)];
           if (rows > 0) {
             const wrongPerRow = tf.sum(tf.reshape(wrong, [rows, -1]), 1);
             const countedPerRow = tf.sum(tf.reshape(tf.cast(counted, 'int32'), [rows, -1]), 1);
             const rowOk = tf.logicalAnd(tf.equal(wrongPerRow, 0), tf.greater(countedPerRow, 0));
-            parts.push(tf.reshape(tf.sum(tf.cast(rowOk, 'int32')), [1]), tf.reshape(tf.sum(tf.cast(tf.greater(countedPerRow, 0), 'int32')), [1]));
+            parts.push(count(rowOk), count(tf.greater(countedPerRow, 0)));
           }
           return tf.concat(parts);
         });
         const c = counts.dataSync();
         counts.dispose();
-        acc[tap.loss] = { counted: c[0], right: c[1], rowsRight: c.length > 2 ? c[2] : undefined, rows: c.length > 2 ? c[3] : undefined };
+        acc[tap.loss] = { nll: c[0], counted: c[1], right: c[2], rowsRight: c.length > 3 ? c[3] : undefined, rows: c.length > 3 ? c[4] : undefined };
       }
       const first = Object.values(feeds)[0];
       return { losses, accuracy: acc, examples: first && first.rank > 0 ? first.shape[0] : 1 };
@@ -354,7 +381,8 @@ export class Trainer {
 
 export interface BatchStats {
   losses: Record<string, number>;
-  accuracy: Record<string, { counted: number; right: number; rowsRight?: number; rows?: number }>;
+  /** Per cross-entropy loss: Σ −log p(target) (no label smoothing), counted targets, right ones, and the same per example. */
+  accuracy: Record<string, { nll: number; counted: number; right: number; rowsRight?: number; rows?: number }>;
   examples: number;
 }
 
@@ -370,7 +398,7 @@ function lossWeights(losses: TrainOptions['losses']): Record<string, number> | u
 /** Averages batch statistics into an {@link EvalResult}. */
 export class EvalAccumulator {
   private readonly sums = new Map<string, { total: number; weight: number }>();
-  private readonly acc = new Map<string, { counted: number; right: number; rowsRight: number; rows: number; hasRows: boolean }>();
+  private readonly acc = new Map<string, { nll: number; counted: number; right: number; rowsRight: number; rows: number; hasRows: boolean }>();
   private examples = 0;
   private batches = 0;
 
@@ -386,7 +414,8 @@ export class EvalAccumulator {
       this.sums.set(name, s);
     }
     for (const [name, a] of Object.entries(stats.accuracy)) {
-      const s = this.acc.get(name) ?? { counted: 0, right: 0, rowsRight: 0, rows: 0, hasRows: false };
+      const s = this.acc.get(name) ?? { nll: 0, counted: 0, right: 0, rowsRight: 0, rows: 0, hasRows: false };
+      s.nll += a.nll;
       s.counted += a.counted;
       s.right += a.right;
       if (a.rows !== undefined) {
@@ -404,8 +433,10 @@ export class EvalAccumulator {
     const accuracy: Record<string, number> = {};
     const sequenceAccuracy: Record<string, number> = {};
     const tokens: Record<string, number> = {};
+    const perplexity: Record<string, number> = {};
     for (const [name, s] of this.acc) {
       accuracy[name] = s.counted > 0 ? s.right / s.counted : 0;
+      perplexity[name] = s.counted > 0 ? Math.exp(s.nll / s.counted) : NaN;
       tokens[name] = s.counted;
       if (s.hasRows) sequenceAccuracy[name] = s.rows > 0 ? s.rowsRight / s.rows : 0;
     }
@@ -414,159 +445,10 @@ export class EvalAccumulator {
       losses,
       accuracy,
       sequenceAccuracy,
+      perplexity,
       tokens,
       examples: this.examples,
       batches: this.batches,
     };
   }
-}
-
-/** One step's record, as given to `onStep`. */
-export interface StepLog extends StepResult {
-  epoch: number;
-  /** Index of the batch within its epoch. */
-  batch: number;
-  /** Seconds since `fit` started. */
-  elapsed: number;
-}
-
-export interface EpochLog {
-  epoch: number;
-  /** Steps in this epoch. */
-  steps: number;
-  /** Mean total loss over the epoch's steps. */
-  loss: number;
-  /** Mean of each loss over the epoch's steps. */
-  losses: Record<string, number>;
-  /** The learning rate of the epoch's last step. */
-  learningRate: number;
-  /** Wall time of the epoch, validation included. */
-  seconds: number;
-  /** `evaluate(validationData)` at the end of the epoch, when validation data was given. */
-  validation?: EvalResult;
-}
-
-export interface FitHistory {
-  epochs: EpochLog[];
-  /** Steps taken by this call. */
-  steps: number;
-  seconds: number;
-  /** Why it stopped: every epoch ran, `maxSteps` was reached, a callback asked to stop, or `signal` was aborted. */
-  stopped: 'epochs' | 'maxSteps' | 'callback' | 'aborted';
-}
-
-/** A callback may return `false` (or a promise of it) to stop training after the current step/epoch. */
-export type Callback<T> = (log: T) => void | boolean | Promise<void | boolean>;
-
-export interface FitOptions extends TrainOptions {
-  /** Passes over the data (default 1). */
-  epochs?: number;
-  /** Stop after this many steps in this call. */
-  maxSteps?: number;
-  /** Shuffle the order of batches of an array dataset each epoch (seeded by `seed`). Default false. */
-  shuffle?: boolean;
-  seed?: number;
-  /** Evaluated at the end of every epoch (`EpochLog.validation`). */
-  validationData?: Dataset;
-  onStep?: Callback<StepLog>;
-  onEpoch?: Callback<EpochLog>;
-  /**
-   * Stops training after the step in progress (and its `onStep`) when aborted, e.g. from a SIGINT
-   * handler: steps are synchronous, and `fit` yields to the event loop between them.
-   */
-  signal?: AbortSignal;
-}
-
-/** The pieces of a compiled model that `fit`/`evaluate` use. */
-export interface Trainable {
-  trainStep(batch: Batch, options?: TrainOptions): StepResult;
-  evaluate(data: Dataset, options?: EvaluateOptions): Promise<EvalResult>;
-}
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-export async function fit(model: Trainable, data: Dataset, options: FitOptions = {}): Promise<FitHistory> {
-  const epochs = options.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be a non-negative integer, got ${epochs}`);
-  if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 0)) {
-    throw new RangeError(`maxSteps must be a non-negative integer, got ${options.maxSteps}`);
-  }
-  const t0 = performance.now();
-  const history: FitHistory = { epochs: [], steps: 0, seconds: 0, stopped: 'epochs' };
-  const shuffleSeed = options.shuffle ? (options.seed ?? 0) : undefined;
-  try {
-    outer: for (let epoch = 0; epoch < epochs; epoch++) {
-      const e0 = performance.now();
-      const sums: Record<string, number> = {};
-      let total = 0;
-      let steps = 0;
-      let lr = NaN;
-      let batchIndex = 0;
-      let stop = false;
-      for await (const batch of iterate(data, epoch, shuffleSeed)) {
-        if (options.signal?.aborted) {
-          history.stopped = 'aborted';
-          stop = true;
-          break;
-        }
-        if (options.maxSteps !== undefined && history.steps >= options.maxSteps) {
-          history.stopped = 'maxSteps';
-          stop = true;
-          break;
-        }
-        const r = model.trainStep(batch, options);
-        history.steps += 1;
-        steps += 1;
-        total += r.loss;
-        lr = r.learningRate;
-        for (const [k, v] of Object.entries(r.losses)) sums[k] = (sums[k] ?? 0) + v;
-        if (options.onStep) {
-          const verdict = await options.onStep({ ...r, epoch, batch: batchIndex, elapsed: (performance.now() - t0) / 1000 });
-          if (verdict === false) {
-            history.stopped = 'callback';
-            stop = true;
-            break;
-          }
-        }
-        batchIndex += 1;
-        await yieldToEventLoop();
-        if (options.signal?.aborted) {
-          history.stopped = 'aborted';
-          stop = true;
-          break;
-        }
-      }
-      if (steps === 0 && stop) break;
-      const log: EpochLog = {
-        epoch,
-        steps,
-        loss: steps ? total / steps : NaN,
-        losses: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / steps])),
-        learningRate: lr,
-        seconds: 0,
-      };
-      // An abort asks to stop now: the epoch's validation is skipped.
-      if (options.validationData && history.stopped !== 'aborted') log.validation = await model.evaluate(options.validationData, { losses: undefined });
-      log.seconds = (performance.now() - e0) / 1000;
-      history.epochs.push(log);
-      if (options.onEpoch) {
-        const verdict = await options.onEpoch(log);
-        if (verdict === false) {
-          history.stopped = 'callback';
-          break outer;
-        }
-      }
-      if (stop) break;
-      if (options.maxSteps !== undefined && history.steps >= options.maxSteps && epoch < epochs - 1) {
-        history.stopped = 'maxSteps';
-        break;
-      }
-    }
-  } catch (e) {
-    history.seconds = (performance.now() - t0) / 1000;
-    if (e instanceof TrainingDivergedError) e.attachHistory(history);
-    throw e;
-  }
-  history.seconds = (performance.now() - t0) / 1000;
-  return history;
 }

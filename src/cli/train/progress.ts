@@ -72,6 +72,12 @@ export function formatLoss(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : String(x);
 }
 
+/** A perplexity with three significant digits, or a whole number from 100 on: `6.26`, `60.4`, `1234`. */
+export function formatPerplexity(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return x >= 100 ? Math.round(x).toString() : x.toPrecision(3);
+}
+
 /** `1:05`, `12:00:03`; `--:--` when unknown. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';

@@ -6,8 +6,11 @@
  *   run.json        what was trained: spec, model, overrides, data file, task, settings
  *   tokenizer.json  the tokenizer (tfmc generate/predict encode and decode with it)
  *   metrics.jsonl   one JSON object per training step ("type": "step") and evaluation ("eval")
- *   loss.svg        the loss curve
+ *   loss.svg        the loss curve (and the validation perplexity of a language model)
  *   checkpoint/     the latest checkpoint, with Adam's state (see docs/api.md)
+ *   best/           the weights of the evaluation with the lowest validation loss (manifest
+ *                   `metrics.validationLoss`); written right after `checkpoint/` is saved at
+ *                   the same step, so its step is never past the latest checkpoint's
  * ```
  *
  * Every file but `metrics.jsonl` is written to a temporary name and renamed, so a killed run
@@ -17,12 +20,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ScheduleKind } from '../../backends/tfjs/schedule.js';
 
 export const RUN_FILE = 'run.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const PLOT_FILE = 'loss.svg';
 export const CHECKPOINT_DIR = 'checkpoint';
+export const BEST_DIR = 'best';
 export const RUN_FORMAT = 'tfmc-run';
 
 export interface RunSettings {
@@ -35,6 +40,10 @@ export interface RunSettings {
   valFraction: number;
   evalEvery: number;
   saveEvery: number;
+  /** The learning rate after the warm-up: constant, or a linear or cosine decay to 0 at the run's last step. */
+  schedule: ScheduleKind;
+  /** Stop after this many evaluations without a lower validation loss; 0: never. */
+  patience: number;
 }
 
 export interface RunInfo {
@@ -64,6 +73,7 @@ export function runPaths(dir: string) {
     metrics: path.join(dir, METRICS_FILE),
     plot: path.join(dir, PLOT_FILE),
     checkpoint: path.join(dir, CHECKPOINT_DIR),
+    best: path.join(dir, BEST_DIR),
   };
 }
 
@@ -98,14 +108,20 @@ export function readRunInfo(dir: string): RunInfo {
   const file = runPaths(dir).run;
   const info = JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo;
   if (info.format !== RUN_FORMAT) throw new Error(`${file} is not a tfmc run file`);
+  // Runs written before schedules and early stopping existed.
+  info.settings.schedule ??= 'constant';
+  info.settings.patience ??= 0;
   return info;
 }
+
+/** The temporaries a checkpoint save of `checkpoint/` or `best/` makes (`<dir>.tmp-…`, `<dir>.old-…`). */
+export const CHECKPOINT_TEMPORARY = /^(checkpoint|best)\.(tmp|old)-/;
 
 /** Temporary files and checkpoint directories left behind by a killed run. */
 export function removeStaleTemporaries(dir: string): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(dir)) {
-    if (/\.tmp-\d+-[0-9a-f]+$/.test(name) || /^checkpoint\.(tmp|old)-/.test(name)) {
+    if (/\.tmp-\d+-[0-9a-f]+$/.test(name) || CHECKPOINT_TEMPORARY.test(name)) {
       fs.rmSync(path.join(dir, name), { recursive: true, force: true });
       removed.push(name);
     }
@@ -130,6 +146,8 @@ export interface EvalMetric {
   loss: number;
   losses: Record<string, number>;
   accuracy: Record<string, number>;
+  /** Language models (and encoder-decoders): exp of the token-level cross-entropy, per loss. */
+  perplexity?: Record<string, number>;
 }
 
 export type Metric = StepMetric | EvalMetric;
@@ -154,4 +172,18 @@ export function truncateMetrics(file: string, step: number): Metric[] {
   const kept = readMetrics(file).filter((m) => m.step <= step);
   writeFileAtomic(file, kept.map((m) => JSON.stringify(m) + '\n').join(''));
   return kept;
+}
+
+/**
+ * The best validation among the evaluations after step 0 (the lowest loss; the first of equal
+ * ones) and how many evaluations came after it: the state early stopping continues from.
+ */
+export function bestOf(metrics: readonly Metric[]): { step: number; loss: number; sinceBest: number } | undefined {
+  let best: { step: number; loss: number; sinceBest: number } | undefined;
+  for (const m of metrics) {
+    if (m.type !== 'eval' || m.step < 1) continue;
+    if (Number.isFinite(m.loss) && (!best || m.loss < best.loss)) best = { step: m.step, loss: m.loss, sinceBest: 0 };
+    else if (best) best.sinceBest += 1;
+  }
+  return best;
 }

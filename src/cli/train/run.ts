@@ -1,14 +1,13 @@
 /**
  * The work of `tfmc train` (the command's flags are in `src/cli/train.ts`): compile the spec, map
- * the data onto the model's inputs, then train with periodic evaluation and checkpoints into a run
- * directory (layout in `run-dir.ts`).
+ * the data onto the model's inputs, then train (`loop.ts`) with periodic evaluation and
+ * checkpoints into a run directory (layout in `run-dir.ts`).
  *
  * Exactness of `--resume`: the batch of every step is a function of the step number and the seed
- * (`batchForStep`), the checkpoint holds the weights, Adam's moments and the step counter, and the
- * learning rate is a function of the step; so N steps in one go and N/2 + N/2 with a resume in
- * between compute the same thing (bit-identical on the cpu and wasm backends, tested). Dropout
- * masks are not seeded by the executor, so a spec with dropout > 0 resumes correctly but not
- * bit-identically.
+ * (`batchForStep`), so are the dropout masks (`seedDropout` in the runtime), the checkpoint holds
+ * the weights, Adam's moments and the step counter, and the learning rate is a function of the
+ * step; so N steps in one go and N/2 + N/2 with a resume in between compute the same thing
+ * (bit-identical on one backend, tested with dropout).
  *
  * Signals: SIGINT (Ctrl-C) and SIGTERM stop after the step in progress, save a checkpoint and exit
  * with status 130 (143 for SIGTERM); a second Ctrl-C exits at once (the last checkpoint is intact:
@@ -21,64 +20,27 @@ import * as path from 'node:path';
 import type { CompiledModel } from '../../backends/tfjs/compiled-model.js';
 import type { BackendName } from '../../backends/tfjs/backend.js';
 import { TfmcCompileError } from '../../api/compile-error.js';
-import { readCheckpoint, type CheckpointContents } from '../../backends/tfjs/checkpoint.js';
+import type { CheckpointContents } from '../../backends/tfjs/checkpoint.js';
 import { selectModel } from '../../pipeline/select-model.js';
 import { checkSpec } from '../check-spec.js';
 import type { ModelIR } from '../../ir/types.js';
 import { STD_DIR } from '../../ir/workspace.js';
 import { displayPath } from '../../render/paths.js';
 import { type CliContext, notice, UsageError } from '../context.js';
-import { batchesPerEpoch, batchForStep, batchTokens, buildExamples, dataFormat, parseJsonl, textsOf, validationBatches, type Examples } from './data.js';
+import { batchesPerEpoch, buildExamples, dataFormat, parseJsonl, textsOf, type Examples } from './data.js';
 import { RunError } from './errors.js';
-import { lossSvg } from './loss-plot.js';
-import { formatDuration, formatLoss, Progress } from './progress.js';
-import {
-  readRunInfo,
-  removeStaleTemporaries,
-  RUN_FORMAT,
-  runPaths,
-  sha256,
-  specHash,
-  truncateMetrics,
-  writeFileAtomic,
-  type EvalMetric,
-  type Metric,
-  type RunInfo,
-  type RunSettings,
-  type StepMetric,
-} from './run-dir.js';
+import type { TrainFlags } from './flags.js';
+import { loop } from './loop.js';
+import { prepareResume } from './resume.js';
+import { RUN_FORMAT, runPaths, sha256, specHash, writeFileAtomic, type RunInfo, type RunSettings } from './run-dir.js';
 import { analyzeTask, vocabKey, type Task } from './task.js';
 import { createTokenizer, tokenizerFromJSON, type Tokenizer } from './tokenizer.js';
 
-export interface TrainFlags {
-  data: string;
-  model?: string;
-  set?: Record<string, string>;
-  backend?: BackendName;
-  out?: string;
-  steps?: number;
-  epochs?: number;
-  batch?: number;
-  seq?: number;
-  lr?: number;
-  warmup?: number;
-  clipNorm?: number;
-  evalEvery?: number;
-  saveEvery?: number;
-  valFraction?: number;
-  seed?: number;
-  resume?: boolean;
-  tokenizer?: 'char' | 'bpe';
-}
-
-/** Validation batches evaluated at most (a bound on the time an evaluation takes). */
-const MAX_EVAL_BATCHES = 32;
-
 export async function runTrain(ctx: CliContext, specArg: string, specAbs: string, dataAbs: string, flags: TrainFlags): Promise<number> {
   const say = (s: string) => notice(ctx, `${s}\n`);
-  const compileModel = async () => {
+  const compileModel = async (seed: number) => {
     const { compile } = await import('../../api/compile.js');
-    return compile(specAbs, { model: flags.model, overrides: flags.set, backend: flags.backend, seed: flags.seed ?? 0 });
+    return compile(specAbs, { model: flags.model, overrides: flags.set, backend: flags.backend, seed });
   };
   // The spec, the data and the run directory are checked before TensorFlow.js is loaded, so a
   // mistake in any of them fails fast and before any file is written.
@@ -92,7 +54,7 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
   let model: CompiledModel | undefined;
   try {
     const plan = await planRun(ctx, ir, specAbs, dataAbs, userSources(checked.sources), flags);
-    model ??= await compileModel();
+    model ??= await compileModel(plan.info.settings.seed);
     ctx.err(`backend: ${await backendNote(model.backend, flags.backend)}\n`); // shown even with --quiet: results depend on it
     if (plan.checkpoint) {
       try {
@@ -119,7 +81,8 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
       say(`the run is already at step ${start} of ${info.steps}: nothing to train (raise --steps to train further)`);
       return 0;
     }
-    return await loop(ctx, model, task, examples, info, paths, start, say, specArg, info.data.file);
+    for (const note of plan.notes) say(`note: ${note}`);
+    return await loop({ ctx, model, task, examples, info, paths, start, say, specArg });
   } finally {
     model?.dispose();
   }
@@ -134,6 +97,8 @@ interface RunPlan {
   paths: ReturnType<typeof runPaths>;
   /** The verified checkpoint to resume from. */
   checkpoint?: CheckpointContents;
+  /** What the user should know about the flags of a resumed run. */
+  notes: string[];
 }
 
 /** Everything that does not need TensorFlow.js: the task, the data, the tokenizer, the run directory, the checkpoint to resume. */
@@ -169,7 +134,15 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
     warmup: settings.warmup < 0 ? Math.min(100, Math.floor(total / 10)) : settings.warmup,
     evalEvery: flags.evalEvery ?? (previous ? settings.evalEvery : Math.max(1, Math.round(total / 10))),
     saveEvery: flags.saveEvery ?? (previous ? settings.saveEvery : Math.max(1, Math.min(200, Math.round(total / 10)))),
+    patience: flags.patience ?? settings.patience,
   };
+  if (resolved.patience > 0 && examples.validation.length === 0) {
+    throw new UsageError(`--patience needs validation examples to watch, but ${resolved.valFraction === 0 ? '--val-fraction 0 holds none back' : `${dataArg} gives none with --val-fraction ${resolved.valFraction}`}; give --val-fraction (e.g. 0.1) or drop --patience`);
+  }
+  const notes: string[] = [];
+  if (previous && resolved.schedule !== 'constant' && total !== previous.info.steps) {
+    notes.push(`the run's ${resolved.schedule} schedule decayed towards step ${previous.info.steps}; with --steps ${total} it now reaches 0 at step ${total}, so the learning rates from here differ from the run's plan`);
+  }
   const info: RunInfo = {
     format: RUN_FORMAT,
     version: 1,
@@ -184,141 +157,7 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
     steps: total,
     settings: resolved,
   };
-  return { task, tok, examples, info, paths, checkpoint: previous?.checkpoint };
-}
-
-async function loop(
-  ctx: CliContext,
-  model: CompiledModel,
-  task: Task,
-  examples: Examples,
-  info: RunInfo,
-  paths: ReturnType<typeof runPaths>,
-  start: number,
-  say: (s: string) => void,
-  specArg: string,
-  dataArg: string,
-): Promise<number> {
-  const s = info.settings;
-  const total = info.steps;
-  const metrics: Metric[] = start > 0 ? truncateMetrics(paths.metrics, start) : (writeFileAtomic(paths.metrics, ''), []);
-  const metricsFd = fs.openSync(paths.metrics, 'a');
-  const record = (m: Metric) => {
-    metrics.push(m);
-    fs.writeSync(metricsFd, JSON.stringify(m) + '\n');
-  };
-  const valBatches = validationBatches(examples.validation, s.batch, examples.pad).slice(0, MAX_EVAL_BATCHES);
-  const progress = new Progress(ctx.quiet ? () => {} : ctx.err, ctx.env.TFMC_PROGRESS === 'plain' ? false : process.stderr.isTTY === true, total, start);
-  const evaluate = async (step: number): Promise<EvalMetric | undefined> => {
-    if (valBatches.length === 0) return undefined;
-    const r = await model.evaluate(valBatches);
-    const m: EvalMetric = { type: 'eval', step, loss: r.loss, losses: r.losses, accuracy: r.accuracy };
-    record(m);
-    const acc = Object.values(r.accuracy);
-    progress.line(`eval at step ${step}: validation loss ${formatLoss(r.loss)}${acc.length ? `, accuracy ${(acc[0] * 100).toFixed(1)}%` : ''}`);
-    return m;
-  };
-  const save = async () => {
-    await model.save(paths.checkpoint, { optimizer: true });
-    writePlot(paths.plot, metrics, info.model);
-  };
-
-  const priorSeconds = [...metrics].reverse().find((m): m is StepMetric => m.type === 'step')?.seconds ?? 0;
-  if (start === 0) await evaluate(0);
-
-  const controller = new AbortController();
-  let signalName: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      // A second Ctrl-C: leave now; the last checkpoint on disk is complete.
-      progress.line('interrupted again: exiting without saving (the last checkpoint is intact)');
-      process.exit(130);
-    }
-    signalName = sig;
-    controller.abort();
-    progress.line(`${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after this step and saving a checkpoint (press Ctrl-C again to exit without saving)`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const t0 = performance.now();
-  let tokens = 0;
-  let lastStep = start;
-  const lr = (step: number) => (info.settings.warmup > 0 ? s.lr * Math.min(1, step / info.settings.warmup) : s.lr);
-  let batchTokenCounts = 0;
-  const tokPad = examples.pad[Object.keys(examples.pad)[0]] ?? 0;
-  const data = function* () {
-    for (let step = start + 1; step <= total; step++) {
-      const b = batchForStep(examples.train, step, s.batch, s.seed, examples.pad);
-      batchTokenCounts = batchTokens(b, task, tokPad);
-      yield b;
-    }
-  };
-  try {
-    await model.fit(data(), {
-      epochs: 1,
-      learningRate: lr,
-      clipNorm: s.clipNorm > 0 ? s.clipNorm : undefined,
-      signal: controller.signal,
-      onStep: async (log) => {
-        const step = log.step;
-        lastStep = step;
-        tokens += batchTokenCounts;
-        const elapsed = (performance.now() - t0) / 1000;
-        record({ type: 'step', step, loss: log.loss, losses: log.losses, lr: log.learningRate, gradNorm: log.gradNorm, tokens: batchTokenCounts, seconds: priorSeconds + elapsed });
-        const rate = tokens / Math.max(elapsed, 1e-9);
-        progress.update({ step, total, loss: log.loss, tokensPerSecond: rate, eta: ((total - step) * elapsed) / (step - start) });
-        if (controller.signal.aborted) return false;
-        if (step % s.evalEvery === 0 && step !== total) await evaluate(step);
-        if (step % s.saveEvery === 0 && step !== total) await save();
-      },
-    });
-  } catch (e) {
-    progress.clear();
-    fs.closeSync(metricsFd);
-    if (e instanceof Error && e.name === 'TrainingDivergedError') {
-      writePlot(paths.plot, metrics, info.model);
-      throw new RunError(`${e.message} The run directory keeps the checkpoint of step ${await checkpointStep(paths.checkpoint)}; resume from it with a lower --lr.`);
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const rate = tokens / Math.max(seconds, 1e-9);
-  progress.clear();
-  if (signalName) {
-    await save();
-    fs.closeSync(metricsFd);
-    const cmd = `tfmc train ${specArg} --data ${dataArg} --out ${displayPath(paths.dir, ctx.cwd)} --resume`;
-    ctx.err(`interrupted at step ${lastStep} of ${total}: checkpoint saved to ${displayPath(paths.checkpoint, ctx.cwd)}; continue with\n  ${cmd}\n`);
-    return signalName === 'SIGINT' ? 130 : 143;
-  }
-  const final = await evaluate(total);
-  await save();
-  fs.closeSync(metricsFd);
-  const first = metrics.find((m): m is EvalMetric => m.type === 'eval');
-  const change = first && final ? `; validation loss ${formatLoss(first.loss)} → ${formatLoss(final.loss)}` : '';
-  say(`trained ${lastStep - start} steps in ${formatDuration(seconds)} (${Math.round(rate).toLocaleString('en')} tokens/s)${change}`);
-  say(`saved ${displayPath(paths.checkpoint, ctx.cwd)}, ${displayPath(paths.metrics, ctx.cwd)} and ${displayPath(paths.plot, ctx.cwd)}`);
-  const run = displayPath(paths.dir, ctx.cwd);
-  say(task.kind === 'classify' ? `next: tfmc predict ${run} --input "..."` : task.kind === 'lm' ? `next: tfmc generate ${run} --prompt "..."` : `next: tfmc generate ${run} --source "..."`);
-  return 0;
-}
-
-async function checkpointStep(dir: string): Promise<number | string> {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).step;
-  } catch {
-    return 'none';
-  }
-}
-
-function writePlot(file: string, metrics: readonly Metric[], name: string): void {
-  const train = metrics.filter((m) => m.type === 'step').map((m) => ({ step: m.step, loss: m.loss }));
-  const val = metrics.filter((m) => m.type === 'eval').map((m) => ({ step: m.step, loss: m.loss }));
-  writeFileAtomic(file, lossSvg(train, val, `${name}: loss`));
+  return { task, tok, examples, info, paths, checkpoint: previous?.checkpoint, notes };
 }
 
 function newSettings(task: Task, flags: TrainFlags): RunSettings {
@@ -337,61 +176,9 @@ function newSettings(task: Task, flags: TrainFlags): RunSettings {
     valFraction: flags.valFraction ?? 0.1,
     evalEvery: flags.evalEvery ?? 0,
     saveEvery: flags.saveEvery ?? 0,
+    schedule: flags.schedule ?? 'constant',
+    patience: flags.patience ?? 0,
   };
-}
-
-/**
- * Checks that the run directory can be resumed with this spec and data and reads its checkpoint
- * (checksums verified). Every difference is listed in one message; nothing is changed.
- */
-async function prepareResume(dir: string, ir: ModelIR, task: Task, specDigest: string, dataDigest: string, flags: TrainFlags, ctx: CliContext): Promise<{ info: RunInfo; checkpoint?: CheckpointContents }> {
-  const shown = displayPath(dir, ctx.cwd);
-  const paths = runPaths(dir);
-  if (!fs.existsSync(paths.run)) throw new RunError(`cannot resume: ${shown} holds no training run (no run.json); start one without --resume`);
-  const info = readRunInfo(dir);
-  await recoverCheckpoint(dir);
-  removeStaleTemporaries(dir);
-  // A run stopped before its first save starts again from step 0 (with its own settings).
-  const checkpoint = fs.existsSync(path.join(paths.checkpoint, 'manifest.json')) ? await readCheckpoint(paths.checkpoint) : undefined;
-  const diffs: string[] = [];
-  if (info.model !== ir.name) diffs.push(`the run trained model \`${info.model}\`, this is \`${ir.name}\``);
-  if (info.spec.sha256 !== specDigest) diffs.push(`the spec changed since the run started (SHA-256 ${info.spec.sha256.slice(0, 12)}… then, ${specDigest.slice(0, 12)}… now)`);
-  const then = checkpoint?.manifest.config ?? {};
-  const now: Record<string, unknown> = Object.fromEntries(ir.config.map((c) => [c.name, c.value]));
-  const keys = checkpoint ? [...new Set([...Object.keys(then), ...Object.keys(now)])].filter((k) => then[k] !== now[k]) : [];
-  if (keys.length) diffs.push(`config ${keys.map((k) => `\`${k}\` was ${then[k] ?? '(absent)'}, is ${now[k] ?? '(absent)'}`).join('; ')}`);
-  if (info.data.sha256 !== dataDigest) diffs.push(`the data file differs from the one the run trained on (${info.data.file})`);
-  for (const key of ['batch', 'seq', 'lr', 'warmup', 'seed', 'valFraction', 'clipNorm'] as const) {
-    const given = flags[key];
-    if (given !== undefined && given !== info.settings[key]) diffs.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${given} differs from the run's ${info.settings[key]}`);
-  }
-  if (flags.tokenizer !== undefined && flags.tokenizer !== info.tokenizer) diffs.push(`--tokenizer ${flags.tokenizer} differs from the run's ${info.tokenizer}`);
-  const kind = task.kind === 'classify' && task.regression ? 'regression' : task.kind;
-  if (info.task !== kind) diffs.push(`the run's task was ${info.task}, this model's is ${kind}`);
-  if (diffs.length) {
-    throw new RunError(`cannot resume ${shown}: ${diffs.join('; ')}. Nothing was changed; resume with the spec, data and settings of the run, or start a new run with another --out`);
-  }
-  return { info, checkpoint };
-}
-
-/**
- * A kill between the two renames of a checkpoint swap leaves `checkpoint.old-*` (the previous
- * checkpoint) and a complete `checkpoint.tmp-*` (the new one) but no `checkpoint`: put the newest
- * one that verifies back in place.
- */
-async function recoverCheckpoint(dir: string): Promise<void> {
-  const paths = runPaths(dir);
-  if (fs.existsSync(paths.checkpoint)) return;
-  let best: { name: string; step: number } | undefined;
-  for (const name of fs.readdirSync(dir).filter((n) => /^checkpoint\.(tmp|old)-/.test(n))) {
-    try {
-      const c = await readCheckpoint(path.join(dir, name));
-      if (!best || c.manifest.step > best.step) best = { name, step: c.manifest.step };
-    } catch {
-      // incomplete: removed with the other temporaries
-    }
-  }
-  if (best) fs.renameSync(path.join(dir, best.name), paths.checkpoint);
 }
 
 function checkVocab(ir: ModelIR, task: Task, tok: Tokenizer): void {
