@@ -21,7 +21,6 @@ import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
 import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
 import { selectModel } from '../pipeline/select-model.js';
-import { checkSpec } from './check-spec.js';
 import { pytorchTarget } from './compile-pytorch.js';
 import type { TargetJob, TargetWriter } from './compile-target.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
@@ -121,6 +120,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   if (flags.standalone && flags.target !== 'ts') throw new UsageError('--standalone applies to --target ts only');
   if (flags.seed !== undefined && flags.target === 'ts') throw new UsageError('--seed does not apply to --target ts: the generated createParams(seed) takes the seed when the model is built');
   const overrides = flags.set ?? {};
+  const { checkSpec } = await import('./check-spec.js');
   const result = checkSpec(ctx, spec, abs, { model: flags.model, set: overrides });
   const choice = selectModel(result, flags.model, displayPath(spec, ctx.cwd));
   if (!choice.ok) {

@@ -15,7 +15,6 @@ import { GRAPH_FORMATS, type GraphFormat, DEFAULT_DEPTH, GraphRenderError, build
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
-import { checkSpec } from './check-spec.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type CliContext, notice, requireReadableFile, UsageError } from './context.js';
 import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
@@ -78,6 +77,7 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
   }
   const abs = requireReadableFile(ctx, file);
 
+  const { checkSpec } = await import('./check-spec.js');
   const result = checkSpec(ctx, file, abs, options);
   const diagnostics = [...result.diagnostics];
   const model = options.model ? result.models.find((m) => m.name === options.model) : result.models[0];

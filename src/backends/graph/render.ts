@@ -2,9 +2,12 @@
  * Pictures of a DOT graph: SVG laid out by Graphviz itself (compiled to WebAssembly,
  * `@viz-js/viz`: no system Graphviz needed), PNG rasterised from that SVG by resvg
  * (`@resvg/resvg-js`) with the system's fonts.
+ *
+ * Both are loaded on first use, not on import: Graphviz is a large WebAssembly module and resvg a
+ * native addon, and the DOT and Mermaid writers (and every other `tfmc` command) need neither.
  */
-import { Resvg } from '@resvg/resvg-js';
-import { instance, type Viz } from '@viz-js/viz';
+import { createRequire } from 'node:module';
+import type { Viz } from '@viz-js/viz';
 
 let viz: Promise<Viz> | undefined;
 
@@ -14,7 +17,7 @@ export class GraphRenderError extends Error {
 }
 
 export async function renderSvg(dot: string): Promise<string> {
-  viz ??= instance();
+  viz ??= import('@viz-js/viz').then((m) => m.instance());
   let result;
   try {
     result = (await viz).render(dot, { format: 'svg', engine: 'dot' });
@@ -39,6 +42,7 @@ const ZOOM = 2;
 const MAX_SIDE = 16_000;
 
 export function svgToPng(svg: string): Uint8Array {
+  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const font = { loadSystemFonts: true };
   const probe = new Resvg(svg, { font: { loadSystemFonts: false } });
   const zoom = Math.min(ZOOM, MAX_SIDE / Math.max(probe.width, probe.height, 1));
