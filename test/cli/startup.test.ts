@@ -63,4 +63,11 @@ describe('what each command loads', () => {
       for (const p of run.packages) expect(['commander', 'picocolors'], `${args.join(' ')} loads ${p}`).toContain(p);
     }
   });
+
+  it('check loads chevrotain as its one-file bundle, and no language server, Graphviz, resvg, prettier or tfjs', () => {
+    const run = loaded(['check', 'good.tfm']);
+    expect(run.status).toBe(0);
+    expect([...run.packages].sort()).toEqual(['chevrotain', 'commander', 'picocolors']);
+    expect(run.files.filter((f) => f.startsWith('chevrotain/'))).toEqual(['chevrotain/lib/chevrotain.mjs']);
+  });
 });
