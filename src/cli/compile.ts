@@ -11,7 +11,6 @@
  *
  * Adding a target: write a {@link TargetWriter} and add it to {@link TARGETS}.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -139,6 +138,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   refuseToClobber(out, outArg, target, job, flags.force === true);
 
   await mkdir(dirname(out), { recursive: true });
+  const { randomBytes } = await import('node:crypto');
   const staging = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const files = await target.write(job, staging);
