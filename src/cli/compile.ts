@@ -19,7 +19,6 @@ import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
 import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
-import { selectModel } from '../pipeline/select-model.js';
 import { pytorchTarget } from './compile-pytorch.js';
 import type { TargetJob, TargetWriter } from './compile-target.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
@@ -120,6 +119,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   if (flags.seed !== undefined && flags.target === 'ts') throw new UsageError('--seed does not apply to --target ts: the generated createParams(seed) takes the seed when the model is built');
   const overrides = flags.set ?? {};
   const { checkSpec } = await import('./check-spec.js');
+  const { selectModel } = await import('../pipeline/select-model.js');
   const result = checkSpec(ctx, spec, abs, { model: flags.model, set: overrides });
   const choice = selectModel(result, flags.model, displayPath(spec, ctx.cwd));
   if (!choice.ok) {

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from 'commander';
-import { GRAPH_FORMATS, type GraphFormat, DEFAULT_DEPTH, GraphRenderError, buildModelGraph, renderGraph } from '../backends/graph/index.js';
+import { DEFAULT_DEPTH, GRAPH_FORMATS, type GraphFormat } from '../backends/graph/constants.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
@@ -92,6 +92,7 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
     notice(ctx, `note: ${displayPath(abs, ctx.cwd)} has ${result.models.length} models (${names}); drawing ${model.name} (choose one with --model)\n`);
   }
 
+  const { buildModelGraph, GraphRenderError, renderGraph } = await import('../backends/graph/index.js');
   const graph = buildModelGraph(model, { depth: options.depth });
   let picture: string | Uint8Array;
   try {

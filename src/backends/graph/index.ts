@@ -6,16 +6,15 @@
 import type { ModelIR } from '../../ir/types.js';
 import { toDot } from './dot.js';
 import { toMermaid } from './mermaid.js';
+import type { GraphFormat } from './constants.js';
 import { buildModelGraph, type GraphOptions, type ModelGraph } from './model-graph.js';
 import { GraphRenderError, LAYOUT_FONT, renderSvg, svgToPng } from './render.js';
 
-export { buildModelGraph, compactCount, DEFAULT_DEPTH, nodeLabel, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
+export { DEFAULT_DEPTH, GRAPH_FORMATS, type GraphFormat } from './constants.js';
+export { buildModelGraph, compactCount, nodeLabel, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
 export { dotString, toDot, type DotOptions } from './dot.js';
 export { mermaidText, toMermaid } from './mermaid.js';
 export { GraphRenderError, LAYOUT_FONT, renderSvg, svgToPng } from './render.js';
-
-export const GRAPH_FORMATS = ['svg', 'png', 'dot', 'mermaid'] as const;
-export type GraphFormat = (typeof GRAPH_FORMATS)[number];
 
 /** The picture of `model` in `format`: text for svg/dot/mermaid, bytes for png. */
 export async function renderModelGraph(model: ModelIR, format: GraphFormat, options: GraphOptions = {}): Promise<string | Uint8Array> {

@@ -11,6 +11,7 @@
  * implementation detail.
  */
 import { renderShape } from '../../ir/dims.js';
+import { DEFAULT_DEPTH } from './constants.js';
 import { paramCount, type ModelIR, type TensorValue } from '../../ir/types.js';
 
 export type GraphNodeKind = 'input' | 'output' | 'loss' | 'op' | 'module';
@@ -55,8 +56,6 @@ export interface GraphOptions {
   /** Levels of modules drawn open (default 1). */
   depth?: number;
 }
-
-export const DEFAULT_DEPTH = 1;
 
 /** The lines of a box: its label, its detail, and a module's parameter count (`12.6K params`). */
 export function nodeLabel(n: GraphNode): string {
