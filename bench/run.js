@@ -2,6 +2,11 @@
 // then parse time alone: for the big spec, and its growth with input size (valid and garbage).
 // Each figure is the median of many timed runs after warm-up, in one process (compare side by side).
 // First (section `tfjs`, bench/tfjs.js): the tfjs backend's matmul roofline and a GPT block's speed.
+// Last (section `cli`, bench/cli.js): start-up of the real binary, `tfmc --version` and `tfmc check`.
+//
+// `--json`: the tables go to stderr, and the last line of stdout is one JSON object
+// {"node", "date", "entries": {"<name>": {"ms", "min", "max", "runs"?, "target"?}}} with the
+// timings in milliseconds (medians), e.g. entries["cli-version"].ms (docs/performance.md).
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,105 +20,135 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // tfjs: matmul roofline and a GPT block on the default tfjs backend, and in PyTorch (bench/tfjs.js).
 // generate: 256 vs 64 generated tokens with and without the key/value cache (bench/generation.js).
 // check: parse+check times, parse growth, language server latency (below).
-const SECTIONS = ['tfjs', 'generate', 'check'];
-const chosen = process.argv.slice(2);
+// cli: wall time of `tfmc --version` and `tfmc check specs/gpt2.tfm` as child processes (bench/cli.js).
+const SECTIONS = ['tfjs', 'generate', 'check', 'cli'];
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const chosen = args.filter((a) => a !== '--json');
 for (const s of chosen) {
   if (!SECTIONS.includes(s)) {
-    console.error(`unknown bench section \`${s}\`; the sections are ${SECTIONS.join(', ')}`);
+    console.error(`unknown bench section \`${s}\`; the sections are ${SECTIONS.join(', ')} (and the flag --json)`);
     process.exit(2);
   }
 }
 const wants = (section) => chosen.length === 0 || chosen.includes(section);
+// With --json, stdout carries only the JSON line: the tables are for people, on stderr.
+const log = json ? (...xs) => console.error(...xs) : (...xs) => console.log(...xs);
+/** The JSON entries, by name: milliseconds. */
+const entries = {};
+const enter = (name, r) => {
+  entries[name] = { ms: round(r.median), min: round(r.min), max: round(r.max), ...(r.runs !== undefined ? { runs: r.runs } : {}), ...(r.target !== undefined ? { target: r.target } : {}) };
+};
+const round = (ms) => Math.round(ms * 100) / 100;
+
 if (wants('tfjs')) {
   const { benchTfjs } = await import('./tfjs.js');
-  await benchTfjs();
-  console.log('');
+  await benchTfjs({ log });
+  log('');
 }
 if (wants('generate')) {
   const { benchGeneration } = await import('./generation.js');
-  await benchGeneration();
-  console.log('');
-}
-if (!wants('check')) process.exit(0);
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function time(fn, runs) {
-  for (let i = 0; i < Math.min(5, runs); i++) fn(); // warm-up (JIT, std library cache)
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  for (const r of await benchGeneration({ log })) {
+    const which = r.cache ? 'cache' : 'no-cache';
+    entries[`generate-64-${which}`] = { ms: round(r.t64) };
+    entries[`generate-256-${which}`] = { ms: round(r.t256) };
   }
-  return { median: median(ts), min: Math.min(...ts), max: Math.max(...ts) };
+  log('');
 }
-
-const lineCount = (text) => text.split('\n').length;
-
-const rows = [];
-for (const f of readdirSync(join(root, 'specs')).filter((f) => f.endsWith('.tfm')).sort()) {
-  const path = join(root, 'specs', f);
-  const r = checkFile(path);
-  if (r.diagnostics.length) throw new Error(`${f} does not check clean`);
-  const t = time(() => checkFile(path), 40);
-  rows.push({ what: `specs/${f} (${r.models.length} models)`, ...t, target: 5 });
+if (wants('check')) {
+  await benchCheck();
+  log('');
 }
-const big = generateSpec(200);
-const lines = lineCount(big);
-const bigResult = checkSource(big, join(root, 'bench/generated.tfm'));
-if (bigResult.diagnostics.some((d) => d.severity === 'error')) throw new Error('generated spec has errors:\n' + bigResult.diagnostics.map((d) => d.message).join('\n'));
-const tb = time(() => checkSource(big, join(root, 'bench/generated.tfm')), 15);
-rows.push({ what: `generated spec (${lines} lines, 200 blocks)`, ...tb, target: 200 });
-const tp = time(() => parse(big, 'generated.tfm'), 15);
-rows.push({ what: `  of which parsing alone`, ...tp });
-
-console.log(`tfmc parse+check benchmark (node ${process.version}, ${new Date().toISOString()})`);
-console.log('');
-console.log('what'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
-for (const r of rows) {
-  const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
-  const target = r.target === undefined ? '' : `< ${r.target}`;
-  console.log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
+if (wants('cli')) {
+  const { benchCli } = await import('./cli.js');
+  for (const r of await benchCli({ log })) enter(r.name, r);
 }
+if (json) console.log(JSON.stringify({ node: process.version, date: new Date().toISOString(), entries }));
 
-// Parse time grows linearly with the input, for valid specs and for garbage alike (error recovery
-// must not rescan the input): four times the input should take about four times as long.
-const growth = [];
-{
-  const small = generateSpec(20);
-  const large = generateSpec(80);
-  for (const text of [small, large]) {
-    const n = parse(text, 'growth.tfm').diagnostics.length;
-    if (n > 0) throw new Error(`the generated spec of ${lineCount(text)} lines has ${n} syntax errors`);
+async function benchCheck() {
+  function median(xs) {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
   }
-  growth.push({ what: `spec, ${lineCount(small)} vs ${lineCount(large)} lines`, small, large, runs: 21 });
-}
-{
-  const small = generateGarbage(10_000);
-  const large = generateGarbage(40_000);
-  const n = parse(large, 'garbage.tfm').diagnostics.length;
-  if (n < 100) throw new Error(`40 KB of garbage gave only ${n} diagnostics`);
-  growth.push({ what: 'garbage, 10 KB vs 40 KB', small, large, runs: 11 });
-}
-console.log('');
-console.log('parse time by input size'.padEnd(48) + '1x ms'.padStart(11) + '4x ms'.padStart(9) + 'ratio'.padStart(9) + '  (linear: about 4)');
-for (const g of growth) {
-  const a = time(() => parse(g.small, 'growth.tfm'), g.runs).median;
-  const b = time(() => parse(g.large, 'growth.tfm'), g.runs).median;
-  const ratio = b / a;
-  console.log(g.what.padEnd(48) + a.toFixed(2).padStart(11) + b.toFixed(2).padStart(9) + ratio.toFixed(1).padStart(9) + '  ' + (ratio <= 8 ? 'ok' : 'SUPERLINEAR'));
-}
 
-// The language server, as an editor sees it: a one-word edit of a ~2,000-line spec, sent over stdio,
-// until the new diagnostics arrive (bench/lsp.js).
-console.log('');
-console.log('language server (tfmc lsp, stdio)'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
-for (const r of await benchLsp()) {
-  const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
-  const target = r.target === undefined ? '' : `< ${r.target}`;
-  console.log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
+  function time(fn, runs) {
+    for (let i = 0; i < Math.min(5, runs); i++) fn(); // warm-up (JIT, std library cache)
+    const ts = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = process.hrtime.bigint();
+      fn();
+      ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return { median: median(ts), min: Math.min(...ts), max: Math.max(...ts) };
+  }
+
+  const lineCount = (text) => text.split('\n').length;
+
+  const rows = [];
+  for (const f of readdirSync(join(root, 'specs')).filter((f) => f.endsWith('.tfm')).sort()) {
+    const path = join(root, 'specs', f);
+    const r = checkFile(path);
+    if (r.diagnostics.length) throw new Error(`${f} does not check clean`);
+    const t = time(() => checkFile(path), 40);
+    rows.push({ name: `check:specs/${f}`, what: `specs/${f} (${r.models.length} models)`, ...t, target: 5 });
+  }
+  const big = generateSpec(200);
+  const lines = lineCount(big);
+  const bigResult = checkSource(big, join(root, 'bench/generated.tfm'));
+  if (bigResult.diagnostics.some((d) => d.severity === 'error')) throw new Error('generated spec has errors:\n' + bigResult.diagnostics.map((d) => d.message).join('\n'));
+  const tb = time(() => checkSource(big, join(root, 'bench/generated.tfm')), 15);
+  rows.push({ name: 'check:generated', what: `generated spec (${lines} lines, 200 blocks)`, ...tb, target: 200 });
+  const tp = time(() => parse(big, 'generated.tfm'), 15);
+  rows.push({ name: 'parse:generated', what: `  of which parsing alone`, ...tp });
+
+  log(`tfmc parse+check benchmark (node ${process.version}, ${new Date().toISOString()})`);
+  log('');
+  log('what'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
+  for (const r of rows) {
+    const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
+    const target = r.target === undefined ? '' : `< ${r.target}`;
+    log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
+    enter(r.name, r);
+  }
+
+  // Parse time grows linearly with the input, for valid specs and for garbage alike (error recovery
+  // must not rescan the input): four times the input should take about four times as long.
+  const growth = [];
+  {
+    const small = generateSpec(20);
+    const large = generateSpec(80);
+    for (const text of [small, large]) {
+      const n = parse(text, 'growth.tfm').diagnostics.length;
+      if (n > 0) throw new Error(`the generated spec of ${lineCount(text)} lines has ${n} syntax errors`);
+    }
+    growth.push({ name: 'spec', what: `spec, ${lineCount(small)} vs ${lineCount(large)} lines`, small, large, runs: 21 });
+  }
+  {
+    const small = generateGarbage(10_000);
+    const large = generateGarbage(40_000);
+    const n = parse(large, 'garbage.tfm').diagnostics.length;
+    if (n < 100) throw new Error(`40 KB of garbage gave only ${n} diagnostics`);
+    growth.push({ name: 'garbage', what: 'garbage, 10 KB vs 40 KB', small, large, runs: 11 });
+  }
+  log('');
+  log('parse time by input size'.padEnd(48) + '1x ms'.padStart(11) + '4x ms'.padStart(9) + 'ratio'.padStart(9) + '  (linear: about 4)');
+  for (const g of growth) {
+    const a = time(() => parse(g.small, 'growth.tfm'), g.runs).median;
+    const b = time(() => parse(g.large, 'growth.tfm'), g.runs).median;
+    const ratio = b / a;
+    entries[`parse-${g.name}-1x`] = { ms: round(a) };
+    entries[`parse-${g.name}-4x`] = { ms: round(b) };
+    log(g.what.padEnd(48) + a.toFixed(2).padStart(11) + b.toFixed(2).padStart(9) + ratio.toFixed(1).padStart(9) + '  ' + (ratio <= 8 ? 'ok' : 'SUPERLINEAR'));
+  }
+
+  // The language server, as an editor sees it: a one-word edit of a ~2,000-line spec, sent over stdio,
+  // until the new diagnostics arrive (bench/lsp.js).
+  log('');
+  log('language server (tfmc lsp, stdio)'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
+  for (const [i, r] of (await benchLsp()).entries()) {
+    enter(i === 0 ? 'lsp-change' : 'lsp-change-checking', r);
+    const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
+    const target = r.target === undefined ? '' : `< ${r.target}`;
+    log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
+  }
 }

@@ -13,7 +13,6 @@ import { plural, renderHuman } from '../render/human.js';
 import { renderJson } from '../render/json.js';
 import { displayPath } from '../render/paths.js';
 import type { CheckResult } from '../pipeline/check-spec.js';
-import { checkSpec } from './check-spec.js';
 import { type CliContext, expandSpecPaths, UsageError } from './context.js';
 import { addFormatOption, addModelOption, addSetOption, type CommonOptions, examples } from './options.js';
 
@@ -53,6 +52,7 @@ export async function runCheck(ctx: CliContext, paths: string[], options: CheckO
     if (found.length === 0) throw new UsageError(`no .tfm files under '${p}'`);
     return found;
   });
+  const { checkSpec } = await import('./check-spec.js');
   const results: { file: string; result: CheckResult }[] = [];
   for (const { file, abs } of targets) {
     results.push({ file, result: checkSpec(ctx, file, abs, options) });

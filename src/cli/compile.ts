@@ -11,7 +11,6 @@
  *
  * Adding a target: write a {@link TargetWriter} and add it to {@link TARGETS}.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -20,8 +19,6 @@ import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
 import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
-import { selectModel } from '../pipeline/select-model.js';
-import { checkSpec } from './check-spec.js';
 import { pytorchTarget } from './compile-pytorch.js';
 import type { TargetJob, TargetWriter } from './compile-target.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
@@ -124,6 +121,8 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   if (flags.standalone && flags.target !== 'ts') throw new UsageError('--standalone applies to --target ts only');
   if (flags.seed !== undefined && flags.target === 'ts') throw new UsageError('--seed does not apply to --target ts: the generated createParams(seed) takes the seed when the model is built');
   const overrides = flags.set ?? {};
+  const { checkSpec } = await import('./check-spec.js');
+  const { selectModel } = await import('../pipeline/select-model.js');
   const result = checkSpec(ctx, spec, abs, { model: flags.model, set: overrides });
   const choice = selectModel(result, flags.model, displayPath(spec, ctx.cwd));
   if (!choice.ok) {
@@ -142,6 +141,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   refuseToClobber(out, outArg, target, job, flags.force === true);
 
   await mkdir(dirname(out), { recursive: true });
+  const { randomBytes } = await import('node:crypto');
   const staging = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const files = await target.write(job, staging);

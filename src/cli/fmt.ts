@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
-import { formatText } from '../format/index.js';
+import type { formatText as FormatText } from '../format/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type CliContext, expandSpecPaths, UsageError } from './context.js';
 import { examples } from './options.js';
@@ -53,14 +53,13 @@ export async function runFmt(
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
   const fromStdin = options.stdin === true || (files.length === 1 && files[0] === '-');
-  if (fromStdin) {
-    if (files.length > 0 && !(files.length === 1 && files[0] === '-')) {
-      throw new UsageError('give either files or --stdin, not both');
-    }
-    return formatStdin(ctx, await readAll(stdin), options);
+  if (fromStdin && files.length > 0 && !(files.length === 1 && files[0] === '-')) {
+    throw new UsageError('give either files or --stdin, not both');
   }
-  if (files.length === 0) throw new UsageError('no files to format (give .tfm files or folders, or `-` for standard input)');
-  if (files.includes('-')) throw new UsageError('`-` (standard input) cannot be mixed with files');
+  if (!fromStdin && files.length === 0) throw new UsageError('no files to format (give .tfm files or folders, or `-` for standard input)');
+  if (!fromStdin && files.includes('-')) throw new UsageError('`-` (standard input) cannot be mixed with files');
+  const { formatText } = await import('../format/index.js');
+  if (fromStdin) return formatStdin(ctx, formatText, await readAll(stdin), options);
 
   const targets = files.flatMap((f) => expandSpecPaths(ctx, f));
   let failed = false;
@@ -97,7 +96,7 @@ export async function runFmt(
   return failed ? 1 : 0;
 }
 
-function formatStdin(ctx: CliContext, text: string, options: FmtOptions): number {
+function formatStdin(ctx: CliContext, formatText: typeof FormatText, text: string, options: FmtOptions): number {
   const result = formatText(text, '<stdin>');
   if (!result.ok) {
     ctx.err(renderHuman(result.diagnostics, new Map([['<stdin>', text]]), { color: ctx.colorErr, cwd: ctx.cwd, summary: false }));

@@ -11,11 +11,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from 'commander';
-import { GRAPH_FORMATS, type GraphFormat, DEFAULT_DEPTH, GraphRenderError, buildModelGraph, renderGraph } from '../backends/graph/index.js';
+import { DEFAULT_DEPTH, GRAPH_FORMATS, type GraphFormat } from '../backends/graph/constants.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
-import { checkSpec } from './check-spec.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type CliContext, notice, requireReadableFile, UsageError } from './context.js';
 import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
@@ -78,6 +77,7 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
   }
   const abs = requireReadableFile(ctx, file);
 
+  const { checkSpec } = await import('./check-spec.js');
   const result = checkSpec(ctx, file, abs, options);
   const diagnostics = [...result.diagnostics];
   const model = options.model ? result.models.find((m) => m.name === options.model) : result.models[0];
@@ -92,6 +92,7 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
     notice(ctx, `note: ${displayPath(abs, ctx.cwd)} has ${result.models.length} models (${names}); drawing ${model.name} (choose one with --model)\n`);
   }
 
+  const { buildModelGraph, GraphRenderError, renderGraph } = await import('../backends/graph/index.js');
   const graph = buildModelGraph(model, { depth: options.depth });
   let picture: string | Uint8Array;
   try {

@@ -4,7 +4,6 @@
  * stdout; logs go through the protocol's log messages.
  */
 import type { Command } from 'commander';
-import { startServer } from '../lsp/server.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './context.js';
 
@@ -26,6 +25,7 @@ export function registerLsp(program: Command, _ctx: CliContext): void {
         "  -- Neovim: vim.lsp.start({ name = 'tfmc', cmd = { 'npx', 'tfmc', 'lsp', '--stdio' } })\n",
     )
     .action(async (options: { debounce?: number }) => {
+      const { startServer } = await import('../lsp/server.js');
       startServer(process.stdin, process.stdout, { debounceMs: options.debounce });
       // The connection ends the process on `exit` or when stdin closes.
       await new Promise<never>(() => {});

@@ -10,7 +10,7 @@
  *
  * `bin/tfmc.js` calls `main`; nothing runs on import, so tests can build the program themselves.
  */
-import { Command, CommanderError } from 'commander';
+import { type Argument, Command, CommanderError, Help, type Option } from 'commander';
 import pc from 'picocolors';
 import { registerCheck } from './check.js';
 import { registerCompile } from './compile.js';
@@ -60,7 +60,7 @@ export function createProgram(ctx: CliContext): Command {
   program.hook('preAction', () => {
     if (program.opts().quiet === true) ctx.quiet = true;
   });
-  program.configureHelp({ showGlobalOptions: true });
+  program.configureHelp({ showGlobalOptions: true, optionDescription, argumentDescription });
   // Subcommands made with .command() inherit exitOverride and the output configuration.
   registerCheck(program, ctx);
   registerSummary(program, ctx);
@@ -88,6 +88,27 @@ export function createProgram(ctx: CliContext): Command {
       'Exit status: 0 ok, 1 errors found or run failed, 2 usage error.\n',
   );
   return program;
+}
+
+/**
+ * Commander appends "(default: 64)" to a flag with a default value; a description that already
+ * says its default ("tokens to generate at most (default 64)") keeps its own wording alone.
+ */
+function optionDescription(this: Help, option: Option): string {
+  return Help.prototype.optionDescription.call(this, statesDefault(option) ? withoutDefault(option) : option);
+}
+
+function argumentDescription(this: Help, argument: Argument): string {
+  return Help.prototype.argumentDescription.call(this, statesDefault(argument) ? withoutDefault(argument) : argument);
+}
+
+function statesDefault(item: Option | Argument): boolean {
+  return item.defaultValue !== undefined && /\(default\b/.test(item.description);
+}
+
+/** The same option or argument for the help text, without the default value commander would print. */
+function withoutDefault<T extends Option | Argument>(item: T): T {
+  return Object.assign(Object.create(item) as T, { defaultValue: undefined });
 }
 
 function reportFailure(err: unknown, ctx: CliContext): number {

@@ -20,9 +20,7 @@ import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.js';
 import { renderHuman } from '../render/human.js';
 import { type JsonDiagnostic, renderJson, toJsonReport } from '../render/json.js';
 import { displayPath } from '../render/paths.js';
-import { summarize } from '../ir/summary.js';
 import type { ModelSummary, SummaryRow } from '../pipeline/check-spec.js';
-import { checkSpec } from './check-spec.js';
 import { type CliContext, requireReadableFile } from './context.js';
 import {
   addFormatOption,
@@ -74,6 +72,8 @@ export function registerSummary(program: Command, ctx: CliContext): void {
 
 export async function runSummary(ctx: CliContext, file: string, options: SummaryOptions): Promise<number> {
   const abs = requireReadableFile(ctx, file);
+  const { checkSpec } = await import('./check-spec.js');
+  const { summarize } = await import('../ir/summary.js');
   const result = checkSpec(ctx, file, abs, options);
   const summaries = result.models.map((m) => summarize(m, { batch: options.batch, seq: options.seq }));
   const diagnostics = result.diagnostics;

@@ -22,7 +22,8 @@
  *   (`expr`, `operand`, `primary`, `valueType`, `tensorType`) take that offset from their caller
  *   in `at`, set just before the `SUBRULE`.
  */
-import { isRecognitionException, tokenMatcher, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
+import { isRecognitionException, tokenMatcher } from './chevrotain.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type * as A from './ast.js';
 import { AstBuilder, errorExpr } from './build-ast.js';
@@ -78,11 +79,18 @@ export class TfmParser extends RecoveringParser {
   private outer: Span | undefined;
   private prefixes: IToken[] | undefined;
 
-  constructor() {
+  /**
+   * `validate`: run chevrotain's grammar validations (ambiguities, left recursion, unreachable
+   * alternatives), which throw on a broken grammar. They cost a third of building the parser on
+   * every start of `tfmc` and find nothing in a grammar that passed them once, so the shared
+   * instance skips them and test/syntax/parse.test.ts builds one with them.
+   */
+  constructor(options: { validate?: boolean } = {}) {
     super(allTokens, {
       recoveryEnabled: true,
       maxLookahead: 2,
       errorMessageProvider,
+      skipValidations: options.validate !== true,
     });
     this.performSelfAnalysis();
   }

@@ -20,17 +20,8 @@
  * Error messages are not rendered here: the message provider encodes what was expected as JSON,
  * and syntax-errors.ts turns that into a diagnostic once it also knows the surrounding tokens.
  */
-import {
-  EmbeddedActionsParser,
-  EOF,
-  MismatchedTokenException,
-  tokenMatcher,
-  type IParserConfig,
-  type IParserErrorMessageProvider,
-  type IRecognitionException,
-  type IToken,
-  type TokenType,
-} from 'chevrotain';
+import type { IParserConfig, IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { EmbeddedActionsParser, EOF, MismatchedTokenException, tokenMatcher } from './chevrotain.js';
 import {
   BinaryOp,
   Colon,

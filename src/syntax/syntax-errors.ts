@@ -4,7 +4,8 @@
  * Recovery can report one mistake several times: the original error, then the re-synced parse
  * tripping over the leftovers. `CascadeFilter` keeps the first and drops what follows from it.
  */
-import { EOF, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { EOF } from './chevrotain.js';
 import { diagnostic, type Diagnostic, type Label } from '../diagnostics/diagnostic.js';
 import { isKeyword as isReserved } from './keywords.js';
 import { printable } from './lexer.js';

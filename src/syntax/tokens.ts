@@ -7,7 +7,8 @@
  * category of the literal they resemble, so the parser accepts them where a literal may stand and
  * the one diagnostic for the mistake comes from the lexer.
  */
-import { createToken, Lexer, type ILexerConfig, type TokenType } from 'chevrotain';
+import type { ILexerConfig, TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 import { CONTEXTUAL_KEYWORDS, KEYWORDS, type Keyword } from './keywords.js';
 
 // ── categories (never matched directly; the parser consumes them to accept any member) ──

@@ -1,8 +1,16 @@
 /** Flags, usage errors and exit codes of the real binary. None of these need the compiler pipeline. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { processContext } from '../../src/cli/context.js';
+import { createProgram } from '../../src/cli/main.js';
 import { expectNoStackTrace, ROOT, tfmc } from './helpers.js';
+
+/** Every command and subcommand, as the words that name it (`['weights', 'export']`). */
+function commandPaths(cmd: Command = createProgram(processContext()), prefix: string[] = []): string[][] {
+  return cmd.commands.flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])]);
+}
 
 describe('tfmc usage', () => {
   it('prints help with examples for the program and every command', () => {
@@ -11,6 +19,23 @@ describe('tfmc usage', () => {
       expect(run.status, args.join(' ')).toBe(0);
       expect(run.stdout).toContain('Usage: tfmc');
       expect(run.stdout).toContain('Examples:');
+    }
+  });
+
+  it('states each default once in every --help (not "(default 64) (default: 64)")', () => {
+    const paths = commandPaths();
+    expect(paths).toEqual(expect.arrayContaining([['check'], ['generate'], ['weights', 'import']]));
+    for (const words of [[], ...paths]) {
+      const run = tfmc([...words, '--help']);
+      expect(run.status, words.join(' ')).toBe(0);
+      // An option or argument is a line indented by two spaces, plus the deeper-indented lines it wraps onto.
+      const items: string[] = [];
+      for (const line of run.stdout.split('\n')) {
+        if (/^  \S/.test(line)) items.push(line);
+        else if (/^   +\S/.test(line) && items.length > 0) items[items.length - 1] += ' ' + line.trim();
+        else if (line.trim() === '' || /^\S/.test(line)) items.push('');
+      }
+      for (const item of items) expect(item.match(/\(default/g)?.length ?? 0, `tfmc ${words.join(' ')} --help: ${item}`).toBeLessThanOrEqual(1);
     }
   });
 

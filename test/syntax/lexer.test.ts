@@ -1,5 +1,6 @@
 /** The lexer: token kinds, keywords vs names, literals, and one diagnostic per lexical mistake. */
-import { Lexer, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
+import { Lexer } from '../../src/syntax/chevrotain.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KEYWORDS } from '../../src/syntax/keywords.js';

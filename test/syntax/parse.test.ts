@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockDecl, Expr, ModelDecl, Stmt } from '../../src/syntax/ast.js';
 import { parse } from '../../src/syntax/parse.js';
+import { TfmParser } from '../../src/syntax/parser.js';
 import { GPT2, fileStr, sexpr, stmtStr } from './helpers.js';
 
 function clean(src: string) {
@@ -264,5 +265,12 @@ describe('results are independent of later parses', () => {
     parse('model Other { let q = f(1, 2) + g.h\n  expect q > 0 }\n'.repeat(200), 'c.tfm');
     parse('} garbage ( [ # "open\n', 'd.tfm');
     expect([JSON.stringify(first), JSON.stringify(second)]).toEqual(snapshots);
+  });
+});
+
+describe('the grammar', () => {
+  // The shared parser skips chevrotain's grammar validations to start faster (parser.ts); they run here.
+  it("passes chevrotain's grammar validations", () => {
+    expect(() => new TfmParser({ validate: true })).not.toThrow();
   });
 });

@@ -4,7 +4,7 @@
  * labels), line breaks as `\n` and other control characters dropped, so no name can end the
  * string, inject attributes or turn into other text.
  */
-import type { GraphCluster, GraphNode, ModelGraph } from './model-graph.js';
+import { nodeLabel, type GraphCluster, type GraphNode, type ModelGraph } from './model-graph.js';
 
 /** A DOT double-quoted string holding `text` literally. */
 export function dotString(text: string): string {
@@ -19,8 +19,6 @@ export function dotString(text: string): string {
   return `"${out}"`;
 }
 
-const FONT = 'Helvetica';
-
 const NODE_STYLE: Record<GraphNode['kind'], string> = {
   input: 'shape=box, style="rounded,filled", fillcolor="#d9ead3", color="#6aa84f"',
   output: 'shape=box, style="rounded,filled", fillcolor="#fce5cd", color="#e69138"',
@@ -32,15 +30,18 @@ const NODE_STYLE: Record<GraphNode['kind'], string> = {
 export interface DotOptions {
   /** Draw open modules as clusters (default true); false gives a flat drawing. */
   clusters?: boolean;
+  /** The font of every label (default Helvetica); Graphviz sizes boxes and label spaces by its metrics. */
+  font?: string;
 }
 
 export function toDot(graph: ModelGraph, options: DotOptions = {}): string {
   const withClusters = options.clusters ?? true;
+  const font = options.font ?? 'Helvetica';
   const lines: string[] = [];
   lines.push(`digraph ${dotString(graph.name)} {`);
-  lines.push(`  graph [rankdir=TB, fontname="${FONT}", fontsize=12, label=${dotString(graph.name)}, labelloc=t, nodesep=0.3, ranksep=0.35];`);
-  lines.push(`  node [fontname="${FONT}", fontsize=11, margin="0.12,0.05"];`);
-  lines.push(`  edge [fontname="${FONT}", fontsize=9, color="#666666", fontcolor="#444444", arrowsize=0.7];`);
+  lines.push(`  graph [rankdir=TB, fontname="${font}", fontsize=12, label=${dotString(graph.name)}, labelloc=t, nodesep=0.45, ranksep=0.35];`);
+  lines.push(`  node [fontname="${font}", fontsize=11, margin="0.12,0.05"];`);
+  lines.push(`  edge [fontname="${font}", fontsize=9, color="#666666", fontcolor="#444444", arrowsize=0.7];`);
 
   const children = new Map<string | undefined, GraphCluster[]>();
   if (withClusters) for (const c of graph.clusters) children.set(c.parent, [...(children.get(c.parent) ?? []), c]);
@@ -52,12 +53,11 @@ export function toDot(graph: ModelGraph, options: DotOptions = {}): string {
 
   const emit = (cluster: string | undefined, indent: string) => {
     for (const n of members.get(cluster) ?? []) {
-      const label = n.detail !== undefined ? `${n.label}\n${n.detail}` : n.label;
-      lines.push(`${indent}${n.id} [label=${dotString(label)}, ${NODE_STYLE[n.kind]}];`);
+      lines.push(`${indent}${n.id} [label=${dotString(nodeLabel(n))}, ${NODE_STYLE[n.kind]}];`);
     }
     for (const c of children.get(cluster) ?? []) {
       lines.push(`${indent}subgraph cluster_${c.id} {`);
-      lines.push(`${indent}  label=${dotString(c.label)}; style="rounded,dashed"; color="#999999"; fontsize=10;`);
+      lines.push(`${indent}  label=${dotString(c.label)}; style="rounded,dashed"; color="#999999"; fontsize=10; labeljust=l;`);
       emit(c.id, indent + '  ');
       lines.push(`${indent}}`);
     }

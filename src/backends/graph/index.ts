@@ -6,16 +6,15 @@
 import type { ModelIR } from '../../ir/types.js';
 import { toDot } from './dot.js';
 import { toMermaid } from './mermaid.js';
+import type { GraphFormat } from './constants.js';
 import { buildModelGraph, type GraphOptions, type ModelGraph } from './model-graph.js';
-import { GraphRenderError, renderSvg, svgToPng } from './render.js';
+import { GraphRenderError, LAYOUT_FONT, renderSvg, svgToPng } from './render.js';
 
-export { buildModelGraph, DEFAULT_DEPTH, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
+export { DEFAULT_DEPTH, GRAPH_FORMATS, type GraphFormat } from './constants.js';
+export { buildModelGraph, compactCount, nodeLabel, tensorLabel, type GraphCluster, type GraphEdge, type GraphNode, type GraphOptions, type ModelGraph } from './model-graph.js';
 export { dotString, toDot, type DotOptions } from './dot.js';
 export { mermaidText, toMermaid } from './mermaid.js';
-export { GraphRenderError, renderSvg, svgToPng } from './render.js';
-
-export const GRAPH_FORMATS = ['svg', 'png', 'dot', 'mermaid'] as const;
-export type GraphFormat = (typeof GRAPH_FORMATS)[number];
+export { GraphRenderError, LAYOUT_FONT, renderSvg, svgToPng } from './render.js';
 
 /** The picture of `model` in `format`: text for svg/dot/mermaid, bytes for png. */
 export async function renderModelGraph(model: ModelIR, format: GraphFormat, options: GraphOptions = {}): Promise<string | Uint8Array> {
@@ -32,15 +31,14 @@ export async function renderGraph(
   warn: (message: string) => void = () => {},
 ): Promise<string | Uint8Array> {
   if (format === 'mermaid') return toMermaid(graph);
-  const dot = toDot(graph);
-  if (format === 'dot') return dot;
+  if (format === 'dot') return toDot(graph);
   let svg: string;
   try {
-    svg = await renderSvg(dot);
+    svg = await renderSvg(toDot(graph, { font: LAYOUT_FONT }));
   } catch (err) {
     if (!(err instanceof GraphRenderError) || graph.clusters.length === 0) throw err;
     warn(`${err.message}; drawn again without the module frames`);
-    svg = await renderSvg(toDot(graph, { clusters: false }));
+    svg = await renderSvg(toDot(graph, { clusters: false, font: LAYOUT_FONT }));
   }
   return format === 'svg' ? svg : svgToPng(svg);
 }

@@ -4,7 +4,7 @@
  * outside a small safe set is written as a Mermaid entity code (`#35;`), so no name can close a
  * label, start an HTML tag or break the line structure.
  */
-import type { GraphCluster, GraphNode, ModelGraph } from './model-graph.js';
+import { nodeLabel, type GraphCluster, type GraphNode, type ModelGraph } from './model-graph.js';
 
 const SAFE = /[A-Za-z0-9 _.,:()[\]+\-*/=%^!?]/;
 
@@ -38,8 +38,7 @@ export function toMermaid(graph: ModelGraph): string {
   const emit = (cluster: string | undefined, indent: string) => {
     for (const n of members.get(cluster) ?? []) {
       const [open, close] = SHAPE[n.kind];
-      const label = n.detail !== undefined ? `${n.label}\n${n.detail}` : n.label;
-      lines.push(`${indent}${n.id}${open}"${mermaidText(label)}"${close}`);
+      lines.push(`${indent}${n.id}${open}"${mermaidText(nodeLabel(n))}"${close}`);
     }
     for (const c of children.get(cluster) ?? []) {
       lines.push(`${indent}subgraph ${c.id}["${mermaidText(c.label)}"]`);

@@ -11,7 +11,8 @@
  * implementation detail.
  */
 import { renderShape } from '../../ir/dims.js';
-import type { ModelIR, TensorValue } from '../../ir/types.js';
+import { DEFAULT_DEPTH } from './constants.js';
+import { paramCount, type ModelIR, type TensorValue } from '../../ir/types.js';
 
 export type GraphNodeKind = 'input' | 'output' | 'loss' | 'op' | 'module';
 
@@ -23,6 +24,8 @@ export interface GraphNode {
   label: string;
   /** Second line, if any: the block a module instantiates, an input's type. */
   detail?: string;
+  /** A module box's parameters (as `tfmc summary` counts them: the parameters under its path), when there are any. */
+  params?: number;
   /** The cluster drawn around it, if any. */
   cluster?: string;
 }
@@ -54,7 +57,25 @@ export interface GraphOptions {
   depth?: number;
 }
 
-export const DEFAULT_DEPTH = 1;
+/** The lines of a box: its label, its detail, and a module's parameter count (`12.6K params`). */
+export function nodeLabel(n: GraphNode): string {
+  const lines = [n.label];
+  if (n.detail !== undefined) lines.push(n.detail);
+  if (n.params !== undefined) lines.push(`${compactCount(n.params)} param${n.params === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}
+
+/** A count in three significant digits: `768`, `3.2K`, `12.6K`, `124M`, `1.5B`. */
+export function compactCount(n: number): string {
+  const units = ['', 'K', 'M', 'B', 'T'];
+  let i = 0;
+  let v = n;
+  while (i < units.length - 1 && Math.abs(Number(v.toPrecision(3))) >= 1000) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? Math.round(v) : Number(v.toPrecision(3))}${units[i]}`;
+}
 
 /** How a tensor is labelled on an edge. */
 export function tensorLabel(v: TensorValue): string {
@@ -106,6 +127,7 @@ export function buildModelGraph(model: ModelIR, options: GraphOptions = {}): Mod
     const n = { id: `n${nodes.length}`, ...node };
     if (n.cluster === undefined) delete n.cluster;
     if (n.detail === undefined) delete n.detail;
+    if (!n.params) delete n.params;
     nodes.push(n);
     return n;
   };
@@ -123,11 +145,15 @@ export function buildModelGraph(model: ModelIR, options: GraphOptions = {}): Mod
     return { open: c };
   };
 
+  /** A module's parameters, counted as `summarize` (src/ir/summary.ts) counts them: those named under its path. */
+  const paramsUnder = (path: string): number =>
+    model.params.reduce((sum, p) => sum + (p.name.startsWith(path + '.') ? paramCount(p) : 0), 0);
+
   /** The (first) box of module `path`; a fresh one with `fresh`. */
   const boxOf = (path: string, open: string[], fresh = false): GraphNode => {
     let box = boxes.get(path);
     if (!box || fresh) {
-      box = add({ kind: 'module', label: path, detail: modules.get(path)!.kind, cluster: clusterFor(open[open.length - 1]) });
+      box = add({ kind: 'module', label: path, detail: modules.get(path)!.kind, params: paramsUnder(path), cluster: clusterFor(open[open.length - 1]) });
       if (!boxes.has(path)) boxes.set(path, box);
     }
     return box;

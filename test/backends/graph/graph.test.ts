@@ -5,9 +5,11 @@
  */
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
+import { instance, type Viz } from '@viz-js/viz';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModelGraph, GraphRenderError, renderSvg, svgToPng, toDot, toMermaid, type ModelGraph } from '../../../src/backends/graph/index.js';
+import { buildModelGraph, compactCount, dotString, GraphRenderError, nodeLabel, renderGraph, renderSvg, svgToPng, toDot, toMermaid, type ModelGraph } from '../../../src/backends/graph/index.js';
 import { checkFile } from '../../../src/index.js';
+import { summarize } from '../../../src/ir/summary.js';
 import type { ModelIR } from '../../../src/ir/types.js';
 import { expectGolden } from '../../helpers/golden.js';
 
@@ -44,6 +46,21 @@ describe('the model graph', () => {
     expect(edge('wte', 'lm_head')).toEqual([{ from: byLabel.get('wte'), to: byLabel.get('lm_head'), label: 'tied', kind: 'tied' }]);
     const ids = new Set(g.nodes.map((n) => n.id));
     for (const e of g.edges) expect(ids.has(e.from) && ids.has(e.to)).toBe(true);
+  });
+
+  it('gives each module box its parameter count, as tfmc summary counts the module', () => {
+    const rows = new Map(summarize(tiny).rows.map((r) => [r.path, r.params]));
+    for (const depth of [0, 1, 2]) {
+      const modules = buildModelGraph(tiny, { depth }).nodes.filter((n) => n.kind === 'module');
+      for (const n of modules) expect(n.params ?? 0, n.label).toBe(rows.get(n.label));
+    }
+    const g = buildModelGraph(tiny, { depth: 1 });
+    const box = (label: string) => g.nodes.find((n) => n.label === label)!;
+    expect(nodeLabel(box('wte'))).toBe('wte\nEmbedding\n3.2K params');
+    expect(nodeLabel(box('blocks.0'))).toBe(`blocks.0\nDecoderLayer\n${compactCount(rows.get('blocks.0')!)} params`);
+    expect(nodeLabel(box('lm_head'))).toBe('lm_head\nLinear'); // its weight is wte's (tied), and it has no bias
+    expect(nodeLabel(box('ids'))).toBe('ids\nint32[batch, seq]');
+    expect([0, 1, 768, 999, 1000, 2048, 12_672, 999_999, 124_439_808, 1.5e9].map(compactCount)).toEqual(['0', '1', '768', '999', '1K', '2.05K', '12.7K', '1M', '124M', '1.5B']);
   });
 
   it('draws a module without sub-modules once per use, so the data flow stays acyclic', () => {
@@ -96,6 +113,29 @@ describe('emitters', () => {
     expect(await renderSvg(toDot(buildModelGraph(tiny, { depth: 0 })))).toContain('</svg>');
   });
 
+  it('lays labels out so that none overlaps another in any of the fonts the SVG names', async () => {
+    // Graphviz sizes each label with one font's metrics; a viewer draws it with the first font of
+    // the SVG's list it has. Each label is measured here in the widest font of that list (with
+    // Graphviz's metrics for it) and placed as the SVG places it: no two may intersect.
+    const viz = await instance();
+    const bert = checkFile(join(ROOT, 'specs', 'bert.tfm')).models.find((m) => m.name === 'BertTiny')!;
+    for (const [model, depth] of [[tiny, 0], [tiny, 1], [tiny, 2], [bert, 1]] as const) {
+      const svg = (await renderGraph(buildModelGraph(model, { depth }), 'svg')) as string;
+      const boxes = svgTexts(svg).map((t) => {
+        const width = Math.max(...t.fonts.map((font) => textWidth(viz, t.text, font, t.size)));
+        const x0 = t.anchor === 'start' ? t.x : t.anchor === 'end' ? t.x - width : t.x - width / 2;
+        return { ...t, x0, x1: x0 + width, y0: t.y - 0.75 * t.size, y1: t.y + 0.2 * t.size };
+      });
+      expect(boxes.length).toBeGreaterThan(20);
+      for (const [i, a] of boxes.entries()) {
+        for (const b of boxes.slice(i + 1)) {
+          const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+          expect(overlap, `${model.name} depth ${depth}: "${a.text}" overlaps "${b.text}"`).toBe(false);
+        }
+      }
+    }
+  });
+
   it('rasterises the SVG to a PNG of plausible size', async () => {
     const png = svgToPng(await renderSvg(toDot(buildModelGraph(tiny, { depth: 1 }))));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -139,3 +179,39 @@ describe('hostile names', () => {
     expect(toMermaid(graph)).toContain('new<br>line');
   });
 });
+
+interface SvgText {
+  text: string;
+  x: number;
+  y: number;
+  anchor: string;
+  size: number;
+  fonts: string[];
+}
+
+/** The text elements of a Graphviz SVG: content, anchor point, font size and font list. */
+function svgTexts(svg: string): SvgText[] {
+  const out: SvgText[] = [];
+  for (const m of svg.matchAll(/<text ([^>]*)>([^<]*)<\/text>/g)) {
+    const attr = (name: string) => m[1].match(new RegExp(`${name}="([^"]*)"`))?.[1];
+    const text = m[2]
+      .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
+      .replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&amp;', '&');
+    out.push({ text, x: Number(attr('x')), y: Number(attr('y')), anchor: attr('text-anchor') ?? 'start', size: Number(attr('font-size')), fonts: attr('font-family')!.split(',') });
+  }
+  return out;
+}
+
+const widths = new Map<string, number>();
+/** The width Graphviz gives `text` in `font` (its metrics for known fonts, an estimate otherwise). */
+function textWidth(viz: Viz, text: string, font: string, size: number): number {
+  const key = `${font}\0${size}\0${text}`;
+  let w = widths.get(key);
+  if (w === undefined) {
+    const dot = `digraph { a [shape=plaintext, margin=0, fontname=${dotString(font)}, fontsize=${size}, label=${dotString(text)}] }`;
+    const json = JSON.parse(viz.render(dot, { format: 'json' }).output!) as { objects: { _ldraw_: { op: string; width?: number }[] }[] };
+    w = json.objects[0]._ldraw_.find((op) => op.op === 'T')!.width!;
+    widths.set(key, w);
+  }
+  return w;
+}
