@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allTokens, KeywordCat } from '../../src/syntax/tokens.js';
 import { DTYPES } from '../../src/syntax/keywords.js';
+import { PUBLIC_OPS } from '../../src/ir/ops/index.js';
 
 interface Rule {
   name?: string;
@@ -68,6 +69,17 @@ describe('TextMate grammar', () => {
     for (const f of ['Linear', 'LayerNorm', 'cross_entropy', 'softmax', 'causal']) expect(scopeOf(f), f).toMatch(/^support\.function/);
     for (const op of ['||', '&&', '==', '<=', '&', '+', '^', '@']) expect(scopeOf(op), op).toMatch(/^keyword\.operator/);
     expect(scopeOf('d_model')).toBe('variable.other.tfm');
+  });
+
+  it('highlights every primitive a spec can name: layers as layers, functions as functions', () => {
+    const patterns = JSON.stringify(grammar);
+    const listed = (scope: string) => {
+      const m = new RegExp(`"name":"${scope.replace(/\./g, '\\.')}","match":"\\\\\\\\b\\(([^)]*)\\)`).exec(patterns);
+      return new Set(m ? m[1].split('|') : []);
+    };
+    const layers = listed('support.function.layer.tfm');
+    const functions = listed('support.function.builtin.tfm');
+    for (const [name, op] of PUBLIC_OPS) expect(op.kind === 'layer' ? layers : functions, name).toContain(name);
   });
 
   it('names block and model declarations', () => {

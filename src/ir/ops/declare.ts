@@ -5,7 +5,7 @@
  * A signature table has one line per argument, in call order (the order is what positional
  * arguments, hover and completion follow): `name: [type, doc]` or `name: [type, doc, default]`.
  * A type is `'int'`, `'float'`, `'bool'`, `'string'`, an enum's members (`['learned',
- * 'sinusoidal']`), `'tensor'`, or `'tensor?'` / `'module?'` for one that may be omitted.
+ * 'sinusoidal']`), `'tensor'`, or `'tensor?'` / `'module?'` / `'int?'` for one that may be omitted.
  * A tensor's third entry is not a default but what it must be:
  *
  *     x: ['tensor', 'float32 `[B, T, F]`', { dtype: 'float32', rank: 3, shape: '`[batch, seq, features]`' }],
@@ -45,7 +45,7 @@ export type ArgRow =
   | readonly ['string', string]
   | readonly [readonly string[], string, string?]
   | readonly ['tensor', string, TensorNeeds?]
-  | readonly ['tensor?' | 'module?', string];
+  | readonly ['tensor?' | 'module?' | 'int?', string];
 
 export type ArgTable = { readonly [name: string]: ArgRow };
 
@@ -64,7 +64,9 @@ type Unpacked<R> = R extends readonly ['int' | 'float', ...unknown[]]
             ? TensorValue | undefined
             : R extends readonly ['module?', ...unknown[]]
               ? Extract<Value, { kind: 'module' }> | undefined
-              : never;
+              : R extends readonly ['int?', ...unknown[]]
+                ? number | undefined
+                : never;
 
 export type Unpack<T extends ArgTable> = { readonly [K in keyof T]: Unpacked<T[K]> };
 
@@ -150,6 +152,8 @@ function specs(table: ArgTable): ArgSpec[] {
         return { name, type: 'tensor', default: null, doc };
       case 'module?':
         return { name, type: 'module', default: null, doc };
+      case 'int?':
+        return { name, type: 'int', default: null, doc };
       case 'int':
       case 'float':
         return { name, type, ...(third !== undefined && { default: { kind: type, value: third as number } }), doc };
@@ -172,6 +176,7 @@ function unpack(table: ArgTable, values: Record<string, Value>): Record<string, 
     else if (type === 'bool') out[name] = bool(v);
     else if (type === 'string') out[name] = v?.kind === 'string' ? v.value : '';
     else if (type === 'module?') out[name] = v?.kind === 'module' ? v : undefined;
+    else if (type === 'int?') out[name] = v?.kind === 'int' ? v.value : undefined;
     else {
       const t = tensor(v);
       if (!t && type === 'tensor') return undefined;

@@ -5,6 +5,7 @@
 export * as activations from './activations.js';
 export * as clsToken from './cls-token.js';
 export * as conv1d from './conv1d.js';
+export * as conversion from './conversion.js';
 export * as dropout from './dropout.js';
 export * as elementwise from './elementwise.js';
 export * as embedding from './embedding.js';
@@ -21,4 +22,6 @@ export * as recurrent from './recurrent.js';
 export * as reductions from './reductions.js';
 export * as relativePositionBias from './relative-position-bias.js';
 export * as rope from './rope.js';
+export * as selection from './selection.js';
 export * as softmax from './softmax.js';
+export * as tensorMath from './tensor-math.js';

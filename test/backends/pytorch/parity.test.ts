@@ -50,6 +50,8 @@ const cases: Case[] = [
   // grouped-query attention, ...), and spec names that are Python keywords with the ops the
   // specs above lack.
   ...casesOf('test/fixtures/parity/blocks.tfm', () => true),
+  // The tensor primitives (exp … top_k, slice, roll, cast, stop_gradient), with gradients through them.
+  ...casesOf('test/fixtures/parity/primitives.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;

@@ -39,6 +39,10 @@ export function exampleCases(): TinyCase[] {
   const cases: Array<[string, string, Record<string, string>]> = [
     ['examples/llama-style.tfm', 'TinyLlama', { vocab: '100', ctx: '64', d_model: '32', heads: '4', kv_heads: '2', layers: '2', d_ff: '64' }],
     ['examples/speech-conformer.tfm', 'MacaronSpeech', { d_model: '32', layers: '1' }],
+    // The tensor primitives (tuple results, optional arguments, dtype casts) in generated code.
+    ['test/fixtures/parity/primitives.tfm', 'PrimMath', {}],
+    ['test/fixtures/parity/primitives.tfm', 'PrimReduce', {}],
+    ['test/fixtures/parity/primitives.tfm', 'PrimSelect', {}],
   ];
   return cases.map(([spec, model, overrides]) => {
     const path = join(ROOT, spec);

@@ -159,6 +159,25 @@ def mean(x, axis):
     return x.mean(dim=axis)
 
 
+def one_hot(ids, num):
+    """Float one-hot vectors `[..., num]` of integer ids; an id outside 0 … num − 1 gives zeros (as tfjs)."""
+    ids = ids.long()
+    inside = (ids >= 0) & (ids < num)
+    out = torch.nn.functional.one_hot(torch.where(inside, ids, torch.zeros_like(ids)), num).to(torch.float32)
+    return out * inside.unsqueeze(-1).to(torch.float32)
+
+
+def slice_axis(x, axis, start, end=None):
+    """Positions start … end − 1 of `axis` (end None: to the end of the axis)."""
+    stop = x.shape[axis] if end is None else end
+    return x.narrow(axis, start, stop - start)
+
+
+def cast(x, dtype):
+    """tfmc's dtypes in PyTorch: int32 ids are int64 (what indexing takes), float32 stays."""
+    return x.to(torch.int64) if dtype == "int32" else x.to(torch.float32)
+
+
 def rope(x, base=10000.0):
     """Rotary embedding on `[B, H, T, d]`: feature i pairs with i + d/2; tables in float64."""
     t, d = x.shape[2], x.shape[3]
