@@ -28,7 +28,7 @@ import type { ModelIR } from '../../ir/types.js';
 import { STD_DIR } from '../../ir/workspace.js';
 import { displayPath } from '../../render/paths.js';
 import { type CliContext, notice, UsageError } from '../context.js';
-import { batchesPerEpoch, batchForStep, batchTokens, buildExamples, dataFormat, parseJsonl, textsOf, validationBatches, type Examples } from './data.js';
+import { batchesPerEpoch, batchForStep, batchTokens, buildExamples, dataFormat, idsTokenizerFor, parseJsonl, textsOf, usesTokenIds, validationBatches, type Examples } from './data.js';
 import { RunError } from './errors.js';
 import { lossSvg } from './loss-plot.js';
 import { formatDuration, formatLoss, Progress } from './progress.js';
@@ -115,6 +115,13 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
     );
     const resuming = plan.checkpoint ? ` (resuming at step ${start})` : flags.resume ? ' (it has no checkpoint yet: starting at step 0)' : '';
     say(`run directory: ${displayPath(paths.dir, ctx.cwd)}${resuming}`);
+    if (start >= info.steps && !plan.checkpoint) {
+      // --steps 0: the run directory with the initial weights, ready for generate, predict and weights.
+      await model.save(paths.checkpoint, { optimizer: true });
+      say(`--steps 0: saved the initial weights (seed ${info.settings.seed}) to ${displayPath(paths.checkpoint, ctx.cwd)} without training`);
+      say(nextCommand(task, displayPath(paths.dir, ctx.cwd), tok.kind));
+      return 0;
+    }
     if (start >= info.steps) {
       say(`the run is already at step ${start} of ${info.steps}: nothing to train (raise --steps to train further)`);
       return 0;
@@ -156,7 +163,13 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
     throw new RunError(`${displayPath(outDir, ctx.cwd)} ${isRun ? 'already holds a training run' : 'exists and is not empty'}; nothing was overwritten. ${isRun ? 'Add --resume to continue that run, or choose' : 'Choose'} another directory with --out`);
   }
 
-  const tok: Tokenizer = previous ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8'))) : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
+  const ids = records !== undefined && usesTokenIds(task, records, dataArg);
+  if (ids && flags.tokenizer !== undefined && !previous) throw new UsageError(`${dataArg} gives token ids ("source_ids"/"target_ids"), which need no tokenizer: drop --tokenizer ${flags.tokenizer}`);
+  const tok: Tokenizer = previous
+    ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8')))
+    : ids
+      ? idsTokenizerFor(task)
+      : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
   checkVocab(ir, task, tok);
 
   const settings = previous ? previous.info.settings : newSettings(task, flags);
@@ -302,9 +315,14 @@ async function loop(
   const change = first && final ? `; validation loss ${formatLoss(first.loss)} → ${formatLoss(final.loss)}` : '';
   say(`trained ${lastStep - start} steps in ${formatDuration(seconds)} (${Math.round(rate).toLocaleString('en')} tokens/s)${change}`);
   say(`saved ${displayPath(paths.checkpoint, ctx.cwd)}, ${displayPath(paths.metrics, ctx.cwd)} and ${displayPath(paths.plot, ctx.cwd)}`);
-  const run = displayPath(paths.dir, ctx.cwd);
-  say(task.kind === 'classify' ? `next: tfmc predict ${run} --input "..."` : task.kind === 'lm' ? `next: tfmc generate ${run} --prompt "..."` : `next: tfmc generate ${run} --source "..."`);
+  say(nextCommand(task, displayPath(paths.dir, ctx.cwd), info.tokenizer));
   return 0;
+}
+
+function nextCommand(task: Task, run: string, tokenizer: string): string {
+  if (task.kind === 'classify') return `next: tfmc predict ${run} --input "..."`;
+  if (tokenizer === 'ids') return `next: tfmc generate ${run} --ids 1,2,3`;
+  return task.kind === 'lm' ? `next: tfmc generate ${run} --prompt "..."` : `next: tfmc generate ${run} --source "..."`;
 }
 
 async function checkpointStep(dir: string): Promise<number | string> {
