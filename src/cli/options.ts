@@ -66,3 +66,22 @@ export function examples(lines: [command: string, what: string][]): string {
   const width = Math.max(...lines.map(([c]) => c.length));
   return `\nExamples:\n${lines.map(([c, w]) => `  $ ${c.padEnd(width)}  # ${w}`).join('\n')}\n`;
 }
+
+/**
+ * Parses one `--ids 5,8,9` (commas and/or spaces between whole numbers ≥ 0) and adds the row to
+ * the rows collected so far (`--ids` repeats: one row per flag).
+ */
+export function parseIds(value: string, previous: number[][] = []): number[][] {
+  const parts = value.trim().split(/[\s,]+/).filter((p) => p !== '');
+  if (parts.length === 0) throw new InvalidArgumentError('expected token ids such as 5,8,9');
+  const bad = parts.find((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)));
+  if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a token id (a whole number ≥ 0); write the ids as 5,8,9`);
+  return [...previous, parts.map(Number)];
+}
+
+/** `--weights`, `--model` and `--set`: a spec with the weights to run it with (`src/cli/model-source.ts`). */
+export function addWeightsOptions(cmd: Command): Command {
+  cmd.option('--weights <file-or-dir>', 'with a .tfm spec: its weights (a checkpoint directory, a tfmc train run directory or a .safetensors file)');
+  cmd.option('--model <name>', 'with a spec: which model of the file');
+  return cmd.option('--set <key=value>', 'with a spec: override a config value (repeatable)', parseSetting);
+}

@@ -15,13 +15,13 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .command('train')
     .description('train a model of a spec on a text or JSONL file, with checkpoints you can resume')
     .argument('<spec>', 'the .tfm file')
-    .requiredOption('--data <file>', 'training data: plain text (language model) or .jsonl ({"source","target"} or {"text","label"})');
+    .requiredOption('--data <file>', 'training data: plain text (language model) or .jsonl ({"source","target"}, {"source_ids","target_ids"} or {"text","label"})');
   addModelOption(cmd);
   addSetOption(cmd);
   addBackendOption(cmd);
   cmd
     .option('--out <dir>', 'run directory (default: runs/<model-name>)')
-    .option('--steps <n>', 'optimizer steps in all (default: one epoch)', integerAtLeast(1))
+    .option('--steps <n>', 'optimizer steps in all (default: one epoch; 0: only the run directory with the initial weights)', integerAtLeast(0))
     .option('--epochs <n>', 'passes over the training data (instead of --steps)', integerAtLeast(1))
     .option('--batch <n>', 'examples per step (default 16)', integerAtLeast(1))
     .option('--seq <n>', 'tokens per language-model window (default: the spec\'s bound, at most 128)', integerAtLeast(1))
@@ -46,6 +46,8 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       ['tfmc train lm.tfm --data book.txt --out runs/big --resume', 'continue after Ctrl-C or a crash'],
       ['tfmc train lm.tfm --data book.txt --schedule cosine --eval-every 50 --patience 5', 'cosine decay; stop when validation stalls'],
       ['tfmc train seq2seq.tfm --data pairs.jsonl', 'encoder-decoder on {"source","target"} lines'],
+      ['tfmc train examples/lecture/lecture.tfm --data examples/lecture/pairs.jsonl', 'encoder-decoder on token ids: {"source_ids": [5, 8, 9], "target_ids": [0, 6, 3]}'],
+      ['tfmc train lm.tfm --data book.txt --steps 0 --out runs/init', 'only the run directory: initial weights and tokenizer'],
       ['tfmc train classifier.tfm --data reviews.jsonl', 'classifier on {"text","label"} lines'],
     ]) +
       '\nThe run directory keeps the latest checkpoint (checkpoint/) and the one with the lowest validation\n' +

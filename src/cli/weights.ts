@@ -1,29 +1,32 @@
 /**
- * `tfmc weights export DIR -o FILE.safetensors` and `tfmc weights import DIR FILE.safetensors`:
- * move a model's parameters between a tfmc checkpoint (or the checkpoint of a `tfmc train` run
- * directory) and a safetensors file, the format of the generated PyTorch module
- * (`tfmc compile --target pytorch`), of PyTorch and of Hugging Face tools. Tensor names are the
- * spec's parameter names.
+ * `tfmc weights export MODEL -o FILE.safetensors` and `tfmc weights import MODEL FILE.safetensors`:
+ * move a model's parameters between tfmc and a safetensors file, the format of the generated
+ * PyTorch module (`tfmc compile --target pytorch`), of PyTorch and of Hugging Face tools. Tensor
+ * names are the spec's parameter names. MODEL is a checkpoint directory, a `tfmc train` run
+ * directory (its checkpoint), or a spec (`model-source.ts`).
  *
- * Export reads the checkpoint (checksums verified) and writes the file atomically. Import checks
- * the file against the model first (every name, shape and dtype; all differences listed), then
- * rewrites the checkpoint with the new weights; Adam's moments are dropped (they belong to the old
- * weights), the step count is kept.
+ * Export reads the checkpoint (checksums verified) and writes the file atomically; a spec exports
+ * the weights given with `--weights`, or its initial weights (`--seed`). Import checks the file
+ * against the model first (every name, shape and dtype; all differences listed), then rewrites the
+ * checkpoint with the new weights; Adam's moments are dropped (they belong to the old weights), the
+ * step count is kept. Importing into a spec writes a new checkpoint directory (`--out`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { displayPath } from '../render/paths.js';
 import { type CliContext, UsageError } from './context.js';
-import { examples } from './options.js';
+import type { SourceFlags } from './model-source.js';
+import { addWeightsOptions, examples, integerAtLeast } from './options.js';
 import { addBackendOption } from './train.js';
 
-interface ExportFlags {
+interface ExportFlags extends SourceFlags {
   out: string;
 }
 
-interface ImportFlags {
-  backend?: 'node' | 'wasm' | 'cpu';
+interface ImportFlags extends SourceFlags {
+  out?: string;
 }
 
 export function registerWeights(program: Command, ctx: CliContext): void {
@@ -35,28 +38,47 @@ export function registerWeights(program: Command, ctx: CliContext): void {
     examples([
       ['tfmc weights export runs/lm -o lm.safetensors', 'a run directory or a checkpoint → safetensors'],
       ['tfmc weights import runs/lm/checkpoint trained.safetensors', 'weights trained in PyTorch → the checkpoint'],
+      ['tfmc weights import model.tfm trained.safetensors -o ckpt', 'a spec and weights from elsewhere → a new checkpoint'],
     ]) + '\nExit status: 0 ok, 1 failed (damaged checkpoint, weights that do not fit), 2 usage error.\n',
   );
 
-  weights
+  const exp = weights
     .command('export')
-    .description('write the weights of a checkpoint (or of a tfmc train run directory) to a safetensors file')
-    .argument('<dir>', 'a checkpoint directory, or a run directory of tfmc train')
-    .requiredOption('-o, --out <file>', 'the safetensors file to write')
-    .addHelpText('after', examples([['tfmc weights export runs/lm -o lm.safetensors', 'float32, tensors named as the spec\'s parameters']]))
-    .action(async (dir: string, flags: ExportFlags) => {
-      ctx.exitCode = await guarded(ctx, () => runExport(ctx, dir, flags));
+    .description('write the weights of a checkpoint, a tfmc train run directory or a spec to a safetensors file')
+    .argument('<model>', 'a checkpoint directory, a tfmc train run directory, or a .tfm spec (with --weights, or its initial weights)')
+    .requiredOption('-o, --out <file>', 'the safetensors file to write');
+  addWeightsOptions(exp);
+  exp.option('--seed <n>', 'a spec without --weights: seed of its initial weights (default 0)', integerAtLeast(0));
+  addBackendOption(exp);
+  exp
+    .addHelpText(
+      'after',
+      examples([
+        ['tfmc weights export runs/lm -o lm.safetensors', "float32, tensors named as the spec's parameters"],
+        ['tfmc weights export model.tfm --seed 1 -o init.safetensors', "a spec's initial weights"],
+      ]),
+    )
+    .action(async (arg: string, flags: ExportFlags) => {
+      ctx.exitCode = await guarded(ctx, () => runExport(ctx, arg, flags));
     });
 
   const imp = weights
     .command('import')
-    .description('load a safetensors file into a checkpoint (or the checkpoint of a tfmc train run directory)')
-    .argument('<dir>', 'a checkpoint directory, or a run directory of tfmc train')
-    .argument('<file>', 'the safetensors file to read');
+    .description('load a safetensors file into a checkpoint (or a run directory\'s), or make a new checkpoint from a spec and the file')
+    .argument('<model>', 'a checkpoint directory, a tfmc train run directory, or a .tfm spec (with --out)')
+    .argument('<file>', 'the safetensors file to read')
+    .option('-o, --out <dir>', 'with a spec: the checkpoint directory to create');
+  addWeightsOptions(imp);
   addBackendOption(imp);
-  imp.addHelpText('after', examples([['tfmc weights import runs/lm trained.safetensors', 'into the run\'s checkpoint (Adam\'s state is cleared)']]));
-  imp.action(async (dir: string, file: string, flags: ImportFlags) => {
-    ctx.exitCode = await guarded(ctx, () => runImport(ctx, dir, file, flags));
+  imp.addHelpText(
+    'after',
+    examples([
+      ['tfmc weights import runs/lm trained.safetensors', "into the run's checkpoint (Adam's state is cleared)"],
+      ['tfmc weights import model.tfm trained.safetensors -o ckpt', 'a new checkpoint: tfmc generate ckpt --ids 1,2,3 runs it'],
+    ]),
+  );
+  imp.action(async (arg: string, file: string, flags: ImportFlags) => {
+    ctx.exitCode = await guarded(ctx, () => runImport(ctx, arg, file, flags));
   });
 }
 
@@ -71,51 +93,77 @@ async function guarded(ctx: CliContext, run: () => Promise<number>): Promise<num
   }
 }
 
-/** The checkpoint directory: `dir` itself, or `dir/checkpoint` of a run directory. */
-function checkpointDir(ctx: CliContext, dir: string): string {
-  const abs = path.resolve(ctx.cwd, dir);
-  if (!fs.existsSync(abs)) throw new UsageError(`cannot read '${dir}': no such directory`);
-  if (!fs.statSync(abs).isDirectory()) throw new UsageError(`'${dir}' is not a directory (give a checkpoint or a run directory)`);
-  if (!fs.existsSync(path.join(abs, 'manifest.json')) && fs.existsSync(path.join(abs, 'checkpoint', 'manifest.json'))) return path.join(abs, 'checkpoint');
-  return abs;
-}
-
-async function runExport(ctx: CliContext, dir: string, flags: ExportFlags): Promise<number> {
-  const ckpt = checkpointDir(ctx, dir);
+async function runExport(ctx: CliContext, arg: string, flags: ExportFlags): Promise<number> {
   const out = path.resolve(ctx.cwd, flags.out);
   if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UsageError(`the output '${flags.out}' is a directory; give a file name such as model.safetensors`);
-  const { readCheckpoint } = await import('../backends/tfjs/checkpoint.js');
-  const { writeSafetensors } = await import('../weights/exchange.js');
-  const contents = await readCheckpoint(ckpt);
-  const tensors = contents.manifest.weights.tensors.map((t) => {
-    const w = contents.weights.get(t.name)!;
-    return [w.name, { shape: w.shape, data: w.data }] as [string, { shape: number[]; data: Float32Array }];
-  });
-  await writeSafetensors(out, tensors, { format: 'pt', producer: 'tfmc', model: contents.manifest.model, step: String(contents.manifest.step ?? 0) });
-  const count = tensors.reduce((a, [, t]) => a + t.data.length, 0);
-  ctx.out(`${green(ctx, '✓')} ${contents.manifest.model}: ${tensors.length} tensors (${count.toLocaleString('en-US')} parameters) → ${flags.out}\n`);
+  const { planSource, loadSource } = await import('./model-source.js');
+  const plan = planSource(ctx, arg, flags, { command: 'tfmc weights export', initialWeights: true });
+  const { writeSafetensors, exportSafetensors } = await import('../weights/exchange.js');
+  if (plan.kind !== 'spec') {
+    // A checkpoint is exported as it is stored: no model is built, no backend loaded.
+    const { readCheckpoint } = await import('../backends/tfjs/checkpoint.js');
+    const contents = await readCheckpoint(plan.checkpoint!);
+    const tensors = contents.manifest.weights.tensors.map((t) => {
+      const w = contents.weights.get(t.name)!;
+      return [w.name, { shape: w.shape, data: w.data }] as [string, { shape: number[]; data: Float32Array }];
+    });
+    await writeSafetensors(out, tensors, { format: 'pt', producer: 'tfmc', model: contents.manifest.model, step: String(contents.manifest.step ?? 0) });
+    const count = tensors.reduce((a, [, t]) => a + t.data.length, 0);
+    ctx.out(`${green(ctx, '✓')} ${contents.manifest.model}: ${tensors.length} tensors (${count.toLocaleString('en-US')} parameters) → ${flags.out}\n`);
+    return 0;
+  }
+  const model = await loadSource(ctx, plan, flags);
+  try {
+    await exportSafetensors(model, out);
+    const what = plan.initial ? `initial weights (seed ${flags.seed ?? 0}), ` : '';
+    ctx.out(`${green(ctx, '✓')} ${model.name}: ${what}${model.ir.params.length} tensors (${model.parameterCount.toLocaleString('en-US')} parameters) → ${flags.out}\n`);
+  } finally {
+    model.dispose();
+  }
   return 0;
 }
 
-async function runImport(ctx: CliContext, dir: string, file: string, flags: ImportFlags): Promise<number> {
-  const ckpt = checkpointDir(ctx, dir);
+async function runImport(ctx: CliContext, arg: string, file: string, flags: ImportFlags): Promise<number> {
   const source = path.resolve(ctx.cwd, file);
-  const { readSafetensors, requireFit } = await import('../weights/exchange.js');
+  const shownFile = displayPath(source, ctx.cwd);
+  const { planSource, loadSource } = await import('./model-source.js');
+  if (flags.weights !== undefined) throw new UsageError(`tfmc weights import reads the weights from ${file}; --weights is not used here`);
+  const plan = planSource(ctx, arg, flags, { command: 'tfmc weights import', initialWeights: true });
+  const { readSafetensors, requireFit, importSafetensors } = await import('../weights/exchange.js');
+  if (plan.kind === 'spec') {
+    if (flags.out === undefined) throw new UsageError(`importing into a spec makes a new checkpoint: say where with --out DIR (e.g. tfmc weights import ${arg} ${file} --out ckpt)`);
+    const outDir = path.resolve(ctx.cwd, flags.out);
+    if (fs.existsSync(outDir) && (!fs.statSync(outDir).isDirectory() || fs.readdirSync(outDir).length > 0)) {
+      throw new UsageError(`--out ${flags.out} exists and is not an empty directory; nothing was written (choose a new directory)`);
+    }
+    const ir = plan.spec!.ir;
+    // Check the file against the spec's model before any backend starts.
+    requireFit(shownFile, ir.name, ir.params, await readSafetensors(source, shownFile));
+    const model = await loadSource(ctx, { ...plan, initial: false, safetensors: { abs: source, shown: shownFile } }, flags);
+    try {
+      await model.save(outDir);
+    } finally {
+      model.dispose();
+    }
+    ctx.out(`${green(ctx, '✓')} ${ir.name}: ${ir.params.length} tensors from ${file} → ${flags.out} (a new checkpoint with the spec)\n`);
+    return 0;
+  }
+  if (flags.out !== undefined) throw new UsageError(`--out goes with a spec; ${plan.shown} is a ${plan.kind} directory, whose checkpoint is rewritten in place`);
+  const ckpt = plan.checkpoint!;
   const { readCheckpoint } = await import('../backends/tfjs/checkpoint.js');
   // Check the file against the checkpoint before loading any model: a mismatch costs no backend start.
   const contents = await readCheckpoint(ckpt);
-  const weights = await readSafetensors(source, file);
-  requireFit(file, contents.manifest.model, contents.manifest.weights.tensors, weights);
+  const weights = await readSafetensors(source, shownFile);
+  requireFit(shownFile, contents.manifest.model, contents.manifest.weights.tensors, weights);
   const { loadModel } = await import('../api/compile.js');
-  const { importSafetensors } = await import('../weights/exchange.js');
   const model = await loadModel(ckpt, { backend: flags.backend, optimizer: false });
   try {
-    await importSafetensors(model, source);
+    await importSafetensors(model, source, shownFile);
     await model.save(ckpt);
   } finally {
     model.dispose();
   }
-  ctx.out(`${green(ctx, '✓')} ${contents.manifest.model}: ${weights.tensors.size} tensors from ${file} → ${dir} (optimizer state cleared, step ${contents.manifest.step ?? 0} kept)\n`);
+  ctx.out(`${green(ctx, '✓')} ${contents.manifest.model}: ${weights.tensors.size} tensors from ${file} → ${arg} (optimizer state cleared, step ${contents.manifest.step ?? 0} kept)\n`);
   return 0;
 }
 

@@ -94,11 +94,11 @@ export async function exportSafetensors(model: CompiledModel, file: string): Pro
 /**
  * Loads a safetensors file into a model. The file must hold exactly the model's parameters with
  * the same shapes (any floating dtype; converted to float32); otherwise nothing is loaded and a
- * `WeightsFileError` lists what differs.
+ * `WeightsFileError` lists what differs (naming the file as `shown`).
  */
-export async function importSafetensors(model: CompiledModel, file: string): Promise<void> {
-  const contents = await readSafetensors(file);
-  requireFit(file, model.name, model.ir.params, contents);
+export async function importSafetensors(model: CompiledModel, file: string, shown = file): Promise<void> {
+  const contents = await readSafetensors(file, shown);
+  requireFit(shown, model.name, model.ir.params, contents);
   const tf = await import('@tensorflow/tfjs');
   const tensors: Record<string, tfTypes.Tensor> = {};
   try {

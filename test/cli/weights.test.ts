@@ -3,7 +3,7 @@
  * safetensors → checkpoint, with real files; mistakes exit 1 or 2 with one message and leave the
  * checkpoint as it was.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,26 @@ describe('tfmc weights', () => {
     expect(readFileSync(join(dir, 'ckpt', 'weights.bin'))).toEqual(before);
   });
 
+  it('takes a spec: its initial weights, the weights of --weights, and a new checkpoint from a file', async () => {
+    // ckpt was compiled with seed 1: the spec's initial weights with --seed 1 are its weights.
+    const init = tfmc(['weights', 'export', SPEC, '--model', 'Gpt2Tiny', '--seed', '1', '-o', 'init.safetensors'], { cwd: dir });
+    expect({ status: init.status, stdout: init.stdout }).toEqual({ status: 0, stdout: '✓ Gpt2Tiny: initial weights (seed 1), 36 tensors (30,720 parameters) → init.safetensors\n' });
+    const tensors = async (f: string) => [...(await readSafetensors(join(dir, f))).tensors].map(([k, t]) => [k, Array.from(t.data)]);
+    expect(await tensors('init.safetensors')).toEqual(await tensors('a.safetensors'));
+    const given = tfmc(['weights', 'export', SPEC, '--model', 'Gpt2Tiny', '--weights', 'run', '-o', 'given.safetensors'], { cwd: dir });
+    expect(given.status).toBe(0);
+    expect(await tensors('given.safetensors')).toEqual(await tensors('a.safetensors'));
+    const made = tfmc(['weights', 'import', SPEC, 'other.safetensors', '--model', 'Gpt2Tiny', '-o', 'fresh'], { cwd: dir });
+    expect({ status: made.status, stdout: made.stdout }).toEqual({ status: 0, stdout: '✓ Gpt2Tiny: 36 tensors from other.safetensors → fresh (a new checkpoint with the spec)\n' });
+    const fresh = await loadModel(join(dir, 'fresh'));
+    const file = await readSafetensors(join(dir, 'other.safetensors'));
+    const w = fresh.getWeights();
+    for (const [name, t] of file.tensors) expect(Array.from(w[name].dataSync())).toEqual(Array.from(t.data));
+    fresh.dispose();
+    const gen = tfmc(['generate', 'fresh', '--ids', '1,2,3', '--max-new-tokens', '3'], { cwd: dir });
+    expect(gen.stdout).toMatch(/^\d+ \d+ \d+\n$/);
+  });
+
   it('documents both subcommands with examples', () => {
     for (const sub of ['export', 'import']) {
       const r = tfmc(['weights', sub, '--help'], { cwd: dir });
@@ -88,16 +108,34 @@ describe('tfmc weights', () => {
   it('reports usage mistakes and unreadable inputs in one line', () => {
     const missing = tfmc(['weights', 'export', 'nope', '-o', 'x.safetensors'], { cwd: dir });
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toBe("error: cannot read 'nope': no such directory\n");
+    expect(missing.stderr).toBe("error: cannot read 'nope': no such file or directory\n");
     const noOut = tfmc(['weights', 'export', 'ckpt'], { cwd: dir });
     expect(noOut.status).toBe(2);
     expect(noOut.stderr).toContain("required option '-o, --out <file>' not specified");
     const notCkpt = tfmc(['weights', 'export', '.', '-o', 'x.safetensors'], { cwd: join(dir, 'run', 'checkpoint', '..', '..') });
     expect(notCkpt.status).toBe(1);
-    expect(notCkpt.stderr).toMatch(/^error: checkpoint .*: there is no manifest\.json \(is this a tfmc checkpoint directory\?\)\n$/);
+    expect(notCkpt.stderr).toMatch(/^error: .* is neither a tfmc train run directory \(it has no run\.json\) nor a checkpoint directory \(it has no manifest\.json\); give one of those, or a \.tfm spec with --weights\n$/);
     const junk = tfmc(['weights', 'import', 'ckpt', 'ckpt/manifest.json'], { cwd: dir });
     expect(junk.status).toBe(1);
     expect(junk.stderr).toMatch(/^error: ckpt\/manifest\.json: not a valid safetensors file: /);
-    for (const run of [missing, noOut, notCkpt, junk]) expectNoStackTrace(run);
+    const noOutDir = tfmc(['weights', 'import', SPEC, 'a.safetensors', '--model', 'Gpt2Tiny'], { cwd: dir });
+    expect(noOutDir.status).toBe(2);
+    expect(noOutDir.stderr).toMatch(/^error: importing into a spec makes a new checkpoint: say where with --out DIR/);
+    const taken = tfmc(['weights', 'import', SPEC, 'a.safetensors', '--model', 'Gpt2Tiny', '-o', 'ckpt'], { cwd: dir });
+    expect(taken.status).toBe(2);
+    expect(taken.stderr).toBe('error: --out ckpt exists and is not an empty directory; nothing was written (choose a new directory)\n');
+    const outForCkpt = tfmc(['weights', 'import', 'ckpt', 'a.safetensors', '-o', 'x'], { cwd: dir });
+    expect(outForCkpt.status).toBe(2);
+    expect(outForCkpt.stderr).toBe('error: --out goes with a spec; ckpt is a checkpoint directory, whose checkpoint is rewritten in place\n');
+    mkdirSync(join(dir, 'unsaved'));
+    writeFileSync(join(dir, 'unsaved', 'run.json'), '{}');
+    const unsaved = tfmc(['weights', 'export', 'unsaved', '-o', 'x.safetensors'], { cwd: dir });
+    expect(unsaved.status).toBe(1);
+    expect(unsaved.stderr).toBe('error: unsaved has no checkpoint yet: its training stopped before the first save\n');
+    const misfit = tfmc(['weights', 'import', SPEC, 'bad.safetensors', '--model', 'Gpt2Tiny', '-o', 'misfit'], { cwd: dir });
+    expect(misfit.status).toBe(1);
+    expect(misfit.stderr).toMatch(/^error: bad\.safetensors: its tensors do not fit model `Gpt2Tiny` \(2 differences\):\n/);
+    expect(existsSync(join(dir, 'misfit'))).toBe(false);
+    for (const run of [missing, noOut, notCkpt, junk, noOutDir, taken, outForCkpt, unsaved, misfit]) expectNoStackTrace(run);
   });
 });

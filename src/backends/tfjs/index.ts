@@ -8,7 +8,7 @@ export { runNode, hasKernel } from './kernels.js';
 export { CompiledModel, type PredictOptions, type SaveOptions, type LoadOptions, type Origin } from './compiled-model.js';
 export { chooseBackend } from './backend.js';
 export { TfmcUserError, TrainingDivergedError, CheckpointError, CheckpointMismatchError, GenerationError } from './api-errors.js';
-export { generate, decodingRoles, type GenerateOptions, type GenerateRequest, type GenerateResult } from './generate/index.js';
+export { generate, decodingRoles, type GenerateOptions, type GenerateRequest, type GenerateResult, type LengthLimit } from './generate/index.js';
 export { Trainer, type TrainOptions, type StepResult, type EvaluateOptions, type EvalResult } from './train.js';
 export { fit, type FitOptions, type FitHistory, type EpochLog, type StepLog, type EvaluationLog, type BestValidation, type Callback } from './fit.js';
 export { Adam, ADAM_DEFAULTS, globalNorm, clipByGlobalNorm, type AdamOptions } from './optim.js';

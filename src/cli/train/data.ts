@@ -5,15 +5,17 @@
  *   one token stream cut into windows of `seq` tokens (`seq + 1` when the spec takes next-token
  *   labels as an input); the validation windows are the last ones, so no text is in both sets.
  * - JSONL (`.jsonl`/`.json`, one object per line; blank lines skipped): `{"source", "target"}`
- *   strings for an encoder-decoder, `{"text", "label"}` for a classifier (label: a class name, a
- *   class index, or a number for a regression head). Examples are split after a seeded shuffle.
+ *   strings for an encoder-decoder, or `{"source_ids", "target_ids"}` arrays of token ids (no
+ *   tokenizer: the ids are the model's, see `IdsTokenizer`); `{"text", "label"}` for a classifier
+ *   (label: a class name, a class index, or a number for a regression head). Examples are split
+ *   after a seeded shuffle.
  *
  * Every problem is a {@link DataError}: one paragraph naming the file, the line, the input and
  * what was expected.
  */
 import { permutation } from '../../backends/tfjs/data.js';
 import type { LabelInput, Task, TokenInput } from './task.js';
-import type { Tokenizer } from './tokenizer.js';
+import { IdsTokenizer, type Tokenizer } from './tokenizer.js';
 
 export class DataError extends Error {
   override name = 'DataError';
@@ -81,6 +83,34 @@ export function textsOf(task: Task, format: DataFormat, text: string, records: R
   return records!.map((r) => String(r.value.text ?? ''));
 }
 
+const ID_FIELDS = ['source_ids', 'target_ids'] as const;
+
+/**
+ * Whether JSONL records give token ids (`source_ids`/`target_ids`) rather than text; every line
+ * must then do so, and the model must be an encoder-decoder.
+ */
+export function usesTokenIds(task: Task, records: readonly Record_[], file: string): boolean {
+  const hasIds = (r: Record_) => ID_FIELDS.some((k) => k in r.value);
+  const first = records.find(hasIds);
+  if (!first) return false;
+  if (task.kind !== 'seq2seq') {
+    throw new DataError(`${file}:${first.line}: "source_ids"/"target_ids" lines are for encoder-decoders (a source and a target token input), but this model is ${task.kind === 'lm' ? 'a decoder-only language model, which trains on plain text' : 'a classifier, which trains on {"text", "label"} lines'}`);
+  }
+  const other = records.find((r) => !hasIds(r));
+  if (other) throw new DataError(`${file}:${other.line}: expected "source_ids" and "target_ids" like line ${first.line}; a file gives either token ids or text, not both`);
+  return true;
+}
+
+/** The tokenizer of token-id data: the model's vocabulary (the smallest embedding of its token inputs), its last id the start/end token. */
+export function idsTokenizerFor(task: Task): IdsTokenizer {
+  const inputs = task.kind === 'seq2seq' ? [task.source, task.target] : task.kind === 'lm' ? [task.ids] : [task.tokens];
+  const rows = inputs.map((i) => i.vocab?.rows).filter((r): r is number => r !== undefined);
+  if (rows.length === 0) throw new DataError(`token-id data needs to know the model's vocabulary, but no embedding reads input \`${inputs[0].name}\``);
+  const vocab = Math.min(...rows);
+  if (vocab < 2) throw new DataError(`token-id data needs a vocabulary of at least 2 ids (one is the start/end token); the model's has ${vocab}`);
+  return new IdsTokenizer(vocab);
+}
+
 export function buildExamples(task: Task, tok: Tokenizer, format: DataFormat, text: string, records: Record_[] | undefined, o: ExampleOptions): Examples {
   if (task.kind === 'lm') {
     if (format !== 'text') {
@@ -96,12 +126,12 @@ export function buildExamples(task: Task, tok: Tokenizer, format: DataFormat, te
   let classNames: string[] | undefined;
   if (task.kind === 'seq2seq') {
     for (const r of records!) {
-      const source = stringField(r, 'source', o.file);
-      const target = stringField(r, 'target', o.file);
-      const src = tok.encode(source);
-      const tgt = tok.encode(target);
-      fits(task.source, src.length, r, 'source', o.file);
-      fits(task.target, tgt.length + 1, r, 'target', o.file);
+      const ids = tok instanceof IdsTokenizer;
+      const src = ids ? idsField(r, 'source_ids', tok, o.file) : tok.encode(stringField(r, 'source', o.file));
+      const tgt = ids ? idsField(r, 'target_ids', tok, o.file) : tok.encode(stringField(r, 'target', o.file));
+      if (ids) ignoredTargets(task.labels, tgt, r, o.file);
+      fits(task.source, src.length, r, ids ? 'source_ids' : 'source', o.file);
+      fits(task.target, tgt.length + 1, r, ids ? 'target_ids' : 'target', o.file);
       examples.push({ [task.source.name]: src, [task.target.name]: [tok.bos, ...tgt], [task.labels.name]: [...tgt, tok.eos] });
     }
   } else {
@@ -153,6 +183,30 @@ function stringField(r: Record_, key: string, file: string): string {
   if (typeof v === 'string') return v;
   const keys = Object.keys(r.value).map((k) => `"${k}"`).join(', ') || 'none';
   throw new DataError(`${file}:${r.line}: expected a string field "${key}"${v === undefined ? `, but the object has no such field (its fields: ${keys})` : `, got ${JSON.stringify(v)}`}`);
+}
+
+function idsField(r: Record_, key: string, tok: IdsTokenizer, file: string): number[] {
+  const v = r.value[key];
+  const last = tok.vocabSize - 1;
+  if (!Array.isArray(v)) {
+    const keys = Object.keys(r.value).map((k) => `"${k}"`).join(', ') || 'none';
+    throw new DataError(`${file}:${r.line}: expected "${key}": an array of token ids such as [5, 8, 9]${v === undefined ? `, but the object has no such field (its fields: ${keys})` : `, got ${JSON.stringify(v)}`}`);
+  }
+  for (const id of v) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new DataError(`${file}:${r.line}: "${key}" holds ${JSON.stringify(id)}, which is not a token id (a whole number ≥ 0)`);
+    if (id >= last) {
+      throw new DataError(
+        `${file}:${r.line}: "${key}" holds ${id}, but token ids must be 0 … ${last - 1}: the model's vocabulary has ${tok.vocabSize} ids and the last, ${last}, is the start/end token of token-id data; use a model with a larger vocabulary`,
+      );
+    }
+  }
+  return v as number[];
+}
+
+/** A target id the loss ignores (`ignore_index: 0`) would never be learned: refuse rather than train around it. */
+function ignoredTargets(labels: LabelInput, ids: readonly number[], r: Record_, file: string): void {
+  if (!ids.includes(labels.ignoreIndex)) return;
+  throw new DataError(`${file}:${r.line}: "target_ids" holds ${labels.ignoreIndex}, which the loss on \`${labels.name}\` ignores (ignore_index: ${labels.ignoreIndex}), so it would never be learned; remove ignore_index from the loss (label padding then uses -100)`);
 }
 
 function fits(input: TokenInput, length: number, r: Record_, field: string, file: string): void {

@@ -23,6 +23,7 @@ import { lossSvg } from './loss-plot.js';
 import { formatDuration, formatLoss, formatPerplexity, Progress } from './progress.js';
 import { bestOf, truncateMetrics, writeFileAtomic, type EvalMetric, type Metric, type RunInfo, type runPaths, type StepMetric } from './run-dir.js';
 import type { Task } from './task.js';
+import { nextCommand } from './next-command.js';
 
 /** Validation batches evaluated at most (a bound on the time an evaluation takes). */
 const MAX_EVAL_BATCHES = 32;
@@ -182,7 +183,7 @@ export async function loop({ ctx, model, task, examples, info, paths, start, say
   say(`saved ${shown(paths.checkpoint)} (step ${lastStep})${bestDir}, ${shown(paths.metrics)} and ${shown(paths.plot)}`);
   const run = shown(paths.dir);
   const uses = bestDir ? ' (it uses the best checkpoint)' : '';
-  say(task.kind === 'classify' ? `next: tfmc predict ${run} --input "..."${uses}` : task.kind === 'lm' ? `next: tfmc generate ${run} --prompt "..."${uses}` : `next: tfmc generate ${run} --source "..."${uses}`);
+  say(nextCommand(task, run, info.tokenizer, uses));
   return 0;
 }
 

@@ -27,7 +27,8 @@ import type { ModelIR } from '../../ir/types.js';
 import { STD_DIR } from '../../ir/workspace.js';
 import { displayPath } from '../../render/paths.js';
 import { type CliContext, notice, UsageError } from '../context.js';
-import { batchesPerEpoch, buildExamples, dataFormat, parseJsonl, textsOf, type Examples } from './data.js';
+import { nextCommand } from './next-command.js';
+import { batchesPerEpoch, buildExamples, dataFormat, idsTokenizerFor, parseJsonl, textsOf, usesTokenIds, type Examples } from './data.js';
 import { RunError } from './errors.js';
 import type { TrainFlags } from './flags.js';
 import { loop } from './loop.js';
@@ -77,6 +78,13 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
     );
     const resuming = plan.checkpoint ? ` (resuming at step ${start})` : flags.resume ? ' (it has no checkpoint yet: starting at step 0)' : '';
     say(`run directory: ${displayPath(paths.dir, ctx.cwd)}${resuming}`);
+    if (start >= info.steps && !plan.checkpoint) {
+      // --steps 0: the run directory with the initial weights, ready for generate, predict and weights.
+      await model.save(paths.checkpoint, { optimizer: true });
+      say(`--steps 0: saved the initial weights (seed ${info.settings.seed}) to ${displayPath(paths.checkpoint, ctx.cwd)} without training`);
+      say(nextCommand(task, displayPath(paths.dir, ctx.cwd), tok.kind));
+      return 0;
+    }
     if (start >= info.steps) {
       say(`the run is already at step ${start} of ${info.steps}: nothing to train (raise --steps to train further)`);
       return 0;
@@ -121,7 +129,13 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
     throw new RunError(`${displayPath(outDir, ctx.cwd)} ${isRun ? 'already holds a training run' : 'exists and is not empty'}; nothing was overwritten. ${isRun ? 'Add --resume to continue that run, or choose' : 'Choose'} another directory with --out`);
   }
 
-  const tok: Tokenizer = previous ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8'))) : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
+  const ids = records !== undefined && usesTokenIds(task, records, dataArg);
+  if (ids && flags.tokenizer !== undefined && !previous) throw new UsageError(`${dataArg} gives token ids ("source_ids"/"target_ids"), which need no tokenizer: drop --tokenizer ${flags.tokenizer}`);
+  const tok: Tokenizer = previous
+    ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8')))
+    : ids
+      ? idsTokenizerFor(task)
+      : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
   checkVocab(ir, task, tok);
 
   const settings = previous ? previous.info.settings : newSettings(task, flags);

@@ -8,6 +8,8 @@
  * - `bpe`: GPT-2's byte-level BPE (50,257 tokens; any text, no unknown token) from the
  *   `gpt-tokenizer` package, whose merges ship inside it (no download). `<|endoftext|>` (50256)
  *   is the start, end and padding token, as in GPT-2.
+ * - `ids`: no text at all, for data given as token ids (`{"source_ids": [5, 8, 9], ...}`): the
+ *   ids are the model's, and the vocabulary's last id is the start, end and padding token.
  */
 import { createRequire } from 'node:module';
 export const PAD = 0;
@@ -29,6 +31,8 @@ export interface Tokenizer {
   encode(text: string): number[];
   /** Text of the ids; special tokens are left out. */
   decode(ids: readonly number[]): string;
+  /** The distinct pieces of `text` the vocabulary lacks (each encodes as `<unk>`), in order of appearance. */
+  unknown?(text: string): string[];
   /** The JSON stored as `tokenizer.json`. */
   toJSON(): object;
 }
@@ -63,6 +67,12 @@ export class CharTokenizer implements Tokenizer {
     const out: number[] = [];
     for (const c of text) out.push(this.ids.get(c) ?? UNK);
     return out;
+  }
+
+  unknown(text: string): string[] {
+    const out = new Set<string>();
+    for (const c of text) if (!this.ids.has(c)) out.add(c);
+    return [...out];
   }
 
   decode(ids: readonly number[]): string {
@@ -111,6 +121,39 @@ export class Gpt2BpeTokenizer implements Tokenizer {
   }
 }
 
+/**
+ * Token ids given as they are (`source_ids`/`target_ids` data): there is no text. Ids 0 … vocab-2
+ * are the data's; the last id, vocab-1, is the start, end and padding token, so the data must
+ * leave it free.
+ */
+export class IdsTokenizer implements Tokenizer {
+  readonly kind = 'ids';
+  readonly pad: number;
+  readonly bos: number;
+  readonly eos: number;
+
+  constructor(readonly vocabSize: number) {
+    this.pad = this.bos = this.eos = vocabSize - 1;
+  }
+
+  describe(): string {
+    return `token ids 0 … ${this.vocabSize - 2} and the start/end token ${this.vocabSize - 1}`;
+  }
+
+  encode(): number[] {
+    throw new Error('a model trained on token ids has no text tokenizer: give token ids');
+  }
+
+  /** The ids themselves, separated by spaces (the start/end token left out). */
+  decode(ids: readonly number[]): string {
+    return ids.filter((id) => id !== this.eos).join(' ');
+  }
+
+  toJSON(): object {
+    return { kind: this.kind, vocab: this.vocabSize, start: this.bos, end: this.eos, pad: this.pad };
+  }
+}
+
 /** A new tokenizer of this kind, built from the training texts where it learns from them. */
 export function createTokenizer(kind: string, texts: () => Iterable<string>): Tokenizer {
   if (kind === 'bpe') return new Gpt2BpeTokenizer();
@@ -119,10 +162,11 @@ export function createTokenizer(kind: string, texts: () => Iterable<string>): To
 
 /** Rebuilds a tokenizer from its `tokenizer.json`; throws an Error with a one-line reason when it is not one. */
 export function tokenizerFromJSON(json: unknown): Tokenizer {
-  const j = json as { kind?: unknown; chars?: unknown; encoding?: unknown };
+  const j = json as { kind?: unknown; chars?: unknown; encoding?: unknown; vocab?: unknown } | null;
   if (j && j.kind === 'char' && Array.isArray(j.chars) && j.chars.every((c) => typeof c === 'string')) {
     return new CharTokenizer(j.chars as string[]);
   }
   if (j && j.kind === 'bpe' && j.encoding === 'r50k_base') return new Gpt2BpeTokenizer();
+  if (j && j.kind === 'ids' && typeof j.vocab === 'number' && Number.isInteger(j.vocab) && j.vocab >= 2) return new IdsTokenizer(j.vocab);
   throw new Error(`not a tfmc tokenizer (kind ${JSON.stringify(j?.kind)})`);
 }

@@ -24,7 +24,7 @@ export function argmax(row: ArrayLike<number>): number {
 }
 
 export interface SamplingOptions {
-  /** Divides the logits: < 1 sharpens, > 1 flattens. */
+  /** Divides the logits: < 1 sharpens, > 1 flattens; 0 always takes the most likely token (greedy). */
   temperature: number;
   /** Keep only the k most likely tokens (0 or undefined: all). */
   topK?: number;
@@ -37,6 +37,8 @@ export interface SamplingOptions {
  * (ties in index order, so the result is deterministic).
  */
 export function samplingDistribution(logits: ArrayLike<number>, options: SamplingOptions): { tokens: number[]; probs: number[] } {
+  // Temperature 0 is the limit of ever sharper distributions: all the mass on the arg-max.
+  if (options.temperature === 0) return { tokens: [argmax(logits)], probs: [1] };
   const scaled = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) scaled[i] = logits[i] / options.temperature;
   const k = options.topK && options.topK > 0 ? Math.min(options.topK, scaled.length) : scaled.length;
@@ -59,6 +61,7 @@ export function samplingDistribution(logits: ArrayLike<number>, options: Samplin
 
 /** Draws a token from the filtered distribution with `random()` uniform in [0, 1). */
 export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, random: () => number): number {
+  if (options.temperature === 0) return argmax(logits);
   const filtered = (options.topK !== undefined && options.topK > 0 && options.topK < logits.length) || (options.topP !== undefined && options.topP < 1);
   if (!filtered) {
     // No filter: no need to sort a large vocabulary, walk it in index order.

@@ -36,7 +36,7 @@ export interface GenerateOptions {
   numBeams?: number;
   /** Beam search: rank hypotheses by score / length^lengthPenalty (default 1). */
   lengthPenalty?: number;
-  /** Sampling: divides the logits (default 1). */
+  /** Sampling: divides the logits (default 1); 0 always takes the most likely token, as greedy decoding does. */
   temperature?: number;
   /** Sampling: only the k most likely tokens. */
   topK?: number;
@@ -54,6 +54,12 @@ export interface GenerateOptions {
   input?: string;
   /** The output holding the next-token logits (default `logits`, or the only `[batch, seq, vocab]` output). */
   output?: string;
+  /**
+   * Called with each new token (the end token excluded) and the index of its prompt: as soon as it
+   * is chosen by greedy decoding and sampling, so text can be shown while it is produced; at the end
+   * of the search for beam search (the best hypothesis is known only then).
+   */
+  onToken?: (token: number, row: number) => void;
 }
 
 export interface GenerateResult {
@@ -63,6 +69,14 @@ export interface GenerateResult {
   newTokens: number[][];
   /** `end` when the end token was produced, `length` when the token budget or the model's maximum length ran out. */
   finished: FinishReason[];
+  /**
+   * For each row that finished with `length`, which limit stopped it: `maxNewTokens`, or
+   * `maxLength` (the model's maximum length: a `where seq <= ctx` bound or a positional table,
+   * see {@link GenerateResult.maxLength}); `null` for rows that ended with the end token.
+   */
+  lengthLimit: (LengthLimit | null)[];
+  /** The most tokens the growing input holds (prompt included), when the model has such a limit. */
+  maxLength?: number;
   /** Σ log-probability (natural log, temperature 1) of each row's new tokens, the end token included. */
   scores: number[];
   /** Whether a key/value cache was used. */
@@ -70,6 +84,8 @@ export interface GenerateResult {
   /** Why no cache was used, when one was asked for. */
   cacheNote?: string;
 }
+
+export type LengthLimit = 'maxNewTokens' | 'maxLength';
 
 interface Roles {
   output: ModelOutput;
@@ -160,11 +176,15 @@ export async function generate(model: TfjsModel, request: GenerateRequest, optio
   const groups = new Map<number, number[]>();
   prompts.forEach((p, i) => groups.set(p.length, [...(groups.get(p.length) ?? []), i]));
   const decoded: Decoded[] = new Array(prompts.length);
+  const limits: LengthLimit[] = new Array(prompts.length);
   let cached = o.cache;
   let cacheNote: string | undefined;
   const random = rng(o.seed);
   for (const [length, rowsOfGroup] of groups) {
-    const budget = roles.maxLength === undefined ? o.maxNewTokens : Math.min(o.maxNewTokens, roles.maxLength - length + 1);
+    // The last new token is never fed back, so a prompt of `length` tokens has room for maxLength - length + 1.
+    const room = roles.maxLength === undefined ? Infinity : roles.maxLength - length + 1;
+    const budget = Math.min(o.maxNewTokens, room);
+    for (const i of rowsOfGroup) limits[i] = room <= o.maxNewTokens ? 'maxLength' : 'maxNewTokens';
     const groupPrompts = rowsOfGroup.map((i) => prompts[i]);
     const copies = o.strategy === 'beam' ? o.numBeams : 1;
     const sources = tf.tidy(() => {
@@ -183,7 +203,8 @@ export async function generate(model: TfjsModel, request: GenerateRequest, optio
       cacheNote ??= stepper.reason;
     }
     try {
-      const loop = { maxNewTokens: budget, endToken: o.endToken };
+      const onToken = options.onToken;
+      const loop = { maxNewTokens: budget, endToken: o.endToken, onToken: onToken && ((token: number, r: number) => onToken(token, rowsOfGroup[r])) };
       const results =
         o.strategy === 'beam'
           ? await beamSearch(stepper, groupPrompts, { ...loop, numBeams: o.numBeams, lengthPenalty: o.lengthPenalty })
@@ -202,6 +223,8 @@ export async function generate(model: TfjsModel, request: GenerateRequest, optio
     sequences: decoded.map((d, i) => [...prompts[i], ...d.tokens]),
     newTokens: decoded.map((d) => d.tokens),
     finished: decoded.map((d) => d.finished),
+    lengthLimit: decoded.map((d, i) => (d.finished === 'length' ? limits[i] : null)),
+    ...(roles.maxLength !== undefined ? { maxLength: roles.maxLength } : {}),
     scores: decoded.map((d) => d.score),
     cached,
     ...(cacheNote ? { cacheNote } : {}),
@@ -248,7 +271,7 @@ function checkOptions(options: GenerateOptions, vocab: number): CheckedOptions {
     throw new GenerationError(`\`numBeams\` and \`lengthPenalty\` apply to beam search, but the strategy is '${strategy}'`);
   }
   const temperature = options.temperature ?? 1;
-  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature)) bad('temperature', 'a number > 0', temperature);
+  if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) bad('temperature', 'a number ≥ 0 (0: always the most likely token)', temperature);
   const topP = options.topP;
   if (topP !== undefined && (typeof topP !== 'number' || !(topP > 0 && topP <= 1))) bad('topP', 'a number in (0, 1]', topP);
   const lengthPenalty = options.lengthPenalty ?? 1;
@@ -256,6 +279,7 @@ function checkOptions(options: GenerateOptions, vocab: number): CheckedOptions {
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isInteger(seed)) bad('seed', 'an integer', seed);
   if (options.cache !== undefined && typeof options.cache !== 'boolean') bad('cache', 'true or false', options.cache);
+  if (options.onToken !== undefined && typeof options.onToken !== 'function') bad('onToken', 'a function', typeof options.onToken);
   return {
     maxNewTokens: int('maxNewTokens', 1, 32)!,
     strategy,

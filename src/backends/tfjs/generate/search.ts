@@ -20,6 +20,11 @@ export interface LoopOptions {
   /** New tokens at most (per row; the caller has already capped it by the model's maximum length). */
   maxNewTokens: number;
   endToken?: number;
+  /**
+   * Called with each new token of a row (the end token excluded): as soon as it is chosen by
+   * greedy decoding and sampling, at the end of the search for beam search.
+   */
+  onToken?: (token: number, row: number) => void;
 }
 
 /** Reads a `[rows, vocab]` logits tensor (and disposes it). */
@@ -54,6 +59,7 @@ export async function decodeStepwise(
         out[r].finished = 'end';
       } else {
         out[r].tokens.push(token);
+        options.onToken?.(token, r);
       }
       return [token];
     });
@@ -160,7 +166,7 @@ export async function beamSearch(stepper: Stepper, prompts: readonly (readonly n
     stepper.reorder(order);
     feed = nextFeed;
   }
-  return finished.map((fin, p) => {
+  const results = finished.map((fin, p) => {
     const pool = fin.length ? fin : beams[p];
     let best = pool[0];
     for (const h of pool) {
@@ -169,4 +175,7 @@ export async function beamSearch(stepper: Stepper, prompts: readonly (readonly n
     }
     return { tokens: best.tokens, finished: best.finished, score: best.score };
   });
+  // The best hypothesis is known only now: its tokens are reported at the end, row by row.
+  if (options.onToken) results.forEach((d, p) => d.tokens.forEach((t) => options.onToken!(t, p)));
+  return results;
 }

@@ -25,6 +25,14 @@ describe('logProbs and argmax', () => {
   });
 });
 
+describe('temperature 0', () => {
+  it('puts all the mass on the arg-max, and sampling always draws it', () => {
+    expect(samplingDistribution(LOGITS, { temperature: 0, topK: 3 })).toEqual({ tokens: [3], probs: [1] });
+    const random = rng(1);
+    for (let i = 0; i < 20; i++) expect(sampleToken(LOGITS, { temperature: 0, topP: 0.5 }, random)).toBe(3);
+  });
+});
+
 describe('samplingDistribution', () => {
   it('is the softmax of logits / temperature, most likely first', () => {
     for (const temperature of [0.5, 1, 2]) {

@@ -139,10 +139,53 @@ describe('sampling', () => {
     expect(a.newTokens).not.toEqual(c.newTokens);
   });
 
+  it('at temperature 0 is greedy decoding, whatever the seed', async () => {
+    const greedy = await gpt.generate({ prompt: [9, 8, 7] }, { maxNewTokens: 6 });
+    for (const seed of [0, 5]) {
+      const cold = await gpt.generate({ prompt: [9, 8, 7] }, { temperature: 0, topK: 3, seed, maxNewTokens: 6 });
+      expect(cold.newTokens).toEqual(greedy.newTokens);
+      expect(cold.scores[0]).toBeCloseTo(greedy.scores[0], 5);
+    }
+  });
+
   it('with top-k 1 is greedy decoding', async () => {
     const sampled = await gpt.generate({ prompt: [9, 8, 7] }, { topK: 1, temperature: 0.7, seed: 3, maxNewTokens: 6 });
     const greedy = await gpt.generate({ prompt: [9, 8, 7] }, { maxNewTokens: 6 });
     expect(sampled.newTokens).toEqual(greedy.newTokens);
+  });
+});
+
+describe('onToken and length limits', () => {
+  it('reports each token of every row as it is chosen, in order, for greedy decoding and sampling', async () => {
+    for (const options of [{}, { temperature: 0.9, seed: 4 }]) {
+      const seen: Array<[number, number]> = [];
+      const r = await gpt.generate({ prompt: [[3, 17, 42], [9, 9, 1], [5, 6]] }, { ...options, maxNewTokens: 5, onToken: (token, row) => seen.push([token, row]) });
+      // Rows of one prompt length decode together: every step reports each of their rows once.
+      for (let row = 0; row < 3; row++) expect(seen.filter(([, r]) => r === row).map(([t]) => t)).toEqual(r.newTokens[row]);
+      expect(seen.slice(0, 2).map(([, row]) => row)).toEqual([0, 1]);
+    }
+  });
+
+  it('does not report the end token, and beam search reports its best hypothesis at the end', async () => {
+    const free = await gpt.generate({ prompt: [3, 17, 42] }, { maxNewTokens: 6 });
+    const end = free.newTokens[0][2];
+    const seen: number[] = [];
+    const r = await gpt.generate({ prompt: [3, 17, 42] }, { maxNewTokens: 6, endToken: end, onToken: (t) => seen.push(t) });
+    expect(seen).toEqual(r.newTokens[0]);
+    expect(r.lengthLimit).toEqual([null]);
+    const beamSeen: number[] = [];
+    const beam = await gpt.generate({ prompt: [3, 17, 42] }, { strategy: 'beam', numBeams: 3, maxNewTokens: 4, onToken: (t) => beamSeen.push(t) });
+    expect(beamSeen).toEqual(beam.newTokens[0]);
+  });
+
+  it('says which limit stopped a row: maxNewTokens, or the model maximum length', async () => {
+    const short = await lm.generate({ prompt: [1, 2] }, { maxNewTokens: 3 });
+    expect(short).toMatchObject({ finished: ['length'], lengthLimit: ['maxNewTokens'], maxLength: 8 });
+    // ctx = 8: a 5-token prompt leaves room for 4 new tokens, fewer than the 10 asked for.
+    const long = await lm.generate({ prompt: [1, 2, 3, 4, 0] }, { maxNewTokens: 10 });
+    expect(long).toMatchObject({ finished: ['length'], lengthLimit: ['maxLength'], maxLength: 8 });
+    // Both limits at once: raising maxNewTokens would not help, so the model's limit is named.
+    expect((await lm.generate({ prompt: [1, 2, 3, 4, 0] }, { maxNewTokens: 4 })).lengthLimit).toEqual(['maxLength']);
   });
 });
 
@@ -155,7 +198,8 @@ describe('bad requests get one clear error', () => {
     ['an empty prompt', () => gpt.generate({ prompt: [[]] }), /is empty/],
     ['a prompt longer than the model allows', () => lm.generate({ prompt: new Array(9).fill(1) }), /has 9 tokens, but `ids` holds at most 8/],
     ['sampling options with greedy decoding', () => gpt.generate({ prompt: [1] }, { strategy: 'greedy', temperature: 0.5 }), /apply to sampling/],
-    ['a temperature of 0', () => gpt.generate({ prompt: [1] }, { temperature: 0 }), /`temperature` must be a number > 0, got 0/],
+    ['a negative temperature', () => gpt.generate({ prompt: [1] }, { temperature: -1 }), /`temperature` must be a number ≥ 0 \(0: always the most likely token\), got -1/],
+    ['an onToken that is not a function', () => gpt.generate({ prompt: [1] }, { onToken: 'print' as never }), /`onToken` must be a function/],
     ['top-p outside (0, 1]', () => gpt.generate({ prompt: [1] }, { topP: 1.5 }), /`topP` must be a number in \(0, 1\]/],
     ['a fractional beam count', () => gpt.generate({ prompt: [1] }, { strategy: 'beam', numBeams: 2.5 }), /`numBeams` must be an integer ≥ 1/],
     ['an unknown strategy', () => gpt.generate({ prompt: [1] }, { strategy: 'nucleus' as never }), /`strategy` must be 'greedy', 'beam' or 'sample', got 'nucleus'/],
