@@ -301,6 +301,13 @@ describe('tfmc train: bad input is one clear paragraph, exit 1 or 2, nothing wri
     expectClean(bpe, 1, /the bpe tokenizer has 50257 tokens \(GPT-2's byte-level BPE vocabulary\), .* train with --set vocab=50257/);
   });
 
+  it('a padding mask on an id the tokenizer does not pad with is refused before training', () => {
+    // reverse.tfm masks `src` with pad: 0; GPT-2's BPE pads with 50256, and its id 0 is "!".
+    const r = run(['train', path.join(EXAMPLES, 'reverse.tfm'), '--data', path.join(TRAIN_FIXTURES, 'pairs.jsonl'), '--tokenizer', 'bpe', '--set', 'vocab=50257', '--out', 'bpe-pad']);
+    expectClean(r, 1, /the spec masks `src` with `padding\(src, pad: 0\)`, but the bpe tokenizer pads with id 50256 and id 0 is the token "!": real tokens would be masked and the padding would not\. Write `pad: 50256` in the spec/);
+    expect(fs.existsSync(path.join(tmp, 'bpe-pad'))).toBe(false);
+  });
+
   it('a run directory is never overwritten without --resume', () => {
     const out = path.join(tmp, 'learns'); // trained by the first test
     const before = fs.readFileSync(path.join(out, 'metrics.jsonl'));

@@ -137,6 +137,7 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
       ? idsTokenizerFor(task)
       : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
   checkVocab(ir, task, tok);
+  checkPadding(ir, task, tok);
 
   const settings = previous ? previous.info.settings : newSettings(task, flags);
   const examples = buildExamples(task, tok, format, text, records, { seq: settings.seq, valFraction: settings.valFraction, seed: settings.seed, file: dataArg });
@@ -202,6 +203,29 @@ function checkVocab(ir: ModelIR, task: Task, tok: Tokenizer): void {
     const key = vocabKey(ir, input.vocab.rows);
     const fix = key ? `; train with --set ${key}=${tok.vocabSize} (or more)` : '; give the embedding more rows';
     throw new RunError(`the ${tok.kind} tokenizer has ${tok.vocabSize} tokens (${tok.describe()}), but input \`${input.name}\` is read by \`${input.vocab.module}\`, which has ${input.vocab.rows} rows${key ? ` (config \`${key}\` = ${input.vocab.rows})` : ''}${fix}`);
+  }
+}
+
+/**
+ * A padding mask built from a token input must use the id the tokenizer pads with: a spec that
+ * says `padding(src, pad: 0)` while the tokenizer pads with another id (GPT-2's BPE pads with
+ * 50256, and 0 is `!`) would mask real tokens and never the padding, silently.
+ */
+function checkPadding(ir: ModelIR, task: Task, tok: Tokenizer): void {
+  const inputs = task.kind === 'lm' ? [task.ids] : task.kind === 'seq2seq' ? [task.source, task.target] : [task.tokens];
+  for (const input of inputs) {
+    const value = ir.inputs.find((i) => i.name === input.name)?.value;
+    for (const node of ir.nodes) {
+      if (node.op !== 'padding_mask' || node.inputs[0] !== value) continue;
+      const pad = Number(node.attrs.pad);
+      if (pad === tok.pad) continue;
+      const meaning = pad >= 0 && pad < tok.vocabSize ? tok.decode([pad]) : '';
+      throw new RunError(
+        `the spec masks \`${input.name}\` with \`padding(${input.name}, pad: ${pad})\`, but the ${tok.kind} tokenizer pads with id ${tok.pad}` +
+          `${meaning ? ` and id ${pad} is the token ${JSON.stringify(meaning)}` : ''}: real tokens would be masked and the padding would not. ` +
+          `Write \`pad: ${tok.pad}\` in the spec (or make it a config value and --set it)`,
+      );
+    }
   }
 }
 
