@@ -61,6 +61,11 @@ export interface ModuleInfo {
   /** Output shape of its (last) application, when it was applied. */
   outputShape?: Dim[];
   outputDType?: DType;
+  /**
+   * A `repeat N shared` stack (kind `repeat N shared`): the kind of its one layer (`EncoderLayer`,
+   * `Linear`), whose modules and parameters are under the stack's own path, without an index.
+   */
+  layer?: string;
 }
 
 export type ConfigValue = number | boolean | string;

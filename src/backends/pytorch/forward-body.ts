@@ -65,15 +65,18 @@ export class ForwardWriter {
       const sub = nodes.slice(k, end);
       const kind = this.tree.kinds.get(child) ?? '';
       if (LAYER_KINDS.has(kind)) {
-        for (const i of sub) out.push(this.layerCall(child, ir.nodes[i], i, scope));
+        const loop = this.tree.sharedStacks.has(child) ? this.sharedLoop(child, sub.map((i) => ({ nodes: [i] })), scope, naming) : undefined;
+        if (loop) out.push(...loop);
+        else for (const i of sub) out.push(this.layerCall(child, ir.nodes[i], i, scope));
       } else if (kind.startsWith('repeat')) {
         out.push(...this.repeatCall(child, sub, scope, naming));
       } else {
-        // One call per application (`block(block(x))` is two).
+        // One call per application (`block(block(x))` is two); a shared stack's chain is a loop.
         const inSub = new Set(sub);
-        for (const r of this.tree.runs.get(child) ?? []) {
-          if (inSub.has(r.nodes[0])) out.push(this.blockCall(access('self', child, depth), child, r.nodes, scope));
-        }
+        const apps = (this.tree.runs.get(child) ?? []).filter((r) => inSub.has(r.nodes[0]));
+        const loop = this.tree.sharedStacks.has(child) ? this.sharedLoop(child, apps, scope, naming) : undefined;
+        if (loop) out.push(...loop);
+        else for (const r of apps) out.push(this.blockCall(access('self', child, depth), child, r.nodes, scope));
       }
       k = end;
     }
@@ -95,6 +98,36 @@ export class ForwardWriter {
     const last = sub[sub.length - 1];
     const names = outs.map((v) => scope.bind(v, this.tree.ir.values[v].name ?? lastSegment(child), last));
     return `${names.length ? names.join(', ') : '_'} = ${callee}(${args.join(', ')})${shapeComment(this.tree.ir, outs)}`;
+  }
+
+  /**
+   * The applications of a `repeat N shared` stack (one module applied N times) as
+   * `for _ in range(N): x = self.stack(x, ...)`, when each application feeds the next and the
+   * other arguments are the same; undefined otherwise (the caller then writes one call each).
+   */
+  private sharedLoop(stack: string, apps: Array<{ nodes: number[] }>, scope: Scope, naming: Naming): string[] | undefined {
+    const { ir, uses, sinks } = this.tree;
+    if (apps.length < 2) return undefined;
+    if (!LAYER_KINDS.has(this.tree.kinds.get(stack) ?? '')) this.classes.blockClass(stack);
+    const bounds = apps.map((a) => this.tree.boundary(a.nodes));
+    const chained =
+      bounds.every((b) => b.outs.length === 1 && b.ins.length === bounds[0].ins.length && b.ins.length > 0) &&
+      bounds.slice(0, -1).every((b, j) => !sinks.has(b.outs[0]) && (uses.get(b.outs[0]) ?? []).every((u) => apps[j + 1].nodes.includes(u))) &&
+      bounds.every((b, j) => j === 0 || (b.ins[0] === bounds[j - 1].outs[0] && b.ins.slice(1).every((v, q) => v === bounds[0].ins[q + 1])));
+    if (!chained) return undefined;
+    const depth = parentOf(stack) === '' ? 0 : parentOf(stack).split('.').length;
+    const first = bounds[0].ins[0];
+    const final = bounds[bounds.length - 1].outs[0];
+    const last = apps[apps.length - 1].nodes[apps[apps.length - 1].nodes.length - 1];
+    const inName = scope.name(first);
+    const inputDead = !scope.liveAfter(first, last);
+    const outName = scope.bind(final, ir.values[final].name ?? (inputDead ? inName : lastSegment(stack)), last, inputDead ? inName : undefined);
+    const others = bounds[0].ins.slice(1).map((v) => scope.name(v));
+    const out: string[] = [];
+    if (outName !== inName) out.push(`${outName} = ${inName}`);
+    out.push(`for _ in range(${apps.length}):  # repeat ${apps.length} shared: one layer, applied ${apps.length} times`);
+    out.push(`    ${outName} = ${access('self', stack, depth)}(${[outName, ...others].join(', ')})${naming === 'generic' ? '' : shapeComment(ir, [final])}`);
+    return out;
   }
 
   /** A repeat stack: a `for` loop when each layer feeds the next, else one call per layer. */

@@ -40,11 +40,27 @@ export class ModuleTree {
   readonly rowKeeping = new Set<number>();
   /** The model's outputs and losses. */
   readonly sinks: Set<number>;
+  /**
+   * `repeat N shared` stacks: N by path. Such a stack is its one layer (its kind in `kinds` is the
+   * layer's, its runs are the layer's applications), so the `state_dict` names are the IR's.
+   */
+  readonly sharedStacks = new Map<string, number>();
 
   constructor(readonly ir: ModelIR) {
     this.paramByName = new Map(ir.params.map((p) => [p.name, p]));
     this.sinks = new Set([...ir.outputs, ...ir.losses].map((o) => o.value));
-    for (const m of ir.modules) this.kinds.set(m.path, m.kind);
+    for (const m of ir.modules) {
+      const shared = /^repeat (\d+) shared$/.exec(m.kind);
+      if (!shared) {
+        this.kinds.set(m.path, m.kind);
+        continue;
+      }
+      if (m.layer === undefined || m.layer.startsWith('repeat')) {
+        throw new PytorchEmitError(`the shared stack \`${m.path}\` must build a layer or block (a stack of stacks is not supported by the PyTorch backend)`);
+      }
+      this.sharedStacks.set(m.path, Number(shared[1]));
+      this.kinds.set(m.path, m.layer);
+    }
     for (const p of ir.params) if (!this.kinds.has(p.module)) throw new PytorchEmitError(`parameter \`${p.name}\` belongs to no module`);
     for (const path of this.kinds.keys()) {
       for (const seg of path.split('.')) {

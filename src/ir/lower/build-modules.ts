@@ -56,7 +56,12 @@ export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
     env.direct = undefined;
     try {
       const v = ev.evalExpr(e.body, env);
-      if (v.kind === 'module') return v.module;
+      if (v.kind === 'module') {
+        // The one layer of a shared stack lives at the stack's path, which names the stack.
+        const info = e.shared ? ev.graph.modules.get(path) : undefined;
+        if (info) info.layer = layerKind(v.module);
+        return v.module;
+      }
       if (v.kind !== 'error') {
         ev.reporter.error('TFM2018', `the body of \`repeat\` must build a layer or block, but this is ${describeValue(v)}`, ev.ref(env, e.body), {
           help: 'write the block to stack, e.g. `repeat layers { EncoderLayer(d_model, heads) }`',
@@ -71,6 +76,12 @@ export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
   const m: RepeatModule = { kind: 'repeat', path, source: ev.ref(env, e), applied: 0, count: c.value, shared: e.shared, body: e.body, build, layers: [] };
   ev.graph.module({ path, kind: e.shared ? `repeat ${c.value} shared` : `repeat ${c.value}`, depth: depthOf(path), source: m.source });
   return { kind: 'module', module: m };
+}
+
+function layerKind(m: ModuleValue): string {
+  if (m.kind === 'layer') return m.op.name;
+  if (m.kind === 'block') return m.block.decl.name.name;
+  return m.shared ? `repeat ${m.count} shared` : `repeat ${m.count}`;
 }
 
 /** The path of a new module: forced (repeat layer), the `let` name, or the statement's name. */

@@ -8,7 +8,7 @@
  * - PyTorch → tfjs: weights initialised and saved by the generated module load into the tfjs
  *   model (importSafetensors) and give the same outputs (≤ 1e-4).
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +17,7 @@ import { writePytorch } from '../../../src/backends/pytorch/index.js';
 import { KERNELS } from '../../../src/ir/ops/index.js';
 import { checkFile, compile } from '../../../src/index.js';
 import type { CompiledModel } from '../../../src/backends/tfjs/compiled-model.js';
+import { summarize } from '../../../src/ir/summary.js';
 import { totalParams, type ModelIR } from '../../../src/ir/types.js';
 import { exportSafetensors, importSafetensors } from '../../../src/weights/exchange.js';
 import { maxAbsDiff, randomInputs, readTensors, requireTorch, ROOT, runModels, writeInputs, type JobReport } from './helpers.js';
@@ -52,6 +53,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/blocks.tfm', () => true),
   // The tensor primitives (exp … top_k, slice, roll, cast, stop_gradient), with gradients through them.
   ...casesOf('test/fixtures/parity/primitives.tfm', () => true),
+  // `repeat N shared`: one layer (a block, a block with a second argument, a primitive layer) applied N times.
+  ...casesOf('test/fixtures/parity/shared.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;
@@ -119,6 +122,21 @@ afterAll(() => {
 it('exercises every IR op (each op with a kernel appears in a model above)', () => {
   const used = new Set(cases.flatMap((c) => c.ir.nodes.map((n) => n.op)));
   expect([...KERNELS.keys()].filter((op) => !used.has(op)).sort()).toEqual([]);
+});
+
+it('applies a shared stack\'s one layer N times: parameters under the stack\'s path, counted once, as `tfmc summary` counts them', () => {
+  const shared = cases.filter((c) => c.file === 'test/fixtures/parity/shared.tfm');
+  expect(shared.map((c) => c.ir.name)).toEqual(['SharedEncoder', 'SharedDecoder', 'SharedLinear']);
+  for (const c of shared) {
+    expect(c.report!.params, c.ir.name).toBe(summarize(c.ir).params);
+    expect(c.report!.names.filter((n) => /\.\d+\./.test(n)), c.ir.name).toEqual([]);
+  }
+  const enc = shared[0];
+  expect(enc.report!.names).toContain('encoder.self_attn.q_proj.weight');
+  // One EncoderLayer(16, 2, d_ff: 32) is 2,224 parameters; applied 3 times, it is still counted once.
+  expect(enc.report!.params).toBe(320 + 2_224 + 51);
+  expect(readFileSync(join(enc.dir, 'model.py'), 'utf8')).toContain('        for _ in range(3):  # repeat 3 shared: one layer, applied 3 times\n            x = self.encoder(x)');
+  expect(readFileSync(join(shared[2].dir, 'model.py'), 'utf8')).toContain('self.proj = rt.Linear(8, 8, bias=True)');
 });
 
 describe.each(cases.map((c) => [c.ir.name, c] as const))('%s', (_name, c) => {
