@@ -70,7 +70,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'sampling: seed of the random choices (default 0)', integerAtLeast(0))
     .option('--start-token <id>', "encoder-decoders: the token the output starts from (default: the tokenizer's start token)", integerAtLeast(0))
     .option('--end-token <id>', "stop when this token is produced (default: the tokenizer's end token)", integerAtLeast(0))
-    .addOption(new Option('--format <format>', 'text (default with a tokenizer), ids (default with --ids or without a tokenizer: the new token ids) or json').choices(['text', 'ids', 'json']));
+    .addOption(new Option('--format <format>', 'output: text (the default with a tokenizer), ids (the new token ids; the default with --ids or without a tokenizer) or json').choices(['text', 'ids', 'json']));
   addBackendOption(cmd);
   cmd.addHelpText(
     'after',
