@@ -52,6 +52,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/blocks.tfm', () => true),
   // The tensor primitives (exp … top_k, slice, roll, cast, stop_gradient), with gradients through them.
   ...casesOf('test/fixtures/parity/primitives.tfm', () => true),
+  // The mask constructors and operators (window, prefix, same_segment, padding from lengths, `|`, `!`).
+  ...casesOf('test/fixtures/parity/masks.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;
