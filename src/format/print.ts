@@ -21,16 +21,16 @@ export const DEFAULT_OPTIONS: PrintOptions = { width: 100, indent: 2 };
 /** Binding power of binary operators (grammar/README.md, "Operator precedence"): the parser's. */
 const PRECEDENCE = BINARY_PRECEDENCE;
 const COMPARISON = COMPARISON_PRECEDENCE;
-const UNARY = 7;
-const POWER = 8;
+const UNARY = 8;
+const POWER = 9;
 /** What a repeat count may contain without parentheses: an additive expression. */
-const ADDITIVE = 5;
+const ADDITIVE = 6;
 
 /** Precedence of an expression as an operand (postfix expressions and primaries bind tightest). */
 function precedenceOf(e: A.Expr): number {
   if (e.kind === 'BinaryExpr') return PRECEDENCE[e.op];
   if (e.kind === 'UnaryExpr') return UNARY;
-  return 10;
+  return 11;
 }
 
 export class Printer {

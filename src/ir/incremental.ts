@@ -19,6 +19,12 @@
  * time axis must pass a causal mask before anything reduces over the keys, so the plan refuses
  * (and the caller falls back to full recomputation) when they do not, and for ops it cannot step
  * (recurrences, convolutions over time, `[CLS]` insertion).
+ *
+ * Whether a mask limits the keys is read from how it was built ({@link maskReach}): `causal` and
+ * `window(w)` do, so does `a & b` when either side does and `a | b` when both do; `!a`, padding
+ * and `same_segment` alone do not. `prefix(len)` lets queries see later keys inside the prefix:
+ * the plan accepts it, and its runtime mask refuses a step that starts inside the prefix (the
+ * prompt must hold the whole prefix).
  */
 import { dimSymbols, resolve } from './dims.js';
 import type { ModelIR, Node, TensorValue } from './types.js';
@@ -66,7 +72,35 @@ const POSITIONWISE = new Set([
 const MIXES_LAST_AXIS = new Set(['linear', 'layer_norm', 'rms_norm', 'split_heads', 'merge_heads']);
 /** Ops that read positions as numbers: they are told where the new rows start. */
 const POSITIONAL = new Set(['position_embedding', 'rope']);
-const MASK_OPS = new Set(['causal_mask', 'mask_and']);
+/** Mask ops without inputs to grow (`padding_mask` and `segment_mask` need their ids whole). */
+const MASK_OPS = new Set(['causal_mask', 'window_mask', 'prefix_mask', 'lengths_mask', 'mask_and', 'mask_or', 'mask_not']);
+
+/**
+ * How far a mask lets a query see: only keys at or before it (`causal`), also the keys of a
+ * prefix (`prefix`: exact step-wise when the first step holds the whole prefix), or anywhere.
+ */
+export type MaskReach = 'causal' | 'prefix' | 'open';
+
+/** The reach of mask value `id`, from the ops that built it (`producers`: value id → node). */
+export function maskReach(producers: ReadonlyMap<number, Node>, id: number): MaskReach {
+  const node = producers.get(id);
+  if (!node) return 'open';
+  const order: MaskReach[] = ['causal', 'prefix', 'open'];
+  const rank = (r: MaskReach) => order.indexOf(r);
+  switch (node.op) {
+    case 'causal_mask':
+    case 'window_mask':
+      return 'causal';
+    case 'prefix_mask':
+      return 'prefix';
+    case 'mask_and': // the tighter side bounds the intersection
+      return order[Math.min(...node.inputs.map((i) => rank(maskReach(producers, i))))];
+    case 'mask_or': // the looser side bounds the union
+      return order[Math.max(...node.inputs.map((i) => rank(maskReach(producers, i))))];
+    default:
+      return 'open';
+  }
+}
 
 /**
  * Plans step-wise evaluation of `nodes` (in graph order, e.g. the nodes an output needs) with
@@ -110,6 +144,9 @@ export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: 
     else if (timeAxis.has(i.value)) return fail(undefined, `the input \`${i.name}\` shares the sequence symbol \`${T}\` with \`${timeInput}\``);
     else state.set(i.value, 'static');
   }
+
+  const producers = new Map<number, Node>();
+  for (const n of ir.nodes) for (const o of n.outputs) producers.set(o, n);
 
   const steps: StepNode[] = [];
   const histories = new Map<number, number>();
@@ -196,9 +233,8 @@ export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: 
     } else if (node.op === 'masked') {
       const [scoresId, maskId] = node.inputs;
       setOut(ins[0] === 'static' ? 'dynamic' : ins[0]);
-      const kinds = ir.values[maskId].maskKinds ?? [];
-      if (open.has(scoresId) && !kinds.includes('causal')) open.add(outId);
-    } else if (node.op === 'padding_mask') {
+      if (open.has(scoresId) && maskReach(producers, maskId) === 'open') open.add(outId);
+    } else if (node.op === 'padding_mask' || node.op === 'segment_mask') {
       const r = need(0, 'full');
       if (r) return r;
       setOut('dynamic');

@@ -252,12 +252,13 @@ export interface UnaryExpr {
 
 /**
  * Binary operators, loosest first:
- * `||`; `&&`; `&` (mask intersection); `== != < <= > >=` (non-associative);
+ * `||`; `&&`; `|` (mask union); `&` (mask intersection); `== != < <= > >=` (non-associative);
  * `+ -`; `* / % @`; unary `- !`; `^` (right-associative); then postfix call and member.
  */
 export type BinaryOp =
   | '||'
   | '&&'
+  | '|'
   | '&'
   | '=='
   | '!='
@@ -275,29 +276,31 @@ export type BinaryOp =
 
 /**
  * Binding power of each binary operator, higher binds tighter: the parser builds trees with it
- * and the formatter decides parentheses with it. Comparisons (4) do not chain.
+ * and the formatter decides parentheses with it. Comparisons (5) do not chain; prefix `-` `!`
+ * bind at 8, between `* / % @` and `^`.
  */
 export const BINARY_PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
   '||': 1,
   '&&': 2,
-  '&': 3,
-  '==': 4,
-  '!=': 4,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-  '*': 6,
-  '/': 6,
-  '%': 6,
-  '@': 6,
-  '^': 8,
+  '|': 3,
+  '&': 4,
+  '==': 5,
+  '!=': 5,
+  '<': 5,
+  '<=': 5,
+  '>': 5,
+  '>=': 5,
+  '+': 6,
+  '-': 6,
+  '*': 7,
+  '/': 7,
+  '%': 7,
+  '@': 7,
+  '^': 9,
 };
 
 /** The precedence of the non-associative comparison operators. */
-export const COMPARISON_PRECEDENCE = 4;
+export const COMPARISON_PRECEDENCE = 5;
 
 export interface BinaryExpr {
   kind: 'BinaryExpr';

@@ -42,6 +42,7 @@ import {
   Minus,
   NotEq,
   Percent,
+  Pipe,
   PipePipe,
   Plus,
   Question,
@@ -95,7 +96,7 @@ PAIRS[0x21] = [0x3d, NotEq, Bang]; // `!=` `!`
 PAIRS[0x3c] = [0x3d, LtEq, Lt]; // `<=` `<`
 PAIRS[0x3e] = [0x3d, GtEq, Gt]; // `>=` `>`
 PAIRS[0x26] = [0x26, AmpAmp, Amp]; // `&&` `&`
-PAIRS[0x7c] = [0x7c, PipePipe, undefined]; // `||` (a single `|` is an error)
+PAIRS[0x7c] = [0x7c, PipePipe, Pipe]; // `||` `|`
 
 /** Keyword token types by first character code and length, to recognise a keyword without slicing it out. */
 const KEYWORDS_BY_START: (TokenType[] | undefined)[] = [];
@@ -448,7 +449,6 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
 }
 
 function unexpectedCharHelp(chars: string): string | undefined {
-  if (chars === '|') return 'did you mean `||`?';
   if (chars === '#') return 'comments start with `//`';
   return undefined;
 }

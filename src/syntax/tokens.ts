@@ -137,6 +137,7 @@ export const Caret = punct('Caret', '^', [ArithOp]);
 export const AmpAmp = punct('AmpAmp', '&&', [BinaryOp]);
 export const Amp = punct('Amp', '&', [BinaryOp]);
 export const PipePipe = punct('PipePipe', '||', [BinaryOp]);
+export const Pipe = punct('Pipe', '|', [BinaryOp]);
 
 /** Longer spellings first: the lexer takes the first pattern that matches (`longer_alt` aside). */
 const KEYWORD_ORDER: Keyword[] = [...KEYWORDS].sort((a, b) => b.length - a.length);
@@ -166,6 +167,7 @@ export const allTokens: TokenType[] = [
   AmpAmp,
   Amp,
   PipePipe,
+  Pipe,
   LParen,
   RParen,
   LBracket,

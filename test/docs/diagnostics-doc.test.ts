@@ -38,6 +38,7 @@ const PREFERRED: Partial<Record<Code, string>> = {
   TFM2001: 'unknown-name-typo.tfm',
   TFM2002: 'duplicate-let.tfm',
   TFM2004: 'model-extends-itself.tfm',
+  TFM2005: 'unknown-argument-typo.tfm',
   TFM2013: 'import-not-found.tfm',
   TFM2014: 'unknown-config-key-extends.tfm',
   TFM2018: 'call-a-tensor.tfm',

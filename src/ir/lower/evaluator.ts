@@ -92,7 +92,7 @@ export class Evaluator implements Lowering {
         const value = this.evalNamed(s.value, env, s.name.name);
         if (value.kind === 'tensor' && s.keyword === 'mask' && value.tensor.dtype !== 'mask') {
           this.reporter.error('TFM3009', `\`mask ${s.name.name}\` must be a mask, but this is ${value.tensor.dtype}`, this.ref(env, s.value), {
-            help: 'build masks with `causal`, `padding(ids, pad: 0)`, or `a & b`',
+            help: 'build masks with `causal`, `window(w)`, `prefix(len)`, `padding(ids, pad: 0)`, `same_segment(ids)`, and combine them with `&`, `|`, `!`',
           });
         } else if (value.kind === 'tensor' && s.keyword === 'memory' && value.tensor.dtype !== 'float32') {
           this.reporter.error('TFM3009', `\`memory ${s.name.name}\` must be float32 features, but this is ${value.tensor.dtype}`, this.ref(env, s.value));

@@ -67,6 +67,8 @@ export function evalUnary(ev: Lowering, e: A.UnaryExpr, env: Env): Value {
     if (v.kind === 'int' || v.kind === 'float') return { kind: v.kind, value: -v.value };
     if (v.kind === 'tensor') return scalarOp(ev, v.tensor, 0, 'rsub', e, env);
   } else if (v.kind === 'bool') return { kind: 'bool', value: !v.value };
+  // `!` on a tensor is mask complement; the op reports a tensor that is not a mask (TFM3009).
+  else if (v.kind === 'tensor') return applyOp(ev, OPERATOR_OPS.maskNot, { a: v }, { a: ev.ref(env, e.operand) }, e, env);
   ev.reporter.error('TFM4001', `cannot apply \`${e.op}\` to ${describeValue(v)}`, ev.ref(env, e));
   return ERROR;
 }
@@ -77,7 +79,7 @@ export function evalBinary(ev: Lowering, e: A.BinaryExpr, env: Env): Value {
   if (l.kind === 'error' || r.kind === 'error') return ERROR;
   const op = e.op;
   if (l.kind === 'tensor' && r.kind === 'tensor') {
-    const fn = { '+': OPERATOR_OPS.add, '-': OPERATOR_OPS.sub, '*': OPERATOR_OPS.mul, '/': OPERATOR_OPS.div, '@': OPERATOR_OPS.matmul, '&': OPERATOR_OPS.maskAnd }[op as string];
+    const fn = { '+': OPERATOR_OPS.add, '-': OPERATOR_OPS.sub, '*': OPERATOR_OPS.mul, '/': OPERATOR_OPS.div, '@': OPERATOR_OPS.matmul, '&': OPERATOR_OPS.maskAnd, '|': OPERATOR_OPS.maskOr }[op as string];
     if (fn) return applyOp(ev, fn, { a: l, b: r }, { a: ev.ref(env, e.left), b: ev.ref(env, e.right) }, e, env);
   }
   if (l.kind === 'tensor' && isNumber(r) && ['+', '-', '*', '/'].includes(op)) {
@@ -97,7 +99,16 @@ export function evalBinary(ev: Lowering, e: A.BinaryExpr, env: Env): Value {
   if ((op === '&&' || op === '||') && l.kind === 'bool' && r.kind === 'bool') {
     return { kind: 'bool', value: op === '&&' ? l.value && r.value : l.value || r.value };
   }
-  const hint = op === '&' ? 'combine masks with `&`; combine conditions with `&&`' : op === '@' ? '`@` multiplies tensors' : undefined;
+  const hint =
+    op === '&'
+      ? 'combine masks with `&`; combine conditions with `&&`'
+      : op === '|'
+        ? l.kind === 'bool' && r.kind === 'bool'
+          ? 'combine conditions with `||`; `|` is the union of two masks'
+          : 'unite masks with `|`; combine conditions with `||`'
+        : op === '@'
+          ? '`@` multiplies tensors'
+          : undefined;
   ev.reporter.error('TFM4001', `cannot apply \`${op}\` to ${describeValue(l)} and ${describeValue(r)}`, { ...ev.ref(env, e), message: undefined }, {
     secondary: [
       { ...ev.ref(env, e.left), message: `this is ${describeValue(l)}` },
@@ -146,7 +157,7 @@ function arith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: 
       return { kind: 'bool', value: a !== b };
     default:
       ev.reporter.error('TFM4001', `cannot apply \`${op}\` to numbers`, ev.ref(env, e), {
-        help: op === '&' || op === '&&' || op === '||' ? 'logical operators take booleans' : op === '@' ? '`@` multiplies tensors; use `*` for numbers' : undefined,
+        help: op === '&' || op === '|' || op === '&&' || op === '||' ? 'logical operators take booleans' : op === '@' ? '`@` multiplies tensors; use `*` for numbers' : undefined,
       });
       return ERROR;
   }

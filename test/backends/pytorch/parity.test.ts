@@ -55,6 +55,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/primitives.tfm', () => true),
   // `repeat N shared`: one layer (a block, a block with a second argument, a primitive layer) applied N times.
   ...casesOf('test/fixtures/parity/shared.tfm', () => true),
+  // The mask constructors and operators (window, prefix, same_segment, padding from lengths, `|`, `!`).
+  ...casesOf('test/fixtures/parity/masks.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;

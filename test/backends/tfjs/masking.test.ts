@@ -9,6 +9,25 @@ import { buildModel, selectBackend, type TfjsModel } from '../../../src/tfjs.js'
 import { loadIR } from './helpers.js';
 
 const BLOCKS = 'test/fixtures/parity/blocks.tfm';
+const MASKS = 'test/fixtures/parity/masks.tfm';
+
+/** The masks of test/fixtures/parity/masks.tfm, written out: may query i of row b see key j? */
+const T = 8;
+const DOCS = [[1, 1, 1, 2, 2, 3, 3, 3], [4, 4, 4, 4, 4, 5, 5, 6]];
+const LENGTHS = [5, 8];
+const IDS = [[3, 4, 5, 6, 7, 8, 0, 0], [9, 9, 9, 9, 9, 9, 9, 9]];
+const MASK_CASES: Array<{ model: string; extra: () => Record<string, tf.Tensor>; allows: (b: number, i: number, j: number) => boolean }> = [
+  { model: 'MhaWindow', extra: () => ({}), allows: (_b, i, j) => j <= i && j > i - 3 },
+  { model: 'MhaPrefix', extra: () => ({}), allows: (_b, i, j) => j <= i || j < 4 },
+  { model: 'MhaSegments', extra: () => ({ docs: tf.tensor2d(DOCS, undefined, 'int32') }), allows: (b, i, j) => j <= i && DOCS[b][i] === DOCS[b][j] },
+  { model: 'MhaLengths', extra: () => ({ lengths: tf.tensor1d(LENGTHS, 'int32') }), allows: (b, _i, j) => j < LENGTHS[b] },
+  {
+    model: 'MhaUnion',
+    extra: () => ({ docs: tf.tensor2d(DOCS, undefined, 'int32'), ids: tf.tensor2d(IDS, undefined, 'int32') }),
+    allows: (b, i, j) => j <= i && (DOCS[b][i] === DOCS[b][j] || j > i - 2) && IDS[b][j] !== 0,
+  },
+  { model: 'MhaComplement', extra: () => ({}), allows: (_b, i, j) => j < i },
+];
 
 /** `[B, T, F]` rows as plain arrays, for exact comparisons. */
 function rows(t: tf.Tensor): number[][][] {
@@ -94,5 +113,36 @@ describe.each(['cpu', 'wasm'] as const)('masks on %s', (backend) => {
     const b = rows(tf.tidy(() => m.forward({ x, memory: memory2, src_ids: srcIds }, { outputs: ['y'] }).y));
     expect(b).toEqual(a);
     tf.dispose([x, memory, srcIds, memory2]);
+  });
+
+  // Perturbing key j of row b changes exactly the outputs of the queries that may see it (its own
+  // query aside, whose query vector changes too), and no query of the other row.
+  it.each(MASK_CASES)('$model: a key changes exactly the outputs of the queries allowed to see it', ({ model: name, extra, allows }) => {
+    const m = model(MASKS, name);
+    const inputs = extra();
+    const x = tf.randomNormal([2, T, 16], 0, 1, 'float32', 8);
+    const base = rows(tf.tidy(() => m.forward({ x, ...inputs }, { outputs: ['y'] }).y));
+    for (let b = 0; b < 2; b++) {
+      for (let j = 0; j < T; j++) {
+        const at = tf.buffer([2, T, 1]);
+        at.set(1, b, j, 0);
+        const x2 = tf.tidy(() => tf.add(x, tf.mul(tf.randomNormal([2, T, 16], 0, 5, 'float32', 9 + j), at.toTensor())));
+        const out = rows(tf.tidy(() => m.forward({ x: x2, ...inputs }, { outputs: ['y'] }).y));
+        x2.dispose();
+        for (let i = 0; i < T; i++) {
+          if (i === j) continue;
+          if (allows(b, i, j)) expect(out[b][i], `row ${b}: query ${i} sees key ${j}`).not.toEqual(base[b][i]);
+          else expect(out[b][i], `row ${b}: query ${i} must not see key ${j}`).toEqual(base[b][i]);
+          expect(out[1 - b][i], `row ${1 - b} is another sequence`).toEqual(base[1 - b][i]);
+        }
+      }
+    }
+    // A query with no key (MhaComplement's first) gives the output projection's bias, not NaN.
+    const bias = Array.from(m.variables.get('attn.o_proj.bias')!.dataSync());
+    for (let b = 0; b < 2; b++) for (let i = 0; i < T; i++) {
+      if (![...Array(T).keys()].some((j) => allows(b, i, j))) expect(base[b][i], `row ${b}: query ${i} has no key`).toEqual(bias);
+    }
+    expect(base.flat(2).every(Number.isFinite)).toBe(true);
+    tf.dispose([x, ...Object.values(inputs)]);
   });
 });

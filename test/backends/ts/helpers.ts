@@ -43,6 +43,13 @@ export function exampleCases(): TinyCase[] {
     ['test/fixtures/parity/primitives.tfm', 'PrimMath', {}],
     ['test/fixtures/parity/primitives.tfm', 'PrimReduce', {}],
     ['test/fixtures/parity/primitives.tfm', 'PrimSelect', {}],
+    // The mask constructors and operators.
+    ['test/fixtures/parity/masks.tfm', 'MhaWindow', {}],
+    ['test/fixtures/parity/masks.tfm', 'MhaPrefix', {}],
+    ['test/fixtures/parity/masks.tfm', 'MhaSegments', {}],
+    ['test/fixtures/parity/masks.tfm', 'MhaLengths', {}],
+    ['test/fixtures/parity/masks.tfm', 'MhaUnion', {}],
+    ['test/fixtures/parity/masks.tfm', 'MhaComplement', {}],
   ];
   return cases.map(([spec, model, overrides]) => {
     const path = join(ROOT, spec);

@@ -45,6 +45,12 @@ class Mask:
     def __and__(self, other):
         return mask_and(self, other)
 
+    def __or__(self, other):
+        return mask_or(self, other)
+
+    def __invert__(self):
+        return mask_not(self)
+
     def __repr__(self):
         return f"Mask({self.describe})"
 
@@ -73,6 +79,64 @@ def padding_mask(ids, pad=0):
 
 def mask_and(a, b):
     return Mask(f"{a.describe} & {b.describe}", lambda tq, tk: a.build(tq, tk) & b.build(tq, tk))
+
+
+def mask_or(a, b):
+    return Mask(f"({a.describe} | {b.describe})", lambda tq, tk: a.build(tq, tk) | b.build(tq, tk))
+
+
+def mask_not(a):
+    return Mask(f"!({a.describe})", lambda tq, tk: ~a.build(tq, tk))
+
+
+def _positions(tq, tk):
+    """Absolute positions of the queries `[Tq, 1]` (the last `tq` of `tk`) and of the keys `[1, Tk]`."""
+    if tq > tk:
+        raise ValueError(f"a look-ahead mask needs at least as many keys as queries, got {tq} and {tk}")
+    return torch.arange(tq).unsqueeze(1) + (tk - tq), torch.arange(tk).unsqueeze(0)
+
+
+def window_mask(w):
+    """Sliding window: query i may attend to keys i - w < j <= i."""
+
+    def build(tq, tk):
+        rows, cols = _positions(tq, tk)
+        return ((cols <= rows) & (cols > rows - w)).unsqueeze(0)  # [1, Tq, Tk]
+
+    return Mask(f"window {w}", build)
+
+
+def prefix_mask(length):
+    """Prefix LM: keys j < length are seen by every query, later keys causally."""
+
+    def build(tq, tk):
+        if 0 < tk - tq < length:
+            raise ValueError(f"a prefix mask of length {length} needs the whole prefix in the first step")
+        rows, cols = _positions(tq, tk)
+        return ((cols <= rows) | (cols < length)).unsqueeze(0)  # [1, Tq, Tk]
+
+    return Mask(f"prefix {length}", build)
+
+
+def lengths_mask(lengths):
+    """Keys before each row's length: int lengths `[B]` -> `[B, 1, Tk]`."""
+
+    def build(tq, tk):
+        cols = torch.arange(tk, device=lengths.device).view(1, 1, tk)
+        return cols < lengths.view(-1, 1, 1)
+
+    return Mask("lengths", build)
+
+
+def segment_mask(ids):
+    """Packed sequences: query and key in the same document, from ids `[B, T]` -> `[B, Tq, T]`."""
+
+    def build(tq, tk):
+        if tk != ids.shape[1]:
+            raise ValueError(f"a segment mask built from ids of length {ids.shape[1]} cannot mask {tk} keys")
+        return ids[:, tk - tq :].unsqueeze(2) == ids.unsqueeze(1)
+
+    return Mask("same segment", build)
 
 
 def masked(scores, mask):

@@ -130,6 +130,41 @@ describe('the cached stepper equals full recomputation', () => {
     expect(diff).toBeLessThan(2e-5);
   });
 
+  /** A one-layer LM whose self-attention mask is `mask`; `extra` declares more inputs. */
+  const maskedLm = (name: string, mask: string, extra = '') => `model ${name} {
+    config { vocab = 30  ctx = 32  d_model = 16  heads = 2 }
+    input ids: int32[batch, seq] where seq <= ctx
+    ${extra}
+    let wte = Embedding(vocab, d_model)
+    mask m = ${mask}
+    let layer = DecoderLayer(d_model, heads, norm: pre)
+    output logits = Linear(vocab)(layer(wte(ids) + PositionEmbedding(ctx, d_model)(ids), self_mask: m))
+  }`;
+
+  it.each([
+    ['a sliding window (shorter than the decoded sequence)', 'window(3)'],
+    ['a union of masks that both bound the keys', 'window(2) | (causal & !window(4))'],
+    ['causal intersected with a complement', 'causal & !(window(4) & !window(2))'],
+    ['a prefix the prompt covers', 'prefix(3)'],
+  ])('steps %s', async (_what, mask) => {
+    const m = await load(maskedLm('MaskLm', mask), 'MaskLm');
+    const { cached, full } = steppers(m, {});
+    expect(cached.cached).toBe(true);
+    const diff = compareSteps(cached, full, [[5, 2, 7], [1, 3, 2]], 6, 30);
+    cached.dispose();
+    full.dispose();
+    expect(diff).toBeLessThan(2e-5);
+  });
+
+  it('refuses to step a prefix the prompt does not cover (rather than give wrong logits)', async () => {
+    const m = await load(maskedLm('PrefixLm', 'prefix(5)'), 'PrefixLm');
+    const { cached } = steppers(m, {});
+    expect(cached.cached).toBe(true);
+    tf.dispose(cached.next([[5, 2, 7]]));
+    expect(() => cached.next([[4]])).toThrow(/whole prefix in the first step/);
+    cached.dispose();
+  });
+
   it('does not leak tensors across steps', async () => {
     const m = await load('specs/gpt2.tfm', 'Gpt2Tiny');
     const { cached } = steppers(m, {});
@@ -162,6 +197,24 @@ describe('models that cannot be stepped fall back to full recomputation', () => 
     expect(r.cacheNote).toMatch(/no causal mask/);
     const noCache = await m.generate({ prompt: [1, 2, 3] }, { maxNewTokens: 4, cache: false });
     expect(r.newTokens).toEqual(noCache.newTokens);
+  });
+
+  it.each([
+    ['the complement of causal (later keys)', 'causal | !causal'],
+    ['a union with an unbounded side', 'window(2) | padding(ids, pad: 0)'],
+  ])('a mask that does not bound the keys: %s', async (_what, mask) => {
+    const m = await load(
+      `model Open {
+        config { vocab = 30  d_model = 16  heads = 2 }
+        input ids: int32[batch, seq]
+        mask m = ${mask}
+        output logits = Linear(vocab)(EncoderLayer(d_model, heads)(Embedding(vocab, d_model)(ids), self_mask: m))
+      }`,
+      'Open',
+    );
+    const { cached } = steppers(m, {});
+    expect(cached.cached).toBe(false);
+    expect(cached.reason).toMatch(/no causal mask/);
   });
 
   it('an LSTM decoder (a recurrence over time)', async () => {
