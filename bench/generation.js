@@ -15,7 +15,7 @@ const SPEC = `model GptSmallWidth {
   input ids: int32[batch, seq] where seq <= ctx
   let wte = Embedding(vocab, d_model)
   let x = wte(ids) + PositionEmbedding(ctx, d_model)(ids)
-  let blocks = repeat layers { DecoderLayer(d_model, heads, norm: pre, activation: gelu, dropout: 0.0) }
+  let blocks = repeat layers { DecoderLayer(d_model, heads, norm: pre, activation: gelu_tanh, dropout: 0.0) }
   output logits = Linear(vocab, bias: false, tied: wte)(LayerNorm(d_model)(blocks(x, self_mask: causal)))
 }`;
 const PROMPT = [11, 12, 13, 14, 15, 16, 17, 18];

@@ -125,7 +125,8 @@ class NoBiasLayerNorm(nn.Module):
 
 ACT = {
     'relu': F.relu,
-    'gelu': lambda x: F.gelu(x, approximate='tanh'),
+    'gelu': lambda x: gelu(x),
+    'gelu_tanh': lambda x: F.gelu(x, approximate='tanh'),
     'silu': F.silu,
 }
 
@@ -374,7 +375,7 @@ class Gpt2(nn.Module):
         super().__init__()
         self.wte = nn.Embedding(vocab, d)
         self.wpe = nn.Embedding(ctx, d)
-        self.blocks = nn.ModuleList([DecoderLayer(d, heads, 4 * d, norm='pre', activation='gelu') for _ in range(layers)])
+        self.blocks = nn.ModuleList([DecoderLayer(d, heads, 4 * d, norm='pre', activation='gelu_tanh') for _ in range(layers)])
         self.ln_f = nn.LayerNorm(d)
 
     def forward(self, ids):
@@ -398,8 +399,24 @@ def sinusoids(length, dim):
     return torch.tensor(pe, dtype=torch.float32)
 
 
+class ExactGelu(torch.autograd.Function):
+    """F.gelu(x) whose backward gets a contiguous gradient: torch 1.13's CPU `gelu_backward`
+    (approximate='none') returns garbage for a non-contiguous one, e.g. after `.transpose(1, 2)`."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return F.gelu(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return torch.ops.aten.gelu_backward(grad.contiguous(), x)
+
+
 def gelu(x):
-    return F.gelu(x, approximate='tanh')
+    """tfmc's `gelu`: the exact (erf) GELU, PyTorch's default F.gelu(x)."""
+    return ExactGelu.apply(x)
 
 
 class ConvFrontEnd(nn.Module):

@@ -80,7 +80,9 @@ model TinyLM {
   let wte = Embedding(vocab, d_model)
   let wpe = PositionEmbedding(ctx, d_model, kind: learned)
   let blocks = repeat layers {
-    DecoderLayer(d_model, heads, d_ff: 4 * d_model, norm: pre, activation: gelu, dropout: dropout)
+    DecoderLayer(
+      d_model, heads, d_ff: 4 * d_model, norm: pre, activation: gelu_tanh, dropout: dropout,
+    )
   }
   let ln_f = LayerNorm(d_model)
   let lm_head = Linear(vocab, bias: false, tied: wte)

@@ -65,7 +65,7 @@ export interface NotIncremental {
 
 /** Ops that act on each position alone (along the time axis): output row t depends on input rows t. */
 const POSITIONWISE = new Set([
-  'relu', 'gelu', 'silu', 'tanh', 'sigmoid', 'dropout', 'add', 'sub', 'mul', 'div', 'scalar', 'embedding',
+  'relu', 'gelu', 'gelu_tanh', 'silu', 'tanh', 'sigmoid', 'dropout', 'add', 'sub', 'mul', 'div', 'scalar', 'embedding',
   'split_heads', 'merge_heads', 'repeat_heads', 'linear', 'layer_norm', 'rms_norm', 'transpose',
 ]);
 /** Positionwise ops that mix the last axis, which therefore must not be the time axis. */

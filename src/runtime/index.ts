@@ -11,8 +11,8 @@
  *
  * The in-memory executor runs these same functions (each op's kernel in `src/ir/ops/` names the
  * function and its arguments), and the numbers match PyTorch: masks are **true = may attend**, a
- * fully masked attention row gives zeros, `gelu` is the tanh approximation, `rope` the
- * rotate-half layout, T5 buckets in float32 steps.
+ * fully masked attention row gives zeros, `gelu` is the exact (erf) GELU and `geluTanh` the tanh
+ * approximation, `rope` the rotate-half layout, T5 buckets in float32 steps.
  * `test/backends/ts/` checks generated code against the executor within 1e-6.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -31,18 +31,35 @@ export class RuntimeError extends Error {
   override name = 'RuntimeError';
 }
 
-/** GELU's constants: v = GELU_K·(x + GELU_CUBIC·x³), GELU_K = 2·sqrt(2/π), so that 0.5·(1 + tanh(v/2)) = σ(v). */
+/** The tanh GELU's constants (`geluTanh`): v = GELU_K·(x + GELU_CUBIC·x³), GELU_K = 2·sqrt(2/π), so that 0.5·(1 + tanh(v/2)) = σ(v). */
 export const GELU_CUBIC = 0.044715;
 
 export const GELU_K = 2 * Math.sqrt(2 / Math.PI);
 
 /**
- * GELU, tanh approximation (BERT, GPT-2; PyTorch's `gelu(approximate='tanh')`):
+ * GELU, exact (BERT, ViT, Whisper; PyTorch's default `F.gelu(x)`): x·Φ(x) = 0.5·x·(1 + erf(x/√2)),
+ * with its gradient written out: Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π).
+ */
+export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
+  const t = x as tf.Tensor;
+  const cdf = tf.mul(tf.add(tf.erf(tf.mul(t, Math.SQRT1_2)), 1), 0.5);
+  (save as tf.GradSaveFunc)([t, cdf]);
+  return {
+    value: tf.mul(t, cdf),
+    gradFunc: (dy: tf.Tensor, [sx, scdf]: tf.Tensor[]) => {
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return tf.mul(dy, tf.add(scdf, tf.mul(sx, pdf)));
+    },
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * GELU, tanh approximation (GPT-2; PyTorch's `F.gelu(x, approximate='tanh')`):
  * 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))), computed as the equal x·σ(v) (on wasm `sigmoid`
  * is several times faster than `tanh`, and x·x² than `pow(x, 3)`), with its gradient written out:
  * s + x·s·(1 − s)·v′, s = σ(v), v′ = GELU_K·(1 + 3·GELU_CUBIC·x²).
  */
-export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
+export const geluTanh: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
   const t = x as tf.Tensor;
   const s = tf.sigmoid(tf.mul(t, tf.add(tf.mul(tf.square(t), GELU_K * GELU_CUBIC), GELU_K)));
   (save as tf.GradSaveFunc)([t, s]);

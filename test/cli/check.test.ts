@@ -71,7 +71,7 @@ describe('tfmc check', () => {
     expect(one.status).toBe(0);
     // Only Gpt2Tiny was lowered: one skipped expectation, none of Gpt2Small's.
     const report = JSON.parse(one.stdout);
-    expect(report.diagnostics.map((d: { code: string; range: { start: { line: number } } }) => `${d.code}@${d.range.start.line}`)).toEqual(['TFM4009@44']);
+    expect(report.diagnostics.map((d: { code: string; range: { start: { line: number } } }) => `${d.code}@${d.range.start.line}`)).toEqual(['TFM4009@46']);
     const typo = tfmc(['check', 'specs/gpt2.tfm', '--model', 'gpt2tiny'], { cwd: ROOT });
     expect(typo.status).toBe(2);
     expect(typo.stdout).toBe('');

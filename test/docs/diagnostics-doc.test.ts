@@ -178,7 +178,7 @@ const EXPLANATIONS: Record<Code, string> = {
     'A compile-time value has the wrong type: a boolean in arithmetic, a number as an `if` condition (there is no truthiness), an override whose type differs from the key\'s default, ' +
     'or an argument of the wrong type. Config values, block parameters and conditions are typed so that a config mistake fails here and not deep inside a layer.',
   TFM4002:
-    'A value is not a member of the enum it is given to (`activation: gleu` where the choices are `relu`, `gelu`, `silu`, `swiglu`). The help suggests the closest member.',
+    'A value is not a member of the enum it is given to (`activation: gleu` where the choices are `relu`, `gelu`, `gelu_tanh`, `silu`, `swiglu`). The help suggests the closest member.',
   TFM4003:
     'An `expect` statement\'s condition is false. `expect params == N` states the parameter count a model must have (e.g. a published figure), ' +
     'and when it fails the report gives the actual count, the difference and a per-module breakdown. Other expectations state invariants of the config, like `d_model % heads == 0`.',

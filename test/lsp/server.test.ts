@@ -225,12 +225,12 @@ describe('completion', () => {
     expect(labels).toContain('activation');
     expect(labels).not.toContain('d_model'); // given positionally
     expect(labels).not.toContain('norm'); // given by name
-    expect(items2.find((i) => i.label === 'activation')?.detail).toBe('enum(relu, gelu, silu, swiglu) = relu');
+    expect(items2.find((i) => i.label === 'activation')?.detail).toBe('enum(relu, gelu, gelu_tanh, silu, swiglu) = relu');
 
     const valueText = std.replace('norm: pre, ', 'norm: pre, activation: ');
     client.change(uri, valueText);
     const values = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: positionOf(valueText, 'activation: ', 12) });
-    expect(values.slice(0, 4).map((i) => i.label)).toEqual(['relu', 'gelu', 'silu', 'swiglu']);
+    expect(values.slice(0, 5).map((i) => i.label)).toEqual(['relu', 'gelu', 'gelu_tanh', 'silu', 'swiglu']);
   });
 
   it("offers block names and config keys elsewhere, and the base's keys inside an overriding config", async () => {

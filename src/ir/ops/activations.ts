@@ -12,17 +12,20 @@ function activation(name: string, doc: string, cost: number) {
 }
 
 export const relu = activation('relu', 'max(x, 0)', 1);
-export const gelu = activation('gelu', 'Gaussian error linear unit (tanh approximation as in BERT/GPT-2)', 8);
+export const gelu = activation('gelu', 'Gaussian error linear unit, exact: 0.5·x·(1 + erf(x/√2)) (BERT, ViT, Whisper; PyTorch\'s `F.gelu(x)`)', 8);
+export const geluTanh = activation('gelu_tanh', 'GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2; PyTorch\'s `F.gelu(x, approximate=\'tanh\')`)', 8);
 export const silu = activation('silu', 'x · sigmoid(x) (a.k.a. swish; SwiGLU\'s gate)', 4);
 export const tanh = activation('tanh', 'hyperbolic tangent', 4);
 export const sigmoid = activation('sigmoid', 'logistic sigmoid', 4);
 
-/** relu, tanh and sigmoid are tfjs's own; gelu (tanh form) and silu are the runtime's. */
+/** relu, tanh and sigmoid are tfjs's own; gelu (exact), gelu_tanh and silu are the runtime's (`gelu`, `geluTanh`, `silu`). */
+const RUNTIME_FUNCTION: Partial<Record<string, string>> = { gelu: 'gelu', gelu_tanh: 'geluTanh', silu: 'silu' };
+
 export const kernels: Kernels = Object.fromEntries(
-  (['relu', 'gelu', 'silu', 'tanh', 'sigmoid'] as const).map((op) => [
+  (['relu', 'gelu', 'gelu_tanh', 'silu', 'tanh', 'sigmoid'] as const).map((op) => [
     op,
     {
-      tfjs: (k) => k.call(op === 'gelu' || op === 'silu' ? op : `tf.${op}`, k.input(0)),
+      tfjs: (k) => k.call(RUNTIME_FUNCTION[op] ?? `tf.${op}`, k.input(0)),
       torch: (k) => `rt.${op}(${k.input(0)})`,
       stem: 'activated',
     },

@@ -34,7 +34,7 @@ interface Attn {
   layers: number;
   norm: 'pre' | 'post';
   normKind: 'layer' | 'rms';
-  activation: 'relu' | 'gelu' | 'silu' | 'swiglu';
+  activation: 'relu' | 'gelu' | 'gelu_tanh' | 'silu' | 'swiglu';
   bias: boolean;
   scaled: boolean;
   rotary: boolean;
@@ -58,7 +58,7 @@ function attnArb(over: Partial<{ [K in keyof Attn]: fc.Arbitrary<Attn[K]> }> = {
       layers: over.layers ?? fc.integer({ min: 1, max: 3 }),
       norm: over.norm ?? pick('pre' as const, 'post' as const),
       normKind: over.normKind ?? pick('layer' as const, 'rms' as const),
-      activation: over.activation ?? pick('relu' as const, 'gelu' as const, 'silu' as const, 'swiglu' as const),
+      activation: over.activation ?? pick('relu' as const, 'gelu' as const, 'gelu_tanh' as const, 'silu' as const, 'swiglu' as const),
       bias: over.bias ?? fc.boolean(),
       scaled: over.scaled ?? fc.boolean(),
       rotary: over.rotary ?? fc.boolean(),

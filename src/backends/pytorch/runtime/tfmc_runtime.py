@@ -10,9 +10,10 @@ those of tfmc's TensorFlow.js backend, so weights move between the two and give 
   fully blocked row stays finite) and records on the tensor which query rows keep a key; `softmax`
   multiplies by it, so a fully blocked row gives zeros, not NaN and not a uniform distribution.
   Elementwise ops after `masked` keep that record through `keep_rows`.
-- `gelu` is the tanh approximation; `rope` the rotate-half (GPT-NeoX/Llama) layout; T5's relative
-  buckets are computed in float32 steps; LSTM/GRU/RNN are PyTorch's own (gate orders i,f,g,o and
-  r,z,n), batch-first, with the state `[k, layers, B, H]` (k = 2 for LSTM's h and c).
+- `gelu` is the exact (erf) GELU, `gelu_tanh` the tanh approximation; `rope` the rotate-half
+  (GPT-NeoX/Llama) layout; T5's relative buckets are computed in float32 steps; LSTM/GRU/RNN are
+  PyTorch's own (gate orders i,f,g,o and r,z,n), batch-first, with the state `[k, layers, B, H]`
+  (k = 2 for LSTM's h and c).
 - `cross_entropy` with no counted target gives 0 (PyTorch's F.cross_entropy gives NaN).
 - Token ids are int64 (PyTorch's index dtype); tfjs uses int32 for the same values.
 
@@ -173,7 +174,28 @@ def log_softmax(x, axis=-1):
 # Functions
 
 
+class _Gelu(torch.autograd.Function):
+    """F.gelu(x) whose backward is handed a contiguous gradient. torch 1.13's CPU `gelu_backward`
+    (Debian's python3-torch) gives garbage for the exact GELU when the incoming gradient is not
+    contiguous, as after a transpose; the tanh form is unaffected."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return F.gelu(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return torch.ops.aten.gelu_backward(grad.contiguous(), x)
+
+
 def gelu(x):
+    """The exact GELU, 0.5·x·(1 + erf(x/√2)): PyTorch's F.gelu(x)."""
+    return _Gelu.apply(x) if x.requires_grad and torch.is_grad_enabled() else F.gelu(x)
+
+
+def gelu_tanh(x):
     return F.gelu(x, approximate="tanh")
 
 

@@ -62,7 +62,7 @@ class FeedForward(nn.Module):
 
     def forward(self, x):
         h = self.fc1(x)  # [batch, seq, 128]
-        h = rt.gelu(h)  # [batch, seq, 128]
+        h = rt.gelu_tanh(h)  # [batch, seq, 128]
         dropout = self.dropout(h)  # [batch, seq, 128]
         out = self.fc2(dropout)  # [batch, seq, 32]
         return out
