@@ -107,8 +107,10 @@ it('the installed tfmc works from a folder outside the clone: check, compile (ts
   expect(bad.status).toBe(1);
   expect(bad.stdout + bad.stderr).toContain('error[TFM');
   expect(lspHelp).toContain('Usage: tfmc lsp');
-  const runtimeJs = fs.readFileSync(path.join(installed, 'dist/runtime/index.js'), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
-  expect(fs.readFileSync(path.join(work, 'ts/tfmc-runtime/runtime.js'), 'utf8')).toBe(runtimeJs);
+  for (const f of fs.readdirSync(path.join(installed, 'dist/runtime')).filter((n) => n.endsWith('.js'))) {
+    const runtimeJs = fs.readFileSync(path.join(installed, 'dist/runtime', f), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+    expect(fs.readFileSync(path.join(work, 'ts/tfmc-runtime/runtime', f), 'utf8')).toBe(runtimeJs);
+  }
   expect(fs.readFileSync(path.join(work, 'ts/gpt2-tiny.ts'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'test/backends/ts/__golden__/gpt2-tiny.ts.golden'), 'utf8'));
   // --standalone cuts the runtime's source, shipped in the package.
   expect(fs.readFileSync(path.join(work, 'ts-standalone/gpt2-tiny.ts'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'test/backends/ts/__golden__/gpt2-tiny.standalone.ts.golden'), 'utf8'));

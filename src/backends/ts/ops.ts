@@ -1,7 +1,7 @@
 /**
  * One TypeScript expression per IR node: the node op's kernel (`src/ir/ops/`, the same description
  * the in-memory executor runs) written out as a call of `tf.*` or of the tfmc runtime
- * (`runtime/index.ts`). So generated code computes what the executor computes, by construction.
+ * (`src/runtime/`). So generated code computes what the executor computes, by construction.
  */
 import { KERNELS } from '../../ir/ops/index.js';
 import type { KernelSite } from '../../ir/ops/kernel.js';

@@ -1,7 +1,7 @@
 /**
  * The runtime as a local package of the generated project: `tfmc compile --target ts` (without
  * `--standalone`) writes `tfmc-runtime/` beside the module — a package named `tfmc` whose only
- * export is `./runtime`, holding this tfmc's compiled runtime (`dist/runtime/index.js` and its
+ * export is `./runtime`, holding this tfmc's compiled runtime (`dist/runtime/*.js` and their
  * declarations) — and the project's `package.json` depends on it as `"tfmc": "file:tfmc-runtime"`.
  * So `import … from 'tfmc/runtime'` resolves after a plain `npm install` with nothing but
  * `@tensorflow/tfjs` (and `typescript`) from the registry, and runs exactly the functions the
@@ -9,7 +9,7 @@
  * import resolves from the project's `node_modules` (the folder is inside the project), so the
  * model and the runtime share one tfjs.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The folder of the generated project that holds the runtime package. */
 export const RUNTIME_PACKAGE_DIR = 'tfmc-runtime';
@@ -17,15 +17,20 @@ export const RUNTIME_PACKAGE_DIR = 'tfmc-runtime';
 /** The compiled runtime is read from `dist/runtime/` (running from `dist/`, or from `src/` after `npm run build`). */
 const CANDIDATES = ['../../runtime/', '../../../dist/runtime/'];
 
-function compiledRuntimeFile(name: 'index.js' | 'index.d.ts'): string {
+/** The compiled runtime's modules and declarations (`index.js` re-exports the others), by file name. */
+function compiledRuntime(): Map<string, string> {
   for (const rel of CANDIDATES) {
+    const dir = new URL(rel, import.meta.url);
+    let names: string[];
     try {
-      return readFileSync(new URL(rel + name, import.meta.url), 'utf8');
+      names = readdirSync(dir).filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'));
     } catch {
-      // try the next place
+      continue; // try the next place
     }
+    if (!names.includes('index.js')) continue;
+    return new Map(names.sort().map((f) => [f, readFileSync(new URL(f, dir), 'utf8')]));
   }
-  throw new Error(`the compiled tfmc runtime (dist/runtime/${name}) is missing: run \`npm run build\` in tfmc`);
+  throw new Error('the compiled tfmc runtime (dist/runtime/) is missing: run `npm run build` in tfmc');
 }
 
 /** Source maps are not copied, so their references are dropped. */
@@ -40,11 +45,9 @@ export function runtimePackageFiles(tfmcVersion: string): Record<string, string>
     license: 'MIT',
     private: true,
     type: 'module',
-    exports: { './runtime': { types: './runtime.d.ts', default: './runtime.js' } },
+    exports: { './runtime': { types: './runtime/index.d.ts', default: './runtime/index.js' } },
   };
-  return {
-    [`${RUNTIME_PACKAGE_DIR}/package.json`]: `${JSON.stringify(pkg, null, 2)}\n`,
-    [`${RUNTIME_PACKAGE_DIR}/runtime.js`]: withoutSourceMap(compiledRuntimeFile('index.js')),
-    [`${RUNTIME_PACKAGE_DIR}/runtime.d.ts`]: withoutSourceMap(compiledRuntimeFile('index.d.ts')),
-  };
+  const files: Record<string, string> = { [`${RUNTIME_PACKAGE_DIR}/package.json`]: `${JSON.stringify(pkg, null, 2)}\n` };
+  for (const [name, text] of compiledRuntime()) files[`${RUNTIME_PACKAGE_DIR}/runtime/${name}`] = withoutSourceMap(text);
+  return files;
 }

@@ -1,8 +1,8 @@
 /**
- * The runtime's source text (`src/runtime/index.ts`), cut into its top-level declarations so that
- * `--standalone` output can carry exactly the ones it uses (and what those use), unexported.
- * The runtime file's layout rules that make this safe are in its header comment;
- * `test/backends/ts/runtime-source.test.ts` checks the cut covers the whole file.
+ * The runtime's source text (`src/runtime/`: the files `index.ts` exports, in its order), cut into
+ * top-level declarations so that `--standalone` output can carry exactly the ones it uses (and
+ * what those use), unexported. The layout rules that make this safe are in `index.ts`'s header;
+ * `test/backends/ts/runtime-source.test.ts` checks the cut covers every file.
  */
 import { readFileSync } from 'node:fs';
 
@@ -13,24 +13,41 @@ export interface RuntimeDecl {
 }
 
 /** The runtime source is read from `src/` (tests) or, from `dist/`, from the shipped `src/runtime/`. */
-const CANDIDATES = ['../../runtime/index.ts', '../../../src/runtime/index.ts'];
+const CANDIDATES = ['../../runtime/', '../../../src/runtime/'];
 
 let cached: RuntimeDecl[] | undefined;
 
-export function runtimeSourceText(): string {
+function runtimeFile(name: string): string {
   for (const rel of CANDIDATES) {
     try {
-      return readFileSync(new URL(rel, import.meta.url), 'utf8');
+      return readFileSync(new URL(rel + name, import.meta.url), 'utf8');
     } catch {
       // try the next place
     }
   }
-  throw new Error('the tfmc runtime source (src/runtime/index.ts) is missing from the installation');
+  throw new Error(`the tfmc runtime source (src/runtime/${name}) is missing from the installation`);
+}
+
+/** The runtime's files in the order `index.ts` exports them. */
+export function runtimeFiles(): string[] {
+  return [...runtimeFile('index.ts').matchAll(/^export \* from '\.\/([\w-]+)\.js';$/gm)].map((m) => `${m[1]}.ts`);
+}
+
+/** What a runtime file declares: its text after the header comment and the imports. */
+export function runtimeFileBody(text: string): string {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const lastImport = lines.reduce((at, line, i) => (line.startsWith('import ') ? i : at), -1);
+  return lines.slice(lastImport + 1).join('\n').trim();
+}
+
+/** Every declaration of the runtime, file after file (the standalone copy keeps this order). */
+export function runtimeSourceText(): string {
+  return runtimeFiles().map((f) => runtimeFileBody(runtimeFile(f))).join('\n\n');
 }
 
 const DECL = /^(?:export )?(?:function|const|type|interface|class) ([A-Za-z_$][\w$]*)/m;
 
-/** The runtime's declarations in file order (the header comment and the import are not declarations). */
+/** The runtime's declarations in order (headers and imports are not declarations). */
 export function runtimeDecls(source?: string): RuntimeDecl[] {
   if (source === undefined && cached) return cached;
   const text = source ?? runtimeSourceText();

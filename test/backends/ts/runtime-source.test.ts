@@ -1,15 +1,20 @@
 /** The runtime is cut into declarations for `--standalone`; every IR op the executor runs has generated code. */
 import { describe, expect, it } from 'vitest';
-import { runtimeClosure, runtimeDecls, runtimeExports, runtimeSourceText, runtimeTypes } from '../../../src/backends/ts/runtime-source.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runtimeClosure, runtimeDecls, runtimeExports, runtimeFileBody, runtimeFiles, runtimeSourceText, runtimeTypes } from '../../../src/backends/ts/runtime-source.js';
 import * as runtime from '../../../src/runtime/index.js';
 
 describe('runtime source', () => {
-  it('the declarations cover the whole file after the header and the import', () => {
+  it('the declarations cover every runtime file after its header and imports, and index.ts exports every file', () => {
     const text = runtimeSourceText();
     const decls = runtimeDecls();
-    const body = text.slice(text.indexOf("import * as tf from '@tensorflow/tfjs';\n") + "import * as tf from '@tensorflow/tfjs';\n".length).trim();
-    expect(decls.map((d) => d.text).join('\n\n')).toBe(body);
+    expect(decls.map((d) => d.text).join('\n\n')).toBe(text);
     expect(new Set(decls.map((d) => d.name)).size).toBe(decls.length);
+    const dir = join(import.meta.dirname, '../../../src/runtime');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort();
+    expect([...runtimeFiles()].sort()).toEqual(files);
+    for (const f of files) expect(text).toContain(runtimeFileBody(readFileSync(join(dir, f), 'utf8')));
   });
 
   it('its exports are what the module exports (values) plus its types', () => {

@@ -1,0 +1,16 @@
+/** Shared by the other runtime files: the mask type, the blocked-score fill and the error for values that do not fit. Part of the tfmc runtime: see `index.ts` for how these files are written. */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * An attention mask, built when it meets the scores it masks: `(tq, tk)` → bool
+ * `[B | 1, Tq | 1, Tk]`, **true = may attend**.
+ */
+export type Mask = (tq: number, tk: number) => tf.Tensor;
+
+/** The fill for blocked attention scores: exp underflows to exactly 0 in float32, without NaN. */
+export const BLOCKED_SCORE = -1e9;
+
+/** A value that does not fit an op (a sequence longer than a table, an index out of range): the caller's mistake, not a bug. */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
