@@ -3,7 +3,8 @@ import { functionOp } from './declare.js';
 import { numel, one } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-function activation(name: string, doc: string, cost: number) {
+/** An elementwise float32 function, shape-preserving; `cost` is its FLOPs per element (also used by `tensor-math.ts`). */
+export function activation(name: string, doc: string, cost: number) {
   return functionOp(name, doc, {
     args: { x: ['tensor', 'float32 tensor', { dtype: 'float32' }] },
     apply: (ctx, { x }) => one(ctx, name, [x], 'float32', x.shape),

@@ -150,3 +150,13 @@ export function nearbyDivisors(n: number, near: number): number[] {
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
+
+/** `axis` as a non-negative index of `x` (negative counts from the end), or TFM3008 at the `axis` argument. */
+export function axisIndex(ctx: OpContext, x: TensorValue, axis: number): number | undefined {
+  const a = axis < 0 ? axis + x.shape.length : axis;
+  if (a < 0 || a >= x.shape.length) {
+    ctx.error('TFM3008', `axis ${axis} is out of range for a tensor of rank ${x.shape.length}`, { primary: ctx.argSource('axis'), secondary: [ctx.shapeLabel(x)] });
+    return undefined;
+  }
+  return a;
+}

@@ -5,19 +5,8 @@
  */
 import { functionOp } from './declare.js';
 import { constDim } from '../dims.js';
-import { known, numel, one, ERROR } from './helpers.js';
-import type { TensorValue } from '../types.js';
-import type { OpContext } from '../values.js';
+import { axisIndex, known, numel, one, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
-
-function normAxis(ctx: OpContext, x: TensorValue, axis: number): number | undefined {
-  const a = axis < 0 ? axis + x.shape.length : axis;
-  if (a < 0 || a >= x.shape.length) {
-    ctx.error('TFM3008', `axis ${axis} is out of range for a tensor of rank ${x.shape.length}`, { primary: ctx.argSource('axis'), secondary: [ctx.shapeLabel(x)] });
-    return undefined;
-  }
-  return a;
-}
 
 export const take = functionOp('take', 'Select one index along an axis and drop that axis.', {
   args: {
@@ -26,7 +15,7 @@ export const take = functionOp('take', 'Select one index along an axis and drop 
     index: ['int', 'the position (negative counts from the end)', 0],
   },
   apply(ctx, { x, axis, index }) {
-    const a = normAxis(ctx, x, axis);
+    const a = axisIndex(ctx, x, axis);
     if (a === undefined) return ERROR;
     const size = known(x.shape[a]);
     if (size !== undefined && (index >= size || index < -size)) {
@@ -46,7 +35,7 @@ function reduction(name: string, doc: string, float: { dtype?: 'float32' }) {
       keepdims: ['bool', 'keep the axis with size 1 (for broadcasting back)', false],
     },
     apply(ctx, { x, axis, keepdims }) {
-      const a = normAxis(ctx, x, axis);
+      const a = axisIndex(ctx, x, axis);
       if (a === undefined) return ERROR;
       const shape = keepdims ? x.shape.map((d, i) => (i === a ? constDim(1) : d)) : x.shape.filter((_, i) => i !== a);
       // `keepdims` is recorded only when set, so graphs written before it existed are unchanged.
@@ -68,7 +57,7 @@ export const cumsum = functionOp('cumsum', 'Running sum along an axis (position 
     axis: ['int', 'the axis (negative counts from the end)'],
   },
   apply(ctx, { x, axis }) {
-    const a = normAxis(ctx, x, axis);
+    const a = axisIndex(ctx, x, axis);
     if (a === undefined) return ERROR;
     return one(ctx, 'cumsum', [x], 'float32', x.shape, { axis: a });
   },

@@ -5,19 +5,8 @@
  */
 import { constDim, dimOp, renderDim } from '../dims.js';
 import { functionOp } from './declare.js';
-import { known, numel, ERROR } from './helpers.js';
-import type { TensorValue } from '../types.js';
-import type { OpContext } from '../values.js';
+import { axisIndex, known, numel, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
-
-function axisOf(ctx: OpContext, x: TensorValue, axis: number): number | undefined {
-  const a = axis < 0 ? axis + x.shape.length : axis;
-  if (a < 0 || a >= x.shape.length) {
-    ctx.error('TFM3008', `axis ${axis} is out of range for a tensor of rank ${x.shape.length}`, { primary: ctx.argSource('axis'), secondary: [ctx.shapeLabel(x)] });
-    return undefined;
-  }
-  return a;
-}
 
 export const topK = functionOp('top_k', 'The `k` largest entries of the last axis, largest first: `[..., n]` → `[..., k]`, with their int32 positions as `.indices`.', {
   args: {
@@ -69,7 +58,7 @@ export const slice = functionOp('slice', 'Positions `start … end − 1` of one
     end: ['int?', 'first position dropped; omitted: the axis size'],
   },
   apply(ctx, { x, axis, start, end }) {
-    const a = axisOf(ctx, x, axis);
+    const a = axisIndex(ctx, x, axis);
     if (a === undefined) return ERROR;
     const size = known(x.shape[a]);
     const stop = end ?? size;
@@ -96,7 +85,7 @@ export const roll = functionOp('roll', 'Cyclic shift along an axis: entry i move
     axis: ['int', 'the axis (negative counts from the end)'],
   },
   apply(ctx, { x, shift, axis }) {
-    const a = axisOf(ctx, x, axis);
+    const a = axisIndex(ctx, x, axis);
     if (a === undefined) return ERROR;
     const [out] = ctx.emit('roll', [x], [{ dtype: x.dtype, shape: x.shape }], { shift, axis: a });
     return { kind: 'tensor', tensor: out };

@@ -4,22 +4,15 @@
  * `pow(x, 0.5)` cover tensors.)
  */
 import { functionOp } from './declare.js';
+import { activation } from './activations.js';
 import { numel, one } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-function mathFunction(name: string, doc: string, cost: number) {
-  return functionOp(name, doc, {
-    args: { x: ['tensor', 'float32 tensor', { dtype: 'float32' }] },
-    apply: (ctx, { x }) => one(ctx, name, [x], 'float32', x.shape),
-    flops: ({ outputs }) => cost * numel(outputs[0]),
-  });
-}
-
-export const exp = mathFunction('exp', 'eˣ, elementwise', 4);
-export const log = mathFunction('log', 'natural logarithm, elementwise', 4);
-export const rsqrt = mathFunction('rsqrt', '1 / √x, elementwise (RMS norms, attention scales)', 2);
-export const abs = mathFunction('abs', '|x|, elementwise', 1);
-export const erf = mathFunction('erf', 'the error function, elementwise (exact GELU: 0.5·x·(1 + erf(x/√2)))', 8);
+export const exp = activation('exp', 'eˣ, elementwise', 4);
+export const log = activation('log', 'natural logarithm, elementwise', 4);
+export const rsqrt = activation('rsqrt', '1 / √x, elementwise (RMS norms, attention scales)', 2);
+export const abs = activation('abs', '|x|, elementwise', 1);
+export const erf = activation('erf', 'the error function, elementwise (exact GELU: 0.5·x·(1 + erf(x/√2)))', 8);
 
 export const pow = functionOp('pow', 'xᵖ for a number p, elementwise', {
   args: {
