@@ -137,10 +137,11 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
       ? idsTokenizerFor(task)
       : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
   checkVocab(ir, task, tok);
-  checkPadding(ir, task, tok);
 
   const settings = previous ? previous.info.settings : newSettings(task, flags);
   const examples = buildExamples(task, tok, format, text, records, { seq: settings.seq, valFraction: settings.valFraction, seed: settings.seed, file: dataArg });
+  // After the data's own errors (which name a line): then whether the spec pads as the tokenizer does.
+  checkPadding(ir, task, tok);
   const perEpoch = batchesPerEpoch(examples.train.length, settings.batch);
   const total = flags.steps ?? (flags.epochs !== undefined ? flags.epochs * perEpoch : (previous?.info.steps ?? perEpoch));
   // How often to evaluate and save may change on resume (they do not change what is computed).
