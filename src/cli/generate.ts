@@ -124,8 +124,8 @@ async function runGenerate(ctx: CliContext, arg: string, flags: GenerateFlags, i
     throw new UsageError(`--format text needs a tokenizer to turn ids into text, and ${tokenizer?.kind === 'ids' ? `${shown} was trained on token ids` : noTokenizerReason(plan)}: use --format ids or json`);
   }
   const task = plan.run?.task;
-  if (task === 'classify' || task === 'regression') {
-    throw new RunError(`${shown} holds a ${task === 'regression' ? 'regression model' : 'classifier'}, which does not generate text; use tfmc predict ${shown} --input "..."`);
+  if (task === 'classify' || task === 'regression' || task === 'tag') {
+    throw new RunError(`${shown} holds a ${task === 'regression' ? 'regression model' : task === 'tag' ? 'token classifier' : 'classifier'}, which does not generate text; use tfmc predict ${shown} --input "..."`);
   }
   if (task !== undefined) {
     const wrong = inputs.find((i) => 'flag' in i && i.flag !== (task === 'lm' ? 'prompt' : 'source'));

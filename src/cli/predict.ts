@@ -1,6 +1,7 @@
 /**
  * `tfmc predict MODEL --input TEXT`: run a classifier (or regression head) on texts and print the
- * label with its probability, or the predicted value. MODEL is a run directory of `tfmc train`
+ * label with its probability, or the predicted value; for a token classifier, a label per
+ * whitespace-separated token (`predict-tags.ts`). MODEL is a run directory of `tfmc train`
  * (which has a tokenizer and class names), a checkpoint directory, or a spec with `--weights`
  * (`model-source.ts`). Texts come from `--input` (repeatable) or `--file` (one per line); token
  * ids from `--ids`, which needs no tokenizer.
@@ -23,7 +24,7 @@ interface PredictFlags extends SourceFlags {
 export function registerPredict(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('predict')
-    .description('classify texts (or predict values) with a classifier or regression model: a tfmc train run, a checkpoint, or a spec with --weights')
+    .description('classify texts (or predict values, or label each token) with a classifier, regression or token-classification model: a tfmc train run, a checkpoint, or a spec with --weights')
     .argument('<model>', 'a tfmc train run directory, a checkpoint directory, or a .tfm spec with --weights')
     .option('--input <text>', 'a text to classify (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--file <file>', 'texts to classify, one per line')
@@ -37,6 +38,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       ['tfmc predict runs/sentiment --input "what a good day"', 'label and probability'],
       ['tfmc predict runs/sentiment --file reviews.txt --format json', 'one JSON object for many texts'],
       ['tfmc predict classifier.tfm --weights classifier.safetensors --ids 7,4,9', 'a spec with weights from elsewhere: token ids, class indices'],
+      ['tfmc predict runs/ner --input "Ada lives in Paris"', 'token classifier: a label per token'],
     ]) + '\nExit status: 0 ok, 1 failed (not a classifier, damaged checkpoint, weights that do not fit), 2 usage error.\n',
   );
   cmd.action(async (arg: string, flags: PredictFlags) => {
@@ -81,9 +83,21 @@ async function runPredict(ctx: CliContext, arg: string, texts: string[], flags: 
   const { tf } = await import('../backends/tfjs/index.js');
   const model = await loadSource(ctx, plan, flags);
   try {
-    const { input, output, regression } = plan.run
-      ? { input: plan.run.inputs.tokens, output: predictionOutput(model.ir), regression: runTask === 'regression' }
+    const { input, output, regression, perToken } = plan.run
+      ? { input: plan.run.inputs.tokens, output: predictionOutput(model.ir), regression: runTask === 'regression', perToken: runTask === 'tag' }
       : await headOf(model, shown);
+    if (perToken) {
+      const { predictTags, tagRowOf, writeTags } = await import('./predict-tags.js');
+      const rows = texts.length
+        ? texts.map((text) => {
+            const row = tagRowOf(tokenizer!, text, shown);
+            noticeUnknown(ctx, tokenizer!, text, 'the input');
+            return row;
+          })
+        : flags.ids!.map((ids) => ({ ids }));
+      writeTags(ctx, predictTags(model, { input, output, classNames: plan.run?.classNames }, rows), flags.format);
+      return 0;
+    }
     const rows: { text?: string; ids: number[] }[] = texts.length
       ? texts.map((text) => {
           noticeUnknown(ctx, tokenizer!, text, 'the input');
@@ -128,7 +142,7 @@ async function runPredict(ctx: CliContext, arg: string, texts: string[], flags: 
  * the model's losses when it has them (as tfmc train reads them), else from its one token input
  * and its first output.
  */
-async function headOf(model: CompiledModel, shown: string): Promise<{ input: string; output: string; regression: boolean }> {
+async function headOf(model: CompiledModel, shown: string): Promise<{ input: string; output: string; regression: boolean; perToken: boolean }> {
   const { RunError } = await import('./train/errors.js');
   const { analyzeTask } = await import('./train/task.js');
   const ir = model.ir;
@@ -138,10 +152,11 @@ async function headOf(model: CompiledModel, shown: string): Promise<{ input: str
   } catch {
     task = undefined;
   }
+  if (task?.kind === 'tag') return { input: task.tokens.name, output: predictionOutput(ir), regression: false, perToken: true };
   if (task && task.kind !== 'classify') {
     throw new RunError(`${shown} holds a ${task.kind === 'lm' ? 'language model' : 'sequence-to-sequence model'}; tfmc predict is for classifiers and regression heads (use tfmc generate ${shown} --ids 1,2,3 instead)`);
   }
-  if (task) return { input: task.tokens.name, output: predictionOutput(ir), regression: task.regression };
+  if (task) return { input: task.tokens.name, output: predictionOutput(ir), regression: task.regression, perToken: false };
   const tokens = ir.inputs.filter((i) => ir.values[i.value].dtype === 'int32' && ir.values[i.value].shape.length === 2);
   if (tokens.length !== 1) {
     throw new RunError(`model \`${ir.name}\` has ${tokens.length} int32 [batch, seq] inputs (${ir.inputs.map((i) => `\`${i.name}\``).join(', ')}); tfmc predict fills exactly one with the token ids`);
@@ -150,7 +165,7 @@ async function headOf(model: CompiledModel, shown: string): Promise<{ input: str
   const { constValue, resolve } = await import('../ir/dims.js');
   const last = out.shape.at(-1);
   const regression = out.shape.length === 1 || (last !== undefined && constValue(resolve(last)) === 1);
-  return { input: tokens[0].name, output: ir.outputs[0].name, regression };
+  return { input: tokens[0].name, output: ir.outputs[0].name, regression, perToken: false };
 }
 
 /** The output a loss compares with the labels (the logits of a classifier), else the first output. */

@@ -15,7 +15,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .command('train')
     .description('train a model of a spec on a text or JSONL file, with checkpoints you can resume')
     .argument('<spec>', 'the .tfm file')
-    .requiredOption('--data <file>', 'training data: plain text (language model) or .jsonl ({"source","target"}, {"source_ids","target_ids"} or {"text","label"})');
+    .requiredOption('--data <file>', 'training data: plain text (language model) or .jsonl ({"source","target"}, {"source_ids","target_ids"}, {"text","label"} or {"tokens","labels"})');
   addModelOption(cmd);
   addSetOption(cmd);
   addBackendOption(cmd);
@@ -49,6 +49,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
       ['tfmc train examples/lecture/lecture.tfm --data examples/lecture/pairs.jsonl', 'encoder-decoder on token ids: {"source_ids": [5, 8, 9], "target_ids": [0, 6, 3]}'],
       ['tfmc train lm.tfm --data book.txt --steps 0 --out runs/init', 'only the run directory: initial weights and tokenizer'],
       ['tfmc train classifier.tfm --data reviews.jsonl', 'classifier on {"text","label"} lines'],
+      ['tfmc train examples/ner/ner.tfm --data examples/ner/train.jsonl', 'token classifier on {"tokens","labels"} lines'],
     ]) +
       '\nThe run directory keeps the latest checkpoint (checkpoint/) and the one with the lowest validation\n' +
       'loss (best/), which tfmc generate and predict use. Ctrl-C stops after the current step and saves a\n' +

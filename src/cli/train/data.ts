@@ -9,6 +9,7 @@
  *   tokenizer: the ids are the model's, see `IdsTokenizer`); `{"text", "label"}` for a classifier
  *   (label: a class name, a class index, or a number for a regression head). Examples are split
  *   after a seeded shuffle.
+ *   `{"tokens", "labels"}` for a token classifier is read by `token-labels.ts`.
  *
  * Every problem is a {@link DataError}: one paragraph naming the file, the line, the input and
  * what was expected.
@@ -80,6 +81,7 @@ export interface ExampleOptions {
 export function textsOf(task: Task, format: DataFormat, text: string, records: Record_[] | undefined): string[] {
   if (format === 'text') return [text];
   if (task.kind === 'seq2seq') return records!.flatMap((r) => [String(r.value.source ?? ''), String(r.value.target ?? '')]);
+  if (task.kind === 'tag') return records!.flatMap((r) => (Array.isArray(r.value.tokens) ? r.value.tokens.map(String) : []));
   return records!.map((r) => String(r.value.text ?? ''));
 }
 
@@ -94,7 +96,7 @@ export function usesTokenIds(task: Task, records: readonly Record_[], file: stri
   const first = records.find(hasIds);
   if (!first) return false;
   if (task.kind !== 'seq2seq') {
-    throw new DataError(`${file}:${first.line}: "source_ids"/"target_ids" lines are for encoder-decoders (a source and a target token input), but this model is ${task.kind === 'lm' ? 'a decoder-only language model, which trains on plain text' : 'a classifier, which trains on {"text", "label"} lines'}`);
+    throw new DataError(`${file}:${first.line}: "source_ids"/"target_ids" lines are for encoder-decoders (a source and a target token input), but this model is ${task.kind === 'lm' ? 'a decoder-only language model, which trains on plain text' : task.kind === 'tag' ? 'a token classifier, which trains on {"tokens", "labels"} lines' : 'a classifier, which trains on {"text", "label"} lines'}`);
   }
   const other = records.find((r) => !hasIds(r));
   if (other) throw new DataError(`${file}:${other.line}: expected "source_ids" and "target_ids" like line ${first.line}; a file gives either token ids or text, not both`);
@@ -112,6 +114,7 @@ export function idsTokenizerFor(task: Task): IdsTokenizer {
 }
 
 export function buildExamples(task: Task, tok: Tokenizer, format: DataFormat, text: string, records: Record_[] | undefined, o: ExampleOptions): Examples {
+  if (task.kind === 'tag') throw new Error('internal: token classification examples are built by tagExamples (token-labels.ts)');
   if (task.kind === 'lm') {
     if (format !== 'text') {
       throw new DataError(`model input \`${task.ids.name}\` is a decoder-only language model's tokens, which tfmc train reads from a plain-text file; ${o.file} ends in .jsonl (rename it to .txt if it is plain text)`);
@@ -173,7 +176,7 @@ function lmExamples(task: Extract<Task, { kind: 'lm' }>, tok: Tokenizer, text: s
   return { train: all.slice(0, all.length - nVal), validation: all.slice(all.length - nVal), pad: {} };
 }
 
-function validationCount(n: number, fraction: number): number {
+export function validationCount(n: number, fraction: number): number {
   if (fraction <= 0) return 0;
   return Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
 }

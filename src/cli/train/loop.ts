@@ -67,7 +67,7 @@ export async function loop({ ctx, model, task, examples, info, paths, start, say
   const valBatches = validationBatches(examples.validation, s.batch, examples.pad).slice(0, MAX_EVAL_BATCHES);
   const progress = new Progress(ctx.quiet ? () => {} : ctx.err, ctx.env.TFMC_PROGRESS === 'plain' ? false : process.stderr.isTTY === true, total, start);
   const recordEval = (step: number, r: EvalResult, note = ''): EvalMetric => {
-    const perplexity = task.kind === 'classify' ? {} : r.perplexity;
+    const perplexity = task.kind === 'classify' || task.kind === 'tag' ? {} : r.perplexity;
     const m: EvalMetric = { type: 'eval', step, loss: r.loss, losses: r.losses, accuracy: r.accuracy, ...(Object.keys(perplexity).length ? { perplexity } : {}) };
     record(m);
     progress.line(`eval at step ${step}: ${describeEval(m)}${note}`);

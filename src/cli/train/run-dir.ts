@@ -54,7 +54,7 @@ export interface RunInfo {
   model: string;
   overrides: Record<string, string>;
   data: { file: string; sha256: string; format: 'text' | 'jsonl' };
-  task: 'lm' | 'seq2seq' | 'classify' | 'regression';
+  task: 'lm' | 'seq2seq' | 'classify' | 'regression' | 'tag';
   /** The model's inputs by role: `ids`/`labels`, `source`/`target`/`labels`, `tokens`/`labels`. */
   inputs: Record<string, string>;
   tokenizer: string;

@@ -28,6 +28,7 @@ import { STD_DIR } from '../../ir/workspace.js';
 import { displayPath } from '../../render/paths.js';
 import { type CliContext, notice, UsageError } from '../context.js';
 import { nextCommand } from './next-command.js';
+import { checkDataFits } from './data-fit.js';
 import { batchesPerEpoch, buildExamples, dataFormat, idsTokenizerFor, parseJsonl, textsOf, usesTokenIds, type Examples } from './data.js';
 import { RunError } from './errors.js';
 import type { TrainFlags } from './flags.js';
@@ -35,7 +36,8 @@ import { loop } from './loop.js';
 import { prepareResume } from './resume.js';
 import { RUN_FORMAT, runPaths, sha256, specHash, writeFileAtomic, type RunInfo, type RunSettings } from './run-dir.js';
 import { analyzeTask, vocabKey, type Task } from './task.js';
-import { createTokenizer, tokenizerFromJSON, type Tokenizer } from './tokenizer.js';
+import { readTaggedLines, tagExamples, tagTokenizer } from './token-labels.js';
+import { createTokenizer, tokenizerFromJSON, type TokenVocabTokenizer, type Tokenizer } from './tokenizer.js';
 
 export async function runTrain(ctx: CliContext, specArg: string, specAbs: string, dataAbs: string, flags: TrainFlags): Promise<number> {
   const say = (s: string) => notice(ctx, `${s}\n`);
@@ -129,17 +131,27 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
     throw new RunError(`${displayPath(outDir, ctx.cwd)} ${isRun ? 'already holds a training run' : 'exists and is not empty'}; nothing was overwritten. ${isRun ? 'Add --resume to continue that run, or choose' : 'Choose'} another directory with --out`);
   }
 
+  // Token-id data is recognised first (it names its own fields); then data made for another task is refused.
   const ids = records !== undefined && usesTokenIds(task, records, dataArg);
   if (ids && flags.tokenizer !== undefined && !previous) throw new UsageError(`${dataArg} gives token ids ("source_ids"/"target_ids"), which need no tokenizer: drop --tokenizer ${flags.tokenizer}`);
+  checkDataFits(task, ir.name, format, text, records, dataArg);
+  if (task.kind === 'tag' && flags.tokenizer !== undefined) {
+    throw new UsageError(`--tokenizer ${flags.tokenizer} does not apply to model \`${ir.name}\`, a token classifier: it reads one model position per listed token, with the data's tokens as its vocabulary (tokenizer "tokens"); leave --tokenizer out`);
+  }
   const tok: Tokenizer = previous
     ? tokenizerFromJSON(JSON.parse(fs.readFileSync(paths.tokenizer, 'utf8')))
     : ids
       ? idsTokenizerFor(task)
-      : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
+      : task.kind === 'tag'
+        ? tagTokenizer(readTaggedLines(records!, dataArg))
+        : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
   checkVocab(ir, task, tok);
 
   const settings = previous ? previous.info.settings : newSettings(task, flags);
-  const examples = buildExamples(task, tok, format, text, records, { seq: settings.seq, valFraction: settings.valFraction, seed: settings.seed, file: dataArg });
+  const examples =
+    task.kind === 'tag'
+      ? tagExamples(task, tok as TokenVocabTokenizer, records!, { valFraction: settings.valFraction, seed: settings.seed, file: dataArg })
+      : buildExamples(task, tok, format, text, records, { seq: settings.seq, valFraction: settings.valFraction, seed: settings.seed, file: dataArg });
   // After the data's own errors (which name a line): then whether the spec pads as the tokenizer does.
   checkPadding(ir, task, tok);
   const perEpoch = batchesPerEpoch(examples.train.length, settings.batch);
@@ -239,6 +251,7 @@ function taskInputs(task: Task): Record<string, string> {
 function describeTask(task: Task): string {
   if (task.kind === 'lm') return `a language model on \`${task.ids.name}\``;
   if (task.kind === 'seq2seq') return `an encoder-decoder (\`${task.source.name}\` → \`${task.target.name}\`)`;
+  if (task.kind === 'tag') return `a token classifier on \`${task.tokens.name}\` (a label per token)`;
   return `${task.regression ? 'a regression head' : 'a classifier'} on \`${task.tokens.name}\``;
 }
 

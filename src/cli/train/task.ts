@@ -1,5 +1,5 @@
 /**
- * What a model trains on, read from its inputs: `tfmc train` maps data files onto one of three
+ * What a model trains on, read from its inputs: `tfmc train` maps data files onto one of four
  * shapes of model, and says which input does not fit when a spec is none of them.
  *
  * - `lm`: a decoder-only language model — one token input (`ids`), and either no label input
@@ -7,6 +7,10 @@
  *   the same `[batch, seq]` shape that gets the next token. Trains on plain text.
  * - `seq2seq`: an encoder-decoder — two token inputs (source and decoder input) and a label input
  *   shaped like the decoder input. Trains on JSONL `{"source": ..., "target": ...}`.
+ * - `tag`: a token classifier — one token input and int32 labels of the same `[batch, seq]` shape
+ *   compared by a cross-entropy with logits whose classes are not the embedding's rows (with as
+ *   many classes as rows, the labels read as next tokens: `lm`). Trains on JSONL
+ *   `{"tokens": [...], "labels": [...]}`, one model position and one label per listed token.
  * - `classify`: one token input and a label per example (`int32 [batch]` for classes, `float32
  *   [batch]` or `[batch, 1]` for a regression head). Trains on JSONL `{"text": ..., "label": ...}`.
  *
@@ -38,6 +42,7 @@ export interface LabelInput {
 export type Task =
   | { kind: 'lm'; ids: TokenInput; labels?: LabelInput }
   | { kind: 'seq2seq'; source: TokenInput; target: TokenInput; labels: LabelInput }
+  | { kind: 'tag'; tokens: TokenInput; labels: LabelInput }
   | { kind: 'classify'; tokens: TokenInput; labels: LabelInput; regression: boolean; labelShape: number[] };
 
 /** The model's inputs do not match any task `tfmc train` knows; the message says which and why. */
@@ -48,6 +53,7 @@ export class TaskError extends Error {
 const SUPPORTED =
   'tfmc train supports a decoder-only language model (one int32 [batch, seq] token input, labels optional), ' +
   'an encoder-decoder (source and target token inputs plus int32 labels shaped like the target), ' +
+  'a token classifier (one token input plus int32 [batch, seq] labels, one class per token), ' +
   'and a classifier or regression head (one token input plus an int32 [batch] or float32 [batch] label)';
 
 export function analyzeTask(ir: ModelIR): Task {
@@ -78,12 +84,16 @@ export function analyzeTask(ir: ModelIR): Task {
   if (tokens.length === 1 && labels.length === 0) return { kind: 'lm', ids: tokens[0] };
   if (tokens.length === 1 && labels.length === 1) {
     const [l] = labels;
-    if (l.shape.length === 2 && l.dtype === 'int32' && sameDim(l.shape[1], tokens[0].dim)) return { kind: 'lm', ids: tokens[0], labels: l.input };
+    if (l.shape.length === 2 && l.dtype === 'int32' && sameDim(l.shape[1], tokens[0].dim)) {
+      const rows = tokens[0].vocab?.rows;
+      if (l.input.classes !== undefined && rows !== undefined && l.input.classes !== rows) return { kind: 'tag', tokens: tokens[0], labels: l.input };
+      return { kind: 'lm', ids: tokens[0], labels: l.input };
+    }
     if (l.shape.length === 1 || (l.shape.length === 2 && constValue(resolve(l.shape[1])) === 1)) {
       if (l.dtype === 'int32') return { kind: 'classify', tokens: tokens[0], labels: l.input, regression: false, labelShape: [] };
       if (l.dtype === 'float32') return { kind: 'classify', tokens: tokens[0], labels: l.input, regression: true, labelShape: l.shape.length === 2 ? [1] : [] };
     }
-    throw new TaskError(`label input \`${l.input.name}\` of model \`${ir.name}\` is ${l.dtype} of rank ${l.shape.length}; with one token input (\`${tokens[0].name}\`) it must be int32 [batch, ${tokens[0].dim}] (next-token labels), int32 [batch] (classes) or float32 [batch] (regression)`);
+    throw new TaskError(`label input \`${l.input.name}\` of model \`${ir.name}\` is ${l.dtype} of rank ${l.shape.length}; with one token input (\`${tokens[0].name}\`) it must be int32 [batch, ${tokens[0].dim}] (next-token labels, or a class per token), int32 [batch] (classes) or float32 [batch] (regression)`);
   }
   if (tokens.length === 2 && labels.length === 1) {
     const [l] = labels;

@@ -5,6 +5,7 @@
  * - `char` (built in): ids 0–3 are the special tokens (padding, start, end, unknown), then every
  *   distinct character of the training text in code-point order, so the same text always gives
  *   the same vocabulary.
+ * - `tokens`: for token classification, one id per listed token (`TokenVocabTokenizer`).
  * - `bpe`: GPT-2's byte-level BPE (50,257 tokens; any text, no unknown token) from the
  *   `gpt-tokenizer` package, whose merges ship inside it (no download). `<|endoftext|>` (50256)
  *   is the start, end and padding token, as in GPT-2.
@@ -86,6 +87,63 @@ export class CharTokenizer implements Tokenizer {
   }
 }
 
+/**
+ * The tokenizer of a token classifier (`{"tokens": [...], "labels": [...]}` data): one model
+ * position per listed token. Ids 0–3 are the special tokens, then every distinct token of the
+ * training data in code-point order; a token it has not seen is `<unk>`. A text (`tfmc predict
+ * --input`) is split on whitespace into tokens.
+ */
+export class TokenVocabTokenizer implements Tokenizer {
+  readonly kind = 'tokens';
+  readonly pad = PAD;
+  readonly bos = BOS;
+  readonly eos = EOS;
+  private readonly ids = new Map<string, number>();
+
+  constructor(readonly tokens: readonly string[]) {
+    tokens.forEach((t, i) => this.ids.set(t, i + SPECIAL_TOKENS.length));
+  }
+
+  static fromTokens(lists: Iterable<readonly string[]>): TokenVocabTokenizer {
+    const seen = new Set<string>();
+    for (const l of lists) for (const t of l) seen.add(t);
+    return new TokenVocabTokenizer([...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  get vocabSize(): number {
+    return SPECIAL_TOKENS.length + this.tokens.length;
+  }
+
+  describe(): string {
+    return `${SPECIAL_TOKENS.length} special tokens and ${this.tokens.length} distinct tokens`;
+  }
+
+  /** The whitespace-separated tokens of a text. */
+  split(text: string): string[] {
+    return text.split(/\s+/).filter((t) => t !== '');
+  }
+
+  encodeTokens(tokens: readonly string[]): number[] {
+    return tokens.map((t) => this.ids.get(t) ?? UNK);
+  }
+
+  encode(text: string): number[] {
+    return this.encodeTokens(this.split(text));
+  }
+
+  unknown(text: string): string[] {
+    return [...new Set(this.split(text).filter((t) => !this.ids.has(t)))];
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids.filter((id) => id >= SPECIAL_TOKENS.length && id < this.vocabSize).map((id) => this.tokens[id - SPECIAL_TOKENS.length]).join(' ');
+  }
+
+  toJSON(): object {
+    return { kind: this.kind, specials: [...SPECIAL_TOKENS], tokens: this.tokens };
+  }
+}
+
 interface BpeCodec {
   encode(text: string): number[];
   decode(ids: number[]): string;
@@ -162,11 +220,12 @@ export function createTokenizer(kind: string, texts: () => Iterable<string>): To
 
 /** Rebuilds a tokenizer from its `tokenizer.json`; throws an Error with a one-line reason when it is not one. */
 export function tokenizerFromJSON(json: unknown): Tokenizer {
-  const j = json as { kind?: unknown; chars?: unknown; encoding?: unknown; vocab?: unknown } | null;
+  const j = json as { kind?: unknown; chars?: unknown; encoding?: unknown; vocab?: unknown; tokens?: unknown } | null;
   if (j && j.kind === 'char' && Array.isArray(j.chars) && j.chars.every((c) => typeof c === 'string')) {
     return new CharTokenizer(j.chars as string[]);
   }
   if (j && j.kind === 'bpe' && j.encoding === 'r50k_base') return new Gpt2BpeTokenizer();
   if (j && j.kind === 'ids' && typeof j.vocab === 'number' && Number.isInteger(j.vocab) && j.vocab >= 2) return new IdsTokenizer(j.vocab);
+  if (j && j.kind === 'tokens' && Array.isArray(j.tokens) && j.tokens.every((x) => typeof x === 'string')) return new TokenVocabTokenizer(j.tokens as string[]);
   throw new Error(`not a tfmc tokenizer (kind ${JSON.stringify(j?.kind)})`);
 }
