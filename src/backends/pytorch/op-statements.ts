@@ -18,6 +18,7 @@ export function opStatement(tree: ModuleTree, node: Node, index: number, scope: 
   };
   let expr = kernel.torch({
     input: (i) => scope.name(node.inputs[i]),
+    inputCount: node.inputs.length,
     int: (name) => pyLiteral(Number(node.attrs[name])),
     float: (name) => pyFloat(Number(node.attrs[name])),
     value: (name) => node.attrs[name],

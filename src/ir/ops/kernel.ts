@@ -55,6 +55,8 @@ export interface KernelSite<T> {
 /** What the PyTorch emitter can ask about a function node: its inputs' names and attributes, in Python. */
 export interface TorchSite {
   input(i: number): string;
+  /** How many inputs the node has (ops with a variable number of parts). */
+  readonly inputCount: number;
   /** An attribute as a Python literal (an integer for an int attribute, a float with a point for a float one). */
   int(name: string): string;
   float(name: string): string;

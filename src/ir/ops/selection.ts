@@ -1,9 +1,9 @@
 /**
  * Picking and moving entries: `top_k(x, k)` (the k largest of the last axis, with `.indices`),
  * `one_hot(ids, num)`, `slice(x, axis, start, end)` and `roll(x, shift, axis)` (a cyclic shift, as
- * Swin's shifted windows use).
+ * Swin's shifted windows use), and `concat(a, b, ...)` (Swin's patch merging joins four).
  */
-import { constDim, dimOp, renderDim } from '../dims.js';
+import { constDim, dimOp, renderDim, renderShape, unify, type Dim } from '../dims.js';
 import { functionOp } from './declare.js';
 import { axisIndex, known, numel, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
@@ -92,7 +92,42 @@ export const roll = functionOp('roll', 'Cyclic shift along an axis: entry i move
   },
 });
 
+export const concat = functionOp('concat', 'Join two to four tensors along an axis: every other axis must agree; the axis becomes the sum of theirs.', {
+  args: {
+    a: ['tensor', 'the first part'],
+    b: ['tensor', 'the second part'],
+    c: ['tensor?', 'a third part'],
+    d: ['tensor?', 'a fourth part'],
+    axis: ['int', 'the axis (negative counts from the end)', -1],
+  },
+  apply(ctx, { a, b, c, d, axis }) {
+    const parts = [a, b, c, d].filter((t) => t !== undefined);
+    const at = axisIndex(ctx, a, axis);
+    if (at === undefined) return ERROR;
+    for (const [i, t] of parts.entries()) {
+      const arg = 'abcd'[i];
+      const clash = t.dtype !== a.dtype ? 'dtype' : t.shape.length !== a.shape.length ? 'rank' : t.shape.findIndex((dim, j) => j !== at && !unify(dim, a.shape[j])) >= 0 ? 'shape' : undefined;
+      if (!clash) continue;
+      ctx.error(clash === 'dtype' ? 'TFM3009' : 'TFM3001', `cannot concat \`${renderShape(a.shape)}\` (${a.dtype}) and \`${renderShape(t.shape)}\` (${t.dtype}) along axis ${axis}`, {
+        primary: { ...ctx.argSource(arg), message: `this is \`${renderShape(t.shape)}\`` },
+        secondary: [ctx.shapeLabel(a)],
+        help: clash === 'dtype' ? 'the parts must have one dtype: `cast` one of them' : `every axis but axis ${axis} must agree`,
+      });
+      return ERROR;
+    }
+    const joined = parts.map((t) => t.shape[at]).reduce((x: Dim, y: Dim) => dimOp('+', x, y));
+    const shape = a.shape.map((dim, j) => (j === at ? joined : dim));
+    const [out] = ctx.emit('concat', parts, [{ dtype: a.dtype, shape }], { axis: at });
+    return { kind: 'tensor', tensor: out };
+  },
+});
+
 export const kernels: Kernels = {
+  concat: {
+    tfjs: (k) => k.call('concat', k.attr('axis'), k.input(0), k.input(1), k.hasInput(2) ? k.input(2) : undefined, k.hasInput(3) ? k.input(3) : undefined),
+    torch: (k) => `torch.cat([${Array.from({ length: k.inputCount }, (_, i) => k.input(i)).join(', ')}], dim=${k.int('axis')})`,
+    stem: 'joined',
+  },
   top_k: {
     tfjs: (k) => k.call('topK', k.input(0), k.attr('k')),
     returns: 'tuple',
