@@ -32,7 +32,7 @@ export function tagRowOf(tokenizer: Tokenizer, text: string, shown: string): Tag
     throw new RunError(`${shown} is a token classifier, which reads one position per whitespace-separated token, but its tokenizer is ${tokenizer.kind}, not the "tokens" tokenizer tfmc train makes for it: give token ids with --ids 5,8,9`);
   }
   const tokens = tokenizer.split(text);
-  return { text, tokens, ids: tokenizer.encodeTokens(tokens) };
+  return { text, tokens, ids: tokenizer.encodePieces(tokens) };
 }
 
 /** The most likely label of every position; `classNames` name the classes (indices otherwise). */

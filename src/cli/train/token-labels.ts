@@ -96,6 +96,6 @@ function lineExamples(task: TagTask, tok: TokenVocabTokenizer, lines: readonly T
       throw new DataError(`${file}:${l.line}: ${l.tokens.length} tokens, but input \`${task.tokens.name}\` allows at most ${max} (${task.tokens.dim} <= ${max}); shorten the line or raise the bound with --set`);
     }
     const labels = classNames ? l.labels.map((v) => classNames.indexOf(v as string)) : (l.labels as number[]);
-    return { [task.tokens.name]: tok.encodeTokens(l.tokens), [task.labels.name]: labels };
+    return { [task.tokens.name]: tok.encodePieces(l.tokens), [task.labels.name]: labels };
   });
 }

@@ -38,15 +38,66 @@ export interface Tokenizer {
   toJSON(): object;
 }
 
-export class CharTokenizer implements Tokenizer {
-  readonly kind = 'char';
+/**
+ * A vocabulary of pieces after the four special tokens: ids 0–3 are `<pad>`, `<bos>`, `<eos>`,
+ * `<unk>`, then one id per piece. A piece it has not seen is `<unk>`. Subclasses say what a piece
+ * is (a character, a whole token) and how a text splits into pieces.
+ */
+abstract class PieceTokenizer implements Tokenizer {
+  abstract readonly kind: string;
   readonly pad = PAD;
   readonly bos = BOS;
   readonly eos = EOS;
   private readonly ids = new Map<string, number>();
 
+  protected constructor(
+    readonly pieces: readonly string[],
+    /** What a piece is called in `describe` (`characters`). */
+    private readonly unit: string,
+    /** What `decode` puts between pieces. */
+    private readonly joiner: string,
+  ) {
+    pieces.forEach((p, i) => this.ids.set(p, i + SPECIAL_TOKENS.length));
+  }
+
+  /** The pieces of a text. */
+  abstract split(text: string): string[];
+
+  get vocabSize(): number {
+    return SPECIAL_TOKENS.length + this.pieces.length;
+  }
+
+  describe(): string {
+    return `${SPECIAL_TOKENS.length} special tokens and ${this.pieces.length} distinct ${this.unit}`;
+  }
+
+  encodePieces(pieces: readonly string[]): number[] {
+    return pieces.map((p) => this.ids.get(p) ?? UNK);
+  }
+
+  encode(text: string): number[] {
+    return this.encodePieces(this.split(text));
+  }
+
+  unknown(text: string): string[] {
+    return [...new Set(this.split(text).filter((p) => !this.ids.has(p)))];
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids
+      .filter((id) => id >= SPECIAL_TOKENS.length && id < this.vocabSize)
+      .map((id) => this.pieces[id - SPECIAL_TOKENS.length])
+      .join(this.joiner);
+  }
+
+  abstract toJSON(): object;
+}
+
+export class CharTokenizer extends PieceTokenizer {
+  readonly kind = 'char';
+
   constructor(readonly chars: readonly string[]) {
-    chars.forEach((c, i) => this.ids.set(c, i + SPECIAL_TOKENS.length));
+    super(chars, 'characters', '');
   }
 
   /** The vocabulary of these texts: every distinct character, in code-point order. */
@@ -56,30 +107,8 @@ export class CharTokenizer implements Tokenizer {
     return new CharTokenizer([...seen].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
   }
 
-  get vocabSize(): number {
-    return SPECIAL_TOKENS.length + this.chars.length;
-  }
-
-  describe(): string {
-    return `${SPECIAL_TOKENS.length} special tokens and ${this.chars.length} distinct characters`;
-  }
-
-  encode(text: string): number[] {
-    const out: number[] = [];
-    for (const c of text) out.push(this.ids.get(c) ?? UNK);
-    return out;
-  }
-
-  unknown(text: string): string[] {
-    const out = new Set<string>();
-    for (const c of text) if (!this.ids.has(c)) out.add(c);
-    return [...out];
-  }
-
-  decode(ids: readonly number[]): string {
-    let s = '';
-    for (const id of ids) if (id >= SPECIAL_TOKENS.length && id < this.vocabSize) s += this.chars[id - SPECIAL_TOKENS.length];
-    return s;
+  split(text: string): string[] {
+    return [...text];
   }
 
   toJSON(): object {
@@ -89,19 +118,14 @@ export class CharTokenizer implements Tokenizer {
 
 /**
  * The tokenizer of a token classifier (`{"tokens": [...], "labels": [...]}` data): one model
- * position per listed token. Ids 0–3 are the special tokens, then every distinct token of the
- * training data in code-point order; a token it has not seen is `<unk>`. A text (`tfmc predict
- * --input`) is split on whitespace into tokens.
+ * position per listed token; the pieces are every distinct token of the training data in
+ * code-point order. A text (`tfmc predict --input`) is split on whitespace into tokens.
  */
-export class TokenVocabTokenizer implements Tokenizer {
+export class TokenVocabTokenizer extends PieceTokenizer {
   readonly kind = 'tokens';
-  readonly pad = PAD;
-  readonly bos = BOS;
-  readonly eos = EOS;
-  private readonly ids = new Map<string, number>();
 
   constructor(readonly tokens: readonly string[]) {
-    tokens.forEach((t, i) => this.ids.set(t, i + SPECIAL_TOKENS.length));
+    super(tokens, 'tokens', ' ');
   }
 
   static fromTokens(lists: Iterable<readonly string[]>): TokenVocabTokenizer {
@@ -110,33 +134,9 @@ export class TokenVocabTokenizer implements Tokenizer {
     return new TokenVocabTokenizer([...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
-  get vocabSize(): number {
-    return SPECIAL_TOKENS.length + this.tokens.length;
-  }
-
-  describe(): string {
-    return `${SPECIAL_TOKENS.length} special tokens and ${this.tokens.length} distinct tokens`;
-  }
-
   /** The whitespace-separated tokens of a text. */
   split(text: string): string[] {
     return text.split(/\s+/).filter((t) => t !== '');
-  }
-
-  encodeTokens(tokens: readonly string[]): number[] {
-    return tokens.map((t) => this.ids.get(t) ?? UNK);
-  }
-
-  encode(text: string): number[] {
-    return this.encodeTokens(this.split(text));
-  }
-
-  unknown(text: string): string[] {
-    return [...new Set(this.split(text).filter((t) => !this.ids.has(t)))];
-  }
-
-  decode(ids: readonly number[]): string {
-    return ids.filter((id) => id >= SPECIAL_TOKENS.length && id < this.vocabSize).map((id) => this.tokens[id - SPECIAL_TOKENS.length]).join(' ');
   }
 
   toJSON(): object {

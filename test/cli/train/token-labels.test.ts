@@ -38,7 +38,7 @@ describe('TokenVocabTokenizer', () => {
     const tok = TokenVocabTokenizer.fromTokens([['Paris', 'in'], ['Ada', 'in']]);
     expect(tok.tokens).toEqual(['Ada', 'Paris', 'in']);
     expect(tok.vocabSize).toBe(7);
-    expect(tok.encodeTokens(['Ada', 'in', 'Rome'])).toEqual([4, 6, UNK]);
+    expect(tok.encodePieces(['Ada', 'in', 'Rome'])).toEqual([4, 6, UNK]);
     expect(tok.encode('  Ada\tin Paris ')).toEqual([4, 6, 5]);
     expect(tok.decode([0, 4, 6, 5])).toBe('Ada in Paris');
     expect(tok.unknown('Ada in Rome  Oslo Rome')).toEqual(['Rome', 'Oslo']);
