@@ -91,11 +91,10 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
 
 /** The pipeline's choice of model, or the reason there is none as a {@link TfmcCompileError}. */
 function chosenModel(result: CheckResult, name: string | undefined, what: string): ModelIR {
-  const choice = selectModel(result, name, what);
+  const choice = selectModel(result, name, what, 'the `model` option');
   if (choice.ok) return choice.ir;
   if (choice.reason === 'spec-errors') throw new TfmcCompileError(result.diagnostics, result.sources);
-  const message = choice.reason === 'several-models' ? `${choice.message} with the \`model\` option` : choice.message;
-  throw new TfmcCompileError(result.diagnostics, result.sources, message);
+  throw new TfmcCompileError(result.diagnostics, result.sources, choice.message);
 }
 
 /** Heuristic of `compile`: source text has a newline or a brace; a path has neither. */

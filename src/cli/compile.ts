@@ -126,7 +126,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   const result = checkSpec(ctx, spec, abs, { model: flags.model, set: overrides });
   const choice = selectModel(result, flags.model, displayPath(spec, ctx.cwd));
   if (!choice.ok) {
-    if (choice.reason !== 'spec-errors') throw new UsageError(`${choice.message}${choice.reason === 'several-models' ? ' with --model' : ''}`);
+    if (choice.reason !== 'spec-errors') throw new UsageError(choice.message);
     ctx.err(renderHuman(result.diagnostics.filter((d) => d.severity === 'error'), result.sources, { color: ctx.colorErr, cwd: ctx.cwd, summary: true }));
     ctx.err('nothing written: fix the errors above\n');
     return 1;

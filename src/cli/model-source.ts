@@ -211,7 +211,7 @@ function checkedSpec(ctx: CliContext, arg: string, abs: string, flags: SourceFla
   if (!checked.found) throw new UsageError(`cannot read '${arg}': no such file`);
   const choice = selectModel(checked, flags.model, displayPath(abs, ctx.cwd));
   if (!choice.ok) {
-    if (choice.reason !== 'spec-errors') throw new UsageError(`${choice.message}${choice.reason === 'several-models' ? ' with --model' : ''}`);
+    if (choice.reason !== 'spec-errors') throw new UsageError(choice.message);
     ctx.err(renderHuman(checked.diagnostics.filter((d) => d.severity === 'error'), checked.sources, { color: ctx.colorErr, cwd: ctx.cwd, summary: true }));
     throw new RunError(`no model loaded: fix the errors in ${displayPath(abs, ctx.cwd)} above (tfmc check shows them too)`);
   }

@@ -14,8 +14,11 @@ export type ModelChoice =
   | { ok: false; reason: 'unknown-model' | 'several-models' | 'no-model'; message: string }
   | { ok: false; reason: 'spec-errors' };
 
-/** `what` names the spec in messages (a display path, or "the spec" for text). */
-export function selectModel(result: CheckResult, name: string | undefined, what: string): ModelChoice {
+/**
+ * `what` names the spec in messages (a display path, or "the spec" for text); `how` says how the
+ * caller names a model (`--model` on the command line, the `model` option in the library).
+ */
+export function selectModel(result: CheckResult, name: string | undefined, what: string, how = '--model'): ModelChoice {
   const unknown = name !== undefined ? unknownModel(result, name, what) : undefined;
   if (unknown) return { ok: false, reason: 'unknown-model', message: unknown };
   if (result.diagnostics.some((d) => d.severity === 'error')) return { ok: false, reason: 'spec-errors' };
@@ -28,7 +31,7 @@ export function selectModel(result: CheckResult, name: string | undefined, what:
   }
   if (models.length === 1) return { ok: true, ir: models[0] };
   if (models.length === 0) return { ok: false, reason: 'no-model', message: `${what} declares no model` };
-  return { ok: false, reason: 'several-models', message: `${what} has ${models.length} models (${modelList(result.declared)}); choose one` };
+  return { ok: false, reason: 'several-models', message: `${what} has ${models.length} models (${modelList(result.declared)}); choose one with ${how}` };
 }
 
 /** The message for a `--model` the file does not declare, or undefined when it does (or the file could not be parsed). */

@@ -51,7 +51,7 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
   const choice = selectModel(checked, flags.model, displayPath(specArg, ctx.cwd));
   if (!choice.ok) {
     if (choice.reason === 'spec-errors') throw new TfmcCompileError(checked.diagnostics, checked.sources);
-    throw new UsageError(`${choice.message}${choice.reason === 'several-models' ? ' with --model' : ''}`);
+    throw new UsageError(choice.message);
   }
   const ir = choice.ir;
   let model: CompiledModel | undefined;
