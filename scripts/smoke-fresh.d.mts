@@ -4,7 +4,6 @@ export interface ReadmeCommand {
   command: string;
   status: number;
 }
-export function section(markdown: string, title: string): string;
 export function commands(text: string): string[];
 export function expectedStatus(command: string): number;
 export function readmeCommands(readme: string): ReadmeCommand[];

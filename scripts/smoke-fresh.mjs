@@ -21,34 +21,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fencedBlocks, markdownSection } from './markdown.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECTIONS = ['Set up', 'Install', 'A 30-second tour'];
 
-/** The text under the heading titled `title` (any level), up to the next heading of that level or higher. */
-export function section(markdown, title) {
-  const lines = markdown.replace(/\r\n/g, '\n').split('\n');
-  let start = -1;
-  let level = 0;
-  let fence = false;
-  for (let i = 0; i < lines.length; i++) {
-    if (/^\s*```/.test(lines[i])) fence = !fence;
-    if (fence) continue;
-    const m = /^(#{1,6})\s+(.*?)\s*$/.exec(lines[i]);
-    if (!m) continue;
-    if (start < 0 && m[2] === title) [start, level] = [i + 1, m[1].length];
-    else if (start >= 0 && m[1].length <= level) return lines.slice(start, i).join('\n');
-  }
-  if (start < 0) throw new Error(`README.md has no section "${title}"`);
-  return lines.slice(start).join('\n');
-}
-
 /** The commands of the ```sh blocks of `text`: one per line (a trailing `\` joins lines), comments and blank lines skipped. */
 export function commands(text) {
   const out = [];
-  for (const m of text.matchAll(/^```sh\n([\s\S]*?)^```\s*$/gm)) {
+  for (const block of fencedBlocks(text, 'sh')) {
     let pending = '';
-    for (const line of m[1].split('\n')) {
+    for (const line of block.split('\n')) {
       if (line.endsWith('\\')) {
         pending += line.slice(0, -1) + ' ';
         continue;
@@ -70,7 +53,7 @@ export function expectedStatus(command) {
 /** Every command of the README's newcomer sections, with the section it is in. */
 export function readmeCommands(readme) {
   return SECTIONS.flatMap((title) => {
-    const list = commands(section(readme, title));
+    const list = commands(markdownSection(readme, title));
     if (list.length === 0) throw new Error(`README.md's "${title}" has no \`\`\`sh commands`);
     return list.map((command) => ({ section: title, command, status: expectedStatus(command) }));
   });

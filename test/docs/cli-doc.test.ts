@@ -7,17 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tfmc } from '../cli/helpers.js';
-
-/** The `sh` code blocks under a heading of a markdown file (up to the next heading of that level). */
-function shellBlocks(markdown: string, heading: string): string[] {
-  const start = markdown.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`no heading "${heading}"`);
-  const level = heading.split(' ')[0];
-  const rest = markdown.slice(start + heading.length + 2);
-  const end = rest.search(new RegExp(`\\n${level} `));
-  const section = end < 0 ? rest : rest.slice(0, end);
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-}
+import { fencedBlocks, markdownSection } from '../helpers/markdown.js';
 
 /** A command line without its trailing `# comment`, split into words (the docs quote nothing here). */
 function words(line: string): string[] {
@@ -26,7 +16,7 @@ function words(line: string): string[] {
 
 describe('docs/cli.md', () => {
   const doc = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
-  const lines = shellBlocks(doc, '## Checking: `check`').flatMap((b) => b.split('\n')).filter((l) => l.startsWith('tfmc '));
+  const lines = fencedBlocks(markdownSection(doc, 'Checking: `check`'), 'sh').flatMap((b) => b.split('\n')).filter((l) => l.startsWith('tfmc '));
 
   it('has check examples', () => {
     expect(lines.length).toBeGreaterThanOrEqual(4);
@@ -44,7 +34,7 @@ describe('docs/cli.md', () => {
 describe('README', () => {
   it('.ci/run runs exactly the README test command', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const setup = shellBlocks(readme, '## Set up')[0].split('\n').filter((l) => l.trim() !== '');
+    const setup = fencedBlocks(markdownSection(readme, 'Set up'), 'sh')[0].split('\n').filter((l) => l.trim() !== '');
     expect(setup).toHaveLength(2);
     const testCommand = setup[1].replace(/\s+#.*$/, '').trim();
     expect(testCommand).toMatch(/npm test$/);

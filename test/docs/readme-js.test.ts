@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fencedBlocks } from '../helpers/markdown.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'tfmc-readme-js-'));
@@ -17,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('README', () => {
   it('its JavaScript example runs as printed: it trains, evaluates, generates, saves and reloads', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const blocks = fencedBlocks(readme, 'js');
     expect(blocks).toHaveLength(1);
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(ROOT, join(dir, 'node_modules', 'tfmc'), 'dir');
@@ -35,7 +36,7 @@ describe('README', () => {
 describe('docs/api.md', () => {
   it('its opening example runs as printed: predict, trainStep, two fits, evaluate, generate, save, load', () => {
     const doc = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
-    const first = /```js\n([\s\S]*?)```/.exec(doc)![1];
+    const first = fencedBlocks(doc, 'js')[0];
     const here = mkdtempSync(join(tmpdir(), 'tfmc-api-js-'));
     try {
       mkdirSync(join(here, 'node_modules'));
