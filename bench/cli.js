@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timingTable } from './table.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(root, 'bin', 'tfmc.js');
@@ -40,11 +41,6 @@ export async function benchCli({ rounds = 15, warmup = 2, log = console.log } = 
   });
   log(`tfmc start-up: wall time of the real binary as a child process (${rounds} interleaved rounds after ${warmup} warm-up rounds)`);
   log('');
-  log('what'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
-  for (const r of rows) {
-    const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
-    const target = r.target === undefined ? '' : `< ${r.target}`;
-    log(r.what.padEnd(48) + r.median.toFixed(0).padStart(11) + r.min.toFixed(0).padStart(9) + r.max.toFixed(0).padStart(9) + target.padStart(9) + '  ' + verdict);
-  }
+  timingTable(log, 'what', rows, 0);
   return rows;
 }

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { checkFile, checkSource, parse } from '../dist/index.js';
 import { generateGarbage, generateSpec } from './generate.js';
 import { benchLsp } from './lsp.js';
+import { timingTable } from './table.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -103,13 +104,8 @@ async function benchCheck() {
 
   log(`tfmc parse+check benchmark (node ${process.version}, ${new Date().toISOString()})`);
   log('');
-  log('what'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
-  for (const r of rows) {
-    const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
-    const target = r.target === undefined ? '' : `< ${r.target}`;
-    log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
-    enter(r.name, r);
-  }
+  timingTable(log, 'what', rows);
+  for (const r of rows) enter(r.name, r);
 
   // Parse time grows linearly with the input, for valid specs and for garbage alike (error recovery
   // must not rescan the input): four times the input should take about four times as long.
@@ -144,11 +140,7 @@ async function benchCheck() {
   // The language server, as an editor sees it: a one-word edit of a ~2,000-line spec, sent over stdio,
   // until the new diagnostics arrive (bench/lsp.js).
   log('');
-  log('language server (tfmc lsp, stdio)'.padEnd(48) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'target'.padStart(9) + '  ');
-  for (const [i, r] of (await benchLsp()).entries()) {
-    enter(i === 0 ? 'lsp-change' : 'lsp-change-checking', r);
-    const verdict = r.target === undefined ? '' : r.median <= r.target ? 'ok' : 'SLOW';
-    const target = r.target === undefined ? '' : `< ${r.target}`;
-    log(r.what.padEnd(48) + r.median.toFixed(2).padStart(11) + r.min.toFixed(2).padStart(9) + r.max.toFixed(2).padStart(9) + target.padStart(9) + '  ' + verdict);
-  }
+  const lsp = await benchLsp();
+  timingTable(log, 'language server (tfmc lsp, stdio)', lsp);
+  lsp.forEach((r, i) => enter(i === 0 ? 'lsp-change' : 'lsp-change-checking', r));
 }

@@ -3,14 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tfjs.js';
 import { matMulWeightT, SMALL_ROWS, type TransposedWeights } from '../../src/runtime/index.js';
-
-function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
-  return worst;
-}
+import { maxRelDiff } from './helpers.js';
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`matMulWeightT on ${backend}`, () => {

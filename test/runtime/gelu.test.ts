@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tfjs.js';
 import { gelu, geluTanh, GELU_CUBIC } from '../../src/runtime/index.js';
+import { maxRelDiff } from './helpers.js';
 
 /** The textbook tanh form, with tfjs's own gradient: what the runtime's x·σ(v) must equal. */
 function geluTanhReference(x: tf.Tensor): tf.Tensor {
@@ -18,14 +19,6 @@ function geluTanhReference(x: tf.Tensor): tf.Tensor {
 /** The erf formula as written, differentiated by tfjs (through `tf.erf`'s own gradient). */
 function geluExactReference(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1));
-}
-
-function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
-  return worst;
 }
 
 /** erf in float64 (Abramowitz & Stegun 7.1.26 is too coarse for a reference): its Maclaurin series, or 1 − erfc's continued fraction for |x| > 3. */
