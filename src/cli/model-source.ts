@@ -26,7 +26,7 @@ import { checkSpec } from './check-spec.js';
 import { type CliContext, notice, UsageError } from './context.js';
 import { RunError } from './train/errors.js';
 import { formatLoss } from './train/progress.js';
-import { BEST_DIR, CHECKPOINT_DIR, readRunInfo, runPaths, type RunInfo } from './train/run-dir.js';
+import { BEST_DIR, CHECKPOINT_DIR, checkpointFacts, readRunInfo, runPaths, type RunInfo } from './train/run-dir.js';
 import { tokenizerFromJSON, type Tokenizer } from './train/tokenizer.js';
 
 export interface SourceFlags {
@@ -171,14 +171,7 @@ function runCheckpoint(dir: string): string {
 
 /** `runs/lm/best (the best: step 30, validation loss 1.8342; the latest, step 40, is runs/lm/checkpoint)`. */
 function describeChoice(ckpt: string, paths: ReturnType<typeof runPaths>, cwd: string): string {
-  const read = (d: string): { step?: number; validationLoss?: number } => {
-    try {
-      const m = JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8'));
-      return { step: m.step, validationLoss: m.metrics?.validationLoss };
-    } catch {
-      return {};
-    }
-  };
+  const read = (d: string) => checkpointFacts(d) ?? {};
   const at = read(ckpt);
   if (ckpt === paths.best) {
     const last = read(paths.checkpoint);

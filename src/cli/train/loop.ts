@@ -21,7 +21,7 @@ import { batchForStep, batchTokens, validationBatches, type Examples } from './d
 import { RunError } from './errors.js';
 import { lossSvg } from './loss-plot.js';
 import { formatDuration, formatLoss, formatPerplexity, Progress } from './progress.js';
-import { bestOf, truncateMetrics, writeFileAtomic, type EvalMetric, type Metric, type RunInfo, type runPaths, type StepMetric } from './run-dir.js';
+import { bestOf, checkpointFacts, truncateMetrics, writeFileAtomic, type EvalMetric, type Metric, type RunInfo, type runPaths, type StepMetric } from './run-dir.js';
 import type { Task } from './task.js';
 import { nextCommand } from './next-command.js';
 
@@ -86,7 +86,7 @@ export async function loop({ ctx, model, task, examples, info, paths, start, say
     writePlot(paths.plot, metrics, info.model);
   };
   // A kill between saving checkpoint/ and best/ at the best step: the checkpoint holds the best weights.
-  if (best && best.step === start && (await checkpointStep(paths.best)) !== start) await saveBest(best.loss);
+  if (best && best.step === start && checkpointStep(paths.best) !== start) await saveBest(best.loss);
 
   const priorSeconds = [...metrics].reverse().find((m): m is StepMetric => m.type === 'step')?.seconds ?? 0;
   if (start === 0 && valBatches.length > 0) recordEval(0, await model.evaluate(valBatches));
@@ -153,7 +153,7 @@ export async function loop({ ctx, model, task, examples, info, paths, start, say
     fs.closeSync(metricsFd);
     if (e instanceof Error && e.name === 'TrainingDivergedError') {
       writePlot(paths.plot, metrics, info.model);
-      throw new RunError(`${e.message} The run directory keeps the checkpoint of step ${await checkpointStep(paths.checkpoint)}; resume from it with a lower --lr.`);
+      throw new RunError(`${e.message} The run directory keeps the checkpoint of step ${checkpointStep(paths.checkpoint)}; resume from it with a lower --lr.`);
     }
     throw e;
   } finally {
@@ -208,21 +208,14 @@ function perplexityChange(first: EvalMetric, final: EvalMetric): string {
 
 /** The step and validation loss a best checkpoint records, if there is one. */
 function bestCheckpointOf(dir: string): { step: number; loss: number } | undefined {
-  try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    const loss = m.metrics?.validationLoss;
-    return typeof m.step === 'number' && typeof loss === 'number' && Number.isFinite(loss) ? { step: m.step, loss } : undefined;
-  } catch {
-    return undefined;
-  }
+  const f = checkpointFacts(dir);
+  const loss = f?.validationLoss;
+  return typeof f?.step === 'number' && typeof loss === 'number' && Number.isFinite(loss) ? { step: f.step, loss } : undefined;
 }
 
-async function checkpointStep(dir: string): Promise<number | string> {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).step;
-  } catch {
-    return 'none';
-  }
+function checkpointStep(dir: string): number | string | undefined {
+  const f = checkpointFacts(dir);
+  return f ? f.step : 'none';
 }
 
 function writePlot(file: string, metrics: readonly Metric[], name: string): void {

@@ -77,6 +77,16 @@ export function runPaths(dir: string) {
   };
 }
 
+/** What a checkpoint's manifest records of its step and validation loss; undefined when it has no readable manifest. */
+export function checkpointFacts(dir: string): { step?: number; validationLoss?: number } | undefined {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    return { step: m.step, validationLoss: m.metrics?.validationLoss };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes a file atomically: a sibling temporary file, flushed, then renamed over the target. */
 export function writeFileAtomic(file: string, data: string): void {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
