@@ -347,6 +347,10 @@ export class Printer {
         const body = this.lines(list, (b) => this.expr(b));
         return group(['repeat ', count, e.shared ? ' shared' : '', ' {', indent([line, body]), line, '}']);
       }
+      case 'ListExpr': {
+        const items = this.commaList(e.items, e.span.start.offset + 1, e.span.end.offset, (x) => this.expr(x), () => false, true);
+        return ['[', items, ']'];
+      }
       case 'ErrorExpr':
         throw new Error('internal: the formatter was given a tree with syntax errors');
     }

@@ -91,6 +91,11 @@ export function dimOp(op: ExprDim['op'], left: Dim, right: Dim): Dim {
       const inner = resolve(l.right);
       if (inner.kind === 'const') return dimOp('+', l.left, constDim(inner.value + r.value));
     }
+    // `(x * a) * b` is `x * (a · b)`, so `batch * 4 * 4` and `batch * 16` are one size.
+    if (op === '*' && l.kind === 'expr' && l.op === '*') {
+      const inner = resolve(l.right);
+      if (inner.kind === 'const') return dimOp('*', l.left, constDim(inner.value * r.value));
+    }
   }
   return { kind: 'expr', op, left: l, right: r };
 }

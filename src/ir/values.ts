@@ -24,6 +24,10 @@ export type Value =
   | { kind: 'module'; module: ModuleValue }
   | { kind: 'op'; op: OpDef }
   | { kind: 'block'; block: BlockDef }
+  /** `[a, b, c]`: the items and where each was written. */
+  | { kind: 'list'; items: Value[]; sources: SourceRef[] }
+  /** A list read as a shape (`reshape(x, [batch, seq, heads, d_k])`): names are dims there. */
+  | { kind: 'shape'; dims: Dim[]; sources: SourceRef[] }
   /** Poison: the error was already reported; anything built from it is silently poison too. */
   | { kind: 'error' };
 
@@ -81,7 +85,11 @@ export interface RepeatModule extends ModuleBase {
  * tensors; functions (`softmax`, `split_heads`, ...) are applied directly.
  */
 
-export type ArgType = 'int' | 'float' | 'bool' | 'enum' | 'tensor' | 'module' | 'string';
+/**
+ * `shape`: a list of dimensions (`[batch, seq, 4, 16]`); `ints`: a list of integers (an axis
+ * order); `tensors`: a list of tensors; `operand`: a tensor or a number (`where(c, x, 0.0)`).
+ */
+export type ArgType = 'int' | 'float' | 'bool' | 'enum' | 'tensor' | 'module' | 'string' | 'shape' | 'ints' | 'tensors' | 'operand';
 
 export interface ArgSpec {
   name: string;
@@ -122,6 +130,13 @@ export interface OpContext {
   /** The full name of a parameter of another layer module (tied weights). */
   moduleParam(module: Value, role: string): { name: string; shape: number[] } | undefined;
   readonly modulePath: string;
+  /**
+   * `let table = param(...)`: the name the call's value is bound to, when the call is the whole
+   * right-hand side of a `let` (a free parameter takes it); undefined otherwise.
+   */
+  readonly bindingName: string | undefined;
+  /** Reserves a free parameter's name among the module names of the current body; false when taken. */
+  claimName(name: string): boolean;
 }
 
 export interface FlopsInput {
@@ -179,6 +194,10 @@ export function describeValue(v: Value): string {
       return v.op.kind === 'layer' ? `the layer \`${v.op.name}\`` : `the function \`${v.op.name}\``;
     case 'block':
       return `the block \`${v.block.decl.name.name}\``;
+    case 'list':
+      return 'a list';
+    case 'shape':
+      return 'a shape';
     case 'error':
       return 'an invalid value';
   }

@@ -120,6 +120,9 @@ function exprNames(e: A.Expr, item: Item, visit: (o: Occurrence) => void): void 
     case 'RepeatExpr':
       exprNames(e.count, item, visit);
       return exprNames(e.body, item, visit);
+    case 'ListExpr':
+      for (const x of e.items) exprNames(x, item, visit);
+      return;
     default:
       return;
   }
@@ -198,6 +201,9 @@ export function exprPathAt(item: Item, offset: number): A.Expr[] {
         break;
       case 'RepeatExpr':
         if (!visitExpr(e.count)) visitExpr(e.body);
+        break;
+      case 'ListExpr':
+        for (const x of e.items) if (visitExpr(x)) break;
         break;
       default:
         break;

@@ -62,7 +62,12 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, cache?
 export function matmul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const rank = Math.max(a.rank, b.rank);
   const lift = (x: tf.Tensor) => (x.rank >= rank ? x : tf.reshape(x, [...new Array<number>(rank - x.rank).fill(1), ...x.shape]));
-  return tf.matMul(lift(a), lift(b));
+  const [la, lb] = [lift(a), lift(b)];
+  // Batch axes that broadcast are stretched explicitly: tfjs's BatchMatMul gradient does not sum
+  // over broadcast batch axes (a `[4, 8]` parameter times `[batch, 8, 16]` got a `[batch, 4, 8]` gradient).
+  const batch = la.shape.slice(0, -2).map((d, i) => Math.max(d, lb.shape[i]));
+  const stretch = (x: tf.Tensor) => (x.shape.slice(0, -2).every((d, i) => d === batch[i]) ? x : tf.broadcastTo(x, [...batch, ...x.shape.slice(-2)]));
+  return tf.matMul(stretch(la), stretch(lb));
 }
 
 /** Swaps the last two axes. */

@@ -32,6 +32,15 @@ export function oneHot(ids: tf.Tensor, num: number): tf.Tensor {
   return tf.cast(tf.oneHot(ids, num), 'float32');
 }
 
+/**
+ * `x` in a new shape. Each of `dims` says how a result size is found: a size ≥ 0 is that number,
+ * `-(i + 2)` is the size of input axis `i` (a symbolic size the checker matched), and `-1` is
+ * inferred from the element count.
+ */
+export function reshapeTo(x: tf.Tensor, dims: number[]): tf.Tensor {
+  return tf.reshape(x, dims.map((d) => (d >= -1 ? d : x.shape[-d - 2])));
+}
+
 /** Positions `start … end − 1` of `axis` (`end` undefined: to the end of the axis). */
 export function sliceAxis(x: tf.Tensor, axis: number, start: number, end?: number): tf.Tensor {
   const size = x.shape[axis];

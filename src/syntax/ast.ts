@@ -206,6 +206,7 @@ export type Expr =
   | CallExpr
   | MemberExpr
   | RepeatExpr
+  | ListExpr
   | ErrorExpr;
 
 export interface IntLit {
@@ -344,6 +345,13 @@ export interface RepeatExpr {
   count: Expr;
   shared: boolean;
   body: Expr;
+  span: Span;
+}
+
+/** `[a, b, c]`: a shape (`reshape(x, [batch, seq, heads, d_k])`), an axis order, or tensors to join. */
+export interface ListExpr {
+  kind: 'ListExpr';
+  items: Expr[];
   span: Span;
 }
 

@@ -351,4 +351,9 @@ export class AstBuilder {
       span: this.spans.spanOf(entry, this.parser.currIdx, at),
     };
   }
+
+  listExpr(entry: number, items: A.Expr[]): A.ListExpr {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    return { kind: 'ListExpr', items: items.filter((x) => x !== undefined), span: this.spans.spanOf(entry, this.parser.currIdx, this.spans.startHere(entry)) };
+  }
 }

@@ -11,7 +11,7 @@ import type { Expr, SourceFile } from './ast.js';
 /** Expression levels allowed (a call's arguments, an operand and a member each add one). */
 export const MAX_EXPRESSION_DEPTH = 1000;
 
-const EXPR_KINDS = new Set(['IntLit', 'FloatLit', 'BoolLit', 'StringLit', 'NameExpr', 'UnaryExpr', 'BinaryExpr', 'CallExpr', 'MemberExpr', 'RepeatExpr', 'ErrorExpr', 'Arg']);
+const EXPR_KINDS = new Set(['IntLit', 'FloatLit', 'BoolLit', 'StringLit', 'NameExpr', 'UnaryExpr', 'BinaryExpr', 'CallExpr', 'MemberExpr', 'RepeatExpr', 'ListExpr', 'ErrorExpr', 'Arg']);
 
 interface Slot {
   holder: Record<string, unknown> | unknown[];

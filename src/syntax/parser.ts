@@ -1056,9 +1056,10 @@ export class TfmParser extends RecoveringParser {
       },
     },
     { ALT: () => this.SUBRULE(this.repeatExpr) },
+    { ALT: () => this.SUBRULE(this.listExpr) },
   ];
 
-  /** `primary = INT | FLOAT | STRING | "true" | "false" | IDENT | "(" expr ")" | repeatExpr ;` */
+  /** `primary = INT | FLOAT | STRING | "true" | "false" | IDENT | "(" expr ")" | repeatExpr | listExpr ;` */
   primary = this.RULE(
     'primary',
     (): A.Expr => {
@@ -1071,6 +1072,35 @@ export class TfmParser extends RecoveringParser {
         const partial = failed(e) ? (e.tfmPartial as A.Expr) : this.RECORDING_PHASE ? undefined : errorExpr(this.spans.spanOf(entry, this.currIdx, at));
         throw fail(e, partial);
       }
+    },
+    RECOVER,
+  );
+
+  /** `listExpr = "[" [ expr { "," expr } [ "," ] ] "]" ;` (a shape, an axis order, a list of tensors) */
+  listExpr = this.RULE(
+    'listExpr',
+    (): A.ListExpr => {
+      const entry = this.currIdx;
+      const items: A.Expr[] = [];
+      try {
+        const open = this.CONSUME(LBracket);
+        this.OPTION(() => {
+          this.at = Math.max(this.spans.startHere(entry), tokEnd(open));
+          items.push(this.SUBRULE(this.expr));
+          this.MANY(() => {
+            const comma = this.CONSUME(Comma);
+            this.at = Math.max(this.spans.startHere(entry), tokEnd(comma));
+            items.push(this.SUBRULE2(this.expr));
+          });
+          this.OPTION2(() => this.CONSUME2(Comma));
+        });
+        this.CONSUME(RBracket);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (failed(e)) items.push(e.tfmPartial as A.Expr);
+        throw fail(e, this.build.listExpr(entry, items));
+      }
+      return this.build.listExpr(entry, items);
     },
     RECOVER,
   );

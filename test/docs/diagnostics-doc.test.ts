@@ -174,6 +174,12 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM3012:
     'A layer built for one width receives features of another: `LayerNorm(d)` or `RMSNorm(d)` normalises exactly `d` features, and a shared layer applied twice must see the same width both times. ' +
     'Usually the layer is applied at the wrong place (a norm after a projection instead of before it).',
+  TFM3013:
+    'A `reshape` or `split_axis` asks for a shape with a different number of entries than its input has: `[batch, 56, 56, 96]` can become `[batch, 8, 7, 8, 7, 96]` or `[batch * 64, 49, 96]`, ' +
+    'but not `[batch, 49, 96]`. Symbolic sizes count too: each must appear on both sides, alone or multiplied into another size. The labels give both products.',
+  TFM3014:
+    'A size in a `reshape` target names a dimension that no axis of the input mentions, usually a typo (`seqq`) or the axis of another tensor. A reshape rearranges the entries it has; ' +
+    'its symbolic sizes must come from the input, so the help lists the input\'s named sizes.',
   TFM4001:
     'A compile-time value has the wrong type: a boolean in arithmetic, a number as an `if` condition (there is no truthiness), an override whose type differs from the key\'s default, ' +
     'or an argument of the wrong type. Config values, block parameters and conditions are typed so that a config mistake fails here and not deep inside a layer.',

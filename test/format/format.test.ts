@@ -51,6 +51,12 @@ describe('layout', () => {
     );
   });
 
+  it('prints lists with spaces after commas, dropping a trailing comma on one line', () => {
+    expect(fmt('model M { input x: float32[b,t,d]\n output y = reshape(x,[b ,t*2,d/2,])\n output z = permute(x,[0,2,1]) }')).toBe(
+      'model M {\n  input x: float32[b, t, d]\n  output y = reshape(x, [b, t * 2, d / 2])\n  output z = permute(x, [0, 2, 1])\n}\n',
+    );
+  });
+
   it('aligns `=` in a config run and the trailing comments of consecutive lines', () => {
     const src = 'model M {\n config { a = 1 // one\n long_name = 2 // two\n\n b: int = 3 }\n}\n';
     expect(fmt(src)).toBe(

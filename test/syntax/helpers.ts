@@ -22,6 +22,8 @@ export function sexpr(e: Expr): string {
       return `(. ${sexpr(e.object)} ${e.name.name})`;
     case 'RepeatExpr':
       return `(repeat ${sexpr(e.count)}${e.shared ? ' shared' : ''} ${sexpr(e.body)})`;
+    case 'ListExpr':
+      return `[${e.items.map(sexpr).join(' ')}]`;
     case 'ErrorExpr':
       return '<error>';
   }

@@ -249,6 +249,18 @@ describe('expressions', () => {
     expect(exprOf('repeat n { L }')).toMatchObject({ kind: 'RepeatExpr', shared: false, count: { kind: 'NameExpr' } });
   });
 
+  it('lists: empty, nested, with a trailing comma, as arguments', () => {
+    expect(ex('[]')).toBe('[]');
+    expect(ex('[batch * 4, win ^ 2, d,]')).toBe('[(* batch 4) (^ win 2) d]');
+    expect(ex('reshape(x, [b, [1, 2]])')).toBe('(call reshape x [b [1 2]])');
+    expect(exprOf('[a]')).toMatchObject({ kind: 'ListExpr', items: [{ kind: 'NameExpr', name: 'a' }] });
+  });
+
+  it('an unclosed list is one located syntax error', () => {
+    const r = parse('model M { output y = reshape(x, [a, b) }', 'test.tfm');
+    expect(r.diagnostics.map((d) => [d.code, d.primary.span.start.column])).toEqual([['TFM1004', 38]]);
+  });
+
   it('`if` conditions and repeat counts end at `{`', () => {
     expect(stmts('if f(a) == b { }\nlet r = repeat f(n) { g }')).toEqual(['if (== (call f a) b) {}', 'let r = (repeat (call f n) g)']);
   });

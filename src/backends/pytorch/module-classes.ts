@@ -9,7 +9,7 @@ import { ForwardWriter, type Naming } from './forward-body.js';
 import { layerConstructor } from './layer-modules.js';
 import { modelForward, type ModelForward } from './model-forward.js';
 import { LAYER_KINDS, type ModuleTree, type Run } from './module-tree.js';
-import { access, escapeDoc, pyIdent, register } from './python-names.js';
+import { access, escapeDoc, pyIdent, pyString, register } from './python-names.js';
 
 export interface ClassDef {
   name: string;
@@ -88,6 +88,9 @@ export class ModuleClasses {
   /** `self.x = ...` for the children of a module. */
   private initLines(path: string): string[] {
     const out: string[] = [];
+    for (const p of this.tree.freeParams.get(path) ?? []) {
+      out.push(`        self.register_parameter(${pyString(p.name.slice(p.name.lastIndexOf('.') + 1))}, nn.Parameter(torch.empty(${p.shape.join(', ')})))`);
+    }
     for (const child of this.tree.children.get(path) ?? []) {
       out.push(`        ${register(child, this.construct(child))}`);
     }

@@ -45,6 +45,8 @@ export class ModuleTree {
    * layer's, its runs are the layer's applications), so the `state_dict` names are the IR's.
    */
   readonly sharedStacks = new Map<string, number>();
+  /** Parameters a block or the model holds itself (`let table = param(...)`), by module path. */
+  readonly freeParams = new Map<string, Param[]>();
 
   constructor(readonly ir: ModelIR) {
     this.paramByName = new Map(ir.params.map((p) => [p.name, p]));
@@ -61,7 +63,18 @@ export class ModuleTree {
       this.sharedStacks.set(m.path, Number(shared[1]));
       this.kinds.set(m.path, m.layer);
     }
-    for (const p of ir.params) if (!this.kinds.has(p.module)) throw new PytorchEmitError(`parameter \`${p.name}\` belongs to no module`);
+    for (const p of ir.params) {
+      if (p.module !== '' && !this.kinds.has(p.module)) throw new PytorchEmitError(`parameter \`${p.name}\` belongs to no module`);
+      // A parameter held by a block (or the model) itself, not by one of its layers: `param(...)`.
+      if (p.module === '' || !LAYER_KINDS.has(this.kinds.get(p.module)!)) {
+        const role = p.name.slice(p.name.lastIndexOf('.') + 1);
+        if (MODULE_ATTRIBUTES.has(role) || role.startsWith('__')) {
+          throw new PytorchEmitError(`the parameter \`${p.name}\` cannot exist in PyTorch: \`${role}\` is an attribute of torch.nn.Module; rename it in the spec`);
+        }
+        if (!this.freeParams.has(p.module)) this.freeParams.set(p.module, []);
+        this.freeParams.get(p.module)!.push(p);
+      }
+    }
     for (const path of this.kinds.keys()) {
       for (const seg of path.split('.')) {
         if (MODULE_ATTRIBUTES.has(seg) || seg.startsWith('__')) {

@@ -64,7 +64,15 @@ export function resultStem(op: string): string | undefined {
 /** A kernel site that writes code: inputs are locals, attributes literals, calls text. */
 function writingSite(s: OpSite): KernelSite<string> {
   const literal = (v: AttrValue): string =>
-    typeof v === 'number' ? numberLiteral(v) : typeof v === 'boolean' ? String(v) : typeof v === 'string' ? stringLiteral(v) : s.fail(`has an attribute that is not a number, boolean or string`);
+    typeof v === 'number'
+      ? numberLiteral(v)
+      : typeof v === 'boolean'
+        ? String(v)
+        : typeof v === 'string'
+          ? stringLiteral(v)
+          : Array.isArray(v)
+            ? `[${(v as Array<number | string>).map((x) => (typeof x === 'number' ? numberLiteral(x) : stringLiteral(x))).join(', ')}]`
+            : s.fail('has an attribute that is not a number, boolean, string or list');
   return {
     input: (i) => s.arg(i),
     hasInput: (i) => s.hasArg(i),

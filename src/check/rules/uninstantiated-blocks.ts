@@ -68,6 +68,9 @@ export function unresolvedNamesInBlock(block: A.BlockDecl, file: string, scope: 
       case 'RepeatExpr':
         visit(e.count, false);
         return visit(e.body, false);
+      case 'ListExpr':
+        for (const x of e.items) visit(x, false);
+        return;
       default:
         return;
     }

@@ -8,6 +8,8 @@ import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type Value } from '../values.js';
 import { fmt, fmtInt } from './format-numbers.js';
 import type { Env, Hint, Lowering } from './lowering.js';
+import { evalShape } from './tensor-types.js';
+import { constDim } from '../dims.js';
 
 /** Arguments evaluated once (module applications and `repeat`). */
 export interface EvaluatedArgs {
@@ -81,7 +83,12 @@ export function bindArgs(
     for (const p of evaluated.positional) written.push({ source: p.source, value: p.value });
     for (const n of evaluated.named) written.push({ name: n.name, nameSource: n.nameSource, source: n.source, value: n.value });
   }
-  const get = (w: WrittenArg, hint: Hint): Value => w.value ?? ev.evalExpr(w.expr!, env, hint);
+  const get = (w: WrittenArg, hint: Hint, spec?: ArgSpec): Value => {
+    if (w.value) return w.value;
+    // In a shape argument, names are dimensions: a model's `batch`, a block's `B`.
+    if (spec?.type === 'shape' && w.expr!.kind === 'ListExpr') return evalShape(ev, w.expr!, env);
+    return ev.evalExpr(w.expr!, env, hint);
+  };
   let position = 0;
   let positional = 0;
   for (const w of written) if (w.name === undefined) positional++;
@@ -115,7 +122,7 @@ export function bindArgs(
       ok = false;
       continue;
     }
-    const v = get(w, hintFor(spec));
+    const v = get(w, hintFor(spec), spec);
     sources[spec.name] = w.source;
     values[spec.name] = checkArgType(ev, spec, v, w.source, calleeName);
     if (values[spec.name].kind === 'error') ok = ok && v.kind !== 'error' ? true : ok; // poison flows on
@@ -181,7 +188,21 @@ export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: Sour
       return v.kind === 'module' ? v : bad('a layer');
     case 'string':
       return v;
+    case 'shape':
+      return v.kind === 'shape' ? v : asShape(ev, v) ?? bad('a list of dimensions, like `[batch, seq, 4, 16]`');
+    case 'ints':
+      return v.kind === 'list' && v.items.every((x) => x.kind === 'int' || x.kind === 'error') ? v : bad('a list of integers, like `[0, 2, 1, 3]`');
+    case 'tensors':
+      return v.kind === 'list' && v.items.every((x) => x.kind === 'tensor' || x.kind === 'error') ? v : bad('a list of tensors, like `[a, b, c]`');
+    case 'operand':
+      return v.kind === 'tensor' || isNumber(v) ? v : bad('a tensor or a number');
   }
+}
+
+/** A list of integers (bound to a name before the call) read as a shape. */
+function asShape(ev: Lowering, v: Value): Value | undefined {
+  if (v.kind !== 'list' || !v.items.every((x) => x.kind === 'int' && x.value > 0)) return undefined;
+  return { kind: 'shape', dims: v.items.map((x) => constDim((x as { value: number }).value)), sources: v.sources };
 }
 
 function badArg(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expected: string, help?: string): Value {

@@ -232,6 +232,10 @@ export class Evaluator implements Lowering {
         return evalMember(this, e, env);
       case 'RepeatExpr':
         return evalRepeat(this, e, env);
+      case 'ListExpr': {
+        const items = e.items.map((x) => this.evalExpr(x, env));
+        return items.some((x) => x.kind === 'error') ? ERROR : { kind: 'list', items, sources: e.items.map((x) => this.ref(env, x)) };
+      }
     }
   }
 

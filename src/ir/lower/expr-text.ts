@@ -23,6 +23,8 @@ export function exprText(e: A.Expr): string {
       return `${exprText(e.object)}.${e.name.name}`;
     case 'RepeatExpr':
       return `repeat ${exprText(e.count)} { ... }`;
+    case 'ListExpr':
+      return `[${e.items.map(exprText).join(', ')}]`;
     case 'ErrorExpr':
       return '?';
   }

@@ -45,6 +45,16 @@ class LoweringOpContext implements OpContext {
     return this.layer?.path ?? this.env.prefix;
   }
 
+  get bindingName(): string | undefined {
+    return this.env.direct && this.ev.ref(this.env, this.env.direct.expr).span === this.callSite.span ? this.env.direct.name : undefined;
+  }
+
+  claimName(name: string): boolean {
+    if (this.env.moduleNames.has(name)) return false;
+    this.env.moduleNames.add(name);
+    return true;
+  }
+
   argSource(name: string): SourceRef {
     return this.sources[name] ?? this.layer?.argSources[name] ?? this.callSite;
   }

@@ -53,6 +53,13 @@ export function evalDim(ev: Lowering, e: A.Expr, env: Env, where: 'model' | 'blo
   return toDim(ev, v, ev.ref(env, e), e.kind === 'NameExpr' ? `\`${e.name}\`` : 'this expression');
 }
 
+/** `[batch, seq, heads, d_k]` as a shape argument: each item a dimension, as in a tensor type. */
+export function evalShape(ev: Lowering, e: A.ListExpr, env: Env): Value {
+  const dims = e.items.map((d) => evalDim(ev, d, env, env.isModel ? 'model' : 'block'));
+  if (dims.some((d) => d.kind === 'error')) return { kind: 'error' };
+  return { kind: 'shape', dims, sources: e.items.map((d) => ev.ref(env, d)) };
+}
+
 /** Whether an expression mentions a name that would be a symbolic dim or shape variable. */
 function mentionsDimName(ev: Lowering, e: A.Expr, env: Env, where: 'model' | 'block'): boolean {
   if (e.kind === 'NameExpr') {

@@ -28,6 +28,8 @@
  * and the kernels of the node ops it emits go in its file's `kernels`; `index.ts` collects both.
  */
 import { bool, enumName, num, requireFloat, requireInt, requireRank, requireWidth, subjectOf, tensor } from './helpers.js';
+import type { Dim } from '../dims.js';
+import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';
 import { ERROR, type ArgSpec, type FlopsInput, type FunctionOpDef, type LayerOpDef, type OpContext, type Value } from '../values.js';
 
@@ -45,7 +47,14 @@ export type ArgRow =
   | readonly ['string', string]
   | readonly [readonly string[], string, string?]
   | readonly ['tensor', string, TensorNeeds?]
-  | readonly ['tensor?' | 'module?' | 'int?', string];
+  | readonly ['tensor?' | 'module?' | 'int?', string]
+  | readonly ['shape' | 'ints' | 'tensors' | 'operand', string];
+
+/** A shape argument: its dimensions and where each was written. */
+export interface ShapeArg {
+  readonly dims: readonly Dim[];
+  readonly sources: readonly SourceRef[];
+}
 
 export type ArgTable = { readonly [name: string]: ArgRow };
 
@@ -66,7 +75,15 @@ type Unpacked<R> = R extends readonly ['int' | 'float', ...unknown[]]
               ? Extract<Value, { kind: 'module' }> | undefined
               : R extends readonly ['int?', ...unknown[]]
                 ? number | undefined
-                : never;
+                : R extends readonly ['shape', ...unknown[]]
+                  ? ShapeArg
+                  : R extends readonly ['ints', ...unknown[]]
+                    ? number[]
+                    : R extends readonly ['tensors', ...unknown[]]
+                      ? TensorValue[]
+                      : R extends readonly ['operand', ...unknown[]]
+                        ? TensorValue | number
+                        : never;
 
 export type Unpack<T extends ArgTable> = { readonly [K in keyof T]: Unpacked<T[K]> };
 
@@ -161,6 +178,10 @@ function specs(table: ArgTable): ArgSpec[] {
         return { name, type, ...(third !== undefined && { default: { kind: 'bool', value: third as boolean } }), doc };
       case 'string':
       case 'tensor':
+      case 'shape':
+      case 'ints':
+      case 'tensors':
+      case 'operand':
         return { name, type, doc };
     }
   });
@@ -177,6 +198,19 @@ function unpack(table: ArgTable, values: Record<string, Value>): Record<string, 
     else if (type === 'string') out[name] = v?.kind === 'string' ? v.value : '';
     else if (type === 'module?') out[name] = v?.kind === 'module' ? v : undefined;
     else if (type === 'int?') out[name] = v?.kind === 'int' ? v.value : undefined;
+    else if (type === 'shape') {
+      if (v?.kind !== 'shape') return undefined;
+      out[name] = { dims: v.dims, sources: v.sources } satisfies ShapeArg;
+    } else if (type === 'ints' || type === 'tensors') {
+      if (v?.kind !== 'list') return undefined;
+      out[name] = v.items.map((x) => (x.kind === 'int' ? x.value : x.kind === 'tensor' ? x.tensor : undefined));
+      if ((out[name] as unknown[]).includes(undefined)) return undefined;
+    } else if (type === 'operand') {
+      const t = tensor(v);
+      if (t) out[name] = t;
+      else if (v?.kind === 'int' || v?.kind === 'float') out[name] = v.value;
+      else return undefined;
+    }
     else {
       const t = tensor(v);
       if (!t && type === 'tensor') return undefined;

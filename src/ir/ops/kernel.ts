@@ -61,6 +61,8 @@ export interface TorchSite {
   int(name: string): string;
   float(name: string): string;
   value(name: string): AttrValue;
+  /** A free parameter of the node's own module by role, as the module reaches it (`self.table`). */
+  param(role: string): string;
   readonly outputs: ReadonlyArray<{ dtype: DType }>;
   fail(message: string): never;
 }

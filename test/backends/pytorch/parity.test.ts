@@ -57,6 +57,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/shared.tfm', () => true),
   // The mask constructors and operators (window, prefix, same_segment, padding from lengths, `|`, `!`).
   ...casesOf('test/fixtures/parity/masks.tfm', () => true),
+  // The open-language primitives: reshape, permute, free parameters, comparisons, gather, ...
+  ...casesOf('test/fixtures/parity/open-language.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;

@@ -43,6 +43,7 @@ export function exampleCases(): TinyCase[] {
     ['test/fixtures/parity/primitives.tfm', 'PrimMath', {}],
     ['test/fixtures/parity/primitives.tfm', 'PrimReduce', {}],
     ['test/fixtures/parity/primitives.tfm', 'PrimSelect', {}],
+    ['test/fixtures/parity/open-language.tfm', 'OpenReshape', {}],
     // The mask constructors and operators.
     ['test/fixtures/parity/masks.tfm', 'MhaWindow', {}],
     ['test/fixtures/parity/masks.tfm', 'MhaPrefix', {}],

@@ -89,7 +89,8 @@ describe('op kernels', () => {
       for (const attrs of VARIANTS[op] ?? [{}]) {
         const calls: string[] = [];
         k.tfjs(recordingSite(attrs, calls));
-        expect(calls.length, op).toBeGreaterThan(0);
+        // A free parameter's kernel reads the parameter; every other kernel calls a function.
+        if (op !== 'param') expect(calls.length, op).toBeGreaterThan(0);
         for (const fn of calls) {
           const f = fn.startsWith('tf.') ? tfFns[fn.slice(3)] : rtFns[fn];
           expect(typeof f, `${op} calls ${fn}`).toBe('function');

@@ -253,6 +253,11 @@ def one_hot(ids, num):
     return out * inside.unsqueeze(-1).to(torch.float32)
 
 
+def reshape_to(x, dims):
+    """`x` in a new shape: a size ≥ 0 is that number, -(i + 2) the size of input axis i, -1 inferred."""
+    return x.reshape([d if d >= -1 else x.shape[-d - 2] for d in dims])
+
+
 def slice_axis(x, axis, start, end=None):
     """Positions start … end − 1 of `axis` (end None: to the end of the axis)."""
     stop = x.shape[axis] if end is None else end

@@ -1,0 +1,186 @@
+/**
+ * Moving axes around: `reshape(x, [dims])`, its named forms `split_axis` (one axis into several,
+ * Swin's window partition) and `merge_axes` (several into one, back again), and `permute` (an axis
+ * order). The element count is checked symbolically: `[batch, 56, 56, 96]` may become
+ * `[batch, 8, 7, 8, 7, 96]` or `[batch * 64, 49, 96]`, never `[batch, 49, 96]`.
+ */
+import { dimEquals, dimOp, renderDim, renderShape, resolve, type Dim } from '../dims.js';
+import { didYouMean } from '../../util/did-you-mean.js';
+import type { TensorValue } from '../types.js';
+import type { OpContext, Value } from '../values.js';
+import { functionOp, type ShapeArg } from './declare.js';
+import { axisIndex, ERROR } from './helpers.js';
+import type { Kernels } from './kernel.js';
+
+export const reshape = functionOp('reshape', 'The same entries in a new shape: `[batch, seq, 64]` → `[batch, seq, 4, 16]`; the element counts must agree.', {
+  args: {
+    x: ['tensor', 'any tensor'],
+    shape: ['shape', 'the new shape, a list of dimensions (`[batch, seq, heads, d_k]`)'],
+  },
+  apply(ctx, { x, shape }) {
+    return reshaped(ctx, x, [...shape.dims], shape, 'shape', `reshape \`${renderShape(x.shape)}\` to \`${renderShape(shape.dims)}\``);
+  },
+});
+
+export const splitAxis = functionOp('split_axis', 'One axis split into several whose sizes multiply to it: `split_axis(x, -1, [heads, d_k])`.', {
+  args: {
+    x: ['tensor', 'any tensor'],
+    axis: ['int', 'the axis to split (negative counts from the end)'],
+    sizes: ['shape', 'the sizes of the new axes, in order'],
+  },
+  apply(ctx, { x, axis, sizes }) {
+    const a = axisIndex(ctx, x, axis);
+    if (a === undefined) return ERROR;
+    const target = [...x.shape.slice(0, a), ...sizes.dims, ...x.shape.slice(a + 1)];
+    return reshaped(ctx, x, target, sizes, 'sizes', `split axis ${axis} of size ${renderDim(x.shape[a])} into \`${renderShape(sizes.dims)}\``);
+  },
+});
+
+export const mergeAxes = functionOp('merge_axes', 'Axes `axis … axis + count − 1` merged into one, the product of their sizes.', {
+  args: {
+    x: ['tensor', 'any tensor'],
+    axis: ['int', 'the first axis merged (negative counts from the end)'],
+    count: ['int', 'how many neighbouring axes', 2],
+  },
+  apply(ctx, { x, axis, count }) {
+    const a = axisIndex(ctx, x, axis);
+    if (a === undefined) return ERROR;
+    if (count < 2 || a + count > x.shape.length) {
+      ctx.error('TFM3008', `cannot merge ${count} axes from axis ${axis} of a tensor of rank ${x.shape.length}`, {
+        primary: ctx.argSource('count'),
+        secondary: [ctx.shapeLabel(x)],
+        help: `\`count\` must be between 2 and ${x.shape.length - a}, the axes from axis ${axis} to the last`,
+      });
+      return ERROR;
+    }
+    const merged = x.shape.slice(a, a + count).reduce((p: Dim, d) => dimOp('*', p, d));
+    const target = [...x.shape.slice(0, a), merged, ...x.shape.slice(a + count)];
+    return emitReshape(ctx, x, target);
+  },
+});
+
+export const permute = functionOp('permute', 'The axes in a new order: `permute(x, [0, 2, 1, 3])` swaps axes 1 and 2.', {
+  args: {
+    x: ['tensor', 'any tensor'],
+    order: ['ints', 'where each result axis comes from: a permutation of 0 … rank − 1'],
+  },
+  apply(ctx, { x, order }) {
+    const rank = x.shape.length;
+    const axes = order.map((a) => (a < 0 ? a + rank : a));
+    const seen = new Set(axes);
+    if (axes.length !== rank || seen.size !== rank || axes.some((a) => a < 0 || a >= rank)) {
+      ctx.error('TFM3008', `\`[${order.join(', ')}]\` is not an order of the ${rank} axes of \`${renderShape(x.shape)}\``, {
+        primary: ctx.argSource('order'),
+        secondary: [ctx.shapeLabel(x)],
+        help: `list each of the axes ${[...Array(rank).keys()].join(', ')} once, in the order wanted`,
+      });
+      return ERROR;
+    }
+    const [out] = ctx.emit('permute', [x], [{ dtype: x.dtype, shape: axes.map((a) => x.shape[a]) }], { order: axes });
+    return { kind: 'tensor', tensor: out };
+  },
+});
+
+/** Checks that `target` holds as many entries as `x` and names only sizes `x` has, then emits it. */
+function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeArg, arg: string, what: string): Value {
+  // A name in the target that no axis of `x` mentions is a typo or an axis of another tensor.
+  const mine = new Set(x.shape.flatMap(namesIn));
+  for (const [i, d] of written.dims.entries()) {
+    const stray = namesIn(d).find((n) => !mine.has(n));
+    if (stray === undefined) continue;
+    ctx.error('TFM3014', `\`${stray}\` is not a size of any axis of \`${renderShape(x.shape)}\``, {
+      primary: { ...written.sources[i], message: 'not an axis of the input' },
+      secondary: [ctx.shapeLabel(x)],
+      help: didYouMean(stray, [...mine]) ?? (mine.size ? `the input's named sizes are ${[...mine].map((n) => `\`${n}\``).join(', ')}` : 'the input has only numeric sizes: write numbers'),
+    });
+    return ERROR;
+  }
+  const have = monomial(x.shape);
+  const want = monomial(target);
+  if (!have || !want || have.coefficient !== want.coefficient || have.factors.join('·') !== want.factors.join('·')) {
+    const product = (s: readonly Dim[]) => (s.length ? s.map(renderDim).join(' · ') : '1');
+    ctx.error('TFM3013', `cannot ${what}: the element counts differ`, {
+      primary: { ...ctx.argSource(arg), message: `${product(target)} entries` },
+      secondary: [ctx.shapeLabel(x, `this has ${product(x.shape)} entries`)],
+      help: 'the sizes of the new shape must multiply to the old element count; a symbolic size (`batch`) must appear on both sides, possibly multiplied into another size',
+    });
+    return ERROR;
+  }
+  return emitReshape(ctx, x, target);
+}
+
+/**
+ * Emits the node. Its `dims` attribute says how each result size is found at run time: a size
+ * ≥ 0 is that number, `-(i + 2)` is the size of input axis `i`, and `-1` is inferred from the
+ * element count (at most one may be).
+ */
+function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): Value {
+  const used = new Set<number>();
+  let inferred = -1;
+  const dims: number[] = [];
+  for (const [i, d] of target.entries()) {
+    const r = resolve(d);
+    if (r.kind === 'const') {
+      dims.push(r.value);
+      continue;
+    }
+    const from = x.shape.findIndex((s, j) => !used.has(j) && dimEquals(s, r) && resolve(s).kind !== 'const');
+    if (from >= 0) {
+      used.add(from);
+      dims.push(-(from + 2));
+      continue;
+    }
+    if (inferred >= 0) {
+      ctx.error('TFM3008', `\`${renderDim(target[inferred])}\` and \`${renderDim(d)}\` are both new symbolic sizes: a reshape can work out only one of them`, {
+        primary: ctx.callSite,
+        secondary: [ctx.shapeLabel(x)],
+        help: 'keep all but one symbolic size as an axis of its own (reshape `[batch * seq, d]` back with `split_axis` only when `batch` or `seq` stays known)',
+      });
+      return ERROR;
+    }
+    inferred = i;
+    dims.push(-1);
+  }
+  const [out] = ctx.emit('reshape', [x], [{ dtype: x.dtype, shape: target }], { dims });
+  return { kind: 'tensor', tensor: out };
+}
+
+/** The symbol and variable names a dimension mentions. */
+function namesIn(d: Dim): string[] {
+  const r = resolve(d);
+  if (r.kind === 'sym' || r.kind === 'var') return [r.name];
+  if (r.kind === 'expr') return [...namesIn(r.left), ...namesIn(r.right)];
+  return [];
+}
+
+/**
+ * The element count of a shape as a number times a sorted list of symbolic factors, so that
+ * `[batch * 64, 49]` and `[batch, 8, 7, 8, 7]` compare equal; undefined when a size is unknown.
+ */
+function monomial(shape: readonly Dim[]): { coefficient: number; factors: string[] } | undefined {
+  let coefficient = 1;
+  const factors: string[] = [];
+  const walk = (d: Dim): boolean => {
+    const r = resolve(d);
+    if (r.kind === 'error') return false;
+    if (r.kind === 'const') coefficient *= r.value;
+    else if (r.kind === 'expr' && r.op === '*') return walk(r.left) && walk(r.right);
+    else factors.push(renderDim(r));
+    return true;
+  };
+  for (const d of shape) if (!walk(d)) return undefined;
+  return { coefficient, factors: factors.sort() };
+}
+
+export const kernels: Kernels = {
+  reshape: {
+    tfjs: (k) => k.call('reshapeTo', k.input(0), k.attr('dims')),
+    torch: (k) => `rt.reshape_to(${k.input(0)}, ${JSON.stringify(k.value('dims'))})`,
+    stem: 'reshaped',
+  },
+  permute: {
+    tfjs: (k) => k.call('tf.transpose', k.input(0), k.attr('order')),
+    torch: (k) => `${k.input(0)}.permute(${(k.value('order') as number[]).join(', ')})`,
+    stem: 'permuted',
+  },
+};
