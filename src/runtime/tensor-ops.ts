@@ -79,3 +79,105 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x) => ({
 export function concat(axis: number, ...parts: Array<tf.Tensor | undefined>): tf.Tensor {
   return tf.concat(parts.filter((p): p is tf.Tensor => p !== undefined), axis);
 }
+
+/** `x <op> value` elementwise, a bool tensor; an int32 tensor compares as int32 when the number is whole. */
+export function compareScalar(x: tf.Tensor, value: number, op: string): tf.Tensor {
+  const v = tf.scalar(value, x.dtype === 'int32' && Number.isInteger(value) ? 'int32' : 'float32');
+  return compare(x.dtype === 'int32' && v.dtype === 'float32' ? tf.cast(x, 'float32') : x, v, op);
+}
+
+/**
+ * `a <op> b` elementwise with broadcasting, a bool tensor. A comparison has no gradient, and tfjs
+ * has none registered for it either, so the result is made where the tape does not look into it
+ * (a `select` would otherwise ask for the gradient of its condition).
+ */
+export function compare(a: tf.Tensor, b: tf.Tensor, op: string): tf.Tensor {
+  const compared = tf.customGrad((x, y, save) => {
+    (save as tf.GradSaveFunc)([x as tf.Tensor, y as tf.Tensor]);
+    return { value: comparison(x as tf.Tensor, y as tf.Tensor, op), gradFunc: (_dy: tf.Tensor, [sx, sy]: tf.Tensor[]) => [tf.zerosLike(sx), tf.zerosLike(sy)] };
+  });
+  return compared(a, b) as tf.Tensor;
+}
+
+function comparison(y: tf.Tensor, v: tf.Tensor, op: string): tf.Tensor {
+  switch (op) {
+    case 'less':
+      return tf.less(y, v);
+    case 'less_equal':
+      return tf.lessEqual(y, v);
+    case 'greater':
+      return tf.greater(y, v);
+    case 'greater_equal':
+      return tf.greaterEqual(y, v);
+    case 'equal':
+      return tf.equal(y, v);
+    case 'not_equal':
+      return tf.notEqual(y, v);
+    default:
+      throw new RuntimeError(`unknown comparison \`${op}\``);
+  }
+}
+
+/**
+ * `a` where `cond` holds, `b` elsewhere; a number side becomes a scalar of `dtype`. All three are
+ * stretched to one shape first, so the gradient of a broadcast side is summed back.
+ */
+export function select(cond: tf.Tensor, a: tf.Tensor | number, b: tf.Tensor | number, dtype: 'float32' | 'int32'): tf.Tensor {
+  const ta = typeof a === 'number' ? tf.scalar(a, dtype) : a;
+  const tb = typeof b === 'number' ? tf.scalar(b, dtype) : b;
+  const shape = broadcastShape(broadcastShape(cond.shape, ta.shape), tb.shape);
+  const fit = (t: tf.Tensor) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.broadcastTo(t, shape));
+  return tf.where(fit(cond), fit(ta), fit(tb));
+}
+
+/** NumPy broadcasting of two shapes (the checker has already proved they broadcast). */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => Math.max(a[a.length - n + i] ?? 1, b[b.length - n + i] ?? 1));
+}
+
+/** The entries `index` picks along `axis` (the axis becomes the index's shape), as `torch.index_select` for any index shape. */
+export function gatherAxis(x: tf.Tensor, index: tf.Tensor, axis: number): tf.Tensor {
+  const n = x.shape[axis];
+  const bad = tf.tidy(() => tf.logicalOr(tf.less(index, 0), tf.greaterEqual(index, n)).any().dataSync()[0]);
+  if (bad) throw new RuntimeError(`gather: an index is outside 0 … ${n - 1}, the positions of axis ${axis}`);
+  if (x.dtype !== 'float32') return tf.gather(x, index, axis);
+  // Float entries are read through a one-hot product: tfjs's gather gradient needs a kernel
+  // (UnsortedSegmentSum) the wasm backend lacks, and the tables read this way are small.
+  const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  const rows = tf.reshape(axis === 0 ? x : tf.transpose(x, [axis, ...others]), [n, -1]); // [n, rest]
+  const picks = tf.cast(tf.oneHot(tf.reshape(index, [-1]), n), 'float32'); // [K, n]
+  const picked = tf.reshape(tf.matMul(picks, rows), [...index.shape, ...others.map((i) => x.shape[i])]);
+  if (axis === 0) return picked;
+  // [index..., others...] → [others before axis, index..., others after axis]
+  const k = index.rank;
+  const perm = [...others.slice(0, axis).map((_, j) => k + j), ...index.shape.map((_, j) => j), ...others.slice(axis).map((_, j) => k + axis + j)];
+  return tf.transpose(picked, perm);
+}
+
+/**
+ * `x` plus each row of `source` (along `axis`) added at the row `index` names. Written as a
+ * one-hot product so that every backend differentiates it, and rows named twice add up.
+ */
+export function indexAdd(x: tf.Tensor, index: tf.Tensor, source: tf.Tensor, axis: number): tf.Tensor {
+  const n = x.shape[axis];
+  const m = source.shape[axis];
+  const front = (t: tf.Tensor) => (axis === 0 ? t : tf.transpose(t, [axis, ...t.shape.map((_, i) => i).filter((i) => i !== axis)]));
+  const rows = tf.reshape(front(source), [m, -1]); // [m, rest]
+  const picks = tf.cast(tf.oneHot(index, n), 'float32'); // [m, n]
+  const added = tf.matMul(picks, rows, true, false); // [n, rest]
+  const frontShape = [n, ...x.shape.filter((_, i) => i !== axis)];
+  let out = tf.reshape(added, frontShape);
+  if (axis !== 0) {
+    const back = frontShape.map((_, i) => i);
+    back.splice(0, 1);
+    back.splice(axis, 0, 0);
+    out = tf.transpose(out, back);
+  }
+  return tf.add(x, out);
+}
+
+/** The positions of a time axis of `length` entries: `offset + start … offset + start + length − 1` (start: where a cached step begins). */
+export function positionRange(length: number, offset: number, start = 0): tf.Tensor {
+  return tf.range(offset + start, offset + start + length, 1, 'int32');
+}

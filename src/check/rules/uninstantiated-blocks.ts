@@ -35,6 +35,16 @@ export function unresolvedNamesInBlock(block: A.BlockDecl, file: string, scope: 
   const all = new Set<string>([...defined]);
   collectBound(block.body, all);
 
+  // An item of a list may be a dimension of a shape, where a Capitalised name is a shape variable (`[B * 4, 49, d]`).
+  const visitShapeItem = (e: A.Expr): void => {
+    if (e.kind === 'NameExpr' && /^[A-Z]/.test(e.name)) return;
+    if (e.kind === 'BinaryExpr') {
+      visitShapeItem(e.left);
+      visitShapeItem(e.right);
+      return;
+    }
+    visit(e, false);
+  };
   const visit = (e: A.Expr, maybeEnum: boolean): void => {
     switch (e.kind) {
       case 'NameExpr':
@@ -69,7 +79,8 @@ export function unresolvedNamesInBlock(block: A.BlockDecl, file: string, scope: 
         visit(e.count, false);
         return visit(e.body, false);
       case 'ListExpr':
-        for (const x of e.items) visit(x, false);
+        // A list may be a shape, where a Capitalised name is a shape variable (`[B * 4, 49, d]`).
+        for (const x of e.items) visitShapeItem(x);
         return;
       default:
         return;

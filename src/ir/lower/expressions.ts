@@ -5,6 +5,7 @@
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { OPERATOR_OPS } from '../ops/index.js';
+import { COMPARISONS } from '../ops/comparison.js';
 import type { TensorValue } from '../types.js';
 import { describeValue, ERROR, isNumber, type Value } from '../values.js';
 import { exprText } from './expr-text.js';
@@ -89,6 +90,10 @@ export function evalBinary(ev: Lowering, e: A.BinaryExpr, env: Env): Value {
     return scalarOp(ev, r.tensor, l.value, { '+': 'add', '-': 'rsub', '*': 'mul', '/': 'rdiv' }[op as '+'], e, env);
   }
   if (isNumber(l) && isNumber(r)) return arith(ev, op, l, r, e, env);
+  // `x > 0.0`, `ids == pad`, `region_q == region_k`: an elementwise comparison, a bool tensor.
+  if (op in COMPARISONS && (l.kind === 'tensor' || r.kind === 'tensor') && (l.kind === 'tensor' || isNumber(l)) && (r.kind === 'tensor' || isNumber(r))) {
+    return applyOp(ev, OPERATOR_OPS.compare, { a: l, b: r, op: { kind: 'string', value: COMPARISONS[op as keyof typeof COMPARISONS] } }, { a: ev.ref(env, e.left), b: ev.ref(env, e.right) }, e, env);
+  }
   if (op === '==' || op === '!=') {
     const same = l.kind === r.kind && (l.kind === 'bool' || l.kind === 'enum' || l.kind === 'string');
     if (same) {

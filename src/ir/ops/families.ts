@@ -4,12 +4,14 @@
  */
 export * as activations from './activations.js';
 export * as clsToken from './cls-token.js';
+export * as comparison from './comparison.js';
 export * as conv1d from './conv1d.js';
 export * as conversion from './conversion.js';
 export * as dropout from './dropout.js';
 export * as elementwise from './elementwise.js';
 export * as embedding from './embedding.js';
 export * as heads from './heads.js';
+export * as indexing from './indexing.js';
 export * as linear from './linear.js';
 export * as losses from './losses.js';
 export * as masks from './masks.js';
@@ -21,6 +23,7 @@ export * as patchEmbedding from './patch-embedding.js';
 export * as positionEmbedding from './position-embedding.js';
 export * as recurrent from './recurrent.js';
 export * as reductions from './reductions.js';
+export * as ranges from './ranges.js';
 export * as relativePositionBias from './relative-position-bias.js';
 export * as reshape from './reshape.js';
 export * as rope from './rope.js';

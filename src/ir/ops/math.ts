@@ -3,10 +3,13 @@
  * an optional input was given (so a block can skip masking or a position bias).
  */
 import { functionOp } from './declare.js';
+import { one, requireFloat, ERROR } from './helpers.js';
+import type { Kernels } from './kernel.js';
 
-export const sqrt = functionOp('sqrt', 'Square root of a compile-time number.', {
-  args: { x: ['float', 'a non-negative number'] },
+export const sqrt = functionOp('sqrt', 'Square root: of a compile-time number (a number), or of a float32 tensor, elementwise.', {
+  args: { x: ['operand', 'a non-negative number, or a float32 tensor'] },
   apply(ctx, { x }) {
+    if (typeof x !== 'number') return requireFloat(ctx, x, 'x', 'sqrt') ? one(ctx, 'sqrt', [x], 'float32', x.shape) : ERROR;
     if (x < 0) {
       ctx.error('TFM4008', `cannot take the square root of ${x}`, { primary: ctx.argSource('x') });
       return { kind: 'error' };
@@ -19,3 +22,7 @@ export const present = functionOp('present', 'Whether an optional block input wa
   args: { x: ['tensor?', 'an optional port'] },
   apply: (_ctx, { x }) => ({ kind: 'bool', value: x !== undefined }),
 });
+
+export const kernels: Kernels = {
+  sqrt: { tfjs: (k) => k.call('tf.sqrt', k.input(0)), torch: (k) => `torch.sqrt(${k.input(0)})`, stem: 'root' },
+};

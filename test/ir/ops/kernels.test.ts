@@ -67,6 +67,8 @@ const VARIANTS: Record<string, Array<Record<string, string | number | boolean>>>
   position_embedding: [{ kind: 'learned' }, { kind: 'sinusoidal' }],
   softmax: [{ axis: -1 }, { axis: 1 }],
   log_softmax: [{ axis: -1 }, { axis: 1 }],
+  compare: ['less', 'less_equal', 'greater', 'greater_equal', 'equal', 'not_equal'].map((op) => ({ op })),
+  compare_scalar: ['less', 'less_equal', 'greater', 'greater_equal', 'equal', 'not_equal'].map((op) => ({ op, value: 0 })),
 };
 
 describe('op kernels', () => {

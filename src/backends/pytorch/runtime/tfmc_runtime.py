@@ -253,6 +253,12 @@ def one_hot(ids, num):
     return out * inside.unsqueeze(-1).to(torch.float32)
 
 
+def gather_axis(x, index, axis):
+    """The entries `index` picks along `axis`; the axis becomes the index's shape (as tfjs's gather)."""
+    picked = torch.index_select(x, axis, index.reshape(-1).long())
+    return picked.reshape(x.shape[:axis] + index.shape + x.shape[axis + 1:])
+
+
 def reshape_to(x, dims):
     """`x` in a new shape: a size ≥ 0 is that number, -(i + 2) the size of input axis i, -1 inferred."""
     return x.reshape([d if d >= -1 else x.shape[-d - 2] for d in dims])
