@@ -614,6 +614,119 @@ def mixtral_closed_form(vocab, d, heads, kv_heads, layers, d_ff, experts):
 
 
 # ---------------------------------------------------------------------------
+# Swin: shifted-window attention with a relative position bias table
+# ---------------------------------------------------------------------------
+
+class WindowAttention(nn.Module):
+    def __init__(self, dim, heads, win):
+        super().__init__()
+        self.heads, self.win = heads, win
+        self.qkv = nn.Linear(dim, 3 * dim, **fk())
+        self.proj = nn.Linear(dim, dim, **fk())
+        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * win - 1) ** 2, heads, **fk()))
+        coords = torch.stack(torch.meshgrid(torch.arange(win), torch.arange(win), indexing="ij")).flatten(1)
+        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + (win - 1)
+        self.register_buffer("index", (rel[:, :, 0] * (2 * win - 1) + rel[:, :, 1]).to(_DEVICE), persistent=False)
+
+    def forward(self, x, mask=None):
+        bw, n, c = x.shape
+        q, k, v = self.qkv(x).reshape(bw, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        scores = (q * (c // self.heads) ** -0.5) @ k.transpose(-2, -1)
+        scores = scores + self.relative_position_bias_table[self.index].permute(2, 0, 1)
+        if mask is not None:
+            nw = mask.shape[0]
+            scores = (scores.view(bw // nw, nw, self.heads, n, n) + mask[None, :, None]).view(bw, self.heads, n, n)
+        return self.proj((scores.softmax(-1) @ v).transpose(1, 2).reshape(bw, n, c))
+
+
+class SwinBlockRef(nn.Module):
+    def __init__(self, dim, heads, res, win, shift):
+        super().__init__()
+        self.res, self.win, self.shift = res, win, shift
+        self.norm1 = nn.LayerNorm(dim, **fk())
+        self.attn = WindowAttention(dim, heads, win)
+        self.norm2 = nn.LayerNorm(dim, **fk())
+        self.mlp = FeedForward(dim, 4 * dim, F.gelu)
+
+    def partition(self, x):
+        b, h, w, c = x.shape
+        x = x.view(b, h // self.win, self.win, w // self.win, self.win, c).permute(0, 1, 3, 2, 4, 5)
+        return x.reshape(-1, self.win * self.win, c)
+
+    def forward(self, x):
+        b, l, c = x.shape
+        h = self.norm1(x).view(b, self.res, self.res, c)
+        mask = None
+        if self.shift:
+            h = torch.roll(h, (-self.shift, -self.shift), dims=(1, 2))
+            region = torch.zeros(1, self.res, self.res, 1)
+            cuts = (slice(0, -self.win), slice(-self.win, -self.shift), slice(-self.shift, None))
+            for i, hs in enumerate(cuts):
+                for j, ws in enumerate(cuts):
+                    region[:, hs, ws, :] = 3 * i + j
+            ids = self.partition(region).squeeze(-1)
+            mask = (ids[:, :, None] != ids[:, None, :]).float() * -100.0
+            mask = mask.to(x.device)
+        out = self.attn(self.partition(h), mask)
+        out = out.view(b, self.res // self.win, self.res // self.win, self.win, self.win, c).permute(0, 1, 3, 2, 4, 5)
+        out = out.reshape(b, self.res, self.res, c)
+        if self.shift:
+            out = torch.roll(out, (self.shift, self.shift), dims=(1, 2))
+        x = x + out.reshape(b, l, c)
+        return x + self.mlp(self.norm2(x))
+
+
+class PatchMergingRef(nn.Module):
+    def __init__(self, dim, res):
+        super().__init__()
+        self.res = res
+        self.norm = nn.LayerNorm(4 * dim, **fk())
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False, **fk())
+
+    def forward(self, x):
+        b, _, c = x.shape
+        x = x.view(b, self.res, self.res, c)
+        x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]], -1)
+        return self.reduction(self.norm(x.view(b, -1, 4 * c)))
+
+
+class Swin(nn.Module):
+    def __init__(self, image, patch, d, depths, heads, wins, shifts, classes):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(3, d, patch, stride=patch, **fk())
+        self.embed_norm = nn.LayerNorm(d, **fk())
+        res = image // patch
+        self.stages = nn.ModuleList()
+        for s, depth in enumerate(depths):
+            dim = d * 2 ** s
+            blocks = [SwinBlockRef(dim, heads[s], res, wins[s], 0 if i % 2 == 0 else shifts[s]) for i in range(depth)]
+            if s < len(depths) - 1:
+                blocks.append(PatchMergingRef(dim, res))
+                res //= 2
+            self.stages.append(nn.Sequential(*blocks))
+        self.norm = nn.LayerNorm(d * 2 ** (len(depths) - 1), **fk())
+        self.head = nn.Linear(d * 2 ** (len(depths) - 1), classes, **fk())
+
+    def forward(self, images):
+        x = self.embed_norm(self.patch_embed(images).flatten(2).transpose(1, 2))
+        for stage in self.stages:
+            x = stage(x)
+        return self.head(self.norm(x).mean(1))
+
+
+def swin_closed_form(image, patch, d, depths, heads, wins, classes):
+    """Patch embedding conv + norm; per block 12·C² + 13·C + (2w − 1)²·heads; merging 8·C² + 8·C; final norm + head."""
+    total = 3 * patch * patch * d + d + 2 * d
+    for s, depth in enumerate(depths):
+        c = d * 2 ** s
+        total += depth * (12 * c * c + 13 * c + (2 * wins[s] - 1) ** 2 * heads[s])
+        if s < len(depths) - 1:
+            total += 8 * c * c + 8 * c
+    c = d * 2 ** (len(depths) - 1)
+    return total + 2 * c + c * classes + classes
+
+
+# ---------------------------------------------------------------------------
 # Model table
 # ---------------------------------------------------------------------------
 
@@ -798,6 +911,28 @@ MODELS = [
         stock=lambda: mixtral_closed_form(64, 32, 4, 2, 2, 48, 4),
         smoke=lambda m: m(tok(2, 6)),
         source="pytorch: Mixtral construction with vocab 64, d 32, 4 heads (2 kv heads), 2 layers, d_ff 48, 4 experts, top 2.",
+    ),    dict(
+        name="SwinT",
+        build=lambda: Swin(224, 4, 96, (2, 2, 6, 2), (3, 6, 12, 24), (7, 7, 7, 7), (3, 3, 3, 0), 1000),
+        stock=lambda: swin_closed_form(224, 4, 96, (2, 2, 6, 2), (3, 6, 12, 24), (7, 7, 7, 7), 1000),
+        source="pytorch: hand-built Swin-T (Swin): nn.Conv2d(3,96,4,stride 4) patch embedding + nn.LayerNorm; stages of "
+               "depth 2/2/6/2 at 56/28/14/7 with dims 96/192/384/768 and 3/6/12/24 heads; each block nn.LayerNorm, "
+               "window attention (qkv nn.Linear C->3C, proj nn.Linear C->C, relative_position_bias_table "
+               "nn.Parameter(169, heads); the index is a non-persistent buffer), nn.LayerNorm, MLP C->4C->C GELU; "
+               "odd blocks shift windows by 3 (the last stage's 7x7 map is one window, no shift); patch merging "
+               "nn.LayerNorm(4C) + nn.Linear(4C,2C,bias=False); final nn.LayerNorm(768), mean pool, nn.Linear(768,1000). "
+               "Cross-checked against the closed form.",
+        published=28_288_354,
+        published_source="Liu et al. 2021, 'Swin Transformer', Table 1: Swin-T 28M; the reference implementation's "
+                         "swin_tiny_patch4_window7_224 (1000 classes) counts 28,288,354.",
+    ),
+    dict(
+        name="SwinTiny",
+        build=lambda: Swin(32, 2, 8, (2, 2, 2, 2), (2, 2, 4, 4), (4, 4, 4, 2), (2, 2, 2, 0), 5),
+        stock=lambda: swin_closed_form(32, 2, 8, (2, 2, 2, 2), (2, 2, 4, 4), (4, 4, 4, 2), 5),
+        smoke=lambda m: m(torch.randn(2, 3, 32, 32)),
+        source="pytorch: Swin construction with 32x32 images, patch 2 (16x16 map), d 8, depths 2/2/2/2, heads 2/2/4/4, "
+               "windows 4/4/4/2 shifted by 2 (the last stage's 2x2 map is one window, no shift), 5 classes.",
     ),
 ]
 

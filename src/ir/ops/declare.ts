@@ -50,6 +50,12 @@ export type ArgRow =
   | readonly ['tensor?' | 'module?' | 'int?', string]
   | readonly ['shape' | 'ints' | 'tensors' | 'operand', string];
 
+/** A number given where a tensor could be (`select(c, x, 0.0)`): `float` when written as a float (`0.0`). */
+export interface NumberArg {
+  readonly value: number;
+  readonly float: boolean;
+}
+
 /** A shape argument: its dimensions and where each was written. */
 export interface ShapeArg {
   readonly dims: readonly Dim[];
@@ -82,7 +88,7 @@ type Unpacked<R> = R extends readonly ['int' | 'float', ...unknown[]]
                     : R extends readonly ['tensors', ...unknown[]]
                       ? TensorValue[]
                       : R extends readonly ['operand', ...unknown[]]
-                        ? TensorValue | number
+                        ? TensorValue | NumberArg
                         : never;
 
 export type Unpack<T extends ArgTable> = { readonly [K in keyof T]: Unpacked<T[K]> };
@@ -208,7 +214,7 @@ function unpack(table: ArgTable, values: Record<string, Value>): Record<string, 
     } else if (type === 'operand') {
       const t = tensor(v);
       if (t) out[name] = t;
-      else if (v?.kind === 'int' || v?.kind === 'float') out[name] = v.value;
+      else if (v?.kind === 'int' || v?.kind === 'float') out[name] = { value: v.value, float: v.kind === 'float' } satisfies NumberArg;
       else return undefined;
     }
     else {

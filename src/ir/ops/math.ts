@@ -9,12 +9,12 @@ import type { Kernels } from './kernel.js';
 export const sqrt = functionOp('sqrt', 'Square root: of a compile-time number (a number), or of a float32 tensor, elementwise.', {
   args: { x: ['operand', 'a non-negative number, or a float32 tensor'] },
   apply(ctx, { x }) {
-    if (typeof x !== 'number') return requireFloat(ctx, x, 'x', 'sqrt') ? one(ctx, 'sqrt', [x], 'float32', x.shape) : ERROR;
-    if (x < 0) {
-      ctx.error('TFM4008', `cannot take the square root of ${x}`, { primary: ctx.argSource('x') });
+    if (!('float' in x)) return requireFloat(ctx, x, 'x', 'sqrt') ? one(ctx, 'sqrt', [x], 'float32', x.shape) : ERROR;
+    if (x.value < 0) {
+      ctx.error('TFM4008', `cannot take the square root of ${x.value}`, { primary: ctx.argSource('x') });
       return { kind: 'error' };
     }
-    return { kind: 'float', value: Math.sqrt(x) };
+    return { kind: 'float', value: Math.sqrt(x.value) };
   },
 });
 
