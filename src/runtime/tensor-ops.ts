@@ -181,3 +181,35 @@ export function indexAdd(x: tf.Tensor, index: tf.Tensor, source: tf.Tensor, axis
 export function positionRange(length: number, offset: number, start = 0): tf.Tensor {
   return tf.range(offset + start, offset + start + length, 1, 'int32');
 }
+
+/**
+ * `einsum` over one or two tensors, as transposes, one batched matrix product and reshapes (tfjs's
+ * own einsum has no gradient). The spec was checked at compile time: `ab,bc->ac`, each letter once
+ * per tensor.
+ */
+export function einsum(spec: string, a: tf.Tensor, b?: tf.Tensor): tf.Tensor {
+  const [lhs, out] = spec.split('->');
+  const [la, lb = ''] = lhs.split(',');
+  const size = new Map<string, number>();
+  [...la].forEach((c, i) => size.set(c, a.shape[i]));
+  [...lb].forEach((c, i) => size.set(c, b!.shape[i]));
+  const arrange = (t: tf.Tensor, from: string, to: string) => (from === to ? t : tf.transpose(t, [...to].map((c) => from.indexOf(c))));
+  // Letters only one input has and the output lacks are summed away first.
+  const reduce = (t: tf.Tensor, letters: string, other: string): [tf.Tensor, string] => {
+    const gone = [...letters].filter((c) => !other.includes(c) && !out.includes(c));
+    if (gone.length === 0) return [t, letters];
+    return [tf.sum(t, gone.map((c) => letters.indexOf(c))), [...letters].filter((c) => !gone.includes(c)).join('')];
+  };
+  const [ta, ra] = reduce(a, la, lb);
+  if (!b) return arrange(ta, ra, out);
+  const [tb, rb] = reduce(b, lb, la);
+  const batch = [...ra].filter((c) => rb.includes(c) && out.includes(c)).join('');
+  const sum = [...ra].filter((c) => rb.includes(c) && !out.includes(c)).join('');
+  const freeA = [...ra].filter((c) => !rb.includes(c)).join('');
+  const freeB = [...rb].filter((c) => !ra.includes(c)).join('');
+  const n = (letters: string) => [...letters].reduce((p, c) => p * size.get(c)!, 1);
+  const x = tf.reshape(arrange(ta, ra, batch + freeA + sum), [n(batch), n(freeA), n(sum)]);
+  const y = tf.reshape(arrange(tb, rb, batch + sum + freeB), [n(batch), n(sum), n(freeB)]);
+  const product = tf.reshape(tf.matMul(x, y), [...batch + freeA + freeB].map((c) => size.get(c)!));
+  return arrange(product, batch + freeA + freeB, out);
+}

@@ -9,6 +9,7 @@ export * as conv1d from './conv1d.js';
 export * as conversion from './conversion.js';
 export * as dropout from './dropout.js';
 export * as elementwise from './elementwise.js';
+export * as einsum from './einsum.js';
 export * as embedding from './embedding.js';
 export * as heads from './heads.js';
 export * as indexing from './indexing.js';

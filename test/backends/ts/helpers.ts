@@ -45,6 +45,7 @@ export function exampleCases(): TinyCase[] {
     ['test/fixtures/parity/primitives.tfm', 'PrimSelect', {}],
     ['test/fixtures/parity/open-language.tfm', 'OpenReshape', {}],
     ['test/fixtures/parity/open-language.tfm', 'OpenSelect', {}],
+    ['test/fixtures/parity/open-language.tfm', 'OpenEinsum', {}],
     // The mask constructors and operators.
     ['test/fixtures/parity/masks.tfm', 'MhaWindow', {}],
     ['test/fixtures/parity/masks.tfm', 'MhaPrefix', {}],
