@@ -177,9 +177,9 @@ export function indexAdd(x: tf.Tensor, index: tf.Tensor, source: tf.Tensor, axis
   return tf.add(x, out);
 }
 
-/** The positions of a time axis of `length` entries: `offset + start … offset + start + length − 1` (start: where a cached step begins). */
-export function positionRange(length: number, offset: number, start = 0): tf.Tensor {
-  return tf.range(offset + start, offset + start + length, 1, 'int32');
+/** The positions along `axis` of `x`: `offset … offset + n − 1`, int32. */
+export function axisPositions(x: tf.Tensor, axis: number, offset: number): tf.Tensor {
+  return tf.range(offset, offset + x.shape[axis], 1, 'int32');
 }
 
 /**

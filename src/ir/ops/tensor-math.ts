@@ -5,11 +5,28 @@
  */
 import { functionOp } from './declare.js';
 import { activation } from './activations.js';
-import { numel, one } from './helpers.js';
+import { numel, one, requireFloat, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
-export const exp = activation('exp', 'eˣ, elementwise', 4);
-export const log = activation('log', 'natural logarithm, elementwise', 4);
+export const exp = numberOrTensor('exp', 'eˣ: of a compile-time number, or of a float32 tensor elementwise', 4, Math.exp);
+export const log = numberOrTensor('log', 'natural logarithm: of a positive compile-time number, or of a float32 tensor elementwise', 4, (v) => (v > 0 ? Math.log(v) : undefined));
+
+/** A function of numbers at compile time (`log(base)` in a config expression) and of tensors elementwise. */
+function numberOrTensor(name: string, doc: string, cost: number, ofNumber: (v: number) => number | undefined) {
+  return functionOp(name, doc, {
+    args: { x: ['operand', 'a number, or a float32 tensor'] },
+    apply(ctx, { x }) {
+      if (!('float' in x)) return requireFloat(ctx, x, 'x', name) ? one(ctx, name, [x], 'float32', x.shape) : ERROR;
+      const v = ofNumber(x.value);
+      if (v === undefined || !Number.isFinite(v)) {
+        ctx.error('TFM4008', `\`${name}(${x.value})\` is not a finite number`, { primary: ctx.argSource('x') });
+        return ERROR;
+      }
+      return { kind: 'float', value: v };
+    },
+    flops: ({ outputs }) => cost * numel(outputs[0]),
+  });
+}
 export const rsqrt = activation('rsqrt', '1 / √x, elementwise (RMS norms, attention scales)', 2);
 export const abs = activation('abs', '|x|, elementwise', 1);
 export const sin = activation('sin', 'sine, elementwise (position codes)', 4);
