@@ -75,6 +75,7 @@ export const CODES = {
   TFM3010: { severity: 'error', title: 'non-positive size' },
   TFM3011: { severity: 'error', title: 'dimension is not an integer' },
   TFM3012: { severity: 'error', title: 'layer input width mismatch' },
+  TFM3013: { severity: 'error', title: 'axis does not split evenly' },
   // 4xxx: config values, expectations, models
   TFM4001: { severity: 'error', title: 'type mismatch' },
   TFM4002: { severity: 'error', title: 'unknown enum value' },

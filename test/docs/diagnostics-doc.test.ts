@@ -174,6 +174,9 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM3012:
     'A layer built for one width receives features of another: `LayerNorm(d)` or `RMSNorm(d)` normalises exactly `d` features, and a shared layer applied twice must see the same width both times. ' +
     'Usually the layer is applied at the wrong place (a norm after a projection instead of before it).',
+  TFM3013:
+    'An axis must split into equal parts and does not: a convolution\'s `groups` must divide both its input and its output channels (each group convolves C/groups channels into out/groups outputs; ' +
+    '`groups` = C is a depthwise convolution), and `glu` halves its axis into values and gates, so the axis must have an even, known size. The label is on the argument to change; the help suggests group counts that divide evenly.',
   TFM4001:
     'A compile-time value has the wrong type: a boolean in arithmetic, a number as an `if` condition (there is no truthiness), an override whose type differs from the key\'s default, ' +
     'or an argument of the wrong type. Config values, block parameters and conditions are typed so that a config mistake fails here and not deep inside a layer.',

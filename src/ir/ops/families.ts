@@ -4,7 +4,10 @@
  */
 export * as activations from './activations.js';
 export * as clsToken from './cls-token.js';
+export * as batchNorm from './batch-norm.js';
 export * as conv1d from './conv1d.js';
+export * as conv2d from './conv2d.js';
+export * as ctc from './ctc.js';
 export * as conversion from './conversion.js';
 export * as dropout from './dropout.js';
 export * as elementwise from './elementwise.js';
@@ -17,6 +20,7 @@ export * as math from './math.js';
 export * as matmul from './matmul.js';
 export * as norms from './norms.js';
 export * as patchEmbedding from './patch-embedding.js';
+export * as pooling from './pooling.js';
 export * as positionEmbedding from './position-embedding.js';
 export * as recurrent from './recurrent.js';
 export * as reductions from './reductions.js';

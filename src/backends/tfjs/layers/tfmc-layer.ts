@@ -70,7 +70,7 @@ export class TfmcLayer extends tf.layers.Layer {
     const variables = new Map<string, tf.Variable>();
     for (const p of this.ir.params) {
       // Zeros: `toLayersModel` copies a compiled model's weights in, and loading reads them.
-      const w = this.addWeight(p.name, p.shape, 'float32', tf.initializers.zeros(), undefined, true);
+      const w = this.addWeight(p.name, p.shape, 'float32', tf.initializers.zeros(), undefined, !p.buffer);
       variables.set(p.name, w.read() as tf.Variable);
     }
     this.executor = buildModel(this.ir, { variables });
