@@ -50,6 +50,12 @@ export function exampleCases(): TinyCase[] {
     ['test/fixtures/parity/masks.tfm', 'MhaLengths', {}],
     ['test/fixtures/parity/masks.tfm', 'MhaUnion', {}],
     ['test/fixtures/parity/masks.tfm', 'MhaComplement', {}],
+    // Convolutions, batch norm (buffers: non-trainable variables updated in place), glu, pooling, CTC.
+    ['test/fixtures/parity/layers.tfm', 'LayerConv1d', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerConv2d', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerBatchNorm', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerGluPool', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerCtc', {}],
   ];
   return cases.map(([spec, model, overrides]) => {
     const path = join(ROOT, spec);
