@@ -50,6 +50,8 @@ const PREFERRED: Partial<Record<Code, string>> = {
   TFM3008: 'wrong-rank.tfm',
   TFM3009: 'ids-into-linear.tfm',
   TFM3010: 'non-positive-repeat.tfm',
+  TFM3012: 'layernorm-width-mismatch.tfm',
+  TFM3013: 'conv-groups-not-dividing.tfm',
   TFM4001: 'bool-in-arithmetic.tfm',
   // The `activation: gleu` case (unknown-enum-value.tfm) is the better example once it reports TFM4002.
   TFM4002: 'unknown-enum-value-set.tfm',

@@ -28,7 +28,7 @@ export function requirePadding(ctx: OpContext, padding: number): boolean {
 export function requireGroups(ctx: OpContext, op: string, channels: number, out: number, groups: number): boolean {
   for (const [n, what] of [[channels, 'input channels'], [out, 'output channels']] as const) {
     if (n % groups === 0) continue;
-    const near = nearbyDivisors(n, groups);
+    const near = nearbyDivisors(gcd(channels, out), groups);
     ctx.error('TFM3013', `\`${op}\` cannot split ${n} ${what} into ${groups} groups: ${n} is not divisible by ${groups}`, {
       primary: { ...ctx.argSource('groups'), message: `${groups} groups` },
       notes: ['each group convolves channels/groups inputs into out/groups outputs, so `groups` must divide both'],
@@ -37,6 +37,10 @@ export function requireGroups(ctx: OpContext, op: string, channels: number, out:
     return false;
   }
   return true;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** A window that does not fit a known axis at all (no output position): TFM3008 at the input. */
