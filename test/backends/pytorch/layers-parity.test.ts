@@ -3,7 +3,8 @@
  * BatchNorm, glu, pooling, ctc_loss) against the generated PyTorch module on the same weights, at
  * tighter tolerances than parity.test.ts (outputs ≤ 1e-5, gradients ≤ 1e-4 of each parameter's
  * largest), in inference and in training mode: batch norm normalising by the batch statistics, and
- * the running statistics it leaves after one training forward.
+ * the running statistics it leaves after one training forward. Also the Conformer example
+ * (examples/speech-conformer.tfm, shrunk) in inference: its dropout makes training differ by design.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { checkFile, compile } from '../../../src/index.js';
 import { summarize } from '../../../src/ir/summary.js';
 import { totalParams, type ModelIR } from '../../../src/ir/types.js';
 import { exportSafetensors } from '../../../src/weights/exchange.js';
-import { maxAbsDiff, randomInputs, readTensors, requireTorch, ROOT, runModels, writeInputs } from './helpers.js';
+import { maxAbsDiff, randomInputs, readTensors, requireTorch, ROOT, runModels, writeInputs, type JobReport } from './helpers.js';
 
 const FIXTURE = 'test/fixtures/parity/layers.tfm';
 const OUTPUT_TOLERANCE = 1e-5;
@@ -30,14 +31,23 @@ interface Run {
 }
 
 interface Case {
+  file: string;
+  overrides?: Record<string, string>;
   ir: ModelIR;
+  /** Compared in training mode too (no dropout in the model). */
+  training: boolean;
   dir: string;
   model?: CompiledModel;
   inference?: Run;
-  training?: Run & { buffers: Arrays };
+  trained?: Run & { buffers: Arrays };
+  report?: JobReport;
 }
 
-const cases: Case[] = checkFile(join(ROOT, FIXTURE)).models.map((ir) => ({ ir, dir: '' }));
+const CONFORMER = { file: 'examples/speech-conformer.tfm', overrides: { d_model: '16', heads: '2', layers: '1', kernel: '5', n_mels: '8' } };
+const cases: Case[] = [
+  ...checkFile(join(ROOT, FIXTURE)).models.map((ir) => ({ file: FIXTURE, ir, training: true, dir: '' })),
+  { ...CONFORMER, ir: checkFile(join(ROOT, CONFORMER.file), { overrides: CONFORMER.overrides }).models[0], training: false, dir: '' },
+];
 let work: string;
 
 /** One forward (losses included) and the gradient of the sum of the losses, by parameter name. */
@@ -72,17 +82,19 @@ beforeAll(async () => {
   const jobs: object[] = [];
   for (const c of cases) {
     c.dir = join(work, c.ir.name);
-    await writePytorch(c.ir, c.dir, { specName: FIXTURE });
-    const model = await compile(join(ROOT, FIXTURE), { model: c.ir.name, seed: 7 });
+    await writePytorch(c.ir, c.dir, { specName: c.file });
+    const model = await compile(join(ROOT, c.file), { model: c.ir.name, overrides: c.overrides, seed: 7 });
     c.model = model;
     const inputs = randomInputs(c.ir, 5);
     await writeInputs(join(c.dir, 'inputs.safetensors'), inputs);
     await exportSafetensors(model, join(c.dir, 'tfjs.safetensors'));
     const feeds = Object.fromEntries([...inputs].map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype)]));
     c.inference = forwardAndGrads(model, feeds, false);
-    const training = forwardAndGrads(model, feeds, true);
-    const buffers = new Map(c.ir.params.filter((p) => p.buffer).map((p) => [p.name, Float32Array.from(model.getWeights()[p.name].dataSync())]));
-    c.training = { ...training, buffers };
+    if (c.training) {
+      const training = forwardAndGrads(model, feeds, true);
+      const buffers = new Map(c.ir.params.filter((p) => p.buffer).map((p) => [p.name, Float32Array.from(model.getWeights()[p.name].dataSync())]));
+      c.trained = { ...training, buffers };
+    }
     tf.dispose(Object.values(feeds));
     jobs.push({
       dir: c.dir,
@@ -90,11 +102,11 @@ beforeAll(async () => {
       weights: join(c.dir, 'tfjs.safetensors'),
       outputs: join(c.dir, 'torch-outputs.safetensors'),
       grads: join(c.dir, 'torch-grads.safetensors'),
-      train_forward: join(c.dir, 'torch-train.safetensors'),
+      train_forward: c.training ? join(c.dir, 'torch-train.safetensors') : undefined,
     });
   }
   writeFileSync(join(work, 'jobs.json'), JSON.stringify(jobs));
-  runModels(join(work, 'jobs.json'));
+  runModels(join(work, 'jobs.json')).forEach((report, i) => (cases[i].report = report));
 }, 120_000);
 
 afterAll(() => {
@@ -131,19 +143,30 @@ describe.each(cases.map((c) => [c.ir.name, c] as const))('%s', (_name, c) => {
     expect(worst.diff, worst.name).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
   });
 
-  it('gives PyTorch\'s outputs, gradients and running statistics in training mode', async () => {
+  if (c.training) it('gives PyTorch\'s outputs, gradients and running statistics in training mode', async () => {
     const torch = await readTensors(join(c.dir, 'torch-train.safetensors'));
-    for (const [name, want] of c.training!.outputs) expect(maxAbsDiff(torch.get(`output:${name}`)!.data, want), name).toBeLessThanOrEqual(OUTPUT_TOLERANCE);
-    const worst = worstGradient(c.training!.grads, (n) => torch.get(`grad:${n}`)?.data);
+    for (const [name, want] of c.trained!.outputs) expect(maxAbsDiff(torch.get(`output:${name}`)!.data, want), name).toBeLessThanOrEqual(OUTPUT_TOLERANCE);
+    const worst = worstGradient(c.trained!.grads, (n) => torch.get(`grad:${n}`)?.data);
     expect(worst.diff, worst.name).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
-    for (const [name, want] of c.training!.buffers) expect(maxAbsDiff(torch.get(`buffer:${name}`)!.data, want), name).toBeLessThanOrEqual(OUTPUT_TOLERANCE);
+    for (const [name, want] of c.trained!.buffers) expect(maxAbsDiff(torch.get(`buffer:${name}`)!.data, want), name).toBeLessThanOrEqual(OUTPUT_TOLERANCE);
   });
 });
 
 it('batch norm trains on the batch and infers with the running statistics: the two modes differ, and one training forward moves the statistics', () => {
   const bn = cases.find((c) => c.ir.name === 'LayerBatchNorm')!;
-  expect(maxAbsDiff(bn.inference!.outputs.get('y')!, bn.training!.outputs.get('y')!)).toBeGreaterThan(1e-2);
-  const buffers = bn.training!.buffers;
+  expect(maxAbsDiff(bn.inference!.outputs.get('y')!, bn.trained!.outputs.get('y')!)).toBeGreaterThan(1e-2);
+  const buffers = bn.trained!.buffers;
   expect(Array.from(buffers.get('y.num_batches_tracked')!)).toEqual([1]);
   expect(Math.max(...Array.from(buffers.get('y.running_mean')!, Math.abs))).toBeGreaterThan(1e-3);
+});
+
+it('the Conformer example: the generated PyTorch module has tfmc\'s parameter count and state_dict names (buffers included)', async () => {
+  const c = cases.find((x) => x.file === CONFORMER.file)!;
+  const names = c.ir.params.map((p) => p.name);
+  expect(names).toContain('encoder.0.conv.batch_norm.running_var');
+  expect(names).toContain('encoder.0.conv.depthwise.weight');
+  expect(c.ir.params.find((p) => p.name === 'encoder.0.conv.depthwise.weight')!.shape).toEqual([16, 1, 5]);
+  const report = c.report!;
+  expect(report.params).toBe(totalParams(c.ir));
+  expect(report.names.slice().sort()).toEqual(names.slice().sort());
 });

@@ -38,7 +38,7 @@ export function tinyCases(): TinyCase[] {
 export function exampleCases(): TinyCase[] {
   const cases: Array<[string, string, Record<string, string>]> = [
     ['examples/llama-style.tfm', 'TinyLlama', { vocab: '100', ctx: '64', d_model: '32', heads: '4', kv_heads: '2', layers: '2', d_ff: '64' }],
-    ['examples/speech-conformer.tfm', 'MacaronSpeech', { d_model: '32', layers: '1' }],
+    ['examples/speech-conformer.tfm', 'ConformerSpeech', { d_model: '32', layers: '1' }],
     // The tensor primitives (tuple results, optional arguments, dtype casts) in generated code.
     ['test/fixtures/parity/primitives.tfm', 'PrimMath', {}],
     ['test/fixtures/parity/primitives.tfm', 'PrimReduce', {}],
