@@ -4,7 +4,9 @@
  * Batch-first log-probabilities `[B, T, C]` (a `log_softmax` over C; PyTorch's `F.ctc_loss` wants
  * `[T, B, C]`), int32 targets `[B, S]` (no blanks; row b uses its first `target_lengths[b]`),
  * int32 lengths `[B]`. The result is PyTorch's `reduction='mean'`: the mean over the batch of each
- * sequence's loss divided by its target length.
+ * sequence's loss divided by its target length. Gradients equal PyTorch's upstream of the
+ * `log_softmax` (PyTorch's own CTC backward is the gradient with respect to the logits, so only the
+ * composition through `log_softmax` is comparable).
  */
 import { renderShape, unify } from '../dims.js';
 import { functionOp } from './declare.js';
