@@ -75,8 +75,9 @@ export const CODES = {
   TFM3010: { severity: 'error', title: 'non-positive size' },
   TFM3011: { severity: 'error', title: 'dimension is not an integer' },
   TFM3012: { severity: 'error', title: 'layer input width mismatch' },
-  TFM3013: { severity: 'error', title: 'reshape changes the element count' },
-  TFM3014: { severity: 'error', title: 'size not on any axis of the input' },
+  TFM3013: { severity: 'error', title: 'axis does not split evenly' },
+  TFM3014: { severity: 'error', title: 'reshape changes the element count' },
+  TFM3015: { severity: 'error', title: 'size not on any axis of the input' },
   // 4xxx: config values, expectations, models
   TFM4001: { severity: 'error', title: 'type mismatch' },
   TFM4002: { severity: 'error', title: 'unknown enum value' },

@@ -41,7 +41,12 @@ export interface Node {
   source: SourceRef;
 }
 
-/** A trainable tensor with a PyTorch-style `state_dict` name. */
+/**
+ * A tensor of the model's state with a PyTorch-style `state_dict` name: a trainable parameter, or
+ * a buffer (`buffer: true`, BatchNorm's running statistics) that the model updates itself and that
+ * checkpoints and weight files carry like a parameter, but that no optimizer trains and no
+ * parameter count includes (PyTorch's `register_buffer`).
+ */
 export interface Param {
   name: string;
   shape: number[];
@@ -50,6 +55,8 @@ export interface Param {
   /** Owning module path. */
   module: string;
   source: SourceRef;
+  /** State, not a trained parameter (see above). */
+  buffer?: true;
 }
 
 /** A module instance: a block instance, a layer, or a repeat stack (for summaries and naming). */
@@ -113,8 +120,9 @@ export interface ModelIR {
   bounds: DimBound[];
 }
 
+/** The trained numbers `p` holds: its size, or 0 for a buffer (state is not a parameter). */
 export function paramCount(p: Param): number {
-  return p.shape.reduce((a, b) => a * b, 1);
+  return p.buffer ? 0 : p.shape.reduce((a, b) => a * b, 1);
 }
 
 export function totalParams(model: ModelIR): number {

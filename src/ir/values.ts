@@ -125,6 +125,8 @@ export interface OpContext {
   ): TensorValue[];
   /** Declares (or, for a shared module, re-uses and checks) a parameter of the current layer. */
   param(role: string, shape: number[], init: string): string;
+  /** Declares a buffer of the current layer: state it updates itself, saved but not trained (see `Param.buffer`). */
+  buffer(role: string, shape: number[], init: string): string;
   /** Upper bound (`where seq <= 512`) on a dim, if the model declared one. */
   upperBound(d: Dim): { max: number; source: SourceRef } | undefined;
   /** The full name of a parameter of another layer module (tied weights). */

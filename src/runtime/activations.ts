@@ -82,3 +82,9 @@ export function dropout(x: tf.Tensor, p: number, training: boolean, key?: number
   if (dropoutSeeds.seed === undefined) return tf.dropout(x, p);
   return tf.dropout(x, p, undefined, mixSeeds(dropoutSeeds.seed, key ?? dropoutSeeds.calls++));
 }
+
+/** Gated linear unit: the first half of `axis` times the sigmoid of the second (PyTorch's `F.glu`). */
+export function glu(x: tf.Tensor, axis: number): tf.Tensor {
+  const [a, b] = tf.split(x, 2, axis);
+  return tf.mul(a, tf.sigmoid(b));
+}

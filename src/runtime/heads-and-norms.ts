@@ -38,3 +38,36 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
   const meanSquare = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
 }
+
+/**
+ * Batch norm over the last axis of `[..., C]`, statistics over every other axis (PyTorch's
+ * `BatchNorm1d` on the rows). Training normalises by the batch's mean and biased variance and
+ * updates the running statistics in place, as PyTorch does: new = (1 − momentum)·old +
+ * momentum·batch, with the unbiased variance, and one more batch counted. Inference normalises by
+ * the running statistics.
+ */
+export function batchNorm(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  runningMean: tf.Variable,
+  runningVar: tf.Variable,
+  batches: tf.Variable,
+  eps: number,
+  momentum: number,
+  training: boolean,
+): tf.Tensor {
+  if (!training) return tf.add(tf.mul(tf.mul(tf.sub(x, runningMean), tf.rsqrt(tf.add(runningVar, eps))), weight), bias);
+  const channels = x.shape[x.rank - 1];
+  const rows = tf.reshape(x, [-1, channels]);
+  const n = rows.shape[0];
+  if (n < 2) throw new RuntimeError(`batch norm needs more than one value per channel while training, got ${n}`);
+  const mean = tf.mean(rows, 0);
+  const variance = tf.mean(tf.square(tf.sub(rows, mean)), 0);
+  tf.tidy(() => {
+    runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)));
+    runningVar.assign(tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / (n - 1))));
+    batches.assign(tf.add(batches, 1));
+  });
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias);
+}

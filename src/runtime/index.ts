@@ -26,6 +26,7 @@ export * from './masks.js';
 export * from './softmax-and-losses.js';
 export * from './positions.js';
 export * from './conv.js';
+export * from './ctc.js';
 export * from './tensor-ops.js';
 export * from './recurrent.js';
 export * from './init.js';

@@ -28,18 +28,21 @@ export class WeightsFileError extends TfmcUserError {
 export interface NamedShape {
   name: string;
   shape: readonly number[];
+  /** A buffer (running statistics) may come from an integer tensor: PyTorch keeps `num_batches_tracked` as int64. */
+  buffer?: boolean;
 }
 
 /** What differs between a model's parameters and a file's tensors (empty when they fit). */
 export function weightDifferences(params: readonly NamedShape[], file: SafetensorsFile): string[] {
   const out: string[] = [];
-  const own = new Map(params.map((p) => [p.name, p.shape]));
+  const own = new Map(params.map((p) => [p.name, p]));
   for (const p of params) if (!file.tensors.has(p.name)) out.push(`missing from the file: \`${p.name}\` [${p.shape.join(', ')}]`);
   for (const [name, t] of file.tensors) {
-    const shape = own.get(name);
+    const param = own.get(name);
+    const shape = param?.shape;
     if (!shape) out.push(`not a parameter of the model: \`${name}\` [${t.shape.join(', ')}]`);
     else if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) out.push(`shape differs: \`${name}\` is [${shape.join(', ')}] in the model, [${t.shape.join(', ')}] in the file`);
-    else if (!isFloatDType(t.dtype)) out.push(`dtype: \`${name}\` is ${t.dtype} in the file; parameters must be floating point (F32, F16, BF16 or F64)`);
+    else if (!isFloatDType(t.dtype) && !param?.buffer) out.push(`dtype: \`${name}\` is ${t.dtype} in the file; parameters must be floating point (F32, F16, BF16 or F64)`);
   }
   return out;
 }

@@ -50,6 +50,10 @@ const PREFERRED: Partial<Record<Code, string>> = {
   TFM3008: 'wrong-rank.tfm',
   TFM3009: 'ids-into-linear.tfm',
   TFM3010: 'non-positive-repeat.tfm',
+  TFM3012: 'layernorm-width-mismatch.tfm',
+  TFM3013: 'conv-groups-not-dividing.tfm',
+  TFM3014: 'reshape-element-count.tfm',
+  TFM3015: 'reshape-unknown-size.tfm',
   TFM4001: 'bool-in-arithmetic.tfm',
   // The `activation: gleu` case (unknown-enum-value.tfm) is the better example once it reports TFM4002.
   TFM4002: 'unknown-enum-value-set.tfm',
@@ -175,9 +179,12 @@ const EXPLANATIONS: Record<Code, string> = {
     'A layer built for one width receives features of another: `LayerNorm(d)` or `RMSNorm(d)` normalises exactly `d` features, and a shared layer applied twice must see the same width both times. ' +
     'Usually the layer is applied at the wrong place (a norm after a projection instead of before it).',
   TFM3013:
+    'An axis must split into equal parts and does not: a convolution\'s `groups` must divide both its input and its output channels (each group convolves C/groups channels into out/groups outputs; ' +
+    '`groups` = C is a depthwise convolution), and `glu` halves its axis into values and gates, so the axis must have an even, known size. The label is on the argument to change; the help suggests group counts that divide evenly.',
+  TFM3014:
     'A `reshape` or `split_axis` asks for a shape with a different number of entries than its input has: `[batch, 56, 56, 96]` can become `[batch, 8, 7, 8, 7, 96]` or `[batch * 64, 49, 96]`, ' +
     'but not `[batch, 49, 96]`. Symbolic sizes count too: each must appear on both sides, alone or multiplied into another size. The labels give both products.',
-  TFM3014:
+  TFM3015:
     'A size in a `reshape` target names a dimension that no axis of the input mentions, usually a typo (`seqq`) or the axis of another tensor. A reshape rearranges the entries it has; ' +
     'its symbolic sizes must come from the input, so the help lists the input\'s named sizes.',
   TFM4001:

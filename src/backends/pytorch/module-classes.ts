@@ -89,7 +89,8 @@ export class ModuleClasses {
   private initLines(path: string): string[] {
     const out: string[] = [];
     for (const p of this.tree.freeParams.get(path) ?? []) {
-      out.push(`        self.register_parameter(${pyString(p.name.slice(p.name.lastIndexOf('.') + 1))}, nn.Parameter(torch.empty(${p.shape.join(', ')})))`);
+      const role = pyString(p.name.slice(p.name.lastIndexOf('.') + 1));
+      out.push(p.buffer ? `        self.register_buffer(${role}, torch.zeros(${p.shape.join(', ')}))` : `        self.register_parameter(${role}, nn.Parameter(torch.empty(${p.shape.join(', ')})))`);
     }
     for (const child of this.tree.children.get(path) ?? []) {
       out.push(`        ${register(child, this.construct(child))}`);

@@ -11,7 +11,7 @@
 import { generate, type GenerateOptions, type GenerateRequest, type GenerateResult } from './generate/index.js';
 import * as tf from '@tensorflow/tfjs';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import type { ModelIR } from '../../ir/types.js';
+import { totalParams, type ModelIR } from '../../ir/types.js';
 import type { BackendName } from './backend.js';
 import { checkCompatible, readCheckpoint, writeCheckpoint, type CheckpointContents, type Manifest, type NamedArray } from './checkpoint.js';
 import { iterate, toTensors, type Batch, type Dataset } from './data.js';
@@ -98,9 +98,9 @@ export class CompiledModel {
   get step(): number {
     return this.trainer.steps;
   }
-  /** Trainable parameters (tied weights counted once). */
+  /** Trainable parameters (tied weights counted once; buffers such as running statistics are not parameters). */
   get parameterCount(): number {
-    return this.ir.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+    return totalParams(this.ir);
   }
 
   /** What each input should be, e.g. `{ ids: 'int32 [batch, seq] with seq <= 64' }`. */

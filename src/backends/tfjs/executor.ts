@@ -83,7 +83,8 @@ export class TfjsModel {
       const vars = new Map<string, tf.Variable>();
       ir.params.forEach((p, i) => {
         const init = initialValue(ir, p, i, options.seed);
-        vars.set(p.name, tf.variable(init, true));
+        // A buffer (running statistics) is state the model updates itself: no gradient, no optimizer.
+        vars.set(p.name, tf.variable(init, !p.buffer));
         init.dispose();
       });
       this.variables = vars;

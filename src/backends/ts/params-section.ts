@@ -7,12 +7,15 @@ import { numberLiteral, stringLiteral } from './names.js';
 
 export function paramsSection(text: ModuleText, ir: ModelIR): void {
   const total = totalParams(ir);
+  // Buffers (running statistics) are written only where a model has them, so other models' code is unchanged.
+  const buffers = ir.params.some((p) => p.buffer);
   text.out(
     '/** A trainable tensor: its PyTorch `state_dict` name, shape and initialiser. */',
     'export interface ParamSpec {',
     '  readonly name: string;',
     '  readonly shape: readonly number[];',
     `  readonly init: ${text.use('Init')};`,
+    ...(buffers ? ['  /** State the model updates itself (running statistics), saved with the parameters but not trained. */', '  readonly buffer?: true;'] : []),
     '}',
     '',
     `/** The parameters, ${total.toLocaleString('en-US')} numbers in all. */`,
@@ -24,7 +27,7 @@ export function paramsSection(text: ModuleText, ir: ModelIR): void {
     if (!['zeros', 'ones', 'normal', 'embedding', 'uniform_fan_in', 'uniform_hidden'].includes(p.init)) {
       throw new EmitError(`parameter \`${p.name}\` has an initialiser \`${p.init}\` that the TypeScript backend does not know`);
     }
-    text.out(`  { name: ${stringLiteral(p.name)}, shape: [${p.shape.map(numberLiteral).join(', ')}], init: ${init} },`);
+    text.out(`  { name: ${stringLiteral(p.name)}, shape: [${p.shape.map(numberLiteral).join(', ')}], init: ${init}${p.buffer ? ', buffer: true' : ''} },`);
   });
   text.out(
     '] as const;',
@@ -36,7 +39,7 @@ export function paramsSection(text: ModuleText, ir: ModelIR): void {
     'export function createParams(seed?: number): Params {',
     '  const entries = PARAMS.map((spec, index) => {',
     '    const value = initialValue(spec.shape, spec.init, seed, index);',
-    '    const variable = tf.variable(value, true);',
+    `    const variable = tf.variable(value, ${buffers ? "!('buffer' in spec)" : 'true'});`,
     '    value.dispose();',
     '    return [spec.name, variable] as const;',
     '  });',

@@ -43,7 +43,7 @@ function hintFor(spec: ArgSpec): Hint {
 export const MAX_REPEAT = 10_000;
 
 /** Sizes that must be positive when passed as an `int` to a primitive. */
-const POSITIVE = new Set(['out', 'num', 'dim', 'max_len', 'heads', 'hidden', 'layers', 'patch', 'kernel', 'stride', 'buckets', 'max_distance', 'times']);
+const POSITIVE = new Set(['out', 'num', 'dim', 'max_len', 'heads', 'hidden', 'layers', 'patch', 'kernel', 'stride', 'buckets', 'max_distance', 'times', 'dilation', 'groups']);
 
 export function evalArgs(ev: Lowering, args: readonly A.Arg[], env: Env): EvaluatedArgs {
   const out: EvaluatedArgs = { positional: [], named: [] };

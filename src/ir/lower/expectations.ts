@@ -3,6 +3,7 @@
  * and the report of a failed one (the config values involved, a per-module parameter breakdown).
  */
 import type * as A from '../../syntax/ast.js';
+import { paramCount } from '../types.js';
 import { describeValue, isNumber } from '../values.js';
 import { exprText } from './expr-text.js';
 import { fmtInt } from './format-numbers.js';
@@ -68,14 +69,14 @@ export function breakdown(graph: GraphBuilder): string[] {
   let total = 0;
   for (const m of top) {
     let n = 0;
-    for (const p of graph.params.values()) if (p.name.startsWith(m.path + '.')) n += p.shape.reduce((a, b) => a * b, 1);
+    for (const p of graph.params.values()) if (p.name.startsWith(m.path + '.')) n += paramCount(p);
     total += n;
     if (n === 0) continue;
     const perLayer = m.kind.startsWith('repeat') ? ` (${m.kind.replace('repeat ', '')} × ${fmtInt(n / Number(m.kind.split(' ')[1]))})` : '';
     lines.push(`  ${m.path} (${m.kind.startsWith('repeat') ? 'stack' : m.kind}): ${fmtInt(n)}${perLayer}`);
   }
   let rest = 0;
-  for (const p of graph.params.values()) if (!p.name.includes('.')) rest += p.shape.reduce((a, b) => a * b, 1);
+  for (const p of graph.params.values()) if (!p.name.includes('.')) rest += paramCount(p);
   if (rest) lines.push(`  (model-level parameters): ${fmtInt(rest)}`);
   void total;
   return [`parameters by module:\n${lines.join('\n')}`];

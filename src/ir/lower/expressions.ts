@@ -6,7 +6,7 @@ import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { OPERATOR_OPS } from '../ops/index.js';
 import { COMPARISONS } from '../ops/comparison.js';
-import type { TensorValue } from '../types.js';
+import { paramCount, type TensorValue } from '../types.js';
 import { describeValue, ERROR, isNumber, type Value } from '../values.js';
 import { exprText } from './expr-text.js';
 import type { Env, Hint, Lowering } from './lowering.js';
@@ -56,7 +56,7 @@ export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Val
 function paramsUnder(ev: Lowering, prefix: string): number {
   let n = 0;
   for (const p of ev.graph.params.values()) {
-    if (prefix === '' || p.name.startsWith(prefix + '.')) n += p.shape.reduce((a, b) => a * b, 1);
+    if (prefix === '' || p.name.startsWith(prefix + '.')) n += paramCount(p);
   }
   return n;
 }

@@ -72,6 +72,14 @@ class LoweringOpContext implements OpContext {
   }
 
   param(role: string, shape: number[], init: string): string {
+    return this.declare(role, shape, init, false);
+  }
+
+  buffer(role: string, shape: number[], init: string): string {
+    return this.declare(role, shape, init, true);
+  }
+
+  private declare(role: string, shape: number[], init: string, buffer: boolean): string {
     const owner = this.modulePath;
     const name = owner ? `${owner}.${role}` : role;
     const existing = this.ev.graph.params.get(name);
@@ -84,7 +92,7 @@ class LoweringOpContext implements OpContext {
       return name;
     }
     for (const d of shape) if (!(Number.isInteger(d) && d > 0)) return name; // reported by the caller
-    this.ev.graph.params.set(name, { name, shape, init, module: owner, source: this.callSite });
+    this.ev.graph.params.set(name, { name, shape, init, module: owner, source: this.callSite, ...(buffer && { buffer: true as const }) });
     return name;
   }
 

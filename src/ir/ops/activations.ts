@@ -1,6 +1,7 @@
 /** Elementwise activations on float32 tensors; shape-preserving. */
+import { dimOp, constDim, renderDim } from '../dims.js';
 import { functionOp } from './declare.js';
-import { numel, one } from './helpers.js';
+import { axisIndex, known, numel, one, shapeLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
 /** An elementwise float32 function, shape-preserving; `cost` is its FLOPs per element (also used by `tensor-math.ts`). */
@@ -19,10 +20,33 @@ export const silu = activation('silu', 'x · sigmoid(x) (a.k.a. swish; SwiGLU\'s
 export const tanh = activation('tanh', 'hyperbolic tangent', 4);
 export const sigmoid = activation('sigmoid', 'logistic sigmoid', 4);
 
+export const glu = functionOp('glu', 'Gated linear unit: halves `axis` into a and b, gives a · sigmoid(b) (PyTorch\'s `F.glu`)', {
+  args: {
+    x: ['tensor', 'float32 tensor', { dtype: 'float32' }],
+    axis: ['int', 'the axis to halve (its size must be even)', -1],
+  },
+  apply(ctx, { x, axis }) {
+    const a = axisIndex(ctx, x, axis);
+    if (a === undefined) return ERROR;
+    const size = known(x.shape[a]);
+    if (size === undefined || size % 2 !== 0) {
+      const labels = shapeLabels(ctx, x, 'x');
+      ctx.error('TFM3013', `\`glu\` halves axis ${axis}, but its size ${renderDim(x.shape[a])} is ${size === undefined ? 'not known to be even' : 'odd'}`, {
+        ...labels,
+        help: 'the axis holds the values and their gates side by side: give it an even, known size (a `Linear(2 * d)` before `glu`)',
+      });
+      return ERROR;
+    }
+    return one(ctx, 'glu', [x], 'float32', x.shape.map((d, i) => (i === a ? dimOp('floordiv', d, constDim(2)) : d)), { axis: a });
+  },
+  flops: ({ outputs }) => 5 * numel(outputs[0]),
+});
+
 /** relu, tanh and sigmoid are tfjs's own; gelu (exact), gelu_tanh and silu are the runtime's (`gelu`, `geluTanh`, `silu`). */
 const RUNTIME_FUNCTION: Partial<Record<string, string>> = { gelu: 'gelu', gelu_tanh: 'geluTanh', silu: 'silu' };
 
-export const kernels: Kernels = Object.fromEntries(
+export const kernels: Kernels = {
+  ...Object.fromEntries(
   (['relu', 'gelu', 'gelu_tanh', 'silu', 'tanh', 'sigmoid'] as const).map((op) => [
     op,
     {
@@ -31,4 +55,10 @@ export const kernels: Kernels = Object.fromEntries(
       stem: 'activated',
     },
   ]),
-);
+  ),
+  glu: {
+    tfjs: (k) => k.call('glu', k.input(0), k.attr('axis')),
+    torch: (k) => `rt.glu(${k.input(0)}, ${k.int('axis')})`,
+    stem: 'gated',
+  },
+};

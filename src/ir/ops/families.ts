@@ -4,8 +4,11 @@
  */
 export * as activations from './activations.js';
 export * as clsToken from './cls-token.js';
+export * as batchNorm from './batch-norm.js';
 export * as comparison from './comparison.js';
 export * as conv1d from './conv1d.js';
+export * as conv2d from './conv2d.js';
+export * as ctc from './ctc.js';
 export * as conversion from './conversion.js';
 export * as dropout from './dropout.js';
 export * as elementwise from './elementwise.js';
@@ -21,6 +24,7 @@ export * as matmul from './matmul.js';
 export * as norms from './norms.js';
 export * as parameters from './parameters.js';
 export * as patchEmbedding from './patch-embedding.js';
+export * as pooling from './pooling.js';
 export * as positionEmbedding from './position-embedding.js';
 export * as recurrent from './recurrent.js';
 export * as reductions from './reductions.js';

@@ -88,7 +88,7 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
   for (const [i, d] of written.dims.entries()) {
     const stray = namesIn(d).find((n) => !mine.has(n));
     if (stray === undefined) continue;
-    ctx.error('TFM3014', `\`${stray}\` is not a size of any axis of \`${renderShape(x.shape)}\``, {
+    ctx.error('TFM3015', `\`${stray}\` is not a size of any axis of \`${renderShape(x.shape)}\``, {
       primary: { ...written.sources[i], message: 'not an axis of the input' },
       secondary: [ctx.shapeLabel(x)],
       help: didYouMean(stray, [...mine]) ?? (mine.size ? `the input's named sizes are ${[...mine].map((n) => `\`${n}\``).join(', ')}` : 'the input has only numeric sizes: write numbers'),
@@ -99,7 +99,7 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
   const want = monomial(target);
   if (!have || !want || have.coefficient !== want.coefficient || have.factors.join('·') !== want.factors.join('·')) {
     const product = (s: readonly Dim[]) => (s.length ? s.map(renderDim).join(' · ') : '1');
-    ctx.error('TFM3013', `cannot ${what}: the element counts differ`, {
+    ctx.error('TFM3014', `cannot ${what}: the element counts differ`, {
       primary: { ...ctx.argSource(arg), message: `${product(target)} entries` },
       secondary: [ctx.shapeLabel(x, `this has ${product(x.shape)} entries`)],
       help: 'the sizes of the new shape must multiply to the old element count; a symbolic size (`batch`) must appear on both sides, possibly multiplied into another size',

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { ModelIR } from '../../../src/ir/types.js';
-import { resolve as resolveDim } from '../../../src/ir/dims.js';
+import { evalDim, resolve as resolveDim, type Dim } from '../../../src/ir/dims.js';
 import { readSafetensors, writeSafetensors } from '../../../src/weights/exchange.js';
 
 export const ROOT = join(import.meta.dirname, '../../..');
@@ -74,15 +74,16 @@ export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2):
   const r = rng(seed);
   const bound = new Map(ir.bounds.filter((b) => b.max !== undefined).map((b) => [b.dim, b.max!]));
   const out = new Map<string, { shape: number[]; data: Float32Array; dtype: 'int32' | 'float32' }>();
+  const symbol = (name: string) => (name === 'batch' ? batch : Math.min(length, bound.get(name) ?? length));
+  const sizeOf = (d: Dim): number => {
+    const x = resolveDim(d);
+    if (x.kind === 'const') return x.value;
+    if (x.kind === 'sym') return symbol(x.name);
+    return evalDim(x, symbol) ?? length;
+  };
   for (const input of ir.inputs) {
     const v = ir.values[input.value];
-    const shape = v.shape.map((d) => {
-      const x = resolveDim(d);
-      if (x.kind === 'const') return x.value;
-      if (x.kind === 'sym' && x.name === 'batch') return batch;
-      const name = x.kind === 'sym' ? x.name : '';
-      return Math.min(length, bound.get(name) ?? length);
-    });
+    const shape = v.shape.map(sizeOf);
     const count = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(count);
     if (v.dtype === 'int32') {
@@ -96,7 +97,35 @@ export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2):
     }
     out.set(input.name, { shape, data, dtype: v.dtype === 'int32' ? 'int32' : 'float32' });
   }
+  fitCtcInputs(ir, out, r, sizeOf);
   return out;
+}
+
+/**
+ * Inputs of a `ctc_loss` that an alignment can reach: targets are classes other than the blank,
+ * without repeats; every sequence but the first is two frames and one target shorter than the axes
+ * (so the lengths are exercised); no target is longer than half its frames.
+ */
+function fitCtcInputs(ir: ModelIR, inputs: ReturnType<typeof randomInputs>, r: () => number, sizeOf: (d: Dim) => number): void {
+  const inputOf = (value: number) => inputs.get(ir.inputs.find((i) => i.value === value)?.name ?? '');
+  for (const node of ir.nodes.filter((n) => n.op === 'ctc_loss')) {
+    const [targets, frames, count] = node.inputs.slice(1).map(inputOf);
+    if (!targets || !frames || !count) continue;
+    const [b, t, classes] = ir.values[node.inputs[0]].shape.map(sizeOf);
+    const s = targets.shape[1];
+    const blank = Number(node.attrs.blank);
+    for (let row = 0; row < b; row++) {
+      frames.data[row] = row === 0 ? t : t - 2;
+      count.data[row] = Math.max(1, Math.min(row === 0 ? s : s - 1, Math.floor(frames.data[row] / 2)));
+      let previous = -1;
+      for (let j = 0; j < s; j++) {
+        let id: number;
+        do id = Math.floor(r() * classes);
+        while (id === blank || id === previous);
+        targets.data[row * s + j] = previous = id;
+      }
+    }
+  }
 }
 
 export async function writeInputs(file: string, inputs: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {

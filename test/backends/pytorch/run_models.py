@@ -9,6 +9,9 @@ seeded_weights?, seeded_outputs?, generate?, grads?, train?}:
   and its outputs on the same inputs to `seeded_outputs`;
 - with `grads`: the gradient of the sum of the losses (eval mode: no dropout) with the loaded
   weights, by parameter name, written to `grads` (safetensors);
+- with `train_forward`: then one forward in train mode (batch statistics; dropout would be on) and
+  the backward of the sum of the losses, written to `train_forward` as `output:<name>`,
+  `grad:<parameter>` and, after the forward updated them, `buffer:<name>` (running statistics);
 - with `train` (a list of arguments): runs the job's train.py in this process (one process, no
   torchrun) before anything else; a SystemExit (the script's user errors) is reported as
   `train_error`;
@@ -67,6 +70,15 @@ def run(job, index):
             out = model(**inputs)
             sum(out[name] for name in mod.LOSSES).backward()
             rt.save_safetensors({n: p.grad if p.grad is not None else torch.zeros_like(p) for n, p in model.named_parameters()}, job["grads"])
+        if job.get("train_forward"):
+            model.train()
+            model.zero_grad()
+            out = model(**inputs)
+            sum(out[name] for name in mod.LOSSES).backward()
+            saved = {f"output:{k}": v for k, v in out.items()}
+            saved.update({f"grad:{n}": p.grad if p.grad is not None else torch.zeros_like(p) for n, p in model.named_parameters()})
+            saved.update({f"buffer:{n}": b for n, b in model.named_buffers()})
+            rt.save_safetensors(saved, job["train_forward"])
         if job.get("generate"):
             g = job["generate"]
             ids = torch.tensor([g["prompt"]], dtype=torch.long)

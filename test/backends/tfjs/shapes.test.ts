@@ -48,7 +48,7 @@ const cases: Case[] = readdirSync(join(ROOT, 'specs'))
   .flatMap((f) => checkFile(join(ROOT, 'specs', f)).models.filter((m) => m.name.endsWith('Tiny')).map((m) => ({ file: `specs/${f}`, model: m.name })));
 cases.push(
   { file: 'examples/llama-style.tfm', model: 'TinyLlama', overrides: { vocab: '100', ctx: '64', d_model: '32', heads: '4', kv_heads: '2', layers: '2', d_ff: '64' } },
-  { file: 'examples/speech-conformer.tfm', model: 'MacaronSpeech', overrides: { d_model: '32', layers: '1' } },
+  { file: 'examples/speech-conformer.tfm', model: 'ConformerSpeech', overrides: { d_model: '32', layers: '1' } },
 );
 
 describe('runtime shapes equal the inferred shapes (cpu)', () => {

@@ -38,7 +38,7 @@ export function tinyCases(): TinyCase[] {
 export function exampleCases(): TinyCase[] {
   const cases: Array<[string, string, Record<string, string>]> = [
     ['examples/llama-style.tfm', 'TinyLlama', { vocab: '100', ctx: '64', d_model: '32', heads: '4', kv_heads: '2', layers: '2', d_ff: '64' }],
-    ['examples/speech-conformer.tfm', 'MacaronSpeech', { d_model: '32', layers: '1' }],
+    ['examples/speech-conformer.tfm', 'ConformerSpeech', { d_model: '32', layers: '1' }],
     // The tensor primitives (tuple results, optional arguments, dtype casts) in generated code.
     ['test/fixtures/parity/primitives.tfm', 'PrimMath', {}],
     ['test/fixtures/parity/primitives.tfm', 'PrimReduce', {}],
@@ -53,6 +53,12 @@ export function exampleCases(): TinyCase[] {
     ['test/fixtures/parity/masks.tfm', 'MhaLengths', {}],
     ['test/fixtures/parity/masks.tfm', 'MhaUnion', {}],
     ['test/fixtures/parity/masks.tfm', 'MhaComplement', {}],
+    // Convolutions, batch norm (buffers: non-trainable variables updated in place), glu, pooling, CTC.
+    ['test/fixtures/parity/layers.tfm', 'LayerConv1d', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerConv2d', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerBatchNorm', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerGluPool', {}],
+    ['test/fixtures/parity/layers.tfm', 'LayerCtc', {}],
   ];
   return cases.map(([spec, model, overrides]) => {
     const path = join(ROOT, spec);

@@ -22,7 +22,7 @@ function emittedOpNames(): Set<string> {
     [/ctx\.emit\(\s*'([a-z_0-9]+)'/g, (m) => m],
     [/one\(ctx, '([a-z_0-9]+)'/g, (m) => m],
     // Families whose op name is a parameter of a factory (`activation('gelu', ...)`, `recurrent('LSTM', ...)`).
-    [/\b(?:activation|softmaxLike|binary|mathFunction|reduction)\('([a-z_0-9]+)'/g, (m) => m],
+    [/\b(?:activation|softmaxLike|binary|mathFunction|reduction|pool|numberOrTensor)\('([a-z_0-9]+)'/g, (m) => m],
     [/\brecurrent\('([A-Za-z]+)'/g, (m) => m.toLowerCase()],
   ];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts'))) {

@@ -245,6 +245,34 @@ def mean(x, axis):
     return x.mean(dim=axis)
 
 
+def glu(x, axis):
+    return F.glu(x, dim=axis)
+
+
+def avg_pool1d(x, kernel, stride):
+    """Channels-last `[B, T, C]` -> `[B, T', C]`."""
+    return F.avg_pool1d(x.transpose(1, 2), kernel, stride).transpose(1, 2)
+
+
+def max_pool1d(x, kernel, stride):
+    return F.max_pool1d(x.transpose(1, 2), kernel, stride).transpose(1, 2)
+
+
+def avg_pool2d(x, kernel, stride):
+    """Channels-last `[B, H, W, C]` -> `[B, H', W', C]`."""
+    return F.avg_pool2d(x.permute(0, 3, 1, 2), kernel, stride).permute(0, 2, 3, 1)
+
+
+def max_pool2d(x, kernel, stride):
+    return F.max_pool2d(x.permute(0, 3, 1, 2), kernel, stride).permute(0, 2, 3, 1)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0):
+    """CTC on batch-first log-probabilities `[B, T, C]` (PyTorch wants `[T, B, C]`); the mean over the
+    batch of each loss divided by its target length (reduction='mean')."""
+    return F.ctc_loss(log_probs.transpose(0, 1), targets.long(), input_lengths.long(), target_lengths.long(), blank=blank, reduction="mean")
+
+
 def one_hot(ids, num):
     """Float one-hot vectors `[..., num]` of integer ids; an id outside 0 … num − 1 gives zeros (as tfjs)."""
     ids = ids.long()
@@ -422,16 +450,40 @@ class Dropout(nn.Module):
 
 
 class Conv1d(nn.Module):
-    """Channels-last temporal convolution `[B, T, C]` -> `[B, T', out]`, weight `[out, C, k]`."""
+    """Channels-last temporal convolution `[B, T, C]` -> `[B, T', out]`, weight `[out, C/groups, k]`."""
 
-    def __init__(self, in_channels, out_channels, kernel, stride=1, padding=0, bias=True):
+    def __init__(self, in_channels, out_channels, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True):
         super().__init__()
-        self.stride, self.padding = stride, padding
-        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, kernel))
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, kernel))
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
 
     def forward(self, x):
-        return F.conv1d(x.transpose(1, 2), self.weight, self.bias, self.stride, self.padding).transpose(1, 2)
+        y = F.conv1d(x.transpose(1, 2), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return y.transpose(1, 2)
+
+
+class Conv2d(nn.Module):
+    """Channels-last image convolution `[B, H, W, C]` -> `[B, H', W', out]`, weight `[out, C/groups, k, k]`."""
+
+    def __init__(self, in_channels, out_channels, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True):
+        super().__init__()
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, kernel, kernel))
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+
+    def forward(self, x):
+        y = F.conv2d(x.permute(0, 3, 1, 2), self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return y.permute(0, 2, 3, 1)
+
+
+class BatchNorm(nn.BatchNorm1d):
+    """Batch norm over the last axis of `[..., dim]` (statistics over every other axis): PyTorch's
+    BatchNorm1d on the rows, so its state_dict (running_mean, running_var, num_batches_tracked) and
+    its train/eval behaviour are PyTorch's own."""
+
+    def forward(self, x):
+        return super().forward(x.reshape(-1, x.shape[-1])).reshape(x.shape)
 
 
 class PatchEmbedding(nn.Module):
@@ -500,8 +552,8 @@ RNN = _recurrent(nn.RNN, 1)
 
 
 def initialize(model, inits, generator=None):
-    """Fills every parameter by its initialiser name (`inits`: state_dict name -> (init, hidden))."""
-    params = dict(model.named_parameters())
+    """Fills every parameter and buffer by its initialiser name (`inits`: state_dict name -> (init, hidden))."""
+    params = {**dict(model.named_buffers()), **dict(model.named_parameters())}
     with torch.no_grad():
         for name, (init, hidden) in inits.items():
             p = params[name]

@@ -32,7 +32,7 @@ export interface IRJson {
   losses: { name: string; value: number }[];
   values: { id: number; dtype: DType; shape: DimJson[]; producer: number; outputIndex: number; name?: string; maskKinds?: string[] }[];
   nodes: { id: number; op: string; inputs: number[]; outputs: number[]; attrs: Record<string, AttrValue>; module: string; params: Record<string, string> }[];
-  params: { name: string; shape: number[]; init: string; module: string }[];
+  params: { name: string; shape: number[]; init: string; module: string; buffer?: true }[];
   modules: { path: string; kind: string; depth: number }[];
   bounds: { dim: string; max?: number; min?: number }[];
 }
@@ -97,7 +97,7 @@ export function irToJson(ir: ModelIR): IRJson {
       ...(v.maskKinds ? { maskKinds: [...v.maskKinds] } : {}),
     })),
     nodes: ir.nodes.map((n) => ({ id: n.id, op: n.op, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs }, module: n.module, params: { ...n.params } })),
-    params: ir.params.map((p) => ({ name: p.name, shape: [...p.shape], init: p.init, module: p.module })),
+    params: ir.params.map((p) => ({ name: p.name, shape: [...p.shape], init: p.init, module: p.module, ...(p.buffer && { buffer: true as const }) })),
     modules: ir.modules.map((m) => ({ path: m.path, kind: m.kind, depth: m.depth })),
     bounds: ir.bounds.map((b) => ({ dim: b.dim, ...(b.max !== undefined ? { max: b.max } : {}), ...(b.min !== undefined ? { min: b.min } : {}) })),
   };

@@ -39,6 +39,8 @@ export class TfmcLayer extends tf.layers.Layer {
   readonly outputNames: string[];
   private readonly irText: string;
   private executor?: TfjsModel;
+  /** The layer's weight of each parameter and buffer (tfjs-layers lists trainable weights first, so not in the IR's order). */
+  readonly weightOf = new Map<string, tf.LayerVariable>();
 
   constructor(args: TfmcLayerArgs) {
     super(args);
@@ -70,8 +72,9 @@ export class TfmcLayer extends tf.layers.Layer {
     const variables = new Map<string, tf.Variable>();
     for (const p of this.ir.params) {
       // Zeros: `toLayersModel` copies a compiled model's weights in, and loading reads them.
-      const w = this.addWeight(p.name, p.shape, 'float32', tf.initializers.zeros(), undefined, true);
+      const w = this.addWeight(p.name, p.shape, 'float32', tf.initializers.zeros(), undefined, !p.buffer);
       variables.set(p.name, w.read() as tf.Variable);
+      this.weightOf.set(p.name, w);
     }
     this.executor = buildModel(this.ir, { variables });
     this.built = true;
@@ -135,12 +138,11 @@ export function toLayersModel(ir: ModelIR, options: ToLayersModelOptions = {}): 
   const outputs = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.SymbolicTensor | tf.SymbolicTensor[];
   const model = tf.model({ inputs, outputs, name: ir.name });
   if (options.weights) {
-    // `build` adds one weight per parameter, in the IR's order.
-    ir.params.forEach((p, i) => {
-      const value = options.weights![p.name];
+    for (const p of ir.params) {
+      const value = options.weights[p.name];
       if (!value) throw new Error(`no value was given for the parameter \`${p.name}\``);
-      layer.weights[i].write(value);
-    });
+      layer.weightOf.get(p.name)!.write(value);
+    }
   }
   model.setUserDefinedMetadata({ tfmc: { format: LAYERS_MODEL_FORMAT, version: LAYERS_MODEL_VERSION, model: ir.name, inputs: layer.modelInputs.map((i) => i.name), outputs: layer.outputNames } });
   return model;
