@@ -41,6 +41,11 @@ export function reshapeTo(x: tf.Tensor, dims: number[]): tf.Tensor {
   return tf.reshape(x, dims.map((d) => (d >= -1 ? d : x.shape[-d - 2])));
 }
 
+/** `x` with its size-1 `axis` stretched to the size of `like`'s `likeAxis` (the gradient sums back). */
+export function expandLike(x: tf.Tensor, like: tf.Tensor, axis: number, likeAxis: number): tf.Tensor {
+  return tf.broadcastTo(x, x.shape.map((d, i) => (i === axis ? like.shape[likeAxis] : d)));
+}
+
 /** Positions `start … end − 1` of `axis` (`end` undefined: to the end of the axis). */
 export function sliceAxis(x: tf.Tensor, axis: number, start: number, end?: number): tf.Tensor {
   const size = x.shape[axis];

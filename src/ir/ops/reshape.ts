@@ -81,6 +81,31 @@ export const permute = functionOp('permute', 'The axes in a new order: `permute(
   },
 });
 
+export const expand = functionOp('expand', 'An axis of size 1 stretched to the size of the same axis of `like` (a learned array copied over the batch).', {
+  args: {
+    x: ['tensor', 'a tensor with a size-1 axis'],
+    like: ['tensor', 'the tensor whose size to take (its values are not read)'],
+    axis: ['int', 'the axis stretched, in both (negative counts from the end)', 0],
+  },
+  apply(ctx, { x, like, axis }) {
+    const a = axisIndex(ctx, x, axis);
+    if (a === undefined) return ERROR;
+    const b = axis < 0 ? axis + like.shape.length : axis;
+    const one = resolve(x.shape[a]);
+    if (b < 0 || b >= like.shape.length || one.kind !== 'const' || one.value !== 1) {
+      ctx.error('TFM3008', b < 0 || b >= like.shape.length ? `axis ${axis} is out of range for \`like\`, of rank ${like.shape.length}` : `\`expand\` stretches an axis of size 1, but axis ${axis} of its input is ${renderDim(x.shape[a])}`, {
+        primary: ctx.argSource(b < 0 || b >= like.shape.length ? 'like' : 'x'),
+        secondary: [ctx.shapeLabel(x)],
+        help: 'make the axis first with `split_axis(x, 0, [1, n])`',
+      });
+      return ERROR;
+    }
+    const shape = x.shape.map((d, i) => (i === a ? like.shape[b] : d));
+    const [out] = ctx.emit('expand', [x, like], [{ dtype: x.dtype, shape }], { axis: a, like_axis: b });
+    return { kind: 'tensor', tensor: out };
+  },
+});
+
 /** Checks that `target` holds as many entries as `x` and names only sizes `x` has, then emits it. */
 function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeArg, arg: string, what: string): Value {
   // A name in the target that no axis of `x` mentions is a typo or an axis of another tensor.
@@ -177,6 +202,11 @@ export const kernels: Kernels = {
     tfjs: (k) => k.call('reshapeTo', k.input(0), k.attr('dims')),
     torch: (k) => `rt.reshape_to(${k.input(0)}, ${JSON.stringify(k.value('dims'))})`,
     stem: 'reshaped',
+  },
+  expand: {
+    tfjs: (k) => k.call('expandLike', k.input(0), k.input(1), k.attr('axis'), k.attr('like_axis')),
+    torch: (k) => `rt.expand_like(${k.input(0)}, ${k.input(1)}, ${k.int('axis')}, ${k.int('like_axis')})`,
+    stem: 'expanded',
   },
   permute: {
     tfjs: (k) => k.call('tf.transpose', k.input(0), k.attr('order')),

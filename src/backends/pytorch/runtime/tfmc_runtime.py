@@ -287,6 +287,13 @@ def gather_axis(x, index, axis):
     return picked.reshape(x.shape[:axis] + index.shape + x.shape[axis + 1:])
 
 
+def expand_like(x, like, axis, like_axis):
+    """`x` with its size-1 `axis` stretched to the size of `like`'s `like_axis`."""
+    sizes = list(x.shape)
+    sizes[axis] = like.shape[like_axis]
+    return x.expand(*sizes)
+
+
 def reshape_to(x, dims):
     """`x` in a new shape: a size ≥ 0 is that number, -(i + 2) the size of input axis i, -1 inferred."""
     return x.reshape([d if d >= -1 else x.shape[-d - 2] for d in dims])
