@@ -31,6 +31,16 @@ export function paddingMask(ids: tf.Tensor, pad: number): Mask {
   };
 }
 
+/**
+ * A mask given as data (a model input `mask[...]`): booleans, or the numbers 0 and 1, **true / 1
+ * = may attend**, shaped `[B | 1, Tq | 1, Tk]`. A nonzero number allows; `masked` checks that the
+ * shape fits the scores.
+ */
+export function maskFromData(data: tf.Tensor): Mask {
+  const m = data.dtype === 'bool' ? data : tf.notEqual(data, tf.scalar(0, data.dtype));
+  return () => m;
+}
+
 /** Both masks allow. */
 export function maskAnd(a: Mask, b: Mask): Mask {
   return (tq, tk) => tf.logicalAnd(a(tq, tk), b(tq, tk));

@@ -57,6 +57,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/shared.tfm', () => true),
   // The mask constructors and operators (window, prefix, same_segment, padding from lengths, `|`, `!`).
   ...casesOf('test/fixtures/parity/masks.tfm', () => true),
+  // Masks and biases given as inputs (bool / 0-1 data), and ALiBi's bias.
+  ...casesOf('test/fixtures/parity/mask-inputs.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;
