@@ -111,7 +111,7 @@ describe('no leak through mask and bias inputs', () => {
     const d = data();
     const bias = tf.randomNormal([1, 4, T, T], 0, 1, 'float32', 5);
     const x = tf.randomNormal([2, T, 16], 0, 1, 'float32', 8);
-    const extra = m.inputNames.includes('bias') ? { bias } : {};
+    const extra: Record<string, tf.Tensor> = m.inputNames.includes('bias') ? { bias } : {};
     const run = (features: tf.Tensor) => rows(m.predict({ x: features, ...extra, ...d }, { outputs: ['y'] }).y);
     const base = run(x);
     for (let b = 0; b < 2; b++) {
