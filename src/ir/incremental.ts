@@ -85,7 +85,7 @@ const MASK_OPS = new Set(['causal_mask', 'window_mask', 'prefix_mask', 'lengths_
 
 /**
  * How far a mask lets a query see: only keys at or before it (`causal`), also the keys of a
- * prefix (`prefix`: exact step-wise when the first step holds the whole prefix), or anywhere.
+ * prefix (`prefix`: exact step-wise once the prefix is full, see `restartBelow`), or anywhere.
  */
 export type MaskReach = 'causal' | 'prefix' | 'open';
 

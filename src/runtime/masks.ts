@@ -82,8 +82,9 @@ export function windowMask(w: number): Mask {
 
 /**
  * Prefix LM: every query may attend to keys j < `len` and, beyond them, to keys j ≤ i. Step-wise
- * decoding is exact once the whole prefix is in the first step (the prompt): positions cached
- * before the end of the prefix would have missed keys of it, so that is an error.
+ * decoding is exact once the whole prefix is in one step: positions cached before the end of the
+ * prefix would have missed keys of it, so that is an error (the cached stepper reruns the whole
+ * sequence until the prefix is full, and never meets it).
  */
 export function prefixMask(len: number): Mask {
   const mask = positionalMask((rows, cols) => tf.logicalOr(tf.lessEqual(cols, rows), tf.less(cols, len)));
