@@ -5,15 +5,16 @@ those of tfmc's TensorFlow.js backend, so weights move between the two and give 
 
 - Masks are lazy (`Mask.build(tq, tk)` -> bool `[B|1, Tq|1, Tk]`), **True = may attend**. A causal
   mask learns its size from the scores it masks; query i of the last `tq` positions may see key j
-  when j <= i + tk - tq.
+  when j <= i + tk - tq. A mask given as a model input (bool, or 0/1 of any dtype) becomes one
+  through `mask_from_data`.
 - `masked` fills blocked scores with -1e9 (exp underflows to exactly 0 in float32, like -inf, but a
   fully blocked row stays finite) and records on the tensor which query rows keep a key; `softmax`
   multiplies by it, so a fully blocked row gives zeros, not NaN and not a uniform distribution.
   Elementwise ops after `masked` keep that record through `keep_rows`.
 - `gelu` is the exact (erf) GELU, `gelu_tanh` the tanh approximation; `rope` the rotate-half
-  (GPT-NeoX/Llama) layout; T5's relative buckets are computed in float32 steps; LSTM/GRU/RNN are
-  PyTorch's own (gate orders i,f,g,o and r,z,n), batch-first, with the state `[k, layers, B, H]`
-  (k = 2 for LSTM's h and c).
+  (GPT-NeoX/Llama) layout; T5's relative buckets are computed in float32 steps; ALiBi's slopes are
+  the paper's (`alibi_slopes`); LSTM/GRU/RNN are PyTorch's own (gate orders i,f,g,o and r,z,n),
+  batch-first, with the state `[k, layers, B, H]` (k = 2 for LSTM's h and c).
 - `cross_entropy` with no counted target gives 0 (PyTorch's F.cross_entropy gives NaN).
 - Token ids are int64 (PyTorch's index dtype); tfjs uses int32 for the same values.
 
