@@ -23,8 +23,9 @@
  * Whether a mask limits the keys is read from how it was built ({@link maskReach}): `causal` and
  * `window(w)` do, so does `a & b` when either side does and `a | b` when both do; `!a`, padding
  * and `same_segment` alone do not. `prefix(len)` lets queries see later keys inside the prefix:
- * the plan accepts it, and its runtime mask refuses a step that starts inside the prefix (the
- * prompt must hold the whole prefix).
+ * the plan accepts it with {@link IncrementalPlan.restartBelow}, since positions inside the prefix
+ * change as it fills (a prompt shorter than the prefix): until `len` positions are in, each step
+ * reruns the whole sequence, and only then are the keys and values cached.
  */
 import { dimSymbols, resolve } from './dims.js';
 import type { ModelIR, Node, TensorValue } from './types.js';
@@ -55,6 +56,11 @@ export interface IncrementalPlan {
   state: Map<number, StepState>;
   /** The time axis of every value that has one (its first, for two). */
   timeAxis: Map<number, number>;
+  /**
+   * While fewer positions than this are cached, a step must rerun the whole sequence: a prefix
+   * mask of this length lets earlier positions see later keys until the prefix is full (0: never).
+   */
+  restartBelow: number;
 }
 
 export interface NotIncremental {
@@ -72,12 +78,14 @@ const POSITIONWISE = new Set([
 const MIXES_LAST_AXIS = new Set(['linear', 'layer_norm', 'rms_norm', 'split_heads', 'merge_heads']);
 /** Ops that read positions as numbers: they are told where the new rows start. */
 const POSITIONAL = new Set(['position_embedding', 'rope']);
+/** Biases over (query, key) positions, `[1, H, Tq, Tk]`: told where the new queries start, and given every key. */
+const PAIRWISE_POSITIONS = new Set(['relative_position_bias', 'alibi_bias']);
 /** Mask ops without inputs to grow (`padding_mask` and `segment_mask` need their ids whole). */
-const MASK_OPS = new Set(['causal_mask', 'window_mask', 'prefix_mask', 'lengths_mask', 'mask_and', 'mask_or', 'mask_not']);
+const MASK_OPS = new Set(['causal_mask', 'window_mask', 'prefix_mask', 'lengths_mask', 'mask_and', 'mask_or', 'mask_not', 'mask_input']);
 
 /**
  * How far a mask lets a query see: only keys at or before it (`causal`), also the keys of a
- * prefix (`prefix`: exact step-wise when the first step holds the whole prefix), or anywhere.
+ * prefix (`prefix`: exact step-wise once the prefix is full, see `restartBelow`), or anywhere.
  */
 export type MaskReach = 'causal' | 'prefix' | 'open';
 
@@ -150,6 +158,7 @@ export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: 
 
   const steps: StepNode[] = [];
   const histories = new Map<number, number>();
+  let restartBelow = 0;
   const readers = new Map<number, number>(); // value → count of non-static readers
 
   for (const node of nodes) {
@@ -233,14 +242,16 @@ export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: 
     } else if (node.op === 'masked') {
       const [scoresId, maskId] = node.inputs;
       setOut(ins[0] === 'static' ? 'dynamic' : ins[0]);
-      if (open.has(scoresId) && maskReach(producers, maskId) === 'open') open.add(outId);
+      const reach = maskReach(producers, maskId);
+      if (open.has(scoresId) && reach === 'open') open.add(outId);
+      if (secondTimeAxis.has(scoresId) && reach === 'prefix') restartBelow = Math.max(restartBelow, longestPrefix(producers, maskId));
     } else if (node.op === 'padding_mask' || node.op === 'segment_mask') {
       const r = need(0, 'full');
       if (r) return r;
       setOut('dynamic');
     } else if (MASK_OPS.has(node.op)) {
       setOut('dynamic');
-    } else if (node.op === 'relative_position_bias') {
+    } else if (PAIRWISE_POSITIONS.has(node.op)) {
       // Queries as they come, keys whole: `[1, H, Tq, Tk]`.
       const r = need(1, 'full');
       if (r) return r;
@@ -266,7 +277,16 @@ export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: 
   for (const id of outputs) {
     if (!timeAxis.has(id)) return fail(undefined, `the output ${describe(ir.values[id])} has no \`${T}\` axis to read the next token from`);
   }
-  return { ok: true, timeSymbol: T, nodes: steps, histories, keepStatic, state, timeAxis };
+  return { ok: true, timeSymbol: T, nodes: steps, histories, keepStatic, state, timeAxis, restartBelow };
+}
+
+/** The longest `prefix(len)` that mask value `id` is built from (0 if none). */
+function longestPrefix(producers: ReadonlyMap<number, Node>, id: number): number {
+  const node = producers.get(id);
+  if (!node) return 0;
+  if (node.op === 'prefix_mask') return typeof node.attrs.len === 'number' ? node.attrs.len : 0;
+  if (node.op !== 'mask_and' && node.op !== 'mask_or' && node.op !== 'mask_not') return 0;
+  return Math.max(0, ...node.inputs.map((i) => longestPrefix(producers, i)));
 }
 
 function describe(v: TensorValue): string {

@@ -31,6 +31,16 @@ export function paddingMask(ids: tf.Tensor, pad: number): Mask {
   };
 }
 
+/**
+ * A mask given as data (a model input `mask[...]`): booleans, or the numbers 0 and 1, **true / 1
+ * = may attend**, shaped `[B | 1, Tq | 1, Tk]`. A nonzero number allows; `masked` checks that the
+ * shape fits the scores.
+ */
+export function maskFromData(data: tf.Tensor): Mask {
+  const m = data.dtype === 'bool' ? data : tf.notEqual(data, tf.scalar(0, data.dtype));
+  return () => m;
+}
+
 /** Both masks allow. */
 export function maskAnd(a: Mask, b: Mask): Mask {
   return (tq, tk) => tf.logicalAnd(a(tq, tk), b(tq, tk));
@@ -72,8 +82,9 @@ export function windowMask(w: number): Mask {
 
 /**
  * Prefix LM: every query may attend to keys j < `len` and, beyond them, to keys j ≤ i. Step-wise
- * decoding is exact once the whole prefix is in the first step (the prompt): positions cached
- * before the end of the prefix would have missed keys of it, so that is an error.
+ * decoding is exact once the whole prefix is in one step: positions cached before the end of the
+ * prefix would have missed keys of it, so that is an error (the cached stepper reruns the whole
+ * sequence until the prefix is full, and never meets it).
  */
 export function prefixMask(len: number): Mask {
   const mask = positionalMask((rows, cols) => tf.logicalOr(tf.lessEqual(cols, rows), tf.less(cols, len)));

@@ -1,4 +1,4 @@
-/** Rotary embeddings and T5's relative position bias. Part of the tfmc runtime: see `index.ts` for how these files are written. */
+/** Rotary embeddings, T5's relative position bias and ALiBi's bias. Part of the tfmc runtime: see `index.ts` for how these files are written. */
 import * as tf from '@tensorflow/tfjs';
 import { RuntimeError } from './core.js';
 import { gatherRows } from './embeddings.js';
@@ -61,4 +61,28 @@ export function relativePositionBias(weight: tf.Tensor, tq: number, tk: number, 
   }
   const values = gatherRows(weight, tf.tensor2d(table, [tq, tk], 'int32')); // [tq, tk, heads]
   return tf.expandDims(tf.transpose(values, [2, 0, 1]), 0);
+}
+
+/**
+ * ALiBi's slope of each of `heads` heads (Press et al. 2022): the geometric sequence
+ * 2^(−8(h+1)/n) for a power of two n; otherwise those of the power of two below `heads`, then
+ * every other slope of the power of two above it, as the paper does.
+ */
+export function alibiSlopes(heads: number): number[] {
+  const geometric = (n: number) => Array.from({ length: n }, (_, h) => Math.pow(2, (-8 * (h + 1)) / n));
+  const below = Math.pow(2, Math.floor(Math.log2(heads)));
+  if (below === heads) return geometric(heads);
+  return [...geometric(below), ...geometric(2 * below).filter((_, h) => h % 2 === 0).slice(0, heads - below)];
+}
+
+/**
+ * ALiBi's attention bias `[1, heads, tq, tk]`: −slope_h · |i − j| for queries at positions
+ * `qStart …` and keys at `kStart …` (both 0 but when decoding step by step).
+ */
+export function alibiBias(tq: number, tk: number, heads: number, qStart = 0, kStart = 0): tf.Tensor {
+  const queries = tf.range(qStart, qStart + tq, 1, 'float32').reshape([tq, 1]);
+  const keys = tf.range(kStart, kStart + tk, 1, 'float32').reshape([1, tk]);
+  const distance = tf.abs(tf.sub(queries, keys)); // [tq, tk], exact integers
+  const slopes = tf.tensor3d(alibiSlopes(heads), [heads, 1, 1], 'float32');
+  return tf.expandDims(tf.mul(tf.neg(slopes), distance), 0);
 }

@@ -26,7 +26,11 @@ export function modelForward(tree: ModuleTree, writer: ForwardWriter): ModelForw
   const ordered = [...ir.inputs.filter((i) => needed.has(i.value)), ...optional];
   const sig = ordered.map((i) => (optional.includes(i) ? `${scope.name(i.value)}=None` : scope.name(i.value)));
   const out = [`    def forward(self, ${sig.join(', ')}):`];
-  for (const i of ir.inputs) out.push(`        # ${i.name}: ${ir.values[i.value].dtype === 'int32' ? 'int64' : ir.values[i.value].dtype} ${renderShape(ir.values[i.value].shape)}`);
+  for (const i of ir.inputs) {
+    const v = ir.values[i.value];
+    const polarity = v.dtype === 'mask' ? ' (bool, or 0 and 1; True = may attend)' : '';
+    out.push(`        # ${i.name}: ${v.dtype === 'int32' ? 'int64' : v.dtype} ${renderShape(v.shape)}${polarity}`);
+  }
   // Group the top-level statements by the optional inputs they need.
   const guardOf = (valueIds: number[]) => {
     const g = new Set<string>();

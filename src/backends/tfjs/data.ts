@@ -44,7 +44,7 @@ export function toTensors(ir: ModelIR, batch: Batch, describe: (input: string) =
         throw new ModelInputError(name, '', '', `the model \`${ir.name}\` has no input named \`${name}\` (its inputs: ${ir.inputs.map((i) => `\`${i.name}\``).join(', ')})`);
       }
       const dtype = ir.values[input.value].dtype;
-      const t = fromArray(name, value, dtype === 'mask' ? 'bool' : dtype, () => describe(name));
+      const t = fromArray(name, value, dtype, () => describe(name));
       created.push(t);
       feeds[name] = t;
     }
@@ -55,17 +55,19 @@ export function toTensors(ir: ModelIR, batch: Batch, describe: (input: string) =
   return { feeds, created };
 }
 
-function fromArray(name: string, value: unknown, dtype: 'int32' | 'float32' | 'bool', expected: () => string): tf.Tensor {
+/** `mask` data is booleans or 0 and 1 (true = may attend), made a bool tensor. */
+function fromArray(name: string, value: unknown, declared: 'int32' | 'float32' | 'bool' | 'mask', expected: () => string): tf.Tensor {
+  const dtype = declared === 'mask' ? 'bool' : declared;
   if (value === undefined || value === null) {
     throw new ModelInputError(name, expected(), 'nothing', `missing: expected ${expected()}`);
   }
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const arr = value as unknown as ArrayLike<number>;
-    checkValues(name, arr, [arr.length], dtype, expected);
+    checkValues(name, arr, [arr.length], declared, expected);
     return tf.tensor(arr as Float32Array, [arr.length], dtype);
   }
   if (typeof value === 'number' || typeof value === 'boolean') {
-    checkValues(name, [value as number], [], dtype, expected);
+    checkValues(name, [value as number], [], declared, expected);
     return tf.scalar(value as number, dtype);
   }
   if (!Array.isArray(value)) {
@@ -74,7 +76,7 @@ function fromArray(name: string, value: unknown, dtype: 'int32' | 'float32' | 'b
   const shape = shapeOf(name, value, expected);
   const flat = new Array<number>();
   flatten(value, flat);
-  checkValues(name, flat, shape, dtype, expected);
+  checkValues(name, flat, shape, declared, expected);
   return tf.tensor(flat, shape, dtype);
 }
 
@@ -116,7 +118,9 @@ function checkValues(name: string, data: ArrayLike<number | boolean>, shape: num
           ? `${x}, which is not an integer`
           : dtype === 'float32' && Number.isNaN(x)
             ? 'NaN'
-            : undefined;
+            : dtype === 'mask' && x !== 0 && x !== 1
+              ? `${x}, which is not a mask value (booleans, or 0 and 1: true / 1 = may attend)`
+              : undefined;
     if (bad !== undefined) {
       const where = shape.length ? ` at [${unravel(i, shape).join(', ')}]` : '';
       throw new ModelInputError(name, expected(), String(x), `expected ${expected()}, got ${bad}${where}`);

@@ -22,6 +22,8 @@ interface RangeRule {
 }
 
 const TF_DTYPE: Record<DType, tf.DataType> = { int32: 'int32', float32: 'float32', bool: 'bool', mask: 'bool' };
+/** A mask input may also be given as numbers, each 0 or 1 (1 = may attend). */
+const MASK_NUMBERS: readonly tf.DataType[] = ['int32', 'float32'];
 
 export class InputChecker {
   private readonly rules = new Map<number, RangeRule[]>();
@@ -63,7 +65,7 @@ export class InputChecker {
         }
       }
     }
-    const dtype = v.dtype === 'mask' ? 'bool (mask)' : v.dtype;
+    const dtype = v.dtype === 'mask' ? 'mask (bool, or 0/1; true = may attend)' : v.dtype;
     return `${dtype} ${shape}${notes.length ? ` with ${[...new Set(notes)].join(', ')}` : ''}`;
   }
 
@@ -90,7 +92,7 @@ export class InputChecker {
         throw new ModelInputError(input.name, this.expected(input, env), typeof x, `expected a tf.Tensor (${this.expected(input, env)}), got ${describeValue(x)}`);
       }
       const got = `${x.dtype} [${x.shape.join(', ')}]`;
-      if (x.dtype !== TF_DTYPE[v.dtype]) throw new ModelInputError(input.name, this.expected(input, env), got, `expected ${this.expected(input, env)}, got ${got}: the dtype differs`);
+      if (x.dtype !== TF_DTYPE[v.dtype] && !(v.dtype === 'mask' && MASK_NUMBERS.includes(x.dtype))) throw new ModelInputError(input.name, this.expected(input, env), got, `expected ${this.expected(input, env)}, got ${got}: the dtype differs`);
       if (x.rank !== v.shape.length) {
         throw new ModelInputError(input.name, this.expected(input, env), got, `expected ${this.expected(input, env)} (rank ${v.shape.length}), got ${got} (rank ${x.rank})`);
       }
@@ -144,6 +146,7 @@ export class InputChecker {
   }
 
   private checkRanges(input: ModelInput, x: tf.Tensor): void {
+    if (this.ir.values[input.value].dtype === 'mask' && x.dtype !== 'bool') return checkMaskNumbers(input, x);
     const rules = this.rules.get(input.value);
     if (!rules) return;
     const data = x.dataSync();
@@ -156,6 +159,21 @@ export class InputChecker {
         throw new ModelInputError(input.name, allowed, String(v), `value ${v} at [${where.join(', ')}] is out of range: ${rule.what} must be ${allowed}`);
       }
     }
+  }
+}
+
+/** A mask given as numbers holds only 0 and 1: anything else (an additive −∞ mask, say) would be read wrongly. */
+function checkMaskNumbers(input: ModelInput, x: tf.Tensor): void {
+  const data = x.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v === 0 || v === 1) continue;
+    throw new ModelInputError(
+      input.name,
+      'booleans, or 0 and 1',
+      String(v),
+      `value ${v} at [${unravel(i, x.shape).join(', ')}] is not a mask value: a mask holds booleans, or 0 and 1 (true / 1 = may attend); an additive mask (0 / −∞) is a float32 input added to the scores`,
+    );
   }
 }
 

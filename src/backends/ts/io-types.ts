@@ -15,7 +15,8 @@ function inputDoc(ir: ModelIR, input: ModelInput): string {
     .filter((b) => v.shape.some((d) => d.kind === 'sym' && d.name === b.dim))
     .map((b) => [b.min !== undefined ? `${b.dim} >= ${b.min}` : '', b.max !== undefined ? `${b.dim} <= ${b.max}` : ''].filter(Boolean).join(', '))
     .filter(Boolean);
-  return commentText(`${v.dtype} ${renderShape(v.shape)}${bounds.length ? `, ${bounds.join(', ')}` : ''}`);
+  const polarity = v.dtype === 'mask' ? ' (bool, or 0 and 1; true = may attend)' : '';
+  return commentText(`${v.dtype} ${renderShape(v.shape)}${polarity}${bounds.length ? `, ${bounds.join(', ')}` : ''}`);
 }
 
 /** `carried`: values the losses read from the forward pass, by their extra `Outputs` key. */

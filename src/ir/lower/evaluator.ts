@@ -27,7 +27,7 @@ import { applyOp } from './op-context.js';
 import type { Reporter } from './reporter.js';
 import type { BindingKind, Scope, UseTracker } from './scope.js';
 import { misplacement } from './statement-placement.js';
-import { addConstraint, dtypeOf, evalDim } from './tensor-types.js';
+import { addConstraint, dtypeOf, evalDim, maskFromInput } from './tensor-types.js';
 
 export class Evaluator implements Lowering {
   constructor(
@@ -187,6 +187,7 @@ export class Evaluator implements Lowering {
     for (const c of s.constraints) addConstraint(this, c, env);
     if (!dtype) return this.bind(env, s.name, ERROR, 'input');
     const t = this.graph.input(s.name.name, dtype, shape, this.ref(env, s.name));
+    if (dtype === 'mask') return this.bind(env, s.name, maskFromInput(this, s, env, t), 'input');
     this.bind(env, s.name, { kind: 'tensor', tensor: t }, 'input');
   }
 

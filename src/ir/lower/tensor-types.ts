@@ -6,8 +6,9 @@ import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { constDim, dimOp, freshVar, resolve, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
-import { DTYPES, type DType } from '../types.js';
-import { describeValue, type Value } from '../values.js';
+import { DTYPES, type DType, type TensorValue } from '../types.js';
+import { describeValue, ERROR, type Value } from '../values.js';
+import { maskInput } from '../ops/masks.js';
 import { fmt } from './format-numbers.js';
 import type { Env, Lowering } from './lowering.js';
 
@@ -127,4 +128,16 @@ export function upperBound(ev: Lowering, d: Dim): { max: number; source: SourceR
     return { max, source: l.source };
   }
   return undefined;
+}
+
+/** A model input of dtype `mask`: its name binds the mask made from the data (see `maskInput`), which must be `[B | 1, Tq | 1, Tk]`. */
+export function maskFromInput(ev: Lowering, s: A.InputDecl, env: Env, data: TensorValue): Value {
+  if (data.shape.length !== 3) {
+    ev.reporter.error('TFM3005', `a mask input must have shape \`[batch, queries, keys]\`, but \`${s.name.name}\` has ${data.shape.length} axes`, { ...ev.ref(env, s.type), message: `${data.shape.length} axes` }, {
+      help: data.shape.length === 2 ? 'a key padding mask over `[batch, seq]` is `mask[batch, 1, seq]` (1 broadcasts over the queries)' : 'write `mask[batch, seq, seq]`, or 1 for an axis the mask is the same along',
+    });
+    return ERROR;
+  }
+  const source = ev.ref(env, s.name);
+  return maskInput({ emit: (op, inputs, outputs, attrs = {}, params = {}) => ev.graph.emit(op, inputs, outputs, attrs, params, '', source) }, data);
 }

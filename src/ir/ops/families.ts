@@ -3,6 +3,7 @@
  * `kernels` each of them exports. A new family file needs its line here and nothing else.
  */
 export * as activations from './activations.js';
+export * as alibi from './alibi.js';
 export * as clsToken from './cls-token.js';
 export * as batchNorm from './batch-norm.js';
 export * as comparison from './comparison.js';

@@ -20,6 +20,17 @@ function maskValue(t: TensorValue, kinds: string[]): Value {
   return { kind: 'tensor', tensor: t };
 }
 
+/**
+ * A model input of dtype `mask` is data (booleans, or 0 and 1: **true = may attend**) until this
+ * node makes it a mask; the backends run it as a conversion, so the compiler owns the polarity and
+ * a user never flips a flag. Lowering calls it for each such input, whose name then binds the mask:
+ * `m & causal` and `masked(scores, m)` read it like any built mask.
+ */
+export function maskInput(ctx: Pick<OpContext, 'emit'>, data: TensorValue): Value {
+  const [m] = ctx.emit('mask_input', [data], [{ dtype: 'mask', shape: data.shape }]);
+  return maskValue(m, ['input']);
+}
+
 /** A built-in value rather than a function (`causal`, not `causal()`), so an operator op. */
 export const causal = functionOp('causal', 'Look-ahead mask: query i may attend to keys 0..i. Shape `[1, T, T]`.', {
   operator: true,
@@ -236,6 +247,7 @@ export const kernels: Kernels = {
   },
   lengths_mask: { tfjs: (k) => k.call('lengthsMask', k.input(0)), torch: (k) => `rt.lengths_mask(${k.input(0)})`, stem: 'mask' },
   segment_mask: { tfjs: (k) => k.call('segmentMask', k.input(0)), torch: (k) => `rt.segment_mask(${k.input(0)})`, stem: 'mask' },
+  mask_input: { tfjs: (k) => k.call('maskFromData', k.input(0)), torch: (k) => `rt.mask_from_data(${k.input(0)})`, stem: 'mask' },
   mask_and: {
     tfjs: (k) => k.call('maskAnd', k.input(0), k.input(1)),
     torch: (k) => `${k.input(0)} & ${k.input(1)}`,

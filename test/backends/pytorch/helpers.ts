@@ -69,7 +69,7 @@ function idLimit(ir: ModelIR, value: number, fallback: number): number {
   return limit;
 }
 
-/** Random inputs (batch 2, every symbolic size `length` or its bound), as name → {shape, data} with ints as exact floats. */
+/** Random inputs (batch 2, every symbolic size `length` or its bound), as name → {shape, data} with ints (and 0/1 masks) as exact floats. */
 export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2): Map<string, { shape: number[]; data: Float32Array; dtype: 'int32' | 'float32' }> {
   const r = rng(seed);
   const bound = new Map(ir.bounds.filter((b) => b.max !== undefined).map((b) => [b.dim, b.max!]));
@@ -86,7 +86,11 @@ export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2):
     const shape = v.shape.map(sizeOf);
     const count = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(count);
-    if (v.dtype === 'int32') {
+    if (v.dtype === 'mask') {
+      // Masks as int32 0/1 data (1 = may attend), about three keys in four allowed; the tfjs side
+      // reads them as int32, the PyTorch side as the float32 of the safetensors file.
+      for (let i = 0; i < count; i++) data[i] = r() < 0.75 ? 1 : 0;
+    } else if (v.dtype === 'int32') {
       const limit = idLimit(ir, input.value, 7);
       // Non-padding ids (0 is the padding id of the shipped specs) but one per row: the last of
       // row 0, the first of row 1 (under a causal mask, that query has no key left: zeros).
@@ -95,7 +99,7 @@ export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2):
     } else {
       for (let i = 0; i < count; i++) data[i] = (r() * 2 - 1) * 1.5;
     }
-    out.set(input.name, { shape, data, dtype: v.dtype === 'int32' ? 'int32' : 'float32' });
+    out.set(input.name, { shape, data, dtype: v.dtype === 'int32' || v.dtype === 'mask' ? 'int32' : 'float32' });
   }
   fitCtcInputs(ir, out, r, sizeOf);
   return out;

@@ -61,6 +61,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/open-language.tfm', () => true),
   // Convolutions (dilated, grouped, 2-D), batch norm (eval mode here; train mode in layers-parity.test.ts), glu, pooling, CTC.
   ...casesOf('test/fixtures/parity/layers.tfm', () => true),
+  // Masks and biases given as inputs (bool / 0-1 data), and ALiBi's bias.
+  ...casesOf('test/fixtures/parity/mask-inputs.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;

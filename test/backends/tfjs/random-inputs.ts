@@ -6,7 +6,8 @@ import type { ModelIR } from '../../../src/ir/types.js';
 /**
  * One tensor per input (or per `names`), with the sizes given for symbolic dims (`sizes`; others
  * get `fallback`). int32 inputs hold 0 or 1 — valid ids for every vocabulary, class count and
- * segment table — unless `maxId` allows more; float inputs are N(0, 1). Seeded.
+ * segment table — unless `maxId` allows more; masks are booleans, about three in four true; float
+ * inputs are N(0, 1). Seeded.
  */
 export function randomInputs(
   ir: ModelIR,
@@ -23,7 +24,12 @@ export function randomInputs(
       if (r.kind !== 'sym') throw new Error(`input ${input.name} has a derived dim`);
       return options.sizes[r.name] ?? options.fallback ?? 3;
     });
-    out[input.name] = v.dtype === 'int32' ? tf.randomUniform(shape, 0, options.maxId ?? 2, 'int32', seed) : tf.randomNormal(shape, 0, 1, 'float32', seed);
+    out[input.name] =
+      v.dtype === 'int32'
+        ? tf.randomUniform(shape, 0, options.maxId ?? 2, 'int32', seed)
+        : v.dtype === 'mask'
+          ? tf.tidy(() => tf.less(tf.randomUniform(shape, 0, 1, 'float32', seed), 0.75))
+          : tf.randomNormal(shape, 0, 1, 'float32', seed);
   }
   return out;
 }

@@ -59,6 +59,11 @@ export function exampleCases(): TinyCase[] {
     ['test/fixtures/parity/layers.tfm', 'LayerBatchNorm', {}],
     ['test/fixtures/parity/layers.tfm', 'LayerGluPool', {}],
     ['test/fixtures/parity/layers.tfm', 'LayerCtc', {}],
+    // Masks and biases given as inputs, and ALiBi's bias.
+    ['test/fixtures/parity/mask-inputs.tfm', 'MhaMaskInput', {}],
+    ['test/fixtures/parity/mask-inputs.tfm', 'MhaKeyMaskAndBias', {}],
+    ['test/fixtures/parity/mask-inputs.tfm', 'MhaAlibi', {}],
+    ['test/fixtures/parity/mask-inputs.tfm', 'AlibiLm', {}],
   ];
   return cases.map(([spec, model, overrides]) => {
     const path = join(ROOT, spec);

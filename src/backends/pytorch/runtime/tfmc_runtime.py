@@ -5,15 +5,16 @@ those of tfmc's TensorFlow.js backend, so weights move between the two and give 
 
 - Masks are lazy (`Mask.build(tq, tk)` -> bool `[B|1, Tq|1, Tk]`), **True = may attend**. A causal
   mask learns its size from the scores it masks; query i of the last `tq` positions may see key j
-  when j <= i + tk - tq.
+  when j <= i + tk - tq. A mask given as a model input (bool, or 0/1 of any dtype) becomes one
+  through `mask_from_data`.
 - `masked` fills blocked scores with -1e9 (exp underflows to exactly 0 in float32, like -inf, but a
   fully blocked row stays finite) and records on the tensor which query rows keep a key; `softmax`
   multiplies by it, so a fully blocked row gives zeros, not NaN and not a uniform distribution.
   Elementwise ops after `masked` keep that record through `keep_rows`.
 - `gelu` is the exact (erf) GELU, `gelu_tanh` the tanh approximation; `rope` the rotate-half
-  (GPT-NeoX/Llama) layout; T5's relative buckets are computed in float32 steps; LSTM/GRU/RNN are
-  PyTorch's own (gate orders i,f,g,o and r,z,n), batch-first, with the state `[k, layers, B, H]`
-  (k = 2 for LSTM's h and c).
+  (GPT-NeoX/Llama) layout; T5's relative buckets are computed in float32 steps; ALiBi's slopes are
+  the paper's (`alibi_slopes`); LSTM/GRU/RNN are PyTorch's own (gate orders i,f,g,o and r,z,n),
+  batch-first, with the state `[k, layers, B, H]` (k = 2 for LSTM's h and c).
 - `cross_entropy` with no counted target gives 0 (PyTorch's F.cross_entropy gives NaN).
 - Token ids are int64 (PyTorch's index dtype); tfjs uses int32 for the same values.
 
@@ -76,6 +77,19 @@ def padding_mask(ids, pad=0):
         return m
 
     return Mask(f"padding (pad {pad})", build)
+
+
+def mask_from_data(data):
+    """A mask given as data (a model input `mask[...]`): bool, or the numbers 0 and 1 of any dtype,
+    True / 1 = may attend, shaped `[B|1, Tq|1, Tk]`. Other numbers are an error: an additive mask
+    (0 / -inf, where 0 means may attend) is a float input added to the scores, not a mask."""
+    if data.dtype != torch.bool:
+        bad = data[(data != 0) & (data != 1)]
+        if bad.numel():
+            raise ValueError(f"a mask holds booleans or 0 and 1 (1 = may attend), got {bad[0].item()}; an additive mask (0 / -inf) is a float input added to the scores")
+        data = data != 0
+
+    return Mask("input", lambda tq, tk: data)
 
 
 def mask_and(a, b):
@@ -529,6 +543,27 @@ class RelativePositionBias(nn.Module):
         rel = torch.arange(tk).unsqueeze(0) - torch.arange(tq).unsqueeze(1)  # key − query
         b = relative_position_bucket(rel, self.bidirectional, self.buckets, self.max_distance)
         return F.embedding(b.to(self.weight.device), self.weight).permute(2, 0, 1).unsqueeze(0)
+
+
+def alibi_slopes(heads):
+    """ALiBi's slope per head: 2^(-8(h+1)/n) for a power of two n; otherwise those of the power of
+    two below `heads`, then every other slope of the power of two above it (Press et al. 2022)."""
+
+    def geometric(n):
+        return [2 ** (-8 * (h + 1) / n) for h in range(n)]
+
+    below = 2 ** math.floor(math.log2(heads))
+    if below == heads:
+        return geometric(heads)
+    return geometric(below) + geometric(2 * below)[0::2][: heads - below]
+
+
+def alibi_bias(q, k, heads):
+    """ALiBi's bias `[1, heads, Tq, Tk]`, -slope_h * |i - j|, for queries `[B, Tq, ...]` and keys `[B, Tk, ...]`."""
+    tq, tk = q.shape[1], k.shape[1]
+    distance = (torch.arange(tq, dtype=torch.float32).unsqueeze(1) - torch.arange(tk, dtype=torch.float32).unsqueeze(0)).abs()
+    slopes = torch.tensor(alibi_slopes(heads), dtype=torch.float32).view(heads, 1, 1)
+    return (-slopes * distance).unsqueeze(0).to(q.device)
 
 
 def _recurrent(base, parts):

@@ -8,7 +8,9 @@
 Debian's python3-torch has no `torchrun` command: use `python3 -m torch.distributed.run`.
 
 The data file is safetensors with one tensor per model input (model.INPUTS), all with the same
-first axis: one row per example (e.g. `ids` int32/int64 [N, seq]). Each step, every process takes
+first axis: one row per example (e.g. `ids` int32/int64 [N, seq]); an input declared with a first
+axis of 1 (an attention bias `float32[1, heads, seq, seq]`) is one tensor shared by every example.
+A mask input holds 0 and 1 (any dtype; 1 = may attend). Each step, every process takes
 its own `--batch` rows; DistributedDataParallel averages the gradients, so the global batch is
 `--batch` × processes. The loss is the sum of the model's losses, as in tfmc's tfjs trainer.
 The weights are saved (by rank 0) as safetensors with the spec's parameter names, which
@@ -54,14 +56,20 @@ def load_data(path):
         have = sorted(tensors)
         shown = ", ".join(have[:5]) + (f" and {len(have) - 5} more" if len(have) > 5 else "") if have else "none"
         raise SystemExit(f"error: {path} has no tensor for the input(s) {', '.join(missing)} of {generated.Model.__name__} (it has {shown})")
-    rows = {tensors[name].shape[0] for name in generated.INPUTS}
-    if len(rows) != 1:
+    shared = {name for name, (_dtype, shape) in generated.INPUTS.items() if shape[:1] == [1]}
+    rows = {tensors[name].shape[0] for name in generated.INPUTS if name not in shared}
+    if len(rows) > 1:
         raise SystemExit(f"error: the tensors of {path} have different numbers of examples: {sorted(rows)}")
     data = {}
     for name, (dtype, _shape) in generated.INPUTS.items():
         t = tensors[name]
-        data[name] = t.long() if dtype == "int64" else t.float()
-    return data, rows.pop()
+        if dtype == "mask":
+            if not bool(((t == 0) | (t == 1)).all()):
+                raise SystemExit(f"error: {path}: the mask {name} holds values other than 0 and 1 (1 = may attend)")
+            data[name] = t != 0
+        else:
+            data[name] = t.long() if dtype == "int64" else t.float()
+    return data, shared, rows.pop() if rows else 1
 
 
 def main(argv=None):
@@ -76,7 +84,7 @@ def main(argv=None):
     if cuda:
         torch.cuda.set_device(device)
 
-    data, count = load_data(args.data)
+    data, shared, count = load_data(args.data)
     # The same initial weights on every rank (DDP also broadcasts rank 0's at construction).
     net = generated.build_model(seed=args.seed)
     if args.init:
@@ -97,7 +105,7 @@ def main(argv=None):
             perm, at = torch.randperm(count, generator=order), 0
         rows = perm[at + rank * args.batch: at + (rank + 1) * args.batch] if count >= need else torch.randint(count, (args.batch,), generator=order)
         at += need
-        batch = {generated.FORWARD_ARGS[name]: t[rows].to(device) for name, t in data.items()}
+        batch = {generated.FORWARD_ARGS[name]: (t if name in shared else t[rows]).to(device) for name, t in data.items()}
         out = model(**batch)
         losses = {name: out[name] for name in generated.LOSSES if name in out}
         if not losses:

@@ -92,6 +92,8 @@ export class CachedStepper implements Stepper {
   readonly cached = true;
   readonly reason = undefined;
   private fed = 0;
+  /** The tokens fed so far, kept while a prefix mask may still make a step rerun them (see `restartBelow`). */
+  private rows: number[][] = [];
   private readonly histories = new Map<number, tf.Tensor>();
   private readonly statics = new Map<number, tf.Tensor>();
   private staticsReady = false;
@@ -105,7 +107,12 @@ export class CachedStepper implements Stepper {
     return this.fed;
   }
 
-  next(tokens: readonly (readonly number[])[]): tf.Tensor2D {
+  next(given: readonly (readonly number[])[]): tf.Tensor2D {
+    // Inside a prefix, earlier positions see the new keys: rerun the whole sequence (the cache
+    // restarts) until the prefix is full, so the step equals full recomputation.
+    const restart = this.fed > 0 && this.fed < this.plan.restartBelow;
+    const tokens = restart ? given.map((r, i) => [...this.rows[i], ...r]) : given;
+    if (restart) this.clearHistories();
     const n = tokens[0]?.length ?? 0;
     const rows = tokens.length;
     const start = this.fed;
@@ -160,6 +167,7 @@ export class CachedStepper implements Stepper {
         this.histories.set(id, all);
       }
       this.fed += n;
+      this.rows = this.fed < this.plan.restartBelow ? tokens.map((r, i) => [...(restart ? [] : (this.rows[i] ?? [])), ...r]) : [];
       return logits;
     } catch (err) {
       tf.dispose([...grown.values()]);
@@ -173,6 +181,7 @@ export class CachedStepper implements Stepper {
     // Static values need no reordering: beams only move within the rows of one prompt, whose
     // static values (the encoding of the same source) are equal.
     if (order.every((o, i) => o === i)) return;
+    if (this.rows.length) this.rows = order.map((i) => this.rows[i]);
     const idx = tf.tensor1d(order as number[], 'int32');
     for (const [id, h] of this.histories) {
       this.histories.set(id, tf.gather(h, idx, 0));
@@ -182,9 +191,15 @@ export class CachedStepper implements Stepper {
   }
 
   dispose(): void {
-    tf.dispose([...this.histories.values(), ...this.statics.values()]);
-    this.histories.clear();
+    this.clearHistories();
+    tf.dispose([...this.statics.values()]);
     this.statics.clear();
+  }
+
+  private clearHistories(): void {
+    tf.dispose([...this.histories.values()]);
+    this.histories.clear();
+    this.fed = 0;
   }
 }
 
