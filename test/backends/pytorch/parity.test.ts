@@ -57,6 +57,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/shared.tfm', () => true),
   // The mask constructors and operators (window, prefix, same_segment, padding from lengths, `|`, `!`).
   ...casesOf('test/fixtures/parity/masks.tfm', () => true),
+  // The standard library's switches: per-projection biases, rope_base, partial rotary, offset positions.
+  ...casesOf('test/fixtures/parity/std-variants.tfm', () => true),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;
