@@ -59,6 +59,8 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/masks.tfm', () => true),
   // The standard library's switches: per-projection biases, rope_base, partial rotary, offset positions.
   ...casesOf('test/fixtures/parity/std-variants.tfm', () => true),
+  // The Qwen2-style example's tiny models, one a variant that adds a head and a loss.
+  ...casesOf('examples/qwen2-style.tfm', (name) => name.endsWith('Tiny')),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;
