@@ -22,6 +22,12 @@ describe('examples', () => {
     expect(totalParams(m)).toBe(1_100_048_384); // TinyLlama-1.1B model card / its checkpoint's count
   });
 
+  it('the Qwen2-style decoder has Qwen2-0.5B\'s published parameter count, and its untied variant one head more', () => {
+    const models = new Map(checkFile(join(EXAMPLES, 'qwen2-style.tfm')).models.map((m) => [m.name, m]));
+    expect(totalParams(models.get('Qwen2')!)).toBe(494_032_768); // Qwen2-0.5B model card; also torch's count of the same modules
+    expect(totalParams(models.get('Qwen2Untied')!) - totalParams(models.get('Qwen2')!)).toBe(151_936 * 896);
+  });
+
   it('library-api.mjs runs against the built package', () => {
     const r = spawnSync(process.execPath, [join(EXAMPLES, 'library-api.mjs')], { encoding: 'utf8' });
     expect(r.status).toBe(0);

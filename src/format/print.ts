@@ -219,6 +219,11 @@ export class Printer {
   }
 
   private stmt(s: A.Stmt): Doc {
+    const doc = this.stmtItself(s);
+    return 'replace' in s && s.replace ? ['replace ', doc] : doc;
+  }
+
+  private stmtItself(s: A.Stmt): Doc {
     switch (s.kind) {
       case 'ConfigBlock':
         return this.config(s);

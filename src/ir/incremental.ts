@@ -76,6 +76,11 @@ const POSITIONWISE = new Set([
 ]);
 /** Positionwise ops that mix the last axis, which therefore must not be the time axis. */
 const MIXES_LAST_AXIS = new Set(['linear', 'layer_norm', 'rms_norm', 'split_heads', 'merge_heads']);
+/**
+ * Ops that cut or join along one axis (`attrs.axis`, non-negative): positionwise when that axis is
+ * not a time axis, as in partial rotary (the rotated part of each head's features).
+ */
+const ALONG_AXIS = new Set(['slice', 'concat']);
 /** Ops that read positions as numbers: they are told where the new rows start. */
 const POSITIONAL = new Set(['position_embedding', 'rope']);
 /** Biases over (query, key) positions, `[1, H, Tq, Tk]`: told where the new queries start, and given every key. */
@@ -189,7 +194,12 @@ export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: 
     const outId = node.outputs[0];
     const outHasTime = timeAxis.has(outId);
 
-    if (POSITIONWISE.has(node.op) || POSITIONAL.has(node.op)) {
+    if (POSITIONWISE.has(node.op) || POSITIONAL.has(node.op) || ALONG_AXIS.has(node.op)) {
+      if (ALONG_AXIS.has(node.op)) {
+        const axis = node.attrs.axis;
+        const along = node.inputs.find((id) => timeAxis.get(id) === axis || secondTimeAxis.get(id) === axis);
+        if (along !== undefined) return fail(node, `it cuts or joins ${describe(ir.values[along])} along the time axis`);
+      }
       if (MIXES_LAST_AXIS.has(node.op)) {
         const x = ir.values[node.inputs[0]];
         const last = x.shape.length - 1;

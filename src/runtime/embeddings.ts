@@ -21,24 +21,28 @@ export function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return lookup(table);
 }
 
-/** Rows `start … start + length` of a learned position table `[maxLen, dim]` (`start` > 0 when decoding step by step). */
-export function learnedPositions(table: tf.Tensor, length: number, start = 0): tf.Tensor {
-  const [maxLen, dim] = table.shape as number[];
-  if (start + length > maxLen) throw new RuntimeError(`a sequence of length ${start + length} does not fit the positional table of ${maxLen} rows`);
-  return tf.slice(table, [start, 0], [length, dim]);
+/**
+ * The position vectors of positions `start … start + length` from a learned table `[rows, dim]`
+ * (`start` > 0 when decoding step by step), read from row `first` on: OPT's table keeps its first
+ * two rows unused.
+ */
+export function learnedPositions(table: tf.Tensor, length: number, start = 0, first = 0): tf.Tensor {
+  const [rows, dim] = table.shape as number[];
+  if (first + start + length > rows) throw new RuntimeError(`a sequence of length ${start + length} does not fit the positional table of ${rows - first} rows`);
+  return tf.slice(table, [first + start, 0], [length, dim]);
 }
 
 /**
- * Fixed sinusoidal positions `[length, dim]` for positions `start …` (Vaswani et al. 2017, §3.5),
- * computed in double precision: PE(t, 2i) = sin(t / 10000^(2i/dim)), PE(t, 2i+1) = cos(t / 10000^(2i/dim)).
+ * Fixed sinusoidal positions `[length, dim]` for positions `first + start …` (Vaswani et al. 2017,
+ * §3.5), computed in double precision: PE(t, 2i) = sin(t / 10000^(2i/dim)), PE(t, 2i+1) = cos(t / 10000^(2i/dim)).
  */
-export function sinusoidalPositions(length: number, dim: number, start = 0): tf.Tensor {
+export function sinusoidalPositions(length: number, dim: number, start = 0, first = 0): tf.Tensor {
   const out = new Float32Array(length * dim);
   for (let i = 0; i < dim; i += 2) {
     const freq = Math.pow(10000, -i / dim);
     for (let t = 0; t < length; t++) {
-      out[t * dim + i] = Math.sin((start + t) * freq);
-      if (i + 1 < dim) out[t * dim + i + 1] = Math.cos((start + t) * freq);
+      out[t * dim + i] = Math.sin((first + start + t) * freq);
+      if (i + 1 < dim) out[t * dim + i + 1] = Math.cos((first + start + t) * freq);
     }
   }
   return tf.tensor2d(out, [length, dim]);

@@ -128,11 +128,21 @@ export interface InputDecl {
   span: Span;
 }
 
+/**
+ * `replace` before a binding of a variant (`replace let head = ...`): the statement takes the
+ * place of the base's binding of the same name. The span is the keyword's.
+ */
+export interface Replace {
+  kind: 'Replace';
+  span: Span;
+}
+
 /** `let name = value` */
 export interface LetStmt {
   kind: 'LetStmt';
   name: Ident;
   value: Expr;
+  replace?: Replace;
   span: Span;
 }
 
@@ -150,6 +160,7 @@ export interface OutStmt {
   keyword: 'out' | 'output';
   name?: Ident;
   value: Expr;
+  replace?: Replace;
   span: Span;
 }
 
@@ -158,6 +169,7 @@ export interface LossStmt {
   kind: 'LossStmt';
   name: Ident;
   value: Expr;
+  replace?: Replace;
   span: Span;
 }
 
@@ -171,8 +183,12 @@ export interface MaskStmt {
   keyword: 'mask' | 'memory';
   name: Ident;
   value: Expr;
+  replace?: Replace;
   span: Span;
 }
+
+/** The statements a variant may `replace`: the bindings that have a keyword. */
+export type ReplaceableStmt = LetStmt | OutStmt | LossStmt | MaskStmt;
 
 /** `expect params == 124_439_808`, `expect d_model % heads == 0` */
 export interface ExpectStmt {

@@ -286,6 +286,15 @@ export class AstBuilder {
     return stmt;
   }
 
+  /** `replace` and the binding it marks (an ErrorStmt when nothing of the binding was read). */
+  replaceStmt(entry: number, kw: Tok, inner: A.Stmt | undefined): A.Stmt {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const span = this.spans.spanOf(entry, this.parser.currIdx, 0);
+    if (!isReal(kw) || inner === undefined || inner.kind === 'ErrorStmt') return { kind: 'ErrorStmt', span };
+    if (inner.kind !== 'LetStmt' && inner.kind !== 'OutStmt' && inner.kind !== 'LossStmt' && inner.kind !== 'MaskStmt') return inner;
+    return { ...inner, replace: { kind: 'Replace', span: tokSpan(kw) }, span };
+  }
+
   expectStmt(entry: number, kw: Tok, condition: A.Expr | undefined): A.ExpectStmt {
     if (this.parser.RECORDING_PHASE) return undefined as never;
     return {

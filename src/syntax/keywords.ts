@@ -19,6 +19,7 @@ export const KEYWORDS = [
   'mask',
   'memory',
   'expect',
+  'replace',
   'if',
   'else',
   'repeat',
@@ -31,8 +32,8 @@ export const KEYWORDS = [
 
 export type Keyword = (typeof KEYWORDS)[number];
 
-/** Keywords that may also be used as names (`in memory: ...`, `let shared = ...`). */
-export const CONTEXTUAL_KEYWORDS: ReadonlySet<string> = new Set(['memory', 'shared']);
+/** Keywords that may also be used as names (`in memory: ...`, `let shared = ...`, `let replace = ...`). */
+export const CONTEXTUAL_KEYWORDS: ReadonlySet<string> = new Set(['memory', 'shared', 'replace']);
 
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 

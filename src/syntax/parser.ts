@@ -55,6 +55,9 @@ import {
   UnaryOp,
 } from './tokens.js';
 
+/** The keywords a `replace` may precede. */
+const REPLACEABLE: ReadonlySet<unknown> = new Set([Kw.let, Kw.output, Kw.out, Kw.loss, Kw.mask, Kw.memory]);
+
 /** `at` for an argument's value: the argument's own start, known only once its first token is read. */
 const SELF = -1;
 
@@ -105,14 +108,15 @@ export class TfmParser extends RecoveringParser {
 
   /**
    * Whether the next tokens can begin a statement, decided with the same two tokens `stmt` uses:
-   * a name starts one only as `name =`, and the contextual keyword `memory` (also a name) only
-   * as `memory name` or `memory =`.
+   * a name starts one only as `name =`, the contextual keyword `memory` (also a name) only
+   * as `memory name` or `memory =`, and `replace` only as `replace` and a binding keyword.
    */
   private canStartStatement(): boolean {
     const first = this.LA(1);
     if (!tokenMatcher(first, Identifier)) return true;
     const second = this.LA(2);
     if (first.tokenType === Kw.memory && tokenMatcher(second, Identifier)) return true;
+    if (first.tokenType === Kw.replace && REPLACEABLE.has(second.tokenType)) return true;
     return tokenMatcher(second, Eq);
   }
   private readonly canStartStatementGate = () => this.canStartStatement();
@@ -398,6 +402,7 @@ export class TfmParser extends RecoveringParser {
     { ALT: () => this.SUBRULE(this.outStmt) },
     { ALT: () => this.SUBRULE(this.lossStmt) },
     { ALT: () => this.SUBRULE(this.declStmt) },
+    { ALT: () => this.SUBRULE(this.replaceStmt) },
     { ALT: () => this.SUBRULE(this.expectStmt) },
     { ALT: () => this.SUBRULE(this.ifStmt) },
   ];
@@ -405,7 +410,7 @@ export class TfmParser extends RecoveringParser {
 
   /**
    * `stmt = ( configBlock | inputDecl | letStmt | assignStmt | outStmt | lossStmt | declStmt
-   *         | expectStmt | ifStmt ) [ ";" ] ;`
+   *         | replaceStmt | expectStmt | ifStmt ) [ ";" ] ;`
    */
   stmt = this.RULE(
     'stmt',
@@ -680,6 +685,33 @@ export class TfmParser extends RecoveringParser {
 
   /** `declStmt = ( "mask" | "memory" ) IDENT "=" expr ;` */
   declStmt = this.RULE('declStmt', this.binding('MaskStmt', () => this.OR(this.declKeywordAlts)), RECOVER);
+
+  private readonly replaceableAlts = [
+    { ALT: () => this.SUBRULE2(this.letStmt) },
+    { ALT: () => this.SUBRULE2(this.outStmt) },
+    { ALT: () => this.SUBRULE2(this.lossStmt) },
+    { ALT: () => this.SUBRULE2(this.declStmt) },
+  ];
+
+  /** `replaceStmt = "replace" ( letStmt | outStmt | lossStmt | declStmt ) ;` */
+  replaceStmt = this.RULE(
+    'replaceStmt',
+    (): A.Stmt => {
+      const entry = this.currIdx;
+      let kw: Tok;
+      let inner: A.Stmt | undefined;
+      try {
+        kw = this.CONSUME(Kw.replace);
+        inner = this.OR(this.replaceableAlts);
+      } catch (e) {
+        if (!isRecognitionException(e as Error)) throw e;
+        if (failed(e)) inner = e.tfmPartial as A.Stmt;
+        throw fail(e, this.build.replaceStmt(entry, kw, inner));
+      }
+      return this.build.replaceStmt(entry, kw, inner);
+    },
+    RECOVER,
+  );
 
   /** `expectStmt = "expect" expr ;` */
   expectStmt = this.RULE(

@@ -84,16 +84,18 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM1006:
     'A statement that is valid syntax appears where it has no meaning. A block takes its configuration as parameters and gives its result with `out`, and declares ports with `in`; ' +
     'a model has a `config` section, declares `input`s and names its results with `output` and `loss`. ' +
-    'A model that `extends` another may only override config values and add `expect`s: that is what guarantees a variant has the same architecture as its base (to change the structure, write a block both models use).',
+    '`replace` belongs only at the top level of a model that `extends` another, where it names the binding of the base it takes the place of; in a block, in a model that extends none, or inside an `if`, there is no binding it could replace.',
   TFM1007:
     'A backslash in a string is followed by something other than `\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0` or `\\u{...}` (1 to 6 hex digits naming a Unicode scalar value). ' +
     'The usual cause is a Windows path separator in an import; write `/`, which works on every platform.',
   TFM2001:
-    'A name is not defined where it is used: a value, config key, block, layer or function, a dtype, a field of a result (`.state`), or the base model of `extends`. ' +
+    'A name is not defined where it is used: a value, config key, block, layer or function, a dtype, a field of a result (`.state`), the base model of `extends`, ' +
+    'or the binding a variant\'s `replace` names (the base must bind it at its top level, with the same keyword: `replace output logits` for `output logits`). ' +
     'Names are resolved lexically: a model sees its config, its inputs, its earlier bindings and the global blocks (its file, its imports, the standard library, the primitives); ' +
     'a block sees its parameters, its ports and its own bindings, never the model that uses it. The help suggests the closest visible name.',
   TFM2002:
     'A name is defined twice in one scope: two `let`s, two config keys, or two blocks or models in one file. ' +
+    'A variant that binds a name its base binds is the same mistake unless it says `replace`, which states that the base\'s binding is meant to go. ' +
     'Reassigning a config value or block parameter in a body is the same mistake, since those are constants. ' +
     'A value is rebound without `let` (`x = norm(x)`); a second `let` of the same name is almost always a copy-paste slip that would hide the first value.',
   TFM2003:

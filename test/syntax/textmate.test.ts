@@ -55,7 +55,7 @@ describe('TextMate grammar', () => {
   });
 
   it('highlights every keyword of the lexer as a keyword (or boolean constant)', () => {
-    expect(keywords.length).toBe(22);
+    expect(keywords.length).toBe(23);
     for (const kw of keywords) expect(scopeOf(kw), kw).toMatch(/^(keyword\.|constant\.language\.)/);
   });
 

@@ -27,6 +27,7 @@ import { applyOp } from './op-context.js';
 import type { Reporter } from './reporter.js';
 import type { BindingKind, Scope, UseTracker } from './scope.js';
 import { misplacement } from './statement-placement.js';
+import { isReplacing } from './variants.js';
 import { addConstraint, dtypeOf, evalDim, maskFromInput } from './tensor-types.js';
 
 export class Evaluator implements Lowering {
@@ -54,6 +55,16 @@ export class Evaluator implements Lowering {
   }
 
   runStmt(s: A.Stmt, env: Env): void {
+    if (isReplacing(s) && !env.replacements?.has(s)) {
+      // A `replace` that found its binding ran in its place. This one is reported, then run as
+      // written unless its name is bound already (that would only repeat the mistake as TFM2002).
+      this.reporter.error('TFM1006', '`replace` is only allowed at the top level of a model that extends another', this.ref(env, s.replace), {
+        help: env.isModel
+          ? 'a variant replaces a binding of its base with a `replace` outside any `if`; elsewhere, drop `replace`'
+          : 'a block defines its bindings with `let`: drop `replace`',
+      });
+      if (s.name && env.scope.own(s.name.name)) return;
+    }
     switch (s.kind) {
       case 'LetStmt':
       case 'AssignStmt': {

@@ -39,6 +39,8 @@ export interface Env {
   usedEarly?: Set<string>;
   /** Use records of the bindings made in this body. */
   records?: UseRecord[];
+  /** A variant's `replace` statements that found the binding they replace (any other is misplaced). */
+  replacements?: ReadonlySet<A.Stmt>;
 }
 
 /** Hints for resolving a bare name that is not bound: an enum member of the expected type. */

@@ -15,6 +15,7 @@ import { GraphBuilder } from './graph.js';
 import type { ChainLink, Env, Override } from './lowering.js';
 import type { Reporter } from './reporter.js';
 import { collectLater, Scope, type UseTracker } from './scope.js';
+import { variantBody, type BodyStmt } from './variants.js';
 
 export function lowerModel(
   ws: Workspace,
@@ -47,18 +48,16 @@ export function lowerModel(
     for (const s of link.decl.body) {
       if (s.kind === 'ConfigBlock') for (const e of s.entries) fromChain.set(e.name.name, { expr: e.value, file: link.file, name: e.name });
       else if (s.kind === 'AssignStmt') fromChain.set(s.name.name, { expr: s.value, file: link.file, name: s.name });
-      else if (s.kind !== 'ExpectStmt' && s.kind !== 'ErrorStmt' && link === chain[0]) {
-        reporter.error('TFM1006', 'a model that extends another may only override config values and add expectations', { file: link.file, span: s.span }, {
-          help: 'to change the structure, write a new model (or a block both models use)',
-        });
-      }
     }
   }
+  // The base's statements with the variants' replacements and additions (variants.ts).
+  const { body, replacements } = variantBody(chain, reporter);
+  env.replacements = replacements;
 
   const config = evalConfig(ev, env, root, fromChain, overrides, decl, file, reporter);
-  collectLater(root.decl.body, env.later, root.file);
+  for (const b of body) collectLater([b.stmt], env.later, b.file);
   const errorsBefore = reporter.diagnostics.filter((d) => d.severity === 'error').length;
-  ev.runBody(root.decl.body, env);
+  runVariantBody(ev, body, env, (f) => ws.globals(f));
   const bodyFailed = reporter.diagnostics.filter((d) => d.severity === 'error').length > errorsBefore;
 
   const outputs = env.outs.filter((o) => !o.name?.startsWith('loss:'));
@@ -95,6 +94,25 @@ export function lowerModel(
     modules: [...graph.modules.values()],
     bounds: [...bounds].map(([dim, b]) => ({ dim, max: b.max, min: b.min, source: b.source })),
   };
+}
+
+/**
+ * Runs the model's body; a statement a variant added from another file runs there, seeing the
+ * model's bindings and that file's blocks.
+ */
+function runVariantBody(ev: Evaluator, body: readonly BodyStmt[], env: Env, globals: (file: string) => Scope): void {
+  const home = { file: env.file, scope: env.scope };
+  for (const b of body) {
+    if (env.aborted) break;
+    if (b.file === home.file) ev.runStmt(b.stmt, env);
+    else {
+      env.file = b.file;
+      env.scope = home.scope.withGlobals(globals(b.file));
+      ev.runStmt(b.stmt, env);
+      env.file = home.file;
+      env.scope = home.scope;
+    }
+  }
 }
 
 function resolveChain(ws: Workspace, decl: A.ModelDecl, file: string, reporter: Reporter): ChainLink[] | undefined {

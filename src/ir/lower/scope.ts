@@ -24,8 +24,15 @@ export interface Binding {
 }
 
 export class Scope {
-  private readonly map = new Map<string, Binding>();
-  constructor(readonly parent?: Scope) {}
+  constructor(
+    readonly parent?: Scope,
+    private readonly map = new Map<string, Binding>(),
+  ) {}
+
+  /** The same bindings over other globals: a variant's statement from another file sees its own file's blocks. */
+  withGlobals(globals: Scope): Scope {
+    return new Scope(globals, this.map);
+  }
 
   lookup(name: string): Binding | undefined {
     return this.map.get(name) ?? this.parent?.lookup(name);

@@ -1,30 +1,38 @@
 /**
- * `PositionEmbedding(max_len, dim, kind: learned | sinusoidal)` applied to ids `[B, T]` or
- * features `[B, T, d]` gives the position vectors `[T, dim]` (broadcast over the batch when added).
+ * `PositionEmbedding(max_len, dim, kind: learned | sinusoidal, offset: 0)` applied to ids `[B, T]`
+ * or features `[B, T, d]` gives the position vectors `[T, dim]` (broadcast over the batch when
+ * added) of positions `offset … offset + T − 1` (OPT's learned table starts at row 2).
  * Sinusoidal: sin on even, cos on odd dimensions (Vaswani et al. 2017), no parameters.
  * The sequence length must provably fit the table (`where seq <= ctx`).
  */
 import { constDim, constValue, renderDim, resolve } from '../dims.js';
 import { layerOp } from './declare.js';
-import { one } from './helpers.js';
+import { ERROR, one } from './helpers.js';
 import type { Dim } from '../dims.js';
 import type { TensorValue } from '../types.js';
 import type { OpContext } from '../values.js';
-import type { Kernels } from './kernel.js';
+import type { Kernels, KernelSite } from './kernel.js';
 
 export const positionEmbedding = layerOp('PositionEmbedding', 'Absolute positions for a sequence: `[B, T, ...]` → `[T, dim]`.', {
   config: {
     max_len: ['int', 'rows of the table: the longest sequence'],
     dim: ['int', 'vector size'],
     kind: [['learned', 'sinusoidal'], 'learned table or fixed sinusoids', 'learned'],
+    offset: ['int', 'index of the first position: a learned table has `max_len + offset` rows (OPT: 2)', 0],
   },
   inputs: { x: ['tensor', 'ids `[B, T]` or features `[B, T, d]`: only the length is used', { rank: { min: 2 }, shape: '`[batch, seq, ...]`' }] },
-  apply(ctx, { max_len: maxLen, dim, kind }, { x }) {
+  apply(ctx, { max_len: maxLen, dim, kind, offset }, { x }) {
+    if (offset < 0) {
+      ctx.error('TFM4008', `a position offset cannot be negative, got ${offset}`, { primary: { ...ctx.argSource('offset'), message: 'must be 0 or more' } });
+      return ERROR;
+    }
     const seq = x.shape[1];
     checkFitsTable(ctx, x, seq, maxLen, 'max_len');
     const params: Record<string, string> = {};
-    if (kind === 'learned') params.weight = ctx.param('weight', [maxLen, dim], 'normal');
-    return one(ctx, 'position_embedding', [x], 'float32', [seq, constDim(dim, { ...ctx.argSource('dim'), what: 'the position embedding size' })], { kind, max_len: maxLen }, params);
+    if (kind === 'learned') params.weight = ctx.param('weight', [maxLen + offset, dim], 'normal');
+    // `offset` is an attribute only when set, so the IR (and code) of a plain table is unchanged.
+    const attrs = offset ? { kind, max_len: maxLen, offset } : { kind, max_len: maxLen };
+    return one(ctx, 'position_embedding', [x], 'float32', [seq, constDim(dim, { ...ctx.argSource('dim'), what: 'the position embedding size' })], attrs, params);
   },
 });
 
@@ -61,6 +69,11 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
   void constDim;
 }
 
+/** The index of the first position (OPT's 2), or undefined when it is 0 (the call then omits it). */
+function first<T>(k: KernelSite<T>): T | undefined {
+  return k.value('offset') ? k.attr('offset') : undefined;
+}
+
 export const kernels: Kernels = {
   position_embedding: {
     tfjs: (k) => {
@@ -68,16 +81,17 @@ export const kernels: Kernels = {
         // The width is not an attribute: the IR's output shape `[T, dim]` holds it.
         const last = k.outputs[0].shape[k.outputs[0].shape.length - 1];
         const dim = constValue(last) ?? k.fail('the width of a sinusoidal table is not known');
-        return k.call('sinusoidalPositions', k.length(0), k.literal(dim), k.offset(0));
+        return k.call('sinusoidalPositions', k.length(0), k.literal(dim), k.offset(0), first(k));
       }
-      return k.call('learnedPositions', k.param('weight'), k.length(0), k.offset(0));
+      return k.call('learnedPositions', k.param('weight'), k.length(0), k.offset(0), first(k));
     },
     torchLayer: {
       module: 'PositionEmbedding',
       construct: (k) => {
         const dim = k.owns('weight') ? k.shape('weight')[1] : k.outputWidth();
         if (dim === undefined) return k.fail('has no known width');
-        return `rt.PositionEmbedding(${k.literal(Number(k.value('max_len')))}, ${dim}, kind=${k.literal(String(k.value('kind') ?? 'learned'))})`;
+        const offset = Number(k.value('offset') ?? 0);
+        return `rt.PositionEmbedding(${k.literal(Number(k.value('max_len')))}, ${dim}, kind=${k.literal(String(k.value('kind') ?? 'learned'))}${offset ? `, offset=${offset}` : ''})`;
       },
     },
     stem: 'positions',

@@ -14,7 +14,7 @@ export const rope = functionOp('rope', 'Rotary position embedding on `[B, heads,
   apply(ctx, { x, base }) {
     const d = known(x.shape[3]);
     if (d !== undefined && d % 2 !== 0) {
-      ctx.error('TFM3001', `rotary embedding rotates pairs of features, but the head size ${d} is odd`, shapeLabels(ctx, x, 'x'));
+      ctx.error('TFM3001', `rotary embedding rotates pairs of features, but the ${d} features it is given are an odd number`, shapeLabels(ctx, x, 'x'));
       return ERROR;
     }
     return one(ctx, 'rope', [x], 'float32', x.shape, { base });

@@ -63,6 +63,10 @@ const cases: Case[] = [
   ...casesOf('test/fixtures/parity/layers.tfm', () => true),
   // Masks and biases given as inputs (bool / 0-1 data), and ALiBi's bias.
   ...casesOf('test/fixtures/parity/mask-inputs.tfm', () => true),
+  // The standard library's switches: per-projection biases, rope_base, partial rotary, offset positions.
+  ...casesOf('test/fixtures/parity/std-variants.tfm', () => true),
+  // The Qwen2-style example's tiny models, one a variant that adds a head and a loss.
+  ...casesOf('examples/qwen2-style.tfm', (name) => name.endsWith('Tiny')),
   ...casesOf('test/backends/pytorch/fixtures/names-and-ops.tfm', () => true),
 ];
 let work: string;

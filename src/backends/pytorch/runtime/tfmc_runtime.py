@@ -421,21 +421,24 @@ class Embedding(nn.Module):
 
 
 class PositionEmbedding(nn.Module):
-    """Position vectors `[T, dim]` for an input `[B, T, ...]`: a learned table or fixed sinusoids."""
+    """Position vectors `[T, dim]` for an input `[B, T, ...]`: a learned table or fixed sinusoids.
 
-    def __init__(self, max_len, dim, kind="learned"):
+    Positions start at `offset`: the table has `max_len + offset` rows and the first `offset`
+    are never read (OPT's learned positions start at 2)."""
+
+    def __init__(self, max_len, dim, kind="learned", offset=0):
         super().__init__()
-        self.max_len, self.dim, self.kind = max_len, dim, kind
+        self.max_len, self.dim, self.kind, self.offset = max_len, dim, kind, offset
         if kind == "learned":
-            self.weight = nn.Parameter(torch.empty(max_len, dim))
+            self.weight = nn.Parameter(torch.empty(max_len + offset, dim))
         else:
-            self.register_buffer("table", sinusoids(max_len, dim), persistent=False)
+            self.register_buffer("table", sinusoids(max_len + offset, dim), persistent=False)
 
     def forward(self, x):
         t = x.shape[1]
         if t > self.max_len:
             raise ValueError(f"a sequence of length {t} does not fit the positional table of {self.max_len} rows")
-        return (self.weight if self.kind == "learned" else self.table)[:t]
+        return (self.weight if self.kind == "learned" else self.table)[self.offset : self.offset + t]
 
 
 class LayerNorm(nn.Module):
