@@ -727,6 +727,76 @@ def swin_closed_form(image, patch, d, depths, heads, wins, classes):
 
 
 # ---------------------------------------------------------------------------
+# Conformer: macaron feed-forwards, self-attention, and a convolution module
+# ---------------------------------------------------------------------------
+
+class ConvModuleRef(nn.Module):
+    """LayerNorm, pointwise Conv1d to 2d, GLU, depthwise Conv1d, BatchNorm1d, SiLU, pointwise Conv1d."""
+
+    def __init__(self, d, kernel):
+        super().__init__()
+        self.norm = nn.LayerNorm(d, **fk())
+        self.pointwise_in = nn.Conv1d(d, 2 * d, 1, **fk())
+        self.depthwise = nn.Conv1d(d, d, kernel, padding=(kernel - 1) // 2, groups=d, **fk())
+        self.batch_norm = nn.BatchNorm1d(d, **fk())
+        self.pointwise_out = nn.Conv1d(d, d, 1, **fk())
+
+    def forward(self, x):  # [B, T, d]
+        h = F.glu(self.pointwise_in(self.norm(x).transpose(1, 2)), dim=1)
+        h = F.silu(self.batch_norm(self.depthwise(h)))
+        return self.pointwise_out(h).transpose(1, 2)
+
+
+class ConformerBlockRef(nn.Module):
+    def __init__(self, d, heads, kernel):
+        super().__init__()
+        self.ff1 = FeedForward(d, 4 * d, F.silu)
+        self.ff2 = FeedForward(d, 4 * d, F.silu)
+        self.attn = Attention(d, heads)
+        self.conv = ConvModuleRef(d, kernel)
+        self.norms = nn.ModuleList([nn.LayerNorm(d, **fk()) for _ in range(4)])
+
+    def forward(self, x):
+        x = x + 0.5 * self.ff1(self.norms[0](x))
+        x = x + self.attn(self.norms[1](x))
+        x = x + self.conv(x)
+        x = x + 0.5 * self.ff2(self.norms[2](x))
+        return self.norms[3](x)
+
+
+class Conformer(nn.Module):
+    """Conv2d subsampling (two 3x3 stride-2 convolutions, ESPnet's Conv2dSubsampling), Linear, sinusoids, blocks, CTC head."""
+
+    def __init__(self, n_mels, d, heads, layers, kernel, vocab):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, d, 3, stride=2, **fk())
+        self.conv2 = nn.Conv2d(d, d, 3, stride=2, **fk())
+        freq = ((n_mels - 3) // 2 + 1 - 3) // 2 + 1
+        self.proj = nn.Linear(d * freq, d, **fk())
+        self.blocks = nn.ModuleList([ConformerBlockRef(d, heads, kernel) for _ in range(layers)])
+        self.head = nn.Linear(d, vocab, **fk())
+
+    def forward(self, features):  # [B, frames, n_mels]
+        h = F.relu(self.conv2(F.relu(self.conv1(features.unsqueeze(1)))))  # [B, d, T', F']
+        b, c, t, f = h.shape
+        x = self.proj(h.transpose(1, 2).reshape(b, t, c * f))
+        x = x + sinusoid(t, x.shape[-1]).to(x.device)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x).log_softmax(-1)
+
+
+def conformer_closed_form(n_mels, d, layers, kernel, vocab):
+    """Front end: 2 convs + projection; per block: 2 FFNs, attention, conv module, 4 LayerNorms (BatchNorm: 2d)."""
+    freq = ((n_mels - 3) // 2 + 1 - 3) // 2 + 1
+    front = (9 * d + d) + (9 * d * d + d) + (d * freq * d + d)
+    ffn = 2 * (d * 4 * d + 4 * d + 4 * d * d + d)
+    attention = 4 * (d * d + d)
+    conv = (2 * d * d + 2 * d) + (kernel * d + d) + 2 * d + (d * d + d) + 2 * d
+    return front + layers * (ffn + attention + conv + 4 * 2 * d) + d * vocab + vocab
+
+
+# ---------------------------------------------------------------------------
 # Model table
 # ---------------------------------------------------------------------------
 
@@ -933,6 +1003,26 @@ MODELS = [
         smoke=lambda m: m(torch.randn(2, 3, 32, 32)),
         source="pytorch: Swin construction with 32x32 images, patch 2 (16x16 map), d 8, depths 2/2/2/2, heads 2/2/4/4, "
                "windows 4/4/4/2 shifted by 2 (the last stage's 2x2 map is one window, no shift), 5 classes.",
+    ),    dict(
+        name="ConformerS",
+        build=lambda: Conformer(80, 144, 4, 16, 31, 32),
+        stock=lambda: conformer_closed_form(80, 144, 16, 31, 32),
+        source="pytorch: hand-built Conformer (Conformer): Conv2dSubsampling nn.Conv2d(1,144,3,stride 2) + ReLU, "
+               "nn.Conv2d(144,144,3,stride 2) + ReLU, nn.Linear(144*19,144); sinusoidal positions; 16 blocks of "
+               "half-step FFN (nn.LayerNorm, nn.Linear 144->576 SiLU ->144), self-attention (nn.LayerNorm, q/k/v/o "
+               "nn.Linear 144->144), conv module (nn.LayerNorm, nn.Conv1d 144->288 k1, GLU, depthwise nn.Conv1d "
+               "k31 groups 144, nn.BatchNorm1d(144): running statistics are buffers, SiLU, nn.Conv1d 144->144 k1), "
+               "second half-step FFN, final nn.LayerNorm; CTC head nn.Linear(144,32). Cross-checked against the closed form.",
+        # Not comparable with a published total: Gulati et al. 2020, Table 1 give Conformer (S) 10.3M
+        # with an LSTM decoder (1 layer, 320) and relative positional attention, which this encoder
+        # with a character CTC head does not have.
+    ),
+    dict(
+        name="ConformerTiny",
+        build=lambda: Conformer(16, 16, 2, 2, 5, 8),
+        stock=lambda: conformer_closed_form(16, 16, 2, 5, 8),
+        smoke=lambda m: m(torch.randn(2, 24, 16)),
+        source="pytorch: Conformer construction with 16 mel bins, d 16, 2 heads, 2 blocks, kernel 5, 8 classes.",
     ),
 ]
 

@@ -107,7 +107,7 @@ export function randomInputs(ir: ModelIR, seed: number, length = 12, batch = 2):
 
 /**
  * Inputs of a `ctc_loss` that an alignment can reach: targets are classes other than the blank,
- * without repeats; every sequence but the first is two frames and one target shorter than the axes
+ * without repeats; every sequence but the first is two frames (but at least one) and one target shorter than the axes
  * (so the lengths are exercised); no target is longer than half its frames.
  */
 function fitCtcInputs(ir: ModelIR, inputs: ReturnType<typeof randomInputs>, r: () => number, sizeOf: (d: Dim) => number): void {
@@ -119,7 +119,7 @@ function fitCtcInputs(ir: ModelIR, inputs: ReturnType<typeof randomInputs>, r: (
     const s = targets.shape[1];
     const blank = Number(node.attrs.blank);
     for (let row = 0; row < b; row++) {
-      frames.data[row] = row === 0 ? t : t - 2;
+      frames.data[row] = row === 0 ? t : Math.max(1, t - 2);
       count.data[row] = Math.max(1, Math.min(row === 0 ? s : s - 1, Math.floor(frames.data[row] / 2)));
       let previous = -1;
       for (let j = 0; j < s; j++) {
