@@ -797,6 +797,67 @@ def conformer_closed_form(n_mels, d, layers, kernel, vocab):
 
 
 # ---------------------------------------------------------------------------
+# Perceiver IO: a latent array that cross-attends into the input
+# ---------------------------------------------------------------------------
+
+class CrossAttentionRef(nn.Module):
+    def __init__(self, d_q, d_kv, heads):
+        super().__init__()
+        self.heads = heads
+        self.q_norm = nn.LayerNorm(d_q, **fk())
+        self.kv_norm = nn.LayerNorm(d_kv, **fk())
+        self.q = nn.Linear(d_q, d_q, **fk())
+        self.k = nn.Linear(d_kv, d_q, **fk())
+        self.v = nn.Linear(d_kv, d_q, **fk())
+        self.o = nn.Linear(d_q, d_q, **fk())
+
+    def forward(self, q, kv):
+        b, tq, d = q.shape
+        h = self.kv_norm(kv)
+        split = lambda t: t.view(b, t.shape[1], self.heads, d // self.heads).transpose(1, 2)
+        scores = split(self.q(self.q_norm(q))) @ split(self.k(h)).transpose(-1, -2) / math.sqrt(d // self.heads)
+        return self.o((scores.softmax(-1) @ split(self.v(h))).transpose(1, 2).reshape(b, tq, d))
+
+
+class CrossLayerRef(nn.Module):
+    def __init__(self, d_q, d_kv, heads):
+        super().__init__()
+        self.attn = CrossAttentionRef(d_q, d_kv, heads)
+        self.mlp_norm = nn.LayerNorm(d_q, **fk())
+        self.mlp = FeedForward(d_q, d_q, F.gelu)
+
+    def forward(self, q, kv):
+        x = q + self.attn(q, kv)
+        return x + self.mlp(self.mlp_norm(x))
+
+
+class PerceiverIO(nn.Module):
+    def __init__(self, vocab, max_len, d_in, latents, d_latent, layers, heads):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d_in, **fk())
+        self.pos = nn.Parameter(torch.zeros(max_len, d_in, **fk()))
+        self.latents = nn.Parameter(torch.randn(latents, d_latent, **fk()) * 0.02)
+        self.encode = CrossLayerRef(d_latent, d_in, 1)
+        self.process = nn.ModuleList([PreNormEncoderLayer(d_latent, heads, d_latent, F.gelu) for _ in range(layers)])
+        self.decode = CrossLayerRef(d_in, d_latent, heads)
+        self.lm_head = nn.Linear(d_in, vocab, **fk())
+
+    def forward(self, ids):
+        b, t = ids.shape
+        inputs = self.embed(ids) + self.pos[:t]
+        z = self.encode(self.latents.expand(b, -1, -1), inputs)
+        for layer in self.process:
+            z = layer(z)
+        return self.lm_head(self.decode(self.pos[:t].expand(b, -1, -1), z))
+
+
+def perceiver_closed_form(vocab, max_len, d_in, latents, d_latent, layers):
+    cross = lambda dq, dkv: 2 * dq + 2 * dkv + (dq * dq + dq) + 2 * (dkv * dq + dq) + (dq * dq + dq) + 2 * dq + 2 * (dq * dq + dq)
+    self_layer = 4 * (d_latent * d_latent + d_latent) + 2 * (d_latent * d_latent + d_latent) + 4 * d_latent
+    return vocab * d_in + max_len * d_in + latents * d_latent + cross(d_latent, d_in) + layers * self_layer + cross(d_in, d_latent) + d_in * vocab + vocab
+
+
+# ---------------------------------------------------------------------------
 # Model table
 # ---------------------------------------------------------------------------
 
@@ -1023,6 +1084,23 @@ MODELS = [
         stock=lambda: conformer_closed_form(16, 16, 2, 5, 8),
         smoke=lambda m: m(torch.randn(2, 24, 16)),
         source="pytorch: Conformer construction with 16 mel bins, d 16, 2 heads, 2 blocks, kernel 5, 8 classes.",
+    ),    dict(
+        name="PerceiverIO",
+        build=lambda: PerceiverIO(262, 2048, 768, 256, 1280, 26, 8),
+        stock=lambda: perceiver_closed_form(262, 2048, 768, 256, 1280, 26),
+        source="pytorch: hand-built Perceiver IO language encoder (PerceiverIO): nn.Embedding(262,768) + learned positions "
+               "nn.Parameter(2048,768); latent array nn.Parameter(256,1280); encoder cross-attention layer (nn.LayerNorm on "
+               "queries and on inputs, q/o nn.Linear 1280->1280, k/v nn.Linear 768->1280, 1 head, MLP 1280->1280->1280 GELU "
+               "with its nn.LayerNorm); 26 pre-norm self-attention layers on the latents (PreNormEncoderLayer, d_ff 1280); decoder "
+               "cross-attention layer with the position embeddings as queries (768, 8 heads) over the latents; nn.Linear(768,262). "
+               "Cross-checked against the closed form.",
+    ),
+    dict(
+        name="PerceiverIOTiny",
+        build=lambda: PerceiverIO(40, 32, 16, 4, 24, 2, 2),
+        stock=lambda: perceiver_closed_form(40, 32, 16, 4, 24, 2),
+        smoke=lambda m: m(tok(2, 6)),
+        source="pytorch: PerceiverIO construction with vocab 40, 32 positions, d_in 16, 4 latents of 24, 2 layers, 2 heads.",
     ),
 ]
 
