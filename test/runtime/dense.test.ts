@@ -62,4 +62,14 @@ describe('matMulWeightT with kept transposes (inference)', () => {
     expect(tf.max(tf.abs(grads[w.name])).dataSync()[0]).toBeGreaterThan(0);
     tf.dispose([x, w, y1, y2, y3, cache.get(w)!.transposed, grads[w.name], reference[w.name]]);
   });
+
+  it('uses the kept transpose for a single row too (a decode step)', () => {
+    const cache: TransposedWeights = new Map();
+    const x = tf.randomNormal([1, 19], 0, 1, 'float32', 3);
+    const w = tf.variable(tf.randomNormal([23, 19], 0, 1, 'float32', 4));
+    const y = matMulWeightT(x, w, cache);
+    expect(cache.has(w)).toBe(true);
+    expect(maxRelDiff(y, tf.matMul(x, w, false, true))).toBeLessThan(1e-5);
+    tf.dispose([x, w, y, cache.get(w)!.transposed]);
+  });
 });
