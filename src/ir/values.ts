@@ -139,6 +139,8 @@ export interface OpContext {
   readonly bindingName: string | undefined;
   /** Reserves a free parameter's name among the module names of the current body; false when taken. */
   claimName(name: string): boolean;
+  /** The integer a name is bound to where the op is called (`heads` in a pattern), if any. */
+  intNamed(name: string): number | undefined;
 }
 
 export interface FlopsInput {

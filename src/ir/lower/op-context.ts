@@ -49,6 +49,13 @@ class LoweringOpContext implements OpContext {
     return this.env.direct && this.ev.ref(this.env, this.env.direct.expr).span === this.callSite.span ? this.env.direct.name : undefined;
   }
 
+  intNamed(name: string): number | undefined {
+    const b = this.env.scope.lookup(name);
+    if (b?.value.kind !== 'int') return undefined;
+    if (b.use) b.use.used = true;
+    return b.value.value;
+  }
+
   claimName(name: string): boolean {
     if (this.env.moduleNames.has(name)) return false;
     this.env.moduleNames.add(name);

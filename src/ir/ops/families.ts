@@ -30,6 +30,7 @@ export * as positionEmbedding from './position-embedding.js';
 export * as recurrent from './recurrent.js';
 export * as reductions from './reductions.js';
 export * as ranges from './ranges.js';
+export * as rearrange from './rearrange.js';
 export * as relativePositionBias from './relative-position-bias.js';
 export * as reshape from './reshape.js';
 export * as rope from './rope.js';

@@ -139,7 +139,7 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
  * ≥ 0 is that number, `-(i + 2)` is the size of input axis `i`, and `-1` is inferred from the
  * element count (at most one may be).
  */
-function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): Value {
+export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): Value {
   const used = new Set<number>();
   let inferred = -1;
   const dims: number[] = [];

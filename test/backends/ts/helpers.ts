@@ -46,6 +46,7 @@ export function exampleCases(): TinyCase[] {
     ['test/fixtures/parity/open-language.tfm', 'OpenReshape', {}],
     ['test/fixtures/parity/open-language.tfm', 'OpenSelect', {}],
     ['test/fixtures/parity/open-language.tfm', 'OpenEinsum', {}],
+    ['test/fixtures/parity/open-language.tfm', 'OpenRearrange', {}],
     // The mask constructors and operators.
     ['test/fixtures/parity/masks.tfm', 'MhaWindow', {}],
     ['test/fixtures/parity/masks.tfm', 'MhaPrefix', {}],
