@@ -87,9 +87,10 @@ export interface RepeatModule extends ModuleBase {
 
 /**
  * `shape`: a list of dimensions (`[batch, seq, 4, 16]`); `ints`: a list of integers (an axis
- * order); `tensors`: a list of tensors; `operand`: a tensor or a number (`where(c, x, 0.0)`).
+ * order); `tensors`: a list of tensors; `parts`: a tensor or a list of tensors (`concat`);
+ * `operand`: a tensor or a number (`select(c, x, 0.0)`).
  */
-export type ArgType = 'int' | 'float' | 'bool' | 'enum' | 'tensor' | 'module' | 'string' | 'shape' | 'ints' | 'tensors' | 'operand';
+export type ArgType = 'int' | 'float' | 'bool' | 'enum' | 'tensor' | 'module' | 'string' | 'shape' | 'ints' | 'tensors' | 'parts' | 'operand';
 
 export interface ArgSpec {
   name: string;
@@ -107,6 +108,8 @@ export interface OpContext {
   readonly callSite: SourceRef;
   /** Where an argument was written (the call site when it was defaulted). */
   argSource(name: string): SourceRef;
+  /** Where item `i` of a list argument was written (the whole argument when it is not a written list). */
+  itemSource(name: string, i: number): SourceRef;
   /** Reports a diagnostic; the primary label defaults to the call site. */
   error(
     code: KnownCode,

@@ -80,7 +80,7 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x) => ({
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as (x: tf.Tensor) => tf.Tensor;
 
-/** The parts joined along `axis` (two to four; an absent part is left out). */
+/** The parts joined along `axis` (an absent part is left out). */
 export function concat(axis: number, ...parts: Array<tf.Tensor | undefined>): tf.Tensor {
   return tf.concat(parts.filter((p): p is tf.Tensor => p !== undefined), axis);
 }

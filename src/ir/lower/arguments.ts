@@ -194,6 +194,8 @@ export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: Sour
       return v.kind === 'list' && v.items.every((x) => x.kind === 'int' || x.kind === 'error') ? v : bad('a list of integers, like `[0, 2, 1, 3]`');
     case 'tensors':
       return v.kind === 'list' && v.items.every((x) => x.kind === 'tensor' || x.kind === 'error') ? v : bad('a list of tensors, like `[a, b, c]`');
+    case 'parts':
+      return v.kind === 'tensor' || (v.kind === 'list' && v.items.length > 0 && v.items.every((x) => x.kind === 'tensor' || x.kind === 'error')) ? v : bad('a tensor or a list of tensors, like `[a, b, c]`');
     case 'operand':
       return v.kind === 'tensor' || isNumber(v) ? v : bad('a tensor or a number');
   }

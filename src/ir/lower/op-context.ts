@@ -16,7 +16,7 @@ import { upperBound } from './tensor-types.js';
 export function applyOp(ev: Lowering, op: OpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, call: A.Expr, env: Env, layer?: LayerModule, inputs?: Record<string, Value>, inputSources?: Record<string, SourceRef>): Value {
   for (const k in values) if (values[k].kind === 'error') return ERROR;
   for (const k in inputs) if (inputs[k].kind === 'error') return ERROR;
-  const ctx = opContext(ev, env, call, inputSources ? { ...sources, ...inputSources } : sources, layer);
+  const ctx = opContext(ev, env, call, inputSources ? { ...sources, ...inputSources } : sources, layer, listSources(values));
   if (op.kind === 'function') return op.apply(ctx, values);
   return op.apply(ctx, values, inputs ?? {});
 }
@@ -27,8 +27,15 @@ export function applyFunction(ev: Lowering, op: OpDef, args: readonly A.Arg[], c
   return values ? applyOp(ev, op, values, sources, call, env) : ERROR;
 }
 
-function opContext(ev: Lowering, env: Env, call: A.Expr, sources: Record<string, SourceRef>, layer?: LayerModule): OpContext {
-  return new LoweringOpContext(ev, env, ev.ref(env, call), sources, layer);
+function opContext(ev: Lowering, env: Env, call: A.Expr, sources: Record<string, SourceRef>, layer?: LayerModule, items: Record<string, SourceRef[]> = {}): OpContext {
+  return new LoweringOpContext(ev, env, ev.ref(env, call), sources, layer, items);
+}
+
+/** Where each item of the list arguments was written. */
+function listSources(values: Record<string, Value>): Record<string, SourceRef[]> {
+  const out: Record<string, SourceRef[]> = {};
+  for (const [k, v] of Object.entries(values)) if (v.kind === 'list' || v.kind === 'shape') out[k] = v.sources;
+  return out;
 }
 
 /** The `OpContext` an op's shape rule sees while the evaluator applies it. */
@@ -39,7 +46,12 @@ class LoweringOpContext implements OpContext {
     readonly callSite: SourceRef,
     private readonly sources: Record<string, SourceRef>,
     private readonly layer?: LayerModule,
+    private readonly items: Record<string, SourceRef[]> = {},
   ) {}
+
+  itemSource(name: string, i: number): SourceRef {
+    return this.items[name]?.[i] ?? this.argSource(name);
+  }
 
   get modulePath(): string {
     return this.layer?.path ?? this.env.prefix;

@@ -48,7 +48,7 @@ export type ArgRow =
   | readonly [readonly string[], string, string?]
   | readonly ['tensor', string, TensorNeeds?]
   | readonly ['tensor?' | 'module?' | 'int?', string]
-  | readonly ['shape' | 'ints' | 'tensors' | 'operand', string];
+  | readonly ['shape' | 'ints' | 'tensors' | 'parts' | 'operand', string];
 
 /** A number given where a tensor could be (`select(c, x, 0.0)`): `float` when written as a float (`0.0`). */
 export interface NumberArg {
@@ -85,7 +85,7 @@ type Unpacked<R> = R extends readonly ['int' | 'float', ...unknown[]]
                   ? ShapeArg
                   : R extends readonly ['ints', ...unknown[]]
                     ? number[]
-                    : R extends readonly ['tensors', ...unknown[]]
+                    : R extends readonly ['tensors' | 'parts', ...unknown[]]
                       ? TensorValue[]
                       : R extends readonly ['operand', ...unknown[]]
                         ? TensorValue | NumberArg
@@ -187,6 +187,7 @@ function specs(table: ArgTable): ArgSpec[] {
       case 'shape':
       case 'ints':
       case 'tensors':
+      case 'parts':
       case 'operand':
         return { name, type, doc };
     }
@@ -207,7 +208,9 @@ function unpack(table: ArgTable, values: Record<string, Value>): Record<string, 
     else if (type === 'shape') {
       if (v?.kind !== 'shape') return undefined;
       out[name] = { dims: v.dims, sources: v.sources } satisfies ShapeArg;
-    } else if (type === 'ints' || type === 'tensors') {
+    } else if (type === 'parts' && v?.kind === 'tensor') {
+      out[name] = [v.tensor];
+    } else if (type === 'ints' || type === 'tensors' || type === 'parts') {
       if (v?.kind !== 'list') return undefined;
       out[name] = v.items.map((x) => (x.kind === 'int' ? x.value : x.kind === 'tensor' ? x.tensor : undefined));
       if ((out[name] as unknown[]).includes(undefined)) return undefined;

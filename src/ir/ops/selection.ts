@@ -7,6 +7,7 @@ import { constDim, dimOp, renderDim, renderShape, unify, type Dim } from '../dim
 import { functionOp } from './declare.js';
 import { axisIndex, known, numel, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
+import type { TensorValue } from '../types.js';
 
 export const topK = functionOp('top_k', 'The `k` largest entries of the last axis, largest first: `[..., n]` → `[..., k]`, with their int32 positions as `.indices`.', {
   args: {
@@ -92,16 +93,25 @@ export const roll = functionOp('roll', 'Cyclic shift along an axis: entry i move
   },
 });
 
-export const concat = functionOp('concat', 'Join two to four tensors along an axis: every other axis must agree; the axis becomes the sum of theirs.', {
+export const concat = functionOp('concat', 'Join tensors along an axis (`concat(a, b, …)` or `concat([a, b, …])`): every other axis must agree; the axis becomes the sum of theirs.', {
   args: {
-    a: ['tensor', 'the first part'],
-    b: ['tensor', 'the second part'],
+    a: ['parts', 'the first part, or a list of all the parts'],
+    b: ['tensor?', 'the second part'],
     c: ['tensor?', 'a third part'],
     d: ['tensor?', 'a fourth part'],
     axis: ['int', 'the axis (negative counts from the end)', -1],
   },
-  apply(ctx, { a, b, c, d, axis }) {
-    const parts = [a, b, c, d].filter((t) => t !== undefined);
+  apply(ctx, { a: first, b, c, d, axis }) {
+    if (first.length > 1 && (b || c || d)) {
+      ctx.error('TFM2018', 'give the parts either as a list or one by one, not both', { primary: ctx.argSource(b ? 'b' : c ? 'c' : 'd'), help: 'put every part in the list: `concat([a, b, c], axis: -1)`' });
+      return ERROR;
+    }
+    const parts = [...first, b, c, d].filter((t): t is TensorValue => t !== undefined);
+    if (parts.length < 2) {
+      ctx.error('TFM2006', '`concat` needs at least two parts', { primary: ctx.argSource('a') });
+      return ERROR;
+    }
+    const a = parts[0];
     const at = axisIndex(ctx, a, axis);
     if (at === undefined) return ERROR;
     for (const [i, t] of parts.entries()) {
@@ -109,7 +119,7 @@ export const concat = functionOp('concat', 'Join two to four tensors along an ax
       const clash = t.dtype !== a.dtype ? 'dtype' : t.shape.length !== a.shape.length ? 'rank' : t.shape.findIndex((dim, j) => j !== at && !unify(dim, a.shape[j])) >= 0 ? 'shape' : undefined;
       if (!clash) continue;
       ctx.error(clash === 'dtype' ? 'TFM3009' : 'TFM3001', `cannot concat \`${renderShape(a.shape)}\` (${a.dtype}) and \`${renderShape(t.shape)}\` (${t.dtype}) along axis ${axis}`, {
-        primary: { ...ctx.argSource(arg), message: `this is \`${renderShape(t.shape)}\`` },
+        primary: { ...(first.length > 1 ? ctx.itemSource('a', i) : ctx.argSource(arg)), message: `this is \`${renderShape(t.shape)}\`` },
         secondary: [ctx.shapeLabel(a)],
         help: clash === 'dtype' ? 'the parts must have one dtype: `cast` one of them' : `every axis but axis ${axis} must agree`,
       });
@@ -124,7 +134,7 @@ export const concat = functionOp('concat', 'Join two to four tensors along an ax
 
 export const kernels: Kernels = {
   concat: {
-    tfjs: (k) => k.call('concat', k.attr('axis'), k.input(0), k.input(1), k.hasInput(2) ? k.input(2) : undefined, k.hasInput(3) ? k.input(3) : undefined),
+    tfjs: (k) => k.call('concat', k.attr('axis'), ...k.inputs.map((_, i) => k.input(i))),
     torch: (k) => `torch.cat([${Array.from({ length: k.inputCount }, (_, i) => k.input(i)).join(', ')}], dim=${k.int('axis')})`,
     stem: 'joined',
   },
