@@ -9,15 +9,20 @@
 // warm-up (the uncached ones are single runs).
 import { compile } from '../dist/index.js';
 
-// GPT-2's layout (specs/gpt2.tfm) without its `expect params`, at a small width.
-const SPEC = `model GptSmallWidth {
-  config { vocab = 1000  ctx = 512  d_model = 128  heads = 4  layers = 4 }
+// GPT-2's layout (specs/gpt2.tfm) without its `expect params`, at a small width (and, for
+// bench/decode-step.js, a larger vocabulary).
+export function gptLayout({ vocab = 1000, dModel = 128 } = {}) {
+  return `model GptSmallWidth {
+  config { vocab = ${vocab}  ctx = 512  d_model = ${dModel}  heads = 4  layers = 4 }
   input ids: int32[batch, seq] where seq <= ctx
   let wte = Embedding(vocab, d_model)
   let x = wte(ids) + PositionEmbedding(ctx, d_model)(ids)
   let blocks = repeat layers { DecoderLayer(d_model, heads, norm: pre, activation: gelu_tanh, dropout: 0.0) }
   output logits = Linear(vocab, bias: false, tied: wte)(LayerNorm(d_model)(blocks(x, self_mask: causal)))
 }`;
+}
+const SPEC = gptLayout();
+
 const PROMPT = [11, 12, 13, 14, 15, 16, 17, 18];
 
 function median(xs) {

@@ -577,18 +577,7 @@ export class TfmParser extends RecoveringParser {
       const dims: A.Expr[] = [];
       try {
         dtype = this.OR(this.dtypeAlts);
-        const open = this.CONSUME(LBracket);
-        this.OPTION(() => {
-          this.at = Math.max(this.spans.startHere(entry), tokEnd(open));
-          dims.push(this.SUBRULE(this.expr));
-          this.MANY(() => {
-            const comma = this.CONSUME(Comma);
-            this.at = Math.max(this.spans.startHere(entry), tokEnd(comma));
-            dims.push(this.SUBRULE2(this.expr));
-          });
-          this.OPTION2(() => this.CONSUME2(Comma));
-        });
-        this.CONSUME(RBracket);
+        this.bracketed(entry, dims);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
         if (failed(e)) dims.push(e.tfmPartial as A.Expr);
@@ -1108,6 +1097,25 @@ export class TfmParser extends RecoveringParser {
     RECOVER,
   );
 
+  /**
+   * `"[" [ expr { "," expr } [ "," ] ] "]"` into `items`: the dimensions of a tensor type and the
+   * items of a list (part of the rule that calls it).
+   */
+  private bracketed(entry: number, items: A.Expr[]): void {
+    const open = this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.at = Math.max(this.spans.startHere(entry), tokEnd(open));
+      items.push(this.SUBRULE(this.expr));
+      this.MANY(() => {
+        const comma = this.CONSUME(Comma);
+        this.at = Math.max(this.spans.startHere(entry), tokEnd(comma));
+        items.push(this.SUBRULE2(this.expr));
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+  }
+
   /** `listExpr = "[" [ expr { "," expr } [ "," ] ] "]" ;` (a shape, an axis order, a list of tensors) */
   listExpr = this.RULE(
     'listExpr',
@@ -1115,18 +1123,7 @@ export class TfmParser extends RecoveringParser {
       const entry = this.currIdx;
       const items: A.Expr[] = [];
       try {
-        const open = this.CONSUME(LBracket);
-        this.OPTION(() => {
-          this.at = Math.max(this.spans.startHere(entry), tokEnd(open));
-          items.push(this.SUBRULE(this.expr));
-          this.MANY(() => {
-            const comma = this.CONSUME(Comma);
-            this.at = Math.max(this.spans.startHere(entry), tokEnd(comma));
-            items.push(this.SUBRULE2(this.expr));
-          });
-          this.OPTION2(() => this.CONSUME2(Comma));
-        });
-        this.CONSUME(RBracket);
+        this.bracketed(entry, items);
       } catch (e) {
         if (!isRecognitionException(e as Error)) throw e;
         if (failed(e)) items.push(e.tfmPartial as A.Expr);
