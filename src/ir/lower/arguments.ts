@@ -5,7 +5,7 @@
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import type { SourceRef } from '../source-ref.js';
-import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type Value } from '../values.js';
+import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type Value, type ValueOrigin } from '../values.js';
 import { fmt, fmtInt } from './format-numbers.js';
 import type { Env, Hint, Lowering } from './lowering.js';
 import { evalShape } from './tensor-types.js';
@@ -150,7 +150,7 @@ export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: Sour
   switch (spec.type) {
     case 'int':
       if (v.kind === 'float') {
-        ev.reporter.error('TFM3011', `argument \`${spec.name}\` of ${calleeName} must be a whole number, but this is ${fmt(v.value)}`, source);
+        reportFloat(ev, spec, v, source, calleeName);
         return ERROR;
       }
       if (v.kind !== 'int') return bad('an integer');
@@ -210,4 +210,27 @@ function asShape(ev: Lowering, v: Value): Value | undefined {
 function badArg(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expected: string, help?: string): Value {
   ev.reporter.error('TFM4001', `argument \`${spec.name}\` of ${calleeName} must be ${expected}, but this is ${describeValue(v)}`, source, { help });
   return ERROR;
+}
+
+/**
+ * A float where an integer is required. A whole float (`2.5 * d_model` = 640.0) is still a float:
+ * the fix is on the line that computed it, where the primary label goes when the value remembers it.
+ */
+function reportFloat(ev: Lowering, spec: ArgSpec, v: { value: number; origin?: ValueOrigin }, source: SourceRef, calleeName: string): void {
+  const named = v.origin ? `\`${v.origin.name}\`` : 'this';
+  const whole = Number.isInteger(v.value);
+  const message = whole
+    ? `argument \`${spec.name}\` of ${calleeName} must be an integer, but ${named} is the float ${fmt(v.value)}.0`
+    : `argument \`${spec.name}\` of ${calleeName} must be a whole number, but ${named} is ${fmt(v.value)}`;
+  const help = whole
+    ? `arithmetic with a float gives a float even when the result is whole: write \`${v.value}\`, or compute it with integers (\`/\` of integers that divide exactly is an integer: \`5 * d_model / 2\`, not \`2.5 * d_model\`)`
+    : 'round it in the config to the size meant';
+  if (v.origin && !v.origin.cli) {
+    ev.reporter.error('TFM3011', message, { file: v.origin.file, span: v.origin.span, message: whole ? `\`${v.origin.name}\` is a float` : `\`${v.origin.name}\` is ${fmt(v.value)}` }, {
+      secondary: [{ ...source, message: `used as \`${spec.name}\` here` }],
+      help,
+    });
+    return;
+  }
+  ev.reporter.error('TFM3011', message, v.origin?.cli ? { ...source, message: `set by \`--set ${v.origin.cli}\`` } : source, { help });
 }

@@ -53,10 +53,15 @@ export function evalConfig(
   const later = new Map<string, SourceRef>();
   for (const e of entries) later.set(e.name.name, { file: root.file, span: e.name.span });
   env.later = later;
+  const cyclic = reportCycles(entries, names, root.file, reporter);
   const out: ConfigEntryInfo[] = [];
   for (const e of entries) {
     if (names.get(e.name.name) !== e) continue;
     later.delete(e.name.name);
+    if (cyclic.has(e.name.name)) {
+      env.scope.set(e.name.name, { value: { kind: 'error' }, kind: 'config', source: { file: root.file, span: e.name.span } });
+      continue;
+    }
     const source: SourceRef = { file: root.file, span: e.name.span };
     const declared = e.type?.kind === 'EnumType' ? 'enum' : e.type?.kind === 'NamedType' ? e.type.name.name : undefined;
     const members = e.type?.kind === 'EnumType' ? e.type.members.map((m) => m.name) : undefined;
@@ -112,4 +117,67 @@ export function evalConfig(
 
 function article(t: string): string {
   return t === 'int' ? 'an integer' : t === 'float' ? 'a number' : t === 'bool' ? 'a boolean' : t === 'enum' ? 'an enum value' : `a ${t}`;
+}
+
+/**
+ * Config values defined in terms of each other (`a = b + 1`, `b = a * 2`) are one error, TFM2004,
+ * at the first of them with the whole cycle, rather than a "used before its definition" that moving
+ * the entry cannot fix. Returns the names on a cycle.
+ */
+function reportCycles(entries: A.ConfigEntry[], names: Map<string, A.ConfigEntry>, file: string, reporter: Reporter): Set<string> {
+  const uses = new Map<string, A.NameExpr[]>();
+  for (const e of entries) if (names.get(e.name.name) === e) uses.set(e.name.name, namesIn(e.value).filter((n) => names.has(n.name)));
+  const onCycle = new Set<string>();
+  const order = entries.filter((e) => names.get(e.name.name) === e).map((e) => e.name.name);
+  for (const start of order) {
+    if (onCycle.has(start)) continue;
+    // Depth-first from `start`, looking for a path back to it.
+    const path: Array<{ name: string; via?: A.NameExpr }> = [{ name: start }];
+    const seen = new Set<string>();
+    const found = (function walk(name: string): boolean {
+      for (const use of uses.get(name) ?? []) {
+        if (use.name === start) {
+          path.push({ name: start, via: use });
+          return true;
+        }
+        if (seen.has(use.name)) continue;
+        seen.add(use.name);
+        path.push({ name: use.name, via: use });
+        if (walk(use.name)) return true;
+        path.pop();
+      }
+      return false;
+    })(start);
+    if (!found) continue;
+    for (const p of path) onCycle.add(p.name);
+    const first = names.get(start)!;
+    const what = path.length === 2 ? `\`${start}\` is defined in terms of itself` : `config values defined in terms of each other: ${path.map((p) => `\`${p.name}\``).join(' → ')}`;
+    reporter.error('TFM2004', what, { file, span: first.name.span, message: 'on a cycle' }, {
+      secondary: path.slice(1).map((p) => ({ file, span: p.via!.span, message: `uses \`${p.via!.name}\`` })),
+      help: `give one of ${[...new Set(path.map((p) => `\`${p.name}\``))].join(', ')} a value that does not depend on the others`,
+    });
+  }
+  return onCycle;
+}
+
+/** The names an expression mentions (not argument names or members). */
+function namesIn(e: A.Expr): A.NameExpr[] {
+  switch (e.kind) {
+    case 'NameExpr':
+      return [e];
+    case 'UnaryExpr':
+      return namesIn(e.operand);
+    case 'BinaryExpr':
+      return [...namesIn(e.left), ...namesIn(e.right)];
+    case 'CallExpr':
+      return [...namesIn(e.callee), ...e.args.flatMap((a) => namesIn(a.value))];
+    case 'MemberExpr':
+      return namesIn(e.object);
+    case 'RepeatExpr':
+      return [...namesIn(e.count), ...namesIn(e.body)];
+    case 'ListExpr':
+      return e.items.flatMap(namesIn);
+    default:
+      return [];
+  }
 }

@@ -25,7 +25,7 @@ export function broadcastShapes(ctx: OpContext, a: TensorValue, b: TensorValue, 
     const r = unifyBroadcast(x, y);
     if (!r.ok) {
       const axis = i - n; // negative: counted from the end, stable across ranks
-      const axisName = a.shape.length === b.shape.length ? `dimension ${i}` : `dimension ${axis}`;
+      const axisName = axis === -1 ? 'the last axis' : a.shape.length === b.shape.length ? `axis ${i}` : axis === -2 ? 'the second-to-last axis' : `axis ${axis} (from the end)`;
       ctx.error('TFM3001', `cannot ${verb} \`${renderShape(a.shape)}\` and \`${renderShape(b.shape)}\``, {
         primary: { ...ctx.callSite, message: `${axisName} differs: ${renderDim(x)} vs ${renderDim(y)}` },
         secondary: [ctx.shapeLabel(a), ctx.shapeLabel(b), ...originLabels(x, y)],

@@ -4,7 +4,7 @@
  */
 import { constDim, renderDim } from '../dims.js';
 import { layerOp } from './declare.js';
-import { known, one, shapeLabels, ERROR } from './helpers.js';
+import { known, one, shapeLabels, ERROR, nearbyDivisors } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
 export const patchEmbedding = layerOp('PatchEmbedding', 'Split images into patches and project each: `[B, H, W, C]` → `[B, N, dim]`.', {
@@ -24,7 +24,7 @@ export const patchEmbedding = layerOp('PatchEmbedding', 'Split images into patch
       ctx.error('TFM3011', `a ${h}×${w} image does not split into ${p}×${p} patches`, {
         primary: labels.primary,
         secondary: [{ ...ctx.argSource('patch'), message: `patch size ${p}` }, ...labels.secondary],
-        help: 'choose a patch size that divides both image sides',
+        help: patchHelp(h, w, p),
       });
       return ERROR;
     }
@@ -53,3 +53,19 @@ export const kernels: Kernels = {
     stem: 'patches',
   },
 };
+
+/**
+ * Either fix can be the right one: a patch size that divides both sides (training from scratch),
+ * or images resized to a multiple of the patch (a pretrained model, whose patch size is fixed).
+ */
+function patchHelp(h: number, w: number, p: number): string {
+  const g = gcd(h, w);
+  const sizes = nearbyDivisors(g, p).filter((d) => d > 1);
+  const round = (n: number) => Math.round(n / p) * p || p;
+  const resize = h === w ? `${round(h)}×${round(h)}` : `${round(h)}×${round(w)}`;
+  return `${sizes.length ? `use a patch size that divides ${h === w ? h : `${h} and ${w}`} (${sizes.join(' or ')}), or ` : ''}resize the images to a multiple of ${p} (${resize}), as a pretrained model with ${p}×${p} patches needs`;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
