@@ -7,6 +7,7 @@
  *   "code": "TFM3001", "severity": "error" | "warning" | "info", "message": "...",
  *   "file": "specs/bad.tfm",
  *   "range": {"start": {"line": 12, "column": 11}, "end": {"line": 12, "column": 16}},
+ *   "label": "..." | null,
  *   "related": [{"message": "...", "file": "...", "range": {...}}],
  *   "help": "..." | null,
  *   "notes": ["..."]
@@ -18,6 +19,8 @@
  * - `file` follows the same rule as the human renderer (`displayPath`): relative to `cwd` (with
  *   `/` separators) when the file is inside it, otherwise absolute; without a `cwd`, the path is
  *   exactly as the diagnostic names it.
+ * - `label` is the primary label's text (what the range shows: "`heads` = 7 is set here"), or
+ *   `null` when the primary label has no words.
  * - `related` holds the secondary labels, in order; a label without words has `"message": ""`.
  * - `help` is always present: the help text, or `null`. `notes` is always present, maybe empty.
  *   A help's machine edit is not part of the contract yet (the LSP form carries it).
@@ -48,6 +51,7 @@ export interface JsonDiagnostic {
   message: string;
   file: string;
   range: JsonRange;
+  label: string | null;
   related: JsonRelated[];
   help: string | null;
   notes: string[];
@@ -81,6 +85,7 @@ export function toJsonDiagnostic(d: Diagnostic, options: JsonRenderOptions = {})
     message: d.message,
     file: displayPath(d.primary.file, options.cwd),
     range: toJsonRange(d.primary.span),
+    label: d.primary.message || null,
     related: d.secondary.map(related),
     help: d.help?.message ?? null,
     notes: [...d.notes],

@@ -6,8 +6,8 @@
  *
  * - Positions are 0-based; `character` counts UTF-16 code units, LSP's default position
  *   encoding, which is also what `Span` columns count: no re-encoding is needed.
- * - The LSP message is one string, so notes and help are appended to it on their own lines
- *   ("note: ...", "help: ...") rather than dropped.
+ * - The LSP message is one string, so the primary label's text, notes and help are appended to
+ *   it on their own lines (the label as is, then "note: ...", "help: ...") rather than dropped.
  * - A help edit travels in `data.fix` for a code-action handler to offer as a quick fix.
  * - Warnings about unused things carry the `Unnecessary` tag, so editors fade the code.
  */
@@ -85,7 +85,9 @@ export function fileUri(file: string, cwd?: string): string {
 
 export function toLspDiagnostic(d: Diagnostic, options: LspOptions = {}): LspDiagnostic {
   const uri = options.uriFor ?? ((file: string) => fileUri(file, options.cwd));
-  const lines = [d.message, ...d.notes.map((n) => `note: ${n}`)];
+  // The primary label says what the squiggled range is ("`heads` = 7 is set here"): an editor shows
+  // only the message, so it goes on the message's second line.
+  const lines = [d.message, ...(d.primary.message ? [d.primary.message] : []), ...d.notes.map((n) => `note: ${n}`)];
   if (d.help) lines.push(`help: ${d.help.message}`);
 
   const out: LspDiagnostic = {

@@ -22,14 +22,15 @@ describe('lsp conversion', () => {
     expect(d.code).toBe('TFM3001');
   });
 
-  it('appends notes and help to the message', () => {
+  it('appends the primary label, notes and help to the message', () => {
     const d = toLspDiagnostic(shapeMismatch());
     expect(d.message.split('\n')).toEqual([
       'cannot add `[batch, seq, 512]` and `[batch, seq, 768]`',
+      'dimension 2 differs: 512 vs 768',
       'note: elementwise operations need equal shapes (after broadcasting)',
       'help: change one side so both are 768',
     ]);
-    expect(toLspDiagnostic(crossFile()).message).toBe('missing argument `out` in call to `Linear`');
+    expect(toLspDiagnostic(crossFile()).message).toBe('missing argument `out` in call to `Linear`\nargument `out` is missing');
   });
 
   it('points related information at file URIs', () => {
