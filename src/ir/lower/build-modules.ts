@@ -176,8 +176,21 @@ function notDivisible(ev: Lowering, div: A.BinaryExpr, defaultEnv: Env, call: A.
     ? { file: r.origin.file, span: r.origin.span, message: setHere(r.origin, r.value) }
     : { ...ev.ref(env, call), message: `${lname} = ${l.value}, ${rname} = ${r.value}` };
   secondary.push({ file: defaultEnv.file, span: div.span, message: `\`${exprText(div)}\` must be a whole number` });
+  // Two config values swapped (`heads` and `layers`) show as a divisor that another key holds.
+  const swapped = r.origin && configInts(env).find(([name, value]) => name !== r.origin!.name && name !== lname && tries.includes(value));
+  const swapHint = swapped ? ` (${swapped[1]} is \`${swapped[0]}\`'s value: were \`${r.origin!.name}\` and \`${swapped[0]}\` swapped?)` : '';
   ev.reporter.error('TFM3003', `\`${lname}\` = ${l.value} is not divisible by \`${rname}\` = ${r.value}`, primary, {
     secondary,
-    help: tries.length ? `${l.value} is divisible by ${tries.join(' and ')}: try ${rname} = ${tries.join(' or ')}` : undefined,
+    help: tries.length ? `${l.value} is divisible by ${tries.join(' and ')}: try ${rname} = ${tries.join(' or ')}${swapHint}` : undefined,
   });
+}
+
+/** The model's integer config values visible from `env`, in scope order. */
+function configInts(env: Env): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const name of env.scope.names()) {
+    const b = env.scope.lookup(name);
+    if (b?.kind === 'config' && b.value.kind === 'int') out.push([name, b.value.value]);
+  }
+  return out;
 }
