@@ -86,8 +86,11 @@ export const CODES = {
   TFM4005: { severity: 'error', title: 'invalid override' },
   TFM4006: { severity: 'error', title: 'model has no output' },
   TFM4007: { severity: 'warning', title: 'mask can leave a row empty' },
+
   TFM4008: { severity: 'error', title: 'value out of range' },
   TFM4009: { severity: 'info', title: 'expectation skipped under --set' },
+  // 5xxx: lints, shape-correct specs that are likely wrong (silenced by `// tfmc: allow TFM5xxx`)
+  TFM5001: { severity: 'warning', title: 'softmax over the query axis of attention scores' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type KnownCode = keyof typeof CODES;

@@ -142,6 +142,8 @@ export interface OpContext {
   readonly bindingName: string | undefined;
   /** Reserves a free parameter's name among the module names of the current body; false when taken. */
   claimName(name: string): boolean;
+  /** The node that produced a tensor (its op, attributes and inputs); undefined for a model input. */
+  producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[] } | undefined;
   /** The integer a name is bound to where the op is called (`heads` in a pattern), if any. */
   intNamed(name: string): number | undefined;
 }

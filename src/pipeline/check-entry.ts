@@ -4,6 +4,7 @@
  * each model that lowered without errors, and everything an editor needs besides.
  */
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { dropAllowedWarnings } from './allowed-warnings.js';
 import { unusedBindings } from '../check/rules/unused-bindings.js';
 import { unresolvedNamesInBlock } from '../check/rules/uninstantiated-blocks.js';
 import type { Override } from '../ir/lower/lowering.js';
@@ -59,7 +60,8 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
     }
   }
   const diagnostics = [...ws.diagnostics, ...reporter.diagnostics, ...blockChecks, ...(parseFailed ? [] : unusedBindings(uses.all()))];
-  return { diagnostics: sortDiagnostics(dedupe(diagnostics)), models, lowered: loweredModels, workspace: ws, found: true, declared };
+  const kept = dropAllowedWarnings(dedupe(diagnostics), (f) => ws.files.get(f)?.text);
+  return { diagnostics: sortDiagnostics(kept), models, lowered: loweredModels, workspace: ws, found: true, declared };
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {

@@ -189,6 +189,9 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM3015:
     'A size in a `reshape` target names a dimension that no axis of the input mentions, usually a typo (`seqq`) or the axis of another tensor. A reshape rearranges the entries it has; ' +
     'its symbolic sizes must come from the input, so the help lists the input\'s named sizes.',
+  TFM5001:
+    'A softmax over the second-to-last axis of attention scores. Scores `q @ transpose(k)` are `[..., queries, keys]`, and each query\'s weights must sum to 1 over the keys, the last axis; ' +
+    'normalising over the queries is shape-correct, trains, and is wrong. It is recognised through scaling, biases and masking. When it is meant, end the line with `// tfmc: allow TFM5001`.',
   TFM4001:
     'A compile-time value has the wrong type: a boolean in arithmetic, a number as an `if` condition (there is no truthiness), an override whose type differs from the key\'s default, ' +
     'or an argument of the wrong type. Config values, block parameters and conditions are typed so that a config mistake fails here and not deep inside a layer.',

@@ -6,7 +6,7 @@ import type { Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
 import { renderShape, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
-import type { TensorValue } from '../types.js';
+import type { AttrValue, TensorValue } from '../types.js';
 import { ERROR, type LayerModule, type OpContext, type OpDef, type Value } from '../values.js';
 import { bindArgs } from './arguments.js';
 import type { Env, Lowering } from './lowering.js';
@@ -59,6 +59,11 @@ class LoweringOpContext implements OpContext {
 
   get bindingName(): string | undefined {
     return this.env.direct && this.ev.ref(this.env, this.env.direct.expr).span === this.callSite.span ? this.env.direct.name : undefined;
+  }
+
+  producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[] } | undefined {
+    const n = this.ev.graph.nodes[t.producer];
+    return n && { op: n.op, attrs: n.attrs, inputs: n.inputs.map((id) => this.ev.graph.values[id]) };
   }
 
   intNamed(name: string): number | undefined {

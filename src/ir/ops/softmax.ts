@@ -1,6 +1,8 @@
 /** `softmax(x, axis: -1)` and `log_softmax(x, axis: -1)`; shape-preserving. */
 import { functionOp } from './declare.js';
 import { numel, one, ERROR } from './helpers.js';
+import type { TensorValue } from '../types.js';
+import type { OpContext } from '../values.js';
 import type { Kernels } from './kernel.js';
 
 function softmaxLike(name: string, doc: string) {
@@ -14,10 +16,41 @@ function softmaxLike(name: string, doc: string) {
         ctx.error('TFM3008', `axis ${axis} is out of range for a tensor of rank ${x.shape.length}`, { primary: ctx.argSource('axis') });
         return ERROR;
       }
+      if (name === 'softmax') warnQueryAxis(ctx, x, axis);
       return one(ctx, name, [x], 'float32', x.shape, { axis });
     },
     flops: ({ outputs }) => 5 * numel(outputs[0]),
   });
+}
+
+/** Ops between `q @ transpose(k)` and the softmax that keep the scores' axes where they are. */
+const KEEPS_AXES = new Set(['scalar', 'add', 'sub', 'mul', 'div', 'masked', 'dropout']);
+
+/**
+ * Attention scores `q @ transpose(k)` are `[..., queries, keys]`: each query's weights sum to 1
+ * over the keys, the last axis. A softmax over the second-to-last mixes queries — shape-correct,
+ * and a classic silent bug. Recognised when the scores come (through scaling, biases, masking)
+ * from a product with a transposed right side.
+ */
+function warnQueryAxis(ctx: OpContext, x: TensorValue, axis: number): void {
+  const rank = x.shape.length;
+  if (rank < 2 || (axis < 0 ? axis + rank : axis) !== rank - 2) return;
+  let t: TensorValue | undefined = x;
+  for (let hops = 0; t && hops < 8; hops++) {
+    const p = ctx.producer(t);
+    if (!p) return;
+    if (p.op === 'matmul') {
+      if (ctx.producer(p.inputs[1])?.op !== 'transpose') return;
+      ctx.error('TFM5001', `softmax over axis ${axis} of attention scores normalises over the queries, not the keys`, {
+        primary: { ...ctx.argSource('axis'), message: 'the query axis' },
+        secondary: [ctx.shapeLabel(x, 'these are scores `q @ transpose(k)`: `[..., queries, keys]`')],
+        help: 'attention weights sum to 1 over the keys: use `axis: -1` (if the query axis is meant, end the line with `// tfmc: allow TFM5001`)',
+      });
+      return;
+    }
+    if (!KEEPS_AXES.has(p.op)) return;
+    t = p.inputs.find((i) => i.shape.length === rank && i.dtype === 'float32');
+  }
 }
 
 export const softmax = softmaxLike('softmax', 'Normalised exponentials along an axis.');
