@@ -18,7 +18,8 @@ import { timingTable } from './table.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // Sections, run in this order; `node bench/run.js tfjs` runs only the named ones (default: all).
-// tfjs: matmul roofline and a GPT block on the default tfjs backend, and in PyTorch (bench/tfjs.js).
+// tfjs: matmul roofline and a GPT block on the default tfjs backend (and on native beside wasm when
+// its addon is built), and in PyTorch (bench/tfjs.js).
 // generate: 256 vs 64 generated tokens with and without the key/value cache (bench/generation.js).
 // check: parse+check times, parse growth, language server latency (below).
 // cli: wall time of `tfmc --version` and `tfmc check specs/gpt2.tfm` as child processes (bench/cli.js).
@@ -44,7 +45,8 @@ const round = (ms) => Math.round(ms * 100) / 100;
 
 if (wants('tfjs')) {
   const { benchTfjs } = await import('./tfjs.js');
-  await benchTfjs({ log });
+  // gpt-block-fwd:wasm, gpt-block-fwd-bwd:native, ...: median ms and tokens/s of each backend measured.
+  for (const r of (await benchTfjs({ log })) ?? []) entries[`${r.name}:${r.backend}`] = { ms: round(r.ms), tokens_per_s: Math.round(r.tokens_per_s) };
   log('');
 }
 if (wants('generate')) {

@@ -1,5 +1,7 @@
 // `npm run bench` (section `tfjs`, or `node bench/run.js tfjs`): speed of the tfjs backend on its
-// default backend (node, else wasm, else cpu), issue 3 item 9.
+// default backend (node, else wasm, else cpu), issue 3 item 9; when that is wasm and the native
+// backend's addon is built (npm run build:native), every row also on `native` (wasm with BLAS
+// matmuls), in the same interleaved rounds, with the native/wasm ratios (issue 14).
 //
 // 1. The roofline: raw fp32 matmuls of the shapes a GPT block multiplies, with no transpose flags
 //    (the fast path); the best median in GFLOP/s is the backend's roofline.
@@ -12,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFile } from '../dist/index.js';
-import { buildModel, selectBackend, tf } from '../dist/backends/tfjs/index.js';
+import { backendFailure, buildModel, selectBackend, tf } from '../dist/backends/tfjs/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [B, T, D, HEADS, D_FF] = [8, 128, 512, 8, 2048];
@@ -45,10 +47,27 @@ function torchAvailable() {
   }
 }
 
+/** `native` beside `wasm` when the default is wasm and the addon loads; its BLAS and threads, or why not. */
+async function nativeVariant(log) {
+  try {
+    await selectBackend('native');
+  } catch {
+    log(`native backend: not measured (${backendFailure('native')})`);
+    return undefined;
+  }
+  const { loadAddon } = await import('../dist/backends/tfjs/native/addon.js');
+  const addon = loadAddon();
+  log(`native backend: wasm with ${addon.blas()} matmuls, ${addon.threads()} BLAS threads (OPENBLAS_NUM_THREADS to change)`);
+  await selectBackend('wasm');
+  return 'native';
+}
+
 export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, withTorch = true } = {}) {
   const backend = await selectBackend();
   const threads = backend === 'wasm' ? wasmThreads() : backend === 'cpu' ? 1 : 'libtensorflow default';
   log(`tfjs backend: ${backend}, threads: ${threads} (tfjs ${tf.version_core})`);
+  const backends = [backend, ...(backend === 'wasm' && (await nativeVariant(log)) ? ['native'] : [])];
+  const label = (what, b) => (backends.length > 1 ? `${b}: ${what}` : what);
 
   // 1. Roofline operands: the shapes the block multiplies, long-lived (as weights are).
   const shapes = [
@@ -56,11 +75,13 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
     [B * T, D_FF, D],
     [B * T, D, D],
   ];
-  const rows = shapes.map(([m, k, n]) => {
-    const a = tf.randomNormal([m, k]);
-    const w = tf.randomNormal([k, n]);
-    return { what: `matmul [${m}×${k}]·[${k}×${n}]`, fn: () => tf.tidy(() => void tf.matMul(a, w).dataSync()), flops: 2 * m * k * n, operands: [a, w] };
-  });
+  const operands = shapes.map(([m, k, n]) => [tf.randomNormal([m, k]), tf.randomNormal([k, n])]);
+  const rows = backends.flatMap((b) =>
+    shapes.map(([m, k, n], i) => {
+      const [a, w] = operands[i];
+      return { backend: b, what: label(`matmul [${m}×${k}]·[${k}×${n}]`, b), fn: () => tf.tidy(() => void tf.matMul(a, w).dataSync()), flops: 2 * m * k * n };
+    }),
+  );
 
   // 2. The block, compiled from its spec.
   const result = checkFile(join(here, 'gpt-block.tfm'), { overrides: { d_model: String(D), heads: String(HEADS), d_ff: String(D_FF) } });
@@ -81,25 +102,31 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
     tf.dispose([value, ...Object.values(grads)]);
   };
   const fwdFlops = forwardFlops(B, T, D, D_FF);
-  rows.push({ what: 'GPT block forward', fn: forward, flops: fwdFlops, tokens: B * T, target: 0.5 });
-  rows.push({ what: 'GPT block forward+backward', fn: train, flops: 3 * fwdFlops, tokens: B * T, target: 0.35 });
+  for (const b of backends) {
+    rows.push({ backend: b, block: 'fwd', what: label('GPT block forward', b), fn: forward, flops: fwdFlops, tokens: B * T, target: b === 'native' ? undefined : 0.5 });
+    rows.push({ backend: b, block: 'train', what: label('GPT block forward+backward', b), fn: train, flops: 3 * fwdFlops, tokens: B * T, target: b === 'native' ? undefined : 0.35 });
+  }
 
   // Interleaved rounds: every figure samples the same (drifting, shared) machine, so the
-  // fractions of the roofline compare like with like.
-  for (let i = 0; i < 2; i++) for (const r of rows) r.fn();
+  // fractions of the roofline, and native against wasm, compare like with like. Switching
+  // between wasm and native swaps kernels only: the tensors stay where they are.
+  const timeRow = async (r) => {
+    await selectBackend(r.backend);
+    const t0 = process.hrtime.bigint();
+    r.fn();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  for (let i = 0; i < 2; i++) for (const r of rows) await timeRow(r);
   const before = tf.memory().numTensors;
   const times = rows.map(() => []);
   for (let i = 0; i < runs; i++) {
-    rows.forEach((r, j) => {
-      const t0 = process.hrtime.bigint();
-      r.fn();
-      times[j].push(Number(process.hrtime.bigint() - t0) / 1e9);
-    });
+    for (const [j, r] of rows.entries()) times[j].push(await timeRow(r));
   }
+  await selectBackend(backend);
   if (tf.memory().numTensors !== before) throw new Error(`the block leaked ${tf.memory().numTensors - before} tensors`);
   rows.forEach((r, j) => (r.s = stats(times[j])));
-  const roofline = Math.max(...rows.filter((r) => !r.tokens).map((r) => r.flops / r.s.median));
-  tf.dispose([x, ...rows.flatMap((r) => r.operands ?? [])]);
+  const rooflines = Object.fromEntries(backends.map((b) => [b, Math.max(...rows.filter((r) => !r.tokens && r.backend === b).map((r) => r.flops / r.s.median))]));
+  tf.dispose([x, ...operands.flat()]);
   model.dispose();
 
   // 3. PyTorch.
@@ -111,17 +138,17 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
 
   log(`GPT block: batch ${B}, seq ${T}, d_model ${D}, ${HEADS} heads, d_ff ${D_FF}, pre-LN, GELU, causal; ${runs} interleaved rounds of every row after 2 warm-up rounds`);
   log(`FLOPs counted: ${FORWARD_FLOPS_FORMULA} (= ${(fwdFlops / 1e9).toFixed(2)} GFLOP forward)`);
-  log(`roofline: ${(roofline / 1e9).toFixed(1)} GFLOP/s (best matmul median below)`);
+  for (const b of backends) log(`roofline${backends.length > 1 ? ` (${b})` : ''}: ${(rooflines[b] / 1e9).toFixed(1)} GFLOP/s (best matmul median below)`);
   log('');
-  log('what'.padEnd(34) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + 'roofline'.padStart(10) + 'target'.padStart(8) + '  ');
+  log('what'.padEnd(42) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + 'roofline'.padStart(10) + 'target'.padStart(8) + '  ');
   for (const r of rows) {
     const gflops = r.flops / r.s.median / 1e9;
-    const fraction = r.flops / r.s.median / roofline;
+    const fraction = r.flops / r.s.median / rooflines[r.backend];
     const tokens = r.tokens ? (r.tokens / r.s.median).toFixed(0) : '';
     const target = r.target === undefined ? '' : `≥ ${Math.round(r.target * 100)}%`;
     const verdict = r.target === undefined ? '' : fraction >= r.target ? 'ok' : 'SLOW';
     log(
-      r.what.padEnd(34) +
+      r.what.padEnd(42) +
         (r.s.median * 1e3).toFixed(0).padStart(11) +
         (r.s.min * 1e3).toFixed(0).padStart(9) +
         (r.s.max * 1e3).toFixed(0).padStart(9) +
@@ -134,9 +161,18 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
     );
   }
   log('');
+  const block = (b, kind) => rows.find((r) => r.backend === b && r.block === kind);
+  const results = backends.flatMap((b) =>
+    ['fwd', 'train'].map((kind) => ({ name: `gpt-block-${kind === 'fwd' ? 'fwd' : 'fwd-bwd'}`, backend: b, ms: block(b, kind).s.median * 1e3, tokens_per_s: (B * T) / block(b, kind).s.median })),
+  );
+  if (backends.includes('native')) {
+    const ratio = (kind) => (block('wasm', kind).s.median / block('native', kind).s.median).toFixed(2);
+    log(`native/wasm (median time ratio, same rounds): GPT block forward ${ratio('fwd')}×, forward+backward ${ratio('train')}×`);
+    log('');
+  }
   if (!torch) {
     log(withTorch ? `PyTorch: skipped (${PYTHON} has no torch)` : 'PyTorch: not asked for');
-    return;
+    return results;
   }
   log(`PyTorch ${torch.torch}, ${torch.threads} threads, BLAS: ${torch.blas}; ${torchRuns} timed runs after 1 warm-up`);
   const [m, k, n] = torch.matmul.shape;
@@ -145,11 +181,11 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
     { what: 'torch GPT block forward', s: torch.forward, flops: fwdFlops, tokens: B * T },
     { what: 'torch GPT block forward+backward', s: torch.train, flops: 3 * fwdFlops, tokens: B * T },
   ];
-  log('what'.padEnd(34) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + 'vs tfjs'.padStart(10));
+  log('what'.padEnd(42) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + `vs ${backend}`.padStart(10));
   for (const [i, r] of prow.entries()) {
-    const vs = i === 0 ? '' : `${(rows[rows.length - 3 + i].s.median / r.s.median).toFixed(2)}×`;
+    const vs = i === 0 ? '' : `${(block(backend, i === 1 ? 'fwd' : 'train').s.median / r.s.median).toFixed(2)}×`;
     log(
-      r.what.padEnd(34) +
+      r.what.padEnd(42) +
         (r.s.median * 1e3).toFixed(0).padStart(11) +
         (r.s.min * 1e3).toFixed(0).padStart(9) +
         (r.s.max * 1e3).toFixed(0).padStart(9) +
@@ -158,7 +194,8 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
         vs.padStart(10),
     );
   }
-  log('("vs tfjs": PyTorch\'s speed relative to tfjs on the same block, > 1 means PyTorch is faster)');
+  log(`("vs ${backend}": PyTorch\'s speed relative to tfjs ${backend} on the same block, > 1 means PyTorch is faster)`);
+  return results;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await benchTfjs();

@@ -77,7 +77,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
 
 /** `--backend`, shared by the commands that run a model (the names of `src/backends/tfjs/backend.ts`). */
 export function addBackendOption(cmd: Command): Command {
-  return cmd.addOption(new Option('--backend <name>', 'tfjs backend (default: node if installed, else wasm, else cpu)').choices(['node', 'wasm', 'cpu']));
+  return cmd.addOption(new Option('--backend <name>', 'tfjs backend (default: node if installed, else wasm, else cpu; native: wasm with BLAS matmuls, see npm run build:native)').choices(['node', 'native', 'wasm', 'cpu']));
 }
 
 function positiveNumber(value: string): number {

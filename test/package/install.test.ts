@@ -83,7 +83,7 @@ it('the tarball holds what runs (bin, dist with the std library, the runtimes, t
   const entries = [pkg.main, pkg.types, ...Object.values(pkg.bin as Record<string, string>), ...Object.values(pkg.exports as Record<string, { types: string; default: string }>).flatMap((e) => [e.types, e.default])];
   for (const e of entries) expect(files, e).toContain(e.replace(/^\.\//, ''));
   // Nothing of the development tree: tests, specs, scripts, sources that are not read at run time.
-  for (const f of files) expect(f, f).toMatch(/^(package\.json|README\.md|LICENSE|bin\/|dist\/|grammar\/|src\/std\/|src\/runtime\/|src\/backends\/pytorch\/runtime\/)/);
+  for (const f of files) expect(f, f).toMatch(/^(package\.json|README\.md|LICENSE|bin\/|dist\/|grammar\/|src\/std\/|src\/runtime\/|src\/backends\/pytorch\/runtime\/|native\/binding\.gyp$|native\/src\/|scripts\/build-native\.mjs$)/);
 });
 
 it('the installed tfmc works from a folder outside the clone: check, compile (ts, standalone, pytorch, tfjs), lsp --help', async () => {

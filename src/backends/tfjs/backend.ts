@@ -2,6 +2,9 @@
  * Choosing the tfjs backend: `node` (libtensorflow via `@tensorflow/tfjs-node`) when it loads,
  * else `wasm` (`@tensorflow/tfjs-backend-wasm`, its `.wasm` binaries read from the installed
  * package, never fetched), else `cpu` (pure JavaScript, always available, deterministic).
+ * `native` (asked for by name; `native/`, built by `npm run build:native`) is the wasm backend
+ * with its matmul kernels computed by a system BLAS (`./native/kernels.ts`): tfjs itself still
+ * calls it `wasm`, and switching between the two moves no data.
  *
  * `@tensorflow/tfjs-node` is an optional dependency: its install script downloads libtensorflow,
  * which fails where only the npm registry is reachable, and npm then skips it. It is therefore
@@ -11,12 +14,16 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './native/addon.js';
+import { activateNativeKernels, deactivateNativeKernels, nativeKernelsActive } from './native/kernels.js';
 
-export type BackendName = 'node' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+export type BackendName = 'node' | 'native' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['node', 'native', 'wasm', 'cpu'];
+/** Tried in this order when none is asked for. */
+const DEFAULT_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
 
 /** tfjs's own registry names for our backend names. */
-const TFJS_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TFJS_NAME: Record<BackendName, string> = { node: 'tensorflow', native: 'wasm', wasm: 'wasm', cpu: 'cpu' };
 
 /** A backend was asked for by name but cannot be used here. */
 export class BackendUnavailableError extends Error {
@@ -66,10 +73,13 @@ async function tryBackend(name: BackendName): Promise<void> {
   if (known) throw new BackendUnavailableError(name, known);
   try {
     if (name === 'node') await loadNode();
-    else if (name === 'wasm') await loadWasm();
+    else if (name === 'wasm' || name === 'native') await loadWasm();
+    const addon = name === 'native' ? await loadNativeAddon() : undefined;
     const ok = await tf.setBackend(TFJS_NAME[name]);
     if (!ok) throw new BackendUnavailableError(name, 'it failed to initialise');
     await tf.ready();
+    if (addon) activateNativeKernels(addon);
+    else deactivateNativeKernels();
     if (name === 'cpu') quietCpuAdvice();
   } catch (e) {
     const reason = e instanceof BackendUnavailableError ? e.reason : firstLine(e);
@@ -91,7 +101,7 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendNam
     await tryBackend(preferred);
     return preferred;
   }
-  for (const name of BACKEND_NAMES) {
+  for (const name of DEFAULT_ORDER) {
     try {
       await tryBackend(name);
       return name;
@@ -104,8 +114,21 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendNam
 
 /** The backend in use, by our name (undefined before one is selected or for a foreign one). */
 export function currentBackend(): BackendName | undefined {
-  const name = tf.getBackend();
-  return BACKEND_NAMES.find((b) => TFJS_NAME[b] === name);
+  return ourName(tf.getBackend());
+}
+
+function ourName(tfjsName: string | null): BackendName | undefined {
+  if (tfjsName === 'wasm') return nativeKernelsActive() ? 'native' : 'wasm';
+  return BACKEND_NAMES.find((b) => TFJS_NAME[b] === tfjsName);
+}
+
+async function loadNativeAddon(): Promise<NativeAddon> {
+  const { loadAddon } = await import('./native/addon.js');
+  try {
+    return loadAddon();
+  } catch (e) {
+    throw new BackendUnavailableError('native', firstLine(e));
+  }
 }
 
 /** Why a backend could not be used, after an attempt (for `tfmc` to explain its choice). */
@@ -131,6 +154,5 @@ function firstLine(e: unknown): string {
 export async function chooseBackend(preferred: BackendName | undefined): Promise<BackendName> {
   if (preferred !== undefined) return selectBackend(preferred);
   const active = (tf.engine() as unknown as { backendName: string | null }).backendName;
-  const ours = BACKEND_NAMES.find((b) => (b === 'node' ? 'tensorflow' : b) === active);
-  return ours ?? selectBackend();
+  return ourName(active) ?? selectBackend();
 }

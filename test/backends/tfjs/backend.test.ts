@@ -35,7 +35,7 @@ describe('selectBackend', () => {
   });
 
   it('an unknown name is a clear error', async () => {
-    await expect(selectBackend('gpu' as BackendName)).rejects.toThrow('the tfjs backend `gpu` is not available: unknown backend; choose one of node, wasm, cpu');
+    await expect(selectBackend('gpu' as BackendName)).rejects.toThrow('the tfjs backend `gpu` is not available: unknown backend; choose one of node, native, wasm, cpu');
   });
 
   it('without a preference, picks the fastest that loads', async () => {

@@ -1,0 +1,23 @@
+{
+  # The native backend's addon: tfjs matmul kernels over a system BLAS (src/backends/tfjs/native/).
+  # Built by scripts/build-native.mjs (never by npm's automatic `node-gyp rebuild`: this file is
+  # not at the package root on purpose, so a machine without a compiler still installs tfmc).
+  "targets": [
+    {
+      "target_name": "tfmc_native",
+      "sources": ["src/addon.cc", "src/gemm.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-O3", "-std=c++17"],
+      "conditions": [
+        ["OS=='mac'", {
+          "defines": ["TFMC_ACCELERATE"],
+          "libraries": ["-framework Accelerate"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"] }
+        }, {
+          "libraries": ["-lopenblas"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,56 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <cmath>
+
+#ifdef TFMC_ACCELERATE
+#include <Accelerate/Accelerate.h>
+#else
+#include <cblas.h>
+#endif
+
+namespace tfmc {
+
+static inline float activate(float v, int64_t j, const Epilogue& e) {
+  switch (e.activation) {
+    case Activation::Linear: return v;
+    case Activation::Relu: return v > 0 ? v : 0;
+    case Activation::Relu6: return std::min(std::max(v, 0.0f), 6.0f);
+    case Activation::Prelu: return v >= 0 ? v : v * e.prelu[j % e.preluSize];
+    case Activation::LeakyRelu: return v >= 0 ? v : v * e.alpha;
+    case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
+    case Activation::Elu: return v >= 0 ? v : std::expm1(v);
+  }
+  return v;
+}
+
+static void applyEpilogue(float* c, int64_t rows, int64_t n, const Epilogue& e) {
+  if (!e.bias && e.activation == Activation::Linear) return;
+  for (int64_t r = 0; r < rows; r++) {
+    float* row = c + r * n;
+    for (int64_t j = 0; j < n; j++) {
+      float v = row[j];
+      if (e.bias) v += e.bias[j % e.biasSize];
+      row[j] = activate(v, j, e);
+    }
+  }
+}
+
+void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets, float* c, int64_t batch, int64_t m, int64_t n,
+                 int64_t k, bool transposeA, bool transposeB, const Epilogue& epilogue) {
+  if (batch == 0 || m == 0 || n == 0) return;  // nothing to write (and BLAS rejects zero leading dimensions)
+  const int lda = transposeA ? m : k;
+  const int ldb = transposeB ? k : n;
+  for (int64_t i = 0; i < batch; i++) {
+    float* out = c + i * m * n;
+    if (k == 0) {
+      std::fill(out, out + m * n, 0.0f);  // BLAS leaves C untouched when k = 0; the product of empty sums is 0
+      continue;
+    }
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
+                heap + aOffsets[i], lda, heap + bOffsets[i], ldb, 0.0f, out, (int)n);
+  }
+  applyEpilogue(c, batch * m, n, epilogue);
+}
+
+}  // namespace tfmc
