@@ -51,6 +51,7 @@ export function expectDiagnosticsContract(report: unknown): void {
       message: expect.any(String),
       file: expect.any(String),
       range,
+      label: expect.toSatisfy((l: unknown) => l === null || typeof l === 'string'),
       related: expect.any(Array),
       help: expect.toSatisfy((h: unknown) => h === null || typeof h === 'string'),
       notes: expect.any(Array),
