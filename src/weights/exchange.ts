@@ -4,12 +4,13 @@
  * names, which are also the generated PyTorch module's `state_dict` names. Files are written to
  * a temporary name and renamed, so a failed export never leaves a half-written file.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { TfmcUserError } from '../backends/tfjs/api-errors.js';
 import type { CompiledModel } from '../backends/tfjs/compiled-model.js';
-import { decodeSafetensors, encodeSafetensors, isFloatDType, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, isFloatDType, MAX_HEADER_BYTES, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** A safetensors file that cannot be read, or whose tensors do not fit the model; the message lists every difference. */
@@ -61,6 +62,30 @@ export async function readSafetensors(file: string, shown = file): Promise<Safet
   } catch (e) {
     if (e instanceof SafetensorsFormatError) throw new WeightsFileError(shown, `not a valid safetensors file: ${e.message}`);
     throw e;
+  }
+}
+
+/**
+ * The `__metadata__` of a safetensors file, read from its header alone (the tensors are not
+ * read); undefined when the file is missing or is not safetensors.
+ */
+export function safetensorsMetadata(file: string): Record<string, string> | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(8);
+    if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8) return undefined;
+    const n = head.readBigUInt64LE(0);
+    if (n > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) return undefined;
+    const json = Buffer.alloc(Number(n));
+    readSync(fd, json, 0, json.length, 8);
+    const meta = (JSON.parse(json.toString('utf8')) as { __metadata__?: unknown }).__metadata__;
+    return typeof meta === 'object' && meta !== null ? (meta as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -13,7 +13,7 @@ export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 
 const BYTES: Record<SafetensorsDType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
 /** Refuse headers beyond this (the reference implementation's limit): a corrupt length must not allocate gigabytes. */
-const MAX_HEADER = 100_000_000;
+export const MAX_HEADER_BYTES = 100_000_000;
 
 export interface SafetensorsTensor {
   /** The dtype stored in the file. */
@@ -73,7 +73,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8) throw new SafetensorsFormatError(`the file has ${bytes.length} bytes, fewer than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER) || n > BigInt(bytes.length - 8)) {
+  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(bytes.length - 8)) {
     throw new SafetensorsFormatError(`the header length ${n} does not fit a file of ${bytes.length} bytes`);
   }
   const headerLength = Number(n);
