@@ -92,7 +92,7 @@ export const CODES = {
   TFM6001: { severity: 'error', title: 'output exists and was not written by this command' },
   TFM6002: { severity: 'error', title: 'output would replace an input' },
   TFM6003: { severity: 'error', title: 'file cannot be written' },
-  TFM6004: { severity: 'error', title: 'weight file fails its checksum' },
+  TFM6004: { severity: 'error', title: 'checkpoint file missing or fails its checksum' },
   TFM6005: { severity: 'error', title: 'malformed weight file' },
   TFM6006: { severity: 'error', title: 'weight is not finite' },
   TFM6007: { severity: 'error', title: 'run directory in use' },

@@ -117,7 +117,7 @@ describe('tfmc weights', () => {
     expect(notCkpt.stderr).toMatch(/^error: .* is neither a tfmc train run directory \(it has no run\.json\) nor a checkpoint directory \(it has no manifest\.json\); give one of those, or a \.tfm spec with --weights\n$/);
     const junk = tfmc(['weights', 'import', 'ckpt', 'ckpt/manifest.json'], { cwd: dir });
     expect(junk.status).toBe(1);
-    expect(junk.stderr).toMatch(/^error: ckpt\/manifest\.json: not a valid safetensors file: /);
+    expect(junk.stderr).toMatch(/^error\[TFM6005\]: ckpt\/manifest\.json: not a valid safetensors file: /);
     const noOutDir = tfmc(['weights', 'import', SPEC, 'a.safetensors', '--model', 'Gpt2Tiny'], { cwd: dir });
     expect(noOutDir.status).toBe(2);
     expect(noOutDir.stderr).toMatch(/^error: importing into a spec makes a new checkpoint: say where with --out DIR/);
