@@ -9,7 +9,11 @@ import { basename, join } from 'node:path';
 import { kebabName } from '../backends/ts/file-names.js';
 import type { TargetWriter } from './compile-target.js';
 
-/** What the target writes, and what Python leaves beside it (byte-code caches, weights, data). */
+/**
+ * What the target writes, and what Python leaves beside it (byte-code caches). Weights saved
+ * beside the module (`*.safetensors`, `*.pt`) are not ours: replacing the folder would delete a
+ * trained model, so such a folder needs `--force`.
+ */
 const OURS = new Set(['model.py', 'tfmc_runtime.py', 'train.py', '__pycache__']);
 
 export const pytorchTarget: TargetWriter = {
@@ -17,7 +21,7 @@ export const pytorchTarget: TargetWriter = {
   defaultDir: (ir) => `${kebabName(ir.name)}-pytorch`,
   isEarlierOutput: (dir) => {
     const files = readdirSync(dir);
-    return files.includes('model.py') && files.includes('tfmc_runtime.py') && files.every((f) => OURS.has(f) || f.endsWith('.safetensors'));
+    return files.includes('model.py') && files.includes('tfmc_runtime.py') && files.every((f) => OURS.has(f));
   },
   async write(job, staging) {
     const { emitPytorch, PytorchEmitError } = await import('../backends/pytorch/index.js');

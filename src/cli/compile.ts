@@ -7,13 +7,14 @@
  *
  * Every target writes into a fresh staging directory that then replaces `DIR` in one rename, so a
  * failed run leaves no half-written output. A non-empty `DIR` is replaced only when it is an
- * earlier output of the same target, or with `--force`.
+ * earlier output of the same target, or with `--force`, and never when it holds the spec or the
+ * working directory (`output-guard.ts`).
  *
  * Adding a target: write a {@link TargetWriter} and add it to {@link TARGETS}.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';
@@ -22,19 +23,19 @@ import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
 import { pytorchTarget } from './compile-pytorch.js';
 import type { TargetJob, TargetWriter } from './compile-target.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
+import { guardOutput } from './output-guard.js';
 import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
 import { packageVersion } from '../util/package-version.js';
+
+/** The marker file of a tfjs model directory written by `compile` (not listed in the manifest, so a rewrite of the checkpoint drops it). */
+const COMPILE_MARK = '.tfmc-compile.json';
 
 const tfjsTarget: TargetWriter = {
   describe: 'a TensorFlow.js model directory (loadModel(dir) reloads it)',
   defaultDir: (ir) => `${kebabName(ir.name)}-tfjs`,
-  isEarlierOutput: (dir) => {
-    try {
-      return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).format === 'tfmc-checkpoint';
-    } catch {
-      return false;
-    }
-  },
+  // A checkpoint written by `compile` carries a marker; a trained or imported checkpoint (written by
+  // `train`, `weights import` or `save`) does not, so compile never replaces one without --force.
+  isEarlierOutput: (dir) => existsSync(join(dir, COMPILE_MARK)),
   async write(job, staging) {
     const { compile } = await import('../api/compile.js');
     const model = await compile(job.spec, { model: job.ir.name, overrides: job.overrides, seed: job.seed });
@@ -43,7 +44,9 @@ const tfjsTarget: TargetWriter = {
     } finally {
       model.dispose();
     }
-    return listFiles(staging);
+    const files = listFiles(staging);
+    await writeFile(join(staging, COMPILE_MARK), JSON.stringify({ by: 'tfmc compile', target: 'tfjs' }) + '\n');
+    return files;
   },
 };
 
@@ -99,7 +102,7 @@ export function registerCompile(program: Command, ctx: CliContext): void {
   cmd
     .option('--seed <n>', 'seed of the initial weights (--target tfjs)', integerAtLeast(0))
     .option('--standalone', 'ts target: copy the runtime functions used into the module (depends on @tensorflow/tfjs only)')
-    .option('--force', 'replace a non-empty output directory that is not an earlier output of this target');
+    .option('--force', 'replace a non-empty output directory that is not an earlier output of this target (never one holding the spec)');
   cmd.addHelpText(
     'after',
     examples([
@@ -135,10 +138,19 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   const job: TargetJob = { ir, spec: abs, overrides, seed: flags.seed, standalone: flags.standalone === true };
   const outArg = flags.out ?? target.defaultDir(ir);
   const out = resolve(ctx.cwd, outArg);
-  if (within(ctx.cwd, out) || within(abs, out)) {
-    throw new UsageError(`refusing to write into '${outArg}': it holds ${within(abs, out) ? 'the spec' : 'the working directory'}, which replacing it would delete`);
-  }
-  refuseToClobber(out, outArg, target, job, flags.force === true);
+  guardOutput({
+    abs: out,
+    flag: '-o',
+    command: `tfmc compile --target ${flags.target}`,
+    kind: 'directory',
+    inputs: [
+      ...[...result.sources.keys()].map((file) => ({ abs: file, what: file === abs ? 'the spec' : 'a file the spec imports' })),
+      { abs: ctx.cwd, what: 'the working directory', outputsInside: true },
+    ],
+    force: flags.force === true,
+    isOurs: (dir) => target.isEarlierOutput(dir, job),
+    cwd: ctx.cwd,
+  });
 
   await mkdir(dirname(out), { recursive: true });
   const { randomBytes } = await import('node:crypto');
@@ -165,20 +177,6 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
     }
     throw e;
   }
-}
-
-/** `out` may be absent, an empty directory, or an earlier output of the target; anything else needs `--force`. */
-function refuseToClobber(out: string, shown: string, target: TargetWriter, job: TargetJob, force: boolean): void {
-  if (!existsSync(out)) return;
-  if (!statSync(out).isDirectory()) throw new UsageError(`the output '${shown}' exists and is not a directory`);
-  if (readdirSync(out).length === 0 || force || target.isEarlierOutput(out, job)) return;
-  throw new UsageError(`the output directory '${shown}' is not empty and is not an earlier output of --target ${Object.keys(TARGETS).find((k) => TARGETS[k] === target)}; choose another -o, or add --force to replace it`);
-}
-
-/** Whether `path` is `dir` or inside it. */
-function within(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

@@ -1,8 +1,12 @@
 /**
  * `tfmc fmt [FILE|DIR...]`: rewrite specs in their canonical layout (docs/format.md).
  *
- * Files are rewritten in place, atomically (temp file + rename), and only when the layout
- * changes: an already formatted file keeps its modification time. A file with syntax errors is
+ * Files are rewritten only when the layout changes (an already formatted file keeps its
+ * modification time), atomically (temp file + rename; the mode is kept). A file with more than one
+ * hard link is written in place instead (truncate and write, then fsync): a rename would leave the
+ * other names on the old content, splitting the links. A file that is read-only (no write
+ * permission for the user, or no write bit at all, so root is refused too) or whose write fails is
+ * left as it was and reported (`TFM6003`, exit 1), never listed as formatted. A file with syntax errors is
  * left alone and its diagnostics are printed (exit 1), since formatting it would mean guessing.
  * `--check` writes nothing and lists the files that would change (exit 1 if any), for CI.
  * `--stdin` (or `-` as the file) formats standard input to standard output.
@@ -75,13 +79,20 @@ export async function runFmt(
       continue;
     }
     if (result.text === text) continue;
-    changed.push(shown);
-    if (options.check) continue;
+    if (options.check) {
+      changed.push(shown);
+      continue;
+    }
+    const problem = writeProblem(abs);
     try {
-      writeFileAtomic(abs, result.text);
+      if (problem) throw new Error(problem);
+      writeSpec(abs, result.text);
+      changed.push(shown);
     } catch (err) {
       failed = true;
-      ctx.err(`${red(ctx, 'error:')} cannot write '${shown}': ${(err as Error).message}\n`);
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (err as Error).message;
+      ctx.err(`${red(ctx, 'error[TFM6003]:')} cannot write '${shown}': ${reason}; it was left as it was\n`);
     }
   }
 
@@ -114,6 +125,35 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Why a spec must not be rewritten, or undefined: a file marked read-only is left alone, also for root (who could write it). */
+function writeProblem(abs: string): string | undefined {
+  const mode = fs.statSync(abs).mode;
+  if ((mode & 0o222) === 0) return `it is read-only (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
+  try {
+    fs.accessSync(abs, fs.constants.W_OK);
+  } catch {
+    return `permission denied (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
+  }
+  return undefined;
+}
+
+/** Atomically through a rename, or in place for a hard-linked file (see the module comment). */
+function writeSpec(abs: string, text: string): void {
+  if (fs.statSync(abs).nlink <= 1) {
+    writeFileAtomic(abs, text);
+    return;
+  }
+  const fd = fs.openSync(abs, 'r+');
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    fs.writeSync(fd, bytes, 0, bytes.length, 0);
+    fs.ftruncateSync(fd, bytes.length);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function red(ctx: CliContext, s: string): string {

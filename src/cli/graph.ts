@@ -5,7 +5,8 @@
  * Formats: `svg` and `png` (laid out by Graphviz compiled to WebAssembly; PNG rasterised from
  * the SVG), `dot` (Graphviz source) and `mermaid` (for Markdown). Text formats go to stdout
  * unless `-o FILE`; PNG needs `-o`. Without `--format`, the extension of `-o` decides (else svg).
- * Output files are written atomically. A spec with errors gets its diagnostics (on stderr, so a
+ * Output files are written atomically and marked as tfmc's (`graph-mark.ts`); an existing file
+ * without the mark is replaced only with `--force`, and the spec never (`output-guard.ts`). A spec with errors gets its diagnostics (on stderr, so a
  * redirected stdout never holds half a picture) and exit 1.
  */
 import * as fs from 'node:fs';
@@ -18,6 +19,8 @@ import { displayPath } from '../render/paths.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type CliContext, notice, requireReadableFile, UsageError } from './context.js';
 import { addModelOption, addSetOption, examples, integerAtLeast } from './options.js';
+import { isMarkedPicture, markPicture } from './graph-mark.js';
+import { guardOutput } from './output-guard.js';
 
 export interface GraphCliOptions {
   model?: string;
@@ -25,6 +28,7 @@ export interface GraphCliOptions {
   output?: string;
   depth: number;
   set?: Record<string, string>;
+  force?: boolean;
 }
 
 const EXTENSIONS: Record<string, GraphFormat> = {
@@ -45,7 +49,8 @@ export function registerGraph(program: Command, ctx: CliContext): void {
   cmd
     .addOption(new Option('--format <format>', 'picture format (default: from the -o extension, else svg)').choices(GRAPH_FORMATS))
     .option('-o, --output <file>', 'write the picture to this file (default: stdout; required for png)')
-    .option('--depth <n>', 'levels of modules drawn open; deeper ones are one box', integerAtLeast(0), DEFAULT_DEPTH);
+    .option('--depth <n>', 'levels of modules drawn open; deeper ones are one box', integerAtLeast(0), DEFAULT_DEPTH)
+    .option('--force', 'replace an -o file that tfmc graph did not write (never the spec)');
   addSetOption(cmd);
   cmd.addHelpText(
     'after',
@@ -79,6 +84,19 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
 
   const { checkSpec } = await import('./check-spec.js');
   const result = checkSpec(ctx, file, abs, options);
+  if (output !== undefined) {
+    guardOutput({
+      abs: output,
+      flag: '-o',
+      command: 'tfmc graph',
+      kind: 'file',
+      // The entry is named even when it does not parse: `graph spec.tfm -o spec.tfm` is refused either way.
+      inputs: [abs, ...result.sources.keys()].map((f) => ({ abs: f, what: f === abs ? 'the spec' : 'a file the spec imports' })),
+      force: options.force === true,
+      isOurs: isMarkedPicture,
+      cwd: ctx.cwd,
+    });
+  }
   const diagnostics = [...result.diagnostics];
   const model = options.model ? result.models.find((m) => m.name === options.model) : result.models[0];
   if (diagnostics.length > 0) ctx.err(renderHuman(diagnostics, result.sources, { color: ctx.colorErr, cwd: ctx.cwd }));
@@ -107,7 +125,7 @@ export async function runGraph(ctx: CliContext, file: string, options: GraphCliO
     return 0;
   }
   try {
-    writeFileAtomic(output, picture);
+    writeFileAtomic(output, markPicture(format, picture));
   } catch (err) {
     ctx.err(`error: cannot write '${options.output}': ${(err as Error).message}\n`);
     return 1;

@@ -1,8 +1,11 @@
 /**
  * `tfmc init [DIR]`: a new project — a starter spec (a tiny character-level decoder-only language
  * model that checks clean), a tiny corpus and a README with the next commands. Existing files are
- * never overwritten: if any of them exists, nothing is written.
+ * never overwritten: if any of them exists, nothing is written. Writing is all-or-nothing: a
+ * failure midway (a full disk, a permission, a file where a folder must go) leaves no part of the
+ * project behind (`TFM6003`).
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -42,16 +45,58 @@ export function runInit(ctx: CliContext, dirArg: string): number {
     ctx.err(`${c.bold(c.red('error:'))} ${inTheWay.map((f) => path.join(shown, f)).join(', ')} already exist${inTheWay.length === 1 ? 's' : ''}; tfmc init never overwrites files, so nothing was written. Choose another folder: tfmc init my-model\n`);
     return 1;
   }
-  for (const [rel, text] of Object.entries(files)) {
-    const file = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    // 'wx' fails if the file appeared meanwhile: never overwrite.
-    fs.writeFileSync(file, text, { flag: 'wx' });
+  try {
+    writeAllOrNothing(dir, files);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
+    ctx.err(`${c.bold(c.red('error[TFM6003]:'))} cannot create the project in ${shown}: ${reason}; nothing was written\n`);
+    return 1;
   }
   const cd = dirArg === '.' ? '' : `  cd ${shown}\n`;
   ctx.out(`created ${Object.keys(files).map((f) => displayPath(path.join(dir, f), ctx.cwd)).join(', ')}\n`);
   ctx.out(`next:\n${cd}  tfmc check model.tfm\n  tfmc train model.tfm --data data/corpus.txt --steps 300 --out runs/first\n  tfmc generate runs/first --prompt "The "\n`);
   return 0;
+}
+
+/**
+ * Writes every file or none. The files are written into a staging folder first: a new project
+ * folder is then one rename of the staging folder; into an existing folder each file is hard-linked
+ * into place (a link never replaces a file that appeared meanwhile) and the staging folder removed.
+ * On any failure the links made, the folders created and the staging folder are removed.
+ */
+function writeAllOrNothing(dir: string, files: Record<string, string>): void {
+  const stamp = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fresh = !fs.existsSync(dir);
+  const createdParent = fresh ? fs.mkdirSync(path.dirname(dir), { recursive: true }) : undefined;
+  const staging = fresh ? path.join(path.dirname(dir), `.${path.basename(dir)}.init-${stamp}`) : path.join(dir, `.tfmc-init-${stamp}`);
+  const linked: string[] = [];
+  const madeDirs: string[] = [];
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      const file = path.join(staging, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text, { flag: 'wx' });
+    }
+    if (fresh) {
+      fs.renameSync(staging, dir);
+      return;
+    }
+    for (const rel of Object.keys(files)) {
+      const target = path.join(dir, rel);
+      const made = fs.mkdirSync(path.dirname(target), { recursive: true });
+      if (made) madeDirs.unshift(made);
+      fs.linkSync(path.join(staging, rel), target); // EEXIST rather than overwrite
+      linked.push(target);
+    }
+    fs.rmSync(staging, { recursive: true, force: true });
+  } catch (err) {
+    for (const f of linked) fs.rmSync(f, { force: true });
+    for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true });
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (createdParent) fs.rmSync(createdParent, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 function starterFiles(): Record<string, string> {

@@ -25,6 +25,7 @@ import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
 import { registerWeights } from './weights.js';
 import { packageVersion } from '../util/package-version.js';
+import { TfmcFileError } from '../diagnostics/file-error.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -120,6 +121,10 @@ function reportFailure(err: unknown, ctx: CliContext): number {
   if (err instanceof UsageError) {
     ctx.err(`${red('error:')} ${err.message}\n`);
     return EXIT_USAGE;
+  }
+  if (err instanceof TfmcFileError) {
+    ctx.err(`${red(`error[${err.code}]:`)} ${err.message}\n`);
+    return EXIT_FAILED;
   }
   const message = err instanceof Error ? err.message : String(err);
   ctx.err(`${red('internal error:')} ${message}\n`);

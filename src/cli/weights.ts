@@ -17,16 +17,19 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { displayPath } from '../render/paths.js';
 import { type CliContext, UsageError } from './context.js';
-import type { SourceFlags } from './model-source.js';
+import type { SourceFlags, SourcePlan } from './model-source.js';
+import { guardOutput, type ProtectedPath } from './output-guard.js';
 import { addWeightsOptions, examples, integerAtLeast } from './options.js';
 import { addBackendOption } from './train.js';
 
 interface ExportFlags extends SourceFlags {
   out: string;
+  force?: boolean;
 }
 
 interface ImportFlags extends SourceFlags {
   out?: string;
+  force?: boolean;
 }
 
 export function registerWeights(program: Command, ctx: CliContext): void {
@@ -46,7 +49,8 @@ export function registerWeights(program: Command, ctx: CliContext): void {
     .command('export')
     .description('write the weights of a checkpoint, a tfmc train run directory or a spec to a safetensors file')
     .argument('<model>', 'a checkpoint directory, a tfmc train run directory, or a .tfm spec (with --weights, or its initial weights)')
-    .requiredOption('-o, --out <file>', 'the safetensors file to write');
+    .requiredOption('-o, --out <file>', 'the safetensors file to write')
+    .option('--force', 'replace an -o file that tfmc did not write (never the checkpoint or spec being read)');
   addWeightsOptions(exp);
   exp.option('--seed <n>', 'a spec without --weights: seed of its initial weights (default 0)', integerAtLeast(0));
   addBackendOption(exp);
@@ -67,7 +71,8 @@ export function registerWeights(program: Command, ctx: CliContext): void {
     .description('load a safetensors file into a checkpoint (or a run directory\'s), or make a new checkpoint from a spec and the file')
     .argument('<model>', 'a checkpoint directory, a tfmc train run directory, or a .tfm spec (with --out)')
     .argument('<file>', 'the safetensors file to read')
-    .option('-o, --out <dir>', 'with a spec: the checkpoint directory to create');
+    .option('-o, --out <dir>', 'with a spec: the checkpoint directory to create')
+    .option('--force', 'with --out: replace a non-empty directory (never the spec or the file being read)');
   addWeightsOptions(imp);
   addBackendOption(imp);
   imp.addHelpText(
@@ -95,10 +100,19 @@ async function guarded(ctx: CliContext, run: () => Promise<number>): Promise<num
 
 async function runExport(ctx: CliContext, arg: string, flags: ExportFlags): Promise<number> {
   const out = path.resolve(ctx.cwd, flags.out);
-  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UsageError(`the output '${flags.out}' is a directory; give a file name such as model.safetensors`);
   const { planSource, loadSource } = await import('./model-source.js');
   const plan = planSource(ctx, arg, flags, { command: 'tfmc weights export', initialWeights: true });
-  const { writeSafetensors, exportSafetensors } = await import('../weights/exchange.js');
+  const { writeSafetensors, exportSafetensors, safetensorsMetadata } = await import('../weights/exchange.js');
+  guardOutput({
+    abs: out,
+    flag: '-o',
+    command: 'tfmc weights export',
+    kind: 'file',
+    inputs: sourceInputs(plan, path.resolve(ctx.cwd, arg)),
+    force: flags.force === true,
+    isOurs: (file) => safetensorsMetadata(file)?.producer === 'tfmc',
+    cwd: ctx.cwd,
+  });
   if (plan.kind !== 'spec') {
     // A checkpoint is exported as it is stored: no model is built, no backend loaded.
     const { readCheckpoint } = await import('../backends/tfjs/checkpoint.js');
@@ -133,9 +147,16 @@ async function runImport(ctx: CliContext, arg: string, file: string, flags: Impo
   if (plan.kind === 'spec') {
     if (flags.out === undefined) throw new UsageError(`importing into a spec makes a new checkpoint: say where with --out DIR (e.g. tfmc weights import ${arg} ${file} --out ckpt)`);
     const outDir = path.resolve(ctx.cwd, flags.out);
-    if (fs.existsSync(outDir) && (!fs.statSync(outDir).isDirectory() || fs.readdirSync(outDir).length > 0)) {
-      throw new UsageError(`--out ${flags.out} exists and is not an empty directory; nothing was written (choose a new directory)`);
-    }
+    guardOutput({
+      abs: outDir,
+      flag: '--out',
+      command: 'tfmc weights import',
+      kind: 'directory',
+      inputs: [...sourceInputs(plan, path.resolve(ctx.cwd, arg)), { abs: source, what: 'the weights file' }, { abs: ctx.cwd, what: 'the working directory', outputsInside: true }],
+      force: flags.force === true,
+      isOurs: () => false,
+      cwd: ctx.cwd,
+    });
     const ir = plan.spec!.ir;
     // Check the file against the spec's model before any backend starts.
     requireFit(shownFile, ir.name, ir.params, await readSafetensors(source, shownFile));
@@ -165,6 +186,15 @@ async function runImport(ctx: CliContext, arg: string, file: string, flags: Impo
   }
   ctx.out(`${green(ctx, '✓')} ${contents.manifest.model}: ${weights.tensors.size} tensors from ${file} → ${arg} (optimizer state cleared, step ${contents.manifest.step ?? 0} kept)\n`);
   return 0;
+}
+
+/** What a model source reads (the argument itself: a whole run directory, a checkpoint, a spec): never an output. */
+function sourceInputs(plan: SourcePlan, arg: string): ProtectedPath[] {
+  const inputs: ProtectedPath[] = [{ abs: arg, what: plan.kind === 'run' ? 'the run directory' : plan.kind === 'checkpoint' ? 'the checkpoint' : 'the spec' }];
+  if (plan.checkpoint) inputs.push({ abs: plan.checkpoint, what: 'the checkpoint' });
+  if (plan.spec) inputs.push({ abs: plan.spec.abs, what: 'the spec' });
+  if (plan.safetensors) inputs.push({ abs: plan.safetensors.abs, what: 'the weights file' });
+  return inputs;
 }
 
 function green(ctx: CliContext, s: string): string {

@@ -91,6 +91,14 @@ export const CODES = {
   TFM4009: { severity: 'info', title: 'expectation skipped under --set' },
   // 5xxx: lints, shape-correct specs that are likely wrong (silenced by `// tfmc: allow TFM5xxx`)
   TFM5001: { severity: 'warning', title: 'softmax over the query axis of attention scores' },
+  // 6xxx: files and data (what the commands read and write besides specs)
+  TFM6001: { severity: 'error', title: 'output exists and was not written by this command' },
+  TFM6002: { severity: 'error', title: 'output would replace an input' },
+  TFM6003: { severity: 'error', title: 'file cannot be written' },
+  TFM6004: { severity: 'error', title: 'checkpoint file missing or fails its checksum' },
+  TFM6005: { severity: 'error', title: 'malformed weight file' },
+  TFM6006: { severity: 'error', title: 'weight is not finite' },
+  TFM6007: { severity: 'error', title: 'run directory in use' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type KnownCode = keyof typeof CODES;

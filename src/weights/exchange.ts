@@ -4,13 +4,15 @@
  * names, which are also the generated PyTorch module's `state_dict` names. Files are written to
  * a temporary name and renamed, so a failed export never leaves a half-written file.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { TfmcUserError } from '../backends/tfjs/api-errors.js';
 import type { CompiledModel } from '../backends/tfjs/compiled-model.js';
-import { decodeSafetensors, encodeSafetensors, isFloatDType, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, isFloatDType, MAX_HEADER_BYTES, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { KnownCode } from '../diagnostics/diagnostic.js';
 
 /** A safetensors file that cannot be read, or whose tensors do not fit the model; the message lists every difference. */
 export class WeightsFileError extends TfmcUserError {
@@ -19,6 +21,8 @@ export class WeightsFileError extends TfmcUserError {
     message: string,
     /** One line per difference (missing, unexpected, shape, dtype), empty for format errors. */
     readonly differences: string[] = [],
+    /** The catalogue code of a malformed file (`TFM6005`) or a non-finite weight (`TFM6006`), shown by the command line. */
+    readonly code?: KnownCode,
   ) {
     super(`${file}: ${message}`);
     this.name = 'WeightsFileError';
@@ -59,15 +63,52 @@ export async function readSafetensors(file: string, shown = file): Promise<Safet
   try {
     return decodeSafetensors(bytes);
   } catch (e) {
-    if (e instanceof SafetensorsFormatError) throw new WeightsFileError(shown, `not a valid safetensors file: ${e.message}`);
+    if (e instanceof SafetensorsFormatError) throw new WeightsFileError(shown, `not a valid safetensors file: ${e.message}`, [], 'TFM6005');
     throw e;
   }
 }
 
-/** Checks a file's tensors against the parameters; `WeightsFileError` listing every difference. */
+/**
+ * The `__metadata__` of a safetensors file, read from its header alone (the tensors are not
+ * read); undefined when the file is missing or is not safetensors.
+ */
+export function safetensorsMetadata(file: string): Record<string, string> | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(8);
+    if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8) return undefined;
+    const n = head.readBigUInt64LE(0);
+    if (n > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) return undefined;
+    const json = Buffer.alloc(Number(n));
+    readSync(fd, json, 0, json.length, 8);
+    const meta = (JSON.parse(json.toString('utf8')) as { __metadata__?: unknown }).__metadata__;
+    return typeof meta === 'object' && meta !== null ? (meta as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Checks a file's tensors against the parameters (`WeightsFileError` listing every difference),
+ * then that every value is finite: a NaN or infinite weight makes every output NaN, so it is
+ * refused naming the tensor and the element (`TFM6006`).
+ */
 export function requireFit(fileName: string, model: string, params: readonly NamedShape[], file: SafetensorsFile): void {
   const diffs = weightDifferences(params, file);
-  if (diffs.length === 0) return;
+  if (diffs.length === 0) {
+    for (const p of params) {
+      const data = file.tensors.get(p.name)!.data;
+      const at = data.findIndex((v) => !Number.isFinite(v));
+      if (at >= 0) {
+        throw new WeightsFileError(fileName, `tensor \`${p.name}\` holds ${data[at]} at element ${at} (of ${data.length}); weights must be finite numbers, nothing was loaded`, [], 'TFM6006');
+      }
+    }
+    return;
+  }
   const shown = diffs.slice(0, 20);
   const more = diffs.length > shown.length ? `\n  ... and ${diffs.length - shown.length} more` : '';
   throw new WeightsFileError(fileName, `its tensors do not fit model \`${model}\` (${diffs.length} difference${diffs.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}${more}`, diffs);

@@ -13,7 +13,10 @@ export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 
 const BYTES: Record<SafetensorsDType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
 /** Refuse headers beyond this (the reference implementation's limit): a corrupt length must not allocate gigabytes. */
-const MAX_HEADER = 100_000_000;
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/** More axes than any tensor has; a longer shape is a crafted header. */
+const MAX_RANK = 16;
 
 export interface SafetensorsTensor {
   /** The dtype stored in the file. */
@@ -73,7 +76,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8) throw new SafetensorsFormatError(`the file has ${bytes.length} bytes, fewer than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER) || n > BigInt(bytes.length - 8)) {
+  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(bytes.length - 8)) {
     throw new SafetensorsFormatError(`the header length ${n} does not fit a file of ${bytes.length} bytes`);
   }
   const headerLength = Number(n);
@@ -88,7 +91,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const dataLength = bytes.length - dataStart;
   const tensors = new Map<string, SafetensorsTensor>();
   let metadata: Record<string, string> = {};
-  const spans: Array<[number, number, string]> = [];
+  // Every entry is checked (dtype, shape, extent inside the file, no overlap) before any tensor is
+  // allocated: overlapping entries could otherwise make a small file allocate its data many times.
+  const entries: Array<{ name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number; count: number }> = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       metadata = readMetadata(entry);
@@ -98,7 +103,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (typeof e !== 'object' || e === null) throw new SafetensorsFormatError(`the entry of \`${name}\` is not an object`);
     if (typeof e.dtype !== 'string' || !(e.dtype in BYTES)) throw new SafetensorsFormatError(`tensor \`${name}\` has an unsupported dtype ${JSON.stringify(e.dtype)}`);
     const dtype = e.dtype as SafetensorsDType;
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsFormatError(`tensor \`${name}\` has an invalid shape ${JSON.stringify(e.shape)}`);
+    if (!Array.isArray(e.shape) || e.shape.length > MAX_RANK || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsFormatError(`tensor \`${name}\` has an invalid shape ${JSON.stringify(e.shape).slice(0, 200)} (whole numbers ≥ 0, at most ${MAX_RANK} of them)`);
+    }
     const shape = e.shape as number[];
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0) || offs[0] > offs[1]) {
@@ -110,13 +117,13 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       throw new SafetensorsFormatError(`tensor \`${name}\` (${dtype} [${shape.join(', ')}]) needs ${count * BYTES[dtype]} bytes, but its data_offsets span ${end - begin}`);
     }
     if (end > dataLength) throw new SafetensorsFormatError(`tensor \`${name}\` ends at byte ${end} of the data, but the file has only ${dataLength} data bytes (truncated?)`);
-    spans.push([begin, end, name]);
-    tensors.set(name, { dtype, shape, data: toFloat32(view, dataStart + begin, count, dtype) });
+    entries.push({ name, dtype, shape, begin, end, count });
   }
-  spans.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) throw new SafetensorsFormatError(`the data of \`${spans[i - 1][2]}\` and \`${spans[i][2]}\` overlap`);
+  const byOffset = [...entries].sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < byOffset.length; i++) {
+    if (byOffset[i].begin < byOffset[i - 1].end) throw new SafetensorsFormatError(`the data of \`${byOffset[i - 1].name}\` and \`${byOffset[i].name}\` overlap`);
   }
+  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: toFloat32(view, dataStart + e.begin, e.count, e.dtype) });
   return { tensors, metadata };
 }
 

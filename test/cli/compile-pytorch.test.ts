@@ -24,10 +24,14 @@ describe('tfmc compile --target pytorch', () => {
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['model.py', 'tfmc_runtime.py', 'train.py']);
     const ir = checkFile(spec).models.find((m) => m.name === 'Gpt2Tiny')!;
     expect(readFileSync(join(dir, 'out', 'model.py'), 'utf8')).toBe(emitModel(ir, { specName: 'gpt2.tfm' }));
-    // Weights saved beside it do not make the folder foreign.
-    writeFileSync(join(dir, 'out', 'model.safetensors'), '');
     const again = tfmc(['compile', spec, '--model', 'Gpt2Tiny', '--target', 'pytorch', '-o', 'out'], { cwd: dir });
     expect(again.status).toBe(0);
+    // Weights trained beside it are not the target's: replacing the folder would delete them (issue 15, item 9).
+    writeFileSync(join(dir, 'out', 'model.safetensors'), 'trained');
+    const refused = tfmc(['compile', spec, '--model', 'Gpt2Tiny', '--target', 'pytorch', '-o', 'out'], { cwd: dir });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^error\[TFM6001\]: refusing to replace 'out' \(-o\).*--force/);
+    expect(readFileSync(join(dir, 'out', 'model.safetensors'), 'utf8')).toBe('trained');
   });
 
   it('refuses a layer name that torch.nn.Module reserves, writing nothing', () => {

@@ -140,17 +140,17 @@ describe('tfmc compile --target tfjs', SLOW, () => {
 });
 
 describe('tfmc compile: output directories and mistakes', SLOW, () => {
-  it('refuses a non-empty directory that is not an earlier output (exit 2, untouched); --force replaces it', () => {
+  it('refuses a non-empty directory that is not an earlier output (exit 1, TFM6001, untouched); --force replaces it', () => {
     const mine = path.join(dir, 'mine');
     fs.mkdirSync(mine);
     fs.writeFileSync(path.join(mine, 'notes.txt'), 'keep me');
     const r = run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', 'mine']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/not empty.*--force/);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error\[TFM6001\]: refusing to replace 'mine' \(-o\): it is a non-empty directory.*--force/);
     expectNoStackTrace(r);
     expect(fs.readdirSync(mine)).toEqual(['notes.txt']);
     // A ts output is not an earlier output of the tfjs target either.
-    expect(run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'tfjs', '-o', 'out']).status).toBe(2);
+    expect(run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'tfjs', '-o', 'out']).status).toBe(1);
     expect(run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', 'mine', '--force']).status).toBe(0);
     expect(fs.readdirSync(mine).sort()).toEqual(TS_OUTPUT);
   });
@@ -174,8 +174,6 @@ describe('tfmc compile: output directories and mistakes', SLOW, () => {
       [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'tfjs', '--standalone'], /--standalone/],
       [['compile', 'missing.tfm', '--target', 'ts'], /cannot read 'missing.tfm'/],
       [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '--seed', '1'], /--seed does not apply/],
-      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', '.', '--force'], /working directory/],
-      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', path.dirname(GPT2), '--force'], /holds the spec/],
     ];
     for (const [args, message] of cases) {
       const r = run(args);
@@ -183,9 +181,18 @@ describe('tfmc compile: output directories and mistakes', SLOW, () => {
       expect(r.stderr).toMatch(message);
       expectNoStackTrace(r);
     }
+    // What the output must not replace is a coded refusal (exit 1), with or without --force.
     fs.writeFileSync(path.join(dir, 'a-file'), 'x');
-    const r = run(['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', 'a-file']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('not a directory');
+    const refusals: Array<[string[], RegExp]> = [
+      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', '.', '--force'], /^error\[TFM6002\]: .*working directory/],
+      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', path.dirname(GPT2), '--force'], /^error\[TFM6002\]: .*holds the spec/],
+      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'ts', '-o', 'a-file'], /^error\[TFM6001\]: .*not a directory/],
+    ];
+    for (const [args, message] of refusals) {
+      const r = run(args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expectNoStackTrace(r);
+    }
   });
 });

@@ -117,13 +117,13 @@ describe('tfmc weights', () => {
     expect(notCkpt.stderr).toMatch(/^error: .* is neither a tfmc train run directory \(it has no run\.json\) nor a checkpoint directory \(it has no manifest\.json\); give one of those, or a \.tfm spec with --weights\n$/);
     const junk = tfmc(['weights', 'import', 'ckpt', 'ckpt/manifest.json'], { cwd: dir });
     expect(junk.status).toBe(1);
-    expect(junk.stderr).toMatch(/^error: ckpt\/manifest\.json: not a valid safetensors file: /);
+    expect(junk.stderr).toMatch(/^error\[TFM6005\]: ckpt\/manifest\.json: not a valid safetensors file: /);
     const noOutDir = tfmc(['weights', 'import', SPEC, 'a.safetensors', '--model', 'Gpt2Tiny'], { cwd: dir });
     expect(noOutDir.status).toBe(2);
     expect(noOutDir.stderr).toMatch(/^error: importing into a spec makes a new checkpoint: say where with --out DIR/);
     const taken = tfmc(['weights', 'import', SPEC, 'a.safetensors', '--model', 'Gpt2Tiny', '-o', 'ckpt'], { cwd: dir });
-    expect(taken.status).toBe(2);
-    expect(taken.stderr).toBe('error: --out ckpt exists and is not an empty directory; nothing was written (choose a new directory)\n');
+    expect(taken.status).toBe(1);
+    expect(taken.stderr).toBe("error[TFM6001]: refusing to replace 'ckpt' (--out): it is a non-empty directory not written by tfmc weights import; nothing was written. Choose another --out, or add --force to replace it\n");
     const outForCkpt = tfmc(['weights', 'import', 'ckpt', 'a.safetensors', '-o', 'x'], { cwd: dir });
     expect(outForCkpt.status).toBe(2);
     expect(outForCkpt.stderr).toBe('error: --out goes with a spec; ckpt is a checkpoint directory, whose checkpoint is rewritten in place\n');

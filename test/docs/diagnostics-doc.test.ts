@@ -26,7 +26,16 @@ const DOC = join(ROOT, 'docs/diagnostics.md');
 type Code = keyof typeof CODES;
 
 /** Codes that cannot be triggered by checking one corpus file, and why. Keep this list short. */
+const FILES_AND_DATA = 'it is about the files a command reads and writes, not about a spec; the command line reports it (exit 1)';
+
 const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
+  TFM6001: `${FILES_AND_DATA}, covered by test/cli/output-guard.test.ts`,
+  TFM6002: `${FILES_AND_DATA}, covered by test/cli/output-guard.test.ts`,
+  TFM6003: `${FILES_AND_DATA}, covered by test/cli/fmt-permissions.test.ts and test/cli/init-atomic.test.ts`,
+  TFM6004: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
+  TFM6005: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
+  TFM6006: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
+  TFM6007: `${FILES_AND_DATA}, covered by test/cli/train-lock.test.ts`,
   TFM2019:
     'only the library (`summarizeFile(path, { model })`) reports it as a diagnostic; on the command line a `--model` the file does not declare is a usage error (exit 2, covered by test/cli/check.test.ts)',
 };
@@ -219,6 +228,27 @@ const EXPLANATIONS: Record<Code, string> = {
     'A model\'s expectations pin the configuration they were written for (`expect params == 124_439_808` is GPT-2 small\'s published count), and a variant checked with `--set layers=2` is expected to differ. ' +
     'The note shows what the expectation found; constraints that hold for every configuration, such as `heads` dividing `d_model`, are still enforced by the blocks that need them. ' +
     'To pin a variant, write a model that `extends` the original with the new config values and its own `expect`.',
+  TFM6001:
+    'A command was asked to write where something already is, and what is there is not an earlier output of the same command: a file `graph -o` or `weights export -o` did not write, ' +
+    'or a non-empty directory that `compile -o` did not write (a trained checkpoint, weights saved beside a PyTorch module, your own files). Nothing is written. ' +
+    'Choose another output path, or add `--force` to replace it. Earlier outputs are recognised by what the command writes: a marker in the picture or the `.tfmc-compile.json` of a compiled model directory, `producer: tfmc` in a safetensors file, the file names of a generated project.',
+  TFM6002:
+    'The output path names something the command reads: `tfmc graph model.tfm -o model.tfm` would turn the spec into a picture, `compile -o .` would delete the working directory, ' +
+    '`weights export ckpt -o ckpt/weights.bin` would overwrite the checkpoint being read. Symlinks and hard links are followed. `--force` does not lift this refusal; choose another output path.',
+  TFM6003:
+    'A file could not be written (permission denied, a read-only file system, a folder where a file should be). `tfmc fmt` leaves the file as it was and does not report it as formatted; ' +
+    '`tfmc init` removes its partial project, so either the whole project exists or nothing does.',
+  TFM6004:
+    'A checkpoint file does not match the size and SHA-256 its `manifest.json` records: it was damaged or modified after it was written. Nothing is loaded. ' +
+    'Restore the checkpoint from a copy, or use another one (a run directory keeps `checkpoint/` and `best/`).',
+  TFM6005:
+    'A weight file is malformed: a safetensors header longer than the limit or than the file, a tensor whose shape, dtype and byte range disagree or reach past the end of the file, ' +
+    'or a checkpoint manifest whose entries are not what tfmc writes. The file is refused before any tensor is allocated, so a crafted header cannot make tfmc allocate gigabytes (docs/limits.md).',
+  TFM6006:
+    'A weight holds NaN or an infinity. A model with such a weight computes NaN for every input, so the file is refused on import, naming the tensor and the first bad element.',
+  TFM6007:
+    'Another `tfmc train` holds the run directory (its lock `train.lock` is fresh): two runs resuming one directory would interleave their checkpoints and metrics. ' +
+    'Wait for the other run to finish, or stop it. A lock left by a killed process goes stale after a few seconds and is taken over.',
 };
 
 interface Case {
@@ -271,7 +301,8 @@ function generate(cases: Case[]): { doc: string; problems: string[] } {
   out.push('');
   out.push('Every problem tfmc reports has a stable code, a default severity and a short title. Codes are grouped by');
   out.push('the phase that finds them: **1xxx** syntax, **2xxx** names, structure and modules, **3xxx** shapes and');
-  out.push('dtypes, **4xxx** config values, expectations and models. Errors stop a model from being summarised;');
+  out.push('dtypes, **4xxx** config values, expectations and models, **6xxx** files and data (what the commands');
+  out.push('read and write besides specs). Errors stop a model from being summarised;');
   out.push('warnings do not. Each entry below shows a minimal spec from the test corpus that triggers the');
   out.push('diagnostic and what tfmc reports for it.');
   out.push('');

@@ -8,6 +8,8 @@
  * report (those stay ordinary `Error`s with a stack trace).
  */
 
+import type { KnownCode } from '../../diagnostics/diagnostic.js';
+
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
@@ -76,6 +78,8 @@ export class CheckpointError extends TfmcUserError {
     /** The checkpoint directory. */
     readonly dir: string,
     message: string,
+    /** The catalogue code of a damaged (`TFM6004`) or malformed (`TFM6005`) checkpoint, shown by the command line. */
+    readonly code?: KnownCode,
   ) {
     super(`checkpoint ${dir}: ${message}`);
     this.name = 'CheckpointError';

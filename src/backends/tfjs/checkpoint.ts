@@ -25,7 +25,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CheckpointError, CheckpointMismatchError } from './api-errors.js';
-import { writeFileSynced } from '../../util/atomic-write.js';
+import { syncDirectory, writeFileSynced } from '../../util/atomic-write.js';
 
 export const CHECKPOINT_FORMAT = 'tfmc-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -178,6 +178,7 @@ export async function writeCheckpoint(dir: string, input: CheckpointInput): Prom
       files,
     };
     await write(MANIFEST, JSON.stringify(manifest, null, 2) + '\n');
+    syncDirectory(tmp);
     await swapInto(tmp, target);
     return manifest;
   } catch (e) {
@@ -231,6 +232,7 @@ function isOurManifest(path: string): boolean {
 export async function swapInto(tmp: string, target: string): Promise<void> {
   if (!existsSync(target)) {
     await rename(tmp, target);
+    syncDirectory(dirname(target));
     return;
   }
   const aside = `${target}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -241,6 +243,7 @@ export async function swapInto(tmp: string, target: string): Promise<void> {
     await rename(aside, target); // put the previous checkpoint back
     throw e;
   }
+  syncDirectory(dirname(target));
   await rm(aside, { recursive: true, force: true });
 }
 
@@ -271,7 +274,7 @@ function unpack(dir: string, file: string, bytes: Buffer, index: TensorEntry[]):
   for (const e of index) {
     const expected = e.shape.reduce((a, b) => a * b, 1);
     if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset % 4 !== 0 || e.length !== expected || e.offset + e.length * 4 > bytes.byteLength) {
-      throw new CheckpointError(dir, `${file}: the entry for \`${e.name}\` (offset ${e.offset}, ${e.length} values, shape [${e.shape.join(', ')}]) does not fit the file of ${bytes.byteLength} bytes`);
+      throw new CheckpointError(dir, `${file}: the entry for \`${e.name}\` (offset ${e.offset}, ${e.length} values, shape [${e.shape.join(', ')}]) does not fit the file of ${bytes.byteLength} bytes`, 'TFM6005');
     }
     let data: Float32Array;
     if (LITTLE_ENDIAN_HOST) {
@@ -285,13 +288,20 @@ function unpack(dir: string, file: string, bytes: Buffer, index: TensorEntry[]):
   return out;
 }
 
-/** Reads and verifies a checkpoint directory (format, version, every checksum). */
+/** A manifest larger than this is refused before it is read (a real one indexes its tensors in well under a megabyte). */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/** Reads and verifies a checkpoint directory (format, version, the manifest's shape, every checksum). */
 export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
   const root = resolve(dir);
+  const malformed = (message: string) => new CheckpointError(root, message, 'TFM6005');
   let text: string;
   try {
+    const size = (await stat(join(root, MANIFEST))).size;
+    if (size > MAX_MANIFEST_BYTES) throw malformed(`${MANIFEST} has ${size} bytes, more than the ${MAX_MANIFEST_BYTES} a checkpoint manifest may have (docs/limits.md)`);
     text = await readFile(join(root, MANIFEST), 'utf8');
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(root, code === 'ENOENT' ? `there is no ${MANIFEST} (is this a tfmc checkpoint directory?)` : `cannot read ${MANIFEST}: ${(e as Error).message}`);
   }
@@ -299,34 +309,42 @@ export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
   try {
     manifest = JSON.parse(text) as Manifest;
   } catch (e) {
-    throw new CheckpointError(root, `${MANIFEST} is not valid JSON (${(e as Error).message})`);
+    throw malformed(`${MANIFEST} is not valid JSON (${(e as Error).message})`);
   }
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new CheckpointError(root, `${MANIFEST} is not a tfmc checkpoint manifest (format ${JSON.stringify(manifest.format)})`);
+  if (typeof manifest !== 'object' || manifest === null || manifest.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(root, `${MANIFEST} is not a tfmc checkpoint manifest (format ${JSON.stringify(manifest?.format)})`);
+  }
   if (manifest.version !== CHECKPOINT_VERSION) {
     throw new CheckpointError(root, `checkpoint format version ${manifest.version} is not supported by this tfmc (${tfmcVersion()} reads version ${CHECKPOINT_VERSION})`);
   }
   for (const key of ['model', 'spec', 'weights', 'files'] as const) {
-    if (manifest[key] === undefined) throw new CheckpointError(root, `${MANIFEST} has no \`${key}\``);
+    if (manifest[key] === undefined) throw new CheckpointError(root, `${MANIFEST} has no \`${key}\``, 'TFM6005');
   }
+  const problem = manifestProblem(manifest);
+  if (problem) throw malformed(`${MANIFEST} is malformed: ${problem}`);
   const blobs = new Map<string, Buffer>();
   for (const [rel, meta] of Object.entries(manifest.files)) {
     const path = resolve(root, rel);
-    if (!isInside(root, path)) throw new CheckpointError(root, `${MANIFEST} lists a file outside the checkpoint: ${rel}`);
+    if (!isInside(root, path)) throw malformed(`${MANIFEST} lists a file outside the checkpoint: ${rel}`);
     let bytes: Buffer;
     try {
+      // The size is compared before the file is read, so a swapped-in huge file costs no memory.
+      const size = (await stat(path)).size;
+      if (size !== meta.bytes) throw new CheckpointError(root, `${rel} is corrupt or was modified: it has ${size} bytes, the manifest records ${meta.bytes}`, 'TFM6004');
       bytes = await readFile(path);
-    } catch {
-      throw new CheckpointError(root, `${rel} is missing`);
+    } catch (e) {
+      if (e instanceof CheckpointError) throw e;
+      throw new CheckpointError(root, `${rel} is missing`, 'TFM6004');
     }
     const sum = sha256(bytes);
     if (bytes.byteLength !== meta.bytes || sum !== meta.sha256) {
-      throw new CheckpointError(root, `${rel} is corrupt or was modified: its SHA-256 is ${sum} (${bytes.byteLength} bytes), the manifest records ${meta.sha256} (${meta.bytes} bytes)`);
+      throw new CheckpointError(root, `${rel} is corrupt or was modified: its SHA-256 is ${sum} (${bytes.byteLength} bytes), the manifest records ${meta.sha256} (${meta.bytes} bytes)`, 'TFM6004');
     }
     blobs.set(rel, bytes);
   }
   const need = (rel: string): Buffer => {
     const b = blobs.get(rel);
-    if (!b) throw new CheckpointError(root, `${rel} is not listed with a checksum in ${MANIFEST}`);
+    if (!b) throw new CheckpointError(root, `${rel} is not listed with a checksum in ${MANIFEST}`, 'TFM6004');
     return b;
   };
   const weights = unpack(root, manifest.weights.file, need(manifest.weights.file), manifest.weights.tensors);
@@ -344,6 +362,33 @@ export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
   }
   need(manifest.spec.entry);
   return { dir: root, manifest, weights, optimizer, entryPath: resolve(root, manifest.spec.entry), specRoot: join(root, 'spec') };
+}
+
+/**
+ * What is wrong with the shape of a parsed manifest (types, not contents), or undefined: a crafted
+ * or damaged manifest is a clear error, never a TypeError deep in the loader.
+ */
+function manifestProblem(m: Manifest): string | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (typeof m.model !== 'string') return '`model` is not a string';
+  if (!isObject(m.spec) || typeof m.spec.entry !== 'string' || !Array.isArray(m.spec.files) || !m.spec.files.every((f) => typeof f === 'string')) return '`spec` is not { entry, files } with file names';
+  if (!isObject(m.files)) return '`files` is not an object';
+  for (const [name, meta] of Object.entries(m.files)) {
+    if (!isObject(meta) || !count(meta.bytes) || typeof meta.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(meta.sha256)) return `\`files\` entry \`${name}\` is not { bytes, sha256 }`;
+  }
+  if (m.step !== undefined && !count(m.step)) return '`step` is not a whole number';
+  for (const [key, index] of [['weights', m.weights], ['optimizer', m.optimizer]] as const) {
+    if (key === 'optimizer' && index === undefined) continue;
+    if (!isObject(index) || typeof index.file !== 'string' || !Array.isArray(index.tensors)) return `\`${key}\` is not { file, tensors }`;
+    for (const t of index.tensors as unknown[]) {
+      if (!isObject(t) || typeof t.name !== 'string' || !Array.isArray(t.shape) || !t.shape.every(count) || !count(t.offset) || !count(t.length)) {
+        return `a tensor entry of \`${key}\` is not { name, shape, offset, length } with whole numbers: ${JSON.stringify(t).slice(0, 200)}`;
+      }
+    }
+  }
+  if (m.optimizer !== undefined && !count(m.optimizer.step)) return '`optimizer.step` is not a whole number';
+  return undefined;
 }
 
 /** Throws a {@link CheckpointMismatchError} unless the checkpoint has exactly the model's parameters with their shapes. */

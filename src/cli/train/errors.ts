@@ -9,6 +9,7 @@ import { TfmcCompileError } from '../../api/compile-error.js';
 import { TfmcUserError } from '../../backends/tfjs/api-errors.js';
 import { ModelInputError } from '../../backends/tfjs/errors.js';
 import type { CliContext } from '../context.js';
+import { TfmcFileError, tfmcCodeOf } from '../../diagnostics/file-error.js';
 import { DataError } from './data.js';
 import { TaskError } from './task.js';
 
@@ -31,8 +32,10 @@ export function reportRunFailure(ctx: CliContext, err: unknown): number | undefi
     err instanceof TaskError ||
     err instanceof TfmcUserError ||
     err instanceof ModelInputError ||
+    err instanceof TfmcFileError ||
     (err instanceof Error && err.name === 'BackendUnavailableError');
   if (!known) return undefined;
-  ctx.err(`${red('error:')} ${(err as Error).message}\n`);
+  const code = tfmcCodeOf(err);
+  ctx.err(`${red(code ? `error[${code}]:` : 'error:')} ${(err as Error).message}\n`);
   return 1;
 }

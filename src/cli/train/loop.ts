@@ -21,7 +21,8 @@ import { batchForStep, batchTokens, validationBatches, type Examples } from './d
 import { RunError } from './errors.js';
 import { lossSvg } from './loss-plot.js';
 import { formatDuration, formatLoss, formatPerplexity, Progress } from './progress.js';
-import { bestOf, checkpointFacts, truncateMetrics, writeFileAtomic, type EvalMetric, type Metric, type RunInfo, type runPaths, type StepMetric } from './run-dir.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { bestOf, checkpointFacts, truncateMetrics, type EvalMetric, type Metric, type RunInfo, type runPaths, type StepMetric } from './run-dir.js';
 import type { Task } from './task.js';
 import { nextCommand } from './next-command.js';
 

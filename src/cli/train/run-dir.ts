@@ -17,10 +17,11 @@
  * leaves each either old or new, never half-written; `metrics.jsonl` is appended line by line and
  * cut back to the checkpoint's step when a run resumes.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScheduleKind } from '../../backends/tfjs/schedule.js';
+import { ATOMIC_TEMPORARY, writeFileAtomic } from '../../util/atomic-write.js';
 
 export const RUN_FILE = 'run.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -87,19 +88,6 @@ export function checkpointFacts(dir: string): { step?: number; validationLoss?: 
   }
 }
 
-/** Writes a file atomically: a sibling temporary file, flushed, then renamed over the target. */
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -131,7 +119,7 @@ export const CHECKPOINT_TEMPORARY = /^(checkpoint|best)\.(tmp|old)-/;
 export function removeStaleTemporaries(dir: string): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(dir)) {
-    if (/\.tmp-\d+-[0-9a-f]+$/.test(name) || CHECKPOINT_TEMPORARY.test(name)) {
+    if (/\.tmp-\d+-[0-9a-f]+$/.test(name) || CHECKPOINT_TEMPORARY.test(name) || ATOMIC_TEMPORARY.test(name)) {
       fs.rmSync(path.join(dir, name), { recursive: true, force: true });
       removed.push(name);
     }

@@ -33,8 +33,10 @@ import { batchesPerEpoch, buildExamples, dataFormat, idsTokenizerFor, parseJsonl
 import { RunError } from './errors.js';
 import type { TrainFlags } from './flags.js';
 import { loop } from './loop.js';
+import { isLockEntry, lockRunDir } from './run-lock.js';
 import { prepareResume } from './resume.js';
-import { RUN_FORMAT, runPaths, sha256, specHash, writeFileAtomic, type RunInfo, type RunSettings } from './run-dir.js';
+import { RUN_FORMAT, runPaths, sha256, specHash, type RunInfo, type RunSettings } from './run-dir.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { analyzeTask, vocabKey, type Task } from './task.js';
 import { readTaggedLines, tagExamples, tagTokenizer } from './token-labels.js';
 import { createTokenizer, tokenizerFromJSON, type TokenVocabTokenizer, type Tokenizer } from './tokenizer.js';
@@ -55,6 +57,11 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
   }
   const ir = choice.ir;
   let model: CompiledModel | undefined;
+  // A resumed run is locked before anything in it is read or cleaned up; a new one once its directory exists.
+  const runDir = runDirOf(ctx, ir, flags);
+  const shownDir = displayPath(runDir, ctx.cwd);
+  const warn = (message: string) => ctx.err(`warning: ${message}\n`);
+  let lock = flags.resume && fs.existsSync(runDir) ? await lockRunDir(runDir, shownDir, warn) : undefined;
   try {
     const plan = await planRun(ctx, ir, specAbs, dataAbs, userSources(checked.sources), flags);
     model ??= await compileModel(plan.info.settings.seed);
@@ -69,6 +76,13 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
     }
     const { info, paths, examples, task, tok } = plan;
     fs.mkdirSync(paths.dir, { recursive: true });
+    if (!lock) {
+      lock = await lockRunDir(paths.dir, shownDir, warn);
+      // Another new run may have started in the same directory since it was found empty.
+      if (!flags.resume && fs.readdirSync(paths.dir).some((f) => !isLockEntry(f))) {
+        throw new RunError(`${shownDir} is no longer empty: another run started in it; nothing was overwritten`);
+      }
+    }
     writeFileAtomic(paths.run, JSON.stringify(info, null, 2) + '\n');
     if (!plan.checkpoint) writeFileAtomic(paths.tokenizer, JSON.stringify(tok.toJSON()) + '\n');
 
@@ -95,6 +109,7 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
     return await loop({ ctx, model, task, examples, info, paths, start, say, specArg });
   } finally {
     model?.dispose();
+    await lock?.release();
   }
 }
 
@@ -121,7 +136,7 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
   const records = format === 'jsonl' ? parseJsonl(text, dataArg) : undefined;
   const specDigest = specHash(specAbs, sources);
 
-  const outDir = path.resolve(ctx.cwd, flags.out ?? path.join('runs', defaultRunName(ir.name)));
+  const outDir = runDirOf(ctx, ir, flags);
   const paths = runPaths(outDir);
   let previous: { info: RunInfo; checkpoint?: CheckpointContents } | undefined;
   if (flags.resume) {
@@ -253,6 +268,10 @@ function describeTask(task: Task): string {
   if (task.kind === 'seq2seq') return `an encoder-decoder (\`${task.source.name}\` → \`${task.target.name}\`)`;
   if (task.kind === 'tag') return `a token classifier on \`${task.tokens.name}\` (a label per token)`;
   return `${task.regression ? 'a regression head' : 'a classifier'} on \`${task.tokens.name}\``;
+}
+
+function runDirOf(ctx: CliContext, ir: ModelIR, flags: TrainFlags): string {
+  return path.resolve(ctx.cwd, flags.out ?? path.join('runs', defaultRunName(ir.name)));
 }
 
 function defaultRunName(model: string): string {

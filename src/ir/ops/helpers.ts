@@ -140,8 +140,15 @@ export { ERROR, renderShape };
 
 /** Divisors of n close to `near`, for "try heads = 4 or 8" help lines. */
 export function nearbyDivisors(n: number, near: number): number[] {
+  // Divisors come in pairs (k, n / k): trial division up to √n finds them all, so a config value
+  // of 2³¹ costs 46,341 steps, not two billion.
   const ds: number[] = [];
-  for (let k = 1; k <= n; k++) if (n % k === 0) ds.push(k);
+  for (let k = 1; k * k <= n; k++) {
+    if (n % k !== 0) continue;
+    ds.push(k);
+    if (k * k !== n) ds.push(n / k);
+  }
+  ds.sort((a, b) => a - b);
   const below = ds.filter((k) => k < near).pop();
   const above = ds.find((k) => k > near);
   return [below, above].filter((k): k is number => k !== undefined && k > 0);
