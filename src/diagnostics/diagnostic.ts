@@ -43,6 +43,7 @@ export const CODES = {
   TFM1005: { severity: 'error', title: 'malformed number literal' },
   TFM1006: { severity: 'error', title: 'statement not allowed here' },
   TFM1007: { severity: 'error', title: 'invalid string escape' },
+  TFM1008: { severity: 'error', title: 'number literal out of range' },
   // 2xxx: names, structure, modules
   TFM2001: { severity: 'error', title: 'unknown name' },
   TFM2002: { severity: 'error', title: 'duplicate definition' },

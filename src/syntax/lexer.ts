@@ -65,7 +65,7 @@ export interface TokenizeResult {
   tokens: IToken[];
   /** Line and block comments (the `comments` group). */
   comments: IToken[];
-  /** The string tokens and malformed numbers among `tokens` (the ones that may be lexical mistakes). */
+  /** The string tokens and the numbers among `tokens` that may be lexical mistakes (malformed, floats, long integers). */
   literals: IToken[];
   /** Runs of characters that start no token (chevrotain's lexer errors). */
   errors: { offset: number; length: number }[];
@@ -280,7 +280,8 @@ export function tokenize(text: string, pool?: TokenPool): TokenizeResult {
       }
       const token = makeToken(type, text.slice(offset, offset + length), offset, line, offset - lineStart + 1);
       tokens.push(token);
-      if (type === BadNumber) literals.push(token);
+      // Floats and integers of 16 digits or more may not fit a double exactly (TFM1008).
+      if (type === BadNumber || type === Float || length >= 16) literals.push(token);
       offset += length;
       continue;
     }
@@ -377,7 +378,7 @@ export interface LexResult {
 }
 
 /**
- * Tokenises `text`, reporting lexical mistakes (TFM1001–1003, 1005, 1007). Never throws. With a
+ * Tokenises `text`, reporting lexical mistakes (TFM1001–1003, 1005, 1007, 1008). Never throws. With a
  * `pool`, the token objects are reused ones (see `TokenPool` for when that is safe).
  */
 export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPool): LexResult {
@@ -424,6 +425,12 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
           }),
         );
         break;
+      case Int:
+      case Float: {
+        const problem = numberRangeProblem(t.image, t.tokenType === Int);
+        if (problem) diagnostics.push(diagnostic('TFM1008', problem.message, at(start, end), { help: { message: problem.help } }));
+        break;
+      }
       case BadNumber:
         diagnostics.push(
           diagnostic('TFM1005', `malformed number literal \`${t.image}\``, at(start, end), {
@@ -461,6 +468,34 @@ export function printable(s: string): string {
     out += cp < 0x20 || cp === 0x7f || (cp >= 0xd800 && cp <= 0xdfff) ? `\\u{${cp.toString(16)}}` : ch;
   }
   return out.length > 40 ? out.slice(0, 37) + '...' : out;
+}
+
+/** The value of a well-formed number literal (`1_024` is 1024). */
+export function numberValue(image: string): number {
+  return Number(image.includes('_') ? image.replace(/_/g, '') : image);
+}
+
+/**
+ * Why a well-formed number literal cannot stand for the number it spells, if it cannot: an
+ * integer beyond 2^53 − 1 would silently become a neighbour (`9007199254740993` reads as
+ * ...992), a float beyond the double range would become infinity, a non-zero float below it zero.
+ */
+export function numberRangeProblem(image: string, integer: boolean): { message: string; help: string } | undefined {
+  const value = numberValue(image);
+  if (integer) {
+    if (Number.isSafeInteger(value)) return undefined;
+    return {
+      message: `integer literal \`${image}\` is larger than 2^53 − 1 (9007199254740991) and cannot be represented exactly`,
+      help: 'sizes and counts must be at most 9_007_199_254_740_991; write a float (e.g. `1e18`) where an approximate number will do',
+    };
+  }
+  if (!Number.isFinite(value)) {
+    return { message: `number literal \`${image}\` is too large: it would be infinity`, help: 'numbers must be at most about 1.8e308' };
+  }
+  if (value === 0 && /[1-9]/.test(image.replace(/[eE].*$/, ''))) {
+    return { message: `number literal \`${image}\` is too small: it would be 0`, help: 'non-zero numbers must be at least about 5e-324; write `0.0` for zero' };
+  }
+  return undefined;
 }
 
 /** Says which rule a malformed number breaks. */

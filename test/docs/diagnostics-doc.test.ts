@@ -88,6 +88,9 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM1007:
     'A backslash in a string is followed by something other than `\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0` or `\\u{...}` (1 to 6 hex digits naming a Unicode scalar value). ' +
     'The usual cause is a Windows path separator in an import; write `/`, which works on every platform.',
+  TFM1008:
+    'A number literal cannot stand for the number it spells. Numbers are 64-bit floats, which count exactly only up to 2^53 − 1 (9_007_199_254_740_991): a larger integer literal would silently become a neighbour (`9007199254740993` reads as ...992), ' +
+    'a float beyond about 1.8e308 (`1e309`) would be infinity, and a non-zero one below about 5e-324 would be 0. The literal is refused rather than changed; write a float (`1e18`) where an approximate size will do.',
   TFM2001:
     'A name is not defined where it is used: a value, config key, block, layer or function, a dtype, a field of a result (`.state`), the base model of `extends`, ' +
     'or the binding a variant\'s `replace` names (the base must bind it at its top level, with the same keyword: `replace output logits` for `output logits`). ' +
@@ -201,6 +204,7 @@ const EXPLANATIONS: Record<Code, string> = {
     'A compile-time `/` or `%` divides by zero, typically because a config value used as a divisor (a head or group count) was set to 0.',
   TFM4005:
     'A `--set key=value` value cannot be read: it must be an integer (`1024`, `1_024`), a number (`0.1`, `1e-6`), `true`/`false`, or an enum name (`pre`). ' +
+    'A number that is not finite (`nan`, `inf`, `1e999`), a non-zero one that would be 0, or an integer past 2^53 − 1 is refused the same way. ' +
     'Nothing is checked with a malformed override, since the result would describe a different model from the one asked for.',
   TFM4006:
     'A model declares no `output`, or a block gives no result with `out`. A model without outputs computes nothing anyone can use, and a block without `out` cannot be applied.',
@@ -210,7 +214,8 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM4008:
     'A value lies outside its valid range: a dropout probability or label smoothing outside [0, 1), the square root of a negative number, ' +
     'or `RelativePositionBias` buckets for which T5\'s bucketing is undefined (fewer than 2 buckets per direction, or a `max_distance` within the exactly bucketed distances). ' +
-    'A dropout of `10` meant as 10% is the classic case.',
+    'A dropout of `10` meant as 10% is the classic case. ' +
+    'Config arithmetic is checked too: a result that is infinite or NaN (`10.0 ^ 400`, `(0.0 - 8.0) ^ 0.5`), or an integer past 2^53 − 1 where doubles stop counting exactly (`2^53 + 1` would be 2^53), is refused at the expression.',
   TFM4009:
     'An `expect` of a model did not hold after `--set` changed the model\'s configuration, so it is reported as skipped instead of failed. ' +
     'A model\'s expectations pin the configuration they were written for (`expect params == 124_439_808` is GPT-2 small\'s published count), and a variant checked with `--set layers=2` is expected to differ. ' +

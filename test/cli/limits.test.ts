@@ -1,0 +1,62 @@
+/**
+ * Issue 15, items 1–6: inputs that used to be accepted wrongly, hang, or die with an internal
+ * error are refused with a coded, located diagnostic — exit 1, a `TFMxxxx` code, no stack trace,
+ * no "this is a bug in tfmc". Each case reproduces the original failure through the real binary.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectNoStackTrace, tfmc, type Run } from './helpers.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfmc-limits-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function spec(name: string, text: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** The refusal contract: exit 1, the code in the output, nothing that looks like a crash. */
+function expectRefusal(run: Run, code: string): void {
+  expect(run.stdout + run.stderr).toContain(code);
+  expect(run.status).toBe(1);
+  expectNoStackTrace(run);
+  expect(run.stdout + run.stderr).not.toMatch(/bug in tfmc/i);
+}
+
+const layerNorm = (config: string) => `model M {
+  config {
+    d = 16
+${config}
+  }
+  input x: float32[batch, d]
+  output y = LayerNorm(d, eps: eps)(x)
+}
+`;
+
+describe('5. numbers out of range', () => {
+  it('refuses `1e309` (was read as infinity) where it is written', () => {
+    const run = tfmc(['check', spec('inf.tfm', layerNorm('    eps = 1e309'))]);
+    expectRefusal(run, 'TFM1008');
+    expect(run.stdout).toContain('inf.tfm:4:11');
+  });
+
+  it('refuses an integer literal past 2^53 − 1 (was silently rounded)', () => {
+    const run = tfmc(['check', spec('big-int.tfm', layerNorm('    eps = 1e-5\n    vocab = 9007199254740993'))]);
+    expectRefusal(run, 'TFM1008');
+    expect(run.stdout).toContain('9007199254740993');
+  });
+
+  it('refuses config arithmetic whose result rounds (`2^53 + 1`) or is infinite', () => {
+    const run = tfmc(['check', spec('arith.tfm', layerNorm('    eps = 1e-5\n    big = 2 ^ 52 * 2 + 1\n    lr = 10.0 ^ 400\n    z = eps * big * lr'))]);
+    expectRefusal(run, 'TFM4008');
+    expect(run.stdout).toContain('`10.0 ^ 400` is infinite');
+  });
+
+  it.each([['eps=1e999'], ['eps=nan'], ['eps=inf'], ['eps=-Infinity'], ['d=99999999999999999'], ['eps=1e-400']])('refuses `--set %s`', (set) => {
+    const run = tfmc(['check', spec('set.tfm', layerNorm('    eps = 1e-5')), '--set', set]);
+    expectRefusal(run, 'TFM4005');
+  });
+});
