@@ -44,6 +44,8 @@ export const CODES = {
   TFM1006: { severity: 'error', title: 'statement not allowed here' },
   TFM1007: { severity: 'error', title: 'invalid string escape' },
   TFM1008: { severity: 'error', title: 'number literal out of range' },
+  TFM1009: { severity: 'error', title: 'bidirectional control character' },
+  TFM1010: { severity: 'error', title: 'invalid UTF-8' },
   // 2xxx: names, structure, modules
   TFM2001: { severity: 'error', title: 'unknown name' },
   TFM2002: { severity: 'error', title: 'duplicate definition' },

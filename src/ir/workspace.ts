@@ -8,6 +8,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { LineIndex } from '../diagnostics/spans.js';
+import { readSource, type SourceRead } from '../util/read-source.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
 import { parse } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
@@ -71,8 +73,13 @@ export class Workspace {
     const abs = resolve(path);
     const cached = this.files.get(abs);
     if (cached) return cached;
-    const source = text ?? this.options.overlay?.get(abs) ?? readText(abs);
-    if (source === undefined) return undefined;
+    let source = text ?? this.options.overlay?.get(abs);
+    if (source === undefined) {
+      const read = readSource(abs);
+      if (read === undefined) return undefined;
+      if (!read.ok) return this.refuse(abs, read);
+      source = read.text;
+    }
     const { ast, diagnostics } = parse(source, abs);
     this.diagnostics.push(...diagnostics);
     const file: LoadedFile = { path: abs, text: source, ast, isLibrary: false, imports: [] };
@@ -115,6 +122,20 @@ export class Workspace {
       const loaded = this.load(real, undefined, chain);
       if (loaded) file.imports.push(loaded.path);
     }
+    return file;
+  }
+
+  /**
+   * A file that was read but cannot be a spec (not UTF-8): reported where the problem is, and
+   * loaded as an empty file so nothing else is reported about it.
+   */
+  private refuse(abs: string, read: Extract<SourceRead, { ok: false }>): LoadedFile {
+    const lines = new LineIndex(read.text);
+    this.diagnostics.push(diagnostic('TFM1010', `this file is not valid UTF-8: ${read.detail}`, { file: abs, span: lines.span(read.offset, read.offset) }, {
+      help: { message: 'save the file as UTF-8' },
+    }));
+    const file: LoadedFile = { path: abs, text: read.text, ast: parse('', abs).ast, isLibrary: false, imports: [] };
+    this.files.set(abs, file);
     return file;
   }
 
@@ -167,14 +188,6 @@ function addBlocks(scope: Scope, f: LoadedFile, diagnostics?: Diagnostic[]): voi
     }
     seen.set(item.name.name, item);
     if (item.kind === 'BlockDecl') scope.set(item.name.name, { value: { kind: 'block', block: { decl: item, file: f.path } }, kind: 'global', source: { file: f.path, span: item.name.span } });
-  }
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

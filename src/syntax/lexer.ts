@@ -12,6 +12,7 @@
  */
 import type { IToken, TokenType } from 'chevrotain';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { escapeUnsafe, isBidiControl, isUnsafeCodePoint } from '../util/unsafe-text.js';
 import { KEYWORDS } from './keywords.js';
 import type { LineIndex } from '../diagnostics/spans.js';
 import {
@@ -378,7 +379,7 @@ export interface LexResult {
 }
 
 /**
- * Tokenises `text`, reporting lexical mistakes (TFM1001–1003, 1005, 1007, 1008). Never throws. With a
+ * Tokenises `text`, reporting lexical mistakes (TFM1001–1003, 1005, 1007–1009). Never throws. With a
  * `pool`, the token objects are reused ones (see `TokenPool` for when that is safe).
  */
 export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPool): LexResult {
@@ -386,8 +387,19 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
   const diagnostics: Diagnostic[] = [];
   const at = (start: number, end: number) => ({ file, span: lines.span(start, end) });
 
+  const bidi = (offset: number, cp: number, where: string) =>
+    diagnostic('TFM1009', `bidirectional control character \`${escapeUnsafe(String.fromCodePoint(cp))}\` ${where}`, at(offset, offset + 1), {
+      notes: ['it makes the code display in a different order than tfmc reads it (Trojan Source)'],
+      help: { message: 'delete it; outside comments, write it as an escape in a string, e.g. `"\\u{202e}"`' },
+    });
+
   for (const e of result.errors) {
     const chars = text.slice(e.offset, e.offset + e.length);
+    const bidiAt = firstBidi(chars);
+    if (bidiAt >= 0) {
+      diagnostics.push(bidi(e.offset + bidiAt, chars.codePointAt(bidiAt)!, 'in the code'));
+      continue;
+    }
     const what = chars.length === 1 ? 'character' : 'characters';
     const help = unexpectedCharHelp(chars);
     diagnostics.push(
@@ -402,7 +414,9 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
     const end = start + t.image.length;
     switch (t.tokenType) {
       case StringLiteral:
-      case UnterminatedString:
+      case UnterminatedString: {
+        const bidiAt = firstBidi(t.image);
+        if (bidiAt >= 0) diagnostics.push(bidi(start + bidiAt, t.image.codePointAt(bidiAt)!, 'in a string'));
         for (const bad of unescapeString(t.image).errors) {
           diagnostics.push(
             diagnostic('TFM1007', bad.message, at(start + bad.offset, start + bad.offset + bad.length), {
@@ -418,6 +432,7 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
           );
         }
         break;
+      }
       case SingleQuotedString:
         diagnostics.push(
           diagnostic('TFM1001', "unexpected character `'`", at(start, start + 1), {
@@ -460,12 +475,21 @@ function unexpectedCharHelp(chars: string): string | undefined {
   return undefined;
 }
 
-/** Shows control characters and the like as escapes so a message never contains raw garbage. */
+/** Offset of the first bidirectional control character in `s`, or -1. */
+function firstBidi(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x61c && isBidiControl(c)) return i;
+  }
+  return -1;
+}
+
+/** Shows control characters, bidi controls and the like as escapes so a message never contains raw garbage. */
 export function printable(s: string): string {
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    out += cp < 0x20 || cp === 0x7f || (cp >= 0xd800 && cp <= 0xdfff) ? `\\u{${cp.toString(16)}}` : ch;
+    out += isUnsafeCodePoint(cp) || cp === 0x0a ? `\\u{${cp.toString(16)}}` : ch;
   }
   return out.length > 40 ? out.slice(0, 37) + '...' : out;
 }

@@ -60,3 +60,44 @@ describe('5. numbers out of range', () => {
     expectRefusal(run, 'TFM4005');
   });
 });
+
+// eslint-disable-next-line no-control-regex
+const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+const linear = (extra: string) => `model M {
+  config {
+    d = 16
+  }
+${extra}
+  input x: float32[batch, d]
+  output y = Linear(d)(x)
+}
+`;
+
+describe('6. control characters, bidi overrides and invalid UTF-8', () => {
+  it('refuses a bidi override in the code and in a string, allows one in a comment, and never prints it raw', () => {
+    const run = tfmc(['check', spec('bidi.tfm', linear('  // a comment may hold \u202e freely\n  let s = "user\u202e // admin"\n  let \u2066t = 1'))]);
+    expectRefusal(run, 'TFM1009');
+    expect(run.stdout).toContain('in a string');
+    expect(run.stdout).toContain('in the code');
+    expect(run.stdout.match(/error\[TFM1009\]/g)).toHaveLength(2); // not the comment
+    expect(run.stdout).not.toMatch(RAW);
+    expect(run.stdout).toContain('\\u{202e}');
+  });
+
+  it('escapes a terminal escape sequence that a spec puts into a message (human and JSON)', () => {
+    const file = spec('esc.tfm', 'import "x\\u{1b}]0;pwned\\u{7}\\u{1b}[2J.tfm"\n' + linear(''));
+    const human = tfmc(['check', file]);
+    expectRefusal(human, 'TFM2013');
+    expect(human.stdout).not.toMatch(RAW);
+    expect(human.stdout).toContain('x\\u{1b}]0;pwned\\u{7}');
+    const json = tfmc(['check', file, '--format', 'json']);
+    expect(json.stdout).not.toMatch(RAW);
+    expect(JSON.parse(json.stdout).diagnostics[0].message).toContain('x\u001b]0;pwned\u0007');
+  });
+
+  it('refuses a file that is not UTF-8 (was decoded to U+FFFD silently), at the first bad byte', () => {
+    const run = tfmc(['check', spec('latin1.tfm', Buffer.concat([Buffer.from('model M {\n  // caf'), Buffer.from([0xe9]), Buffer.from('\n}\n')]))]);
+    expectRefusal(run, 'TFM1010');
+    expect(run.stdout).toContain('latin1.tfm:2:9');
+  });
+});

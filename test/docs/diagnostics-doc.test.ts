@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODES, checkFile, type Diagnostic } from '../../src/index.js';
 import { renderDiagnostic } from '../../src/render/human.js';
+import { escapeUnsafe } from '../../src/util/unsafe-text.js';
 import { expectGolden, updatingGolden } from '../helpers/golden.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -91,6 +92,13 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM1008:
     'A number literal cannot stand for the number it spells. Numbers are 64-bit floats, which count exactly only up to 2^53 − 1 (9_007_199_254_740_991): a larger integer literal would silently become a neighbour (`9007199254740993` reads as ...992), ' +
     'a float beyond about 1.8e308 (`1e309`) would be infinity, and a non-zero one below about 5e-324 would be 0. The literal is refused rather than changed; write a float (`1e18`) where an approximate size will do.',
+  TFM1009:
+    'A Unicode bidirectional control character (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) appears outside a comment, in the code or inside a string. ' +
+    'These characters change the order in which a line is displayed without changing the order in which it is read, so a spec can look different from what it does (the "Trojan Source" attack). ' +
+    'They are allowed in comments, where they cannot change meaning; a string that needs one writes it as an escape, `"\\u{202e}"`. Diagnostics never print them raw.',
+  TFM1010:
+    'A spec file is not valid UTF-8: a byte sequence at the reported position does not encode a character (often a file saved as Latin-1 or UTF-16, or a binary file). ' +
+    'Decoding it anyway would replace the bytes with U+FFFD and check a spec its author never wrote, so the file is refused as a whole; the position is that of the first bad byte.',
   TFM2001:
     'A name is not defined where it is used: a value, config key, block, layer or function, a dtype, a field of a result (`.state`), the base model of `extends`, ' +
     'or the binding a variant\'s `replace` names (the base must bind it at its top level, with the same keyword: `replace output logits` for `output logits`). ' +
@@ -324,7 +332,8 @@ function generate(cases: Case[]): { doc: string; problems: string[] } {
     out.push(`Example: \`${rel}\`${set ? ` (checked with \`tfmc check${set}\`)` : ''}`);
     out.push('');
     out.push('```tfm');
-    out.push(example.text.trimEnd());
+    // A case may hold a bidi override or a control character (TFM1009): shown escaped, never raw.
+    out.push(escapeUnsafe(example.text.trimEnd(), 'keep'));
     out.push('```');
     out.push('');
     for (const h of importedHelpers(example)) {
