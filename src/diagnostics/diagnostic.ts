@@ -91,6 +91,7 @@ export const CODES = {
   TFM4007: { severity: 'warning', title: 'mask can leave a row empty' },
   TFM4008: { severity: 'error', title: 'value out of range' },
   TFM4009: { severity: 'info', title: 'expectation skipped under --set' },
+  TFM4010: { severity: 'error', title: 'model too large' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type KnownCode = keyof typeof CODES;

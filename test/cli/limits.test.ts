@@ -101,3 +101,32 @@ describe('6. control characters, bidi overrides and invalid UTF-8', () => {
     expect(run.stdout).toContain('latin1.tfm:2:9');
   });
 });
+
+describe('2. the expanded graph is bounded, not each stack', () => {
+  it('refuses `repeat 1000 { repeat 1000 { Linear(d) } }` at the outer stack with the expanded count, at once (was 14 s and 1.5 GB)', () => {
+    const started = performance.now();
+    const text = linear('').replace('output y = Linear(d)(x)', 'let stack = repeat 1000 { repeat 1000 { Linear(d) } }\n  output y = stack(x)');
+    const run = tfmc(['check', spec('nested.tfm', text)]);
+    expectRefusal(run, 'TFM4010');
+    expect(run.stdout).toContain('1,000,000 layers (1,000 × 1,000)');
+    expect(run.stdout).toMatch(/nested\.tfm:7:15/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('counts stacks nested through a block', () => {
+    const text = `block Deep(d: int) {\n  in x: float32[batch, d]\n  out repeat 200 { Linear(d) }(x)\n}\n` + linear('').replace('output y = Linear(d)(x)', 'output y = repeat 100 { Deep(d) }(x)');
+    const run = tfmc(['check', spec('through-block.tfm', text)]);
+    expectRefusal(run, 'TFM4010');
+    expect(run.stdout).toContain('20,000 layers (100 × 200)');
+  });
+
+  it('refuses a graph past TFMC_MAX_GRAPH_NODES, built from stacks each within the layer limit', () => {
+    const stacks = Array.from({ length: 4 }, (_, i) => `  let h${i + 1} = repeat 100 { Linear(d) }(h${i})`).join('\n');
+    const text = linear('').replace('output y = Linear(d)(x)', `let h0 = x\n${stacks}\n  output y = h4`);
+    const file = spec('many-stacks.tfm', text);
+    expect(tfmc(['check', file]).status).toBe(0);
+    const run = tfmc(['check', file], { env: { TFMC_MAX_GRAPH_NODES: '250' } });
+    expectRefusal(run, 'TFM4010');
+    expect(run.stdout).toContain('more than 250 operations');
+  });
+});

@@ -224,6 +224,10 @@ const EXPLANATIONS: Record<Code, string> = {
     'or `RelativePositionBias` buckets for which T5\'s bucketing is undefined (fewer than 2 buckets per direction, or a `max_distance` within the exactly bucketed distances). ' +
     'A dropout of `10` meant as 10% is the classic case. ' +
     'Config arithmetic is checked too: a result that is infinite or NaN (`10.0 ^ 400`, `(0.0 - 8.0) ^ 0.5`), or an integer past 2^53 − 1 where doubles stop counting exactly (`2^53 + 1` would be 2^53), is refused at the expression.',
+  TFM4010:
+    'A model is too large to build: stacks nested inside one another expand to more than 10,000 layers in all (their counts multiply: `repeat 1000 { repeat 1000 { Linear(d) } }` is a million layers), ' +
+    'or the expanded graph passes 1,000,000 operations. The graph holds every operation of every layer, so such a model would take minutes and gigabytes to check before failing anyway. ' +
+    'The error is at the outermost stack. Real models have tens to hundreds of layers, so the cause is usually a wrong count; `TFMC_MAX_LAYERS` and `TFMC_MAX_GRAPH_NODES` raise the limits (docs/limits.md).',
   TFM4009:
     'An `expect` of a model did not hold after `--set` changed the model\'s configuration, so it is reported as skipped instead of failed. ' +
     'A model\'s expectations pin the configuration they were written for (`expect params == 124_439_808` is GPT-2 small\'s published count), and a variant checked with `--set layers=2` is expected to differ. ' +
