@@ -46,6 +46,8 @@ export const CODES = {
   TFM1008: { severity: 'error', title: 'number literal out of range' },
   TFM1009: { severity: 'error', title: 'bidirectional control character' },
   TFM1010: { severity: 'error', title: 'invalid UTF-8' },
+  TFM1011: { severity: 'error', title: 'source file too large' },
+  TFM1012: { severity: 'error', title: 'not a regular file' },
   // 2xxx: names, structure, modules
   TFM2001: { severity: 'error', title: 'unknown name' },
   TFM2002: { severity: 'error', title: 'duplicate definition' },

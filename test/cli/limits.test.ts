@@ -3,6 +3,7 @@
  * error are refused with a coded, located diagnostic — exit 1, a `TFMxxxx` code, no stack trace,
  * no "this is a bug in tfmc". Each case reproduces the original failure through the real binary.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -128,5 +129,38 @@ describe('2. the expanded graph is bounded, not each stack', () => {
     const run = tfmc(['check', file], { env: { TFMC_MAX_GRAPH_NODES: '250' } });
     expectRefusal(run, 'TFM4010');
     expect(run.stdout).toContain('more than 250 operations');
+  });
+});
+
+describe('4. files that are too large or not files', () => {
+  it('refuses a 50 MiB single-line file before reading it (was 2.6 GB of memory)', () => {
+    const file = path.join(dir, 'huge.tfm');
+    fs.writeFileSync(file, 'model M {}\n// ' + 'x'.repeat(50 * 1024 * 1024));
+    const run = tfmc(['check', file]);
+    expectRefusal(run, 'TFM1011');
+    expect(run.stdout).toContain('more than the limit of 8 MiB');
+    expect(run.stdout).toContain('TFMC_MAX_SOURCE_BYTES');
+  });
+
+  it('refuses a line longer than the limit, at that line, without printing it whole', () => {
+    const run = tfmc(['check', spec('long-line.tfm', linear(`  // ${'x'.repeat(100_000)}`))]);
+    expectRefusal(run, 'TFM1011');
+    expect(run.stdout).toMatch(/long-line\.tfm:5:1\b/);
+    expect(run.stdout.length).toBeLessThan(2_000);
+  });
+
+  it('raises the limits with TFMC_MAX_SOURCE_BYTES and TFMC_MAX_LINE_LENGTH', () => {
+    const file = spec('long-ok.tfm', linear(`  // ${'x'.repeat(100_000)}`));
+    expect(tfmc(['check', file], { env: { TFMC_MAX_LINE_LENGTH: '200000' } }).status).toBe(0);
+    expectRefusal(tfmc(['check', spec('small.tfm', linear(''))], { env: { TFMC_MAX_SOURCE_BYTES: '50' } }), 'TFM1011');
+  });
+
+  it('refuses /dev/zero and a FIFO at once instead of reading forever', () => {
+    expectRefusal(tfmc(['check', '/dev/zero'], { timeout: 10_000 }), 'TFM1012');
+    const fifo = path.join(dir, 'pipe.tfm');
+    execFileSync('mkfifo', [fifo]);
+    const run = tfmc(['check', fifo], { timeout: 10_000 });
+    expectRefusal(run, 'TFM1012');
+    expect(run.stdout).toContain('not a regular file');
   });
 });

@@ -28,6 +28,10 @@ type Code = keyof typeof CODES;
 
 /** Codes that cannot be triggered by checking one corpus file, and why. Keep this list short. */
 const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
+  TFM1011:
+    'a corpus case would be a file of more than 8 MiB or with a line of more than 65,536 characters, shown here verbatim; test/cli/limits.test.ts checks a 50 MiB file and a 100,000-character line',
+  TFM1012:
+    'a corpus case would be a FIFO or a device, which git cannot store; test/cli/limits.test.ts checks a FIFO and /dev/zero',
   TFM2019:
     'only the library (`summarizeFile(path, { model })`) reports it as a diagnostic; on the command line a `--model` the file does not declare is a usage error (exit 2, covered by test/cli/check.test.ts)',
 };
@@ -99,6 +103,12 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM1010:
     'A spec file is not valid UTF-8: a byte sequence at the reported position does not encode a character (often a file saved as Latin-1 or UTF-16, or a binary file). ' +
     'Decoding it anyway would replace the bytes with U+FFFD and check a spec its author never wrote, so the file is refused as a whole; the position is that of the first bad byte.',
+  TFM1011:
+    'A spec file is larger than 8 MiB, or one of its lines is longer than 65,536 characters. A spec is read whole and every token is kept until it is checked, so a file of tens of megabytes would take gigabytes of memory; ' +
+    'the size is looked up before the file is read, so a huge file is refused at once. Specs are small (a 10,000-line spec is some 300 KB), so the usual cause is the wrong file, or generated text on one line. ' +
+    '`TFMC_MAX_SOURCE_BYTES` and `TFMC_MAX_LINE_LENGTH` raise the limits (docs/limits.md).',
+  TFM1012:
+    'The path names something that is not a regular file: a device such as `/dev/zero` (which never ends), a FIFO (whose read would wait for a writer forever) or a socket. It is refused without being read.',
   TFM2001:
     'A name is not defined where it is used: a value, config key, block, layer or function, a dtype, a field of a result (`.state`), the base model of `extends`, ' +
     'or the binding a variant\'s `replace` names (the base must bind it at its top level, with the same keyword: `replace output logits` for `output logits`). ' +
