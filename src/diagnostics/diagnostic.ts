@@ -94,6 +94,7 @@ export const CODES = {
   TFM4008: { severity: 'error', title: 'value out of range' },
   TFM4009: { severity: 'info', title: 'expectation skipped under --set' },
   TFM4010: { severity: 'error', title: 'model too large' },
+  TFM4011: { severity: 'error', title: 'model does not fit in memory' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type KnownCode = keyof typeof CODES;

@@ -31,6 +31,23 @@ export function defaultSeq(model: ModelIR): number {
   return maxes.length ? Math.min(...maxes) : 128;
 }
 
+/** Bytes of one value at the sizes `shapeAt` gives its dims (masks and bools: one byte an element). */
+function valueBytes(v: ModelIR['values'][number], shapeAt: (shape: Dim[], batch: number) => number[], batch = 1): number {
+  const n = shapeAt(v.shape, batch).reduce((a, b) => a * b, 1);
+  return n * (v.dtype === 'mask' || v.dtype === 'bool' ? 1 : 4);
+}
+
+/**
+ * Bytes of every node output at `batch` and `seq` (each symbolic size other than the batch is
+ * taken as `seq`): what a forward pass keeps for the backward pass, fp32.
+ */
+export function activationBytes(model: ModelIR, batch: number, seq: number): number {
+  const shapeAt = (shape: Dim[], b: number) => shape.map((d) => evalDim(d, (sym) => (/^(batch|b|bs|n)$/i.test(sym) ? b : seq)) ?? seq);
+  let bytes = 0;
+  for (const node of model.nodes) for (const o of node.outputs) bytes += valueBytes(model.values[o], shapeAt, batch);
+  return bytes;
+}
+
 export function summarize(model: ModelIR, options: { batch?: number; seq?: number } = {}): SummaryData {
   const batch = options.batch ?? 1;
   const seq = options.seq ?? defaultSeq(model);
@@ -50,11 +67,7 @@ export function summarize(model: ModelIR, options: { batch?: number; seq?: numbe
     const ins = node.inputs.map((i) => shapeAt(model.values[i].shape, 1));
     const outs = node.outputs.map((o) => shapeAt(model.values[o].shape, 1));
     if (op?.flops) flops += op.flops({ node, inputs: ins, outputs: outs });
-    for (const o of node.outputs) {
-      const v = model.values[o];
-      const n = shapeAt(v.shape, batch).reduce((a, b) => a * b, 1);
-      bytes += n * (v.dtype === 'mask' || v.dtype === 'bool' ? 1 : 4);
-    }
+    for (const o of node.outputs) bytes += valueBytes(model.values[o], shapeAt, batch);
   }
   const hasSeq = model.values.some((v) => v.producer === -1 && v.shape.some((d) => d.kind === 'sym' && !/^(batch|b|bs|n)$/i.test(d.name)));
   return {

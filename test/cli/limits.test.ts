@@ -164,3 +164,37 @@ describe('4. files that are too large or not files', () => {
     expect(run.stdout).toContain('not a regular file');
   });
 });
+
+describe('1. a model that cannot fit in memory is refused before allocating', () => {
+  const huge = `model M {
+  config {
+    vocab = 1_000_000_000_000
+    d = 16
+  }
+  input ids: int32[batch, seq]
+  output y = Linear(vocab)(Embedding(vocab, d)(ids))
+}
+`;
+
+  it('`compile --target tfjs` with vocab = 10^12 (was an internal error allocating 16 TB) gives the estimate and the limit, writes nothing', () => {
+    const file = spec('huge-vocab.tfm', huge);
+    expect(tfmc(['check', file]).status).toBe(0); // the spec itself is fine
+    const out = path.join(dir, 'huge-out');
+    const run = tfmc(['compile', file, '--target', 'tfjs', '-o', out]);
+    expectRefusal(run, 'TFM4011');
+    expect(run.stderr).toMatch(/needs about 644 TB, more than the [\d.]+ (GB|TB)/);
+    expect(run.stderr).toContain('`[1000000000000, 16]`, 64.0 TB');
+    expect(run.stderr).toContain('--max-memory');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('huge-out'))).toEqual([]); // no staging left behind
+  });
+
+  it('--max-memory lowers (or raises) the limit; a malformed size is a usage error', () => {
+    const file = spec('small-model.tfm', linear(''));
+    const out = path.join(dir, 'small-out');
+    expectRefusal(tfmc(['compile', file, '--target', 'tfjs', '-o', out, '--max-memory', '1KB']), 'TFM4011');
+    expect(tfmc(['compile', file, '--target', 'tfjs', '-o', out, '--max-memory', '1GB']).status).toBe(0);
+    expect(tfmc(['compile', file, '--target', 'tfjs', '-o', out, '--max-memory', 'lots']).status).toBe(2);
+    expectRefusal(tfmc(['compile', file, '--target', 'tfjs', '-o', out, '--force'], { env: { TFMC_MAX_MEMORY: '100' } }), 'TFM4011');
+  });
+});

@@ -28,6 +28,8 @@ type Code = keyof typeof CODES;
 
 /** Codes that cannot be triggered by checking one corpus file, and why. Keep this list short. */
 const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
+  TFM4011:
+    'checking a spec allocates nothing, so `tfmc check` never reports it: building a model does (`tfmc compile --target tfjs`, `train`, `predict`, `compile(spec)`), covered by test/cli/limits.test.ts',
   TFM1011:
     'a corpus case would be a file of more than 8 MiB or with a line of more than 65,536 characters, shown here verbatim; test/cli/limits.test.ts checks a 50 MiB file and a 100,000-character line',
   TFM1012:
@@ -238,6 +240,10 @@ const EXPLANATIONS: Record<Code, string> = {
     'A model is too large to build: stacks nested inside one another expand to more than 10,000 layers in all (their counts multiply: `repeat 1000 { repeat 1000 { Linear(d) } }` is a million layers), ' +
     'or the expanded graph passes 1,000,000 operations. The graph holds every operation of every layer, so such a model would take minutes and gigabytes to check before failing anyway. ' +
     'The error is at the outermost stack. Real models have tens to hundreds of layers, so the cause is usually a wrong count; `TFMC_MAX_LAYERS` and `TFMC_MAX_GRAPH_NODES` raise the limits (docs/limits.md).',
+  TFM4011:
+    'A model would need more memory than it can have: its parameters and buffers (4 bytes an element) and the activations of one forward pass at batch 1 add up to more than the backend\'s limit, ' +
+    'which is the 4 GiB heap of the wasm backend, or else the machine\'s memory. It is reported before anything is allocated, at the largest parameter (the usual culprit is a size such as `vocab = 1_000_000_000_000`). ' +
+    'To try anyway, raise the limit: `tfmc compile --max-memory 64GB`, the environment variable `TFMC_MAX_MEMORY`, or `compile(spec, { maxMemory })`.',
   TFM4009:
     'An `expect` of a model did not hold after `--set` changed the model\'s configuration, so it is reported as skipped instead of failed. ' +
     'A model\'s expectations pin the configuration they were written for (`expect params == 124_439_808` is GPT-2 small\'s published count), and a variant checked with `--set layers=2` is expected to differ. ' +
