@@ -14,6 +14,7 @@ import { STD_DIR } from '../ir/workspace.js';
 import { checkFile, checkSource, type CheckResult } from '../pipeline/check-spec.js';
 import { selectModel } from '../pipeline/select-model.js';
 import { TfmcCompileError } from './compile-error.js';
+import { memoryRefusal } from './memory-check.js';
 
 export interface CompileModelOptions {
   /** Which model of the file; required when the file has more than one. Only this model is checked. */
@@ -28,11 +29,19 @@ export interface CompileModelOptions {
   path?: string;
   /** Imports may not escape this folder (see `checkFile`). */
   workspaceRoot?: string;
+  /**
+   * Bytes the model may need (parameters + one forward pass), checked before anything is
+   * allocated; default `TFMC_MAX_MEMORY`, else the backend's limit (wasm: 4 GiB; otherwise the
+   * machine's memory). `Infinity` turns the check off.
+   */
+  maxMemory?: number;
 }
 
 export interface LoadModelOptions extends LoadOptions {
   /** As in {@link compile}. */
   backend?: BackendName;
+  /** As in {@link compile}. */
+  maxMemory?: number;
 }
 
 /**
@@ -49,12 +58,19 @@ export async function compile(spec: string, options: CompileModelOptions = {}): 
   if (!result.found) throw new TfmcCompileError([], result.sources, `cannot read the spec file ${spec}: no such file`);
   const ir = chosenModel(result, options.model, source ? (options.path ?? 'the spec') : spec);
   const backend = await chooseBackend(options.backend);
-  return new CompiledModel(ir, backend, result.diagnostics, {
-    entry: resolve(source ? (options.path ?? 'untitled.tfm') : spec),
-    sources: userSources(result.sources),
-    overrides,
-    seed: options.seed,
-  });
+  refuseOversized(ir, backend, result.sources, options.maxMemory);
+  try {
+    return new CompiledModel(ir, backend, result.diagnostics, {
+      entry: resolve(source ? (options.path ?? 'untitled.tfm') : spec),
+      sources: userSources(result.sources),
+      overrides,
+      seed: options.seed,
+    });
+  } catch (e) {
+    // Only reachable past a raised `maxMemory`: the allocator, not the estimate, said no.
+    if (e instanceof RangeError) throw new TfmcCompileError([], result.sources, `could not allocate model \`${ir.name}\`: ${e.message} (the memory limit was raised with maxMemory / --max-memory)`);
+    throw e;
+  }
 }
 
 /**
@@ -74,6 +90,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     throw new TfmcCompileError(e.diagnostics, e.sources, `the spec stored in ${contents.dir} does not compile with this tfmc:\n${e.message}`);
   }
   const backend = await chooseBackend(options.backend);
+  refuseOversized(ir, backend, result.sources, options.maxMemory);
   const model = new CompiledModel(ir, backend, result.diagnostics, {
     entry: contents.entryPath,
     sources: userSources(result.sources),
@@ -87,6 +104,12 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     throw e;
   }
   return model;
+}
+
+/** Throws TFM4011 as a {@link TfmcCompileError} when the model would not fit in memory. */
+function refuseOversized(ir: ModelIR, backend: BackendName, sources: ReadonlyMap<string, string>, maxMemory: number | undefined): void {
+  const refusal = memoryRefusal(ir, backend, maxMemory);
+  if (refusal) throw new TfmcCompileError([refusal], sources);
 }
 
 /** The pipeline's choice of model, or the reason there is none as a {@link TfmcCompileError}. */

@@ -9,6 +9,8 @@ export interface TargetJob {
   overrides: Record<string, string>;
   seed?: number;
   standalone: boolean;
+  /** tfjs: bytes the model may need (`--max-memory`), checked before allocating. */
+  maxMemory?: number;
 }
 
 export interface TargetWriter {

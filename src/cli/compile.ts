@@ -38,7 +38,7 @@ const tfjsTarget: TargetWriter = {
   isEarlierOutput: (dir) => existsSync(join(dir, COMPILE_MARK)),
   async write(job, staging) {
     const { compile } = await import('../api/compile.js');
-    const model = await compile(job.spec, { model: job.ir.name, overrides: job.overrides, seed: job.seed });
+    const model = await compile(job.spec, { model: job.ir.name, overrides: job.overrides, seed: job.seed, maxMemory: job.maxMemory });
     try {
       await model.save(staging);
     } finally {
@@ -84,6 +84,7 @@ export interface CompileFlags {
   seed?: number;
   standalone?: boolean;
   force?: boolean;
+  maxMemory?: string;
 }
 
 export function registerCompile(program: Command, ctx: CliContext): void {
@@ -101,6 +102,7 @@ export function registerCompile(program: Command, ctx: CliContext): void {
   addSetOption(cmd);
   cmd
     .option('--seed <n>', 'seed of the initial weights (--target tfjs)', integerAtLeast(0))
+    .option('--max-memory <size>', 'tfjs target: memory the model may need, e.g. 64GB or none (default: TFMC_MAX_MEMORY, else the backend\'s: 4 GiB on wasm, else the machine\'s memory)')
     .option('--standalone', 'ts target: copy the runtime functions used into the module (depends on @tensorflow/tfjs only)')
     .option('--force', 'replace a non-empty output directory that is not an earlier output of this target (never one holding the spec)');
   cmd.addHelpText(
@@ -123,6 +125,13 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   if (!target) throw new UsageError(`unknown target \`${flags.target}\` (targets: ${Object.keys(TARGETS).join(', ')})`);
   if (flags.standalone && flags.target !== 'ts') throw new UsageError('--standalone applies to --target ts only');
   if (flags.seed !== undefined && flags.target === 'ts') throw new UsageError('--seed does not apply to --target ts: the generated createParams(seed) takes the seed when the model is built');
+  let maxMemory: number | undefined;
+  if (flags.maxMemory !== undefined) {
+    if (flags.target !== 'tfjs') throw new UsageError('--max-memory applies to --target tfjs only');
+    const { parseByteSize } = await import('../api/memory-check.js');
+    maxMemory = parseByteSize(flags.maxMemory);
+    if (maxMemory === undefined) throw new UsageError(`--max-memory: cannot read \`${flags.maxMemory}\` as a size (e.g. 16GB, 512MiB, 2e9, none)`);
+  }
   const overrides = flags.set ?? {};
   const { checkSpec } = await import('./check-spec.js');
   const { selectModel } = await import('../pipeline/select-model.js');
@@ -135,7 +144,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
     return 1;
   }
   const ir = choice.ir;
-  const job: TargetJob = { ir, spec: abs, overrides, seed: flags.seed, standalone: flags.standalone === true };
+  const job: TargetJob = { ir, spec: abs, overrides, seed: flags.seed, standalone: flags.standalone === true, maxMemory };
   const outArg = flags.out ?? target.defaultDir(ir);
   const out = resolve(ctx.cwd, outArg);
   guardOutput({
@@ -166,6 +175,11 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
     await rm(staging, { recursive: true, force: true });
     const { EmitError } = await import('../backends/ts/emit.js');
     const { TfmcCompileError } = await import('../api/compile-error.js');
+    if (e instanceof TfmcCompileError && e.errorDiagnostics.length > 0) {
+      ctx.err(renderHuman(e.errorDiagnostics, e.sources, { color: ctx.colorErr, cwd: ctx.cwd, summary: false }));
+      ctx.err('nothing written: fix the errors above\n');
+      return 1;
+    }
     if (e instanceof EmitError || e instanceof TfmcCompileError) {
       ctx.err(`${ctx.colorErr ? pc.bold(pc.red('error:')) : 'error:'} ${e.message}\n`);
       return 1;

@@ -43,6 +43,11 @@ export const CODES = {
   TFM1005: { severity: 'error', title: 'malformed number literal' },
   TFM1006: { severity: 'error', title: 'statement not allowed here' },
   TFM1007: { severity: 'error', title: 'invalid string escape' },
+  TFM1008: { severity: 'error', title: 'number literal out of range' },
+  TFM1009: { severity: 'error', title: 'bidirectional control character' },
+  TFM1010: { severity: 'error', title: 'invalid UTF-8' },
+  TFM1011: { severity: 'error', title: 'source file too large' },
+  TFM1012: { severity: 'error', title: 'not a regular file' },
   // 2xxx: names, structure, modules
   TFM2001: { severity: 'error', title: 'unknown name' },
   TFM2002: { severity: 'error', title: 'duplicate definition' },
@@ -89,6 +94,8 @@ export const CODES = {
 
   TFM4008: { severity: 'error', title: 'value out of range' },
   TFM4009: { severity: 'info', title: 'expectation skipped under --set' },
+  TFM4010: { severity: 'error', title: 'model too large' },
+  TFM4011: { severity: 'error', title: 'model does not fit in memory' },
   // 5xxx: lints, shape-correct specs that are likely wrong (silenced by `// tfmc: allow TFM5xxx`)
   TFM5001: { severity: 'warning', title: 'softmax over the query axis of attention scores' },
   // 6xxx: files and data (what the commands read and write besides specs)

@@ -125,6 +125,22 @@ export function paramCount(p: Param): number {
   return p.buffer ? 0 : p.shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * The parameters under each module path (those named `path.…`), for every path at once: one pass
+ * over the parameters instead of one per module, which made a summary or a graph of n layers cost n².
+ */
+export function paramsByModulePath(params: readonly Param[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of params) {
+    const n = paramCount(p);
+    for (let dot = p.name.indexOf('.'); dot > 0; dot = p.name.indexOf('.', dot + 1)) {
+      const prefix = p.name.slice(0, dot);
+      out.set(prefix, (out.get(prefix) ?? 0) + n);
+    }
+  }
+  return out;
+}
+
 export function totalParams(model: ModelIR): number {
   return model.params.reduce((a, p) => a + paramCount(p), 0);
 }

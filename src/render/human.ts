@@ -34,7 +34,13 @@
 import pc from 'picocolors';
 import type { Diagnostic, Label, Severity } from '../diagnostics/diagnostic.js';
 import { LineIndex } from '../diagnostics/spans.js';
-import { displayPath, lookupSource } from './paths.js';
+import { escapedCodePoint, escapeUnsafe, isUnsafeCodePoint } from '../util/unsafe-text.js';
+import { displayPath as rawDisplayPath, lookupSource } from './paths.js';
+
+/** A path as shown: a file name may hold any character, including an escape sequence. */
+function displayPath(file: string, cwd: string | undefined): string {
+  return escapeUnsafe(rawDisplayPath(file, cwd));
+}
 
 export interface HumanRenderOptions {
   /** Emit ANSI colours. */
@@ -127,9 +133,11 @@ function layoutLine(source: string): LineLayout {
     if (cp === 9) {
       text += ' '.repeat(TAB_WIDTH);
       cell += TAB_WIDTH;
-    } else if (cp < 0x20 || cp === 0x7f) {
-      text += '\uFFFD'; // a raw control character would corrupt the terminal
-      cell += 1;
+    } else if (isUnsafeCodePoint(cp) || cp === 0x0a) {
+      // A raw control or bidi character would corrupt the terminal or reorder the line (Trojan Source).
+      const shown = escapedCodePoint(cp);
+      text += shown;
+      cell += shown.length;
     } else {
       text += String.fromCodePoint(cp);
       cell += cellWidth(cp);
@@ -235,9 +243,9 @@ class RenderContext {
     });
 
     if (d.notes.length > 0 || d.help) out.push(gutter.empty());
-    for (const note of d.notes) out.push(gutter.note(this.c.bold('note'), note));
+    for (const note of d.notes) out.push(gutter.note(this.c.bold('note'), escapeUnsafe(note, 'keep')));
     if (d.help) {
-      out.push(`${this.c.bold(this.c.cyan('help'))}: ${d.help.message}`);
+      out.push(`${this.c.bold(this.c.cyan('help'))}: ${escapeUnsafe(d.help.message, 'keep')}`);
       if (edit) {
         out.push(gutter.empty());
         out.push(gutter.source(edit.line, edit.layout.text));
@@ -250,7 +258,7 @@ class RenderContext {
 
   private header(d: Diagnostic): string {
     const sev = this.severity(d.severity, `${d.severity}[${d.code}]`);
-    return `${sev}${this.c.bold(`: ${d.message}`)}`;
+    return `${sev}${this.c.bold(`: ${escapeUnsafe(d.message)}`)}`;
   }
 
   private severity(sev: Severity, text: string): string {
@@ -311,7 +319,7 @@ class RenderContext {
       for (const { label } of g.labels) {
         if (!label.message) continue;
         const pos = label === anchor ? '' : ` (${label.span.start.line}:${label.span.start.column})`;
-        out.push(gutter.note(this.c.bold('note'), `${label.message}${pos}`));
+        out.push(gutter.note(this.c.bold('note'), `${escapeUnsafe(label.message)}${pos}`));
       }
       return out;
     }
@@ -427,10 +435,8 @@ function markFor(label: Label, primary: boolean, layout: LineLayout): Mark {
   const startCell = cellAt(layout, start.column);
   const lineEnd = layout.cells[layout.cells.length - 1];
   const endCell = end.line > start.line ? lineEnd : cellAt(layout, end.column);
-  const text =
-    lastLine > start.line
-      ? `${label.message ? `${label.message} ` : ''}(through line ${lastLine})`
-      : label.message;
+  const message = label.message === undefined ? undefined : escapeUnsafe(label.message);
+  const text = lastLine > start.line ? `${message ? `${message} ` : ''}(through line ${lastLine})` : message;
   // Empty spans (an insertion point, end of file) still get one caret.
   return { primary, start: startCell, end: Math.max(endCell, startCell + 1), text };
 }

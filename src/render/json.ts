@@ -101,5 +101,15 @@ export function toJsonReport(
 
 /** The report as indented JSON text with a trailing newline. */
 export function renderJson(diagnostics: readonly Diagnostic[], options: JsonRenderOptions = {}): string {
-  return JSON.stringify(toJsonReport(diagnostics, options), null, 2) + '\n';
+  return escapeInvisible(JSON.stringify(toJsonReport(diagnostics, options), null, 2)) + '\n';
+}
+
+/**
+ * JSON.stringify escapes C0 controls and lone surrogates but writes C1 controls, bidi controls and
+ * the line separators raw; as `\uXXXX` escapes they decode to the same strings, and the text
+ * stays safe to print (issue 15: `--format json` piped to a terminal or a log).
+ */
+function escapeInvisible(json: string): string {
+  // eslint-disable-next-line no-control-regex
+  return json.replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic, Label, Severity } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/spans.js';
+import { escapeUnsafe } from '../util/unsafe-text.js';
 
 export interface LspPosition {
   line: number;
@@ -85,10 +86,12 @@ export function fileUri(file: string, cwd?: string): string {
 
 export function toLspDiagnostic(d: Diagnostic, options: LspOptions = {}): LspDiagnostic {
   const uri = options.uriFor ?? ((file: string) => fileUri(file, options.cwd));
+  // Editors show these strings as they are: a bidi override or a control character would reorder or hide text.
   // The primary label says what the squiggled range is ("`heads` = 7 is set here"): an editor shows
   // only the message, so it goes on the message's second line.
-  const lines = [d.message, ...(d.primary.message ? [d.primary.message] : []), ...d.notes.map((n) => `note: ${n}`)];
-  if (d.help) lines.push(`help: ${d.help.message}`);
+  const label = d.primary.message ? [escapeUnsafe(d.primary.message, 'keep')] : [];
+  const lines = [escapeUnsafe(d.message), ...label, ...d.notes.map((n) => `note: ${escapeUnsafe(n, 'keep')}`)];
+  if (d.help) lines.push(`help: ${escapeUnsafe(d.help.message, 'keep')}`);
 
   const out: LspDiagnostic = {
     range: toLspRange(d.primary.span),
@@ -101,13 +104,13 @@ export function toLspDiagnostic(d: Diagnostic, options: LspOptions = {}): LspDia
   if (d.secondary.length > 0) {
     out.relatedInformation = d.secondary.map((l: Label) => ({
       location: { uri: uri(l.file), range: toLspRange(l.span) },
-      message: l.message ?? '',
+      message: escapeUnsafe(l.message ?? ''),
     }));
   }
   if (d.help?.edit) {
     out.data = {
       fix: {
-        title: d.help.message,
+        title: escapeUnsafe(d.help.message),
         edit: { range: toLspRange(d.help.edit.span), newText: d.help.edit.text },
       },
     };

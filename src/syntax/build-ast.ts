@@ -14,17 +14,13 @@
 import type { IToken } from 'chevrotain';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type * as A from './ast.js';
-import { unescapeString } from './lexer.js';
+import { numberRangeProblem, numberValue, unescapeString } from './lexer.js';
 import type { LineIndex, Span } from '../diagnostics/spans.js';
 import { isReal, tokEnd, tokSpan, type RuleSpans, type Tok } from './token-spans.js';
 import { BadNumber, Float, Int, Kw, SingleQuotedString, UnterminatedString } from './tokens.js';
 
 export function errorExpr(span: Span): A.ErrorExpr {
   return { kind: 'ErrorExpr', span };
-}
-
-function numberValue(image: string): number {
-  return Number(image.includes('_') ? image.replace(/_/g, '') : image);
 }
 
 /** The path of an import: a string's value (a single-quoted one, already reported, without its quotes). */
@@ -77,6 +73,8 @@ export class AstBuilder {
     const span = tokSpan(t);
     const tt = t.tokenType;
     if (tt === BadNumber || tt === UnterminatedString || tt === SingleQuotedString) return errorExpr(span);
+    // A number out of range was reported by the lexer (TFM1008): no value rather than a wrong one.
+    if ((tt === Int || tt === Float) && numberRangeProblem(t.image, tt === Int)) return errorExpr(span);
     if (tt === Int) return { kind: 'IntLit', value: numberValue(t.image), text: t.image, span };
     if (tt === Float) return { kind: 'FloatLit', value: numberValue(t.image), text: t.image, span };
     return { kind: 'StringLit', value: unescapeString(t.image).value, text: t.image, span };

@@ -12,6 +12,7 @@
  */
 import type { IToken, TokenType } from 'chevrotain';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { escapeUnsafe, isBidiControl, isUnsafeCodePoint } from '../util/unsafe-text.js';
 import { KEYWORDS } from './keywords.js';
 import type { LineIndex } from '../diagnostics/spans.js';
 import {
@@ -65,7 +66,7 @@ export interface TokenizeResult {
   tokens: IToken[];
   /** Line and block comments (the `comments` group). */
   comments: IToken[];
-  /** The string tokens and malformed numbers among `tokens` (the ones that may be lexical mistakes). */
+  /** The string tokens and the numbers among `tokens` that may be lexical mistakes (malformed, floats, long integers). */
   literals: IToken[];
   /** Runs of characters that start no token (chevrotain's lexer errors). */
   errors: { offset: number; length: number }[];
@@ -280,7 +281,8 @@ export function tokenize(text: string, pool?: TokenPool): TokenizeResult {
       }
       const token = makeToken(type, text.slice(offset, offset + length), offset, line, offset - lineStart + 1);
       tokens.push(token);
-      if (type === BadNumber) literals.push(token);
+      // Floats and integers of 16 digits or more may not fit a double exactly (TFM1008).
+      if (type === BadNumber || type === Float || length >= 16) literals.push(token);
       offset += length;
       continue;
     }
@@ -377,7 +379,7 @@ export interface LexResult {
 }
 
 /**
- * Tokenises `text`, reporting lexical mistakes (TFM1001–1003, 1005, 1007). Never throws. With a
+ * Tokenises `text`, reporting lexical mistakes (TFM1001–1003, 1005, 1007–1009). Never throws. With a
  * `pool`, the token objects are reused ones (see `TokenPool` for when that is safe).
  */
 export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPool): LexResult {
@@ -385,8 +387,19 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
   const diagnostics: Diagnostic[] = [];
   const at = (start: number, end: number) => ({ file, span: lines.span(start, end) });
 
+  const bidi = (offset: number, cp: number, where: string) =>
+    diagnostic('TFM1009', `bidirectional control character \`${escapeUnsafe(String.fromCodePoint(cp))}\` ${where}`, at(offset, offset + 1), {
+      notes: ['it makes the code display in a different order than tfmc reads it (Trojan Source)'],
+      help: { message: 'delete it; outside comments, write it as an escape in a string, e.g. `"\\u{202e}"`' },
+    });
+
   for (const e of result.errors) {
     const chars = text.slice(e.offset, e.offset + e.length);
+    const bidiAt = firstBidi(chars);
+    if (bidiAt >= 0) {
+      diagnostics.push(bidi(e.offset + bidiAt, chars.codePointAt(bidiAt)!, 'in the code'));
+      continue;
+    }
     const what = chars.length === 1 ? 'character' : 'characters';
     const help = unexpectedCharHelp(chars);
     diagnostics.push(
@@ -401,7 +414,9 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
     const end = start + t.image.length;
     switch (t.tokenType) {
       case StringLiteral:
-      case UnterminatedString:
+      case UnterminatedString: {
+        const bidiAt = firstBidi(t.image);
+        if (bidiAt >= 0) diagnostics.push(bidi(start + bidiAt, t.image.codePointAt(bidiAt)!, 'in a string'));
         for (const bad of unescapeString(t.image).errors) {
           diagnostics.push(
             diagnostic('TFM1007', bad.message, at(start + bad.offset, start + bad.offset + bad.length), {
@@ -417,6 +432,7 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
           );
         }
         break;
+      }
       case SingleQuotedString:
         diagnostics.push(
           diagnostic('TFM1001', "unexpected character `'`", at(start, start + 1), {
@@ -424,6 +440,12 @@ export function lex(text: string, file: string, lines: LineIndex, pool?: TokenPo
           }),
         );
         break;
+      case Int:
+      case Float: {
+        const problem = numberRangeProblem(t.image, t.tokenType === Int);
+        if (problem) diagnostics.push(diagnostic('TFM1008', problem.message, at(start, end), { help: { message: problem.help } }));
+        break;
+      }
       case BadNumber:
         diagnostics.push(
           diagnostic('TFM1005', `malformed number literal \`${t.image}\``, at(start, end), {
@@ -453,14 +475,51 @@ function unexpectedCharHelp(chars: string): string | undefined {
   return undefined;
 }
 
-/** Shows control characters and the like as escapes so a message never contains raw garbage. */
+/** Offset of the first bidirectional control character in `s`, or -1. */
+function firstBidi(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x61c && isBidiControl(c)) return i;
+  }
+  return -1;
+}
+
+/** Shows control characters, bidi controls and the like as escapes so a message never contains raw garbage. */
 export function printable(s: string): string {
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    out += cp < 0x20 || cp === 0x7f || (cp >= 0xd800 && cp <= 0xdfff) ? `\\u{${cp.toString(16)}}` : ch;
+    out += isUnsafeCodePoint(cp) || cp === 0x0a ? `\\u{${cp.toString(16)}}` : ch;
   }
   return out.length > 40 ? out.slice(0, 37) + '...' : out;
+}
+
+/** The value of a well-formed number literal (`1_024` is 1024). */
+export function numberValue(image: string): number {
+  return Number(image.includes('_') ? image.replace(/_/g, '') : image);
+}
+
+/**
+ * Why a well-formed number literal cannot stand for the number it spells, if it cannot: an
+ * integer beyond 2^53 − 1 would silently become a neighbour (`9007199254740993` reads as
+ * ...992), a float beyond the double range would become infinity, a non-zero float below it zero.
+ */
+export function numberRangeProblem(image: string, integer: boolean): { message: string; help: string } | undefined {
+  const value = numberValue(image);
+  if (integer) {
+    if (Number.isSafeInteger(value)) return undefined;
+    return {
+      message: `integer literal \`${image}\` is larger than 2^53 − 1 (9007199254740991) and cannot be represented exactly`,
+      help: 'sizes and counts must be at most 9_007_199_254_740_991; write a float (e.g. `1e18`) where an approximate number will do',
+    };
+  }
+  if (!Number.isFinite(value)) {
+    return { message: `number literal \`${image}\` is too large: it would be infinity`, help: 'numbers must be at most about 1.8e308' };
+  }
+  if (value === 0 && /[1-9]/.test(image.replace(/[eE].*$/, ''))) {
+    return { message: `number literal \`${image}\` is too small: it would be 0`, help: 'non-zero numbers must be at least about 5e-324; write `0.0` for zero' };
+  }
+  return undefined;
 }
 
 /** Says which rule a malformed number breaks. */

@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODES, checkFile, type Diagnostic } from '../../src/index.js';
 import { renderDiagnostic } from '../../src/render/human.js';
+import { escapeUnsafe } from '../../src/util/unsafe-text.js';
 import { expectGolden, updatingGolden } from '../helpers/golden.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -36,6 +37,12 @@ const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
   TFM6005: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6006: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6007: `${FILES_AND_DATA}, covered by test/cli/train-lock.test.ts`,
+  TFM4011:
+    'checking a spec allocates nothing, so `tfmc check` never reports it: building a model does (`tfmc compile --target tfjs`, `train`, `predict`, `compile(spec)`), covered by test/cli/limits.test.ts',
+  TFM1011:
+    'a corpus case would be a file of more than 8 MiB or with a line of more than 65,536 characters, shown here verbatim; test/cli/limits.test.ts checks a 50 MiB file and a 100,000-character line',
+  TFM1012:
+    'a corpus case would be a FIFO or a device, which git cannot store; test/cli/limits.test.ts checks a FIFO and /dev/zero',
   TFM2019:
     'only the library (`summarizeFile(path, { model })`) reports it as a diagnostic; on the command line a `--model` the file does not declare is a usage error (exit 2, covered by test/cli/check.test.ts)',
 };
@@ -97,6 +104,22 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM1007:
     'A backslash in a string is followed by something other than `\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0` or `\\u{...}` (1 to 6 hex digits naming a Unicode scalar value). ' +
     'The usual cause is a Windows path separator in an import; write `/`, which works on every platform.',
+  TFM1008:
+    'A number literal cannot stand for the number it spells. Numbers are 64-bit floats, which count exactly only up to 2^53 − 1 (9_007_199_254_740_991): a larger integer literal would silently become a neighbour (`9007199254740993` reads as ...992), ' +
+    'a float beyond about 1.8e308 (`1e309`) would be infinity, and a non-zero one below about 5e-324 would be 0. The literal is refused rather than changed; write a float (`1e18`) where an approximate size will do.',
+  TFM1009:
+    'A Unicode bidirectional control character (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) appears outside a comment, in the code or inside a string. ' +
+    'These characters change the order in which a line is displayed without changing the order in which it is read, so a spec can look different from what it does (the "Trojan Source" attack). ' +
+    'They are allowed in comments, where they cannot change meaning; a string that needs one writes it as an escape, `"\\u{202e}"`. Diagnostics never print them raw.',
+  TFM1010:
+    'A spec file is not valid UTF-8: a byte sequence at the reported position does not encode a character (often a file saved as Latin-1 or UTF-16, or a binary file). ' +
+    'Decoding it anyway would replace the bytes with U+FFFD and check a spec its author never wrote, so the file is refused as a whole; the position is that of the first bad byte.',
+  TFM1011:
+    'A spec file is larger than 8 MiB, or one of its lines is longer than 65,536 characters. A spec is read whole and every token is kept until it is checked, so a file of tens of megabytes would take gigabytes of memory; ' +
+    'the size is looked up before the file is read, so a huge file is refused at once. Specs are small (a 10,000-line spec is some 300 KB), so the usual cause is the wrong file, or generated text on one line. ' +
+    '`TFMC_MAX_SOURCE_BYTES` and `TFMC_MAX_LINE_LENGTH` raise the limits (docs/limits.md).',
+  TFM1012:
+    'The path names something that is not a regular file: a device such as `/dev/zero` (which never ends), a FIFO (whose read would wait for a writer forever) or a socket. It is refused without being read.',
   TFM2001:
     'A name is not defined where it is used: a value, config key, block, layer or function, a dtype, a field of a result (`.state`), the base model of `extends`, ' +
     'or the binding a variant\'s `replace` names (the base must bind it at its top level, with the same keyword: `replace output logits` for `output logits`). ' +
@@ -213,6 +236,7 @@ const EXPLANATIONS: Record<Code, string> = {
     'A compile-time `/` or `%` divides by zero, typically because a config value used as a divisor (a head or group count) was set to 0.',
   TFM4005:
     'A `--set key=value` value cannot be read: it must be an integer (`1024`, `1_024`), a number (`0.1`, `1e-6`), `true`/`false`, or an enum name (`pre`). ' +
+    'A number that is not finite (`nan`, `inf`, `1e999`), a non-zero one that would be 0, or an integer past 2^53 − 1 is refused the same way. ' +
     'Nothing is checked with a malformed override, since the result would describe a different model from the one asked for.',
   TFM4006:
     'A model declares no `output`, or a block gives no result with `out`. A model without outputs computes nothing anyone can use, and a block without `out` cannot be applied.',
@@ -222,7 +246,16 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM4008:
     'A value lies outside its valid range: a dropout probability or label smoothing outside [0, 1), the square root of a negative number, ' +
     'or `RelativePositionBias` buckets for which T5\'s bucketing is undefined (fewer than 2 buckets per direction, or a `max_distance` within the exactly bucketed distances). ' +
-    'A dropout of `10` meant as 10% is the classic case.',
+    'A dropout of `10` meant as 10% is the classic case. ' +
+    'Config arithmetic is checked too: a result that is infinite or NaN (`10.0 ^ 400`, `(0.0 - 8.0) ^ 0.5`), or an integer past 2^53 − 1 where doubles stop counting exactly (`2^53 + 1` would be 2^53), is refused at the expression.',
+  TFM4010:
+    'A model is too large to build: stacks nested inside one another expand to more than 10,000 layers in all (their counts multiply: `repeat 1000 { repeat 1000 { Linear(d) } }` is a million layers), ' +
+    'or the expanded graph passes 1,000,000 operations. The graph holds every operation of every layer, so such a model would take minutes and gigabytes to check before failing anyway. ' +
+    'The error is at the outermost stack. Real models have tens to hundreds of layers, so the cause is usually a wrong count; `TFMC_MAX_LAYERS` and `TFMC_MAX_GRAPH_NODES` raise the limits (docs/limits.md).',
+  TFM4011:
+    'A model would need more memory than it can have: its parameters and buffers (4 bytes an element) and the activations of one forward pass at batch 1 add up to more than the backend\'s limit, ' +
+    'which is the 4 GiB heap of the wasm backend, or else the machine\'s memory. It is reported before anything is allocated, at the largest parameter (the usual culprit is a size such as `vocab = 1_000_000_000_000`). ' +
+    'To try anyway, raise the limit: `tfmc compile --max-memory 64GB`, the environment variable `TFMC_MAX_MEMORY`, or `compile(spec, { maxMemory })`.',
   TFM4009:
     'An `expect` of a model did not hold after `--set` changed the model\'s configuration, so it is reported as skipped instead of failed. ' +
     'A model\'s expectations pin the configuration they were written for (`expect params == 124_439_808` is GPT-2 small\'s published count), and a variant checked with `--set layers=2` is expected to differ. ' +
@@ -353,7 +386,8 @@ function generate(cases: Case[]): { doc: string; problems: string[] } {
     out.push(`Example: \`${rel}\`${set ? ` (checked with \`tfmc check${set}\`)` : ''}`);
     out.push('');
     out.push('```tfm');
-    out.push(example.text.trimEnd());
+    // A case may hold a bidi override or a control character (TFM1009): shown escaped, never raw.
+    out.push(escapeUnsafe(example.text.trimEnd(), 'keep'));
     out.push('```');
     out.push('');
     for (const h of importedHelpers(example)) {

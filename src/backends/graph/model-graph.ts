@@ -12,7 +12,7 @@
  */
 import { renderShape } from '../../ir/dims.js';
 import { DEFAULT_DEPTH } from './constants.js';
-import { paramCount, type ModelIR, type TensorValue } from '../../ir/types.js';
+import { paramsByModulePath, type ModelIR, type TensorValue } from '../../ir/types.js';
 
 export type GraphNodeKind = 'input' | 'output' | 'loss' | 'op' | 'module';
 
@@ -146,8 +146,8 @@ export function buildModelGraph(model: ModelIR, options: GraphOptions = {}): Mod
   };
 
   /** A module's parameters, counted as `summarize` (src/ir/summary.ts) counts them: those named under its path. */
-  const paramsUnder = (path: string): number =>
-    model.params.reduce((sum, p) => sum + (p.name.startsWith(path + '.') ? paramCount(p) : 0), 0);
+  const byPath = paramsByModulePath(model.params);
+  const paramsUnder = (path: string): number => byPath.get(path) ?? 0;
 
   /** The (first) box of module `path`; a fresh one with `fresh`. */
   const boxOf = (path: string, open: string[], fresh = false): GraphNode => {

@@ -89,9 +89,15 @@ function identifierStem(text: string): string {
  */
 export class Namer {
   private readonly taken: Set<string>;
+  /**
+   * The next suffix to try for each stem. Names are never released, so the smallest free suffix
+   * is past the last one handed out: probing from 2 each time cost n² for n values of one stem.
+   */
+  private readonly next: Map<string, number>;
 
-  constructor(taken: Iterable<string> = []) {
+  constructor(taken: Iterable<string> = [], next?: ReadonlyMap<string, number>) {
     this.taken = new Set(taken);
+    this.next = new Map(next);
   }
 
   /** A fresh identifier for `wanted`. */
@@ -99,13 +105,17 @@ export class Namer {
     let stem = identifierStem(wanted);
     if (RESERVED.has(stem)) stem = `${stem}_`;
     let name = stem;
-    for (let i = 2; this.taken.has(name); i++) name = `${stem}_${i}`;
+    if (this.taken.has(name)) {
+      let i = this.next.get(stem) ?? 2;
+      while (this.taken.has((name = `${stem}_${i}`))) i++;
+      this.next.set(stem, i + 1);
+    }
     this.taken.add(name);
     return name;
   }
 
   /** A child scope: sees this scope's names as taken, adds its own without touching this one. */
   child(): Namer {
-    return new Namer(this.taken);
+    return new Namer(this.taken, this.next);
   }
 }

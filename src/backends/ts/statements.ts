@@ -42,8 +42,10 @@ export class StatementWriter {
     private readonly text: ModuleText,
     private readonly producers: Map<number, Node>,
   ) {
-    const paths = ir.modules.map((m) => m.path);
-    this.leafModules = new Set(paths.filter((p) => !paths.some((q) => q.startsWith(`${p}.`))));
+    // A leaf is a module no other module's path extends (`a.b` is not a leaf when `a.b.c` exists).
+    const parents = new Set<string>();
+    for (const m of ir.modules) for (let dot = m.path.indexOf('.'); dot > 0; dot = m.path.indexOf('.', dot + 1)) parents.add(m.path.slice(0, dot));
+    this.leafModules = new Set(ir.modules.map((m) => m.path).filter((p) => !parents.has(p)));
     this.moduleKinds = new Map(ir.modules.map((m) => [m.path, m.kind]));
     for (const node of ir.nodes) {
       if (!KERNELS.has(node.op)) throw new EmitError(`the TypeScript backend has no code for the IR op \`${node.op}\` (used by \`${node.module || 'the model'}\`)`);

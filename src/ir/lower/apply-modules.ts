@@ -10,7 +10,9 @@ import { dimEquals, renderDim, renderShape, resolve, unify, unifyBroadcast } fro
 import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';
 import { ERROR, NONE, type ArgSpec, type BlockModule, type ModuleValue, type RepeatModule, type Value } from '../values.js';
-import { bindArgs, type EvaluatedArgs } from './arguments.js';
+import { bindArgs, MAX_REPEAT, type EvaluatedArgs } from './arguments.js';
+import { fmtInt } from './format-numbers.js';
+import { GraphTooLarge } from '../limits.js';
 import type { Env, Lowering } from './lowering.js';
 import { applyOp } from './op-context.js';
 import { collectLater, Scope } from './scope.js';
@@ -59,6 +61,33 @@ function applyRepeat(ev: Lowering, m: RepeatModule, args: EvaluatedArgs, call: A
     ev.reporter.error('TFM2006', 'a stack must be applied to an input: `layers(x)`', ev.ref(env, call));
     return ERROR;
   }
+  // Stacks inside stacks multiply: the bound is on the layers the outermost one expands to.
+  const total = (ev.expanding[ev.expanding.length - 1]?.total ?? 1) * m.count;
+  if (total > MAX_REPEAT) return tooManyLayers(ev, m, total);
+  ev.expanding.push({ repeat: m, total });
+  try {
+    return stackLayers(ev, m, args, call, env);
+  } catch (err) {
+    if (err instanceof GraphTooLarge) err.at = m.source; // the outermost stack wins, being the last to unwind
+    throw err;
+  } finally {
+    ev.expanding.pop();
+  }
+}
+
+function tooManyLayers(ev: Lowering, m: RepeatModule, total: number): Value {
+  const stacks = [...ev.expanding.map((x) => x.repeat), m];
+  const outer = stacks[0];
+  const product = stacks.map((s) => fmtInt(s.count)).join(' × ');
+  ev.reporter.error('TFM4010', `these nested stacks expand to ${fmtInt(total)} layers (${product}), beyond the supported ${fmtInt(MAX_REPEAT)}`, { ...outer.source, message: `expands to ${fmtInt(total)} layers` }, {
+    secondary: stacks.slice(1).map((s) => ({ ...s.source, message: `${fmtInt(s.count)} layers per copy of the stack around it` })),
+    notes: ['every layer of every stack is a separate part of the graph, so nesting multiplies their number'],
+    help: `real models stack tens to hundreds of layers: check the counts (TFMC_MAX_LAYERS raises the limit of ${fmtInt(MAX_REPEAT)})`,
+  });
+  return ERROR;
+}
+
+function stackLayers(ev: Lowering, m: RepeatModule, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
   let carried = args.positional[0];
   for (let i = 0; i < m.count; i++) {
     const fresh = !m.layers[i] && !m.shared;

@@ -7,6 +7,7 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type Value, type ValueOrigin } from '../values.js';
 import { fmt, fmtInt } from './format-numbers.js';
+import { maxLayers } from '../limits.js';
 import type { Env, Hint, Lowering } from './lowering.js';
 import { evalShape } from './tensor-types.js';
 import { constDim } from '../dims.js';
@@ -39,8 +40,8 @@ function hintFor(spec: ArgSpec): Hint {
   return h;
 }
 
-/** The most layers one `repeat` may stack (and a primitive's `layers` argument may ask for). */
-export const MAX_REPEAT = 10_000;
+/** The most layers one `repeat` may stack (and a primitive's `layers` argument may ask for): `TFMC_MAX_LAYERS`. */
+export const MAX_REPEAT = maxLayers();
 
 /** Sizes that must be positive when passed as an `int` to a primitive. */
 const POSITIVE = new Set(['out', 'num', 'dim', 'max_len', 'heads', 'hidden', 'layers', 'patch', 'kernel', 'stride', 'buckets', 'max_distance', 'times', 'dilation', 'groups']);

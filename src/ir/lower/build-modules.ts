@@ -84,6 +84,9 @@ function layerKind(m: ModuleValue): string {
   return m.shared ? `repeat ${m.count} shared` : `repeat ${m.count}`;
 }
 
+/** Per scope of module names (`Env.moduleNames`): the next suffix to try for each base name. */
+const nextSuffix = new WeakMap<Set<string>, Map<string, number>>();
+
 /** The path of a new module: forced (repeat layer), the `let` name, or the statement's name. */
 function newModulePath(env: Env, e: A.Expr, kind: string): string {
   if (env.forcedPath !== undefined) {
@@ -95,7 +98,15 @@ function newModulePath(env: Env, e: A.Expr, kind: string): string {
   if (env.direct && env.direct.expr === e) base = env.direct.name;
   else base = env.stmtName && env.stmtName !== 'out' ? env.stmtName : kind.toLowerCase();
   let name = base;
-  for (let i = 1; env.moduleNames.has(name); i++) name = `${base}_${i}`;
+  if (env.moduleNames.has(name)) {
+    // Names are never released, so the next free suffix of `base` is past the last one taken:
+    // probing from 1 each time made `h = Linear(d)(h)` written n times cost n² (issue 15).
+    let next = nextSuffix.get(env.moduleNames);
+    if (!next) nextSuffix.set(env.moduleNames, (next = new Map()));
+    let i = next.get(base) ?? 1;
+    while (env.moduleNames.has((name = `${base}_${i}`))) i++;
+    next.set(base, i + 1);
+  }
   env.moduleNames.add(name);
   return env.prefix ? `${env.prefix}.${name}` : name;
 }

@@ -15,7 +15,7 @@
 import type * as A from '../../syntax/ast.js';
 import { renderShape } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
-import { describeValue, ERROR, type Value } from '../values.js';
+import { describeValue, ERROR, type RepeatModule, type Value } from '../values.js';
 import { applyModule } from './apply-modules.js';
 import { bindArgs, evalArgs } from './arguments.js';
 import { evalRepeat, makeBlock, makeLayer } from './build-modules.js';
@@ -31,6 +31,8 @@ import { isReplacing } from './variants.js';
 import { addConstraint, dtypeOf, evalDim, maskFromInput } from './tensor-types.js';
 
 export class Evaluator implements Lowering {
+  readonly expanding: { repeat: RepeatModule; total: number }[] = [];
+
   constructor(
     readonly graph: GraphBuilder,
     readonly reporter: Reporter,

@@ -124,7 +124,28 @@ export function evalBinary(ev: Lowering, e: A.BinaryExpr, env: Env): Value {
   return ERROR;
 }
 
+/**
+ * Config arithmetic, refusing a result that is not the number it should be (TFM4008): infinity
+ * or NaN (`10.0 ^ 400`, `(-8.0) ^ 0.5`), or an integer past 2^53 − 1, where a double stops
+ * counting exactly (`2^53 + 1` would be 2^53).
+ */
 function arith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: number }, r: { kind: 'int' | 'float'; value: number }, e: A.BinaryExpr, env: Env): Value {
+  const v = exactArith(ev, op, l, r, e, env);
+  if ((v.kind === 'int' && !Number.isSafeInteger(v.value)) || (v.kind === 'float' && !Number.isFinite(v.value))) {
+    const what = v.kind === 'int' ? 'an integer larger than 2^53 − 1 (9007199254740991), which cannot be represented exactly' : Number.isNaN(v.value) ? 'not a number (NaN)' : 'infinite';
+    ev.reporter.error('TFM4008', `\`${exprText(e)}\` is ${what}`, { ...ev.ref(env, e), message: 'out of range' }, {
+      secondary: [
+        { ...ev.ref(env, e.left), message: `this is ${l.value}` },
+        { ...ev.ref(env, e.right), message: `this is ${r.value}` },
+      ],
+      help: 'config arithmetic must stay finite, and integers within ±9_007_199_254_740_991',
+    });
+    return ERROR;
+  }
+  return v;
+}
+
+function exactArith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: number }, r: { kind: 'int' | 'float'; value: number }, e: A.BinaryExpr, env: Env): Value {
   const bothInt = l.kind === 'int' && r.kind === 'int';
   const a = l.value;
   const b = r.value;

@@ -3,6 +3,7 @@ import type { Dim } from '../dims.js';
 import { freeze } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { AttrValue, DType, ModuleInfo, Node, Param, TensorValue } from '../types.js';
+import { GraphTooLarge, maxGraphNodes } from '../limits.js';
 
 /** Sizes of the graph's tables at one moment. */
 export interface GraphMark {
@@ -20,6 +21,12 @@ export class GraphBuilder {
   readonly nodes: Node[] = [];
   readonly params = new Map<string, Param>();
   readonly modules = new Map<string, ModuleInfo>();
+  /** Past this many nodes, building stops with `GraphTooLarge` (TFM4010) rather than exhausting memory. */
+  private readonly nodeLimit = maxGraphNodes();
+
+  private reserve(nodes: number): void {
+    if (this.nodes.length + nodes > this.nodeLimit) throw new GraphTooLarge(this.nodes.length + nodes, this.nodeLimit);
+  }
 
   input(name: string, dtype: DType, shape: Dim[], source: SourceRef): TensorValue {
     const v: TensorValue = { id: this.values.length, dtype, shape, producer: -1, outputIndex: 0, source, name };
@@ -36,6 +43,7 @@ export class GraphBuilder {
     module: string,
     source: SourceRef,
   ): TensorValue[] {
+    this.reserve(1);
     const node: Node = { id: this.nodes.length, op, inputs: inputs.map((i) => i.id), outputs: [], attrs, module, params, source };
     const outs = outputs.map((o, i) => {
       const v: TensorValue = { id: this.values.length, dtype: o.dtype, shape: o.shape, producer: node.id, outputIndex: i, source };
@@ -68,6 +76,7 @@ export class GraphBuilder {
   ): TensorValue {
     const rename = (path: string) =>
       path === oldPrefix ? newPrefix : path.startsWith(oldPrefix + '.') ? newPrefix + path.slice(oldPrefix.length) : path;
+    this.reserve(to.nodes - from.nodes);
     const shiftV = this.values.length - from.values;
     const shiftN = this.nodes.length - from.nodes;
     const mapValue = (v: number) => (v === input ? feed.id : v >= from.values && v < to.values ? v + shiftV : v);

@@ -7,7 +7,7 @@
 import type * as A from '../../syntax/ast.js';
 import type { Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
-import type { Value } from '../values.js';
+import type { RepeatModule, Value } from '../values.js';
 import type { GraphBuilder } from './graph.js';
 import type { Reporter } from './reporter.js';
 import type { BindingKind, Scope, UseRecord } from './scope.js';
@@ -59,6 +59,8 @@ export interface Lowering {
   /** The `where` bounds on the model's symbolic dims. */
   readonly bounds: Map<string, { max?: number; min?: number; source: SourceRef }>;
   readonly isLibraryFile: (file: string) => boolean;
+  /** The stacks being applied, outermost first, each with the layers it expands to in all (its count times its enclosing stacks'). */
+  readonly expanding: { repeat: RepeatModule; total: number }[];
   ref(env: Env, node: { span: A.Ident['span'] }): SourceRef;
   runStmt(s: A.Stmt, env: Env): void;
   bind(env: Env, name: A.Ident, value: Value, kind: BindingKind): void;

@@ -16,6 +16,8 @@ import type { ChainLink, Env, Override } from './lowering.js';
 import type { Reporter } from './reporter.js';
 import { collectLater, Scope, type UseTracker } from './scope.js';
 import { variantBody, type BodyStmt } from './variants.js';
+import { GraphTooLarge } from '../limits.js';
+import { fmtInt } from './format-numbers.js';
 
 export function lowerModel(
   ws: Workspace,
@@ -57,7 +59,16 @@ export function lowerModel(
   const config = evalConfig(ev, env, root, fromChain, overrides, decl, file, reporter);
   for (const b of body) collectLater([b.stmt], env.later, b.file);
   const errorsBefore = reporter.diagnostics.filter((d) => d.severity === 'error').length;
-  runVariantBody(ev, body, env, (f) => ws.globals(f));
+  try {
+    runVariantBody(ev, body, env, (f) => ws.globals(f));
+  } catch (err) {
+    if (!(err instanceof GraphTooLarge)) throw err;
+    reporter.error('TFM4010', `model \`${decl.name.name}\` expands to more than ${fmtInt(err.limit)} operations`, err.at ? { ...err.at, message: 'this stack passed the limit' } : { file, span: decl.name.span }, {
+      notes: [`the graph holds every operation of every layer once all stacks are expanded; building stopped at ${fmtInt(err.nodes)}`],
+      help: `check the stack counts and sizes (TFMC_MAX_GRAPH_NODES raises the limit of ${fmtInt(err.limit)})`,
+    });
+    return undefined; // half a graph is no model
+  }
   const bodyFailed = reporter.diagnostics.filter((d) => d.severity === 'error').length > errorsBefore;
 
   const outputs = env.outs.filter((o) => !o.name?.startsWith('loss:'));
