@@ -451,3 +451,11 @@ describe('docs/diagnostics.md', () => {
     expectGolden(DOC, doc);
   });
 });
+
+describe('docs/language.md section 14', () => {
+  it('lists every code with its severity and title, in catalogue order', () => {
+    const text = readFileSync(join(ROOT, 'docs/language.md'), 'utf8');
+    const rows = [...text.matchAll(/^\| (TFM\d{4}) \| (\w+) \| (.*) \|$/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(rows).toEqual(Object.entries(CODES).map(([code, v]) => [code, v.severity, v.title]));
+  });
+});
