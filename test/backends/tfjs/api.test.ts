@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, ModelInputError, TfmcCompileError, TrainingDivergedError } from '../../../src/index.js';
 import type { CompiledModel } from '../../../src/backends/tfjs/compiled-model.js';
 import { batchesOf } from '../../../src/backends/tfjs/data.js';
-import { ROOT } from './helpers.js';
+import { identityLogits, ROOT } from './helpers.js';
 
 const REVERSE = join(ROOT, 'examples/reverse.tfm');
 const GPT2 = join(ROOT, 'specs/gpt2.tfm');
@@ -238,14 +238,8 @@ describe('training', () => {
 
   it('accuracy counts arg-max hits on counted targets only (ignore_index excluded)', async () => {
     // A model whose logits are its input: accuracy is checkable by hand.
-    const text = `model Id {\n  input x: float32[batch, seq, 3]\n  input labels: int32[batch, seq]\n  output logits = Linear(3)(x)\n  loss ce = cross_entropy(logits, labels, ignore_index: -1)\n}\n`;
-    const m = await compile(text, { seed: 1 });
-    m.setWeights({ 'logits.weight': tf.eye(3), 'logits.bias': tf.zeros([3]) });
-    const x = [
-      [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
-      [[0, 0, 1], [1, 0, 0], [0, 1, 0]],
-    ];
-    const r = await m.evaluate([{ x, labels: [[0, 1, 0], [2, -1, -1]] }]);
+    const { model: m, data } = await identityLogits();
+    const r = await m.evaluate(data);
     expect(r.tokens.ce).toBe(4);
     expect(r.accuracy.ce).toBeCloseTo(3 / 4, 10); // [0,1,0] vs argmax [0,1,2]: 2 of 3; row 2: 1 of 1
     expect(r.sequenceAccuracy.ce).toBeCloseTo(1 / 2, 10);

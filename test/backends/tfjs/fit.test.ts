@@ -11,7 +11,7 @@ import { compile } from '../../../src/index.js';
 import { readCheckpoint } from '../../../src/backends/tfjs/checkpoint.js';
 import type { CompiledModel } from '../../../src/backends/tfjs/compiled-model.js';
 import type { EvaluationLog } from '../../../src/backends/tfjs/fit.js';
-import { ROOT } from './helpers.js';
+import { identityLogits, ROOT } from './helpers.js';
 
 const REVERSE = join(ROOT, 'examples/reverse.tfm');
 const SMALL = { d_model: 16, heads: 2, d_ff: 32, layers: 1 };
@@ -136,14 +136,7 @@ describe('seeded dropout', () => {
 describe('perplexity', () => {
   it('is exp of the mean cross-entropy per counted target, without label smoothing', async () => {
     // Logits equal to the one-hot input: 3 targets at the arg-max, 1 elsewhere, 2 ignored.
-    const text = `model Id {\n  input x: float32[batch, seq, 3]\n  input labels: int32[batch, seq]\n  output logits = Linear(3)(x)\n  loss ce = cross_entropy(logits, labels, ignore_index: -1)\n}\n`;
-    const m = await compile(text, { seed: 1 });
-    m.setWeights({ 'logits.weight': tf.eye(3), 'logits.bias': tf.zeros([3]) });
-    const x = [
-      [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
-      [[0, 0, 1], [1, 0, 0], [0, 1, 0]],
-    ];
-    const data = [{ x, labels: [[0, 1, 0], [2, -1, -1]] }];
+    const { model: m, data } = await identityLogits();
     const r = await m.evaluate(data);
     // Mean NLL = (3·(ln(e + 2) − 1) + ln(e + 2)) / 4 = ln(e + 2) − 3/4.
     expect(r.perplexity.ce).toBeCloseTo((Math.E + 2) * Math.exp(-0.75), 5);

@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { checkFile } from '../../../src/index.js';
+import { checkFile, compile } from '../../../src/index.js';
+import type { CompiledModel } from '../../../src/backends/tfjs/compiled-model.js';
 import type { ModelIR } from '../../../src/ir/types.js';
 
 export const ROOT = join(import.meta.dirname, '../../..');
@@ -71,4 +72,20 @@ export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
+}
+
+/**
+ * A model whose logits are its input (an identity `Linear(3)`), with 2 sequences of 3 positions:
+ * 3 of the 4 counted targets are at the arg-max, one is not, and 2 are `ignore_index` (-1), so
+ * accuracy, loss and perplexity can be worked out by hand.
+ */
+export async function identityLogits(): Promise<{ model: CompiledModel; data: Array<{ x: number[][][]; labels: number[][] }> }> {
+  const text = `model Id {\n  input x: float32[batch, seq, 3]\n  input labels: int32[batch, seq]\n  output logits = Linear(3)(x)\n  loss ce = cross_entropy(logits, labels, ignore_index: -1)\n}\n`;
+  const model = await compile(text, { seed: 1 });
+  model.setWeights({ 'logits.weight': tf.eye(3), 'logits.bias': tf.zeros([3]) });
+  const x = [
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    [[0, 0, 1], [1, 0, 0], [0, 1, 0]],
+  ];
+  return { model, data: [{ x, labels: [[0, 1, 0], [2, -1, -1]] }] };
 }
