@@ -3,13 +3,12 @@
  * its parameters bound (`EncoderLayer(d_model, heads)`) and a `repeat` stack. Each takes its path
  * in the module tree here; it runs only when applied (apply-modules.ts).
  */
-import type { Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import { nearbyDivisors } from '../ops/helpers.js';
 import type { SourceRef } from '../source-ref.js';
-import { describeValue, ERROR, type ArgSpec, type BlockModule, type LayerModule, type LayerOpDef, type ModuleValue, type RepeatModule, type Value, type ValueOrigin } from '../values.js';
+import { describeValue, ERROR, type ArgSpec, type BlockModule, type LayerModule, type LayerOpDef, type ModuleValue, type RepeatModule, type Value } from '../values.js';
 import { bindArgs, checkArgType, MAX_REPEAT } from './arguments.js';
+import { reportNotDivisible } from './divisibility.js';
 import { exprText } from './expr-text.js';
 import { fmt, fmtInt } from './format-numbers.js';
 import type { Env, Lowering } from './lowering.js';
@@ -169,39 +168,16 @@ export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallEx
   return { kind: 'module', module: m };
 }
 
-/**
- * TFM3003: an integer parameter defaults to an inexact division (`d_k = d_model / heads` with
- * 512 and 6). Points at where the divisor was set when that is in the user's spec.
- */
+/** TFM3003: an integer parameter defaults to an inexact division (`d_k = d_model / heads` with 512 and 6). */
 function notDivisible(ev: Lowering, div: A.BinaryExpr, defaultEnv: Env, call: A.Expr, env: Env): void {
   const l = ev.quiet(() => ev.evalExpr(div.left, defaultEnv));
   const r = ev.quiet(() => ev.evalExpr(div.right, defaultEnv));
   if (l.kind !== 'int' || r.kind !== 'int') return;
-  const lname = div.left.kind === 'NameExpr' ? div.left.name : exprText(div.left);
-  const rname = div.right.kind === 'NameExpr' ? div.right.name : exprText(div.right);
-  const tries = nearbyDivisors(l.value, r.value);
-  const secondary: Label[] = [];
-  const setHere = (o: ValueOrigin, v: number) => `\`${o.name}\` = ${v} is set ${o.cli ? `by \`--set ${o.cli}\`` : 'here'}`;
-  if (l.origin) secondary.push({ file: l.origin.file, span: l.origin.span, message: setHere(l.origin, l.value) });
-  const primary: Label = r.origin && !ev.isLibraryFile(r.origin.file)
-    ? { file: r.origin.file, span: r.origin.span, message: setHere(r.origin, r.value) }
-    : { ...ev.ref(env, call), message: `${lname} = ${l.value}, ${rname} = ${r.value}` };
-  secondary.push({ file: defaultEnv.file, span: div.span, message: `\`${exprText(div)}\` must be a whole number` });
-  // Two config values swapped (`heads` and `layers`) show as a divisor that another key holds.
-  const swapped = r.origin && configInts(env).find(([name, value]) => name !== r.origin!.name && name !== lname && tries.includes(value));
-  const swapHint = swapped ? ` (${swapped[1]} is \`${swapped[0]}\`'s value: were \`${r.origin!.name}\` and \`${swapped[0]}\` swapped?)` : '';
-  ev.reporter.error('TFM3003', `\`${lname}\` = ${l.value} is not divisible by \`${rname}\` = ${r.value}`, primary, {
-    secondary,
-    help: tries.length ? `${l.value} is divisible by ${tries.join(' and ')}: try ${rname} = ${tries.join(' or ')}${swapHint}` : undefined,
+  const x = { name: div.left.kind === 'NameExpr' ? div.left.name : exprText(div.left), value: l.value, origin: l.origin };
+  const y = { name: div.right.kind === 'NameExpr' ? div.right.name : exprText(div.right), value: r.value, origin: r.origin };
+  reportNotDivisible(ev, 'TFM3003', x, y, env, { ...ev.ref(env, call), message: `${x.name} = ${x.value}, ${y.name} = ${y.value}` }, {
+    file: defaultEnv.file,
+    span: div.span,
+    message: `\`${exprText(div)}\` must be a whole number`,
   });
-}
-
-/** The model's integer config values visible from `env`, in scope order. */
-function configInts(env: Env): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
-  for (const name of env.scope.names()) {
-    const b = env.scope.lookup(name);
-    if (b?.kind === 'config' && b.value.kind === 'int') out.push([name, b.value.value]);
-  }
-  return out;
 }

@@ -3,9 +3,9 @@
  * and the report of a failed one (the config values involved, a per-module parameter breakdown).
  */
 import type * as A from '../../syntax/ast.js';
-import { nearbyDivisors } from '../ops/helpers.js';
 import { paramCount } from '../types.js';
 import { describeValue, isNumber } from '../values.js';
+import { reportNotDivisible } from './divisibility.js';
 import { exprText } from './expr-text.js';
 import { fmtInt } from './format-numbers.js';
 import type { GraphBuilder } from './graph.js';
@@ -107,8 +107,8 @@ export function checkExpectUnderOverrides(ev: Lowering, s: A.ExpectStmt, env: En
 
 /**
  * `expect heads % kv_heads == 0` failing is a divisibility mistake in the config: it is reported
- * at the value to change (the divisor's config line or `--set`, when it came from one) with the
- * divisors that would work, not as a bare failed expectation inside a library block.
+ * like an inexact division (see `divisibility.ts`), not as a bare failed expectation inside a
+ * library block.
  */
 function reportDivisibility(ev: Lowering, c: A.Expr, env: Env): boolean {
   if (c.kind !== 'BinaryExpr' || c.op !== '==' || c.left.kind !== 'BinaryExpr' || c.left.op !== '%' || c.right.kind !== 'IntLit' || c.right.value !== 0) return false;
@@ -116,16 +116,7 @@ function reportDivisibility(ev: Lowering, c: A.Expr, env: Env): boolean {
   const x = ev.quiet(() => ev.evalExpr(xe, env));
   const y = ev.quiet(() => ev.evalExpr(ye, env));
   if (x.kind !== 'int' || y.kind !== 'int' || y.value === 0) return false;
-  const xn = exprText(xe);
-  const yn = exprText(ye);
-  const setAt = (v: typeof x, name: string) =>
-    v.origin ? { file: v.origin.file, span: v.origin.span, message: v.origin.cli ? `\`${name}\` = ${fmtInt(v.value)} is set by \`--set ${v.origin.cli}\`` : `\`${name}\` = ${fmtInt(v.value)} is set here` } : undefined;
-  const primary = setAt(y, yn) ?? ev.ref(env, c);
-  const secondary = [setAt(x, xn), { ...ev.ref(env, c), message: `required here` }].filter((l): l is NonNullable<typeof l> => l !== undefined);
-  const divisors = nearbyDivisors(x.value, y.value);
-  ev.reporter.error('TFM4003', `\`${xn}\` = ${fmtInt(x.value)} is not divisible by \`${yn}\` = ${fmtInt(y.value)}`, primary, {
-    secondary,
-    help: divisors.length ? `\`${yn}\` must divide ${fmtInt(x.value)}: try ${yn} = ${divisors.join(' or ')}` : undefined,
-  });
+  const at = ev.ref(env, c);
+  reportNotDivisible(ev, 'TFM4003', { name: exprText(xe), value: x.value, origin: x.origin }, { name: exprText(ye), value: y.value, origin: y.origin }, env, at, { ...at, message: 'required here' });
   return true;
 }
