@@ -7,7 +7,7 @@
 import { type Dim } from '../dims.js';
 import type { DType, TensorValue } from '../types.js';
 import type { OpContext } from '../values.js';
-import { functionOp, type NumberArg } from './declare.js';
+import { functionOp, isNumberArg, type NumberArg } from './declare.js';
 import { broadcastShapes } from './elementwise.js';
 import { inputLabels, numel, one, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
@@ -16,13 +16,9 @@ import type { Kernels } from './kernel.js';
 export const COMPARISONS = { '<': 'less', '<=': 'less_equal', '>': 'greater', '>=': 'greater_equal', '==': 'equal', '!=': 'not_equal' } as const;
 const TORCH_OPERATOR: Record<string, string> = Object.fromEntries(Object.entries(COMPARISONS).map(([sym, name]) => [name, sym]));
 
-function isNumber(v: TensorValue | NumberArg): v is NumberArg {
-  return 'float' in v;
-}
-
 /** Numbers and int32/float32 tensors compare; masks and bools do not. */
 function comparable(ctx: OpContext, v: TensorValue | NumberArg, arg: string, what: string): boolean {
-  if (isNumber(v) || v.dtype === 'float32' || v.dtype === 'int32') return true;
+  if (isNumberArg(v) || v.dtype === 'float32' || v.dtype === 'int32') return true;
   ctx.error('TFM3009', `cannot compare ${v.dtype === 'mask' ? 'a mask' : 'booleans'} (${what})`, {
     ...inputLabels(ctx, v, arg, `this is a ${v.dtype}`),
     help: v.dtype === 'mask' ? 'masks combine with `&`, `|` and `!`' : 'pick with `select(cond, a, b)`, or `cast` the condition to float32',
@@ -40,16 +36,16 @@ export const compare = functionOp('compare', 'Elementwise comparison with broadc
   },
   apply(ctx, { a, b, op }) {
     if (!comparable(ctx, a, 'a', 'the left side') || !comparable(ctx, b, 'b', 'the right side')) return ERROR;
-    if (!isNumber(a) && !isNumber(b) && a.dtype !== b.dtype) {
+    if (!isNumberArg(a) && !isNumberArg(b) && a.dtype !== b.dtype) {
       ctx.error('TFM3009', `cannot compare ${a.dtype} with ${b.dtype}`, {
         secondary: [ctx.shapeLabel(a, `this is ${a.dtype}`), ctx.shapeLabel(b, `this is ${b.dtype}`)],
         help: '`cast` one side so both have one dtype',
       });
       return ERROR;
     }
-    if (isNumber(a) || isNumber(b)) {
-      if (isNumber(a) && isNumber(b)) return ERROR; // two numbers compare at compile time, never here
-      const [t, n, flipped] = isNumber(a) ? [b as TensorValue, a, true] : [a, b as NumberArg, false];
+    if (isNumberArg(a) || isNumberArg(b)) {
+      if (isNumberArg(a) && isNumberArg(b)) return ERROR; // two numbers compare at compile time, never here
+      const [t, n, flipped] = isNumberArg(a) ? [b as TensorValue, a, true] : [a, b as NumberArg, false];
       return one(ctx, 'compare_scalar', [t], 'bool', t.shape, { op: flipped ? FLIPPED[op] : op, value: n.value });
     }
     const shape = broadcastShapes(ctx, a, b, 'compare');
@@ -76,7 +72,7 @@ export const select = functionOp('select', '`a` where `cond` holds, `b` elsewher
       });
       return ERROR;
     }
-    const tensors = ([['a', a], ['b', b]] as const).filter((p): p is readonly ['a' | 'b', TensorValue] => !isNumber(p[1]));
+    const tensors = ([['a', a], ['b', b]] as const).filter((p): p is readonly ['a' | 'b', TensorValue] => !isNumberArg(p[1]));
     for (const [arg, t] of tensors) {
       if (t.dtype !== 'float32' && t.dtype !== 'int32') {
         ctx.error('TFM3009', `\`select\` picks int32 or float32 values, but \`${arg}\` is ${t.dtype === 'mask' ? 'a mask' : t.dtype}`, inputLabels(ctx, t, arg, `this is ${t.dtype}`));
@@ -91,9 +87,9 @@ export const select = functionOp('select', '`a` where `cond` holds, `b` elsewher
       return ERROR;
     }
     // Two numbers pick int32 values when both are written as integers (`select(c, 1, 0)`).
-    const dtype: DType = tensors[0]?.[1].dtype ?? (isNumber(a) && isNumber(b) && !a.float && !b.float ? 'int32' : 'float32');
+    const dtype: DType = tensors[0]?.[1].dtype ?? (isNumberArg(a) && isNumberArg(b) && !a.float && !b.float ? 'int32' : 'float32');
     for (const [arg, v] of [['a', a], ['b', b]] as const) {
-      if (isNumber(v) && dtype === 'int32' && !Number.isInteger(v.value)) {
+      if (isNumberArg(v) && dtype === 'int32' && !Number.isInteger(v.value)) {
         ctx.error('TFM3009', `\`select\` picks int32 values here, but ${v.value} is not whole`, { primary: ctx.argSource(arg) });
         return ERROR;
       }
@@ -106,8 +102,8 @@ export const select = functionOp('select', '`a` where `cond` holds, `b` elsewher
     }
     const inputs = [cond, ...tensors.map(([, t]) => t)];
     const attrs: Record<string, number> = {};
-    if (isNumber(a)) attrs.a = a.value;
-    if (isNumber(b)) attrs.b = b.value;
+    if (isNumberArg(a)) attrs.a = a.value;
+    if (isNumberArg(b)) attrs.b = b.value;
     return one(ctx, 'select', inputs, dtype, shape, attrs);
   },
   flops: ({ outputs }) => numel(outputs[0]),

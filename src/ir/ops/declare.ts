@@ -56,6 +56,11 @@ export interface NumberArg {
   readonly float: boolean;
 }
 
+/** Whether an `operand` argument is a number rather than a tensor. */
+export function isNumberArg(v: TensorValue | NumberArg): v is NumberArg {
+  return 'float' in v;
+}
+
 /** A shape argument: its dimensions and where each was written. */
 export interface ShapeArg {
   readonly dims: readonly Dim[];

@@ -154,6 +154,11 @@ export function nearbyDivisors(n: number, near: number): number[] {
   return [below, above].filter((k): k is number => k !== undefined && k > 0);
 }
 
+/** The greatest common divisor (sizes that divide both sides of an image, both channel counts). */
+export function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -4,7 +4,7 @@
  */
 import { constDim, renderDim } from '../dims.js';
 import { layerOp } from './declare.js';
-import { known, one, shapeLabels, ERROR, nearbyDivisors } from './helpers.js';
+import { gcd, known, one, shapeLabels, ERROR, nearbyDivisors } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
 export const patchEmbedding = layerOp('PatchEmbedding', 'Split images into patches and project each: `[B, H, W, C]` → `[B, N, dim]`.', {
@@ -64,8 +64,4 @@ function patchHelp(h: number, w: number, p: number): string {
   const round = (n: number) => Math.round(n / p) * p || p;
   const resize = h === w ? `${round(h)}×${round(h)}` : `${round(h)}×${round(w)}`;
   return `${sizes.length ? `use a patch size that divides ${h === w ? h : `${h} and ${w}`} (${sizes.join(' or ')}), or ` : ''}resize the images to a multiple of ${p} (${resize}), as a pretrained model with ${p}×${p} patches needs`;
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
 }

@@ -3,7 +3,7 @@
  * `erf`, and `pow(x, exponent)`. (`sqrt` of a compile-time number is in `math.ts`; `rsqrt(x)` and
  * `pow(x, 0.5)` cover tensors.)
  */
-import { functionOp } from './declare.js';
+import { functionOp, isNumberArg } from './declare.js';
 import { activation } from './activations.js';
 import { numel, one, requireFloat, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
@@ -16,7 +16,7 @@ function numberOrTensor(name: string, doc: string, cost: number, ofNumber: (v: n
   return functionOp(name, doc, {
     args: { x: ['operand', 'a number, or a float32 tensor'] },
     apply(ctx, { x }) {
-      if (!('float' in x)) return requireFloat(ctx, x, 'x', name) ? one(ctx, name, [x], 'float32', x.shape) : ERROR;
+      if (!isNumberArg(x)) return requireFloat(ctx, x, 'x', name) ? one(ctx, name, [x], 'float32', x.shape) : ERROR;
       const v = ofNumber(x.value);
       if (v === undefined || !Number.isFinite(v)) {
         ctx.error('TFM4008', `\`${name}(${x.value})\` is not a finite number`, { primary: ctx.argSource('x') });

@@ -6,7 +6,7 @@
 import { constDim, dimOp, renderDim, type Dim } from '../dims.js';
 import type { TensorValue } from '../types.js';
 import type { OpContext } from '../values.js';
-import { known, nearbyDivisors, shapeLabels } from './helpers.js';
+import { gcd, known, nearbyDivisors, shapeLabels } from './helpers.js';
 
 /** floor((size + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1, folded when constant. */
 export function windowCount(size: Dim, kernel: number, stride: number, padding: number, dilation: number): Dim {
@@ -37,10 +37,6 @@ export function requireGroups(ctx: OpContext, op: string, channels: number, out:
     return false;
   }
   return true;
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** A window that does not fit a known axis at all (no output position): TFM3008 at the input. */
