@@ -84,28 +84,22 @@ export const rearrange = functionOp('rearrange', 'Reshape and permute by axis na
     if (dropped) return bad(`\`${dropped}\` is an axis of the input but not of the result`, `a rearrangement keeps every entry: reduce the axis first (\`sum\`, \`mean\`, \`take\`)`);
 
     // Elementary axes in input order, then in result order, then grouped as the result asks.
-    let t: TensorValue = x;
-    const elementary = inputNames.map((n) => size.get(n)!);
-    if (from.some((g) => g.length !== 1 || g[0] === '1')) t = tensorOf(emitReshape(ctx, t, elementary));
+    let t: TensorValue | undefined = x;
+    if (from.some((g) => g.length !== 1 || g[0] === '1')) t = emitReshape(ctx, x, inputNames.map((n) => size.get(n)!));
     if (!t) return ERROR;
     const order = outputNames.map((n) => inputNames.indexOf(n));
     if (order.some((a, i) => a !== i)) {
-      const [out] = ctx.emit('permute', [t], [{ dtype: t.dtype, shape: order.map((a) => t.shape[a]) }], { order });
-      t = out;
+      const shape = order.map((a) => t!.shape[a]);
+      [t] = ctx.emit('permute', [t], [{ dtype: t.dtype, shape }], { order });
     }
     if (to.some((g) => g.length !== 1 || g[0] === '1')) {
       const grouped = to.map((g) => g.reduce((p: Dim, n) => (n === '1' ? p : dimOp('*', p, size.get(n)!)), constDim(1)));
-      const v = tensorOf(emitReshape(ctx, t, grouped));
-      if (!v) return ERROR;
-      t = v;
+      t = emitReshape(ctx, t, grouped);
+      if (!t) return ERROR;
     }
     return { kind: 'tensor', tensor: t };
   },
 });
-
-function tensorOf(v: Value): TensorValue {
-  return (v.kind === 'tensor' ? v.tensor : undefined) as TensorValue;
-}
 
 /**
  * Sizes the names of input axis `i`'s group: known names are checked against the axis, and the
@@ -114,11 +108,12 @@ function tensorOf(v: Value): TensorValue {
  */
 function sizesOfGroup(ctx: OpContext, x: TensorValue, i: number, group: string[], size: Map<string, Dim>): string | undefined {
   const axis = x.shape[i];
-  const unknown = group.filter((n) => n !== '1' && ctx.intNamed(n) === undefined);
+  const sizes = group.map((n) => (n === '1' ? 1 : ctx.intNamed(n)));
+  const unknown = group.filter((_, j) => sizes[j] === undefined);
   if (unknown.length > 1) return `\`${unknown.join('` and `')}\` share axis ${i} and neither has a size: set one (a config value or block parameter of that name)`;
   let known = 1;
-  for (const n of group) {
-    const v = n === '1' ? 1 : ctx.intNamed(n);
+  for (const [j, n] of group.entries()) {
+    const v = sizes[j];
     if (v === undefined) continue;
     if (v <= 0) return `\`${n}\` is ${v}, not a size`;
     known *= v;

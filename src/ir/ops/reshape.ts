@@ -55,7 +55,7 @@ export const mergeAxes = functionOp('merge_axes', 'Axes `axis … axis + count �
     }
     const merged = x.shape.slice(a, a + count).reduce((p: Dim, d) => dimOp('*', p, d));
     const target = [...x.shape.slice(0, a), merged, ...x.shape.slice(a + count)];
-    return emitReshape(ctx, x, target);
+    return asValue(emitReshape(ctx, x, target));
   },
 });
 
@@ -131,7 +131,7 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
     });
     return ERROR;
   }
-  return emitReshape(ctx, x, target);
+  return asValue(emitReshape(ctx, x, target));
 }
 
 /**
@@ -139,7 +139,7 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
  * ≥ 0 is that number, `-(i + 2)` is the size of input axis `i`, and `-1` is inferred from the
  * element count (at most one may be).
  */
-export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): Value {
+export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): TensorValue | undefined {
   const used = new Set<number>();
   let inferred = -1;
   const dims: number[] = [];
@@ -161,13 +161,17 @@ export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): Valu
         secondary: [ctx.shapeLabel(x)],
         help: 'keep all but one symbolic size as an axis of its own (reshape `[batch * seq, d]` back with `split_axis` only when `batch` or `seq` stays known)',
       });
-      return ERROR;
+      return undefined;
     }
     inferred = i;
     dims.push(-1);
   }
   const [out] = ctx.emit('reshape', [x], [{ dtype: x.dtype, shape: target }], { dims });
-  return { kind: 'tensor', tensor: out };
+  return out;
+}
+
+function asValue(t: TensorValue | undefined): Value {
+  return t ? { kind: 'tensor', tensor: t } : ERROR;
 }
 
 /** The symbol and variable names a dimension mentions. */
