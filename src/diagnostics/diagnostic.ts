@@ -14,9 +14,21 @@ export interface Label {
   message?: string;
 }
 
+/** A machine-applicable change: replace `span` of `file` with `text` (an empty span inserts). */
 export interface Edit {
+  file: string;
   span: Span;
   text: string;
+}
+
+/**
+ * How to fix it. `edits`, when present, are the fix itself: applying all of them (they never
+ * overlap) turns this mistake into a spec without it — tested for the mistake corpus, offered as
+ * an editor quick fix and by `tfmc check --fix`.
+ */
+export interface Help {
+  message: string;
+  edits?: Edit[];
 }
 
 export interface Diagnostic {
@@ -30,7 +42,7 @@ export interface Diagnostic {
   /** Extra facts, e.g. a shape trace or a per-block parameter breakdown. */
   notes: string[];
   /** Only `help` suggests a fix. */
-  help?: { message: string; edit?: Edit };
+  help?: Help;
 }
 
 /** Every diagnostic code tfmc emits, with its default severity and a short title (docs, LSP). */

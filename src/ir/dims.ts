@@ -14,7 +14,8 @@ export type Dim = ConstDim | SymDim | VarDim | ExprDim | ErrorDim;
 export interface ConstDim {
   kind: 'const';
   value: number;
-  origin?: SourceRef & { what: string };
+  /** Where the size was written (`what`: "`image`"), and `set`: where that config value was set. */
+  origin?: SourceRef & { what: string; set?: SourceRef & { name: string; cli?: string } };
 }
 export interface SymDim {
   kind: 'sym';

@@ -21,6 +21,8 @@ export interface TensorValue {
   source: SourceRef;
   /** The binding name, when the value was bound with `let`, an input or a port. */
   name?: string;
+  /** A model input: where its dtype is written (`float32` in `input ids: float32[...]`), the fix for a wrong one. */
+  declaredDtype?: SourceRef;
   /** For masks: what they were built from (`causal`, `padding`), for the empty-row warning. */
   maskKinds?: string[];
 }

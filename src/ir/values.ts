@@ -6,7 +6,7 @@
  * `Linear`) and takes and returns values. The two sets of types refer to each other, so they share
  * one module rather than import each other.
  */
-import type { KnownCode, Label } from '../diagnostics/diagnostic.js';
+import type { Help, KnownCode, Label } from '../diagnostics/diagnostic.js';
 import type { BlockDecl, Expr } from '../syntax/ast.js';
 import type { Dim } from './dims.js';
 import type { SourceRef } from './source-ref.js';
@@ -15,7 +15,8 @@ import type { AttrValue, DType, Node, TensorValue } from './types.js';
 export type Value =
   /** `origin`: where a config value was set, for labels like "`heads` = 6 is set here". */
   | { kind: 'int'; value: number; origin?: ValueOrigin }
-  | { kind: 'float'; value: number; origin?: ValueOrigin }
+  /** `division`: the inexact integer division that made this a float (`image / patch` = 222 / 16). */
+  | { kind: 'float'; value: number; origin?: ValueOrigin; division?: InexactDivision }
   | { kind: 'bool'; value: boolean }
   | { kind: 'string'; value: string }
   | { kind: 'enum'; name: string }
@@ -36,6 +37,13 @@ export interface ValueOrigin extends SourceRef {
   name: string;
   /** The `--set` text when the value came from the command line. */
   cli?: string;
+}
+
+/** `x / y` of two integers that does not divide: each side as written, its value and origin. */
+export interface InexactDivision {
+  x: { name: string; value: number; origin?: ValueOrigin };
+  y: { name: string; value: number; origin?: ValueOrigin };
+  at: SourceRef;
 }
 
 export const ERROR: Value = { kind: 'error' };
@@ -114,7 +122,7 @@ export interface OpContext {
   error(
     code: KnownCode,
     message: string,
-    extra?: { primary?: Label; secondary?: Label[]; notes?: string[]; help?: string },
+    extra?: { primary?: Label; secondary?: Label[]; notes?: string[]; help?: string | Help },
   ): void;
   /** A label "this is `[batch, seq, 512]`" for a tensor's producing expression. */
   shapeLabel(t: TensorValue, prefix?: string): Label;
@@ -144,6 +152,24 @@ export interface OpContext {
   claimName(name: string): boolean;
   /** The node that produced a tensor (its op, attributes and inputs); undefined for a model input. */
   producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[] } | undefined;
+  /**
+   * The fix "write `needed` for argument `name`": an edit of the argument as the user wrote it,
+   * spelled as the config key holding that value when there is exactly one (`ctx`), else as the
+   * written text plus the difference (`(image / patch) ^ 2 + 1`), else the number. Undefined when
+   * the argument was defaulted or lives in the standard library.
+   */
+  sizeFix(name: string, needed: number, had: number): { message: string; edits: Array<{ file: string; span: SourceRef['span']; text: string }> } | undefined;
+  /**
+   * Where a layer argument's value was set: the config line or block argument in the user's spec
+   * it came from, else where the argument is written. The label for "this value is wrong".
+   */
+  valueSite(name: string, message?: string): Label;
+  /** Where argument `name` was written by the user (not a default, not inside the standard library). */
+  userArg(name: string): SourceRef | undefined;
+  /** Where a layer's config argument was set, when it is a config value (`patch` = 16 set here). */
+  argOrigin(name: string): ValueOrigin | undefined;
+  /** Reports `x` not divisible by `y` where the value to change was set (see lower/divisibility.ts). */
+  notDivisible(x: { name: string; value: number; origin?: ValueOrigin }, y: { name: string; value: number; origin?: ValueOrigin }, requirement: Label): void;
   /** The integer a name is bound to where the op is called (`heads` in a pattern), if any. */
   intNamed(name: string): number | undefined;
 }

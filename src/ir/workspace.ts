@@ -7,8 +7,9 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { LineIndex } from '../diagnostics/spans.js';
+import { diagnostic, type Diagnostic, type Help } from '../diagnostics/diagnostic.js';
+import { LineIndex, type Span } from '../diagnostics/spans.js';
+import { suggestionList } from '../util/did-you-mean.js';
 import { checkLines, readSource, type SourceRead } from '../util/read-source.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
 import { parse } from '../syntax/parse.js';
@@ -93,7 +94,7 @@ export class Workspace {
         const target = join(STD_DIR, spec.slice(4));
         if (!this.files.has(target)) {
           this.diagnostics.push(diagnostic('TFM2013', `the standard library has no \`${spec}\``, label, {
-            help: { message: `std files: ${this.std.files.map((f) => `std/${relative(STD_DIR, f.path)}`).join(', ')}` },
+            help: stdImportHelp(spec, this.std.files.map((f) => `std/${relative(STD_DIR, f.path)}`), label),
           }));
         }
         continue;
@@ -229,4 +230,11 @@ export function findRoot(start: string): string {
     if (up === dir) return resolve(start);
     dir = up;
   }
+}
+
+/** "did you mean `std/attention.tfm`?" with the edit that rewrites the string, else the list of std files. */
+function stdImportHelp(spec: string, files: string[], at: { file: string; span: Span }): Help {
+  const best = suggestionList(spec, files)[0];
+  const list = `std files: ${files.join(', ')}`;
+  return best ? { message: `did you mean \`${best}\`? (${list})`, edits: [{ ...at, text: JSON.stringify(best) }] } : { message: list };
 }

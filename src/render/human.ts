@@ -399,14 +399,15 @@ class RenderContext {
   }
 
   /**
-   * The line as `help.edit` would leave it, when the edit is a one-line replacement or insertion
-   * in the primary label's file (the file an edit applies to). Other edits are not previewed.
+   * The line as the help's edit would leave it, when the fix is one one-line replacement or
+   * insertion in the primary label's file. Other fixes are described by the help text alone.
    */
   private editPreview(
     d: Diagnostic,
   ): { line: number; layout: LineLayout; start: number; end: number; insert: boolean } | undefined {
-    const edit = d.help?.edit;
-    if (!edit || edit.text === '' || edit.text.includes('\n')) return undefined;
+    const edits = d.help?.edits;
+    const edit = edits?.length === 1 ? edits[0] : undefined;
+    if (!edit || edit.file !== d.primary.file || edit.text === '' || edit.text.includes('\n')) return undefined;
     if (edit.span.start.line !== edit.span.end.line) return undefined;
     const index = this.index(d.primary.file);
     if (!index) return undefined;

@@ -10,6 +10,7 @@
  *   "label": "..." | null,
  *   "related": [{"message": "...", "file": "...", "range": {...}}],
  *   "help": "..." | null,
+ *   "fix": [{"file": "...", "range": {...}, "text": "..."}] | null,
  *   "notes": ["..."]
  * }]}
  * ```
@@ -23,7 +24,8 @@
  *   `null` when the primary label has no words.
  * - `related` holds the secondary labels, in order; a label without words has `"message": ""`.
  * - `help` is always present: the help text, or `null`. `notes` is always present, maybe empty.
- *   A help's machine edit is not part of the contract yet (the LSP form carries it).
+ * - `fix` is the help's machine-applicable edits (replace each range with its text; they never
+ *   overlap), or `null` when the help is advice only.
  */
 import type { Diagnostic, Label, Severity } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/spans.js';
@@ -54,7 +56,14 @@ export interface JsonDiagnostic {
   label: string | null;
   related: JsonRelated[];
   help: string | null;
+  fix: JsonEdit[] | null;
   notes: string[];
+}
+
+export interface JsonEdit {
+  file: string;
+  range: JsonRange;
+  text: string;
 }
 
 export interface JsonReport {
@@ -88,6 +97,7 @@ export function toJsonDiagnostic(d: Diagnostic, options: JsonRenderOptions = {})
     label: d.primary.message || null,
     related: d.secondary.map(related),
     help: d.help?.message ?? null,
+    fix: d.help?.edits?.length ? d.help.edits.map((e) => ({ file: displayPath(e.file, options.cwd), range: toJsonRange(e.span), text: e.text })) : null,
     notes: [...d.notes],
   };
 }

@@ -56,7 +56,8 @@ export interface LspDiagnostic {
   message: string;
   tags?: LspTag[];
   relatedInformation?: LspRelatedInformation[];
-  data?: { fix?: { title: string; edit: LspTextEdit } };
+  /** The help's fix as a `WorkspaceEdit`'s `changes` (uri → edits), offered as a quick fix. */
+  data?: { fix?: { title: string; changes: Record<string, LspTextEdit[]> } };
 }
 
 export interface LspOptions {
@@ -107,13 +108,10 @@ export function toLspDiagnostic(d: Diagnostic, options: LspOptions = {}): LspDia
       message: escapeUnsafe(l.message ?? ''),
     }));
   }
-  if (d.help?.edit) {
-    out.data = {
-      fix: {
-        title: escapeUnsafe(d.help.message),
-        edit: { range: toLspRange(d.help.edit.span), newText: d.help.edit.text },
-      },
-    };
+  if (d.help?.edits?.length) {
+    const changes: Record<string, LspTextEdit[]> = {};
+    for (const e of d.help.edits) (changes[uri(e.file)] ??= []).push({ range: toLspRange(e.span), newText: e.text });
+    out.data = { fix: { title: escapeUnsafe(d.help.message), changes } };
   }
   return out;
 }

@@ -61,7 +61,7 @@ export function shapeMismatch(): Diagnostic {
     notes: ['elementwise operations need equal shapes (after broadcasting)'],
     help: {
       message: 'change one side so both are 768',
-      edit: { span: spanOf(BAD_TEXT, '512', 0), text: '768' },
+      edits: [{ file: BAD, span: spanOf(BAD_TEXT, '512', 0), text: '768' }],
     },
   };
 }

@@ -15,7 +15,7 @@ describe('json renderer', () => {
     const parsed = JSON.parse(text);
     expect(Object.keys(parsed)).toEqual(['diagnostics']);
     for (const d of parsed.diagnostics) {
-      expect(Object.keys(d)).toEqual(['code', 'severity', 'message', 'file', 'range', 'label', 'related', 'help', 'notes']);
+      expect(Object.keys(d)).toEqual(['code', 'severity', 'message', 'file', 'range', 'label', 'related', 'help', 'fix', 'notes']);
       for (const r of d.related) expect(Object.keys(r)).toEqual(['message', 'file', 'range']);
     }
   });

@@ -5,12 +5,15 @@
 import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import type { SourceRef } from '../source-ref.js';
-import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type Value, type ValueOrigin } from '../values.js';
+import { describeValue, ERROR, isNumber, NONE, type ArgSpec, type InexactDivision, type Value, type ValueOrigin } from '../values.js';
+import { reportNotDivisible } from './divisibility.js';
 import { fmt, fmtInt } from './format-numbers.js';
 import { maxLayers } from '../limits.js';
 import type { Env, Hint, Lowering } from './lowering.js';
 import { evalShape } from './tensor-types.js';
 import { constDim } from '../dims.js';
+import { exprText } from './expr-text.js';
+import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 
 /** Arguments evaluated once (module applications and `repeat`). */
 export interface EvaluatedArgs {
@@ -109,7 +112,7 @@ export function bindArgs(
       spec = specs.find((s) => s.name === w.name);
       if (!spec) {
         ev.reporter.error('TFM2005', `${calleeName} has no argument named \`${w.name}\``, { ...(w.nameSource ?? w.source), message: 'unknown argument' }, {
-          help: didYouMean(w.name, specs.map((s) => s.name)) ?? (specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined),
+          help: didYouMeanHelp(w.name, specs.map((s) => s.name), w.nameSource ?? w.source, specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined),
         });
         get(w, SYMBOLS);
         ok = false;
@@ -125,7 +128,7 @@ export function bindArgs(
     }
     const v = get(w, hintFor(spec), spec);
     sources[spec.name] = w.source;
-    values[spec.name] = checkArgType(ev, spec, v, w.source, calleeName);
+    values[spec.name] = checkArgType(ev, spec, v, w.source, calleeName, w.expr);
     if (values[spec.name].kind === 'error') ok = ok && v.kind !== 'error' ? true : ok; // poison flows on
   }
   for (const spec of specs) {
@@ -145,13 +148,13 @@ export function bindArgs(
   return { values: ok ? values : undefined, sources };
 }
 
-export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string): Value {
+export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expr?: A.Expr): Value {
   if (v.kind === 'error') return v;
   const bad = (expected: string, help?: string) => badArg(ev, spec, v, source, calleeName, expected, help);
   switch (spec.type) {
     case 'int':
       if (v.kind === 'float') {
-        reportFloat(ev, spec, v, source, calleeName);
+        reportFloat(ev, spec, v, source, calleeName, expr);
         return ERROR;
       }
       if (v.kind !== 'int') return bad('an integer');
@@ -175,7 +178,7 @@ export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: Sour
       if (v.kind !== 'enum') return bad(`one of ${members.map((m) => `\`${m}\``).join(', ')}`);
       if (members.length && !members.includes(v.name)) {
         ev.reporter.error('TFM4002', `\`${v.name}\` is not a valid \`${spec.name}\` for ${calleeName}`, source, {
-          help: didYouMean(v.name, members) ?? `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`,
+          help: didYouMeanHelp(v.name, members, source, `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`),
         });
         return ERROR;
       }
@@ -209,7 +212,10 @@ function asShape(ev: Lowering, v: Value): Value | undefined {
 }
 
 function badArg(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expected: string, help?: string): Value {
-  ev.reporter.error('TFM4001', `argument \`${spec.name}\` of ${calleeName} must be ${expected}, but this is ${describeValue(v)}`, source, { help });
+  // `norm: "pre"`: the member written as a string.
+  const quoted = spec.type === 'enum' && v.kind === 'string' && spec.members?.includes(v.value) ? v.value : undefined;
+  const fix = quoted ? { message: `enum values are written without quotes: \`${quoted}\``, edits: [{ ...source, text: quoted }] } : help;
+  ev.reporter.error('TFM4001', `argument \`${spec.name}\` of ${calleeName} must be ${expected}, but this is ${describeValue(v)}`, source, { help: fix });
   return ERROR;
 }
 
@@ -217,14 +223,27 @@ function badArg(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, callee
  * A float where an integer is required. A whole float (`2.5 * d_model` = 640.0) is still a float:
  * the fix is on the line that computed it, where the primary label goes when the value remembers it.
  */
-function reportFloat(ev: Lowering, spec: ArgSpec, v: { value: number; origin?: ValueOrigin }, source: SourceRef, calleeName: string): void {
+function reportFloat(ev: Lowering, spec: ArgSpec, v: { value: number; origin?: ValueOrigin; division?: InexactDivision }, source: SourceRef, calleeName: string, expr?: A.Expr): void {
+  const d = v.division;
+  if (d && (d.x.origin || d.y.origin)) {
+    // Not whole because a division of config values did not divide: that division is the mistake.
+    reportNotDivisible(ev, 'TFM3003', d.x, d.y, undefined, source, { ...d.at, message: `\`${d.x.name} / ${d.y.name}\` must be a whole number for \`${spec.name}\` of ${calleeName}` });
+    return;
+  }
   const named = v.origin ? `\`${v.origin.name}\`` : 'this';
   const whole = Number.isInteger(v.value);
   const message = whole
     ? `argument \`${spec.name}\` of ${calleeName} must be an integer, but ${named} is the float ${fmt(v.value)}.0`
     : `argument \`${spec.name}\` of ${calleeName} must be a whole number, but ${named} is ${fmt(v.value)}`;
+  const integral = whole && expr && !v.origin ? integerForm(expr) : undefined;
+  const at = v.origin && !v.origin.cli ? v.origin : source;
   const help = whole
-    ? `arithmetic with a float gives a float even when the result is whole: write \`${v.value}\`, or compute it with integers (\`/\` of integers that divide exactly is an integer: \`5 * d_model / 2\`, not \`2.5 * d_model\`)`
+    ? {
+        message: integral
+          ? `arithmetic with a float gives a float even when the result is whole: compute it with integers, \`${integral}\` (\`/\` of integers that divide exactly is an integer)`
+          : `arithmetic with a float gives a float even when the result is whole: write \`${v.value}\`, or compute it with integers (\`/\` of integers that divide exactly is an integer: \`5 * d_model / 2\`, not \`2.5 * d_model\`)`,
+        edits: [{ file: at.file, span: at.span, text: integral ?? String(v.value) }],
+      }
     : 'round it in the config to the size meant';
   if (v.origin && !v.origin.cli) {
     ev.reporter.error('TFM3011', message, { file: v.origin.file, span: v.origin.span, message: whole ? `\`${v.origin.name}\` is a float` : `\`${v.origin.name}\` is ${fmt(v.value)}` }, {
@@ -234,4 +253,23 @@ function reportFloat(ev: Lowering, spec: ArgSpec, v: { value: number; origin?: V
     return;
   }
   ev.reporter.error('TFM3011', message, v.origin?.cli ? { ...source, message: `set by \`--set ${v.origin.cli}\`` } : source, { help });
+}
+
+/**
+ * `2.5 * d_model` as integer arithmetic, `5 * d_model / 2`: a float literal that is a fraction
+ * p/q with a small q, times an integer expression. Undefined for any other shape of expression.
+ */
+function integerForm(e: A.Expr): string | undefined {
+  if (e.kind !== 'BinaryExpr' || e.op !== '*') return undefined;
+  const [lit, other] = e.left.kind === 'FloatLit' ? [e.left, e.right] : e.right.kind === 'FloatLit' ? [e.right, e.left] : [];
+  if (!lit || !other || lit.kind !== 'FloatLit') return undefined;
+  const text = other.kind === 'BinaryExpr' ? `(${exprText(other)})` : exprText(other);
+  for (let q = 1; q <= 16; q++) {
+    const p = lit.value * q;
+    if (Math.abs(p - Math.round(p)) < 1e-9) {
+      const times = Math.round(p) === 1 ? text : `${Math.round(p)} * ${text}`;
+      return q === 1 ? times : `${times} / ${q}`;
+    }
+  }
+  return undefined;
 }

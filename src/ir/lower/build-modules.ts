@@ -13,6 +13,7 @@ import { exprText } from './expr-text.js';
 import { fmt, fmtInt } from './format-numbers.js';
 import type { Env, Lowering } from './lowering.js';
 import { Scope } from './scope.js';
+import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 
 const PARAM_TYPES = ['int', 'float', 'bool', 'layer', 'tensor'];
 
@@ -36,8 +37,11 @@ export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
     return ERROR;
   }
   if (c.value <= 0) {
-    ev.reporter.error('TFM3010', `a repeat count must be positive, but this is ${c.value}`, ev.ref(env, e.count), {
-      help: 'a stack needs at least one layer',
+    const set = c.origin && !c.origin.cli && !ev.isLibraryFile(c.origin.file) ? c.origin : undefined;
+    const at = set ? { file: set.file, span: set.span, message: `\`${set.name}\` = ${c.value} is set here` } : ev.ref(env, e.count);
+    ev.reporter.error('TFM3010', `a repeat count must be positive, but this is ${c.value}`, at, {
+      secondary: set ? [{ ...ev.ref(env, e.count), message: 'the stack repeats this many layers' }] : [],
+      help: { message: 'a stack needs at least one layer', edits: [{ file: at.file, span: at.span, text: '1' }] },
     });
     return ERROR;
   }
@@ -126,7 +130,7 @@ export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallEx
   for (const p of decl.params) {
     if (p.type?.kind === 'NamedType' && !PARAM_TYPES.includes(p.type.name.name) && p.type.name.name) {
       ev.reporter.error('TFM2001', `unknown parameter type \`${p.type.name.name}\``, { file: block.file, span: p.type.span }, {
-        help: didYouMean(p.type.name.name, PARAM_TYPES) ?? `parameter types are ${PARAM_TYPES.map((t) => `\`${t}\``).join(', ')} and enum(...)`,
+        help: didYouMeanHelp(p.type.name.name, PARAM_TYPES, { file: block.file, span: p.type.span }, `parameter types are ${PARAM_TYPES.map((t) => `\`${t}\``).join(', ')} and enum(...)`),
       });
       return ERROR;
     }
@@ -159,6 +163,11 @@ export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallEx
       v = checkArgType(ev, { ...spec, default: undefined }, raw, { file: block.file, span: p.default.span }, name);
     }
     if (v.kind === 'error') return ERROR;
+    // A number passed to a block remembers where it was written, so a mistake found deep inside
+    // the block (`Dropout(10)`) is reported at the argument or config line that set it.
+    if (given && (v.kind === 'int' || v.kind === 'float') && !v.origin && !ev.isLibraryFile(sources[p.name.name].file)) {
+      v = { ...v, origin: { ...sources[p.name.name], name: p.name.name } };
+    }
     params.set(p.name.name, v);
     blockEnvScope.set(p.name.name, { value: v, kind: 'param', source: { file: block.file, span: p.name.span } });
   }

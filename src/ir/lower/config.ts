@@ -9,6 +9,7 @@ import type { ConfigEntryInfo } from '../types.js';
 import { describeValue, type Value } from '../values.js';
 import type { ChainLink, Env, Lowering, Override } from './lowering.js';
 import type { Reporter } from './reporter.js';
+import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 
 /**
  * Evaluates the config that `root` (the base at the end of the `extends` chain) declares into
@@ -38,7 +39,7 @@ export function evalConfig(
   for (const [key, o] of fromChain) {
     if (!names.has(key)) {
       reporter.error('TFM2014', `\`${root.decl.name.name}\` has no config key \`${key}\``, { file: o.file, span: o.name.span }, {
-        help: didYouMean(key, names.keys()),
+        help: didYouMeanHelp(key, names.keys(), { file: o.file, span: o.name.span }),
       });
     }
   }
@@ -67,7 +68,7 @@ export function evalConfig(
     const members = e.type?.kind === 'EnumType' ? e.type.members.map((m) => m.name) : undefined;
     if (declared && !['int', 'float', 'bool', 'enum', 'string'].includes(declared)) {
       reporter.error('TFM2001', `unknown type \`${declared}\``, { file: root.file, span: e.type!.span }, {
-        help: didYouMean(declared, ['int', 'float', 'bool']) ?? 'config types are int, float, bool and enum(...)',
+        help: didYouMeanHelp(declared, ['int', 'float', 'bool'], { file: root.file, span: e.type!.span }, 'config types are int, float, bool and enum(...)'),
       });
     }
     let value = ev.evalExpr(e.value, env, members ? { members } : { symbols: true });
@@ -86,7 +87,7 @@ export function evalConfig(
       }
       if (v.kind === 'enum' && members && !members.includes(v.name)) {
         reporter.error('TFM4002', `\`${v.name}\` is not a valid \`${e.name.name}\``, where, {
-          help: didYouMean(v.name, members) ?? `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`,
+          help: didYouMeanHelp(v.name, members, where, `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`),
         });
         return { kind: 'error' };
       }
@@ -104,7 +105,8 @@ export function evalConfig(
     const o = cli.get(e.name.name);
     if (o) value = check(o.value, { file: modelFile, span: model.name.span }, `\`--set ${o.key}=${o.text}\``);
     if (value.kind === 'int' || value.kind === 'float') {
-      const at = o ? { file: modelFile, span: model.name.span, cli: `${o.key}=${o.text}` } : inherited ? { file: inherited.file, span: inherited.name.span } : source;
+      // The origin is the value as written (what a fix replaces), not the key.
+      const at = o ? { file: modelFile, span: model.name.span, cli: `${o.key}=${o.text}` } : inherited ? { file: inherited.file, span: inherited.expr.span } : { file: root.file, span: e.value.span };
       value = { ...value, origin: { ...at, name: e.name.name } };
     }
     env.scope.set(e.name.name, { value, kind: 'config', source });

@@ -1,11 +1,15 @@
 /**
- * Divisibility mistakes ("`d_model` = 768 is not divisible by `heads` = 7"), for an integer default
- * that divides inexactly (`d_k: int = d_model / heads`, TFM3003) and for a failed
- * `expect a % b == 0` (TFM4003): reported where the divisor was set when that is in the user's
- * spec, with the nearby divisors that would work and, when one of them is another config key's
- * value, the question whether the two were swapped (`heads` and `layers`).
+ * Divisibility mistakes ("`d_model` = 768 is not divisible by `heads` = 7"): an integer default
+ * that divides inexactly (`d_k: int = d_model / heads`, TFM3003), a size computed by an inexact
+ * division (`(image / patch) ^ 2 + 1`, TFM3003) and a failed `expect a % b == 0` (TFM4003).
+ *
+ * The report goes where the value to change was set, when that is in the user's spec. Which side
+ * to change is a judgement: sizes people choose are round (768, 224, 16), so the side with fewer
+ * factors of two is blamed — `heads = 10` against 256, but `image = 222` against a 16-pixel patch
+ * (a pretrained patch size cannot change; the image size can). The help's edit writes the nearest
+ * value that divides (or, when the blamed values of two keys look swapped, swaps them back).
  */
-import type { Label } from '../../diagnostics/diagnostic.js';
+import type { Edit, Help, Label } from '../../diagnostics/diagnostic.js';
 import { nearbyDivisors } from '../ops/helpers.js';
 import type { ValueOrigin } from '../values.js';
 import type { Env, Lowering } from './lowering.js';
@@ -18,28 +22,69 @@ export interface Operand {
 }
 
 /**
- * Reports `x` not divisible by `y`. `fallback` is the primary label when the divisor was not set
- * in the user's spec; `requirement` labels the division or expectation that needs it.
+ * Reports `x` not divisible by `y`. `fallback` is the primary label when the value to change was
+ * not set in the user's spec; `requirement` labels the division or expectation that needs it.
+ * `env` (when given) lets the help spot two config values typed into each other's lines.
  */
-export function reportNotDivisible(ev: Lowering, code: 'TFM3003' | 'TFM4003', x: Operand, y: Operand, env: Env, fallback: Label, requirement: Label): void {
+export function reportNotDivisible(ev: Lowering, code: 'TFM3003' | 'TFM4003', x: Operand, y: Operand, env: Env | undefined, fallback: Label, requirement: Label): void {
+  const editable = (o: Operand) => o.origin !== undefined && !o.origin.cli && !ev.isLibraryFile(o.origin.file);
+  const blameX = editable(x) && (!editable(y) || twos(x.value) < twos(y.value));
+  const [blamed, other] = blameX ? [x, y] : [y, x];
   const setHere = (o: ValueOrigin, v: number): Label => ({ file: o.file, span: o.span, message: `\`${o.name}\` = ${v} is set ${o.cli ? `by \`--set ${o.cli}\`` : 'here'}` });
-  const secondary: Label[] = x.origin ? [setHere(x.origin, x.value), requirement] : [requirement];
-  const primary = y.origin && !ev.isLibraryFile(y.origin.file) ? setHere(y.origin, y.value) : fallback;
-  const tries = nearbyDivisors(x.value, y.value);
-  const swapped = y.origin && configInts(env).find(([name, value]) => name !== y.origin!.name && name !== x.name && tries.includes(value));
-  const swapHint = swapped ? ` (${swapped[1]} is \`${swapped[0]}\`'s value: were \`${y.origin!.name}\` and \`${swapped[0]}\` swapped?)` : '';
+  const primary = editable(blamed) ? setHere(blamed.origin!, blamed.value) : y.origin && !ev.isLibraryFile(y.origin.file) ? setHere(y.origin, y.value) : fallback;
+  const secondary: Label[] = [...(other.origin && editable(blamed) ? [setHere(other.origin, other.value)] : x.origin && !blameX ? [setHere(x.origin, x.value)] : []), requirement];
   ev.reporter.error(code, `\`${x.name}\` = ${x.value} is not divisible by \`${y.name}\` = ${y.value}`, primary, {
     secondary,
-    help: tries.length ? `${x.value} is divisible by ${tries.join(' and ')}: try ${y.name} = ${tries.join(' or ')}${swapHint}` : undefined,
+    help: blameX ? multipleHelp(x, y) : divisorHelp(x, y, env, editable(y)),
   });
 }
 
+/** Factors of two in n: 768 has 8, 222 has 1, 15 has none. */
+function twos(n: number): number {
+  let k = 0;
+  while (n > 0 && n % 2 === 0 && k < 53) {
+    n /= 2;
+    k++;
+  }
+  return k;
+}
+
+/** Change the dividend to a multiple of the divisor (`image` = 222 → 224 for 16-pixel patches). */
+function multipleHelp(x: Operand, y: Operand): Help {
+  const below = Math.floor(x.value / y.value) * y.value;
+  const above = below + y.value;
+  const best = below > 0 && x.value - below < above - x.value ? below : above;
+  const alt = best === above ? below : above;
+  return {
+    message: `make \`${x.name}\` a multiple of ${y.value}: ${best}${alt > 0 ? ` (or ${alt})` : ''}`,
+    edits: [{ file: x.origin!.file, span: x.origin!.span, text: String(best) }],
+  };
+}
+
+/** Change the divisor to a nearby divisor, or swap it back with the config value it was swapped with. */
+function divisorHelp(x: Operand, y: Operand, env: Env | undefined, editable: boolean): Help | undefined {
+  const tries = nearbyDivisors(x.value, y.value);
+  if (!tries.length) return undefined;
+  const base = `${x.value} is divisible by ${tries.join(' and ')}: try ${y.name} = ${tries.join(' or ')}`;
+  if (!editable) return { message: base };
+  const at = (o: ValueOrigin, text: string): Edit => ({ file: o.file, span: o.span, text });
+  const swapped = env ? configValues(env).find((c) => c.name !== y.origin!.name && c.name !== x.name && tries.includes(c.value) && c.origin && !c.origin.cli) : undefined;
+  if (swapped) {
+    return {
+      message: `${base} (${swapped.value} is \`${swapped.name}\`'s value: were \`${y.origin!.name}\` and \`${swapped.name}\` swapped?)`,
+      edits: [at(y.origin!, String(swapped.value)), at(swapped.origin!, String(y.value))],
+    };
+  }
+  const nearest = [...tries].sort((a, b) => Math.abs(a - y.value) - Math.abs(b - y.value) || twos(b) - twos(a))[0];
+  return { message: base, edits: [at(y.origin!, String(nearest))] };
+}
+
 /** The model's integer config values visible from `env`, in scope order. */
-function configInts(env: Env): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
+function configValues(env: Env): Array<{ name: string; value: number; origin?: ValueOrigin }> {
+  const out: Array<{ name: string; value: number; origin?: ValueOrigin }> = [];
   for (const name of env.scope.names()) {
     const b = env.scope.lookup(name);
-    if (b?.kind === 'config' && b.value.kind === 'int') out.push([name, b.value.value]);
+    if (b?.kind === 'config' && b.value.kind === 'int') out.push({ name, value: b.value.value, origin: b.value.origin });
   }
   return out;
 }

@@ -41,7 +41,13 @@ export class Evaluator implements Lowering {
     readonly globalsOf: (file: string) => Scope,
     readonly bounds: Map<string, { max?: number; min?: number; source: SourceRef }>,
     readonly isLibraryFile: (file: string) => boolean,
+    /** The text of a loaded file (for fixes that rewrite what the user wrote). */
+    private readonly textOf: (file: string) => string | undefined = () => undefined,
   ) {}
+
+  sourceText(ref: SourceRef): string | undefined {
+    return this.textOf(ref.file)?.slice(ref.span.start.offset, ref.span.end.offset);
+  }
 
   ref(env: Env, node: { span: A.Ident['span'] }): SourceRef {
     return { file: env.file, span: node.span };
@@ -91,7 +97,10 @@ export class Evaluator implements Lowering {
           if (prev && prev.source && prev.kind !== 'global') {
             this.reporter.error('TFM2002', `\`${s.name.name}\` is already defined`, this.ref(env, s.name), {
               secondary: [{ ...prev.source, message: 'first defined here' }],
-              help: `to rebind it, drop the \`let\`: \`${s.name.name} = ...\``,
+              help: {
+                message: `to rebind it, drop the \`let\`: \`${s.name.name} = ...\``,
+                edits: [{ file: env.file, span: { start: s.span.start, end: s.name.span.start }, text: '' }],
+              },
             });
           }
         }
@@ -200,6 +209,7 @@ export class Evaluator implements Lowering {
     for (const c of s.constraints) addConstraint(this, c, env);
     if (!dtype) return this.bind(env, s.name, ERROR, 'input');
     const t = this.graph.input(s.name.name, dtype, shape, this.ref(env, s.name));
+    if (!this.isLibraryFile(env.file)) t.declaredDtype = this.ref(env, s.type.dtype);
     if (dtype === 'mask') return this.bind(env, s.name, maskFromInput(this, s, env, t), 'input');
     this.bind(env, s.name, { kind: 'tensor', tensor: t }, 'input');
   }

@@ -7,10 +7,11 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import { OPERATOR_OPS } from '../ops/index.js';
 import { COMPARISONS } from '../ops/comparison.js';
 import { paramCount, type TensorValue } from '../types.js';
-import { describeValue, ERROR, isNumber, type Value } from '../values.js';
+import { describeValue, ERROR, isNumber, type InexactDivision, type Value, type ValueOrigin } from '../values.js';
 import { exprText } from './expr-text.js';
 import type { Env, Hint, Lowering } from './lowering.js';
 import { applyFunction, applyOp } from './op-context.js';
+import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 
 export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Value {
   if (e.name === '') return ERROR;
@@ -30,7 +31,7 @@ export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Val
   if (hint.members?.length && !env.later.has(e.name)) {
     // Where an enum is expected, an unknown bare name is most likely a misspelt member.
     ev.reporter.error('TFM4002', `\`${e.name}\` is not one of the allowed values`, { ...ev.ref(env, e), message: 'not a valid value here' }, {
-      help: didYouMean(e.name, hint.members) ?? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}`,
+      help: didYouMeanHelp(e.name, hint.members, ev.ref(env, e), `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}`),
     });
     return ERROR;
   }
@@ -46,9 +47,8 @@ export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Val
   const candidates = env.scope.names();
   for (const m of hint.members ?? []) candidates.add(m);
   if (env.inExpect) candidates.add('params');
-  const dym = didYouMean(e.name, candidates);
   ev.reporter.error('TFM2001', `cannot find \`${e.name}\` in this scope`, { ...ev.ref(env, e), message: 'not found' }, {
-    help: dym ?? (hint.members?.length ? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}` : undefined),
+    help: didYouMeanHelp(e.name, candidates, ev.ref(env, e), hint.members?.length ? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}` : undefined),
   });
   return ERROR;
 }
@@ -145,11 +145,13 @@ function arith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: 
   return v;
 }
 
-function exactArith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: number }, r: { kind: 'int' | 'float'; value: number }, e: A.BinaryExpr, env: Env): Value {
+function exactArith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; value: number; origin?: ValueOrigin }, r: { kind: 'int' | 'float'; value: number; origin?: ValueOrigin }, e: A.BinaryExpr, env: Env): Value {
   const bothInt = l.kind === 'int' && r.kind === 'int';
   const a = l.value;
   const b = r.value;
-  const num = (v: number): Value => (bothInt && Number.isInteger(v) ? { kind: 'int', value: v } : { kind: 'float', value: v });
+  // A float made by an inexact integer division remembers it, for the error where a size is needed.
+  const inherited = (l as { division?: InexactDivision }).division ?? (r as { division?: InexactDivision }).division;
+  const num = (v: number): Value => (bothInt && Number.isInteger(v) ? { kind: 'int', value: v } : inherited ? { kind: 'float', value: v, division: inherited } : { kind: 'float', value: v });
   switch (op) {
     case '+':
       return num(a + b);
@@ -166,9 +168,13 @@ function exactArith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; va
         return ERROR;
       }
       // `/` is exact: 512 / 8 is the integer 64; 512 / 6 is 85.33, which is not a valid size.
+      if (op === '/' && bothInt && a % b !== 0) {
+        const side = (x: A.Expr, v: { value: number; origin?: ValueOrigin }) => ({ name: exprText(x), value: v.value, origin: v.origin });
+        return { kind: 'float', value: a / b, division: { x: side(e.left, l), y: side(e.right, r), at: ev.ref(env, e) } };
+      }
       return op === '/' ? num(a / b) : num(((a % b) + b) % b);
     case '^':
-      return bothInt && b >= 0 ? { kind: 'int', value: a ** b } : { kind: 'float', value: a ** b };
+      return bothInt && b >= 0 ? { kind: 'int', value: a ** b } : num(a ** b);
     case '<':
       return { kind: 'bool', value: a < b };
     case '<=':
@@ -199,7 +205,7 @@ export function evalMember(ev: Lowering, e: A.MemberExpr, env: Env): Value {
   if (v.kind === 'tensor' && v.fields && e.name.name in v.fields) return { kind: 'tensor', tensor: v.fields[e.name.name] };
   const fields = v.kind === 'tensor' && v.fields ? Object.keys(v.fields) : [];
   ev.reporter.error('TFM2001', `${describeValue(v)} has no field \`${e.name.name}\``, ev.ref(env, e.name), {
-    help: fields.length ? didYouMean(e.name.name, fields) ?? `its fields are ${fields.map((f) => `\`${f}\``).join(', ')}` : undefined,
+    help: fields.length ? didYouMeanHelp(e.name.name, fields, ev.ref(env, e.name), `its fields are ${fields.map((f) => `\`${f}\``).join(', ')}`) : undefined,
   });
   return ERROR;
 }

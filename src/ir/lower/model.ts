@@ -18,6 +18,7 @@ import { collectLater, Scope, type UseTracker } from './scope.js';
 import { variantBody, type BodyStmt } from './variants.js';
 import { GraphTooLarge } from '../limits.js';
 import { fmtInt } from './format-numbers.js';
+import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 
 export function lowerModel(
   ws: Workspace,
@@ -32,7 +33,7 @@ export function lowerModel(
   const root = chain[chain.length - 1];
   const graph = new GraphBuilder();
   const bounds = new Map<string, { max?: number; min?: number; source: SourceRef }>();
-  const ev = new Evaluator(graph, reporter, uses, (f) => ws.globals(f), bounds, (f) => ws.isLibrary(f));
+  const ev = new Evaluator(graph, reporter, uses, (f) => ws.globals(f), bounds, (f) => ws.isLibrary(f), (f) => ws.files.get(f)?.text);
   const env: Env = {
     file: root.file,
     scope: new Scope(ws.globals(root.file)),
@@ -136,7 +137,7 @@ function resolveChain(ws: Workspace, decl: A.ModelDecl, file: string, reporter: 
     const base = models.get(baseName.name);
     if (!base) {
       reporter.error('TFM2001', `cannot find model \`${baseName.name}\``, { file: cur.file, span: baseName.span, message: 'not found' }, {
-        help: didYouMean(baseName.name, models.keys()),
+        help: didYouMeanHelp(baseName.name, models.keys(), { file: cur.file, span: baseName.span }),
       });
       return undefined;
     }

@@ -2,12 +2,13 @@
  * Applying an op: its arguments are bound and its shape rule runs against a `LoweringOpContext`,
  * through which it reports errors, emits IR nodes and declares parameters.
  */
-import type { Label } from '../../diagnostics/diagnostic.js';
+import type { Edit, Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
 import { renderShape, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { AttrValue, TensorValue } from '../types.js';
-import { ERROR, type LayerModule, type OpContext, type OpDef, type Value } from '../values.js';
+import { ERROR, type LayerModule, type OpContext, type OpDef, type Value, type ValueOrigin } from '../values.js';
+import { reportNotDivisible, type Operand } from './divisibility.js';
 import { bindArgs } from './arguments.js';
 import type { Env, Lowering } from './lowering.js';
 import { upperBound } from './tensor-types.js';
@@ -64,6 +65,41 @@ class LoweringOpContext implements OpContext {
   producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[] } | undefined {
     const n = this.ev.graph.nodes[t.producer];
     return n && { op: n.op, attrs: n.attrs, inputs: n.inputs.map((id) => this.ev.graph.values[id]) };
+  }
+
+  sizeFix(name: string, needed: number, had: number): { message: string; edits: Edit[] } | undefined {
+    const at = this.sources[name] ?? this.layer?.argSources[name];
+    if (!at || at.span === this.callSite.span || this.ev.isLibraryFile(at.file)) return undefined;
+    const written = this.ev.sourceText(at);
+    const keys: string[] = [];
+    for (const key of this.env.scope.names()) {
+      const b = this.env.scope.lookup(key);
+      if (b?.kind === 'config' && b.value.kind === 'int' && b.value.value === needed) keys.push(key);
+    }
+    const diff = needed - had;
+    const text = keys.length === 1 ? keys[0] : written !== undefined && /^[\w\s()*\/^+-]+$/.test(written) && Math.abs(diff) <= 2 ? `${written} ${diff > 0 ? '+' : '-'} ${Math.abs(diff)}` : String(needed);
+    return { message: `make it ${needed}: \`${text}\``, edits: [{ file: at.file, span: at.span, text }] };
+  }
+
+  /** Whether the user wrote argument `name` (not a default, not inside the standard library). */
+  userArg(name: string): SourceRef | undefined {
+    const at = this.sources[name] ?? this.layer?.argSources[name];
+    return at && at.span !== this.callSite.span && !this.ev.isLibraryFile(at.file) ? at : undefined;
+  }
+
+  valueSite(name: string, message?: string): Label {
+    const o = this.argOrigin(name);
+    if (o && !o.cli && !this.ev.isLibraryFile(o.file)) return { file: o.file, span: o.span, message: message ?? `\`${o.name}\` is set here` };
+    return { ...this.argSource(name), message };
+  }
+
+  argOrigin(name: string): ValueOrigin | undefined {
+    const v = this.layer?.args[name];
+    return v && (v.kind === 'int' || v.kind === 'float') ? v.origin : undefined;
+  }
+
+  notDivisible(x: Operand, y: Operand, requirement: Label): void {
+    reportNotDivisible(this.ev, 'TFM3003', x, y, this.env, this.callSite, requirement);
   }
 
   intNamed(name: string): number | undefined {

@@ -3,7 +3,7 @@
  * the user's call site (with the library location kept as a secondary label), and the same report
  * from several instantiations of one block (a `repeat` of 12 layers) is kept once.
  */
-import { diagnostic, type Diagnostic, type KnownCode, type Label } from '../../diagnostics/diagnostic.js';
+import { diagnostic, type Diagnostic, type Help, type KnownCode, type Label } from '../../diagnostics/diagnostic.js';
 import type { SourceRef } from '../source-ref.js';
 
 export interface Frame {
@@ -58,26 +58,31 @@ export class Reporter {
     return taken;
   }
 
-  info(code: KnownCode, message: string, primary: Label, extra: { notes?: string[]; help?: string } = {}): void {
-    this.report(diagnostic(code, message, primary, { notes: extra.notes, help: extra.help ? { message: extra.help } : undefined, severity: 'info' }));
+  info(code: KnownCode, message: string, primary: Label, extra: { notes?: string[]; help?: string | Help } = {}): void {
+    this.report(diagnostic(code, message, primary, { notes: extra.notes, help: toHelp(extra.help), severity: 'info' }));
   }
 
   error(
     code: KnownCode,
     message: string,
     primary: Label,
-    extra: { secondary?: Label[]; notes?: string[]; help?: string } = {},
+    extra: { secondary?: Label[]; notes?: string[]; help?: string | Help } = {},
   ): void {
-    this.report(
-      diagnostic(code, message, primary, {
-        secondary: extra.secondary,
-        notes: extra.notes,
-        help: extra.help ? { message: extra.help } : undefined,
-      }),
-    );
+    this.report(diagnostic(code, message, primary, { secondary: extra.secondary, notes: extra.notes, help: toHelp(extra.help) }));
   }
 }
 
+/** Help given as plain advice (a string) or with its machine-applicable edits. */
+export function toHelp(help: string | Help | undefined): Help | undefined {
+  if (help === undefined || help === '') return undefined;
+  return typeof help === 'string' ? { message: help } : help;
+}
+
+/**
+ * One report per cause: the same code on the same primary span is the same mistake seen from
+ * another use (a float32 input used as ids twice, a patch that fits neither the table nor the
+ * image), so only the first is kept.
+ */
 function reportKey(d: Diagnostic): string {
-  return `${d.code}|${d.primary.file}|${d.primary.span.start.offset}|${d.primary.span.end.offset}|${d.message}`;
+  return `${d.code}|${d.primary.file}|${d.primary.span.start.offset}|${d.primary.span.end.offset}`;
 }

@@ -10,6 +10,7 @@ import { DTYPES, type DType, type TensorValue } from '../types.js';
 import { describeValue, ERROR, type Value } from '../values.js';
 import { maskInput } from '../ops/masks.js';
 import { fmt } from './format-numbers.js';
+import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 import type { Env, Lowering } from './lowering.js';
 
 export function dtypeOf(ev: Lowering, t: A.TensorType, env: Env): DType | undefined {
@@ -18,7 +19,9 @@ export function dtypeOf(ev: Lowering, t: A.TensorType, env: Env): DType | undefi
   if (name === '') return undefined;
   const alias: Record<string, DType> = { int: 'int32', float: 'float32', int64: 'int32', float16: 'float32', f32: 'float32', i32: 'int32' };
   ev.reporter.error('TFM2001', `unknown dtype \`${name}\``, ev.ref(env, t.dtype), {
-    help: alias[name] ? `did you mean \`${alias[name]}\`?` : didYouMean(name, DTYPES) ?? `dtypes are ${DTYPES.join(', ')}`,
+    help: alias[name]
+      ? { message: `did you mean \`${alias[name]}\`?`, edits: [{ ...ev.ref(env, t.dtype), text: alias[name] }] }
+      : didYouMeanHelp(name, DTYPES, ev.ref(env, t.dtype), `dtypes are ${DTYPES.join(', ')}`),
   });
   return undefined;
 }
@@ -79,7 +82,7 @@ function toDim(ev: Lowering, v: Value, source: SourceRef, what: string): Dim {
       ev.reporter.error('TFM3010', `a dimension must be positive, but ${what} is ${v.value}`, source);
       return { kind: 'error' };
     }
-    return constDim(v.value, { ...source, what });
+    return constDim(v.value, v.origin ? { ...source, what, set: v.origin } : { ...source, what });
   }
   if (v.kind === 'float') {
     ev.reporter.error('TFM3011', `a dimension must be a whole number, but ${what} is ${fmt(v.value)}`, source);

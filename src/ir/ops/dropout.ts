@@ -9,10 +9,15 @@ export const dropout = layerOp('Dropout', 'Dropout during training, identity at 
   inputs: { x: ['tensor', 'any float32 tensor'] },
   apply(ctx, { p }, { x }) {
     if (!(p >= 0 && p < 1)) {
+      const site = ctx.valueSite('p', `the probability is ${p}`);
+      // `dropout = 10` meaning 10% is the usual slip.
+      const percent = p >= 1 && p < 100;
       ctx.error('TFM4008', `dropout probability must be in [0, 1), got ${p}`, {
-        primary: ctx.argSource('p'),
-        // `dropout = 10` meaning 10% is the usual slip.
-        help: p >= 1 && p < 100 ? `the probability is a fraction, not a percentage: ${p}% is ${p / 100}` : undefined,
+        primary: site,
+        help: {
+          message: percent ? `the probability is a fraction, not a percentage: ${p}% is ${p / 100}` : 'a drop probability is at least 0 and below 1 (0.1 is common)',
+          edits: [{ file: site.file, span: site.span, text: percent ? String(p / 100) : '0.1' }],
+        },
       });
       return ERROR;
     }

@@ -66,6 +66,15 @@ export function requireFloat(ctx: OpContext, t: TensorValue, arg: string, opName
 export function requireInt(ctx: OpContext, t: TensorValue, arg: string, opName: string, subject = subjectOf(arg)): boolean {
   if (t.dtype === 'int32') return true;
   const what = t.dtype === 'float32' ? 'float32 features' : t.dtype === 'mask' ? 'a mask' : `${t.dtype} values`;
+  if (t.declaredDtype && t.dtype !== 'mask') {
+    // A model input used as token ids: its declared dtype is what to change (one report for all uses).
+    ctx.error('TFM3009', `\`${t.name}\` is used as token ids, but it is declared ${t.dtype}`, {
+      primary: { ...t.declaredDtype, message: `declared ${t.dtype} here` },
+      secondary: [{ ...ctx.argSource(arg), message: `\`${opName}\` needs int32 token ids here` }],
+      help: { message: 'token ids are int32 (features that are already vectors need a `Linear` projection instead)', edits: [{ ...t.declaredDtype, text: 'int32' }] },
+    });
+    return false;
+  }
   ctx.error('TFM3009', `\`${opName}\` expects int32 token ids, but ${subject} is ${what}`, {
     ...inputLabels(ctx, t, arg, `this is ${t.dtype}`),
     help: t.dtype === 'float32' ? 'features that are already vectors need a `Linear` projection, not an embedding lookup' : undefined,
@@ -96,10 +105,15 @@ export function requireWidth(ctx: OpContext, t: TensorValue, width: number, opNa
   if (last === undefined) return false;
   if (unify(last, { kind: 'const', value: width })) return true;
   const labels = shapeLabels(ctx, t, inputArg);
+  const built = { ...ctx.argSource(sizeArg), message: `\`${opName}\` was built for ${width} features here` };
+  // A size the user wrote at the layer is what to change; the input comes from the whole network.
+  const r = resolve(last);
+  const fix = r.kind === 'const' ? ctx.sizeFix(sizeArg, r.value, width) : undefined;
   ctx.error('TFM3012', `\`${opName}\` expects ${width} input features, but its input has ${renderDim(last)}`, {
-    primary: labels.primary,
-    secondary: [{ ...ctx.argSource(sizeArg), message: `\`${opName}\` was built for ${width} features here` }, ...labels.secondary],
+    primary: fix ? built : labels.primary,
+    secondary: fix ? [labels.primary, ...labels.secondary] : [built, ...labels.secondary],
     notes: originNotes(last),
+    help: fix,
   });
   return false;
 }

@@ -32,10 +32,16 @@ export const linear = layerOp('Linear', 'Affine map over the last axis: `[..., i
         return ERROR;
       }
       if (shared.shape.length !== 2 || shared.shape[0] !== out || shared.shape[1] !== inDim) {
+        // A tied head's output size is the table's row count: a different one written here is stale.
+        const fix = shared.shape.length === 2 && shared.shape[1] === inDim && shared.shape[0] !== out ? ctx.sizeFix('out', shared.shape[0], out) : undefined;
+        const requested = { ...ctx.argSource('out'), message: `${out} outputs requested here` };
+        const tiedTo = { ...ctx.argSource('tied'), message: `\`${shared.name}\` has ${shared.shape[0]} rows` };
         ctx.error('TFM3006', `cannot tie weights of different shapes: this \`Linear\` needs \`[${out}, ${inDim}]\`, but \`${shared.name}\` is \`[${shared.shape.join(', ')}]\``, {
-          primary: ctx.argSource('tied'),
-          secondary: [ctx.shapeLabel(x, `the input has ${inDim} features`), { ...ctx.argSource('out'), message: `${out} outputs requested here` }],
-          help: 'a tied projection maps d_model → vocab: its output size must be the table\'s rows and its input the table\'s width',
+          primary: fix ? requested : ctx.argSource('tied'),
+          secondary: fix ? [tiedTo, ctx.shapeLabel(x, `the input has ${inDim} features`)] : [ctx.shapeLabel(x, `the input has ${inDim} features`), requested],
+          help: fix
+            ? { message: `a tied projection's output size is the table's row count: \`${fix.edits[0].text}\``, edits: fix.edits }
+            : 'a tied projection maps d_model → vocab: its output size must be the table\'s rows and its input the table\'s width',
         });
         return ERROR;
       }

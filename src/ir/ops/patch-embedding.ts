@@ -2,7 +2,7 @@
  * `PatchEmbedding(patch, dim)`: ViT's patchify + linear projection (a strided Conv2d), images
  * `[B, H, W, C]` (channels-last) → `[B, (H/patch)·(W/patch), dim]`. Weight `[dim, C, p, p]`.
  */
-import { constDim, renderDim } from '../dims.js';
+import { constDim, renderDim, resolve } from '../dims.js';
 import { layerOp } from './declare.js';
 import { gcd, known, one, shapeLabels, ERROR, nearbyDivisors } from './helpers.js';
 import type { Kernels } from './kernel.js';
@@ -20,6 +20,14 @@ export const patchEmbedding = layerOp('PatchEmbedding', 'Split images into patch
       return ERROR;
     }
     if (h % p !== 0 || w % p !== 0) {
+      // When the image side and the patch are config values, this is the config's mistake.
+      const side = resolve(x.shape[h % p !== 0 ? 1 : 2]);
+      const set = side.kind === 'const' ? side.origin?.set : undefined;
+      const patchSet = ctx.argOrigin('patch');
+      if (set && patchSet) {
+        ctx.notDivisible({ name: set.name, value: h % p !== 0 ? h : w, origin: set }, { name: patchSet.name, value: p, origin: patchSet }, { ...ctx.callSite, message: 'the image must split into whole patches here' });
+        return ERROR;
+      }
       const labels = shapeLabels(ctx, x, 'images');
       ctx.error('TFM3011', `a ${h}×${w} image does not split into ${p}×${p} patches`, {
         primary: labels.primary,

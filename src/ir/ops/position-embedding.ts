@@ -41,9 +41,12 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
   const r = resolve(seq);
   if (r.kind === 'const') {
     if (r.value > rows) {
+      const fix = ctx.sizeFix(rowsArg, r.value, rows);
+      const table = { ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` };
       ctx.error('TFM3007', `a sequence of length ${r.value} does not fit a positional table of ${rows} rows`, {
-        primary: ctx.shapeLabel(x),
-        secondary: [{ ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` }],
+        primary: fix ? table : ctx.shapeLabel(x),
+        secondary: [fix ? ctx.shapeLabel(x) : table],
+        help: fix,
       });
     }
     return;
@@ -57,13 +60,15 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
       help: r.kind === 'sym' ? `bound the input: \`where ${r.name} <= ${rows}\`` : undefined,
     });
   } else if (bound.max > rows) {
+    // The bound is what the model promises its users; the table written beside it is what to grow.
+    const fix = ctx.sizeFix(rowsArg, bound.max, rows);
+    const table = { ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` };
+    const allowed = { ...bound.source, message: `\`${renderDim(r)}\` is allowed up to ${bound.max} here` };
+    const advice = `make the table at least ${bound.max} rows, or tighten the bound to \`<= ${rows}\``;
     ctx.error('TFM3007', `\`${renderDim(r)}\` may be up to ${bound.max}, but the positional table has only ${rows} rows`, {
-      primary: ctx.shapeLabel(x),
-      secondary: [
-        { ...bound.source, message: `\`${renderDim(r)}\` is allowed up to ${bound.max} here` },
-        { ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` },
-      ],
-      help: `make the table at least ${bound.max} rows, or tighten the bound to \`<= ${rows}\``,
+      primary: fix ? table : ctx.shapeLabel(x),
+      secondary: fix ? [allowed, ctx.shapeLabel(x)] : [allowed, table],
+      help: fix ? { message: `${advice}: \`${fix.edits[0].text}\``, edits: fix.edits } : advice,
     });
   }
   void constDim;
