@@ -44,4 +44,6 @@ const SYNONYMS: Record<string, string[]> = {
   sinusoid: ['sinusoidal'],
   absolute: ['learned'],
   rope: ['rotary'],
+  epsilon: ['eps'],
+  layer_norm_eps: ['eps'],
 };

@@ -10,7 +10,7 @@ export function suggestionList(input: string, candidates: Iterable<string>): str
   for (const c of new Set(candidates)) {
     if (c === input || c === '') continue;
     // A case-only difference is always worth suggesting.
-    const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase(), threshold);
+    const d = c.toLowerCase() === lower ? 0.5 : abbreviates(lower, c.toLowerCase()) ? 1 : editDistance(lower, c.toLowerCase(), threshold);
     if (d <= threshold) scored.push([c, d]);
   }
   scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
@@ -46,4 +46,11 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     if (rowMin > limit) return limit + 1;
   }
   return rows[a.length][b.length];
+}
+
+/** `mem_mask` for `memory_mask`: each `_`-separated part of `short` begins the matching part of `long`. */
+function abbreviates(short: string, long: string): boolean {
+  const a = short.split('_');
+  const b = long.split('_');
+  return a.length === b.length && a.length > 1 && a.every((p, i) => p.length > 0 && b[i].startsWith(p)) && short !== long;
 }

@@ -33,7 +33,12 @@ export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
   const c = ev.evalExpr(e.count, env);
   if (c.kind === 'error') return ERROR;
   if (c.kind !== 'int') {
-    ev.reporter.error(c.kind === 'float' ? 'TFM3011' : 'TFM4001', `a repeat count must be a whole number, but this is ${c.kind === 'float' ? fmt(c.value) : describeValue(c)}`, ev.ref(env, e.count));
+    const set = c.kind === 'float' && c.origin && !c.origin.cli && !ev.isLibraryFile(c.origin.file) ? c.origin : undefined;
+    const whole = c.kind === 'float' && Number.isInteger(c.value) && c.value > 0;
+    ev.reporter.error(c.kind === 'float' ? 'TFM3011' : 'TFM4001', `a repeat count must be a whole number, but this is ${c.kind === 'float' ? `the float ${fmt(c.value)}${Number.isInteger(c.value) ? '.0' : ''}` : describeValue(c)}`, set ? { file: set.file, span: set.span, message: `\`${set.name}\` is set here` } : ev.ref(env, e.count), {
+      secondary: set ? [{ ...ev.ref(env, e.count), message: 'used as a repeat count here' }] : [],
+      help: set && whole ? { message: `write the integer \`${c.value}\``, edits: [{ file: set.file, span: set.span, text: String(c.value) }] } : undefined,
+    });
     return ERROR;
   }
   if (c.value <= 0) {

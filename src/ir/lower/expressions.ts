@@ -47,6 +47,10 @@ export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Val
   const candidates = env.scope.names();
   for (const m of hint.members ?? []) candidates.add(m);
   if (env.inExpect) candidates.add('params');
+  const help = didYouMeanHelp(e.name, candidates, ev.ref(env, e));
+  // The binding it misspells is meant to be used here: it is not also "never used".
+  const meant = help?.edits ? env.scope.lookup(help.edits[0].text) : undefined;
+  if (meant?.use) meant.use.used = true;
   ev.reporter.error('TFM2001', `cannot find \`${e.name}\` in this scope`, { ...ev.ref(env, e), message: 'not found' }, {
     help: didYouMeanHelp(e.name, candidates, ev.ref(env, e), hint.members?.length ? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}` : undefined),
   });

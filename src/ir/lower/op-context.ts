@@ -17,7 +17,7 @@ import { upperBound } from './tensor-types.js';
 export function applyOp(ev: Lowering, op: OpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, call: A.Expr, env: Env, layer?: LayerModule, inputs?: Record<string, Value>, inputSources?: Record<string, SourceRef>): Value {
   for (const k in values) if (values[k].kind === 'error') return ERROR;
   for (const k in inputs) if (inputs[k].kind === 'error') return ERROR;
-  const ctx = opContext(ev, env, call, inputSources ? { ...sources, ...inputSources } : sources, layer, listSources(values));
+  const ctx = new LoweringOpContext(ev, env, ev.ref(env, call), inputSources ? { ...sources, ...inputSources } : sources, layer, listSources(values), values);
   if (op.kind === 'function') return op.apply(ctx, values);
   return op.apply(ctx, values, inputs ?? {});
 }
@@ -26,10 +26,6 @@ export function applyFunction(ev: Lowering, op: OpDef, args: readonly A.Arg[], c
   if (op.kind !== 'function') return ERROR;
   const { values, sources } = bindArgs(ev, op.args, args, env, call, `\`${op.name}\``);
   return values ? applyOp(ev, op, values, sources, call, env) : ERROR;
-}
-
-function opContext(ev: Lowering, env: Env, call: A.Expr, sources: Record<string, SourceRef>, layer?: LayerModule, items: Record<string, SourceRef[]> = {}): OpContext {
-  return new LoweringOpContext(ev, env, ev.ref(env, call), sources, layer, items);
 }
 
 /** Where each item of the list arguments was written. */
@@ -48,6 +44,8 @@ class LoweringOpContext implements OpContext {
     private readonly sources: Record<string, SourceRef>,
     private readonly layer?: LayerModule,
     private readonly items: Record<string, SourceRef[]> = {},
+    /** A function op's argument values (a layer's are on `layer.args`). */
+    private readonly values: Record<string, Value> = {},
   ) {}
 
   itemSource(name: string, i: number): SourceRef {
@@ -68,7 +66,10 @@ class LoweringOpContext implements OpContext {
   }
 
   sizeFix(name: string, needed: number, had: number): { message: string; edits: Edit[] } | undefined {
-    const at = this.sources[name] ?? this.layer?.argSources[name];
+    let at = this.sources[name] ?? this.layer?.argSources[name];
+    // Written inside the standard library: the fix is where the user set the value passed in.
+    const o = this.argOrigin(name);
+    if (at && (at.span === this.callSite.span || this.ev.isLibraryFile(at.file)) && o && !o.cli && !this.ev.isLibraryFile(o.file)) at = o;
     if (!at || at.span === this.callSite.span || this.ev.isLibraryFile(at.file)) return undefined;
     const written = this.ev.sourceText(at);
     const keys: string[] = [];
@@ -94,7 +95,7 @@ class LoweringOpContext implements OpContext {
   }
 
   argOrigin(name: string): ValueOrigin | undefined {
-    const v = this.layer?.args[name];
+    const v = this.layer?.args[name] ?? this.values[name];
     return v && (v.kind === 'int' || v.kind === 'float') ? v.origin : undefined;
   }
 

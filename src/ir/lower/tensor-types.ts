@@ -17,7 +17,7 @@ export function dtypeOf(ev: Lowering, t: A.TensorType, env: Env): DType | undefi
   const name = t.dtype.name;
   if ((DTYPES as readonly string[]).includes(name)) return name as DType;
   if (name === '') return undefined;
-  const alias: Record<string, DType> = { int: 'int32', float: 'float32', int64: 'int32', float16: 'float32', f32: 'float32', i32: 'int32' };
+  const alias: Record<string, DType> = { int: 'int32', float: 'float32', int64: 'int32', long: 'int32', double: 'float32', float64: 'float32', float16: 'float32', f32: 'float32', i32: 'int32' };
   ev.reporter.error('TFM2001', `unknown dtype \`${name}\``, ev.ref(env, t.dtype), {
     help: alias[name]
       ? { message: `did you mean \`${alias[name]}\`?`, edits: [{ ...ev.ref(env, t.dtype), text: alias[name] }] }

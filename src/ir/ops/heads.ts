@@ -4,7 +4,7 @@
  * key/value head among `times` query heads, `[B, h, T, d]` → `[B, h·times, T, d]`.
  * Heads are one batched tensor axis, so backends compute all heads with one matmul.
  */
-import { constDim, dimOp, renderDim } from '../dims.js';
+import { constDim, dimOp, renderDim, resolve } from '../dims.js';
 import { functionOp } from './declare.js';
 import { known, nearbyDivisors, one, originLabels, shapeLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
@@ -25,6 +25,14 @@ export const splitHeads = functionOp('split_heads', '`[B, T, heads·d]` → `[B,
       return ERROR;
     }
     if (f % heads !== 0) {
+      const set = ctx.argOrigin('heads');
+      const fSet = resolve(x.shape[2]);
+      if (set && !set.cli) {
+        // `heads` came from a config line: report it there, once for q, k and v.
+        const features = { name: fSet.kind === 'const' && fSet.origin?.set ? fSet.origin.set.name : 'features', value: f, origin: fSet.kind === 'const' ? fSet.origin?.set : undefined };
+        ctx.notDivisible(features, { name: set.name, value: heads, origin: set }, ctx.shapeLabel(x, `these ${f} features are split into heads here`));
+        return ERROR;
+      }
       const tries = nearbyDivisors(f, heads);
       ctx.error('TFM3003', `cannot split ${f} features into ${heads} heads: ${f} is not divisible by ${heads}`, {
         primary: ctx.argSource('heads'),

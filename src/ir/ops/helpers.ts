@@ -110,7 +110,7 @@ export function requireWidth(ctx: OpContext, t: TensorValue, width: number, opNa
   const r = resolve(last);
   const fix = r.kind === 'const' ? ctx.sizeFix(sizeArg, r.value, width) : undefined;
   ctx.error('TFM3012', `\`${opName}\` expects ${width} input features, but its input has ${renderDim(last)}`, {
-    primary: fix ? built : labels.primary,
+    primary: fix ? { file: fix.edits[0].file, span: fix.edits[0].span, message: built.message } : labels.primary,
     secondary: fix ? [labels.primary, ...labels.secondary] : [built, ...labels.secondary],
     notes: originNotes(last),
     help: fix,

@@ -37,7 +37,7 @@ export const linear = layerOp('Linear', 'Affine map over the last axis: `[..., i
         const requested = { ...ctx.argSource('out'), message: `${out} outputs requested here` };
         const tiedTo = { ...ctx.argSource('tied'), message: `\`${shared.name}\` has ${shared.shape[0]} rows` };
         ctx.error('TFM3006', `cannot tie weights of different shapes: this \`Linear\` needs \`[${out}, ${inDim}]\`, but \`${shared.name}\` is \`[${shared.shape.join(', ')}]\``, {
-          primary: fix ? requested : ctx.argSource('tied'),
+          primary: fix ? { file: fix.edits[0].file, span: fix.edits[0].span, message: requested.message } : ctx.argSource('tied'),
           secondary: fix ? [tiedTo, ctx.shapeLabel(x, `the input has ${inDim} features`)] : [ctx.shapeLabel(x, `the input has ${inDim} features`), requested],
           help: fix
             ? { message: `a tied projection's output size is the table's row count: \`${fix.edits[0].text}\``, edits: fix.edits }

@@ -44,7 +44,7 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
       const fix = ctx.sizeFix(rowsArg, r.value, rows);
       const table = { ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` };
       ctx.error('TFM3007', `a sequence of length ${r.value} does not fit a positional table of ${rows} rows`, {
-        primary: fix ? table : ctx.shapeLabel(x),
+        primary: fix ? { file: fix.edits[0].file, span: fix.edits[0].span, message: table.message } : ctx.shapeLabel(x),
         secondary: [fix ? ctx.shapeLabel(x) : table],
         help: fix,
       });
@@ -66,7 +66,7 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
     const allowed = { ...bound.source, message: `\`${renderDim(r)}\` is allowed up to ${bound.max} here` };
     const advice = `make the table at least ${bound.max} rows, or tighten the bound to \`<= ${rows}\``;
     ctx.error('TFM3007', `\`${renderDim(r)}\` may be up to ${bound.max}, but the positional table has only ${rows} rows`, {
-      primary: fix ? table : ctx.shapeLabel(x),
+      primary: fix ? { file: fix.edits[0].file, span: fix.edits[0].span, message: table.message } : ctx.shapeLabel(x),
       secondary: fix ? [allowed, ctx.shapeLabel(x)] : [allowed, table],
       help: fix ? { message: `${advice}: \`${fix.edits[0].text}\``, edits: fix.edits } : advice,
     });

@@ -44,7 +44,9 @@ function warnQueryAxis(ctx: OpContext, x: TensorValue, axis: number): void {
       ctx.error('TFM5001', `softmax over axis ${axis} of attention scores normalises over the queries, not the keys`, {
         primary: { ...ctx.argSource('axis'), message: 'the query axis' },
         secondary: [ctx.shapeLabel(x, 'these are scores `q @ transpose(k)`: `[..., queries, keys]`')],
-        help: 'attention weights sum to 1 over the keys: use `axis: -1` (if the query axis is meant, end the line with `// tfmc: allow TFM5001`)',
+        help: ctx.userArg('axis')
+          ? { message: 'attention weights sum to 1 over the keys: use `axis: -1` (if the query axis is meant, end the line with `// tfmc: allow TFM5001`)', edits: [{ ...ctx.userArg('axis')!, text: '-1' }] }
+          : 'attention weights sum to 1 over the keys: use `axis: -1` (if the query axis is meant, end the line with `// tfmc: allow TFM5001`)',
       });
       return;
     }
