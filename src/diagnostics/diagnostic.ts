@@ -95,6 +95,7 @@ export const CODES = {
   TFM3013: { severity: 'error', title: 'axis does not split evenly' },
   TFM3014: { severity: 'error', title: 'reshape changes the element count' },
   TFM3015: { severity: 'error', title: 'size not on any axis of the input' },
+  TFM3016: { severity: 'error', title: 'declared values exceed the table they index' },
   // 4xxx: config values, expectations, models
   TFM4001: { severity: 'error', title: 'type mismatch' },
   TFM4002: { severity: 'error', title: 'unknown enum value' },

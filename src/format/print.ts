@@ -235,6 +235,7 @@ export class Printer {
           ': ',
           this.tensorType(s.type),
           s.optional ? '?' : '',
+          s.range ? [' in [', this.expr(s.range.low), ', ', this.expr(s.range.high), s.range.highInclusive ? ']' : ')'] : '',
           s.constraints.length > 0 ? [' where ', join(', ', s.constraints.map((c) => this.expr(c)))] : '',
         ];
       case 'LetStmt':

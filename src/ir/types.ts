@@ -23,8 +23,17 @@ export interface TensorValue {
   name?: string;
   /** A model input: where its dtype is written (`float32` in `input ids: float32[...]`), the fix for a wrong one. */
   declaredDtype?: SourceRef;
+  /** A model input's declared value range `in [min, max)` (max exclusive), checked against the tables it indexes and on real data. */
+  range?: ValueRangeIR;
   /** For masks: what they were built from (`causal`, `padding`), for the empty-row warning. */
   maskKinds?: string[];
+}
+
+export interface ValueRangeIR {
+  min: number;
+  /** Exclusive: `in [0, vocab)` and `in [0, vocab - 1]` both give `vocab`. */
+  max: number;
+  source: SourceRef;
 }
 
 export type AttrValue = number | boolean | string | null | number[] | string[];

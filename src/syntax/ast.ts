@@ -124,7 +124,17 @@ export interface InputDecl {
   name: Ident;
   type: TensorType;
   optional: boolean;
+  /** `in [0, vocab)`: the values an int32 input may hold (`)` excludes the upper end, `]` includes it). */
+  range?: ValueRange;
   constraints: Expr[];
+  span: Span;
+}
+
+export interface ValueRange {
+  kind: 'ValueRange';
+  low: Expr;
+  high: Expr;
+  highInclusive: boolean;
   span: Span;
 }
 

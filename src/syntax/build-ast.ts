@@ -15,7 +15,7 @@ import type { IToken } from 'chevrotain';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type * as A from './ast.js';
 import { numberRangeProblem, numberValue, unescapeString } from './lexer.js';
-import type { LineIndex, Span } from '../diagnostics/spans.js';
+import { spanCover, type LineIndex, type Span } from '../diagnostics/spans.js';
 import { isReal, tokEnd, tokSpan, type RuleSpans, type Tok } from './token-spans.js';
 import { BadNumber, Float, Int, Kw, SingleQuotedString, UnterminatedString } from './tokens.js';
 
@@ -227,7 +227,14 @@ export class AstBuilder {
     return result;
   }
 
-  inputDecl(entry: number, kw: Tok, name: Tok, colon: Tok, type: A.TensorType | undefined, question: Tok, constraints: A.Expr[]): A.InputDecl {
+  valueRange(kwIn: Tok, close: Tok, low: A.Expr, high: A.Expr): A.ValueRange {
+    if (this.parser.RECORDING_PHASE) return undefined as never;
+    const first = isReal(kwIn) ? tokSpan(kwIn) : low.span;
+    const last = isReal(close) ? tokSpan(close) : high.span;
+    return { kind: 'ValueRange', low, high, highInclusive: isReal(close) && close.image === ']', span: spanCover(first, last) };
+  }
+
+  inputDecl(entry: number, kw: Tok, name: Tok, colon: Tok, type: A.TensorType | undefined, question: Tok, constraints: A.Expr[], range?: A.ValueRange): A.InputDecl {
     if (this.parser.RECORDING_PHASE) return undefined as never;
     const at = this.spans.startHere(entry);
     return {
@@ -236,6 +243,7 @@ export class AstBuilder {
       name: this.ident(name, Math.max(at, tokEnd(kw))),
       type: type ?? this.missingTensorType(Math.max(at, tokEnd(kw), tokEnd(name), tokEnd(colon))),
       optional: isReal(question),
+      ...(range ? { range } : {}),
       constraints,
       span: this.spans.spanOf(entry, this.parser.currIdx, 0),
     };

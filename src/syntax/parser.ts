@@ -519,7 +519,11 @@ export class TfmParser extends RecoveringParser {
 
   private readonly inputKeywordAlts = [{ ALT: () => this.CONSUME(Kw.input) }, { ALT: () => this.CONSUME(Kw.in) }];
 
-  /** `inputDecl = ( "input" | "in" ) IDENT ":" tensorType [ "?" ] [ "where" expr { "," expr } ] ;` */
+  /**
+   * `inputDecl = ( "input" | "in" ) IDENT ":" tensorType [ "?" ] [ valueRange ] [ "where" expr { "," expr } ] ;`
+   * `valueRange = "in" "[" expr "," expr ( ")" | "]" ) ;` — `in` followed by `[`, so a block's next
+   * port (`in x: ...`) is never read as a range.
+   */
   inputDecl = this.RULE(
     'inputDecl',
     (): A.InputDecl => {
@@ -529,6 +533,7 @@ export class TfmParser extends RecoveringParser {
       let colon: Tok;
       let type: A.TensorType | undefined;
       let question: Tok;
+      let range: A.ValueRange | undefined;
       const constraints: A.Expr[] = [];
       let stage = 0;
       try {
@@ -540,6 +545,20 @@ export class TfmParser extends RecoveringParser {
         type = this.SUBRULE(this.tensorType);
         this.OPTION(() => {
           question = this.CONSUME(Question);
+        });
+        this.OPTION3({
+          GATE: () => this.LA(2).tokenType === LBracket,
+          DEF: () => {
+            const kwIn = this.CONSUME2(Kw.in);
+            const open = this.CONSUME(LBracket);
+            this.at = Math.max(this.spans.startHere(entry), tokEnd(kwIn), tokEnd(open));
+            stage = 3;
+            const low = this.SUBRULE3(this.expr);
+            this.CONSUME2(Comma);
+            const high = this.SUBRULE4(this.expr);
+            const close = this.OR2([{ ALT: () => this.CONSUME(RParen) }, { ALT: () => this.CONSUME(RBracket) }]);
+            range = this.build.valueRange(kwIn, close, low, high);
+          },
         });
         this.OPTION2(() => {
           const where = this.CONSUME(Kw.where);
@@ -556,11 +575,11 @@ export class TfmParser extends RecoveringParser {
         if (!isRecognitionException(e as Error)) throw e;
         if (failed(e)) {
           if (stage === 1) type = e.tfmPartial as A.TensorType;
-          else constraints.push(e.tfmPartial as A.Expr);
+          else if (stage === 2) constraints.push(e.tfmPartial as A.Expr);
         }
-        throw fail(e, this.build.inputDecl(entry, kw, name, colon, type, question, constraints));
+        throw fail(e, this.build.inputDecl(entry, kw, name, colon, type, question, constraints, range));
       }
-      return this.build.inputDecl(entry, kw, name, colon, type, question, constraints);
+      return this.build.inputDecl(entry, kw, name, colon, type, question, constraints, range);
     },
     RECOVER,
   );

@@ -70,6 +70,7 @@ const PREFERRED: Partial<Record<Code, string>> = {
   TFM3013: 'conv-groups-not-dividing.tfm',
   TFM3014: 'reshape-element-count.tfm',
   TFM3015: 'reshape-unknown-size.tfm',
+  TFM3016: 'ids-range-exceeds-embedding.tfm',
   TFM4001: 'bool-in-arithmetic.tfm',
   // The `activation: gleu` case (unknown-enum-value.tfm) is the better example once it reports TFM4002.
   TFM4002: 'unknown-enum-value-set.tfm',
@@ -221,6 +222,10 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM3015:
     'A size in a `reshape` target names a dimension that no axis of the input mentions, usually a typo (`seqq`) or the axis of another tensor. A reshape rearranges the entries it has; ' +
     'its symbolic sizes must come from the input, so the help lists the input\'s named sizes.',
+  TFM3016:
+    'A model input declares the values it holds (`input ids: int32[batch, seq] in [0, vocab)`), and a table it indexes is smaller: an `Embedding` with fewer rows than the declared ids, ' +
+    'the run-time "index out of range" of every framework, found before anything runs. The table size written at the layer is what the help changes (to the config key holding the size, when one does); ' +
+    'if the range is what is wrong, narrow it. `train` and `predict` also check real data against the declared range.',
   TFM5001:
     'A softmax over the second-to-last axis of attention scores. Scores `q @ transpose(k)` are `[..., queries, keys]`, and each query\'s weights must sum to 1 over the keys, the last axis; ' +
     'normalising over the queries is shape-correct, trains, and is wrong. It is recognised through scaling, biases and masking. When it is meant, end the line with `// tfmc: allow TFM5001`.',

@@ -13,7 +13,8 @@ export type DimEnv = Map<string, number>;
 
 /** A range check on integer data: token ids for an embedding, class targets for a loss. */
 interface RangeRule {
-  /** Valid values are 0 ≤ v < limit … */
+  /** Valid values are min (default 0) ≤ v < limit … */
+  min?: number;
   limit: number;
   /** … or exactly this one (an ignore index). */
   except?: number;
@@ -29,6 +30,10 @@ export class InputChecker {
   private readonly rules = new Map<number, RangeRule[]>();
 
   constructor(private readonly ir: ModelIR) {
+    for (const input of ir.inputs) {
+      const range = ir.values[input.value].range;
+      if (range) this.addRule(input.value, { min: range.min, limit: range.max, what: `values declared \`in [${range.min}, ${range.max})\`` });
+    }
     for (const node of ir.nodes) {
       if (node.op === 'embedding' && typeof node.attrs.num === 'number') {
         this.addRule(node.inputs[0], { limit: node.attrs.num, what: `token ids of \`${node.module || 'the embedding'}\` (${node.attrs.num} rows)` });
@@ -153,9 +158,10 @@ export class InputChecker {
     for (const rule of rules) {
       for (let i = 0; i < data.length; i++) {
         const v = data[i];
-        if ((v >= 0 && v < rule.limit) || v === rule.except) continue;
+        const min = rule.min ?? 0;
+        if ((v >= min && v < rule.limit) || v === rule.except) continue;
         const where = unravel(i, x.shape);
-        const allowed = `0 ≤ id < ${rule.limit}${rule.except !== undefined ? ` or ${rule.except}` : ''}`;
+        const allowed = `${min} ≤ id < ${rule.limit}${rule.except !== undefined ? ` or ${rule.except}` : ''}`;
         throw new ModelInputError(input.name, allowed, String(v), `value ${v} at [${where.join(', ')}] is out of range: ${rule.what} must be ${allowed}`);
       }
     }

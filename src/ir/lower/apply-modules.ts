@@ -163,6 +163,11 @@ function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.E
             help: 'bound the model input instead: `input ids: int32[batch, seq] where seq <= ctx`',
           });
         }
+        if (s.range) {
+          ev.reporter.error('TFM1006', 'value ranges belong to model inputs, not block ports', { file: m.block.file, span: s.range.span }, {
+            help: 'declare the range on the model input: `input ids: int32[batch, seq] in [0, vocab)`',
+          });
+        }
         const v = values[s.name.name];
         ev.bind(inner, s.name, v.kind === 'none' ? NONE : checkPort(ev, s, v, sources[s.name.name], inner, decl.name.name), 'port');
         continue;

@@ -28,7 +28,7 @@ import type { Reporter } from './reporter.js';
 import type { BindingKind, Scope, UseTracker } from './scope.js';
 import { misplacement } from './statement-placement.js';
 import { isReplacing } from './variants.js';
-import { addConstraint, dtypeOf, evalDim, maskFromInput } from './tensor-types.js';
+import { addConstraint, dtypeOf, evalDim, evalValueRange, maskFromInput } from './tensor-types.js';
 
 export class Evaluator implements Lowering {
   readonly expanding: { repeat: RepeatModule; total: number }[] = [];
@@ -210,6 +210,10 @@ export class Evaluator implements Lowering {
     if (!dtype) return this.bind(env, s.name, ERROR, 'input');
     const t = this.graph.input(s.name.name, dtype, shape, this.ref(env, s.name));
     if (!this.isLibraryFile(env.file)) t.declaredDtype = this.ref(env, s.type.dtype);
+    if (s.range) {
+      const range = evalValueRange(this, s.range, dtype, env);
+      if (range) t.range = range;
+    }
     if (dtype === 'mask') return this.bind(env, s.name, maskFromInput(this, s, env, t), 'input');
     this.bind(env, s.name, { kind: 'tensor', tensor: t }, 'input');
   }

@@ -6,7 +6,7 @@ import type * as A from '../../syntax/ast.js';
 import { didYouMean } from '../../util/did-you-mean.js';
 import { constDim, dimOp, freshVar, resolve, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
-import { DTYPES, type DType, type TensorValue } from '../types.js';
+import { DTYPES, type DType, type TensorValue, type ValueRangeIR } from '../types.js';
 import { describeValue, ERROR, type Value } from '../values.js';
 import { maskInput } from '../ops/masks.js';
 import { fmt } from './format-numbers.js';
@@ -143,4 +143,35 @@ export function maskFromInput(ev: Lowering, s: A.InputDecl, env: Env, data: Tens
   }
   const source = ev.ref(env, s.name);
   return maskInput({ emit: (op, inputs, outputs, attrs = {}, params = {}) => ev.graph.emit(op, inputs, outputs, attrs, params, '', source) }, data);
+}
+
+/**
+ * `in [0, vocab)`: the values an int32 input may hold, as integers (config values allowed), with
+ * the upper end made exclusive. Undefined (after a report) when it is not a non-empty integer range.
+ */
+export function evalValueRange(ev: Lowering, r: A.ValueRange, dtype: DType, env: Env): ValueRangeIR | undefined {
+  const at = ev.ref(env, r);
+  if (dtype !== 'int32') {
+    ev.reporter.error('TFM3009', `a value range is declared for int32 inputs (token ids, labels), but this input is ${dtype}`, at, {
+      help: { message: 'remove the range', edits: [{ file: at.file, span: { start: r.span.start, end: r.span.end }, text: '' }] },
+    });
+    return undefined;
+  }
+  const low = ev.evalExpr(r.low, env);
+  const high = ev.evalExpr(r.high, env);
+  for (const [v, e] of [[low, r.low], [high, r.high]] as const) {
+    if (v.kind !== 'int' && v.kind !== 'error') {
+      ev.reporter.error('TFM4001', `the ends of a value range must be integers, but this is ${describeValue(v)}`, ev.ref(env, e));
+      return undefined;
+    }
+  }
+  if (low.kind !== 'int' || high.kind !== 'int') return undefined;
+  const max = r.highInclusive ? high.value + 1 : high.value;
+  if (max <= low.value) {
+    ev.reporter.error('TFM4008', `the value range \`${r.highInclusive ? '[' : '['}${low.value}, ${high.value}${r.highInclusive ? ']' : ')'}\` is empty`, at, {
+      help: 'a range `[low, high)` holds low, low + 1, ..., high - 1',
+    });
+    return undefined;
+  }
+  return { min: low.value, max, source: at };
 }

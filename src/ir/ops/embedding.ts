@@ -1,7 +1,7 @@
 /** `Embedding(num, dim)`: a lookup table; int32 ids `[...]` → float32 `[..., dim]`. */
 import { constDim } from '../dims.js';
 import { layerOp } from './declare.js';
-import { one } from './helpers.js';
+import { checkIndexRange, ERROR, one } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
 export const embedding = layerOp('Embedding', 'Token embedding table: int32 ids `[...]` → `[..., dim]`.', {
@@ -11,6 +11,7 @@ export const embedding = layerOp('Embedding', 'Token embedding table: int32 ids 
   },
   inputs: { ids: ['tensor', 'int32 token ids', { dtype: 'int32' }] },
   apply(ctx, { num: rows, dim }, { ids }) {
+    if (!checkIndexRange(ctx, ids, rows, 'num', 'the embedding')) return ERROR;
     const weight = ctx.param('weight', [rows, dim], 'embedding');
     const shape = [...ids.shape, constDim(dim, { ...ctx.argSource('dim'), what: 'the embedding size' })];
     return one(ctx, 'embedding', [ids], 'float32', shape, { num: rows }, { weight });

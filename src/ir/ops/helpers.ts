@@ -1,7 +1,7 @@
 /** Small shared checks for op shape rules: argument access, dtype and rank requirements, labels. */
 import { constValue, renderDim, renderShape, resolve, unify, type Dim } from '../dims.js';
 import type { Label } from '../../diagnostics/diagnostic.js';
-import type { TensorValue } from '../types.js';
+import type { TensorValue, ValueRangeIR } from '../types.js';
 import { ERROR, type OpContext, type Value } from '../values.js';
 
 export function num(v: Value | undefined): number {
@@ -185,4 +185,42 @@ export function axisIndex(ctx: OpContext, x: TensorValue, axis: number): number 
     return undefined;
   }
   return a;
+}
+
+/** Ops whose output holds the values of their (first) input: a declared value range survives them. */
+const KEEPS_VALUES = new Set(['shift_left', 'slice', 'reshape', 'permute', 'transpose', 'concat']);
+
+/** The declared value range (`in [0, vocab)`) of a model input `t` holds values of, if any. */
+export function declaredRange(ctx: OpContext, t: TensorValue): ValueRangeIR | undefined {
+  let v: TensorValue | undefined = t;
+  for (let hops = 0; v && hops < 8; hops++) {
+    if (v.range) return v.range;
+    const p = ctx.producer(v);
+    if (!p || !KEEPS_VALUES.has(p.op)) return undefined;
+    v = p.inputs[0];
+  }
+  return undefined;
+}
+
+/**
+ * TFM3016: ids declared `in [0, 50257)` looked up in a table of 50000 rows would index past it
+ * (the classic run-time "index out of range", caught at check time). The table's size, written
+ * at the layer, is what the help changes; the declared range is the other side.
+ */
+export function checkIndexRange(ctx: OpContext, ids: TensorValue, rows: number, rowsArg: string, what: string): boolean {
+  const range = declaredRange(ctx, ids);
+  if (!range || (range.min >= 0 && range.max <= rows)) return true;
+  const declared = { ...range.source, message: `declared to hold ${range.min} … ${range.max - 1} here` };
+  if (range.min < 0) {
+    ctx.error('TFM3016', `${what} cannot be negative, but \`${ids.name ?? 'the ids'}\` may hold ${range.min}`, { primary: declared, help: 'ids start at 0' });
+    return false;
+  }
+  const fix = ctx.sizeFix(rowsArg, range.max, rows);
+  const table = { ...ctx.argSource(rowsArg), message: `${what} has ${rows} rows` };
+  ctx.error('TFM3016', `ids up to ${range.max - 1} may be looked up, but ${what} has only ${rows} rows`, {
+    primary: fix ? { file: fix.edits[0].file, span: fix.edits[0].span, message: table.message } : table,
+    secondary: [declared, { ...ctx.argSource('ids'), message: 'the ids are looked up here' }],
+    help: fix ? { message: `make the table ${range.max} rows to cover the declared ids: \`${fix.edits[0].text}\``, edits: fix.edits } : `make the table ${range.max} rows, or declare the range it covers: \`in [0, ${rows})\``,
+  });
+  return false;
 }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, ModelInputError, selectBackend, type TfjsModel } from '../../../src/tfjs.js';
 import { loadIR } from './helpers.js';
+import { checkSource } from '../../../src/index.js';
 
 function inputError(f: () => unknown): ModelInputError {
   try {
@@ -60,6 +61,22 @@ describe('input errors', () => {
     expect(e.message).toBe('input `ids`: value 100 at [1, 1] is out of range: token ids of `wte` (100 rows) must be 0 ≤ id < 100');
     const neg = inputError(() => gpt.forward({ ids: ids([[-1]]) }));
     expect(neg.message).toContain('value -1 at [0, 0] is out of range');
+  });
+
+  it('an id outside the range the input declares, though inside the table', () => {
+    // Ids declared `in [2, 10)` (two reserved ids below, none past 9) with a table of 16 rows.
+    const r = checkSource('model Ranged {\n  input ids: int32[batch, seq] in [2, 10) where seq <= 8\n  output y = Embedding(16, 4)(ids)\n}\n', 'ranged.tfm');
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const m = buildModel(r.models[0], { seed: 1 });
+    try {
+      expect(m.forward({ ids: ids([[2, 9, 3]]) }).y.shape).toEqual([1, 3, 4]);
+      const high = inputError(() => m.forward({ ids: ids([[2, 12]]) }));
+      expect(high.message).toBe('input `ids`: value 12 at [0, 1] is out of range: values declared `in [2, 10)` must be 2 ≤ id < 10');
+      const low = inputError(() => m.forward({ ids: ids([[1]]) }));
+      expect(low.message).toContain('value 1 at [0, 0] is out of range');
+    } finally {
+      m.dispose();
+    }
   });
 
   it('inputs that disagree on a shared dimension', () => {
