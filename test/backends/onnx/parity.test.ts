@@ -18,7 +18,7 @@ import { checkModels, exportTo, forwardInputNames, toOrt, twoSizes } from './hel
 
 const TOL = 1e-4;
 
-/** The models: the tiny ones of the shipped specs (docs/language.md §12) and all of the parity fixtures. */
+/** The models: the tiny ones of the shipped specs (docs/language.md §12), all of the parity fixtures, and losses written as outputs. */
 function models(): Array<{ spec: string; model: string }> {
   const out: Array<{ spec: string; model: string }> = [];
   const declared = (file: string) => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^model\s+(\w+)/gm)].map((m) => m[1]);
@@ -28,6 +28,7 @@ function models(): Array<{ spec: string; model: string }> {
   for (const f of readdirSync(join(ROOT, 'test/fixtures/parity')).filter((f) => f.endsWith('.tfm')).sort()) {
     for (const model of declared(`test/fixtures/parity/${f}`)) out.push({ spec: `test/fixtures/parity/${f}`, model });
   }
+  out.push({ spec: 'test/fixtures/onnx/loss-outputs.tfm', model: 'LossOutputs' });
   return out;
 }
 

@@ -3,12 +3,13 @@ import type { Lowering } from '../site.js';
 import { lowerings as attention } from './attention.js';
 import { lowerings as dense } from './dense.js';
 import { lowerings as elementwise } from './elementwise.js';
+import { lowerings as losses } from './losses.js';
 import { lowerings as masks } from './masks.js';
 import { lowerings as norms } from './norms.js';
 import { lowerings as recurrent } from './recurrent.js';
 import { lowerings as tensor } from './tensor.js';
 
-const FAMILIES = [attention, dense, elementwise, masks, norms, recurrent, tensor];
+const FAMILIES = [attention, dense, elementwise, losses, masks, norms, recurrent, tensor];
 
 export const LOWERINGS: ReadonlyMap<string, Lowering> = (() => {
   const out = new Map<string, Lowering>();
