@@ -68,7 +68,7 @@ export function emitOnnx(ir: ModelIR, options: OnnxOptions): OnnxModel {
     const data = options.weight(p.name);
     const size = p.shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) throw new Error(`the weight given for \`${p.name}\` has ${data.length} values, the parameter ${size}`);
-    params.push({ name, dims: p.shape, dataType: DataType.FLOAT, rawData: encodeData(data, 'float32') });
+    params.push({ name, dims: p.shape, dataType: DataType.FLOAT, rawData: floatBytes(data) });
   }
 
   const { outputs, diagnostics } = lowerNodes(ir, g, needed, inputNames, paramNames);
@@ -98,6 +98,13 @@ export function emitOnnx(ir: ModelIR, options: OnnxOptions): OnnxModel {
     graph: { name: ir.name, node: g.nodes, initializer: initializers, input: graphInputs, output: graphOutputs },
   });
   return external ? { model, external } : { model };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** ONNX's raw data is little-endian: on such a machine a weight's own bytes are used without a copy. */
+function floatBytes(data: Float32Array): Uint8Array {
+  return LITTLE_ENDIAN ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : encodeData(data, 'float32');
 }
 
 /** Moves the data of large initializers into one side file; returns its bytes, or undefined when none is large. */

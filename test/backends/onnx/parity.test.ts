@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forwardValues, LOWERINGS } from '../../../src/backends/onnx/index.js';
 import { buildModel, selectBackend } from '../../../src/tfjs.js';
 import { loadIR, maxAbsDiff, ROOT } from '../tfjs/helpers.js';
 import { randomInputs } from '../tfjs/random-inputs.js';
@@ -18,7 +19,10 @@ import { checkModels, exportTo, forwardInputNames, toOrt, twoSizes } from './hel
 
 const TOL = 1e-4;
 
-/** The models: the tiny ones of the shipped specs (docs/language.md §12), all of the parity fixtures, and losses written as outputs. */
+/**
+ * The models: the tiny ones of the shipped specs (docs/language.md §12), all of the parity
+ * fixtures, losses written as outputs, and the std blocks and ops none of those reach.
+ */
 function models(): Array<{ spec: string; model: string }> {
   const out: Array<{ spec: string; model: string }> = [];
   const declared = (file: string) => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^model\s+(\w+)/gm)].map((m) => m[1]);
@@ -29,6 +33,8 @@ function models(): Array<{ spec: string; model: string }> {
     for (const model of declared(`test/fixtures/parity/${f}`)) out.push({ spec: `test/fixtures/parity/${f}`, model });
   }
   out.push({ spec: 'test/fixtures/onnx/loss-outputs.tfm', model: 'LossOutputs' });
+  out.push({ spec: 'test/fixtures/onnx/std-definitions.tfm', model: 'StdDefinitions' });
+  out.push({ spec: 'test/fixtures/onnx/ops-extra.tfm', model: 'OpsExtra' });
   return out;
 }
 
@@ -48,7 +54,13 @@ afterAll(() => {
 describe('ONNX models match tfjs in onnxruntime-node', () => {
   const cases = models();
 
-  it('cover every tiny shipped model', () => {
+  it('cover every tiny shipped model, and every op the target lowers but CTC', () => {
+    const ops = new Set(cases.flatMap((c) => {
+      const ir = loadIR(c.spec, c.model);
+      const needed = forwardValues(ir);
+      return ir.nodes.filter((n) => n.outputs.some((o) => needed.has(o))).map((n) => n.op);
+    }));
+    expect([...LOWERINGS.keys()].filter((op) => !ops.has(op))).toEqual(['ctc_loss']);
     const names = cases.map((c) => c.model);
     for (const tiny of ['TransformerTiny', 'BertTiny', 'Gpt2Tiny', 'T5Tiny', 'VitTiny', 'SpeechTiny', 'LstmSeq2SeqTiny', 'MixtralTiny', 'SwinTiny', 'ConformerTiny', 'PerceiverIOTiny']) {
       expect(names).toContain(tiny);
