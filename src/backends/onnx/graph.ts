@@ -1,24 +1,17 @@
 /**
  * An ONNX graph under construction: nodes in order, constants and initializers, unique value names,
- * and the shape arithmetic lowerings need (sizes of axes read from tensors at run time, so that the
- * batch and sequence axes stay dynamic).
+ * and the sizes of axes read from tensors at run time (so that the batch and sequence axes stay
+ * dynamic: no lowering writes a symbolic size as a number).
  */
-import { resolve, type Dim } from '../../ir/dims.js';
 import type { DType } from '../../ir/types.js';
 import { AttributeType, DataType, type AttributeMessage, type DataTypeCode, type NodeMessage, type TensorMessage } from './proto.js';
 
 /** An attribute value: a number is an int unless given as `{ float }`; arrays of numbers are ints unless `{ floats }`. */
-export type Attr = number | string | number[] | { float: number } | { floats: number[] } | { tensor: TensorMessage };
+export type Attr = number | string | number[] | { float: number } | { floats: number[] };
 
 /** The ONNX element type of an IR dtype (a mask is a bool tensor, true = may attend). */
 export function onnxType(dtype: DType): DataTypeCode {
   return dtype === 'float32' ? DataType.FLOAT : dtype === 'int32' ? DataType.INT32 : DataType.BOOL;
-}
-
-/** Where a symbolic size can be read at run time: axis `axis` of the tensor named `tensor`. */
-interface SizeSource {
-  tensor: string;
-  axis: number;
 }
 
 export class OnnxGraph {
@@ -26,8 +19,6 @@ export class OnnxGraph {
   readonly initializers: TensorMessage[] = [];
   private readonly used = new Set<string>();
   private readonly constants = new Map<string, string>();
-  /** Symbolic dims (by name, or `var#id` for a block's pattern variable) → where their size is. */
-  private readonly sizes = new Map<string, SizeSource>();
   private readonly sizeTensors = new Map<string, string>();
   /** The IR node being lowered, for node names and doc strings. */
   origin = '';
@@ -91,14 +82,6 @@ export class OnnxGraph {
     return this.constant(values, [values.length], 'int64');
   }
 
-  /** Records where a symbolic size can be read, for every symbolic axis of a value not seen before. */
-  noteSizes(tensor: string, shape: readonly Dim[]): void {
-    shape.forEach((d, axis) => {
-      const key = sizeKey(d);
-      if (key !== undefined && !this.sizes.has(key)) this.sizes.set(key, { tensor, axis });
-    });
-  }
-
   /** The int64 `[1]` size of `axis` of `tensor`, read at run time. */
   axisSize(tensor: string, axis: number): string {
     const key = `${tensor}#${axis}`;
@@ -109,66 +92,10 @@ export class OnnxGraph {
     return out;
   }
 
-  /**
-   * The int64 `[1]` tensor of an IR dim: a constant, a size read from a tensor that has it, or
-   * arithmetic on those; undefined when nothing seen so far has it.
-   */
-  dimSize(d: Dim): string | undefined {
-    const r = resolve(d);
-    if (r.kind === 'const') return this.ints([r.value]);
-    const key = sizeKey(r);
-    if (key !== undefined) {
-      const src = this.sizes.get(key);
-      return src ? this.axisSize(src.tensor, src.axis) : undefined;
-    }
-    if (r.kind !== 'expr') return undefined;
-    const a = this.dimSize(r.left);
-    const b = this.dimSize(r.right);
-    if (a === undefined || b === undefined) return undefined;
-    switch (r.op) {
-      case '+':
-        return this.op('Add', [a, b]);
-      case '-':
-        return this.op('Sub', [a, b]);
-      case '*':
-        return this.op('Mul', [a, b]);
-      case 'floordiv':
-        return this.op('Div', [a, b]); // sizes are non-negative: truncation is the floor
-      case 'ceildiv':
-        return this.op('Div', [this.op('Sub', [this.op('Add', [a, b]), this.ints([1])]), b]);
-    }
-  }
-
-  /**
-   * The int64 shape tensor of an IR shape; an axis whose size is not known any other way is read
-   * from axis `axis` of `fallback[axis]` when given, else left to Reshape (`-1`, at most one).
-   */
-  shapeOf(shape: readonly Dim[], fallback: Record<number, { tensor: string; axis: number }> = {}): string {
-    const parts: string[] = [];
-    let inferred = false;
-    shape.forEach((d, axis) => {
-      const known = this.dimSize(d);
-      if (known) return parts.push(known);
-      const fb = fallback[axis];
-      if (fb) return parts.push(this.axisSize(fb.tensor, fb.axis));
-      if (inferred) throw new Error(`cannot build the shape: two sizes are unknown`);
-      inferred = true;
-      parts.push(this.ints([-1]));
-    });
-    return parts.length === 1 ? parts[0] : this.op('Concat', parts, { axis: 0 });
-  }
-
   /** `x` as a 0-d int64 tensor (Range takes scalars). */
   toScalar(sizeTensor: string): string {
     return this.op('Squeeze', [sizeTensor, this.ints([0])]);
   }
-}
-
-function sizeKey(d: Dim): string | undefined {
-  const r = resolve(d);
-  if (r.kind === 'sym') return r.name;
-  if (r.kind === 'var') return `var#${r.id}`;
-  return undefined;
 }
 
 function attributeMessage(name: string, v: Attr): AttributeMessage {
@@ -176,8 +103,7 @@ function attributeMessage(name: string, v: Attr): AttributeMessage {
   if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
   if ('float' in v) return { name, type: AttributeType.FLOAT, f: v.float };
-  if ('floats' in v) return { name, type: AttributeType.FLOATS, floats: v.floats };
-  return { name, type: AttributeType.TENSOR, t: v.tensor };
+  return { name, type: AttributeType.FLOATS, floats: v.floats };
 }
 
 /** Little-endian bytes of `values` as `dtype` (ONNX's raw_data layout). */

@@ -56,7 +56,6 @@ export function emitOnnx(ir: ModelIR, options: OnnxOptions): OnnxModel {
     const v = ir.values[input.value];
     if (!outputNames.has(input.name)) g.claim(input.name);
     inputNames.set(input.value, input.name);
-    g.noteSizes(input.name, v.shape);
     graphInputs.push(valueInfo(input.name, onnxType(v.dtype), v.shape));
   }
 

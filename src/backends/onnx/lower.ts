@@ -79,7 +79,6 @@ function store(ir: ModelIR, g: OnnxGraph, node: Node, result: Lowered, values: M
   node.outputs.forEach((id, i) => {
     const tensor = tensors[i];
     if (tensor === undefined) throw new Error(`the ONNX lowering of \`${node.op}\` gave no output ${i}`);
-    g.noteSizes(tensor, ir.values[id].shape);
     values.set(id, { tensor });
   });
   const out = values.get(node.outputs[0]) as { tensor: string; rows?: string };
@@ -130,7 +129,6 @@ function site(ir: ModelIR, g: OnnxGraph, node: Node, values: Map<number, Value>,
     param: (role) => param(role) ?? k.unsupported(`the node has no parameter \`${role}\``),
     optionalParam: param,
     paramShape: (role) => ir.params.find((p) => p.name === node.params[role])?.shape ?? k.unsupported(`the node has no parameter \`${role}\``),
-    paramRoles: () => Object.keys(node.params).sort(),
     attr: (name) => node.attrs[name],
     num: (name, fallback) => {
       const v = node.attrs[name];

@@ -38,8 +38,6 @@ export interface LowerSite {
   param(role: string): string;
   optionalParam(role: string): string | undefined;
   paramShape(role: string): number[];
-  /** The node's parameter roles, sorted. */
-  paramRoles(): string[];
   attr(name: string): AttrValue | undefined;
   num(name: string, fallback?: number): number;
   /** The rows-with-a-key record input `i` carries from `masked`, if any. */
