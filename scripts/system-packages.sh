@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Debian packages some tests drive for real (a browser, an editor, the PyTorch reference, the
-# native backend's compiler and BLAS).
+# The Debian packages some tests drive for real (a browser, an editor, the PyTorch reference, ONNX's
+# model checker, the native backend's compiler and BLAS).
 # `npm test` runs this first: it installs what is missing (as root, or through sudo) so that the
 # README's test command works on a fresh Debian/Ubuntu machine, and says exactly what to install
 # where it cannot. Already-installed packages cost one `dpkg -s` each.
@@ -10,12 +10,13 @@ PACKAGES=(
   chromium       # test/backends/tfjs/layers/browser.test.ts: a saved tfjs-layers model reloads in a real browser
   neovim         # test/lsp/neovim.test.ts: a real editor receives `tfmc lsp` diagnostics (headless, built-in LSP client)
   python3-torch  # test/backends/pytorch/, test/backends/tfjs/parity: PyTorch is the numerical reference (/usr/bin/python3)
+  python3-onnx   # test/backends/onnx/, test/cli/compile-onnx.test.ts: onnx.checker.check_model validates the ONNX target's models
   build-essential  # test/backends/tfjs/native.test.ts: `npm run build:native` compiles the native backend's addon (native/)
   libopenblas-dev  # ... against OpenBLAS's cblas_sgemm
 )
 
 if ! command -v dpkg >/dev/null 2>&1; then
-  echo "system-packages: not a Debian/Ubuntu machine; the tests need: ${PACKAGES[*]} (Chromium at /usr/bin/chromium, Neovim >= 0.7, torch for /usr/bin/python3, a C++ compiler and OpenBLAS for native/)" >&2
+  echo "system-packages: not a Debian/Ubuntu machine; the tests need: ${PACKAGES[*]} (Chromium at /usr/bin/chromium, Neovim >= 0.7, torch and onnx for /usr/bin/python3, a C++ compiler and OpenBLAS for native/)" >&2
   exit 1
 fi
 

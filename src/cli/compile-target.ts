@@ -1,4 +1,4 @@
-/** The contract between `tfmc compile` and each of its targets (tfjs, ts, pytorch). */
+/** The contract between `tfmc compile` and each of its targets (tfjs, ts, pytorch, onnx). */
 import type { ModelIR } from '../ir/types.js';
 
 /** What a target gets: the checked model and the flags. */
@@ -7,6 +7,8 @@ export interface TargetJob {
   /** Absolute path of the spec. */
   spec: string;
   overrides: Record<string, string>;
+  /** The files the check read (absolute path → text), for rendering a target's diagnostics. */
+  sources?: ReadonlyMap<string, string>;
   seed?: number;
   standalone: boolean;
   /** tfjs: bytes the model may need (`--max-memory`), checked before allocating. */

@@ -20,6 +20,7 @@ import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
 import { kebabName, moduleFileName } from '../backends/ts/file-names.js';
+import { onnxTarget } from './compile-onnx.js';
 import { pytorchTarget } from './compile-pytorch.js';
 import type { TargetJob, TargetWriter } from './compile-target.js';
 import { type CliContext, requireReadableFile, UsageError } from './context.js';
@@ -74,6 +75,7 @@ export const TARGETS: Readonly<Record<string, TargetWriter>> = {
   tfjs: tfjsTarget,
   ts: tsTarget,
   pytorch: pytorchTarget,
+  onnx: onnxTarget,
 };
 
 export interface CompileFlags {
@@ -90,7 +92,7 @@ export interface CompileFlags {
 export function registerCompile(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('compile')
-    .description('compile a model of a spec into a directory: a TensorFlow.js model, TypeScript source, or a PyTorch module')
+    .description('compile a model of a spec into a directory: a TensorFlow.js model, TypeScript source, a PyTorch module, or an ONNX model')
     .argument('<spec>', 'the .tfm file');
   cmd.addOption(
     new Option('--target <target>', `what to write: ${Object.entries(TARGETS).map(([k, t]) => `${k}, ${t.describe}`).join('; ')}`)
@@ -101,8 +103,8 @@ export function registerCompile(program: Command, ctx: CliContext): void {
   addModelOption(cmd);
   addSetOption(cmd);
   cmd
-    .option('--seed <n>', 'seed of the initial weights (--target tfjs)', integerAtLeast(0))
-    .option('--max-memory <size>', 'tfjs target: memory the model may need, e.g. 64GB or none (default: TFMC_MAX_MEMORY, else the backend\'s: 4 GiB on wasm, else the machine\'s memory)')
+    .option('--seed <n>', 'seed of the initial weights (--target tfjs, onnx)', integerAtLeast(0))
+    .option('--max-memory <size>', 'tfjs and onnx targets: memory the model may need, e.g. 64GB or none (default: TFMC_MAX_MEMORY, else the backend\'s: 4 GiB on wasm, else the machine\'s memory)')
     .option('--standalone', 'ts target: copy the runtime functions used into the module (depends on @tensorflow/tfjs only)')
     .option('--force', 'replace a non-empty output directory that is not an earlier output of this target (never one holding the spec)');
   cmd.addHelpText(
@@ -112,6 +114,7 @@ export function registerCompile(program: Command, ctx: CliContext): void {
       ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target ts --standalone', 'no tfmc dependency'],
       ['tfmc compile specs/vit.tfm --model VitTiny --target tfjs --seed 1', 'a model directory to load'],
       ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target pytorch -o out/', 'model.py + train.py (torchrun)'],
+      ['tfmc compile specs/gpt2.tfm --model Gpt2Tiny --target onnx --seed 1', 'model.onnx for onnxruntime'],
     ]) + '\nExit status: 0 written, 1 the spec has errors or writing failed, 2 usage error.\n',
   );
   cmd.action(async (spec: string, flags: CompileFlags) => {
@@ -127,7 +130,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
   if (flags.seed !== undefined && flags.target === 'ts') throw new UsageError('--seed does not apply to --target ts: the generated createParams(seed) takes the seed when the model is built');
   let maxMemory: number | undefined;
   if (flags.maxMemory !== undefined) {
-    if (flags.target !== 'tfjs') throw new UsageError('--max-memory applies to --target tfjs only');
+    if (flags.target !== 'tfjs' && flags.target !== 'onnx') throw new UsageError('--max-memory applies to --target tfjs and onnx only');
     const { parseByteSize } = await import('../api/memory-check.js');
     maxMemory = parseByteSize(flags.maxMemory);
     if (maxMemory === undefined) throw new UsageError(`--max-memory: cannot read \`${flags.maxMemory}\` as a size (e.g. 16GB, 512MiB, 2e9, none)`);
@@ -144,7 +147,7 @@ export async function runCompile(ctx: CliContext, spec: string, flags: CompileFl
     return 1;
   }
   const ir = choice.ir;
-  const job: TargetJob = { ir, spec: abs, overrides, seed: flags.seed, standalone: flags.standalone === true, maxMemory };
+  const job: TargetJob = { ir, spec: abs, overrides, sources: result.sources, seed: flags.seed, standalone: flags.standalone === true, maxMemory };
   const outArg = flags.out ?? target.defaultDir(ir);
   const out = resolve(ctx.cwd, outArg);
   guardOutput({

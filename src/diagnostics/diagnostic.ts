@@ -119,6 +119,8 @@ export const CODES = {
   TFM6005: { severity: 'error', title: 'malformed weight file' },
   TFM6006: { severity: 'error', title: 'weight is not finite' },
   TFM6007: { severity: 'error', title: 'run directory in use' },
+  // 7xxx: compile targets (what a target cannot express)
+  TFM7001: { severity: 'error', title: 'op has no ONNX form' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type KnownCode = keyof typeof CODES;

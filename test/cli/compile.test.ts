@@ -168,7 +168,7 @@ describe('tfmc compile: output directories and mistakes', SLOW, () => {
   it('usage mistakes exit 2 with one clear line', () => {
     const cases: Array<[string[], RegExp]> = [
       [['compile', GPT2, '--model', 'Gpt2Tiny'], /--target/],
-      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'onnx'], /onnx/],
+      [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'keras'], /keras/],
       [['compile', GPT2, '--target', 'ts'], /2 models.*--model/],
       [['compile', GPT2, '--model', 'Nope', '--target', 'ts'], /no model named `Nope`/],
       [['compile', GPT2, '--model', 'Gpt2Tiny', '--target', 'tfjs', '--standalone'], /--standalone/],

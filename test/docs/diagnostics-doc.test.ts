@@ -37,6 +37,7 @@ const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
   TFM6005: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6006: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6007: `${FILES_AND_DATA}, covered by test/cli/train-lock.test.ts`,
+  TFM7001: 'a spec that checks clean can still use an op one target cannot express: `tfmc compile --target onnx` reports it, not `tfmc check` (covered by test/backends/onnx/export.test.ts and test/cli/compile-onnx.test.ts)',
   TFM4011:
     'checking a spec allocates nothing, so `tfmc check` never reports it: building a model does (`tfmc compile --target tfjs`, `train`, `predict`, `compile(spec)`), covered by test/cli/limits.test.ts',
   TFM1011:
@@ -287,6 +288,9 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM6007:
     'Another `tfmc train` holds the run directory (its lock `train.lock` is fresh): two runs resuming one directory would interleave their checkpoints and metrics. ' +
     'Wait for the other run to finish, or stop it. A lock left by a killed process goes stale after a few seconds and is taken over.',
+  TFM7001:
+    '`tfmc compile --target onnx` exports the forward graph of the model\'s outputs, and an op it needs has no ONNX form (a CTC loss, say, has no ONNX operator). ' +
+    'The label points at the op in the spec. Compute that value outside the exported model (the other outputs export as usual), or compile with another `--target`.',
 };
 
 interface Case {
@@ -340,7 +344,7 @@ function generate(cases: Case[]): { doc: string; problems: string[] } {
   out.push('Every problem tfmc reports has a stable code, a default severity and a short title. Codes are grouped by');
   out.push('the phase that finds them: **1xxx** syntax, **2xxx** names, structure and modules, **3xxx** shapes and');
   out.push('dtypes, **4xxx** config values, expectations and models, **6xxx** files and data (what the commands');
-  out.push('read and write besides specs). Errors stop a model from being summarised;');
+  out.push('read and write besides specs), **7xxx** compile targets (what a target cannot express). Errors stop a model from being summarised;');
   out.push('warnings do not. Each entry below shows a minimal spec from the test corpus that triggers the');
   out.push('diagnostic and what tfmc reports for it.');
   out.push('');
