@@ -111,6 +111,8 @@ export const CODES = {
   TFM4011: { severity: 'error', title: 'model does not fit in memory' },
   // 5xxx: lints, shape-correct specs that are likely wrong (silenced by `// tfmc: allow TFM5xxx`)
   TFM5001: { severity: 'warning', title: 'softmax over the query axis of attention scores' },
+  TFM5002: { severity: 'warning', title: 'next-token loss without a causal mask' },
+  TFM5003: { severity: 'warning', title: 'sequence loss whose target is the unshifted input' },
   // 6xxx: files and data (what the commands read and write besides specs)
   TFM6001: { severity: 'error', title: 'output exists and was not written by this command' },
   TFM6002: { severity: 'error', title: 'output would replace an input' },

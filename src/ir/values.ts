@@ -151,7 +151,7 @@ export interface OpContext {
   /** Reserves a free parameter's name among the module names of the current body; false when taken. */
   claimName(name: string): boolean;
   /** The node that produced a tensor (its op, attributes and inputs); undefined for a model input. */
-  producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[] } | undefined;
+  producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[]; site?: SourceRef } | undefined;
   /**
    * The fix "write `needed` for argument `name`": an edit of the argument as the user wrote it,
    * spelled as the config key holding that value when there is exactly one (`ctx`), else as the
@@ -164,6 +164,8 @@ export interface OpContext {
    * it came from, else where the argument is written. The label for "this value is wrong".
    */
   valueSite(name: string, message?: string): Label;
+  /** The source text at `ref`, when its file is loaded (fixes that rewrite what the user wrote). */
+  textAt(ref: SourceRef): string | undefined;
   /** Where argument `name` was written by the user (not a default, not inside the standard library). */
   userArg(name: string): SourceRef | undefined;
   /** Where a layer's config argument was set, when it is a config value (`patch` = 16 set here). */

@@ -230,6 +230,12 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM5001:
     'A softmax over the second-to-last axis of attention scores. Scores `q @ transpose(k)` are `[..., queries, keys]`, and each query\'s weights must sum to 1 over the keys, the last axis; ' +
     'normalising over the queries is shape-correct, trains, and is wrong. It is recognised through scaling, biases and masking. When it is meant, end the line with `// tfmc: allow TFM5001`.',
+  TFM5002:
+    'A language model trained on next-token targets (`shift_left(ids)`) whose self-attention over the same sequence has no causal mask: every position can look at the token it must predict. ' +
+    'The training loss drops to almost nothing and generation is useless. The label sits on the call that applies the attention; the fix passes `self_mask: causal`. An encoder trained this way on purpose silences it with `// tfmc: allow TFM5002`.',
+  TFM5003:
+    'A sequence loss whose target is the very input the logits are computed from (`cross_entropy(logits, ids)`): each position is asked for its own token. With a causal mask the model learns to copy. ' +
+    'A language model predicts the next token, `shift_left(ids)`; the fix wraps the target. Copying on purpose (an autoencoder) silences it with `// tfmc: allow TFM5003`.',
   TFM4001:
     'A compile-time value has the wrong type: a boolean in arithmetic, a number as an `if` condition (there is no truthiness), an override whose type differs from the key\'s default, ' +
     'or an argument of the wrong type. Config values, block parameters and conditions are typed so that a config mistake fails here and not deep inside a layer.',

@@ -21,6 +21,11 @@ export class GraphBuilder {
   readonly nodes: Node[] = [];
   readonly params = new Map<string, Param>();
   readonly modules = new Map<string, ModuleInfo>();
+  /**
+   * For a node emitted inside a block: the outermost call in the user's spec that expanded it
+   * (`blocks(x, self_mask: m)`), where a lint about the node points. Not part of the IR.
+   */
+  readonly sites = new Map<number, SourceRef>();
   /** Past this many nodes, building stops with `GraphTooLarge` (TFM4010) rather than exhausting memory. */
   private readonly nodeLimit = maxGraphNodes();
 
@@ -89,6 +94,8 @@ export class GraphBuilder {
       const params: Record<string, string> = {};
       for (const k in src.params) params[k] = rename(src.params[k]);
       this.nodes.push({ ...src, id: n + shiftN, inputs: src.inputs.map(mapValue), outputs: src.outputs.map(mapValue), module: rename(src.module), params });
+      const site = this.sites.get(n);
+      if (site) this.sites.set(n + shiftN, site);
     }
     // The layer's parameters and modules, listed once per range (not once per copy: a deep stack
     // would otherwise cost time quadratic in its depth).

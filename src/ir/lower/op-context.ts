@@ -60,9 +60,9 @@ class LoweringOpContext implements OpContext {
     return this.env.direct && this.ev.ref(this.env, this.env.direct.expr).span === this.callSite.span ? this.env.direct.name : undefined;
   }
 
-  producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[] } | undefined {
+  producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[]; site?: SourceRef } | undefined {
     const n = this.ev.graph.nodes[t.producer];
-    return n && { op: n.op, attrs: n.attrs, inputs: n.inputs.map((id) => this.ev.graph.values[id]) };
+    return n && { op: n.op, attrs: n.attrs, inputs: n.inputs.map((id) => this.ev.graph.values[id]), site: this.ev.graph.sites.get(n.id) };
   }
 
   sizeFix(name: string, needed: number, had: number): { message: string; edits: Edit[] } | undefined {
@@ -80,6 +80,10 @@ class LoweringOpContext implements OpContext {
     const diff = needed - had;
     const text = keys.length === 1 ? keys[0] : written !== undefined && /^[\w\s()*\/^+-]+$/.test(written) && Math.abs(diff) <= 2 ? `${written} ${diff > 0 ? '+' : '-'} ${Math.abs(diff)}` : String(needed);
     return { message: `make it ${needed}: \`${text}\``, edits: [{ file: at.file, span: at.span, text }] };
+  }
+
+  textAt(ref: SourceRef): string | undefined {
+    return this.ev.sourceText(ref);
   }
 
   /** Whether the user wrote argument `name` (not a default, not inside the standard library). */
@@ -129,7 +133,10 @@ class LoweringOpContext implements OpContext {
   }
 
   emit(...[opName, inputs, outputs, attrs = {}, params = {}]: Parameters<OpContext['emit']>): TensorValue[] {
-    return this.ev.graph.emit(opName, inputs, outputs, attrs, params, this.modulePath, this.callSite);
+    const outs = this.ev.graph.emit(opName, inputs, outputs, attrs, params, this.modulePath, this.callSite);
+    const user = this.ev.reporter.frames.find((f) => !this.ev.isLibraryFile(f.callSite.file));
+    if (user && outs.length) this.ev.graph.sites.set(outs[0].producer, user.callSite);
+    return outs;
   }
 
   param(role: string, shape: number[], init: string): string {

@@ -7,6 +7,7 @@ import { renderShape, unify } from '../dims.js';
 import { functionOp } from './declare.js';
 import { one, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
+import { lintNextTokenLoss } from './next-token-lints.js';
 
 export const shiftLeft = functionOp('shift_left', 'Next-token targets: `[B, T]` → `[B, T]`, position t holds token t+1.', {
   args: {
@@ -36,6 +37,7 @@ export const crossEntropy = functionOp('cross_entropy', 'Mean cross-entropy of l
       });
       return ERROR;
     }
+    lintNextTokenLoss(ctx, logits, targets);
     return one(ctx, 'cross_entropy', [logits, targets], 'float32', [], { label_smoothing: ls, ignore_index });
   },
 });
