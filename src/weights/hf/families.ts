@@ -1,9 +1,12 @@
 /** The Hugging Face families tfmc imports and exports, looked up by `config.json`'s `model_type`. */
 import type { HfFamily } from './family.js';
+import { bert } from './families/bert.js';
 import { gpt2 } from './families/gpt2.js';
 import { llama } from './families/llama.js';
+import { t5 } from './families/t5.js';
+import { vit } from './families/vit.js';
 
-export const HF_FAMILIES: readonly HfFamily[] = [gpt2, llama];
+export const HF_FAMILIES: readonly HfFamily[] = [gpt2, llama, bert, t5, vit];
 
 export function familyOfModelType(modelType: unknown): HfFamily | undefined {
   return HF_FAMILIES.find((f) => f.modelTypes.includes(modelType as string));
