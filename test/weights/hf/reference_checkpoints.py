@@ -150,10 +150,10 @@ class Gpt2(nn.Module):
 
 
 GPT2_CONFIG = {
-    "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 96, "n_positions": 32,
+    "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": 266, "n_positions": 32,
     "n_embd": 32, "n_layer": 2, "n_head": 4, "n_inner": None, "activation_function": "gelu_new",
     "layer_norm_epsilon": 1e-5, "resid_pdrop": 0.1, "embd_pdrop": 0.1, "attn_pdrop": 0.1,
-    "tie_word_embeddings": True, "bos_token_id": 95, "eos_token_id": 95,
+    "tie_word_embeddings": True, "bos_token_id": 265, "eos_token_id": 265,
 }
 
 
