@@ -161,19 +161,26 @@ export interface HfExportResult {
   tensors: number;
 }
 
+/** The family a model exports as: the one of the shipped model it is or extends, or `familyId`; `TFM6102` when there is none. */
+export function exportFamily(ir: Pick<ModelIR, 'name' | 'base'>, familyId?: string): HfFamily {
+  const family = familyId !== undefined ? familyById(familyId) : familyOfModel(ir.name, ir.base);
+  if (family) return family;
+  const bases = HF_FAMILIES.flatMap((f) => f.bases).join(', ');
+  throw new TfmcFileError(
+    'TFM6102',
+    familyId !== undefined
+      ? `no Hugging Face family \`${familyId}\`; tfmc exports ${HF_FAMILIES.map((f) => f.id).join(', ')}`
+      : `model \`${ir.name}\` neither is nor directly extends a shipped model tfmc exports (${bases}); say which family its parameters follow with --family`,
+  );
+}
+
 /**
  * Writes `config.json` and `model.safetensors` (Hugging Face's names and layouts) into `out`.
  * The family is the one of the shipped model the compiled model is or extends, or `familyId`.
  */
 export async function exportHf(model: CompiledModel, out: string, familyId?: string): Promise<HfExportResult> {
   const ir = model.ir;
-  const family = familyId !== undefined ? familyById(familyId) : familyOfModel(ir.name, ir.base);
-  if (!family) {
-    const bases = HF_FAMILIES.flatMap((f) => f.bases).join(', ');
-    throw new TfmcFileError('TFM6102', familyId !== undefined
-      ? `no Hugging Face family \`${familyId}\`; tfmc exports ${HF_FAMILIES.map((f) => f.id).join(', ')}`
-      : `model \`${ir.name}\` neither is nor directly extends a shipped model tfmc exports (${bases}); say which family its parameters follow with --family`);
-  }
+  const family = exportFamily(ir, familyId);
   const facts = specFacts(ir);
   const rules = family.rules(facts);
   const missing = tfmcNames(rules).filter((n) => !facts.params.has(n));

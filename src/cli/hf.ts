@@ -44,7 +44,7 @@ export function registerHf(program: Command, ctx: CliContext): void {
       ]) + '\nExit status: 0 ok, 1 a checkpoint tfmc cannot read or that does not fit the spec (nothing written), 2 usage error.\n',
     )
     .action(async (dir: string, flags: OutFlags) => {
-      ctx.exitCode = await runImport(ctx, dir, flags);
+      ctx.exitCode = await guardedRun(ctx, () => runImport(ctx, dir, flags));
     });
 
   const exp = program.command('export').description('write a model in another format (hf: a Hugging Face checkpoint directory)');
@@ -120,9 +120,11 @@ async function runExport(ctx: CliContext, arg: string, flags: ExportFlags & { to
     isOurs: (d) => ['config.json', 'model.safetensors'].every((f) => fs.existsSync(path.join(d, f))),
     cwd: ctx.cwd,
   });
+  const { exportHf, exportFamily } = await import('../api/hf.js');
+  // A spec's family is known before any weight is read.
+  if (plan.spec) exportFamily(plan.spec.ir, flags.family);
   const model = await loadSource(ctx, plan, flags);
   try {
-    const { exportHf } = await import('../api/hf.js');
     const r = await exportHf(model, out, flags.family);
     if (tokenizerFile) fs.copyFileSync(tokenizerFile, path.join(out, 'tokenizer.json'));
     ctx.out(`${green(ctx, '✓')} ${model.name} (${r.family}): ${r.tensors} tensors → ${displayPath(path.join(out, r.config), ctx.cwd)}, ${displayPath(r.weights, ctx.cwd)}${tokenizerFile ? `, ${displayPath(path.join(out, 'tokenizer.json'), ctx.cwd)}` : ''}\n`);
