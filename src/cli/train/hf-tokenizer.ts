@@ -1,6 +1,6 @@
 /**
  * A Hugging Face `tokenizer.json` (BPE, WordPiece or Unigram, with its normalizer, pre-tokenizer
- * and decoder) as a tfmc {@link Tokenizer}, through `@huggingface/tokenizers`, the tokenizer
+ * and decoder) as a tfmc tokenizer, through `@huggingface/tokenizers`, the tokenizer
  * library of transformers.js. `tfmc import hf` copies a checkpoint's tokenizer.json beside the
  * spec; `train`, `generate` and `predict` take it with `--tokenizer FILE`, and a run directory
  * trained with it keeps it as its own `tokenizer.json`, unchanged.
@@ -12,7 +12,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Tokenizer as HfLibraryTokenizer } from '@huggingface/tokenizers';
 import { TfmcFileError } from '../../diagnostics/file-error.js';
-import type { Tokenizer } from './tokenizer.js';
 
 interface AddedToken {
   id: number;
@@ -31,7 +30,8 @@ const BOS_NAMES = ['<s>', '<|begin_of_text|>', '<bos>', '[CLS]', '<|endoftext|>'
 const EOS_NAMES = ['</s>', '<|end_of_text|>', '<eos>', '[SEP]', '<|endoftext|>'];
 const PAD_NAMES = ['<pad>', '[PAD]', '<|pad|>'];
 
-export class HfTokenizer implements Tokenizer {
+/** Has the shape of `Tokenizer` (tokenizer.ts, which imports this file: no import back, so no cycle). */
+export class HfTokenizer {
   readonly kind = 'hf';
   readonly vocabSize: number;
   readonly pad: number;
