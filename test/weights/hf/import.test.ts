@@ -75,3 +75,42 @@ async function readHfTensors(dir: string) {
   const ckpt = readHfCheckpoint(dir);
   return loadHfTensors(ckpt, ckpt.tensors.keys(), (f) => f);
 }
+
+describe('llama rotary layout', () => {
+  it("Meta's interleaved q/k rows (before Hugging Face's permutation) do not give the logits: the layouts are told apart", async () => {
+    const ckpt = join(tmp, 'llama-layout-hf');
+    const out = join(tmp, 'llama-layout-tfmc');
+    writeReferenceCheckpoint('llama', ckpt);
+    await importHf(ckpt, out);
+    const m = await compile(join(out, 'model.tfm'), { model: 'LlamaImported' });
+    try {
+      await importSafetensors(m, join(out, 'model.safetensors'));
+      const ref = await readReference(ckpt);
+      expect(maxDifferences(m, ref).logits).toBeLessThanOrEqual(1e-4);
+      // Undo Hugging Face's permutation: row h·d + j pairs with h·d + d/2 + j → rows 2j and 2j + 1.
+      const tf = await import('@tensorflow/tfjs');
+      const weights = m.getWeights();
+      const d = 32 / 4;
+      const meta: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+      for (const [name, w] of Object.entries(weights)) {
+        if (!/self_attn\.[qk]_proj\.weight$/.test(name)) continue;
+        const [rows, cols] = w.shape;
+        const src = w.dataSync();
+        const dst = new Float32Array(src.length);
+        for (let h = 0; h < rows / d; h++) {
+          for (let j = 0; j < d / 2; j++) {
+            dst.set(src.subarray((h * d + j) * cols, (h * d + j + 1) * cols), (h * d + 2 * j) * cols);
+            dst.set(src.subarray((h * d + d / 2 + j) * cols, (h * d + d / 2 + j + 1) * cols), (h * d + 2 * j + 1) * cols);
+          }
+        }
+        meta[name] = tf.tensor2d(dst, [rows, cols]);
+      }
+      expect(Object.keys(meta)).toHaveLength(4);
+      m.setWeights(meta);
+      tf.dispose(Object.values(meta));
+      expect(maxDifferences(m, ref).logits).toBeGreaterThan(1e-2);
+    } finally {
+      m.dispose();
+    }
+  }, 60_000);
+});
