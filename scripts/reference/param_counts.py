@@ -614,6 +614,44 @@ def mixtral_closed_form(vocab, d, heads, kv_heads, layers, d_ff, experts):
 
 
 # ---------------------------------------------------------------------------
+# Llama / Mistral: grouped-query attention (rotary: no parameters) + one SwiGLU feed-forward
+# ---------------------------------------------------------------------------
+
+class LlamaLayer(nn.Module):
+    def __init__(self, d, heads, kv_heads, d_ff):
+        super().__init__()
+        self.norm1 = RMSNorm(d)
+        self.attn = GqaAttention(d, heads, kv_heads)
+        self.norm2 = RMSNorm(d)
+        self.mlp = Expert(d, d_ff)  # gate/up d->d_ff, down d_ff->d, bias-free: Llama's SwiGLU
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class Llama(nn.Module):
+    def __init__(self, vocab, d, heads, kv_heads, layers, d_ff):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d, **fk())
+        self.layers = nn.ModuleList([LlamaLayer(d, heads, kv_heads, d_ff) for _ in range(layers)])
+        self.norm = RMSNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False, **fk())
+
+    def forward(self, ids):
+        h = self.embed(ids)
+        for layer in self.layers:
+            h = layer(h)
+        return self.lm_head(self.norm(h))
+
+
+def llama_closed_form(vocab, d, heads, kv_heads, layers, d_ff):
+    """Embedding + untied head, per layer: q/o d·d, k/v d·kv·hd, SwiGLU 3·d·d_ff, 2 norms; final norm."""
+    kv = kv_heads * (d // heads)
+    return 2 * vocab * d + layers * (2 * d * d + 2 * d * kv + 3 * d * d_ff + 2 * d) + d
+
+
+# ---------------------------------------------------------------------------
 # Swin: shifted-window attention with a relative position bias table
 # ---------------------------------------------------------------------------
 
@@ -1042,6 +1080,32 @@ MODELS = [
         stock=lambda: mixtral_closed_form(64, 32, 4, 2, 2, 48, 4),
         smoke=lambda m: m(tok(2, 6)),
         source="pytorch: Mixtral construction with vocab 64, d 32, 4 heads (2 kv heads), 2 layers, d_ff 48, 4 experts, top 2.",
+    ),
+    dict(
+        name="Llama2_7B",
+        build=lambda: Llama(32000, 4096, 32, 32, 32, 11008),
+        stock=lambda: llama_closed_form(32000, 4096, 32, 32, 32, 11008),
+        source="pytorch: hand-built Llama (Llama): nn.Embedding(32000,4096); 32 pre-norm layers of RMSNorm, bias-free "
+               "attention (q/k/v/o nn.Linear 4096->4096; rotary positions have no parameters), RMSNorm, SwiGLU "
+               "(gate/up nn.Linear 4096->11008, down nn.Linear 11008->4096, no biases); final RMSNorm; untied "
+               "bias-free nn.Linear(4096,32000) head. Cross-checked against the closed form.",
+        published=7_000_000_000,
+        published_source="Touvron et al. 2023, 'Llama 2': 7B (rounded).",
+    ),
+    dict(
+        name="Mistral7B",
+        build=lambda: Llama(32000, 4096, 32, 8, 32, 14336),
+        stock=lambda: llama_closed_form(32000, 4096, 32, 8, 32, 14336),
+        source="pytorch: the Llama construction with 8 key/value heads (k/v nn.Linear 4096->1024) and d_ff 14336.",
+        published=7_300_000_000,
+        published_source="Mistral AI's announcement of Mistral 7B: 7.3B (rounded).",
+    ),
+    dict(
+        name="LlamaTiny",
+        build=lambda: Llama(100, 32, 4, 2, 2, 64),
+        stock=lambda: llama_closed_form(100, 32, 4, 2, 2, 64),
+        smoke=lambda m: m(tok(2, 6)),
+        source="pytorch: Llama construction with vocab 100, d 32, 4 heads (2 kv heads), 2 layers, d_ff 64.",
     ),    dict(
         name="SwinT",
         build=lambda: Swin(224, 4, 96, (2, 2, 6, 2), (3, 6, 12, 24), (7, 7, 7, 7), (3, 3, 3, 0), 1000),

@@ -18,6 +18,8 @@ import type { Tokenizer } from './train/tokenizer.js';
 type OutputFormat = 'text' | 'ids' | 'json';
 
 interface GenerateFlags extends SourceFlags {
+  /** A Hugging Face tokenizer.json. */
+  tokenizer?: string;
   prompt?: string[];
   source?: string[];
   ids?: number[][];
@@ -58,6 +60,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--prompt <text>', 'text to continue (repeatable: one output per prompt)', collect)
     .option('--source <text>', 'encoder-decoders: the source text to transform (repeatable)', collect)
     .option('--ids <ids>', 'token ids such as 5,8,9 instead of text: the prompt of a language model, the source of an encoder-decoder (repeatable; needs no tokenizer)', parseIds);
+  cmd.option('--tokenizer <file>', 'a Hugging Face tokenizer.json to read and write text with (as `tfmc import hf` writes beside the spec)');
   addWeightsOptions(cmd);
   cmd
     .option('--max-new-tokens <n>', 'tokens to generate at most', integerAtLeast(1), DEFAULT_MAX_NEW_TOKENS)
@@ -108,9 +111,10 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
 }
 
 async function runGenerate(ctx: CliContext, arg: string, flags: GenerateFlags, inputs: Input[]): Promise<number> {
-  const { planSource, loadSource, noTokenizerReason, noticeUnknown } = await import('./model-source.js');
+  const { planSource, loadSource, noTokenizerReason, noticeUnknown, withTokenizerFlag } = await import('./model-source.js');
   const { RunError } = await import('./train/errors.js');
-  const plan = planSource(ctx, arg, flags, { command: 'tfmc generate' });
+  const plan0 = planSource(ctx, arg, flags, { command: 'tfmc generate' });
+  const plan = await withTokenizerFlag(ctx, plan0, flags.tokenizer);
   const { shown } = plan;
   const tokenizer = plan.tokenizer;
   const textTokenizer = tokenizer && tokenizer.kind !== 'ids' ? tokenizer : undefined;

@@ -18,6 +18,7 @@ import { type CliContext, processContext, UsageError } from './context.js';
 import { registerFmt } from './fmt.js';
 import { registerGraph } from './graph.js';
 import { registerGenerate } from './generate.js';
+import { registerHf } from './hf.js';
 import { registerInit } from './init.js';
 import { registerLsp } from './lsp.js';
 import { registerPredict } from './predict.js';
@@ -74,6 +75,7 @@ export function createProgram(ctx: CliContext): Command {
   registerGenerate(program, ctx);
   registerInit(program, ctx);
   registerWeights(program, ctx);
+  registerHf(program, ctx);
   program.addHelpText(
     'after',
     '\nExamples:\n' +

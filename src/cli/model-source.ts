@@ -183,10 +183,18 @@ function describeChoice(ckpt: string, paths: ReturnType<typeof runPaths>, cwd: s
   return `${displayPath(ckpt, cwd)} (the latest: step ${at.step}${hasBest ? `; the best is ${displayPath(paths.best, cwd)}` : ''})`;
 }
 
+/** `--tokenizer FILE` of generate and predict: a Hugging Face tokenizer.json, in place of the source's tokenizer. */
+export async function withTokenizerFlag(ctx: CliContext, plan: SourcePlan, file: string | undefined): Promise<SourcePlan> {
+  if (file === undefined) return plan;
+  const abs = path.resolve(ctx.cwd, file);
+  const { readHfTokenizer } = await import('./train/hf-tokenizer.js');
+  return { ...plan, tokenizer: readHfTokenizer(abs, displayPath(abs, ctx.cwd)) };
+}
+
 /** Why there is no tokenizer, for messages: "runs/x/checkpoint is a checkpoint directory, which holds no tokenizer". */
 export function noTokenizerReason(plan: SourcePlan): string {
   if (plan.kind === 'checkpoint') return `${plan.shown} is a checkpoint directory, which holds no tokenizer (a tfmc train run directory does)`;
-  if (plan.kind === 'spec') return `a spec with --weights has no tokenizer (unless --weights is a tfmc train run directory)`;
+  if (plan.kind === 'spec') return `a spec with --weights has no tokenizer (give a Hugging Face tokenizer.json with --tokenizer FILE, or a tfmc train run directory as --weights)`;
   return `${plan.shown} holds no text tokenizer`;
 }
 

@@ -15,6 +15,8 @@ import { addFormatOption, addWeightsOptions, examples, type Format, parseIds } f
 import { addBackendOption } from './train.js';
 
 interface PredictFlags extends SourceFlags {
+  /** A Hugging Face tokenizer.json. */
+  tokenizer?: string;
   input?: string[];
   file?: string;
   ids?: number[][];
@@ -29,6 +31,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     .option('--input <text>', 'a text to classify (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--file <file>', 'texts to classify, one per line')
     .option('--ids <ids>', 'token ids such as 5,8,9 instead of a text (repeatable; needs no tokenizer)', parseIds);
+  cmd.option('--tokenizer <file>', 'a Hugging Face tokenizer.json to read and write text with (as `tfmc import hf` writes beside the spec)');
   addWeightsOptions(cmd);
   addFormatOption(cmd);
   addBackendOption(cmd);
@@ -70,9 +73,10 @@ interface Prediction {
 }
 
 async function runPredict(ctx: CliContext, arg: string, texts: string[], flags: PredictFlags): Promise<number> {
-  const { planSource, loadSource, noTokenizerReason, noticeUnknown } = await import('./model-source.js');
+  const { planSource, loadSource, noTokenizerReason, noticeUnknown, withTokenizerFlag } = await import('./model-source.js');
   const { RunError } = await import('./train/errors.js');
-  const plan = planSource(ctx, arg, flags, { command: 'tfmc predict' });
+  const plan0 = planSource(ctx, arg, flags, { command: 'tfmc predict' });
+  const plan = await withTokenizerFlag(ctx, plan0, flags.tokenizer);
   const { shown } = plan;
   const tokenizer = plan.tokenizer && plan.tokenizer.kind !== 'ids' ? plan.tokenizer : undefined;
   if (texts.length > 0 && !tokenizer) throw new UsageError(`${noTokenizerReason(plan)}, so it cannot read text: give token ids with --ids 5,8,9`);

@@ -37,7 +37,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option('--patience <n>', 'stop early after n evaluations without a lower validation loss (default off; "off" turns it off on --resume)', patience)
     .option('--seed <n>', 'seed of the initial weights, the data order and the dropout masks (default 0)', integerAtLeast(0))
     .option('--resume', 'continue the run in --out from its last checkpoint (same optimizer state and step)')
-    .addOption(new Option('--tokenizer <kind>', "char (default): the data's characters; bpe: GPT-2's byte-level BPE (50,257 tokens)").choices(['char', 'bpe']));
+    .option('--tokenizer <kind>', "char (default): the data's characters; bpe: GPT-2's byte-level BPE (50,257 tokens); or a Hugging Face tokenizer.json file", tokenizerFlag);
   cmd.addHelpText(
     'after',
     examples([
@@ -104,4 +104,10 @@ function fraction(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n >= 1 || value.trim() === '') throw new InvalidArgumentError('expected a fraction 0 ≤ f < 1, e.g. 0.1');
   return n;
+}
+
+/** `--tokenizer`: char, bpe, or a Hugging Face tokenizer.json file. */
+function tokenizerFlag(value: string): string {
+  if (value === 'char' || value === 'bpe' || value.endsWith('.json')) return value;
+  throw new InvalidArgumentError('expected char, bpe, or a Hugging Face tokenizer.json file');
 }

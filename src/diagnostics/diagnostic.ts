@@ -121,6 +121,11 @@ export const CODES = {
   TFM6005: { severity: 'error', title: 'malformed weight file' },
   TFM6006: { severity: 'error', title: 'weight is not finite' },
   TFM6007: { severity: 'error', title: 'run directory in use' },
+  // 61xx: Hugging Face checkpoints (`tfmc import hf`, `tfmc export hf`)
+  TFM6101: { severity: 'error', title: 'not a Hugging Face checkpoint tfmc reads' },
+  TFM6102: { severity: 'error', title: 'checkpoint config the shipped spec cannot express' },
+  TFM6103: { severity: 'error', title: 'checkpoint tensors do not fit the spec' },
+  TFM6104: { severity: 'error', title: 'tokenizer.json cannot be read' },
   // 7xxx: compile targets (what a target cannot express)
   TFM7001: { severity: 'error', title: 'op has no ONNX form' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;

@@ -37,6 +37,10 @@ const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
   TFM6005: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6006: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6007: `${FILES_AND_DATA}, covered by test/cli/train-lock.test.ts`,
+  TFM6101: `${FILES_AND_DATA}, covered by test/cli/hf.test.ts`,
+  TFM6102: `${FILES_AND_DATA}, covered by test/cli/hf.test.ts`,
+  TFM6103: `${FILES_AND_DATA}, covered by test/cli/hf.test.ts and test/weights/hf/refusals.test.ts`,
+  TFM6104: `${FILES_AND_DATA}, covered by test/cli/hf.test.ts`,
   TFM7001: 'a spec that checks clean can still use an op one target cannot express: `tfmc compile --target onnx` reports it, not `tfmc check` (covered by test/backends/onnx/export.test.ts and test/cli/compile-onnx.test.ts)',
   TFM4011:
     'checking a spec allocates nothing, so `tfmc check` never reports it: building a model does (`tfmc compile --target tfjs`, `train`, `predict`, `compile(spec)`), covered by test/cli/limits.test.ts',
@@ -294,6 +298,17 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM6007:
     'Another `tfmc train` holds the run directory (its lock `train.lock` is fresh): two runs resuming one directory would interleave their checkpoints and metrics. ' +
     'Wait for the other run to finish, or stop it. A lock left by a killed process goes stale after a few seconds and is taken over.',
+  TFM6101:
+    '`tfmc import hf` was given a directory it cannot read as a Hugging Face checkpoint: no `config.json`, a `config.json` that is not a JSON object, a `model_type` of a family tfmc does not map (it reads gpt2, bert, llama, mistral, t5 and vit), ' +
+    'or no `model.safetensors` (nor `model.safetensors.index.json` with its shards). Weights stored only as a pickled `pytorch_model.bin` are not read, since unpickling can run code: convert them to safetensors first. Nothing is written.',
+  TFM6102:
+    'The checkpoint\'s `config.json` sets something the shipped spec of its family cannot express (a different activation, biases where the spec has none, scaled rotary embeddings, an untied T5 head, ...): each such setting is listed. ' +
+    'Importing it anyway would give different logits, so nothing is written; write a spec of your own for such a model (docs/huggingface.md shows the mapping to start from). `tfmc export hf` reports it too for a model that does not extend a shipped spec of a known family (say the family with `--family`).',
+  TFM6103:
+    'The checkpoint\'s tensors do not fit the spec its config gives: every tensor the spec needs and the checkpoint lacks, every tensor of the checkpoint the mapping does not know, and every shape that differs is listed, by its Hugging Face name. ' +
+    'They are compared from the safetensors headers before any weight is read, and nothing is written. A checkpoint without the pre-training heads (`BertModel` rather than `BertForPreTraining`), or with a tied copy (`lm_head.weight`) whose values differ from the tensor the spec ties it to, is refused here.',
+  TFM6104:
+    'A `tokenizer.json` cannot be loaded: it is not JSON, or its model is not one the tokenizer library reads (BPE, WordPiece and Unigram are). `tfmc import hf` checks the checkpoint\'s tokenizer before writing anything; `--tokenizer FILE` of `train`, `generate` and `predict` reports it too.',
   TFM7001:
     '`tfmc compile --target onnx` exports the forward graph of the model\'s outputs, and an op it needs has no ONNX form (a CTC loss, say, has no ONNX operator). ' +
     'The label points at the op in the spec. Compute that value outside the exported model (the other outputs export as usual), or compile with another `--target`.',

@@ -77,13 +77,14 @@ afterAll(() => {
 
 it('the tarball holds what runs (bin, dist with the std library, the runtimes, the grammar) and every entry point', () => {
   const files = new Set(packed.files.map((f) => f.path));
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/tfmc.js', 'dist/cli/main.js', 'dist/std/layers.tfm', 'src/runtime/index.ts', 'src/backends/pytorch/runtime/tfmc_runtime.py', 'src/backends/pytorch/runtime/train.py', 'grammar/tfm.tmLanguage.json']) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/tfmc.js', 'dist/cli/main.js', 'dist/std/layers.tfm', 'src/runtime/index.ts', 'src/backends/pytorch/runtime/tfmc_runtime.py', 'src/backends/pytorch/runtime/train.py', 'grammar/tfm.tmLanguage.json', 'specs/gpt2.tfm', 'specs/llama.tfm']) {
     expect(files, f).toContain(f);
   }
   const entries = [pkg.main, pkg.types, ...Object.values(pkg.bin as Record<string, string>), ...Object.values(pkg.exports as Record<string, { types: string; default: string }>).flatMap((e) => [e.types, e.default])];
   for (const e of entries) expect(files, e).toContain(e.replace(/^\.\//, ''));
-  // Nothing of the development tree: tests, specs, scripts, sources that are not read at run time.
-  for (const f of files) expect(f, f).toMatch(/^(package\.json|README\.md|LICENSE|bin\/|dist\/|grammar\/|src\/std\/|src\/runtime\/|src\/backends\/pytorch\/runtime\/|native\/binding\.gyp$|native\/src\/|scripts\/build-native\.mjs$)/);
+  // Nothing of the development tree: tests, scripts, sources that are not read at run time. The
+  // shipped specs are read at run time: `tfmc import hf` writes a variant of one beside a copy of it.
+  for (const f of files) expect(f, f).toMatch(/^(package\.json|README\.md|LICENSE|bin\/|dist\/|grammar\/|specs\/[\w-]+\.tfm$|src\/std\/|src\/runtime\/|src\/backends\/pytorch\/runtime\/|native\/binding\.gyp$|native\/src\/|scripts\/build-native\.mjs$)/);
 });
 
 it('the installed tfmc works from a folder outside the clone: check, compile (ts, standalone, pytorch, tfjs), lsp --help', async () => {

@@ -20,7 +20,8 @@ export interface TrainFlags {
   valFraction?: number;
   seed?: number;
   resume?: boolean;
-  tokenizer?: 'char' | 'bpe';
+  /** char, bpe, or the path of a Hugging Face tokenizer.json. */
+  tokenizer?: string;
   schedule?: ScheduleKind;
   /** Evaluations without improvement before stopping; 0 (`--patience off`): never. */
   patience?: number;

@@ -126,6 +126,12 @@ interface RunPlan {
   notes: string[];
 }
 
+/** `--tokenizer`: char (the default), bpe, or a Hugging Face tokenizer.json resolved against the working directory. */
+function tokenizerKind(ctx: CliContext, flag: string | undefined): string {
+  if (flag === undefined) return 'char';
+  return flag.endsWith('.json') ? path.resolve(ctx.cwd, flag) : flag;
+}
+
 /** Everything that does not need TensorFlow.js: the task, the data, the tokenizer, the run directory, the checkpoint to resume. */
 async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: string, sources: Map<string, string>, flags: TrainFlags): Promise<RunPlan> {
   const task = analyzeTask(ir);
@@ -159,7 +165,7 @@ async function planRun(ctx: CliContext, ir: ModelIR, specAbs: string, dataAbs: s
       ? idsTokenizerFor(task)
       : task.kind === 'tag'
         ? tagTokenizer(readTaggedLines(records!, dataArg))
-        : createTokenizer(flags.tokenizer ?? 'char', () => textsOf(task, format, text, records));
+        : createTokenizer(tokenizerKind(ctx, flags.tokenizer), () => textsOf(task, format, text, records), flags.tokenizer);
   checkVocab(ir, task, tok);
 
   const settings = previous ? previous.info.settings : newSettings(task, flags);

@@ -9,10 +9,13 @@
  * - `bpe`: GPT-2's byte-level BPE (50,257 tokens; any text, no unknown token) from the
  *   `gpt-tokenizer` package, whose merges ship inside it (no download). `<|endoftext|>` (50256)
  *   is the start, end and padding token, as in GPT-2.
+ * - `hf`: a Hugging Face `tokenizer.json` (`--tokenizer FILE`, `hf-tokenizer.ts`), kept in the run
+ *   directory as the file itself.
  * - `ids`: no text at all, for data given as token ids (`{"source_ids": [5, 8, 9], ...}`): the
  *   ids are the model's, and the vocabulary's last id is the start, end and padding token.
  */
 import { createRequire } from 'node:module';
+import { HfTokenizer, isHfTokenizerJson, readHfTokenizer } from './hf-tokenizer.js';
 export const PAD = 0;
 export const BOS = 1;
 export const EOS = 2;
@@ -212,14 +215,16 @@ export class IdsTokenizer implements Tokenizer {
   }
 }
 
-/** A new tokenizer of this kind, built from the training texts where it learns from them. */
-export function createTokenizer(kind: string, texts: () => Iterable<string>): Tokenizer {
+/** A new tokenizer of this kind (or the Hugging Face tokenizer.json at this path), built from the training texts where it learns from them. */
+export function createTokenizer(kind: string, texts: () => Iterable<string>, shown = kind): Tokenizer {
   if (kind === 'bpe') return new Gpt2BpeTokenizer();
+  if (kind.endsWith('.json')) return readHfTokenizer(kind, shown);
   return CharTokenizer.fromTexts(texts());
 }
 
 /** Rebuilds a tokenizer from its `tokenizer.json`; throws an Error with a one-line reason when it is not one. */
 export function tokenizerFromJSON(json: unknown): Tokenizer {
+  if (isHfTokenizerJson(json)) return new HfTokenizer(json as Record<string, unknown>);
   const j = json as { kind?: unknown; chars?: unknown; encoding?: unknown; vocab?: unknown; tokens?: unknown } | null;
   if (j && j.kind === 'char' && Array.isArray(j.chars) && j.chars.every((c) => typeof c === 'string')) {
     return new CharTokenizer(j.chars as string[]);
