@@ -17,6 +17,8 @@ export interface Analysis {
   check: FileCheck;
   /** Versions of the open documents it read (entry and imports); -1 for files read from disk. */
   inputs: Map<string, number>;
+  /** Files it imports that did not exist: opening one as a document makes the analysis outdated. */
+  missing: ReadonlySet<string>;
 }
 
 export class Analyzer {
@@ -38,12 +40,12 @@ export class Analyzer {
     const text = doc.getText();
     this.checks++;
     const t0 = performance.now();
-    const check = checkEntry(path, [], { root: this.docs.rootFor(path), overlay: this.docs.overlay() }, text);
+    const check = checkEntry(path, [], { boundary: this.docs.boundaryFor(path), overlay: this.docs.overlay() }, text);
     this.lastCheckMs = performance.now() - t0;
     const inputs = new Map<string, number>();
     for (const [p, f] of check.workspace.files) if (!f.isLibrary) inputs.set(p, this.docs.byPath(p)?.version ?? -1);
     const ast = check.workspace.files.get(path)!.ast;
-    const analysis: Analysis = { uri, path, version: doc.version, text, ast, check, inputs };
+    const analysis: Analysis = { uri, path, version: doc.version, text, ast, check, inputs, missing: check.workspace.missing };
     this.cache.set(uri, analysis);
     return analysis;
   }
@@ -59,6 +61,7 @@ export class Analyzer {
 
   private isCurrent(a: Analysis): boolean {
     for (const [p, v] of a.inputs) if ((this.docs.byPath(p)?.version ?? -1) !== v) return false;
+    for (const p of a.missing) if (this.docs.byPath(p)) return false;
     return true;
   }
 }

@@ -132,10 +132,10 @@ export class DiagnosticsScheduler {
     ];
   }
 
-  /** Whether the last check of open document `uri` read `path` (directly or through imports). */
+  /** Whether the last check of open document `uri` read `path` (directly or through imports), or looked for it in vain. */
   private imports(uri: string, path: string): boolean {
     const a = this.analyzer.last(uri);
-    return a !== undefined && a.path !== path && a.inputs.has(path);
+    return a !== undefined && a.path !== path && (a.inputs.has(path) || a.missing.has(path));
   }
 }
 
