@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { LineIndex } from '../diagnostics/spans.js';
 import { checkLines, readSource, type SourceRead } from '../util/read-source.js';
+import { sourceRefusal } from './source-refusal.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
 import { parse } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
@@ -160,25 +160,9 @@ export class Workspace {
     return `the workspace is \`${relative(dirname(from), this.boundary.root) || '.'}\` (relative to this file): ${this.boundary.note}`;
   }
 
-  /**
-   * A file that cannot be a spec (not UTF-8, too large, not a file): reported where the problem is, and
-   * loaded as an empty file so nothing else is reported about it.
-   */
+  /** A file that cannot be a spec: reported (`sourceRefusal`), and loaded as an empty file so nothing else is reported about it. */
   private refuse(abs: string, read: Extract<SourceRead, { ok: false }>): LoadedFile {
-    const lines = new LineIndex(read.text);
-    const at = { file: abs, span: lines.span(read.offset, read.offset) };
-    const limit = (variable: string) => `if the file is really meant to be this large, raise the limit with the environment variable ${variable} (docs/limits.md)`;
-    if (read.problem === 'invalid-utf8') {
-      this.diagnostics.push(diagnostic('TFM1010', `this file is not valid UTF-8: ${read.detail}`, at, { help: { message: 'save the file as UTF-8' } }));
-    } else if (read.problem === 'not-a-file') {
-      this.diagnostics.push(diagnostic('TFM1012', `cannot read this as a spec: ${read.detail}`, at, { help: { message: 'name a .tfm file' } }));
-    } else {
-      const what = read.problem === 'too-large' ? 'this file is too large' : 'a line is too long';
-      this.diagnostics.push(diagnostic('TFM1011', `${what}: ${read.detail}`, at, {
-        notes: ['a spec is read whole, so a file this size would take gigabytes of memory to check'],
-        help: { message: limit(read.problem === 'too-large' ? 'TFMC_MAX_SOURCE_BYTES' : 'TFMC_MAX_LINE_LENGTH') },
-      }));
-    }
+    this.diagnostics.push(sourceRefusal(abs, read));
     const file: LoadedFile = { path: abs, text: read.text, ast: parse('', abs).ast, isLibrary: false, imports: [] };
     this.files.set(abs, file);
     return file;
