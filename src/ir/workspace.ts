@@ -11,7 +11,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { checkLines, readSource, type SourceRead } from '../util/read-source.js';
 import { sourceRefusal } from './source-refusal.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
-import { parse } from '../syntax/parse.js';
+import { parse, type ParseResult } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
 import { Scope } from './lower/scope.js';
 import { importPathProblem } from './import-path.js';
@@ -53,6 +53,8 @@ export interface WorkspaceOptions {
   boundary?: ImportBoundary;
   /** In-memory documents (editor buffers), by absolute path; read before the disk. */
   overlay?: Map<string, string>;
+  /** Parses a file's text (default `parse`): the language server reuses its previous parses. */
+  parser?: (path: string, text: string) => ParseResult;
 }
 
 /** Where imports may read files from (std imports are always allowed). */
@@ -101,7 +103,7 @@ export class Workspace {
     if (read === undefined) return undefined;
     if (!read.ok) return this.refuse(abs, read);
     const source = read.text;
-    const { ast, diagnostics } = parse(source, abs);
+    const { ast, diagnostics } = this.options.parser ? this.options.parser(abs, source) : parse(source, abs);
     this.diagnostics.push(...diagnostics);
     const file: LoadedFile = { path: abs, text: source, ast, isLibrary: false, imports: [] };
     this.files.set(abs, file);

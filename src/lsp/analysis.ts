@@ -1,10 +1,14 @@
 /**
  * One check per document version: diagnostics, hover, definition, completion and rename all read
- * the same cached result, so a request never checks a text twice. A result stays valid while the
+ * the same cached result, so a request never checks a text twice. Parses are kept by file and
+ * content: an import that did not change is not parsed again, and an edited document is parsed
+ * again only between the items the edit left alone (syntax/reparse.ts). A result stays valid while the
  * document and every open document it imports keep the versions it was computed from.
  */
 import { checkEntry, type FileCheck } from '../pipeline/check-entry.js';
 import type { SourceFile } from '../syntax/ast.js';
+import type { ParseResult } from '../syntax/parse.js';
+import { reparse, type Parsed } from '../syntax/reparse.js';
 import type { DocumentStore } from './documents.js';
 
 export interface Analysis {
@@ -23,6 +27,13 @@ export interface Analysis {
 
 export class Analyzer {
   private readonly cache = new Map<string, Analysis>();
+  /** The last parse of each file, by path: an unchanged file (an import) is not parsed again, an edited one only where it changed. */
+  private readonly parsed = new Map<string, Parsed>();
+  private readonly parser = (path: string, text: string): ParseResult => {
+    const result = reparse(text, path, this.parsed.get(path));
+    this.parsed.set(path, { text, result });
+    return result;
+  };
   /** Checks run so far (tests and the benchmark read it to see that work was not repeated). */
   checks = 0;
   /** How long the last check took (ms), for the benchmark. */
@@ -40,7 +51,7 @@ export class Analyzer {
     const text = doc.getText();
     this.checks++;
     const t0 = performance.now();
-    const check = checkEntry(path, [], { boundary: this.docs.boundaryFor(path), overlay: this.docs.overlay() }, text);
+    const check = checkEntry(path, [], { boundary: this.docs.boundaryFor(path), overlay: this.docs.overlay(), parser: this.parser }, text);
     this.lastCheckMs = performance.now() - t0;
     const inputs = new Map<string, number>();
     for (const [p, f] of check.workspace.files) if (!f.isLibrary) inputs.set(p, this.docs.byPath(p)?.version ?? -1);
