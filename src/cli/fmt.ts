@@ -10,6 +10,9 @@
  * left alone and its diagnostics are printed (exit 1), since formatting it would mean guessing.
  * `--check` writes nothing and lists the files that would change (exit 1 if any), for CI.
  * `--stdin` (or `-` as the file) formats standard input to standard output.
+ * Files and standard input are read as `check` reads specs (util/read-source, docs/limits.md): a
+ * FIFO or a device is refused unread, and so is input past the size limit, not UTF-8, or with a
+ * line past the length limit (TFM1010–TFM1012, exit 1).
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
@@ -17,7 +20,9 @@ import pc from 'picocolors';
 import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
 import type { formatText as FormatText } from '../format/index.js';
+import { sourceRefusal } from '../ir/source-refusal.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkLines, decodeSource, readSource, sourceLimits, tooLarge, type SourceRead } from '../util/read-source.js';
 import { type CliContext, expandSpecPaths, UsageError } from './context.js';
 import { examples } from './options.js';
 
@@ -63,14 +68,30 @@ export async function runFmt(
   if (!fromStdin && files.length === 0) throw new UsageError('no files to format (give .tfm files or folders, or `-` for standard input)');
   if (!fromStdin && files.includes('-')) throw new UsageError('`-` (standard input) cannot be mixed with files');
   const { formatText } = await import('../format/index.js');
-  if (fromStdin) return formatStdin(ctx, formatText, await readAll(stdin), options);
+  if (fromStdin) {
+    const read = await readStdin(stdin);
+    if (!read.ok) return refuse(ctx, '<stdin>', read);
+    return formatStdin(ctx, formatText, read.text, options);
+  }
 
   const targets = files.flatMap((f) => expandSpecPaths(ctx, f));
   let failed = false;
   const changed: string[] = [];
   for (const abs of targets) {
     const shown = displayPath(abs, ctx.cwd);
-    const text = fs.readFileSync(abs, 'utf8');
+    const read = readSource(abs);
+    if (read === undefined) {
+      failed = true;
+      ctx.err(`${red(ctx, 'error:')} cannot read '${shown}'\n`);
+      continue;
+    }
+    if (!read.ok) {
+      failed = true;
+      refuse(ctx, abs, read);
+      ctx.err(`${shown}: not formatted\n`);
+      continue;
+    }
+    const text = read.text;
     const result = formatText(text, abs);
     if (!result.ok) {
       failed = true;
@@ -121,10 +142,25 @@ function formatStdin(ctx: CliContext, formatText: typeof FormatText, text: strin
   return 0;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/** Standard input, held to the same limits as a file: reading stops one byte past the size limit. */
+async function readStdin(stream: NodeJS.ReadableStream): Promise<SourceRead> {
+  const limits = sourceLimits();
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  let length = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    chunks.push(b);
+    length += b.length;
+    if (length > limits.maxBytes) return tooLarge(limits);
+  }
+  const decoded = decodeSource(Buffer.concat(chunks));
+  return decoded.ok ? checkLines(decoded.text, limits) : decoded;
+}
+
+/** Prints why `file` is not a spec tfmc reads, as `check` reports it. */
+function refuse(ctx: CliContext, file: string, read: Extract<SourceRead, { ok: false }>): number {
+  ctx.err(renderHuman([sourceRefusal(file, read)], new Map([[file, read.text]]), { color: ctx.colorErr, cwd: ctx.cwd, summary: false }));
+  return 1;
 }
 
 /** Why a spec must not be rewritten, or undefined: a file marked read-only is left alone, also for root (who could write it). */

@@ -79,6 +79,7 @@ export const CODES = {
   TFM2017: { severity: 'error', title: 'declared memory never used' },
   TFM2018: { severity: 'error', title: 'wrong kind of value' },
   TFM2019: { severity: 'error', title: 'no such model' },
+  TFM2020: { severity: 'error', title: 'import path not allowed' },
   // 3xxx: shapes and dtypes
   TFM3001: { severity: 'error', title: 'shape mismatch' },
   TFM3002: { severity: 'error', title: 'matmul inner dimensions differ' },

@@ -11,10 +11,12 @@ import { diagnostic, type Diagnostic, type Help } from '../diagnostics/diagnosti
 import { LineIndex, type Span } from '../diagnostics/spans.js';
 import { suggestionList } from '../util/did-you-mean.js';
 import { checkLines, readSource, type SourceRead } from '../util/read-source.js';
+import { sourceRefusal } from './source-refusal.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
-import { parse } from '../syntax/parse.js';
+import { parse, type ParseResult } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
 import { Scope } from './lower/scope.js';
+import { importPathProblem } from './import-path.js';
 
 export interface LoadedFile {
   path: string;
@@ -47,20 +49,44 @@ function loadStd(): { files: LoadedFile[]; diagnostics: Diagnostic[] } {
 }
 
 export interface WorkspaceOptions {
+  /** The folder imports must stay inside (default: the CLI's rule, `findRoot` of the entry's folder). */
   root?: string;
+  /** The language server's boundary, which replaces `root`: it also says why, and may allow no files at all. */
+  boundary?: ImportBoundary;
   /** In-memory documents (editor buffers), by absolute path; read before the disk. */
   overlay?: Map<string, string>;
+  /** Parses a file's text (default `parse`): the language server reuses its previous parses. */
+  parser?: (path: string, text: string) => ParseResult;
+}
+
+/** Where imports may read files from (std imports are always allowed). */
+export interface ImportBoundary {
+  /** The folder imports must stay inside; `null`: no file may be imported. */
+  root: string | null;
+  /** What the boundary is, for the note of a refused import ("the editor's workspace folder"). */
+  note: string;
+  /** How to make such an import work. */
+  help: string;
 }
 
 export class Workspace {
   readonly files = new Map<string, LoadedFile>();
   readonly diagnostics: Diagnostic[] = [];
   readonly root: string;
+  /** Import targets inside the boundary that did not exist when they were looked for (an editor re-checks when one appears). */
+  readonly missing = new Set<string>();
+  private readonly boundary: ImportBoundary;
   private readonly scopes = new Map<string, Scope>();
   private readonly std = loadStd();
 
   constructor(private readonly options: WorkspaceOptions = {}, entry?: string) {
-    this.root = options.root ? resolve(options.root) : findRoot(entry ? dirname(resolve(entry)) : process.cwd());
+    const start = entry ? dirname(resolve(entry)) : process.cwd();
+    this.root = options.boundary ? resolve(options.boundary.root ?? start) : options.root ? resolve(options.root) : findRoot(start);
+    this.boundary = options.boundary ?? {
+      root: this.root,
+      note: 'the nearest folder with a package.json, .git or tfmc.json',
+      help: 'move the file into the project, or run tfmc from a folder that contains both',
+    };
     for (const f of this.std.files) this.files.set(f.path, f);
     this.diagnostics.push(...this.std.diagnostics);
   }
@@ -79,7 +105,7 @@ export class Workspace {
     if (read === undefined) return undefined;
     if (!read.ok) return this.refuse(abs, read);
     const source = read.text;
-    const { ast, diagnostics } = parse(source, abs);
+    const { ast, diagnostics } = this.options.parser ? this.options.parser(abs, source) : parse(source, abs);
     this.diagnostics.push(...diagnostics);
     const file: LoadedFile = { path: abs, text: source, ast, isLibrary: false, imports: [] };
     this.files.set(abs, file);
@@ -99,13 +125,17 @@ export class Workspace {
         }
         continue;
       }
+      const bad = importPathProblem(spec);
+      if (bad) {
+        this.diagnostics.push(diagnostic('TFM2020', `cannot import \`${spec}\`: ${bad.message}`, label, { help: { message: bad.help } }));
+        continue;
+      }
       const target = isAbsolute(spec) ? resolve(spec) : resolve(dirname(abs), spec);
-      const real = realOrSelf(target);
-      if (!isInside(this.root, real)) {
-        this.diagnostics.push(diagnostic('TFM2012', `cannot import \`${spec}\`: it is outside the workspace`, label, {
-          notes: [`the workspace is \`${relative(dirname(abs), this.root) || '.'}\` (relative to this file): the nearest folder with a package.json, .git or tfmc.json`],
-          help: { message: 'move the file into the project, or run tfmc from a folder that contains both' },
-        }));
+      // Checked on the path as written, then with symbolic links resolved: a path that leaves the
+      // boundary is refused without looking at the file system at all.
+      const real = this.outside(target) ? undefined : realOrSelf(target);
+      if (real === undefined || this.outside(real)) {
+        this.diagnostics.push(diagnostic('TFM2012', `cannot import \`${spec}\`: it is outside the workspace`, label, { notes: [this.boundaryNote(abs)], help: { message: this.boundary.help } }));
         continue;
       }
       const idx = chain.indexOf(real);
@@ -115,6 +145,7 @@ export class Workspace {
         continue;
       }
       if (!this.options.overlay?.has(real) && !isFile(real)) {
+        this.missing.add(real);
         this.diagnostics.push(diagnostic('TFM2013', `cannot find \`${spec}\``, label, { notes: [`looked for \`${relative(dirname(abs), real)}\`, relative to this file's folder`] }));
         continue;
       }
@@ -124,25 +155,18 @@ export class Workspace {
     return file;
   }
 
-  /**
-   * A file that cannot be a spec (not UTF-8, too large, not a file): reported where the problem is, and
-   * loaded as an empty file so nothing else is reported about it.
-   */
+  private outside(p: string): boolean {
+    return this.boundary.root === null || !isInside(this.boundary.root, p);
+  }
+
+  private boundaryNote(from: string): string {
+    if (this.boundary.root === null) return this.boundary.note;
+    return `the workspace is \`${relative(dirname(from), this.boundary.root) || '.'}\` (relative to this file): ${this.boundary.note}`;
+  }
+
+  /** A file that cannot be a spec: reported (`sourceRefusal`), and loaded as an empty file so nothing else is reported about it. */
   private refuse(abs: string, read: Extract<SourceRead, { ok: false }>): LoadedFile {
-    const lines = new LineIndex(read.text);
-    const at = { file: abs, span: lines.span(read.offset, read.offset) };
-    const limit = (variable: string) => `if the file is really meant to be this large, raise the limit with the environment variable ${variable} (docs/limits.md)`;
-    if (read.problem === 'invalid-utf8') {
-      this.diagnostics.push(diagnostic('TFM1010', `this file is not valid UTF-8: ${read.detail}`, at, { help: { message: 'save the file as UTF-8' } }));
-    } else if (read.problem === 'not-a-file') {
-      this.diagnostics.push(diagnostic('TFM1012', `cannot read this as a spec: ${read.detail}`, at, { help: { message: 'name a .tfm file' } }));
-    } else {
-      const what = read.problem === 'too-large' ? 'this file is too large' : 'a line is too long';
-      this.diagnostics.push(diagnostic('TFM1011', `${what}: ${read.detail}`, at, {
-        notes: ['a spec is read whole, so a file this size would take gigabytes of memory to check'],
-        help: { message: limit(read.problem === 'too-large' ? 'TFMC_MAX_SOURCE_BYTES' : 'TFMC_MAX_LINE_LENGTH') },
-      }));
-    }
+    this.diagnostics.push(sourceRefusal(abs, read));
     const file: LoadedFile = { path: abs, text: read.text, ast: parse('', abs).ast, isLibrary: false, imports: [] };
     this.files.set(abs, file);
     return file;
@@ -216,9 +240,13 @@ function realOrSelf(p: string): string {
   }
 }
 
+/** Whether `p` is `root` or below it, under the name `root` is given or its real path (symbolic links resolved). */
 export function isInside(root: string, p: string): boolean {
-  const rel = relative(realOrSelf(root), p);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  const under = (r: string) => {
+    const rel = relative(r, p);
+    return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel));
+  };
+  return under(resolve(root)) || under(realOrSelf(root));
 }
 
 /** The nearest folder with a package.json or .git, else the start folder. */

@@ -23,7 +23,8 @@ export interface Publisher {
 
 export class DiagnosticsScheduler {
   private readonly dirty = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled flush, if any. */
+  private cancelFlush: (() => void) | undefined;
   private lastChange = -Infinity;
   /** URIs that were given a list, so a file that becomes clean gets an empty one. */
   private readonly published = new Set<string>();
@@ -44,8 +45,15 @@ export class DiagnosticsScheduler {
     const now = performance.now();
     const quiet = now - this.lastChange >= this.delayMs;
     this.lastChange = now;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), quiet ? 0 : this.delayMs);
+    this.cancelFlush?.();
+    if (quiet) {
+      // At once, but after the messages already read (a timer would wait a millisecond at least).
+      const immediate = setImmediate(() => this.flush());
+      this.cancelFlush = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(() => this.flush(), this.delayMs);
+      this.cancelFlush = () => clearTimeout(timer);
+    }
   }
 
   /** A document was closed: its list is cleared, and lists it contributed to are recomputed. */
@@ -62,8 +70,8 @@ export class DiagnosticsScheduler {
 
   /** Checks every dirty document now and publishes the lists that may have changed. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
     const uris = [...this.dirty];
     this.dirty.clear();
     const affected = new Set<string>();
@@ -132,10 +140,10 @@ export class DiagnosticsScheduler {
     ];
   }
 
-  /** Whether the last check of open document `uri` read `path` (directly or through imports). */
+  /** Whether the last check of open document `uri` read `path` (directly or through imports), or looked for it in vain. */
   private imports(uri: string, path: string): boolean {
     const a = this.analyzer.last(uri);
-    return a !== undefined && a.path !== path && a.inputs.has(path);
+    return a !== undefined && a.path !== path && (a.inputs.has(path) || a.missing.has(path));
   }
 }
 

@@ -13,6 +13,7 @@ import {
   createConnection,
   type Connection,
   DiagnosticSeverity,
+  DidChangeWatchedFilesNotification,
   type DocumentSymbol,
   ErrorCodes,
   FileChangeType,
@@ -70,7 +71,9 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
   );
 
+  let watchFiles = false;
   connection.onInitialize((params): InitializeResult => {
+    watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     docs.setFolders(folders);
     const init = params.initializationOptions as { debounceMs?: unknown } | undefined;
@@ -87,6 +90,12 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       },
       serverInfo: { name: 'tfmc' },
     };
+  });
+
+  // Clients that can watch files for the server (Neovim 0.10, Emacs' eglot) are asked to report
+  // changed specs; others send them unasked (the VS Code extension) or not at all.
+  connection.onInitialized(() => {
+    if (watchFiles) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.tfm' }] }).catch(() => undefined);
   });
 
   connection.onDidOpenTextDocument(({ textDocument: t }) => {

@@ -53,7 +53,7 @@ export function readSource(path: string, limits: SourceLimits = sourceLimits()):
     const buffer = Buffer.alloc(Math.min(stat.size, limits.maxBytes) + 1);
     let length = 0;
     for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
-    if (length > limits.maxBytes) return refusal('too-large', `it is more than the limit of ${bytes(limits.maxBytes)}`);
+    if (length > limits.maxBytes) return tooLarge(limits);
     const read = decodeSource(buffer.subarray(0, length));
     return read.ok ? checkLines(read.text, limits) : read;
   } catch {
@@ -61,6 +61,11 @@ export function readSource(path: string, limits: SourceLimits = sourceLimits()):
   } finally {
     closeSync(fd);
   }
+}
+
+/** Input that grew past the size limit while it was read (a file, standard input). */
+export function tooLarge(limits: SourceLimits = sourceLimits()): SourceRead {
+  return refusal('too-large', `it is more than the limit of ${bytes(limits.maxBytes)}`);
 }
 
 /** A refusal of a file as a whole, shown at its start. */
@@ -77,7 +82,7 @@ function bytes(n: number): string {
  * limit is refused where it starts, and only the lines before it (and its start) are kept to show.
  */
 export function checkLines(text: string, limits: SourceLimits = sourceLimits()): SourceRead {
-  if (text.length > limits.maxBytes) return refusal('too-large', `it is more than the limit of ${bytes(limits.maxBytes)}`);
+  if (text.length > limits.maxBytes) return tooLarge(limits);
   if (text.length <= limits.maxLineLength) return { ok: true, text };
   let start = 0;
   let line = 1;

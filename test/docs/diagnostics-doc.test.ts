@@ -178,6 +178,9 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM2018:
     'A value of the wrong kind is used where the language needs a specific kind: calling something that is not a layer, block or function (such as a tensor), ' +
     'a `repeat` body that does not build a layer or block, `tied:` naming a module that has no weight, or `mask`/`memory` bound to something that is not a tensor.',
+  TFM2020:
+    'An import path that would mean different things on different systems, or names something that is not a spec: a backslash (a separator on Windows, an ordinary character elsewhere), ' +
+    'a drive letter, a URL (`file://...`), or a file not named `.tfm`. Import paths are `/`-separated and name `.tfm` files, so a spec checks the same everywhere and an import can never make tfmc read a file that is not a spec.',
   TFM2019:
     'A command asked for a model by name (`tfmc summary --model NAME`) and the file has no model of that name. The help lists the models it has.',
   TFM3001:

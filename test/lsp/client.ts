@@ -20,15 +20,24 @@ export class LspClient {
   /** The last list published for each URI. */
   readonly diagnostics = new Map<string, { version?: number; diagnostics: Diagnostic[] }>();
   readonly logs: string[] = [];
+  /** What the server asked to register (`client/registerCapability`), in order. */
+  readonly registrations: Array<{ method: string; registerOptions?: unknown }> = [];
+  /** Everything the server wrote to stdout, raw: tests search it for text that must never be sent. */
+  private readonly raw: Buffer[] = [];
   private listeners: Array<() => void> = [];
   private versions = new Map<string, number>();
   exited: Promise<number | null>;
 
   private constructor(readonly proc: ChildProcess) {
+    proc.stdout!.on('data', (chunk: Buffer) => void this.raw.push(chunk));
     this.connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, { version: p.version, diagnostics: p.diagnostics });
       for (const l of this.listeners) l();
+    });
+    this.connection.onRequest('client/registerCapability', (p: { registrations: Array<{ method: string; registerOptions?: unknown }> }) => {
+      this.registrations.push(...p.registrations);
+      return null;
     });
     this.connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
     this.connection.listen();
@@ -40,26 +49,38 @@ export class LspClient {
    * `command` runs tfmc (default: this repository's built binary; test/package/ runs an installed one).
    */
   static async start(folders: string[], initializationOptions: object = { debounceMs: 0 }, extraArgs: string[] = [], command: string[] = [process.execPath, BIN]): Promise<LspClient> {
+    return LspClient.startWith(
+      { rootUri: folders[0] ? uriOf(folders[0]) : null, workspaceFolders: folders.map((f) => ({ uri: uriOf(f), name: path.basename(f) })), initializationOptions },
+      extraArgs,
+      command,
+    );
+  }
+
+  /**
+   * Starts the server with these `initialize` parameters (`rootUri`, `workspaceFolders`,
+   * `capabilities`, ...; the process id is added), as a client with that configuration would.
+   */
+  static async startWith(params: Record<string, unknown>, extraArgs: string[] = [], command: string[] = [process.execPath, BIN]): Promise<LspClient> {
     if (command[1] === BIN && !fs.existsSync(path.join(ROOT, 'dist', 'lsp', 'server.js'))) throw new Error('dist/lsp/server.js is missing: run `npm run build` first');
     const proc = spawn(command[0], [...command.slice(1), 'lsp', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new LspClient(proc);
-    await client.request('initialize', {
-      processId: process.pid,
-      rootUri: folders[0] ? uriOf(folders[0]) : null,
-      workspaceFolders: folders.map((f) => ({ uri: uriOf(f), name: path.basename(f) })),
-      capabilities: {},
-      initializationOptions,
-    });
+    await client.request('initialize', { processId: process.pid, capabilities: {}, initializationOptions: { debounceMs: 0 }, ...params });
     client.connection.sendNotification('initialized', {});
     return client;
+  }
+
+  /** Everything the server has sent so far (all messages, as the bytes on the wire). */
+  transcript(): string {
+    return Buffer.concat(this.raw).toString('utf8');
   }
 
   request<R = unknown>(method: string, params: unknown): Promise<R> {
     return withTimeout(this.connection.sendRequest(method, params) as Promise<R>, 10_000, `no answer to ${method}`);
   }
 
+  /** Opens a document by path, or by URI when `file` is one (`file://host/...`, `untitled:...`). */
   open(file: string, text: string): string {
-    const uri = uriOf(file);
+    const uri = /^[a-z][a-z0-9+.-]+:/i.test(file) ? file : uriOf(file);
     this.versions.set(uri, 1);
     this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tfm', version: 1, text } });
     return uri;

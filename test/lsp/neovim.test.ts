@@ -4,7 +4,7 @@
  * (`$XDG_CONFIG_HOME/nvim/init.lua`), `tfmc` on the PATH is this repository's binary, and Debian's
  * headless Neovim (`npm test` installs it) opens a spec with a shape error the way a user does:
  * `nvim tiny.tfm`. A test script run after start-up (`-c luafile`) waits for the diagnostics
- * Neovim received, writes them as JSON, replaces the buffer text with the fixed spec, waits for the
+ * Neovim received (with the related locations it keeps in `user_data.lsp`), writes them as JSON, replaces the buffer text with the fixed spec, waits for the
  * list to clear and writes that too. Every wait inside Neovim has a timeout that writes the
  * failure; the process itself is killed after 30 s, so the test cannot hang. A block that needs a
  * newer Neovim than the installed one (`vim.lsp.start`: 0.8) is compiled by Neovim's Lua but not run.
@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docBlocks } from '../helpers/markdown.js';
 import { BIN, ROOT } from './client.js';
@@ -45,7 +46,8 @@ end
 local function list(buf)
   local ds = {}
   for _, d in ipairs(vim.diagnostic.get(buf)) do
-    table.insert(ds, { code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code), line = d.lnum, col = d.col, message = d.message, severity = d.severity })
+    local lsp = d.user_data and d.user_data.lsp or {}
+    table.insert(ds, { code = d.code or lsp.code, line = d.lnum, col = d.col, message = d.message, severity = d.severity, related = lsp.relatedInformation or {} })
   end
   return ds
 end
@@ -149,7 +151,14 @@ describe.each(RUNNABLE)('the init.lua of docs/editors.md, block $i', ({ snippet,
     });
     const written = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined;
     if (!written) throw new Error(`Neovim wrote no result (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
-    const result = JSON.parse(written) as { error?: string; filetype?: string; clients?: string[]; first?: Array<{ code: string; line: number; col: number; message: string; severity: number }>; after?: unknown[] };
+    type Related = { message: string; location: { uri: string; range: { start: { line: number; character: number } } } };
+    const result = JSON.parse(written) as {
+      error?: string;
+      filetype?: string;
+      clients?: string[];
+      first?: Array<{ code: string; line: number; col: number; message: string; severity: number; related: Related[] }>;
+      after?: unknown[];
+    };
     expect(result.error).toBeUndefined();
     expect(result.filetype).toBe('tfm');
     expect(result.clients).toEqual(['tfmc']);
@@ -157,7 +166,17 @@ describe.each(RUNNABLE)('the init.lua of docs/editors.md, block $i', ({ snippet,
     const d = result.first![0];
     const line = SPEC.split('\n').findIndex((l) => l.includes('Linear(32)(x) + x'));
     expect(d).toMatchObject({ code: 'TFM3001', line, col: SPEC.split('\n')[line].indexOf('Linear(32)'), severity: 1 });
-    expect(d.message.split('\n')[0]).toBe('cannot add `[batch, seq, 32]` and `[batch, seq, 64]`');
+    const [message, label] = d.message.split('\n');
+    expect(message).toBe('cannot add `[batch, seq, 32]` and `[batch, seq, 64]`');
+    // The second line is the primary label (what the squiggled range is), and each secondary label
+    // arrives as related information with its text and location: here, where the 64 was made.
+    expect(label).toBe('the last axis differs: 32 vs 64');
+    const xLine = SPEC.split('\n').findIndex((l) => l.includes('let x = emb(ids)'));
+    expect(d.related).toContainEqual({
+      message: 'this is `[batch, seq, 64]`',
+      location: { uri: pathToFileURL(path.join(work, 'tiny.tfm')).href, range: { start: { line: xLine, character: 10 }, end: { line: xLine, character: 18 } } },
+    });
+    expect(d.related.map((r) => r.message)).toEqual(['this is `[batch, seq, 32]`', 'this is `[batch, seq, 64]`', "32 comes from this `Linear`'s output size", '64 comes from the embedding size']);
     expect(result.after).toEqual([]);
     expect(run.status).toBe(0);
   });
