@@ -29,6 +29,8 @@ import {
   SymbolKind,
   TextDocumentSyncKind,
   type TextEdit,
+  type CodeAction,
+  CodeActionKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { toLspRange } from '../render/lsp.js';
@@ -87,6 +89,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         documentSymbolProvider: true,
         documentFormattingProvider: true,
         renameProvider: { prepareProvider: true },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
       serverInfo: { name: 'tfmc' },
     };
@@ -213,6 +216,16 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       const r = formatDocument(doc.getText(), docs.pathOf(doc.uri));
       if (r.kind === 'syntax-errors' || r.text === doc.getText()) return [];
       return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(doc.getText().length) }, newText: r.text }];
+    }),
+  );
+
+  // Quick fixes: a diagnostic whose help carries edits (`data.fix`, see render/lsp.ts) offers them.
+  // The edits travel with the diagnostic the client sends back, so no re-check is needed.
+  connection.onCodeAction(({ context }): CodeAction[] =>
+    context.diagnostics.flatMap((d) => {
+      const fix = (d.data as { fix?: { title: string; changes: Record<string, TextEdit[]> } } | undefined)?.fix;
+      if (!fix || typeof fix.title !== 'string' || typeof fix.changes !== 'object') return [];
+      return [{ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: { changes: fix.changes } }];
     }),
   );
 

@@ -152,6 +152,60 @@ describe('diagnostics', () => {
   });
 });
 
+/** The text with LSP edits applied (lines and UTF-16 characters, which JavaScript strings index). */
+function applyLspEdits(text: string, edits: TextEdit[]): string {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  const offset = (p: { line: number; character: number }) => lineStarts[p.line] + p.character;
+  return [...edits]
+    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
+    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
+}
+
+describe('quick fixes', () => {
+  const SPEC = (heads: number, layers: number) => `model Fixable {
+  config {
+    d_model = 512
+    heads   = ${heads}
+    layers  = ${layers}
+  }
+  input x: float32[batch, seq, d_model]
+  let blocks = repeat layers { EncoderLayer(d_model, heads, norm: pre) }
+  output y = blocks(x)
+}
+`;
+
+  for (const [what, heads, layers, fixed] of [
+    ['a nearby divisor for heads', 10, 6, SPEC(8, 6)],
+    ['heads and layers swapped back', 6, 8, SPEC(8, 6)],
+  ] as const) {
+    it(`offers the help's edits as a preferred quick fix: ${what}`, async () => {
+      const text = SPEC(heads, layers);
+      const uri = client.open(path.join(dir, `fix-${heads}-${layers}.tfm`), text);
+      const ds = await client.waitForDiagnostics(uri, (d) => d.length > 0);
+      expect(ds.map((d) => d.code)).toEqual(['TFM3003']);
+      const actions = await client.request<Array<{ title: string; kind: string; isPreferred: boolean; edit: WorkspaceEdit }>>('textDocument/codeAction', {
+        textDocument: { uri },
+        range: ds[0].range,
+        context: { diagnostics: ds },
+      });
+      expect(actions).toHaveLength(1);
+      expect(actions[0]).toMatchObject({ kind: 'quickfix', isPreferred: true });
+      const after = applyLspEdits(text, actions[0].edit.changes![uri]);
+      expect(after).toBe(fixed);
+      client.change(uri, after);
+      expect(await client.waitForDiagnostics(uri, (d) => d.length === 0)).toEqual([]);
+    });
+  }
+
+  it('offers nothing for a diagnostic whose help is advice only', async () => {
+    const uri = client.open(path.join(dir, 'advice.tfm'), TINY);
+    const ds = await client.waitForDiagnostics(uri, (d) => d.length > 0);
+    const actions = await client.request<unknown[]>('textDocument/codeAction', { textDocument: { uri }, range: ds[0].range, context: { diagnostics: ds } });
+    expect(actions).toEqual([]);
+  });
+});
+
 describe('hover', () => {
   const text = FIXED;
   let uri: string;
