@@ -144,7 +144,7 @@ export async function importSafetensors(model: CompiledModel, file: string, show
   const contents = await readSafetensors(file, shown);
   requireFit(shown, model.name, model.ir.params, contents);
   const tf = await import('@tensorflow/tfjs');
-  const tensors: Record<string, tfTypes.Tensor> = {};
+  const tensors: Record<string, tfTypes.Tensor> = Object.create(null); // keyed by parameter names (`__proto__` too)
   try {
     for (const p of model.ir.params) {
       const t = contents.tensors.get(p.name)!;
