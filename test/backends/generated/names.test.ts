@@ -2,7 +2,7 @@
  * Whatever names a spec chooses, its generated PyTorch runs under Debian's torch and its
  * generated TypeScript type-checks and runs, both computing the tfjs model's numbers on the tfjs
  * weights, under the spec's parameter names (`parity-harness.ts`). First the failures found by
- * hand and by the fuzzer, one spec each; then the name fuzzer (`name-specs.ts`) with a fixed
+ * hand and by the fuzzer, one spec each; then the name fuzzer (`scripts/fuzz/specs.mjs`) with a fixed
  * seed. `TFMC_NAME_FUZZ_SEED` / `TFMC_NAME_FUZZ_COUNT` explore further.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/tfjs.js';
 import { requireTorch } from '../pytorch/helpers.js';
 import { removeScratch, scratchProject } from '../ts/helpers.js';
-import { nameSpecs } from './name-specs.js';
+import { nameSpecs } from '../../../scripts/fuzz/specs.mjs';
 import { runGeneratedParity, type CaseResult, type SpecCase } from './parity-harness.js';
 
 const REGRESSIONS: SpecCase[] = [

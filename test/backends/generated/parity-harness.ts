@@ -71,8 +71,11 @@ export async function runGeneratedParity(cases: SpecCase[], work: string): Promi
     const model = buildModel(ir, { seed: 3 });
     const inputs = randomInputs(ir, 5, 6, 2);
     const feeds = Object.fromEntries([...inputs].map(([k, v]) => [k, tf.tensor(v.data, v.shape, v.dtype)]));
-    const out = model.forward(feeds, { outputs: [...model.outputNames, ...model.lossNames] });
-    const expected = new Map(Object.entries(out).map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
+    const names = [...model.outputNames, ...model.lossNames];
+    const out = model.forward(feeds, { outputs: names });
+    const missing = names.filter((n) => !Object.hasOwn(out, n));
+    if (missing.length) fail(c.id, `tfjs: no output ${missing.join(', ')}`);
+    const expected = new Map(names.filter((n) => Object.hasOwn(out, n)).map((n) => [n, Float32Array.from(out[n].dataSync())]));
     tf.dispose(Object.values(out));
     const weights = Object.fromEntries(Object.entries(model.getWeights()).map(([k, v]) => [k, v.clone()]));
     model.dispose();

@@ -6,8 +6,23 @@
  * named like the standard library's. The structure varies too: block parameters, named `out`s,
  * free parameters, stacks (shared or not, of blocks or of layers), a block applied twice,
  * modules never applied and results never used, losses. Deterministic for a seed.
+ *
+ * Also the mutator of `npm run fuzz` ({@link mutate}): token deletions, swaps, number and
+ * identifier changes. Plain JavaScript, so the soak script runs it against `dist/` (types:
+ * `specs.d.mts`); the name fuzzer of the tests imports it too.
  */
-import { rng } from '../pytorch/helpers.js';
+
+/** A small deterministic PRNG (mulberry32): a function giving numbers in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** Identifiers hostile to one generated language or the other (all valid `.tfm` names). */
 export const HOSTILE_NAMES = [
@@ -28,18 +43,13 @@ export const HOSTILE_NAMES = [
   'Labels', 'Batch', 'Losses', 'linear', 'gelu', 'softmax', 'layerNorm',
   // runtime and layer names
   'Linear', 'LayerNorm', 'Embedding', 'Tensor', 'Module', 'ModuleList', 'Parameter', 'Dropout',
-] as const;
+];
 
 /** Standard-library block names a user block may take (the spec then does not use the std one). */
 const STD_LIKE_BLOCKS = ['MultiHeadAttention', 'FeedForward', 'LayerNorm', 'Linear', 'Attention', 'MLP', 'Embedding', 'RMSNorm', 'Dropout', 'EncoderLayer'];
 
-export interface NameSpec {
-  id: string;
-  source: string;
-}
-
 /** `count` specs for `seed`; `spec i` of a seed is always the same text. */
-export function nameSpecs(seed: number, count: number): NameSpec[] {
+export function nameSpecs(seed, count) {
   return Array.from({ length: count }, (_, i) => ({ id: `names_${seed}_${i}`, source: nameSpec(seed * 7919 + i) }));
 }
 
@@ -47,14 +57,14 @@ export function nameSpecs(seed: number, count: number): NameSpec[] {
 const CALLED = ['Linear', 'LayerNorm', 'Embedding', 'FeedForward', 'relu', 'gelu', 'silu', 'tanh', 'mean', 'cross_entropy', 'param', 'scale'];
 
 /** One valid spec with hostile names. */
-export function nameSpec(seed: number): string {
+export function nameSpec(seed) {
   const r = rng(seed);
-  const chance = (p: number) => r() < p;
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const chance = (p) => r() < p;
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
   // Every name in a spec is distinct (a scope may not bind a name twice, and distinct names keep
   // the generator simple); a hostile name may get a suffix so that pools do not run dry.
-  const used = new Set<string>();
-  const fresh = (pool: readonly string[] = HOSTILE_NAMES): string => {
+  const used = new Set();
+  const fresh = (pool = HOSTILE_NAMES) => {
     for (let k = 0; ; k++) {
       const base = pick(pool);
       const name = k < 8 ? base : `${base}_${k}`;
@@ -69,7 +79,7 @@ export function nameSpec(seed: number): string {
   const second = chance(0.5) ? fresh(STD_LIKE_BLOCKS.filter((n) => !CALLED.includes(n) && n !== blockName)) : undefined;
   for (const n of CALLED) used.add(n);
 
-  const lines: string[] = [];
+  const lines = [];
   // Block 1: a parameter, a port, layers, an optional free parameter, named out, unused layer.
   const p = fresh();
   const port = fresh();
@@ -161,4 +171,55 @@ export function nameSpec(seed: number): string {
   }
   lines.push('}');
   return lines.join('\n') + '\n';
+}
+
+/** Tokens of `.tfm` text, spaces and comments included, so joining them gives the text back. */
+const TOKEN = /\s+|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?|&&|\|\||==|!=|<=|>=|[^]/g;
+
+const NUMBERS = ['0', '1', '2', '3', '7', '64', '0.5', '1e-6', '1e9', '100000000', '2.5', '-1'];
+const KEYWORDS = ['import', 'block', 'model', 'extends', 'config', 'input', 'in', 'out', 'output', 'let', 'loss', 'mask', 'expect', 'if', 'else', 'repeat', 'where', 'enum', 'true', 'false', 'shared', 'replace', 'memory'];
+
+/**
+ * `source` with 1 or 2 random edits: delete a token, swap two neighbouring tokens, replace a
+ * number, or replace a name (by another name of the file, a hostile name or a keyword).
+ * Returns the text and what was done, e.g. `delete "(" at 812`.
+ */
+export function mutate(source, seed) {
+  const r = rng(seed);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const tokens = source.match(TOKEN) ?? [];
+  const solid = () => tokens.map((t, i) => (/^\s|^\/\//.test(t) ? -1 : i)).filter((i) => i >= 0);
+  const names = [...new Set(tokens.filter((t) => /^[A-Za-z_]/.test(t)))];
+  const edits = [];
+  const count = 1 + Math.floor(r() * 2);
+  for (let k = 0; k < count; k++) {
+    const at = solid();
+    if (at.length < 2) break;
+    const numbers = at.filter((i) => /^\d/.test(tokens[i]));
+    const idents = at.filter((i) => /^[A-Za-z_]/.test(tokens[i]));
+    const kind = r();
+    // Mostly edits that keep the syntax (numbers, names), so that the checker's rules and the
+    // backends see the results, not only the parser.
+    if (kind < 0.4 && numbers.length) {
+      const i = pick(numbers);
+      const before = tokens[i];
+      tokens[i] = pick(NUMBERS);
+      edits.push(`number ${before} -> ${tokens[i]}`);
+    } else if (kind < 0.75 && idents.length) {
+      const i = pick(idents);
+      const before = tokens[i];
+      tokens[i] = r() < 0.6 ? pick(names) : r() < 0.6 ? pick(HOSTILE_NAMES) : pick(KEYWORDS);
+      edits.push(`name ${before} -> ${tokens[i]}`);
+    } else if (kind < 0.9) {
+      const i = pick(at);
+      edits.push(`delete ${JSON.stringify(tokens[i])}`);
+      tokens.splice(i, 1);
+    } else {
+      const x = Math.floor(r() * (at.length - 1));
+      const [i, j] = [at[x], at[x + 1]];
+      edits.push(`swap ${JSON.stringify(tokens[i])} ${JSON.stringify(tokens[j])}`);
+      [tokens[i], tokens[j]] = [tokens[j], tokens[i]];
+    }
+  }
+  return { source: tokens.join(''), edits };
 }
