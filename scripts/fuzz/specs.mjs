@@ -4,7 +4,7 @@
  * `rt`, `tf`, `INPUTS`, `forward`), `torch.nn.Module` attributes (`train`, `to`), names Python
  * mangles (`__x`), JavaScript's prototype names (`__proto__`, `constructor`), and user blocks
  * named like the standard library's. The structure varies too: block parameters, named `out`s,
- * free parameters, stacks (shared or not, of blocks or of layers), a block applied twice,
+ * free parameters, stacks (shared or not, of blocks or of layers), a block or stack applied twice,
  * modules never applied and results never used, losses. Deterministic for a seed.
  *
  * Also the mutator of `npm run fuzz` ({@link mutate}): token deletions, swaps, number and
@@ -146,7 +146,7 @@ export function nameSpec(seed) {
     const shared = chance(0.3) ? ' shared' : '';
     const body = chance(0.5) ? `${blockName}(${d})` : second && chance(0.5) ? `${second}(${d})` : chance(0.5) ? `Linear(${d})` : `FeedForward(${d}, ${2 * width})`;
     lines.push(`  let ${stack} = repeat ${1 + Math.floor(r() * 3)}${shared} { ${body} }`);
-    lines.push(`  let ${stacked} = ${stack}(${current})`);
+    lines.push(`  let ${stacked} = ${stack}(${chance(0.3) ? `${stack}(${current})` : current})`); // sometimes applied twice
     current = stacked;
   }
   if (second) {

@@ -3,9 +3,11 @@
  * valid specs check, compile to TypeScript and PyTorch, and run in tfjs; mutated specs are refused
  * with a code or go the same way; nothing throws, and a refused compile leaves no file. Also that
  * the soak's own verdicts can fail: an exception is counted as an internal error, a target's
- * refusal of a spec leaves nothing behind.
+ * refusal of a spec leaves nothing behind. Last, the documented command itself (`node
+ * scripts/fuzz.mjs`, what `npm run fuzz` runs after building) on the built package.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -66,3 +68,15 @@ it('counts an exception as an internal error, and a refused compile leaves nothi
   expect(readdirSync(join(work, 'two', 'nested')).sort()).toEqual(['spec.tfm', 'ts']);
   expect(refused.refusals[0]).toMatch(/^nested --target pytorch: error: the shared stack `s` must build a layer or block/);
 }, 120_000);
+
+it('the documented command: scripts/fuzz.mjs --count 2 prints the counts and exits 0; a bad --count is a usage error', () => {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'compile.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it) before this test');
+  const ok = spawnSync(process.execPath, [join(ROOT, 'scripts/fuzz.mjs'), '--count', '2', '--seed', '9'], { encoding: 'utf8', timeout: 120_000 });
+  expect(ok.status, ok.stderr).toBe(0);
+  expect(ok.stdout).toMatch(/^valid specs: {4}2 generated, 2 checked clean \(0 refused\), compiled: ts 2, pytorch 2; tfjs forward ok 2 /);
+  expect(ok.stdout).toMatch(/^mutated specs: {2}2 mutated, /m);
+  expect(ok.stdout).toContain('internal errors: 0 (must be 0)\nhalf-written outputs: 0 (must be 0)\ntime: ');
+  const bad = spawnSync(process.execPath, [join(ROOT, 'scripts/fuzz.mjs'), '--count', '0'], { encoding: 'utf8' });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('error: --count takes a whole number ≥ 1');
+}, 150_000);

@@ -70,7 +70,7 @@ export class ForwardWriter {
         if (loop) out.push(...loop);
         else for (const i of sub) out.push(this.layerCall(child, ir.nodes[i], i, scope));
       } else if (kind.startsWith('repeat')) {
-        out.push(...this.repeatCall(child, sub, scope, naming));
+        for (const application of this.stackApplications(child, sub)) out.push(...this.repeatCall(child, application, scope, naming));
       } else {
         // One call per application (`block(block(x))` is two); a shared stack's chain is a loop.
         const inSub = new Set(sub);
@@ -116,7 +116,7 @@ export class ForwardWriter {
     const { ir, uses, sinks } = this.tree;
     if (apps.length < 2) return undefined;
     if (!this.tree.primitive.has(stack)) this.classes.blockClass(stack);
-    const bounds = apps.map((a) => this.tree.boundary(a.nodes));
+    const bounds = apps.map((a) => this.tree.boundary(a.nodes, stack));
     const chained =
       bounds.every((b) => b.outs.length === 1 && b.ins.length === bounds[0].ins.length && b.ins.length > 0) &&
       bounds.slice(0, -1).every((b, j) => !sinks.has(b.outs[0]) && (uses.get(b.outs[0]) ?? []).every((u) => apps[j + 1].nodes.includes(u))) &&
@@ -137,6 +137,23 @@ export class ForwardWriter {
     return out;
   }
 
+  /** Consecutive nodes of a stack split into its applications (`s(s(x))` is two): a new one starts where the layers start over. */
+  private stackApplications(stack: string, sub: number[]): number[][] {
+    const layers = this.tree.children.get(stack) ?? [];
+    const layerOf = (i: number) => layers.findIndex((l) => withinModule(this.tree.ir.nodes[i].module, l));
+    // With one layer, an application starts where that layer's does (a primitive: at each node).
+    const starts = (i: number) => this.tree.primitive.has(layers[0]) || (this.tree.runs.get(layers[0]) ?? []).some((r) => r.nodes[0] === i);
+    const out: number[][] = [];
+    let previous = Infinity;
+    for (const i of sub) {
+      const layer = layerOf(i);
+      if (layer < previous || (layers.length === 1 && starts(i))) out.push([]);
+      out[out.length - 1].push(i);
+      previous = layer;
+    }
+    return out;
+  }
+
   /** A repeat stack: a `for` loop when each layer feeds the next, else one call per layer. */
   private repeatCall(stack: string, sub: number[], scope: Scope, naming: Naming): string[] {
     const { ir, uses, sinks } = this.tree;
@@ -146,7 +163,7 @@ export class ForwardWriter {
     if (parts.some((p) => p.length === 0) || parts.reduce((a, p) => a + p.length, 0) !== sub.length) {
       throw new PytorchEmitError(`the layers of \`${stack}\` are not applied one after another`);
     }
-    const bounds = parts.map((p) => this.tree.boundary(p));
+    const bounds = parts.map((p, j) => this.tree.boundary(p, layers[j]));
     // What each layer is: its class, or for a primitive layer its constructor (`rt.Linear(4, 4, ...)`).
     const classes = layers.map((l) => (this.tree.primitive.has(l) ? layerConstructor(this.tree, l, this.tree.kinds.get(l)!) : this.classes.blockClass(l)));
     const feedsOnlyNext = (j: number) => {

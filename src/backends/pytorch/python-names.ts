@@ -91,8 +91,9 @@ export function isPlainAttribute(name: string): boolean {
  */
 export function pyIdent(name: string): string {
   let s = name.replace(/[^A-Za-z0-9_]/g, '_');
-  if (s === '' || /^[0-9]/.test(s) || s.startsWith('__')) s = `v${s}`;
   if (KEYWORDS.has(s) || BUILTINS.has(s) || GENERATED.has(s)) s = `${s}_`;
+  // After the suffix: `_` (a soft keyword) becomes `__`, which would be mangled.
+  if (s === '' || /^[0-9]/.test(s) || s.startsWith('__')) s = `v${s}`;
   return s;
 }
 

@@ -17,7 +17,7 @@ import { runGeneratedParity, type CaseResult, type SpecCase } from './parity-har
 const REGRESSIONS: SpecCase[] = [
   {
     // Python mangles `__x` inside a class body: a block, its parameter, port, layer and local, the
-    // model, its config, input and output.
+    // model, its config, input and output; and a block `_`, a soft keyword (`_` + `_` is `__`).
     id: 'dunder',
     source: `block __B(__d: int) {
   in __x: float32[B, T, __d]
@@ -25,11 +25,16 @@ const REGRESSIONS: SpecCase[] = [
   let __y = __l(__x)
   out __y
 }
+block _(d: int) {
+  in x: float32[B, T, d]
+  out x * 2.0
+}
 model __M {
   config { __c = 4 }
   input __i: float32[batch, seq, __c]
   let __b = __B(__c)
-  output __o = __b(__i)
+  let ___ = _(__c)
+  output __o = ___(__b(__i))
 }
 `,
   },
@@ -171,6 +176,30 @@ model TwoCalls {
   let second = t(first, a)
   output y = second
   output pooled = first.pooled
+}
+`,
+  },
+  {
+    // Stacks applied twice (each layer has two applications; stacks of one block, of one layer),
+    // and a shared stack of a block
+    // whose named out only the last application's caller reads.
+    id: 'stacks_applied_twice',
+    source: `block Named(d: int) {
+  in x: float32[B, T, d]
+  let p = Linear(d)
+  out p(x)
+  out pooled = mean(x, axis: 1)
+}
+model Stacks {
+  input a: float32[batch, seq, 4]
+  let s = repeat 2 { Named(4) }
+  let t = repeat 3 shared { Named(4) }
+  let one = repeat 1 { Named(4) }
+  let lin = repeat 1 { Linear(4) }
+  let u = lin(lin(one(one(s(s(a))))))
+  let v = t(u)
+  output y = v
+  output pooled = v.pooled
 }
 `,
   },

@@ -51,8 +51,8 @@ describe('emitModel', () => {
 
 describe('Python names', () => {
   it('renames keywords and reserved names deterministically and keeps others', () => {
-    const names = ['lambda', 'None', 'self', 'x', 'd_model', 'print', '__init__', '__x', '_x', 'torch', 'rt', 'INPUTS', 'range', 'RuntimeError', '9a'];
-    expect(names.map(pyIdent)).toEqual(['lambda_', 'None_', 'self_', 'x', 'd_model', 'print_', 'v__init__', 'v__x', '_x', 'torch_', 'rt_', 'INPUTS_', 'range_', 'RuntimeError_', 'v9a']);
+    const names = ['lambda', 'None', 'self', 'x', 'd_model', 'print', '__init__', '__x', '_x', 'torch', 'rt', 'INPUTS', 'range', 'RuntimeError', '9a', '_'];
+    expect(names.map(pyIdent)).toEqual(['lambda_', 'None_', 'self_', 'x', 'd_model', 'print_', 'v__init__', 'v__x', '_x', 'torch_', 'rt_', 'INPUTS_', 'range_', 'RuntimeError_', 'v9a', 'v__']);
     expect(isPlainAttribute('q_proj')).toBe(true);
     expect(['from', 'forward', 'training', '__dict__', '_modules', 'config'].map(isPlainAttribute)).toEqual([false, false, false, false, false, false]);
   });
