@@ -1,4 +1,4 @@
-// Types of scripts/fuzz/soak.mjs, for test/fuzz/soak.test.ts.
+// Types of scripts/fuzz/soak.mjs, for test/scripts/fuzz.test.ts.
 export interface TargetCounts {
   ts: number;
   pytorch: number;

@@ -1,4 +1,4 @@
-// Types of scripts/fuzz/specs.mjs, for the tests (test/backends/generated/, test/scripts/fuzz.test.ts).
+// Types of scripts/fuzz/specs.mjs, for the name fuzzer (test/backends/generated/names.test.ts).
 export const HOSTILE_NAMES: readonly string[];
 export function rng(seed: number): () => number;
 export function nameSpecs(seed: number, count: number): Array<{ id: string; source: string }>;
