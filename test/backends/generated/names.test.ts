@@ -3,7 +3,8 @@
  * generated TypeScript type-checks and runs, both computing the tfjs model's numbers on the tfjs
  * weights, under the spec's parameter names (`parity-harness.ts`). First the failures found by
  * hand and by the fuzzer, one spec each; then the name fuzzer (`scripts/fuzz/specs.mjs`) with a fixed
- * seed. `TFMC_NAME_FUZZ_SEED` / `TFMC_NAME_FUZZ_COUNT` explore further.
+ * seed. `TFMC_NAME_FUZZ_SEED` / `TFMC_NAME_FUZZ_COUNT` explore further; `TFMC_KEEP_WORK=1` keeps
+ * the generated files (the folder is printed).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -220,8 +221,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
-  if (work && !process.env.KEEP) removeScratch(work);
-  if (process.env.KEEP) console.log(work);
+  if (work && !process.env.TFMC_KEEP_WORK) removeScratch(work);
+  if (process.env.TFMC_KEEP_WORK) console.log(work);
 });
 
 describe('hostile names, found by hand and by the fuzzer', () => {
