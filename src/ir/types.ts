@@ -84,6 +84,11 @@ export interface ModuleInfo {
    * `Linear`), whose modules and parameters are under the stack's own path, without an index.
    */
   layer?: string;
+  /**
+   * A primitive layer (`Linear`, `LSTM`), or a shared stack of one. The kind alone cannot tell:
+   * a spec may declare a block of the same name (`block LayerNorm`).
+   */
+  primitive?: true;
 }
 
 export type ConfigValue = number | boolean | string;

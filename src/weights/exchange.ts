@@ -13,6 +13,7 @@ import type { CompiledModel } from '../backends/tfjs/compiled-model.js';
 import { decodeSafetensors, encodeSafetensors, isFloatDType, MAX_HEADER_BYTES, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { KnownCode } from '../diagnostics/diagnostic.js';
+import { setEntry } from '../util/own-entry.js';
 
 /** A safetensors file that cannot be read, or whose tensors do not fit the model; the message lists every difference. */
 export class WeightsFileError extends TfmcUserError {
@@ -148,7 +149,7 @@ export async function importSafetensors(model: CompiledModel, file: string, show
   try {
     for (const p of model.ir.params) {
       const t = contents.tensors.get(p.name)!;
-      tensors[p.name] = tf.tensor(t.data, t.shape, 'float32');
+      setEntry(tensors, p.name, tf.tensor(t.data, t.shape, 'float32'));
     }
     model.setWeights(tensors);
   } finally {

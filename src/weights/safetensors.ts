@@ -41,7 +41,8 @@ export class SafetensorsFormatError extends Error {
 
 /** Serialises float32 tensors (names in the given order) and string metadata. */
 export function encodeSafetensors(tensors: Iterable<[string, { shape: readonly number[]; data: Float32Array }]>, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // Keys are tensor names: no prototype, so a tensor named `__proto__` is an entry like any other.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   const parts: Float32Array[] = [];
   let offset = 0;
@@ -101,7 +102,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) throw new SafetensorsFormatError(`the entry of \`${name}\` is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in BYTES)) throw new SafetensorsFormatError(`tensor \`${name}\` has an unsupported dtype ${JSON.stringify(e.dtype)}`);
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(BYTES, e.dtype)) throw new SafetensorsFormatError(`tensor \`${name}\` has an unsupported dtype ${JSON.stringify(e.dtype)}`);
     const dtype = e.dtype as SafetensorsDType;
     if (!Array.isArray(e.shape) || e.shape.length > MAX_RANK || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new SafetensorsFormatError(`tensor \`${name}\` has an invalid shape ${JSON.stringify(e.shape).slice(0, 200)} (whole numbers ≥ 0, at most ${MAX_RANK} of them)`);

@@ -34,11 +34,11 @@ describe('tfmc compile --target pytorch', () => {
     expect(readFileSync(join(dir, 'out', 'model.safetensors'), 'utf8')).toBe('trained');
   });
 
-  it('refuses a layer name that torch.nn.Module reserves, writing nothing', () => {
-    writeFileSync(join(dir, 'bad.tfm'), 'model M {\n  input x: float32[batch, 4]\n  let train = Linear(2)\n  output y = train(x)\n}\n');
+  it('refuses a model it cannot express (a shared stack of stacks) in one line, writing nothing', () => {
+    writeFileSync(join(dir, 'bad.tfm'), 'model M {\n  input x: float32[batch, seq, 4]\n  let s = repeat 2 shared { repeat 2 { Linear(4) } }\n  output y = s(x)\n}\n');
     const r = tfmc(['compile', 'bad.tfm', '--target', 'pytorch', '-o', 'bad-out'], { cwd: dir });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('error: the module `train` cannot exist in PyTorch: `train` is an attribute of torch.nn.Module; rename it in the spec\n');
+    expect(r.stderr).toBe('error: the shared stack `s` must build a layer or block (a stack of stacks is not supported by the PyTorch backend)\n');
     expectNoStackTrace(r);
     expect(existsSync(join(dir, 'bad-out'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);

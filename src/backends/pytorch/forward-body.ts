@@ -7,7 +7,8 @@
 import { withinModule } from '../../ir/queries.js';
 import type { Node } from '../../ir/types.js';
 import { PytorchEmitError } from './errors.js';
-import { LAYER_KINDS, LAYER_OPS, lastSegment, parentOf, type ModuleTree } from './module-tree.js';
+import { LAYER_OPS, lastSegment, parentOf, type ModuleTree } from './module-tree.js';
+import { layerConstructor } from './layer-modules.js';
 import { opStatement } from './op-statements.js';
 import { access } from './python-names.js';
 import { genericName, Scope } from './scope.js';
@@ -32,7 +33,7 @@ export class ForwardWriter {
   ) {}
 
   forwardLines(path: string, nodes: number[], naming: Naming): string[] {
-    const { ins, outs } = this.tree.boundary(nodes);
+    const { ins, outs } = this.tree.boundary(nodes, path);
     // What a block returns is named `out`: the value's own name may come from its caller (`x = blocks(x)`).
     const scope = new Scope(this.tree.ir, this.tree.uses, nodes, new Set(outs), new Map(outs.map((v) => [v, 'out'])));
     const args = ins.map((v) => scope.bind(v, naming === 'caller' ? this.tree.ir.values[v].name ?? genericName(this.tree.ir.values[v]) : genericName(this.tree.ir.values[v]), -1));
@@ -64,19 +65,19 @@ export class ForwardWriter {
       while (end < nodes.length && withinModule(ir.nodes[nodes[end]].module, child)) end++;
       const sub = nodes.slice(k, end);
       const kind = this.tree.kinds.get(child) ?? '';
-      if (LAYER_KINDS.has(kind)) {
+      if (this.tree.primitive.has(child)) {
         const loop = this.tree.sharedStacks.has(child) ? this.sharedLoop(child, sub.map((i) => ({ nodes: [i] })), scope, naming) : undefined;
         if (loop) out.push(...loop);
         else for (const i of sub) out.push(this.layerCall(child, ir.nodes[i], i, scope));
       } else if (kind.startsWith('repeat')) {
-        out.push(...this.repeatCall(child, sub, scope, naming));
+        for (const application of this.stackApplications(child, sub)) out.push(...this.repeatCall(child, application, scope, naming));
       } else {
         // One call per application (`block(block(x))` is two); a shared stack's chain is a loop.
         const inSub = new Set(sub);
         const apps = (this.tree.runs.get(child) ?? []).filter((r) => inSub.has(r.nodes[0]));
         const loop = this.tree.sharedStacks.has(child) ? this.sharedLoop(child, apps, scope, naming) : undefined;
         if (loop) out.push(...loop);
-        else for (const r of apps) out.push(this.blockCall(access('self', child, depth), child, r.nodes, scope));
+        else for (const r of apps) out.push(this.blockCall(access('self', child, depth, this.tree.renamed), child, r.nodes, scope));
       }
       k = end;
     }
@@ -85,19 +86,25 @@ export class ForwardWriter {
 
   private layerCall(child: string, node: Node, index: number, scope: Scope): string {
     const depth = parentOf(child) === '' ? 0 : parentOf(child).split('.').length;
+    return this.primitiveCall(access('self', child, depth, this.tree.renamed), child, node, index, scope);
+  }
+
+  /** One application (one node) of the primitive layer at `child`, reached by `callee`. */
+  private primitiveCall(callee: string, child: string, node: Node, index: number, scope: Scope): string {
     const args = node.inputs.map((v) => scope.name(v));
-    const call = `${access('self', child, depth)}(${args.join(', ')})`;
     const names = node.outputs.map((v) => scope.bind(v, this.tree.ir.values[v].name ?? lastSegment(child), index));
-    return `${names.join(', ')} = ${call}${shapeComment(this.tree.ir, node.outputs)}`;
+    return `${names.join(', ')} = ${callee}(${args.join(', ')})${shapeComment(this.tree.ir, node.outputs)}`;
   }
 
   private blockCall(callee: string, child: string, sub: number[], scope: Scope): string {
     this.classes.blockClass(child);
-    const { ins, outs } = this.tree.boundary(sub);
+    const { ins, outs } = this.tree.boundary(sub, child);
     const args = ins.map((v) => scope.name(v));
     const last = sub[sub.length - 1];
-    const names = outs.map((v) => scope.bind(v, this.tree.ir.values[v].name ?? lastSegment(child), last));
-    return `${names.length ? names.join(', ') : '_'} = ${callee}(${args.join(', ')})${shapeComment(this.tree.ir, outs)}`;
+    // A result only another application reads (a named `out`) is received as `_`.
+    const names = outs.map((v) => (scope.liveAfter(v, last) || this.tree.sinks.has(v) ? scope.bind(v, this.tree.ir.values[v].name ?? lastSegment(child), last) : '_'));
+    const shown = outs.filter((_, k) => names[k] !== '_');
+    return `${names.length ? names.join(', ') : '_'} = ${callee}(${args.join(', ')})${shapeComment(this.tree.ir, shown)}`;
   }
 
   /**
@@ -108,8 +115,8 @@ export class ForwardWriter {
   private sharedLoop(stack: string, apps: Array<{ nodes: number[] }>, scope: Scope, naming: Naming): string[] | undefined {
     const { ir, uses, sinks } = this.tree;
     if (apps.length < 2) return undefined;
-    if (!LAYER_KINDS.has(this.tree.kinds.get(stack) ?? '')) this.classes.blockClass(stack);
-    const bounds = apps.map((a) => this.tree.boundary(a.nodes));
+    if (!this.tree.primitive.has(stack)) this.classes.blockClass(stack);
+    const bounds = apps.map((a) => this.tree.boundary(a.nodes, stack));
     const chained =
       bounds.every((b) => b.outs.length === 1 && b.ins.length === bounds[0].ins.length && b.ins.length > 0) &&
       bounds.slice(0, -1).every((b, j) => !sinks.has(b.outs[0]) && (uses.get(b.outs[0]) ?? []).every((u) => apps[j + 1].nodes.includes(u))) &&
@@ -126,7 +133,24 @@ export class ForwardWriter {
     const out: string[] = [];
     if (outName !== inName) out.push(`${outName} = ${inName}`);
     out.push(`for _ in range(${apps.length}):  # repeat ${apps.length} shared: one layer, applied ${apps.length} times`);
-    out.push(`    ${outName} = ${access('self', stack, depth)}(${[outName, ...others].join(', ')})${naming === 'generic' ? '' : shapeComment(ir, [final])}`);
+    out.push(`    ${outName} = ${access('self', stack, depth, this.tree.renamed)}(${[outName, ...others].join(', ')})${naming === 'generic' ? '' : shapeComment(ir, [final])}`);
+    return out;
+  }
+
+  /** Consecutive nodes of a stack split into its applications (`s(s(x))` is two): a new one starts where the layers start over. */
+  private stackApplications(stack: string, sub: number[]): number[][] {
+    const layers = this.tree.children.get(stack) ?? [];
+    const layerOf = (i: number) => layers.findIndex((l) => withinModule(this.tree.ir.nodes[i].module, l));
+    // With one layer, an application starts where that layer's does (a primitive: at each node).
+    const starts = (i: number) => this.tree.primitive.has(layers[0]) || (this.tree.runs.get(layers[0]) ?? []).some((r) => r.nodes[0] === i);
+    const out: number[][] = [];
+    let previous = Infinity;
+    for (const i of sub) {
+      const layer = layerOf(i);
+      if (layer < previous || (layers.length === 1 && starts(i))) out.push([]);
+      out[out.length - 1].push(i);
+      previous = layer;
+    }
     return out;
   }
 
@@ -139,8 +163,9 @@ export class ForwardWriter {
     if (parts.some((p) => p.length === 0) || parts.reduce((a, p) => a + p.length, 0) !== sub.length) {
       throw new PytorchEmitError(`the layers of \`${stack}\` are not applied one after another`);
     }
-    const bounds = parts.map((p) => this.tree.boundary(p));
-    const classes = layers.map((l) => this.classes.blockClass(l));
+    const bounds = parts.map((p, j) => this.tree.boundary(p, layers[j]));
+    // What each layer is: its class, or for a primitive layer its constructor (`rt.Linear(4, 4, ...)`).
+    const classes = layers.map((l) => (this.tree.primitive.has(l) ? layerConstructor(this.tree, l, this.tree.kinds.get(l)!) : this.classes.blockClass(l)));
     const feedsOnlyNext = (j: number) => {
       const v = bounds[j].outs[0];
       return !sinks.has(v) && (uses.get(v) ?? []).every((u) => parts[j + 1].includes(u));
@@ -150,10 +175,13 @@ export class ForwardWriter {
       bounds.slice(0, -1).every((_, j) => feedsOnlyNext(j)) &&
       bounds.every((b) => b.outs.length === 1 && b.ins.length === bounds[0].ins.length) &&
       bounds.every((b, j) => j === 0 || (b.ins[0] === bounds[j - 1].outs[0] && b.ins.slice(1).every((v, q) => v === bounds[0].ins[q + 1])));
-    const self = access('self', stack, depth);
+    const self = access('self', stack, depth, this.tree.renamed);
     if (!chained) {
       const out: string[] = [];
-      layers.forEach((layer, j) => out.push(this.blockCall(`${self}[${j}]`, layer, parts[j], scope)));
+      layers.forEach((layer, j) => {
+        if (!this.tree.primitive.has(layer)) out.push(this.blockCall(`${self}[${j}]`, layer, parts[j], scope));
+        else for (const i of parts[j]) out.push(this.primitiveCall(`${self}[${j}]`, layer, ir.nodes[i], i, scope));
+      });
       return out;
     }
     const first = bounds[0].ins[0];

@@ -8,8 +8,8 @@ import { PytorchEmitError } from './errors.js';
 import { ForwardWriter, type Naming } from './forward-body.js';
 import { layerConstructor } from './layer-modules.js';
 import { modelForward, type ModelForward } from './model-forward.js';
-import { LAYER_KINDS, type ModuleTree, type Run } from './module-tree.js';
-import { access, escapeDoc, pyIdent, pyString, register } from './python-names.js';
+import type { ModuleTree, Run } from './module-tree.js';
+import { access, escapeDoc, pyIdent, pyString, register, registerParam } from './python-names.js';
 
 export interface ClassDef {
   name: string;
@@ -28,9 +28,9 @@ export class ModuleClasses {
     this.writer = new ForwardWriter(tree, this);
   }
 
+  /** A module-level class name for `base`, unique in the file (`DecoderLayer`, `DecoderLayer2`). */
   reserveClassName(base: string): string {
     let name = pyIdent(base);
-    if (name === 'Model' || name === 'Config') name += '_';
     for (let k = 2; this.usedClassNames.has(name); k++) name = `${pyIdent(base)}${k}`;
     this.usedClassNames.add(name);
     return name;
@@ -45,14 +45,18 @@ export class ModuleClasses {
     const init = this.initLines(path);
     const forwardFor = (run: Run | undefined, naming: Naming) => (run ? this.writer.forwardLines(path, run.nodes, naming) : ['    def forward(self):', '        raise RuntimeError("this block is never applied in the spec")']);
     const keyOf = (run: Run | undefined) => [kind, ...init, ...forwardFor(run, 'generic')].join('\n');
-    const key = keyOf(runs[0]);
-    for (const r of runs.slice(1)) {
+    // The class is written from an application whose arguments are distinct values (`b(x, y)`,
+    // not `b(x, x)`), so that each argument has its own name in the body.
+    const distinct = runs.filter((r) => new Set(this.tree.boundary(r.nodes, path).ins).size === this.tree.boundary(r.nodes, path).ins.length);
+    if (runs.length > 0 && distinct.length === 0) throw new PytorchEmitError(`\`${path}\` (${kind}) is never applied to distinct arguments, which the PyTorch backend does not support`);
+    const key = keyOf(distinct[0]);
+    for (const r of distinct.slice(1)) {
       if (keyOf(r) !== key) throw new PytorchEmitError(`\`${path}\` (${kind}) is applied more than once with different structure, which the PyTorch backend does not support`);
     }
     let def = this.classes.find((c) => c.key === key);
     if (!def) {
       const name = this.reserveClassName(kind);
-      const text = [`class ${name}(nn.Module):`, `    """\`${escapeDoc(kind)}\` of the spec (first instance: \`${escapeDoc(path)}\`)."""`, '', '    def __init__(self):', '        super().__init__()', ...init, '', ...forwardFor(runs[0], 'caller')];
+      const text = [`class ${name}(nn.Module):`, `    """\`${escapeDoc(kind)}\` of the spec (first instance: \`${escapeDoc(path)}\`)."""`, '', '    def __init__(self):', '        super().__init__()', ...init, '', ...forwardFor(distinct[0], 'caller')];
       def = { name, key, text };
       this.classes.push(def);
     }
@@ -75,7 +79,7 @@ export class ModuleClasses {
       if (n.op === 'linear' && n.attrs.tied === true) {
         const owner = this.tree.paramByName.get(n.params.weight)?.module;
         if (owner === undefined) throw new PytorchEmitError(`the tied weight \`${n.params.weight}\` of \`${n.module}\` has no owner`);
-        const line = `        ${access('self', n.module)}.tie_to(${access('self', owner)})`;
+        const line = `        ${access('self', n.module, 0, this.tree.renamed)}.tie_to(${access('self', owner, 0, this.tree.renamed)})`;
         if (!out.includes(line)) out.push(line);
       }
     }
@@ -89,12 +93,14 @@ export class ModuleClasses {
   private initLines(path: string): string[] {
     const out: string[] = [];
     for (const p of this.tree.freeParams.get(path) ?? []) {
-      const role = pyString(p.name.slice(p.name.lastIndexOf('.') + 1));
-      out.push(p.buffer ? `        self.register_buffer(${role}, torch.zeros(${p.shape.join(', ')}))` : `        self.register_parameter(${role}, nn.Parameter(torch.empty(${p.shape.join(', ')})))`);
+      const role = this.tree.renamed.get(p.name) ?? p.name.slice(p.name.lastIndexOf('.') + 1);
+      out.push(`        ${registerParam(role, p.buffer ? `torch.zeros(${p.shape.join(', ')})` : `nn.Parameter(torch.empty(${p.shape.join(', ')}))`, p.buffer === true)}`);
     }
     for (const child of this.tree.children.get(path) ?? []) {
-      out.push(`        ${register(child, this.construct(child))}`);
+      out.push(`        ${register(child, this.construct(child), this.tree.renamed)}`);
     }
+    const renamed = this.tree.renamedUnder(path);
+    if (renamed.length) out.push(`        rt.spec_names(self, {${renamed.map(([py, spec]) => `${pyString(py)}: ${pyString(spec)}`).join(', ')}})`);
     return out;
   }
 
@@ -106,7 +112,7 @@ export class ModuleClasses {
       if (names.length > 1 && names.every((n) => n === names[0])) return `nn.ModuleList([${names[0]} for _ in range(${names.length})])`;
       return `nn.ModuleList([${names.join(', ')}])`;
     }
-    if (LAYER_KINDS.has(kind)) return layerConstructor(this.tree, path, kind);
+    if (this.tree.primitive.has(path)) return layerConstructor(this.tree, path, kind);
     return `${this.blockClass(path).name}()`;
   }
 }

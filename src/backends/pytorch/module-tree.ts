@@ -7,15 +7,13 @@
  */
 import type { ModelIR, Param } from '../../ir/types.js';
 import { PytorchEmitError } from './errors.js';
-import { MODULE_ATTRIBUTES } from './python-names.js';
+import { STATE_ATTRIBUTES } from './python-names.js';
 import { KERNELS } from '../../ir/ops/index.js';
 
-/** Ops of primitive layers: a node with one of these is a call of the runtime layer at its module path. */
 /** Layer ops by IR name, with the runtime module each becomes (`linear` → `Linear`): from the op kernels. */
 export const LAYER_OPS: Record<string, string> = Object.fromEntries(
   [...KERNELS].flatMap(([op, k]) => (k.torchLayer ? [[op, k.torchLayer.module]] : [])),
 );
-export const LAYER_KINDS = new Set(Object.values(LAYER_OPS));
 
 /** Function ops whose result keeps the "rows with a key" record of masked scores (see the runtime). */
 export const ROW_KEEPING = new Set([...KERNELS].flatMap(([op, k]) => (k.keepsRows && k.torch ? [op] : [])));
@@ -47,11 +45,26 @@ export class ModuleTree {
   readonly sharedStacks = new Map<string, number>();
   /** Parameters a block or the model holds itself (`let table = param(...)`), by module path. */
   readonly freeParams = new Map<string, Param[]>();
+  /** Paths of the primitive layers (and shared stacks of one): runtime layers, not block classes. */
+  readonly primitive = new Set<string>();
+  /**
+   * The Python attribute of each module (by path) and free parameter (by name) whose spec name
+   * `nn.Module` cannot hold (`training` → `training_`, a name no sibling has); see `rt.spec_names`.
+   */
+  readonly renamed = new Map<string, string>();
 
   constructor(readonly ir: ModelIR) {
     this.paramByName = new Map(ir.params.map((p) => [p.name, p]));
     this.sinks = new Set([...ir.outputs, ...ir.losses].map((o) => o.value));
+    // A module never applied has neither nodes nor parameters (a layer's shapes come from its
+    // input): it computes nothing and holds nothing, so model.py leaves it out.
+    const used = new Set<string>();
+    for (const path of [...ir.nodes.map((n) => n.module), ...ir.params.map((p) => p.module)]) {
+      for (let at = path.length; at > 0; at = path.lastIndexOf('.', at - 1)) used.add(path.slice(0, at));
+    }
     for (const m of ir.modules) {
+      if (!used.has(m.path)) continue;
+      if (m.primitive) this.primitive.add(m.path);
       const shared = /^repeat (\d+) shared$/.exec(m.kind);
       if (!shared) {
         this.kinds.set(m.path, m.kind);
@@ -66,25 +79,17 @@ export class ModuleTree {
     for (const p of ir.params) {
       if (p.module !== '' && !this.kinds.has(p.module)) throw new PytorchEmitError(`parameter \`${p.name}\` belongs to no module`);
       // A parameter held by a block (or the model) itself, not by one of its layers: `param(...)`.
-      if (p.module === '' || !LAYER_KINDS.has(this.kinds.get(p.module)!)) {
-        const role = p.name.slice(p.name.lastIndexOf('.') + 1);
-        if (MODULE_ATTRIBUTES.has(role) || role.startsWith('__')) {
-          throw new PytorchEmitError(`the parameter \`${p.name}\` cannot exist in PyTorch: \`${role}\` is an attribute of torch.nn.Module; rename it in the spec`);
-        }
+      if (!this.primitive.has(p.module)) {
         if (!this.freeParams.has(p.module)) this.freeParams.set(p.module, []);
         this.freeParams.get(p.module)!.push(p);
       }
     }
     for (const path of this.kinds.keys()) {
-      for (const seg of path.split('.')) {
-        if (MODULE_ATTRIBUTES.has(seg) || seg.startsWith('__')) {
-          throw new PytorchEmitError(`the module \`${path}\` cannot exist in PyTorch: \`${seg}\` is an attribute of torch.nn.Module; rename it in the spec`);
-        }
-      }
       const parent = parentOf(path);
       if (!this.children.has(parent)) this.children.set(parent, []);
       this.children.get(parent)!.push(path);
     }
+    this.renameStateAttributes();
     ir.nodes.forEach((n, i) => {
       for (const v of n.inputs) {
         if (!this.uses.has(v)) this.uses.set(v, []);
@@ -105,10 +110,30 @@ export class ModuleTree {
     // `block(block(x))` leaves one run of two applications: split runs of blocks that are the
     // same nodes repeated (the class is then checked to be the same for every part).
     for (const [path, rs] of this.runs) {
-      const kind = this.kinds.get(path) ?? '';
-      if (LAYER_KINDS.has(kind) || kind.startsWith('repeat')) continue;
+      if (this.primitive.has(path) || (this.kinds.get(path) ?? '').startsWith('repeat')) continue;
       this.runs.set(path, rs.flatMap((r) => this.splitRepeated(r)));
     }
+  }
+
+  private renameStateAttributes(): void {
+    for (const parent of new Set(['', ...this.kinds.keys()])) {
+      const entries = [...(this.children.get(parent) ?? []), ...(this.freeParams.get(parent) ?? []).map((p) => p.name)];
+      const taken = new Set(entries.map((e) => e.slice(e.lastIndexOf('.') + 1)));
+      for (const e of entries) {
+        const seg = e.slice(e.lastIndexOf('.') + 1);
+        if (!STATE_ATTRIBUTES.has(seg)) continue;
+        let name = `${seg}_`;
+        for (let k = 2; taken.has(name); k++) name = `${seg}_${k}`;
+        taken.add(name);
+        this.renamed.set(e, name);
+      }
+    }
+  }
+
+  /** The `rt.spec_names` table of a module: Python name → spec name of its renamed children and parameters. */
+  renamedUnder(parent: string): Array<[string, string]> {
+    const entries = [...(this.children.get(parent) ?? []), ...(this.freeParams.get(parent) ?? []).map((p) => p.name)];
+    return entries.flatMap((e) => (this.renamed.has(e) ? [[this.renamed.get(e)!, e.slice(e.lastIndexOf('.') + 1)] as [string, string]] : []));
   }
 
   private splitRepeated(run: Run): Run[] {
@@ -126,8 +151,51 @@ export class ModuleTree {
     return [run];
   }
 
-  /** Values a run reads from outside it (first use order) and values it gives back (production order). */
-  boundary(nodes: number[]): { ins: number[]; outs: number[] } {
+  /**
+   * Values a run reads from outside it (first use order) and values it gives back (production
+   * order). With `path`, the run is one application of that block, and the answer has the same
+   * form for every application, so one class serves them all: an argument per group of reads
+   * that see the same value in every application (`b(x, x)` and `b(x, y)` both pass two), a
+   * result for each value some application needs (a named `out` one call reads).
+   */
+  boundary(nodes: number[], path?: string): { ins: number[]; outs: number[] } {
+    const runs = path === undefined ? [] : (this.runs.get(path) ?? []).map((r) => r.nodes);
+    const at = runs.findIndex((r) => r[0] === nodes[0] && r.length === nodes.length);
+    if (runs.length < 2 || at < 0 || !runs.every((r) => this.sameOps(r, nodes))) return this.ownBoundary(nodes);
+    const slots = runs.map((r) => this.readSlots(r));
+    const groups: number[][] = []; // slot indices, by argument
+    slots[0].forEach((_, s) => {
+      const same = groups.find((g) => slots.every((sl) => sl[g[0]].value === sl[s].value));
+      if (same) same.push(s);
+      else groups.push([s]);
+    });
+    const ins = groups.map((g) => slots[at][g[0]].value);
+    const needed = new Set<string>();
+    for (const r of runs) {
+      const own = new Set(this.ownBoundary(r).outs);
+      r.forEach((i, j) => this.ir.nodes[i].outputs.forEach((v, k) => own.has(v) && needed.add(`${j}:${k}`)));
+    }
+    const outs = nodes.flatMap((i, j) => this.ir.nodes[i].outputs.filter((_, k) => needed.has(`${j}:${k}`)));
+    return { ins, outs };
+  }
+
+  /** Whether two runs are the same ops in the same order (two applications of one block). */
+  private sameOps(a: number[], b: number[]): boolean {
+    return a.length === b.length && a.every((i, j) => this.ir.nodes[i].op === this.ir.nodes[b[j]].op && this.ir.nodes[i].inputs.length === this.ir.nodes[b[j]].inputs.length);
+  }
+
+  /** Every read of an outside value in a run, in order: the value read. */
+  private readSlots(nodes: number[]): Array<{ value: number }> {
+    const produced = new Set<number>();
+    const out: Array<{ value: number }> = [];
+    for (const i of nodes) {
+      for (const v of this.ir.nodes[i].inputs) if (!produced.has(v)) out.push({ value: v });
+      for (const v of this.ir.nodes[i].outputs) produced.add(v);
+    }
+    return out;
+  }
+
+  private ownBoundary(nodes: number[]): { ins: number[]; outs: number[] } {
     const inside = new Set(nodes);
     const produced = new Set<number>();
     const ins: number[] = [];

@@ -3,7 +3,7 @@ import { KERNELS } from '../../ir/ops/index.js';
 import type { Node } from '../../ir/types.js';
 import { PytorchEmitError } from './errors.js';
 import { ROW_KEEPING, type ModuleTree } from './module-tree.js';
-import { access, pyFloat, pyLiteral } from './python-names.js';
+import { accessParam, pyFloat, pyLiteral } from './python-names.js';
 import type { Scope } from './scope.js';
 import { shapeComment } from './shape-comments.js';
 
@@ -25,7 +25,7 @@ export function opStatement(tree: ModuleTree, node: Node, index: number, scope: 
     param: (role) => {
       const p = tree.paramByName.get(node.params[role]);
       if (!p || p.module !== node.module) return fail(`reads the parameter \`${node.params[role]}\` of another module`);
-      return access('self', p.name.slice(p.name.lastIndexOf('.') + 1));
+      return accessParam('self', tree.renamed.get(p.name) ?? p.name.slice(p.name.lastIndexOf('.') + 1), p.buffer === true);
     },
     outputs: node.outputs.map((v) => tree.ir.values[v]),
     fail,

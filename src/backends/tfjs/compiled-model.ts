@@ -20,6 +20,7 @@ import { saveLayersModel } from './layers/layers-model.js';
 import { toLayersModel } from './layers/tfmc-layer.js';
 import { fit, type FitHistory, type FitOptions } from './fit.js';
 import { EvalAccumulator, Trainer, trainingIR, type EvalResult, type EvaluateOptions, type StepResult, type TrainOptions } from './train.js';
+import { setEntry } from '../../util/own-entry.js';
 
 export interface PredictOptions {
   /** Outputs (or losses) to compute, by name; default every declared output. */
@@ -243,7 +244,7 @@ export class CompiledModel {
     const tensors: Record<string, tf.Tensor> = {};
     for (const p of this.ir.params) {
       const w = contents.weights.get(p.name)!;
-      tensors[p.name] = tf.tensor(w.data, w.shape, 'float32');
+      setEntry(tensors, p.name, tf.tensor(w.data, w.shape, 'float32'));
     }
     try {
       this.executor.setWeights(tensors);

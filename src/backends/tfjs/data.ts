@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelIR } from '../../ir/types.js';
 import { ModelInputError } from './errors.js';
 import { unravel } from './inputs.js';
+import { setEntry } from '../../util/own-entry.js';
 
 /** One input's data: a tensor, nested arrays (`number[][]` for `[batch, seq]`), or booleans for a bool input. */
 export type InputValue = tf.Tensor | number | boolean | NestedArray;
@@ -36,7 +37,7 @@ export function toTensors(ir: ModelIR, batch: Batch, describe: (input: string) =
   try {
     for (const [name, value] of Object.entries(batch)) {
       if (value instanceof tf.Tensor) {
-        feeds[name] = value;
+        setEntry(feeds, name, value);
         continue;
       }
       const input = ir.inputs.find((i) => i.name === name);
@@ -46,7 +47,7 @@ export function toTensors(ir: ModelIR, batch: Batch, describe: (input: string) =
       const dtype = ir.values[input.value].dtype;
       const t = fromArray(name, value, dtype, () => describe(name));
       created.push(t);
-      feeds[name] = t;
+      setEntry(feeds, name, t);
     }
   } catch (e) {
     tf.dispose(created);

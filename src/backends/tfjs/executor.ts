@@ -14,6 +14,7 @@ import { concreteShape, InputChecker, type DimEnv } from './inputs.js';
 import type { TransposedWeights } from '../../runtime/index.js';
 import { hasKernel, runNode } from './kernels.js';
 import { isMask, type OpRunContext, type RtValue } from './run-context.js';
+import { setEntry } from '../../util/own-entry.js';
 
 export interface BuildOptions {
   /** Seed for the initial weights (reproducible initialisation); random when absent. */
@@ -161,7 +162,7 @@ export class TfjsModel {
       for (const t of plan.targets) {
         const v = values.get(t.value)!;
         if (isMask(v)) throw new ModelRuntimeError(`\`${t.name}\` is a mask, which cannot be returned`, '', 'output');
-        result[t.name] = v;
+        setEntry(result, t.name, v);
       }
       return result;
     });

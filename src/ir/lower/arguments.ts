@@ -72,8 +72,9 @@ export function bindArgs(
   calleeName: string,
   declSource?: (name: string) => SourceRef | undefined,
 ): { values?: Record<string, Value>; sources: Record<string, SourceRef> } {
-  const values: Record<string, Value> = {};
-  const sources: Record<string, SourceRef> = {};
+  // Keyed by argument names the spec chose: no prototype, so `constructor` is not already "given".
+  const values: Record<string, Value> = Object.create(null);
+  const sources: Record<string, SourceRef> = Object.create(null);
   let ok = true;
   // One entry per written argument; AST arguments are evaluated lazily, with the declared
   // type as a hint (an enum parameter reads `gelu` as its member, not the function).

@@ -67,7 +67,10 @@ export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
       if (v.kind === 'module') {
         // The one layer of a shared stack lives at the stack's path, which names the stack.
         const info = e.shared ? ev.graph.modules.get(path) : undefined;
-        if (info) info.layer = layerKind(v.module);
+        if (info) {
+          info.layer = layerKind(v.module);
+          if (v.module.kind === 'layer') info.primitive = true;
+        }
         return v.module;
       }
       if (v.kind !== 'error') {
@@ -123,7 +126,7 @@ function newModulePath(env: Env, e: A.Expr, kind: string): string {
 export function makeLayer(ev: Lowering, op: LayerOpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, e: A.Expr, env: Env): Value {
   const path = newModulePath(env, e, op.name);
   const m: LayerModule = { kind: 'layer', op, args: values, argSources: sources, path, source: ev.ref(env, e), applied: 0 };
-  ev.graph.module({ path, kind: op.name, depth: depthOf(path), source: m.source });
+  ev.graph.module({ path, kind: op.name, depth: depthOf(path), source: m.source, primitive: true });
   return { kind: 'module', module: m };
 }
 

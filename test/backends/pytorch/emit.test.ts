@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emitModel, emitPytorch, PytorchEmitError } from '../../../src/backends/pytorch/index.js';
+import { emitModel, emitPytorch } from '../../../src/backends/pytorch/index.js';
 import { isPlainAttribute, pyIdent, pyString } from '../../../src/backends/pytorch/python-names.js';
 import { checkFile, checkSource } from '../../../src/index.js';
 import { expectGolden } from '../../helpers/golden.js';
@@ -40,19 +40,21 @@ describe('emitModel', () => {
     expect(files.get('train.py')).toContain('DistributedDataParallel');
   });
 
-  it('refuses a layer whose name is an attribute of torch.nn.Module, naming it', () => {
+  it('keeps a layer whose name is an attribute of torch.nn.Module under that name, in the module table', () => {
     const r = checkSource('model M {\n  input x: float32[batch, 4]\n  let train = Linear(2)\n  output y = train(x)\n}\n', 'm.tfm');
     expect(r.diagnostics).toEqual([]);
-    expect(() => emitModel(r.models[0])).toThrow(PytorchEmitError);
-    expect(() => emitModel(r.models[0])).toThrow('the module `train` cannot exist in PyTorch: `train` is an attribute of torch.nn.Module; rename it in the spec');
+    const py = emitModel(r.models[0]);
+    expect(py).toContain('        self._modules["train"] = rt.Linear(4, 2, bias=True)\n');
+    expect(py).toContain('        y = self._modules["train"](x)');
   });
 });
 
 describe('Python names', () => {
   it('renames keywords and reserved names deterministically and keeps others', () => {
-    expect(['lambda', 'None', 'self', 'x', 'd_model', 'print', '__init__'].map(pyIdent)).toEqual(['lambda_', 'None_', 'self_', 'x', 'd_model', 'print_', '__init___']);
+    const names = ['lambda', 'None', 'self', 'x', 'd_model', 'print', '__init__', '__x', '_x', 'torch', 'rt', 'INPUTS', 'range', 'RuntimeError', '9a', '_'];
+    expect(names.map(pyIdent)).toEqual(['lambda_', 'None_', 'self_', 'x', 'd_model', 'print_', 'v__init__', 'v__x', '_x', 'torch_', 'rt_', 'INPUTS_', 'range_', 'RuntimeError_', 'v9a', 'v__']);
     expect(isPlainAttribute('q_proj')).toBe(true);
-    expect(['from', 'forward', 'training', '__dict__'].map(isPlainAttribute)).toEqual([false, false, false, false]);
+    expect(['from', 'forward', 'training', '__dict__', '_modules', 'config'].map(isPlainAttribute)).toEqual([false, false, false, false, false, false]);
   });
 
   it('escapes strings for Python source', () => {

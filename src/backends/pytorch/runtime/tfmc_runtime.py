@@ -596,9 +596,38 @@ RNN = _recurrent(nn.RNN, 1)
 # Initialisation (tfmc's initialisers, as the tfjs backend)
 
 
+def spec_names(module, renamed):
+    """Gives children and parameters that torch.nn.Module cannot hold under their spec name
+    (`training`, an attribute it sets itself) their spec name in state_dict() and load_state_dict().
+    `renamed`: Python name -> spec name (`{"training_": "training"}`); named_parameters() keeps
+    the Python names."""
+    back = {spec: py for py, spec in renamed.items()}
+
+    def save_hook(_module, state, prefix, _metadata):
+        items = list(state.items())
+        state.clear()
+        state.update((_spec_key(k, prefix, renamed), v) for k, v in items)
+
+    def load_hook(state, prefix, _metadata, _strict, _missing, _unexpected, _errors):
+        for key in [k for k in state if k.startswith(prefix)]:
+            py = _spec_key(key, prefix, back)
+            if py != key:
+                state[py] = state.pop(key)
+
+    module._register_state_dict_hook(save_hook)
+    module._register_load_state_dict_pre_hook(load_hook)
+
+
+def _spec_key(key, prefix, table):
+    if not key.startswith(prefix):
+        return key
+    head, dot, rest = key[len(prefix):].partition(".")
+    return prefix + table[head] + dot + rest if head in table else key
+
+
 def initialize(model, inits, generator=None):
     """Fills every parameter and buffer by its initialiser name (`inits`: state_dict name -> (init, hidden))."""
-    params = {**dict(model.named_buffers()), **dict(model.named_parameters())}
+    params = model.state_dict(keep_vars=True)  # the tensors themselves, by state_dict (spec) name: see spec_names
     with torch.no_grad():
         for name, (init, hidden) in inits.items():
             p = params[name]
