@@ -4,6 +4,9 @@
  * Output goes to stdout in both formats (diagnostics are this command's result, not a side
  * channel), so `tfmc check x.tfm > report.txt` captures everything. Exit 1 if any diagnostic is
  * an error, else 0; warnings alone do not fail the run.
+ *
+ * `--fix` first applies the fixes diagnostics carry (apply-fixes.ts) to the user's specs, in up to
+ * four rounds of fix → re-check, says on stderr what it changed, and then reports what is left.
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -24,6 +27,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
   addFormatOption(cmd);
   addModelOption(cmd);
   addSetOption(cmd);
+  cmd.option('--fix', "apply the fixes the diagnostics suggest (the edits shown under `help:`) to the specs, then report what is left");
   cmd.addHelpText(
     'after',
     examples([
@@ -32,6 +36,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
       ['tfmc check specs/gpt2.tfm --model Gpt2Tiny', 'one model of the file'],
       ['tfmc check gpt2.tfm --set layers=24 --set d_model=1024', 'check a variant (its `expect`s are skipped)'],
       ['tfmc check gpt2.tfm --format json', 'machine-readable diagnostics'],
+      ['tfmc check model.tfm --fix', 'apply the suggested fixes, then report the rest'],
     ]) +
       '\nOutput goes to stdout; --quiet shows errors only. Exit status: 0 no errors (warnings\n' +
       'allowed), 1 errors found, 2 usage error (bad flag, unreadable file, no such --model).\n',
@@ -43,6 +48,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
 
 interface CheckOptions extends CommonOptions {
   model?: string;
+  fix?: boolean;
 }
 
 export async function runCheck(ctx: CliContext, paths: string[], options: CheckOptions): Promise<number> {
@@ -53,9 +59,13 @@ export async function runCheck(ctx: CliContext, paths: string[], options: CheckO
     return found;
   });
   const { checkSpec } = await import('./check-spec.js');
-  const results: { file: string; result: CheckResult }[] = [];
-  for (const { file, abs } of targets) {
-    results.push({ file, result: checkSpec(ctx, file, abs, options) });
+  const checkAll = () => targets.map(({ file, abs }) => ({ file, result: checkSpec(ctx, file, abs, options) }));
+  let results: { file: string; result: CheckResult }[] = checkAll();
+  if (options.fix) {
+    const { fixAll } = await import('./check-fix.js');
+    const outcome = fixAll(ctx, results, checkAll);
+    results = outcome.results;
+    if (outcome.failed) return 1;
   }
 
   // --quiet: errors only, as in most linters; the exit status is the same either way.

@@ -21,10 +21,10 @@ import { renderHuman } from '../render/human.js';
 import { displayPath } from '../render/paths.js';
 import type { formatText as FormatText } from '../format/index.js';
 import { sourceRefusal } from '../ir/source-refusal.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { checkLines, decodeSource, readSource, sourceLimits, tooLarge, type SourceRead } from '../util/read-source.js';
 import { type CliContext, expandSpecPaths, UsageError } from './context.js';
 import { examples } from './options.js';
+import { specWriteProblem as writeProblem, writeSpec } from './spec-write.js';
 
 export interface FmtOptions {
   check?: boolean;
@@ -161,35 +161,6 @@ async function readStdin(stream: NodeJS.ReadableStream): Promise<SourceRead> {
 function refuse(ctx: CliContext, file: string, read: Extract<SourceRead, { ok: false }>): number {
   ctx.err(renderHuman([sourceRefusal(file, read)], new Map([[file, read.text]]), { color: ctx.colorErr, cwd: ctx.cwd, summary: false }));
   return 1;
-}
-
-/** Why a spec must not be rewritten, or undefined: a file marked read-only is left alone, also for root (who could write it). */
-function writeProblem(abs: string): string | undefined {
-  const mode = fs.statSync(abs).mode;
-  if ((mode & 0o222) === 0) return `it is read-only (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
-  try {
-    fs.accessSync(abs, fs.constants.W_OK);
-  } catch {
-    return `permission denied (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
-  }
-  return undefined;
-}
-
-/** Atomically through a rename, or in place for a hard-linked file (see the module comment). */
-function writeSpec(abs: string, text: string): void {
-  if (fs.statSync(abs).nlink <= 1) {
-    writeFileAtomic(abs, text);
-    return;
-  }
-  const fd = fs.openSync(abs, 'r+');
-  try {
-    const bytes = Buffer.from(text, 'utf8');
-    fs.writeSync(fd, bytes, 0, bytes.length, 0);
-    fs.ftruncateSync(fd, bytes.length);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function red(ctx: CliContext, s: string): string {
