@@ -54,8 +54,12 @@ export function expectDiagnosticsContract(report: unknown): void {
       label: expect.toSatisfy((l: unknown) => l === null || typeof l === 'string'),
       related: expect.any(Array),
       help: expect.toSatisfy((h: unknown) => h === null || typeof h === 'string'),
+      fix: expect.toSatisfy((f: unknown) => f === null || (Array.isArray(f) && f.length > 0)),
       notes: expect.any(Array),
     });
+    for (const e of (d as { fix: unknown[] | null }).fix ?? []) {
+      expect(e).toEqual({ file: expect.any(String), range, text: expect.any(String) });
+    }
     for (const r of (d as { related: unknown[] }).related) {
       expect(r).toEqual({ message: expect.any(String), file: expect.any(String), range });
     }
