@@ -23,6 +23,8 @@ export interface TensorValue {
   name?: string;
   /** A model input: where its dtype is written (`float32` in `input ids: float32[...]`), the fix for a wrong one. */
   declaredDtype?: SourceRef;
+  /** A model input: its whole declared type (`float32[batch, 3, 224, 224]`), for fixes of its layout. */
+  declaredType?: SourceRef;
   /** A model input's declared value range `in [min, max)` (max exclusive), checked against the tables it indexes and on real data. */
   range?: ValueRangeIR;
   /** For masks: what they were built from (`causal`, `padding`), for the empty-row warning. */

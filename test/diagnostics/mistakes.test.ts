@@ -21,6 +21,8 @@ import { renderHuman } from '../../src/render/human.js';
 import { expectGolden } from '../helpers/golden.js';
 
 const DIR = join(import.meta.dirname, 'mistakes');
+// Paths in the goldens are relative to the repository root, so they read the same in any clone.
+const ROOT = join(import.meta.dirname, '..', '..');
 const cases = readdirSync(DIR).filter((f) => f.endsWith('.tfm')).sort();
 
 interface Case {
@@ -52,7 +54,7 @@ describe('realistic-mistake corpus', () => {
       const text = readFileSync(path, 'utf8');
       const c = header(text, name);
       const result = checkSource(text, path, { overrides: c.overrides });
-      expectGolden(path.replace(/\.tfm$/, '.expected'), renderHuman(result.diagnostics, result.sources, { color: false, cwd: DIR }));
+      expectGolden(path.replace(/\.tfm$/, '.expected'), renderHuman(result.diagnostics, result.sources, { color: false, cwd: ROOT }));
 
       // One report for the one mistake: no cascade of errors, and the mistake's own code.
       const reported = result.diagnostics.filter((d) => d.severity === 'error' || d.code === c.code);

@@ -229,6 +229,17 @@ function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceR
       if (r.kind === 'const' && r.origin) dimLabels.push({ file: r.origin.file, span: r.origin.span, message: `${r.value} comes from ${r.origin.what}` });
       const w = resolve(shape[i]);
       if (w.kind === 'const' && w.origin) dimLabels.push({ file: w.origin.file, span: w.origin.span, message: `${w.value} comes from ${w.origin.what}` });
+      // The expected size was passed to the block by the user (`ClassifierHead(4 * d_model, ...)`):
+      // that argument is what disagrees with the tensor the network computes.
+      const set = w.kind === 'const' && r.kind === 'const' && !isMask ? w.origin?.set : undefined;
+      if (set && !set.cli && !ev.isLibraryFile(set.file)) {
+        const text = ev.configKeyFor((r as { value: number }).value) ?? String((r as { value: number }).value);
+        ev.reporter.error('TFM3004', message, { file: set.file, span: set.span, message: `\`${set.name}\` = ${want} is set here` }, {
+          secondary: [{ ...argSource, message: `but this is \`${renderShape(t.shape)}\`` }, declared],
+          help: { message: `the input has ${got} features: \`${set.name}: ${text}\``, edits: [{ file: set.file, span: set.span, text }] },
+        });
+        return ERROR;
+      }
       ev.reporter.error(isMask ? 'TFM3005' : 'TFM3004', message, { ...argSource, message: `dimension ${i} is ${got}, expected ${want}` }, {
         secondary: [declared, ...dimLabels],
         help: isMemory && i === shape.length - 1 ? 'the encoder output fed to cross-attention must have the decoder\'s d_model (or project it with a Linear)' : undefined,

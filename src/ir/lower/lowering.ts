@@ -62,6 +62,8 @@ export interface Lowering {
   /** The stacks being applied, outermost first, each with the layers it expands to in all (its count times its enclosing stacks'). */
   readonly expanding: { repeat: RepeatModule; total: number }[];
   ref(env: Env, node: { span: A.Ident['span'] }): SourceRef;
+  /** The config key holding integer `value`, when exactly one does. */
+  configKeyFor(value: number): string | undefined;
   /** The source text at `ref`, when its file is loaded. */
   sourceText(ref: SourceRef): string | undefined;
   runStmt(s: A.Stmt, env: Env): void;

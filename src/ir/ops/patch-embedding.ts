@@ -6,6 +6,9 @@ import { constDim, renderDim, resolve } from '../dims.js';
 import { layerOp } from './declare.js';
 import { gcd, known, one, shapeLabels, ERROR, nearbyDivisors } from './helpers.js';
 import type { Kernels } from './kernel.js';
+import type { Span } from '../../diagnostics/spans.js';
+import type { TensorValue } from '../types.js';
+import type { OpContext } from '../values.js';
 
 export const patchEmbedding = layerOp('PatchEmbedding', 'Split images into patches and project each: `[B, H, W, C]` → `[B, N, dim]`.', {
   config: {
@@ -17,6 +20,16 @@ export const patchEmbedding = layerOp('PatchEmbedding', 'Split images into patch
     const [h, w, c] = [known(x.shape[1]), known(x.shape[2]), known(x.shape[3])];
     if (h === undefined || w === undefined || c === undefined) {
       ctx.error('TFM3008', `\`PatchEmbedding\` needs a fixed image size, got \`[${x.shape.slice(1).map(renderDim).join(', ')}]\``, shapeLabels(ctx, x, 'images'));
+      return ERROR;
+    }
+    if (c > 4 && h <= 4 && w === c && (w % p !== 0 || h % p !== 0)) {
+      // `[batch, 3, 224, 224]`: PyTorch's channels-first layout, where channels-last is expected.
+      const fix = channelsLastFix(ctx, x);
+      ctx.error('TFM3008', `the images look channels-first, \`[batch, ${h}, ${w}, ${c}]\`: \`PatchEmbedding\` takes channels-last images, \`[batch, height, width, channels]\``, {
+        primary: fix ? { file: fix.file, span: fix.span, message: 'channels first here' } : shapeLabels(ctx, x, 'images').primary,
+        secondary: fix ? [{ ...ctx.argSource('images'), message: `this is \`[batch, ${h}, ${w}, ${c}]\`` }] : [],
+        help: fix ? { message: `put the channels last: \`${fix.text}\``, edits: [fix] } : 'permute the images to `[batch, height, width, channels]` first: `permute(images, [0, 2, 3, 1])`',
+      });
       return ERROR;
     }
     if (h % p !== 0 || w % p !== 0) {
@@ -72,4 +85,15 @@ function patchHelp(h: number, w: number, p: number): string {
   const round = (n: number) => Math.round(n / p) * p || p;
   const resize = h === w ? `${round(h)}×${round(h)}` : `${round(h)}×${round(w)}`;
   return `${sizes.length ? `use a patch size that divides ${h === w ? h : `${h} and ${w}`} (${sizes.join(' or ')}), or ` : ''}resize the images to a multiple of ${p} (${resize}), as a pretrained model with ${p}×${p} patches needs`;
+}
+
+/** The declared type of a channels-first model input rewritten channels-last, when its dims are written plainly. */
+function channelsLastFix(ctx: OpContext, x: TensorValue): { file: string; span: Span; text: string } | undefined {
+  if (!x.declaredType) return undefined;
+  const text = ctx.textAt(x.declaredType);
+  const m = text === undefined ? null : /^(\w+)\[([^[\]()]*)\]$/.exec(text);
+  if (!m) return undefined;
+  const dims = m[2].split(',').map((d) => d.trim());
+  if (dims.length !== 4) return undefined;
+  return { ...x.declaredType, text: `${m[1]}[${[dims[0], dims[2], dims[3], dims[1]].join(', ')}]` };
 }
