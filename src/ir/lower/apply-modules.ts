@@ -231,7 +231,7 @@ function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceR
       if (w.kind === 'const' && w.origin) dimLabels.push({ file: w.origin.file, span: w.origin.span, message: `${w.value} comes from ${w.origin.what}` });
       // The expected size was passed to the block by the user (`ClassifierHead(4 * d_model, ...)`):
       // that argument is what disagrees with the tensor the network computes.
-      const set = w.kind === 'const' && r.kind === 'const' && !isMask ? w.origin?.set : undefined;
+      const set = w.kind === 'const' && r.kind === 'const' && !isMask && !isMemory ? w.origin?.set : undefined;
       if (set && !set.cli && !ev.isLibraryFile(set.file)) {
         const text = ev.configKeyFor((r as { value: number }).value) ?? String((r as { value: number }).value);
         ev.reporter.error('TFM3004', message, { file: set.file, span: set.span, message: `\`${set.name}\` = ${want} is set here` }, {
