@@ -4,17 +4,17 @@
  * then the primitives. Imports resolve relative to the importing file and may not leave the
  * workspace; `std/...` names the standard library.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { diagnostic, type Diagnostic, type Help } from '../diagnostics/diagnostic.js';
 import { LineIndex, type Span } from '../diagnostics/spans.js';
 import { suggestionList } from '../util/did-you-mean.js';
-import { checkLines, readSource, type SourceRead } from '../util/read-source.js';
+import { checkLines, type SourceRead } from '../util/source-text.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
 import { parse } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
 import { Scope } from './lower/scope.js';
+import { defaultHost } from './default-host.js';
+import type { SpecHost } from './spec-host.js';
 
 export interface LoadedFile {
   path: string;
@@ -25,31 +25,34 @@ export interface LoadedFile {
   imports: string[];
 }
 
-export const STD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../std');
+/** The standard library's folder (of the default host: the disk in Node). */
+export const STD_DIR = defaultHost.stdDir;
 
-/** The standard library is parsed once per process. */
-let stdCache: { files: LoadedFile[]; diagnostics: Diagnostic[] } | undefined;
+/** The standard library is parsed once per host. */
+const stdCache = new WeakMap<SpecHost, { files: LoadedFile[]; diagnostics: Diagnostic[] }>();
 
-function loadStd(): { files: LoadedFile[]; diagnostics: Diagnostic[] } {
-  if (stdCache) return stdCache;
+function loadStd(host: SpecHost): { files: LoadedFile[]; diagnostics: Diagnostic[] } {
+  const cached = stdCache.get(host);
+  if (cached) return cached;
   const files: LoadedFile[] = [];
   const diagnostics: Diagnostic[] = [];
-  const names = existsSync(STD_DIR) ? readdirSync(STD_DIR).filter((f) => f.endsWith('.tfm')).sort() : [];
-  for (const name of names) {
-    const path = join(STD_DIR, name);
-    const text = readFileSync(path, 'utf8');
+  for (const { name, text } of host.stdFiles()) {
+    const path = join(host.stdDir, name);
     const { ast, diagnostics: ds } = parse(text, path);
     diagnostics.push(...ds);
     files.push({ path, text, ast, isLibrary: true, imports: [] });
   }
-  stdCache = { files, diagnostics };
-  return stdCache;
+  const std = { files, diagnostics };
+  stdCache.set(host, std);
+  return std;
 }
 
 export interface WorkspaceOptions {
   root?: string;
   /** In-memory documents (editor buffers), by absolute path; read before the disk. */
   overlay?: Map<string, string>;
+  /** Where files and the standard library are read from (default: the disk). */
+  host?: SpecHost;
 }
 
 export class Workspace {
@@ -57,16 +60,19 @@ export class Workspace {
   readonly diagnostics: Diagnostic[] = [];
   readonly root: string;
   private readonly scopes = new Map<string, Scope>();
-  private readonly std = loadStd();
+  private readonly host: SpecHost;
+  private readonly std: { files: LoadedFile[]; diagnostics: Diagnostic[] };
 
   constructor(private readonly options: WorkspaceOptions = {}, entry?: string) {
-    this.root = options.root ? resolve(options.root) : findRoot(entry ? dirname(resolve(entry)) : process.cwd());
+    this.host = options.host ?? defaultHost;
+    this.std = loadStd(this.host);
+    this.root = options.root ? resolve(options.root) : findRoot(entry ? dirname(resolve(entry)) : process.cwd(), this.host);
     for (const f of this.std.files) this.files.set(f.path, f);
     this.diagnostics.push(...this.std.diagnostics);
   }
 
   isLibrary(file: string): boolean {
-    return this.files.get(file)?.isLibrary ?? file.startsWith(STD_DIR + sep);
+    return this.files.get(file)?.isLibrary ?? file.startsWith(this.host.stdDir + sep);
   }
 
   /** Loads a file and (transitively) its imports. Returns undefined when the file can't be read. */
@@ -75,7 +81,7 @@ export class Workspace {
     const cached = this.files.get(abs);
     if (cached) return cached;
     const given = text ?? this.options.overlay?.get(abs);
-    const read = given === undefined ? readSource(abs) : checkLines(given);
+    const read = given === undefined ? this.host.readSource(abs) : checkLines(given);
     if (read === undefined) return undefined;
     if (!read.ok) return this.refuse(abs, read);
     const source = read.text;
@@ -91,17 +97,17 @@ export class Workspace {
       const inPath = (d: Diagnostic) => d.primary.file === abs && d.primary.span.start.offset >= item.path.span.start.offset && d.primary.span.end.offset <= item.path.span.end.offset;
       if (diagnostics.some(inPath)) continue; // the literal itself is malformed (already reported)
       if (spec.startsWith('std/')) {
-        const target = join(STD_DIR, spec.slice(4));
+        const target = join(this.host.stdDir, spec.slice(4));
         if (!this.files.has(target)) {
           this.diagnostics.push(diagnostic('TFM2013', `the standard library has no \`${spec}\``, label, {
-            help: stdImportHelp(spec, this.std.files.map((f) => `std/${relative(STD_DIR, f.path)}`), label),
+            help: stdImportHelp(spec, this.std.files.map((f) => `std/${relative(this.host.stdDir, f.path)}`), label),
           }));
         }
         continue;
       }
       const target = isAbsolute(spec) ? resolve(spec) : resolve(dirname(abs), spec);
-      const real = realOrSelf(target);
-      if (!isInside(this.root, real)) {
+      const real = this.host.realPath(target);
+      if (!isInside(this.root, real, this.host)) {
         this.diagnostics.push(diagnostic('TFM2012', `cannot import \`${spec}\`: it is outside the workspace`, label, {
           notes: [`the workspace is \`${relative(dirname(abs), this.root) || '.'}\` (relative to this file): the nearest folder with a package.json, .git or tfmc.json`],
           help: { message: 'move the file into the project, or run tfmc from a folder that contains both' },
@@ -114,7 +120,7 @@ export class Workspace {
         this.diagnostics.push(diagnostic('TFM2011', `import cycle: ${cycle}`, label, { help: { message: 'move the shared blocks into a third file that both import' } }));
         continue;
       }
-      if (!this.options.overlay?.has(real) && !isFile(real)) {
+      if (!this.options.overlay?.has(real) && !this.host.isFile(real)) {
         this.diagnostics.push(diagnostic('TFM2013', `cannot find \`${spec}\``, label, { notes: [`looked for \`${relative(dirname(abs), real)}\`, relative to this file's folder`] }));
         continue;
       }
@@ -200,32 +206,16 @@ function addBlocks(scope: Scope, f: LoadedFile, diagnostics?: Diagnostic[]): voi
   }
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function realOrSelf(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-}
-
-export function isInside(root: string, p: string): boolean {
-  const rel = relative(realOrSelf(root), p);
+export function isInside(root: string, p: string, host: SpecHost = defaultHost): boolean {
+  const rel = relative(host.realPath(root), p);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** The nearest folder with a package.json or .git, else the start folder. */
-export function findRoot(start: string): string {
+export function findRoot(start: string, host: SpecHost = defaultHost): string {
   let dir = resolve(start);
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, '.git')) || existsSync(join(dir, 'tfmc.json'))) return dir;
+    if (['package.json', '.git', 'tfmc.json'].some((marker) => host.exists(join(dir, marker)))) return dir;
     const up = dirname(dir);
     if (up === dir) return resolve(start);
     dir = up;
