@@ -11,6 +11,7 @@ import { checkSpec, FILE, type Checked } from './check.js';
 import { EXAMPLES } from './examples.js';
 import { drawGraph } from './graph.js';
 import { tfmHighlighting } from './highlight.js';
+import type { OutputNumbers } from './run.js';
 import { specFromHash, specToHash } from './share.js';
 import { summaryTable } from './summary.js';
 
@@ -86,6 +87,8 @@ function selectedModel(): ModelIR | undefined {
 
 /** Checks the text, then shows everything that follows from it. */
 function analyse(): void {
+  clearTimeout(timer);
+  timer = undefined;
   const text = spec();
   const started = performance.now();
   checked = checkSpec(text);
@@ -162,8 +165,9 @@ async function runForward(): Promise<void> {
   const { forwardPass } = await import('./run.js');
   const r = await forwardPass(model);
   const lines = [`forward pass of ${model.name} on tfjs backend: ${r.backend}`];
-  for (const t of r.inputs) lines.push(`input  ${t.name}: ${t.dtype} [${t.shape.join(', ')}]  ${t.values.map(fmt).join(', ')}, …`);
-  for (const t of r.outputs) lines.push(`output ${t.name}: ${t.dtype} [${t.shape.join(', ')}]  ${t.values.map(fmt).join(', ')}, …`);
+  const show = (t: OutputNumbers) => `${t.name}: ${t.dtype} [${t.shape.join(', ')}]  ${t.values.map(fmt).join(', ')}${t.size > t.values.length ? ', …' : ''}`;
+  for (const t of r.inputs) lines.push(`input  ${show(t)}`);
+  for (const t of r.outputs) lines.push(`output ${show(t)}`);
   ui.runOutput.textContent = lines.join('\n');
 }
 
@@ -185,6 +189,9 @@ async function runTraining(): Promise<void> {
 /** Runs `job` with both run buttons disabled; its error is shown in the output. */
 function exclusive(job: () => Promise<void>): () => void {
   return () => {
+    // Run what the editor holds, even when the pause before checking it has not passed yet.
+    if (timer !== undefined) analyse();
+    if (selectedModel() === undefined) return;
     ui.forward.disabled = ui.train.disabled = true;
     job()
       .catch((err: unknown) => {

@@ -59,6 +59,7 @@ export interface OutputNumbers {
   name: string;
   dtype: string;
   shape: number[];
+  size: number;
   /** The first few values. */
   values: number[];
 }
@@ -69,7 +70,7 @@ export async function forwardPass(ir: ModelIR): Promise<{ backend: string; input
   const feeds = randomBatch(ir);
   try {
     const out = model.forward(feeds, { outputs: ir.outputs.map((o) => o.name) });
-    const numbers = async (n: string, t: tf.Tensor): Promise<OutputNumbers> => ({ name: n, dtype: t.dtype, shape: [...t.shape], values: Array.from((await t.data()).slice(0, 6)) as number[] });
+    const numbers = async (n: string, t: tf.Tensor): Promise<OutputNumbers> => ({ name: n, dtype: t.dtype, shape: [...t.shape], size: t.size, values: Array.from((await t.data()).slice(0, 6)) as number[] });
     const inputs = await Promise.all(Object.entries(feeds).map(([n, t]) => numbers(n, t)));
     const outputs = await Promise.all(Object.entries(out).map(([n, t]) => numbers(n, t)));
     tf.dispose(Object.values(out));
