@@ -4,10 +4,11 @@
  * bounds turn it into a diagnostic. Each can be raised with an environment variable.
  */
 
+import { envVar } from '../util/env.js';
 import type { SourceRef } from './source-ref.js';
 
 function fromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
+  const raw = envVar(name);
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw.replace(/_/g, ''));
   return Number.isSafeInteger(n) && n > 0 ? n : fallback;

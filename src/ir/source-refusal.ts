@@ -5,7 +5,7 @@
  */
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { LineIndex } from '../diagnostics/spans.js';
-import type { SourceRead } from '../util/read-source.js';
+import type { SourceRead } from '../util/source-text.js';
 
 export function sourceRefusal(abs: string, read: Extract<SourceRead, { ok: false }>): Diagnostic {
   const lines = new LineIndex(read.text);

@@ -4,19 +4,19 @@
  * then the primitives. Imports resolve relative to the importing file and may not leave the
  * workspace; `std/...` names the standard library.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { diagnostic, type Diagnostic, type Help } from '../diagnostics/diagnostic.js';
 import { LineIndex, type Span } from '../diagnostics/spans.js';
 import { suggestionList } from '../util/did-you-mean.js';
-import { checkLines, readSource, type SourceRead } from '../util/read-source.js';
+import { checkLines, type SourceRead } from '../util/source-text.js';
 import { sourceRefusal } from './source-refusal.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
 import { parse, type ParseResult } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
 import { Scope } from './lower/scope.js';
 import { importPathProblem } from './import-path.js';
+import { defaultHost } from './default-host.js';
+import type { SpecHost } from './spec-host.js';
 
 export interface LoadedFile {
   path: string;
@@ -27,25 +27,26 @@ export interface LoadedFile {
   imports: string[];
 }
 
-export const STD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../std');
+/** The standard library's folder (of the default host: the disk in Node). */
+export const STD_DIR = defaultHost.stdDir;
 
 /** The standard library is parsed once per process. */
-let stdCache: { files: LoadedFile[]; diagnostics: Diagnostic[] } | undefined;
+const stdCache = new WeakMap<SpecHost, { files: LoadedFile[]; diagnostics: Diagnostic[] }>();
 
-function loadStd(): { files: LoadedFile[]; diagnostics: Diagnostic[] } {
-  if (stdCache) return stdCache;
+function loadStd(host: SpecHost): { files: LoadedFile[]; diagnostics: Diagnostic[] } {
+  const cached = stdCache.get(host);
+  if (cached) return cached;
   const files: LoadedFile[] = [];
   const diagnostics: Diagnostic[] = [];
-  const names = existsSync(STD_DIR) ? readdirSync(STD_DIR).filter((f) => f.endsWith('.tfm')).sort() : [];
-  for (const name of names) {
-    const path = join(STD_DIR, name);
-    const text = readFileSync(path, 'utf8');
+  for (const { name, text } of host.stdFiles()) {
+    const path = join(host.stdDir, name);
     const { ast, diagnostics: ds } = parse(text, path);
     diagnostics.push(...ds);
     files.push({ path, text, ast, isLibrary: true, imports: [] });
   }
-  stdCache = { files, diagnostics };
-  return stdCache;
+  const std = { files, diagnostics };
+  stdCache.set(host, std);
+  return std;
 }
 
 export interface WorkspaceOptions {
@@ -53,6 +54,8 @@ export interface WorkspaceOptions {
   root?: string;
   /** The language server's boundary, which replaces `root`: it also says why, and may allow no files at all. */
   boundary?: ImportBoundary;
+  /** Where files and the standard library are read from (default: the disk). */
+  host?: SpecHost;
   /** In-memory documents (editor buffers), by absolute path; read before the disk. */
   overlay?: Map<string, string>;
   /** Parses a file's text (default `parse`): the language server reuses its previous parses. */
@@ -77,11 +80,14 @@ export class Workspace {
   readonly missing = new Set<string>();
   private readonly boundary: ImportBoundary;
   private readonly scopes = new Map<string, Scope>();
-  private readonly std = loadStd();
+  private readonly host: SpecHost;
+  private readonly std: { files: LoadedFile[]; diagnostics: Diagnostic[] };
 
   constructor(private readonly options: WorkspaceOptions = {}, entry?: string) {
+    this.host = options.host ?? defaultHost;
+    this.std = loadStd(this.host);
     const start = entry ? dirname(resolve(entry)) : process.cwd();
-    this.root = options.boundary ? resolve(options.boundary.root ?? start) : options.root ? resolve(options.root) : findRoot(start);
+    this.root = options.boundary ? resolve(options.boundary.root ?? start) : options.root ? resolve(options.root) : findRoot(start, this.host);
     this.boundary = options.boundary ?? {
       root: this.root,
       note: 'the nearest folder with a package.json, .git or tfmc.json',
@@ -92,7 +98,7 @@ export class Workspace {
   }
 
   isLibrary(file: string): boolean {
-    return this.files.get(file)?.isLibrary ?? file.startsWith(STD_DIR + sep);
+    return this.files.get(file)?.isLibrary ?? file.startsWith(this.host.stdDir + sep);
   }
 
   /** Loads a file and (transitively) its imports. Returns undefined when the file can't be read. */
@@ -101,7 +107,7 @@ export class Workspace {
     const cached = this.files.get(abs);
     if (cached) return cached;
     const given = text ?? this.options.overlay?.get(abs);
-    const read = given === undefined ? readSource(abs) : checkLines(given);
+    const read = given === undefined ? this.host.readSource(abs) : checkLines(given);
     if (read === undefined) return undefined;
     if (!read.ok) return this.refuse(abs, read);
     const source = read.text;
@@ -117,10 +123,10 @@ export class Workspace {
       const inPath = (d: Diagnostic) => d.primary.file === abs && d.primary.span.start.offset >= item.path.span.start.offset && d.primary.span.end.offset <= item.path.span.end.offset;
       if (diagnostics.some(inPath)) continue; // the literal itself is malformed (already reported)
       if (spec.startsWith('std/')) {
-        const target = join(STD_DIR, spec.slice(4));
+        const target = join(this.host.stdDir, spec.slice(4));
         if (!this.files.has(target)) {
           this.diagnostics.push(diagnostic('TFM2013', `the standard library has no \`${spec}\``, label, {
-            help: stdImportHelp(spec, this.std.files.map((f) => `std/${relative(STD_DIR, f.path)}`), label),
+            help: stdImportHelp(spec, this.std.files.map((f) => `std/${relative(this.host.stdDir, f.path)}`), label),
           }));
         }
         continue;
@@ -133,7 +139,7 @@ export class Workspace {
       const target = isAbsolute(spec) ? resolve(spec) : resolve(dirname(abs), spec);
       // Checked on the path as written, then with symbolic links resolved: a path that leaves the
       // boundary is refused without looking at the file system at all.
-      const real = this.outside(target) ? undefined : realOrSelf(target);
+      const real = this.outside(target) ? undefined : this.host.realPath(target);
       if (real === undefined || this.outside(real)) {
         this.diagnostics.push(diagnostic('TFM2012', `cannot import \`${spec}\`: it is outside the workspace`, label, { notes: [this.boundaryNote(abs)], help: { message: this.boundary.help } }));
         continue;
@@ -144,7 +150,7 @@ export class Workspace {
         this.diagnostics.push(diagnostic('TFM2011', `import cycle: ${cycle}`, label, { help: { message: 'move the shared blocks into a third file that both import' } }));
         continue;
       }
-      if (!this.options.overlay?.has(real) && !isFile(real)) {
+      if (!this.options.overlay?.has(real) && !this.host.isFile(real)) {
         this.missing.add(real);
         this.diagnostics.push(diagnostic('TFM2013', `cannot find \`${spec}\``, label, { notes: [`looked for \`${relative(dirname(abs), real)}\`, relative to this file's folder`] }));
         continue;
@@ -156,7 +162,7 @@ export class Workspace {
   }
 
   private outside(p: string): boolean {
-    return this.boundary.root === null || !isInside(this.boundary.root, p);
+    return this.boundary.root === null || !isInside(this.boundary.root, p, this.host);
   }
 
   private boundaryNote(from: string): string {
@@ -224,36 +230,20 @@ function addBlocks(scope: Scope, f: LoadedFile, diagnostics?: Diagnostic[]): voi
   }
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function realOrSelf(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-}
-
 /** Whether `p` is `root` or below it, under the name `root` is given or its real path (symbolic links resolved). */
-export function isInside(root: string, p: string): boolean {
+export function isInside(root: string, p: string, host: SpecHost = defaultHost): boolean {
   const under = (r: string) => {
     const rel = relative(r, p);
     return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel));
   };
-  return under(resolve(root)) || under(realOrSelf(root));
+  return under(resolve(root)) || under(host.realPath(root));
 }
 
 /** The nearest folder with a package.json or .git, else the start folder. */
-export function findRoot(start: string): string {
+export function findRoot(start: string, host: SpecHost = defaultHost): string {
   let dir = resolve(start);
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, '.git')) || existsSync(join(dir, 'tfmc.json'))) return dir;
+    if (['package.json', '.git', 'tfmc.json'].some((marker) => host.exists(join(dir, marker)))) return dir;
     const up = dirname(dir);
     if (up === dir) return resolve(start);
     dir = up;

@@ -1,5 +1,6 @@
 /** What the pipeline hands its callers: the options of a check and its result. */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { SpecHost } from '../ir/spec-host.js';
 import type { ModelIR } from '../ir/types.js';
 
 export interface CheckOptions {
@@ -11,6 +12,8 @@ export interface CheckOptions {
   overlay?: Map<string, string>;
   /** Check only this model of the file (the models it extends are read for it). */
   model?: string;
+  /** Where files and the standard library are read from (default: the disk; the browser playground gives embedded text). */
+  host?: SpecHost;
 }
 
 export interface CheckResult {

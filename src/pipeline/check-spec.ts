@@ -25,7 +25,7 @@ export function checkSource(text: string, path = 'untitled.tfm', options: CheckO
 
 function check(path: string, text: string | undefined, options: CheckOptions): CheckResult {
   const { overrides, errors } = toOverrides(path, options.overrides);
-  const r = checkEntry(path, overrides, { root: options.workspaceRoot, overlay: options.overlay }, text, options.model);
+  const r = checkEntry(path, overrides, { root: options.workspaceRoot, overlay: options.overlay, host: options.host }, text, options.model);
   const sources = new Map<string, string>();
   for (const [p, f] of r.workspace.files) sources.set(p, f.text);
   if (errors.length) {

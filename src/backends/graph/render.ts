@@ -8,6 +8,9 @@
  */
 import { createRequire } from 'node:module';
 import type { Viz } from '@viz-js/viz';
+import { withFallbackFonts } from './svg-fonts.js';
+
+export { LAYOUT_FONT } from './svg-fonts.js';
 
 let viz: Promise<Viz> | undefined;
 
@@ -29,20 +32,8 @@ export async function renderSvg(dot: string): Promise<string> {
   if (result.status !== 'success') {
     throw new GraphRenderError(`Graphviz could not lay out the graph: ${result.errors.map((e) => e.message).join('; ')}`);
   }
-  // The SVG names one font; a viewer should fall back through the fonts of FONTS.
-  return result.output.replace(/font-family="(Helvetica,sans-Serif|DejaVu Sans)"/g, `font-family="${FONTS}"`);
+  return withFallbackFonts(result.output);
 }
-
-/**
- * The font Graphviz sizes the labels of SVG and PNG pictures with (`toDot(graph, { font })`):
- * DejaVu Sans, the widest of the fonts the SVG asks for (Graphviz knows its metrics: ~14% wider
- * than Helvetica's). Laid out for it, every label fits its box and keeps clear of its neighbours
- * in whichever of those fonts a viewer has; laid out for Helvetica, a system drawing with DejaVu
- * Sans (most Linux systems) overlapped neighbouring edge labels and clipped labels at the edge.
- */
-export const LAYOUT_FONT = 'DejaVu Sans';
-/** DejaVu Sans first (the labels were sized for it), then the narrower Helvetica look-alikes. */
-const FONTS = 'DejaVu Sans,Helvetica,Arial,Liberation Sans,Nimbus Sans,sans-serif';
 
 /** Pixels per SVG unit in the PNG (2: sharp on high-density screens). */
 const ZOOM = 2;
