@@ -240,9 +240,13 @@ function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceR
         });
         return ERROR;
       }
+      // A mask whose key axis is the attention's query length: the sequences were passed the other way round.
+      const swapped = isMask && i === shape.length - 1 && i >= 1 && dimEquals(t.shape[i], shape[i - 1]) && !dimEquals(shape[i - 1], shape[i]);
       ev.reporter.error(isMask ? 'TFM3005' : 'TFM3004', message, { ...argSource, message: `dimension ${i} is ${got}, expected ${want}` }, {
         secondary: [declared, ...dimLabels],
-        help: isMemory && i === shape.length - 1 ? 'the encoder output fed to cross-attention must have the decoder\'s d_model (or project it with a Linear)' : undefined,
+        help: swapped
+          ? `queries and keys look swapped: this mask's key axis (${got}) is the attention's query length. In cross-attention the queries come from the layer's input and the keys and values from \`memory:\` — were the two passed the other way round?`
+          : isMemory && i === shape.length - 1 ? 'the encoder output fed to cross-attention must have the decoder\'s d_model (or project it with a Linear)' : undefined,
       });
       return ERROR;
     }

@@ -8,7 +8,7 @@
  * `!a` complements, and `masked(scores, mask)` applies a mask to `[B, heads, Tq, Tk]` scores
  * (every head alike).
  */
-import { constDim, freshVar, renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
+import { constDim, dimEquals, freshVar, renderDim, renderShape, unifyBroadcast, type Dim } from '../dims.js';
 import { functionOp } from './declare.js';
 import { numel, ERROR, inputLabels, requireInt, requireRank } from './helpers.js';
 import type { TensorValue } from '../types.js';
@@ -222,10 +222,14 @@ export const masked = functionOp('masked', 'Apply a mask to attention scores `[B
     for (let i = 0; i < 3; i++) {
       const r = unifyBroadcast(m.shape[i], target[i]);
       if (!r.ok) {
+        // The mask was built for the sequence that is on the query side: in cross-attention, the
+        // decoder's input and the encoder's memory were passed the other way round.
+        const swapped = i === 2 && dimEquals(m.shape[2], target[1]) && !dimEquals(target[1], target[2]);
+        const swapHelp = 'queries and keys look swapped: the mask fits the queries. In cross-attention the queries come from the decoder\'s input and the keys and values from `memory:` — were the two passed the other way round?';
         ctx.error('TFM3005', `mask of shape \`${renderShape(m.shape)}\` does not fit attention scores \`${renderShape(s.shape)}\``, {
           primary: { ...ctx.argSource('mask'), message: `the mask's ${names[i]} axis is ${renderDim(m.shape[i])}, the attention's is ${renderDim(target[i])}` },
           secondary: [ctx.shapeLabel(m, `the mask is \`${renderShape(m.shape)}\``), ctx.shapeLabel(s, `the scores are \`${renderShape(s.shape)}\``)],
-          help: i === 2 ? 'a padding mask must be built from the ids of the sequence that provides the keys' : i === 1 ? 'a causal mask needs queries and keys from the same sequence (self-attention)' : undefined,
+          help: swapped ? swapHelp : i === 2 ? 'a padding mask must be built from the ids of the sequence that provides the keys' : i === 1 ? 'a causal mask needs queries and keys from the same sequence (self-attention)' : undefined,
         });
         return ERROR;
       }
