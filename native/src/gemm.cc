@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pool.h"
+
 #ifdef TFMC_ACCELERATE
 #include <Accelerate/Accelerate.h>
 #else
@@ -26,14 +28,16 @@ static inline float activate(float v, int64_t j, const Epilogue& e) {
 
 static void applyEpilogue(float* c, int64_t rows, int64_t n, const Epilogue& e) {
   if (!e.bias && e.activation == Activation::Linear) return;
-  for (int64_t r = 0; r < rows; r++) {
-    float* row = c + r * n;
-    for (int64_t j = 0; j < n; j++) {
-      float v = row[j];
-      if (e.bias) v += e.bias[j % e.biasSize];
-      row[j] = activate(v, j, e);
+  parallelFor(rows, std::max<int64_t>(1, 32 * 1024 / std::max<int64_t>(n, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      float* row = c + r * n;
+      for (int64_t j = 0; j < n; j++) {
+        float v = row[j];
+        if (e.bias) v += e.bias[j % e.biasSize];
+        row[j] = activate(v, j, e);
+      }
     }
-  }
+  });
 }
 
 void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets, float* c, int64_t batch, int64_t m, int64_t n,
