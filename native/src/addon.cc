@@ -290,6 +290,22 @@ Napi::Value ActivationGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// adam(heap, w, g, m, v, w1, m1, v1, n, b1, c1, b2, c2, bc2, eps, size, decay, scale)
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 17)) return fail(env, "adam(heap, w, g, m, v, w1, m1, v1, n, b1, c1, b2, c2, bc2, eps, size, decay, scale)");
+  Heap heap(info);
+  const int64_t n = heap.integer(8);
+  if (n < 0) return fail(env, "adam: negative size");
+  float* p[7];
+  for (size_t i = 0; i < 7; i++) p[i] = heap.at(i + 1, n);
+  if (heap.bad()) return fail(env, "adam: operand outside the heap");
+  auto f = [&](size_t i) { return static_cast<float>(heap.number(i)); };
+  const tfmc::AdamStep step{f(9), f(10), f(11), f(12), f(13), f(14), f(15), f(16), f(17)};
+  tfmc::adam(p[0], p[1], p[2], p[3], p[4], p[5], p[6], n, step);
+  return env.Undefined();
+}
+
 Napi::Value PoolThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tfmc::poolThreads()); }
 
 Napi::Value SetPoolThreads(const Napi::CallbackInfo& info) {
@@ -334,6 +350,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("normGrad", Napi::Function::New(env, NormGrad));
   exports.Set("activation", Napi::Function::New(env, Activation));
   exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
+  exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("setPoolThreads", Napi::Function::New(env, SetPoolThreads));
   return exports;

@@ -185,7 +185,22 @@ TFMC_SIMD void activationGradRun(Nonlinearity f, const float* x, const float* dy
   }
 }
 
+TFMC_SIMD void adamRun(const float* w, const float* g, const float* m, const float* v, float* w1, float* m1, float* v1, int64_t n, AdamStep s) {
+  for (int64_t i = 0; i < n; i++) {
+    const float gs = g[i] * s.scale;
+    const float mi = m[i] * s.b1 + gs * s.c1;
+    const float vi = v[i] * s.b2 + gs * gs * s.c2;
+    m1[i] = mi;
+    v1[i] = vi;
+    w1[i] = w[i] * s.decay + mi / (std::sqrt(vi) * s.bc2 + s.eps) * s.size;
+  }
+}
+
 }  // namespace
+
+void adam(const float* w, const float* g, const float* m, const float* v, float* w1, float* m1, float* v1, int64_t n, const AdamStep& s) {
+  parallelFor(n, kGrain, [&](int64_t b, int64_t e) { adamRun(w + b, g + b, m + b, v + b, w1 + b, m1 + b, v1 + b, e - b, s); });
+}
 
 void softmax(const float* x, float* y, int64_t rows, int64_t n) {
   parallelFor(rows, rowGrain(n), [&](int64_t begin, int64_t end) {

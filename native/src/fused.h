@@ -28,4 +28,11 @@ void activation(Nonlinearity f, const float* x, float* y, int64_t n);
 // dx = dy · f′(x).
 void activationGrad(Nonlinearity f, const float* x, const float* dy, float* dx, int64_t n);
 
+// One Adam update of n parameters, as tfmc's Adam (src/backends/tfjs/optim.ts) writes it:
+// g' = g·scale, m1 = m·b1 + g'·c1, v1 = v·b2 + g'²·c2, w1 = w·decay + m1 / (sqrt(v1)·bc2 + eps) · size.
+struct AdamStep {
+  float b1, c1, b2, c2, bc2, eps, size, decay, scale;
+};
+void adam(const float* w, const float* g, const float* m, const float* v, float* w1, float* m1, float* v1, int64_t n, const AdamStep& s);
+
 }  // namespace tfmc

@@ -51,6 +51,16 @@ void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets
       std::fill(out, out + m * n, 0.0f);  // BLAS leaves C untouched when k = 0; the product of empty sums is 0
       continue;
     }
+    if (m == 1) {
+      // One row (a decode step): a matrix-vector product. sgemm would pack all of B first, which
+      // for a 50,257-wide output head costs more than the product.
+      if (transposeB) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
+      } else {
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
+      }
+      continue;
+    }
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
                 heap + aOffsets[i], lda, heap + bOffsets[i], ldb, 0.0f, out, (int)n);
   }

@@ -14,6 +14,7 @@ import { selectBackend } from '../../../src/tfjs.js';
 import { loadAddon } from '../../../src/backends/tfjs/native/addon.js';
 import { broadcastLayout } from '../../../src/backends/tfjs/native/elementwise.js';
 import { nativeKernelCalls } from '../../../src/backends/tfjs/native/kernels.js';
+import { Adam } from '../../../src/backends/tfjs/optim.js';
 
 type Fn = () => tf.Tensor | tf.Tensor[];
 
@@ -209,12 +210,40 @@ describe('fused kernels (the runtime functions on native) equal the tfjs-op form
   });
 });
 
+describe('the Adam update', () => {
+  it('equals the tfjs-op update of wasm: two steps, with weight decay and a gradient scale', async () => {
+    const run = async (backend: 'wasm' | 'native') => {
+      await selectBackend(backend);
+      const params = new Map([
+        ['a', tf.variable(normal([300, 70], 20))],
+        ['b', tf.variable(normal([70], 21))],
+      ]);
+      const adam = new Adam();
+      for (const step of [0, 1]) {
+        const grads = new Map([...params].map(([name, w], i) => [name, normal(w.shape, 30 + 2 * step + i, 0.1)]));
+        adam.apply(params, grads, 1e-2, { weightDecay: 0.1 }, step === 0 ? 1 : 0.5);
+        tf.dispose([...grads.values()]);
+      }
+      const state = adam.getState();
+      const out = [...params.values(), ...Object.values(state.m), ...Object.values(state.v)].map((t) => t.dataSync() as Float32Array);
+      adam.dispose();
+      tf.dispose([...params.values()]);
+      return out;
+    };
+    const wasm = await run('wasm');
+    const calls = nativeKernelCalls.native;
+    const native = await run('native');
+    expect(nativeKernelCalls.native).toBeGreaterThan(calls);
+    native.forEach((n, i) => expect(maxAbsDiff(n, wasm[i]), `result ${i}`).toBeLessThanOrEqual(1e-6));
+  });
+});
+
 describe('determinism: the thread pool splits work the same way every time', () => {
   // One of each kind of split: elementwise ranges, rows, parameter-gradient columns, a bias sum.
   const work: Fn = () => {
     const xs = [normal([8, 64, 512], 11), tf.add(normal([512], 12, 0.5), 1), normal([512], 13), normal([300, 512], 14, 0.05)];
     const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor, v: tf.Tensor) => softmax(geluTanh(linear(layerNorm(tf.mul(a, w), w, b, 1e-5), v)), -1);
-    const { value, grads } = tf.valueAndGrads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), normal([8, 64, 300], 15))))(xs);
+    const { value, grads } = tf.valueAndGrads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(ys[0], ys[1], ys[2], ys[3]), normal([8, 64, 300], 15))))(xs);
     return [value, ...grads];
   };
 

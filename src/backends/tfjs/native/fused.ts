@@ -1,7 +1,7 @@
 /**
  * The fused kernels the tfmc runtime asks for by name (`fusedKernel` in src/runtime/fused.ts):
  * a linear layer without weight transposes, layer and RMS norm, softmax and the GELU / SiLU
- * activations, each one pass of the addon (native/src/fused.cc) where tfjs ops take 4–10
+ * activations; and the Adam update of src/backends/tfjs/optim.ts. Each is one pass of the addon (native/src/fused.cc) where tfjs ops take 4–10
  * kernels, with gradients that are one pass too. They exist only while the native backend is
  * active (so the runtime's tfjs-op formulas run on every other backend); their gradient kernels
  * stay registered, so a tape recorded on native can be differentiated after a switch.
@@ -9,9 +9,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
 import { heapOf, place, size, type KernelArgs, type NativeKernel, type WasmHeapBackend } from './heap.js';
-
-/** The fused kernels' names: the runtime's `FUSED` (src/runtime/fused.ts) spells them the same. */
-export const FUSED_KERNELS = ['TfmcLinear', 'TfmcLayerNorm', 'TfmcRmsNorm', 'TfmcSoftmax', 'TfmcGeluTanh', 'TfmcGelu', 'TfmcSilu'] as const;
 
 const ACTIVATION = { TfmcGeluTanh: 0, TfmcGelu: 1, TfmcSilu: 2 } as const;
 
@@ -69,6 +66,19 @@ function forwardKernels(addon: NativeAddon): Record<string, NativeKernel> {
       return y;
     },
     ...Object.fromEntries(Object.entries(ACTIVATION).map(([name, f]) => [name, activation(f)])),
+    // {w, g, m, v} → [w1, m1, v1], the attributes as Adam.apply names them.
+    TfmcAdam: (args) => {
+      const backend = backendOf(args);
+      const { w, g, m, v } = args.inputs as Inputs;
+      const a = args.attrs as Record<string, number>;
+      const outs = [0, 1, 2].map(() => backend.makeOutput(w.shape, 'float32'));
+      const n = size(w.shape);
+      if (n > 0) {
+        const [w1, m1, v1] = outs.map((t) => place(backend, t));
+        addon.adam(heapOf(backend), place(backend, w), place(backend, g), place(backend, m), place(backend, v), w1, m1, v1, n, a.b1, a.c1, a.b2, a.c2, a.bc2, a.eps, a.size, a.decay, a.scale);
+      }
+      return outs;
+    },
   };
 }
 

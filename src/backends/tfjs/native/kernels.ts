@@ -32,13 +32,17 @@ export function nativeKernelsActive(): boolean {
   return originals.size > 0;
 }
 
-/** Registers the native kernels on the wasm backend (idempotent). */
-export function activateNativeKernels(addon: NativeAddon): void {
+/**
+ * Registers the native kernels on the wasm backend (idempotent while active). `set` 'matmul'
+ * registers the BLAS products alone, as the backend was before its elementwise and fused kernels:
+ * benchmarks compare the two in one run (`node bench/run.js --native-matmul`).
+ */
+export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' = 'all'): void {
   if (nativeKernelsActive()) return;
   const ours: Record<string, NativeKernel> = {
     BatchMatMul: (args) => matMulKernel(addon, args),
     _FusedMatMul: (args) => matMulKernel(addon, args),
-    ...elementwiseKernels(addon),
+    ...(set === 'all' ? elementwiseKernels(addon) : {}),
   };
   for (const name of Object.keys(ours)) {
     const original = tf.getKernel(name, 'wasm');
@@ -61,6 +65,7 @@ export function activateNativeKernels(addon: NativeAddon): void {
     // whenever the backend is re-initialised.
     tf.registerKernel({ ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
+  if (set === 'matmul') return;
   registerFusedGradients(addon);
   for (const [name, kernel] of Object.entries(fusedKernels(addon))) {
     const kernelFunc = (args: KernelArgs) => {
