@@ -124,8 +124,8 @@ export async function benchTfjs({ log = console.log, runs = 7, warmups = 2, torc
   };
   const fwdFlops = forwardFlops(B, T, D, D_FF);
   for (const b of backends) {
-    rows.push({ backend: b, block: 'fwd', what: label('GPT block forward', b), fn: forward, flops: fwdFlops, tokens: B * T, target: b === 'native' ? undefined : 0.5 });
-    rows.push({ backend: b, block: 'train', what: label('GPT block train step (+Adam)', b), fn: train, flops: 3 * fwdFlops, tokens: B * T, target: b === 'native' ? undefined : 0.35 });
+    rows.push({ backend: b, block: 'fwd', what: label('GPT block forward', b), fn: forward, flops: fwdFlops, tokens: B * T, target: b === backend ? 0.5 : undefined });
+    rows.push({ backend: b, block: 'train', what: label('GPT block train step (+Adam)', b), fn: train, flops: 3 * fwdFlops, tokens: B * T, target: b === backend ? 0.35 : undefined });
   }
 
   // Interleaved rounds: every figure samples the same (drifting, shared) machine, so the

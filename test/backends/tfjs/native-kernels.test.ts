@@ -239,12 +239,14 @@ describe('the Adam update', () => {
 });
 
 describe('determinism: the thread pool splits work the same way every time', () => {
-  // One of each kind of split: elementwise ranges, rows, parameter-gradient columns, a bias sum.
+  // One of each kind of split: elementwise ranges, rows, parameter-gradient columns, a bias sum,
+  // and a batch of small products (one per thread with a single-threaded BLAS, or all on the BLAS's threads).
   const work: Fn = () => {
+    const heads = tf.matMul(normal([16, 64, 32], 16), normal([16, 48, 32], 17), false, true);
     const xs = [normal([8, 64, 512], 11), tf.add(normal([512], 12, 0.5), 1), normal([512], 13), normal([300, 512], 14, 0.05)];
     const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor, v: tf.Tensor) => softmax(geluTanh(linear(layerNorm(tf.mul(a, w), w, b, 1e-5), v)), -1);
     const { value, grads } = tf.valueAndGrads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(ys[0], ys[1], ys[2], ys[3]), normal([8, 64, 300], 15))))(xs);
-    return [value, ...grads];
+    return [value, ...grads, heads];
   };
 
   const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
