@@ -20,6 +20,10 @@ int defaultThreads() {
   return hw == 0 ? 1 : static_cast<int>(std::min(hw, 64u));
 }
 
+// Set on the pool's threads and on the caller while it runs a part: a parallelFor from inside a
+// part runs serially instead of waiting for threads that are busy with the outer one.
+thread_local bool insidePart = false;
+
 // Workers wait for a new generation of work, run their part, and count down `pending`.
 class Pool {
  public:
@@ -44,7 +48,9 @@ class Pool {
       generation_++;
     }
     start_.notify_all();
+    insidePart = true;
     body(0, n / parts);
+    insidePart = false;
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
     body_ = nullptr;
@@ -80,6 +86,7 @@ class Pool {
         parts = parts_;
       }
       if (part >= parts) continue;  // not needed this time; the caller counts only the parts it asked for
+      insidePart = true;
       (*body)(n * part / parts, n * (part + 1) / parts);
       std::lock_guard<std::mutex> lock(mutex_);
       if (--pending_ == 0) done_.notify_one();
@@ -110,6 +117,10 @@ void setPoolThreads(int threads) { pool().setThreads(threads); }
 
 void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
   if (n <= 0) return;
+  if (insidePart) {
+    body(0, n);
+    return;
+  }
   const int64_t byGrain = std::max<int64_t>(1, n / std::max<int64_t>(grain, 1));
   const int parts = static_cast<int>(std::min<int64_t>(byGrain, poolThreads()));
   pool().run(parts, n, body);
