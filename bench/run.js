@@ -5,8 +5,12 @@
 // Last (section `cli`, bench/cli.js): start-up of the real binary, `tfmc --version` and `tfmc check`.
 //
 // `--json`: the tables go to stderr, and the last line of stdout is one JSON object
-// {"node", "date", "entries": {"<name>": {"ms", "min", "max", "runs"?, "target"?}}} with the
-// timings in milliseconds (medians), e.g. entries["cli-version"].ms (docs/performance.md).
+// {"results": [{"name", "backend", "tokens_per_s", "ms"}], "node", "date", "entries": {"<name>":
+// {"ms", "min", "max", "runs"?, "target"?}}}: the model throughputs (sections tfjs and gpt2), and
+// every timing in milliseconds (medians), e.g. entries["cli-version"].ms (docs/performance.md).
+// `--quick`: sections tfjs and gpt2 only (unless sections are named), with fewer rounds and no
+// PyTorch: under 3 minutes. `--native-matmul`: the model rows also on `native-matmul`, the native
+// backend with its BLAS matmuls alone (before/after its elementwise and fused kernels, one run).
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,25 +24,32 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Sections, run in this order; `node bench/run.js tfjs` runs only the named ones (default: all).
 // tfjs: matmul roofline and a GPT block on the default tfjs backend (and on native beside wasm when
 // its addon is built), and in PyTorch (bench/tfjs.js).
+// gpt2: greedy generation with the key/value cache on GPT-2 small, random weights (bench/gpt2-generate.js).
 // generate: 256 vs 64 generated tokens with and without the key/value cache (bench/generation.js).
 // check: parse+check times and parse growth (below).
 // lsp: the language server's latency from a keystroke to the new diagnostics in a ~2,000-line spec (bench/lsp.js).
 // cli: wall time of `tfmc --version` and `tfmc check specs/gpt2.tfm` as child processes (bench/cli.js).
-const SECTIONS = ['tfjs', 'generate', 'check', 'lsp', 'cli'];
+const SECTIONS = ['tfjs', 'gpt2', 'generate', 'check', 'lsp', 'cli'];
+const FLAGS = ['--json', '--quick', '--native-matmul'];
 const args = process.argv.slice(2);
 const json = args.includes('--json');
-const chosen = args.filter((a) => a !== '--json');
+const quick = args.includes('--quick');
+const nativeMatmul = args.includes('--native-matmul');
+const chosen = args.filter((a) => !FLAGS.includes(a));
 for (const s of chosen) {
   if (!SECTIONS.includes(s)) {
-    console.error(`unknown bench section \`${s}\`; the sections are ${SECTIONS.join(', ')} (and the flag --json)`);
+    console.error(`unknown bench section \`${s}\`; the sections are ${SECTIONS.join(', ')} (and the flags ${FLAGS.join(', ')})`);
     process.exit(2);
   }
 }
-const wants = (section) => chosen.length === 0 || chosen.includes(section);
+const QUICK_SECTIONS = ['tfjs', 'gpt2'];
+const wants = (section) => (chosen.length === 0 ? !quick || QUICK_SECTIONS.includes(section) : chosen.includes(section));
 // With --json, stdout carries only the JSON line: the tables are for people, on stderr.
 const log = json ? (...xs) => console.error(...xs) : (...xs) => console.log(...xs);
 /** The JSON entries, by name: milliseconds. */
 const entries = {};
+/** The model throughputs: {name, backend, tokens_per_s, ms}. */
+const results = [];
 const enter = (name, r) => {
   entries[name] = { ms: round(r.median), min: round(r.min), max: round(r.max), ...(r.runs !== undefined ? { runs: r.runs } : {}), ...(r.target !== undefined ? { target: r.target } : {}) };
 };
@@ -46,8 +57,14 @@ const round = (ms) => Math.round(ms * 100) / 100;
 
 if (wants('tfjs')) {
   const { benchTfjs } = await import('./tfjs.js');
-  // gpt-block-fwd:wasm, gpt-block-fwd-bwd:native, ...: median ms and tokens/s of each backend measured.
-  for (const r of (await benchTfjs({ log })) ?? []) entries[`${r.name}:${r.backend}`] = { ms: round(r.ms), tokens_per_s: Math.round(r.tokens_per_s) };
+  const options = quick ? { runs: 3, warmups: 1, withTorch: false } : {};
+  // gpt-block-fwd:wasm, gpt-block-train:native, ...: median ms and tokens/s of each backend measured.
+  for (const r of (await benchTfjs({ log, nativeMatmul, ...options })) ?? []) result(r);
+  log('');
+}
+if (wants('gpt2')) {
+  const { benchGpt2Generate } = await import('./gpt2-generate.js');
+  for (const r of await benchGpt2Generate({ log, nativeMatmul, ...(quick ? { tokens: 24, rounds: 2 } : {}) })) result(r);
   log('');
 }
 if (wants('generate')) {
@@ -75,7 +92,12 @@ if (wants('cli')) {
   const { benchCli } = await import('./cli.js');
   for (const r of await benchCli({ log })) enter(r.name, r);
 }
-if (json) console.log(JSON.stringify({ node: process.version, date: new Date().toISOString(), entries }));
+if (json) console.log(JSON.stringify({ results, node: process.version, date: new Date().toISOString(), entries }));
+
+function result(r) {
+  results.push({ name: r.name, backend: r.backend, tokens_per_s: Math.round(r.tokens_per_s * 10) / 10, ms: round(r.ms) });
+  entries[`${r.name}:${r.backend}`] = { ms: round(r.ms), tokens_per_s: Math.round(r.tokens_per_s) };
+}
 
 async function benchCheck() {
   function median(xs) {

@@ -1,20 +1,24 @@
 // `npm run bench` (section `tfjs`, or `node bench/run.js tfjs`): speed of the tfjs backend on its
 // default backend (node, else wasm, else cpu), issue 3 item 9; when that is wasm and the native
 // backend's addon is built (npm run build:native), every row also on `native` (wasm with BLAS
-// matmuls), in the same interleaved rounds, with the native/wasm ratios (issue 14).
+// matmuls and native elementwise and fused kernels), in the same interleaved rounds, with the
+// native/wasm ratios (issue 14); with `--native-matmul`, also on `native-matmul` (the BLAS
+// matmuls alone: the native backend before its elementwise and fused kernels).
 //
 // 1. The roofline: raw fp32 matmuls of the shapes a GPT block multiplies, with no transpose flags
 //    (the fast path); the best median in GFLOP/s is the backend's roofline.
 // 2. The GPT block of bench/gpt-block.tfm (d_model 512, 8 heads, d_ff 2048, pre-LN, GELU, causal),
-//    batch 8 × seq 128, compiled from the spec: forward, and forward+backward (gradients of every
-//    parameter for sum(y); no optimizer step), in tokens/s and as a fraction of the roofline.
+//    batch 8 × seq 128, compiled from the spec: forward, and a training step (forward, the
+//    gradients of every parameter for sum(y), and an Adam update of them), in tokens/s and as a
+//    fraction of the roofline.
 // 3. The same block in PyTorch (bench/torch_block.py) when /usr/bin/python3 has torch.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFile } from '../dist/index.js';
-import { backendFailure, buildModel, selectBackend, tf } from '../dist/backends/tfjs/index.js';
+import { Adam, backendFailure, buildModel, selectBackend, tf } from '../dist/backends/tfjs/index.js';
+import { activateNativeKernels } from '../dist/backends/tfjs/native/kernels.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [B, T, D, HEADS, D_FF] = [8, 128, 512, 8, 2048];
@@ -47,26 +51,40 @@ function torchAvailable() {
   }
 }
 
-/** `native` beside `wasm` when the default is wasm and the addon loads; its BLAS and threads, or why not. */
-async function nativeVariant(log) {
+/**
+ * The backends to measure: the default, and when it is wasm and the native addon loads, `native`
+ * (and `native-matmul` when asked for); with the native BLAS and threads, or why not.
+ */
+export async function benchBackends(log, { nativeMatmul = false } = {}) {
+  const backend = await selectBackend();
+  if (backend !== 'wasm') return [backend];
   try {
     await selectBackend('native');
   } catch {
     log(`native backend: not measured (${backendFailure('native')})`);
-    return undefined;
+    return [backend];
   }
   const { loadAddon } = await import('../dist/backends/tfjs/native/addon.js');
   const addon = loadAddon();
-  log(`native backend: wasm with ${addon.blas()} matmuls, ${addon.threads()} BLAS threads (OPENBLAS_NUM_THREADS to change)`);
+  log(`native backend: wasm with ${addon.blas()} matmuls, ${addon.threads()} BLAS threads (OPENBLAS_NUM_THREADS to change), ${addon.poolThreads()} elementwise threads (TFMC_NATIVE_THREADS)`);
   await selectBackend('wasm');
-  return 'native';
+  return [backend, 'native', ...(nativeMatmul ? ['native-matmul'] : [])];
 }
 
-export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, withTorch = true } = {}) {
-  const backend = await selectBackend();
+/** Makes `variant` (a backend name, or `native-matmul`) the active backend; switching moves no data. */
+export async function useBackend(variant) {
+  if (variant !== 'native-matmul') return selectBackend(variant);
+  const { loadAddon } = await import('../dist/backends/tfjs/native/addon.js');
+  await selectBackend('wasm'); // drops every native kernel
+  activateNativeKernels(loadAddon(), 'matmul');
+}
+
+export async function benchTfjs({ log = console.log, runs = 7, warmups = 2, torchRuns = 2, withTorch = true, nativeMatmul = false } = {}) {
+  const backends = await benchBackends(log, { nativeMatmul });
+  const backend = backends[0];
+  await selectBackend(backend);
   const threads = backend === 'wasm' ? wasmThreads() : backend === 'cpu' ? 1 : 'libtensorflow default';
   log(`tfjs backend: ${backend}, threads: ${threads} (tfjs ${tf.version_core})`);
-  const backends = [backend, ...(backend === 'wasm' && (await nativeVariant(log)) ? ['native'] : [])];
   const label = (what, b) => (backends.length > 1 ? `${b}: ${what}` : what);
 
   // 1. Roofline operands: the shapes the block multiplies, long-lived (as weights are).
@@ -95,28 +113,31 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
     y.dataSync();
     y.dispose();
   };
+  // A small learning rate: the weights barely move over the rounds, so every round does the same work.
+  const adam = new Adam();
   const train = () => {
     const { value, grads } = tf.variableGrads(() => tf.sum(model.forward({ x }, { training: true }).y), vars);
     value.dataSync();
-    for (const g of Object.values(grads)) g.dataSync();
+    adam.apply(model.variables, new Map([...model.variables].map(([name, v]) => [name, grads[v.name]])), 1e-6);
+    for (const v of vars) v.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
   const fwdFlops = forwardFlops(B, T, D, D_FF);
   for (const b of backends) {
-    rows.push({ backend: b, block: 'fwd', what: label('GPT block forward', b), fn: forward, flops: fwdFlops, tokens: B * T, target: b === 'native' ? undefined : 0.5 });
-    rows.push({ backend: b, block: 'train', what: label('GPT block forward+backward', b), fn: train, flops: 3 * fwdFlops, tokens: B * T, target: b === 'native' ? undefined : 0.35 });
+    rows.push({ backend: b, block: 'fwd', what: label('GPT block forward', b), fn: forward, flops: fwdFlops, tokens: B * T, target: b === backend ? 0.5 : undefined });
+    rows.push({ backend: b, block: 'train', what: label('GPT block train step (+Adam)', b), fn: train, flops: 3 * fwdFlops, tokens: B * T, target: b === backend ? 0.35 : undefined });
   }
 
   // Interleaved rounds: every figure samples the same (drifting, shared) machine, so the
   // fractions of the roofline, and native against wasm, compare like with like. Switching
   // between wasm and native swaps kernels only: the tensors stay where they are.
   const timeRow = async (r) => {
-    await selectBackend(r.backend);
+    await useBackend(r.backend);
     const t0 = process.hrtime.bigint();
     r.fn();
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
-  for (let i = 0; i < 2; i++) for (const r of rows) await timeRow(r);
+  for (let i = 0; i < warmups; i++) for (const r of rows) await timeRow(r);
   const before = tf.memory().numTensors;
   const times = rows.map(() => []);
   for (let i = 0; i < runs; i++) {
@@ -124,6 +145,7 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
   }
   await selectBackend(backend);
   if (tf.memory().numTensors !== before) throw new Error(`the block leaked ${tf.memory().numTensors - before} tensors`);
+  adam.dispose();
   rows.forEach((r, j) => (r.s = stats(times[j])));
   const rooflines = Object.fromEntries(backends.map((b) => [b, Math.max(...rows.filter((r) => !r.tokens && r.backend === b).map((r) => r.flops / r.s.median))]));
   tf.dispose([x, ...operands.flat()]);
@@ -136,8 +158,8 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
     torch = JSON.parse(out.trim().split('\n').pop());
   }
 
-  log(`GPT block: batch ${B}, seq ${T}, d_model ${D}, ${HEADS} heads, d_ff ${D_FF}, pre-LN, GELU, causal; ${runs} interleaved rounds of every row after 2 warm-up rounds`);
-  log(`FLOPs counted: ${FORWARD_FLOPS_FORMULA} (= ${(fwdFlops / 1e9).toFixed(2)} GFLOP forward)`);
+  log(`GPT block: batch ${B}, seq ${T}, d_model ${D}, ${HEADS} heads, d_ff ${D_FF}, pre-LN, GELU, causal; ${runs} interleaved rounds of every row after ${warmups} warm-up rounds`);
+  log(`FLOPs counted: ${FORWARD_FLOPS_FORMULA} (= ${(fwdFlops / 1e9).toFixed(2)} GFLOP forward; the Adam update is not counted)`);
   for (const b of backends) log(`roofline${backends.length > 1 ? ` (${b})` : ''}: ${(rooflines[b] / 1e9).toFixed(1)} GFLOP/s (best matmul median below)`);
   log('');
   log('what'.padEnd(42) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + 'roofline'.padStart(10) + 'target'.padStart(8) + '  ');
@@ -163,13 +185,13 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
   log('');
   const block = (b, kind) => rows.find((r) => r.backend === b && r.block === kind);
   const results = backends.flatMap((b) =>
-    ['fwd', 'train'].map((kind) => ({ name: `gpt-block-${kind === 'fwd' ? 'fwd' : 'fwd-bwd'}`, backend: b, ms: block(b, kind).s.median * 1e3, tokens_per_s: (B * T) / block(b, kind).s.median })),
+    ['fwd', 'train'].map((kind) => ({ name: `gpt-block-${kind}`, backend: b, ms: block(b, kind).s.median * 1e3, tokens_per_s: (B * T) / block(b, kind).s.median })),
   );
-  if (backends.includes('native')) {
-    const ratio = (kind) => (block('wasm', kind).s.median / block('native', kind).s.median).toFixed(2);
-    log(`native/wasm (median time ratio, same rounds): GPT block forward ${ratio('fwd')}×, forward+backward ${ratio('train')}×`);
-    log('');
+  for (const variant of backends.slice(1)) {
+    const ratio = (kind) => (block('wasm', kind).s.median / block(variant, kind).s.median).toFixed(2);
+    log(`${variant}/wasm (median time ratio, same rounds): GPT block forward ${ratio('fwd')}×, train step ${ratio('train')}×`);
   }
+  if (backends.length > 1) log('');
   if (!torch) {
     log(withTorch ? `PyTorch: skipped (${PYTHON} has no torch)` : 'PyTorch: not asked for');
     return results;
@@ -179,7 +201,7 @@ export async function benchTfjs({ log = console.log, runs = 7, torchRuns = 2, wi
   const prow = [
     { what: `torch.mm [${m}×${k}]·[${k}×${n}]`, s: torch.matmul, flops: torch.matmul.flops },
     { what: 'torch GPT block forward', s: torch.forward, flops: fwdFlops, tokens: B * T },
-    { what: 'torch GPT block forward+backward', s: torch.train, flops: 3 * fwdFlops, tokens: B * T },
+    { what: 'torch GPT block fwd+bwd (no Adam)', s: torch.train, flops: 3 * fwdFlops, tokens: B * T },
   ];
   log('what'.padEnd(42) + 'median ms'.padStart(11) + 'min'.padStart(9) + 'max'.padStart(9) + 'GFLOP/s'.padStart(9) + 'tokens/s'.padStart(10) + `vs ${backend}`.padStart(10));
   for (const [i, r] of prow.entries()) {

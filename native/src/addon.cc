@@ -1,10 +1,15 @@
-// N-API entry points of the native backend (src/backends/tfjs/native/): a batched sgemm that reads
-// and writes the wasm backend's heap in place, and the BLAS thread count.
+// N-API entry points of the native backend (src/backends/tfjs/native/): a batched sgemm, and the
+// elementwise and fused kernels (elementwise.h, fused.h), each reading and writing the wasm
+// backend's heap in place; the BLAS and pool thread counts.
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
+#include "elementwise.h"
+#include "fused.h"
 #include "gemm.h"
+#include "pool.h"
 
 #ifdef TFMC_ACCELERATE
 #define TFMC_BLAS "Accelerate"
@@ -75,6 +80,239 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The heap (info[0]) and checked ranges of it: offsets count floats from its start, and a range
+// outside it is an exception, never a stray read or write.
+class Heap {
+ public:
+  explicit Heap(const Napi::CallbackInfo& info) : info_(info) {
+    if (info.Length() >= 1 && info[0].IsArrayBuffer()) {
+      Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
+      data_ = static_cast<float*>(buffer.Data());
+      floats_ = static_cast<int64_t>(buffer.ByteLength() / sizeof(float));
+    }
+  }
+  bool ok() const { return data_ != nullptr; }
+  int64_t integer(size_t i) const { return info_[i].As<Napi::Number>().Int64Value(); }
+  double number(size_t i) const { return info_[i].As<Napi::Number>().DoubleValue(); }
+  // The `size` floats at the offset in argument i; null (and `bad` set) when outside the heap.
+  float* at(size_t i, int64_t size) {
+    const int64_t offset = integer(i);
+    if (offset < 0 || size < 0 || offset + size > floats_) {
+      bad_ = true;
+      return nullptr;
+    }
+    return data_ + offset;
+  }
+  // As `at`, but a negative offset means "none" (null, not an error).
+  float* optional(size_t i, int64_t size) { return integer(i) < 0 ? nullptr : at(i, size); }
+  bool bad() const { return bad_; }
+
+ private:
+  const Napi::CallbackInfo& info_;
+  float* data_ = nullptr;
+  int64_t floats_ = 0;
+  bool bad_ = false;
+};
+
+// Every entry point below: (heap, ...numbers); `arity` numbers after the heap.
+bool wellFormed(const Napi::CallbackInfo& info, size_t arity) {
+  if (info.Length() != arity + 1 || !info[0].IsArrayBuffer()) return false;
+  for (size_t i = 1; i <= arity; i++)
+    if (!info[i].IsNumber() && !info[i].IsTypedArray()) return false;
+  return true;
+}
+
+bool counts(std::initializer_list<int64_t> sizes) {
+  for (int64_t s : sizes)
+    if (s < 0) return false;
+  return true;
+}
+
+// binary(heap, op, aOffset, bOffset, outOffset, layout: Int32Array [shape…, aStrides…, bStrides…])
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 5) || !info[5].IsTypedArray()) return fail(env, "binary(heap, op, a, b, out, layout)");
+  Heap heap(info);
+  const int64_t op = heap.integer(1);
+  Napi::Int32Array layout = info[5].As<Napi::Int32Array>();
+  const size_t length = layout.ElementLength();
+  if (op < 0 || op > 3 || length % 3 != 0 || length > 3 * 16) return fail(env, "binary: bad op or layout");
+  const int rank = static_cast<int>(length / 3);
+  std::vector<int64_t> shape(rank), as(rank), bs(rank);
+  int64_t total = 1, aReach = 1, bReach = 1;  // floats each operand spans
+  for (int k = 0; k < rank; k++) {
+    shape[k] = layout[k];
+    as[k] = layout[rank + k];
+    bs[k] = layout[2 * rank + k];
+    if (shape[k] < 0 || as[k] < 0 || bs[k] < 0) return fail(env, "binary: negative size or stride");
+    total *= shape[k];
+    if (shape[k] > 0) {
+      aReach += (shape[k] - 1) * as[k];
+      bReach += (shape[k] - 1) * bs[k];
+    }
+  }
+  if (total == 0) return env.Undefined();
+  const float* a = heap.at(2, aReach);
+  const float* b = heap.at(3, bReach);
+  float* out = heap.at(4, total);
+  if (heap.bad()) return fail(env, "binary: operand outside the heap");
+  tfmc::binary(static_cast<tfmc::BinaryOp>(op), a, b, out, rank, shape.data(), as.data(), bs.data());
+  return env.Undefined();
+}
+
+// unary(heap, op, xOffset, outOffset, n)
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 4)) return fail(env, "unary(heap, op, x, out, n)");
+  Heap heap(info);
+  const int64_t op = heap.integer(1), n = heap.integer(4);
+  if (op < 0 || op > 7 || n < 0) return fail(env, "unary: bad op or size");
+  const float* x = heap.at(2, n);
+  float* out = heap.at(3, n);
+  if (heap.bad()) return fail(env, "unary: operand outside the heap");
+  tfmc::unary(static_cast<tfmc::UnaryOp>(op), x, out, n);
+  return env.Undefined();
+}
+
+// reduceSum(heap, xOffset, outOffset, outer, reduce, inner, scale)
+Napi::Value ReduceSum(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 6)) return fail(env, "reduceSum(heap, x, out, outer, reduce, inner, scale)");
+  Heap heap(info);
+  const int64_t outer = heap.integer(3), reduce = heap.integer(4), inner = heap.integer(5);
+  if (!counts({outer, reduce, inner})) return fail(env, "reduceSum: negative size");
+  const float* x = heap.at(1, outer * reduce * inner);
+  float* out = heap.at(2, outer * inner);
+  if (heap.bad()) return fail(env, "reduceSum: operand outside the heap");
+  tfmc::reduceSum(x, out, outer, reduce, inner, heap.number(6));
+  return env.Undefined();
+}
+
+// softmax(heap, xOffset, yOffset, rows, n)
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 4)) return fail(env, "softmax(heap, x, y, rows, n)");
+  Heap heap(info);
+  const int64_t rows = heap.integer(3), n = heap.integer(4);
+  if (!counts({rows, n})) return fail(env, "softmax: negative size");
+  if (rows == 0 || n == 0) return env.Undefined();
+  const float* x = heap.at(1, rows * n);
+  float* y = heap.at(2, rows * n);
+  if (heap.bad()) return fail(env, "softmax: operand outside the heap");
+  tfmc::softmax(x, y, rows, n);
+  return env.Undefined();
+}
+
+// softmaxGrad(heap, yOffset, dyOffset, dxOffset, rows, n)
+Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 5)) return fail(env, "softmaxGrad(heap, y, dy, dx, rows, n)");
+  Heap heap(info);
+  const int64_t rows = heap.integer(4), n = heap.integer(5);
+  if (!counts({rows, n})) return fail(env, "softmaxGrad: negative size");
+  if (rows == 0 || n == 0) return env.Undefined();
+  const float* y = heap.at(1, rows * n);
+  const float* dy = heap.at(2, rows * n);
+  float* dx = heap.at(3, rows * n);
+  if (heap.bad()) return fail(env, "softmaxGrad: operand outside the heap");
+  tfmc::softmaxGrad(y, dy, dx, rows, n);
+  return env.Undefined();
+}
+
+// norm(heap, centre, xOffset, wOffset, bOffset | -1, yOffset, rows, n, eps): layer norm (centre 1) or RMS norm (0, no bias)
+Napi::Value Norm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 8)) return fail(env, "norm(heap, centre, x, w, b, y, rows, n, eps)");
+  Heap heap(info);
+  const bool centre = heap.integer(1) != 0;
+  const int64_t rows = heap.integer(6), n = heap.integer(7);
+  if (!counts({rows, n})) return fail(env, "norm: negative size");
+  if (rows == 0 || n == 0) return env.Undefined();
+  const float* x = heap.at(2, rows * n);
+  const float* w = heap.at(3, n);
+  const float* b = heap.optional(4, n);
+  float* y = heap.at(5, rows * n);
+  if (heap.bad()) return fail(env, "norm: operand outside the heap");
+  const float eps = static_cast<float>(heap.number(8));
+  if (centre) tfmc::layerNorm(x, w, b, y, rows, n, eps);
+  else tfmc::rmsNorm(x, w, y, rows, n, eps);
+  return env.Undefined();
+}
+
+// normGrad(heap, centre, xOffset, wOffset, dyOffset, dxOffset, dwOffset, dbOffset | -1, rows, n, eps)
+Napi::Value NormGrad(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 10)) return fail(env, "normGrad(heap, centre, x, w, dy, dx, dw, db, rows, n, eps)");
+  Heap heap(info);
+  const bool centre = heap.integer(1) != 0;
+  const int64_t rows = heap.integer(8), n = heap.integer(9);
+  if (!counts({rows, n})) return fail(env, "normGrad: negative size");
+  if (n == 0) return env.Undefined();
+  const float* x = heap.at(2, rows * n);
+  const float* w = heap.at(3, n);
+  const float* dy = heap.at(4, rows * n);
+  float* dx = heap.at(5, rows * n);
+  float* dw = heap.at(6, n);
+  float* db = heap.optional(7, n);
+  if (heap.bad()) return fail(env, "normGrad: operand outside the heap");
+  const float eps = static_cast<float>(heap.number(10));
+  if (centre) tfmc::layerNormGrad(x, w, dy, dx, dw, db, rows, n, eps);
+  else tfmc::rmsNormGrad(x, w, dy, dx, dw, rows, n, eps);
+  return env.Undefined();
+}
+
+// activation(heap, f, xOffset, yOffset, n)
+Napi::Value Activation(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 4)) return fail(env, "activation(heap, f, x, y, n)");
+  Heap heap(info);
+  const int64_t f = heap.integer(1), n = heap.integer(4);
+  if (f < 0 || f > 2 || n < 0) return fail(env, "activation: bad function or size");
+  const float* x = heap.at(2, n);
+  float* y = heap.at(3, n);
+  if (heap.bad()) return fail(env, "activation: operand outside the heap");
+  tfmc::activation(static_cast<tfmc::Nonlinearity>(f), x, y, n);
+  return env.Undefined();
+}
+
+// activationGrad(heap, f, xOffset, dyOffset, dxOffset, n)
+Napi::Value ActivationGrad(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 5)) return fail(env, "activationGrad(heap, f, x, dy, dx, n)");
+  Heap heap(info);
+  const int64_t f = heap.integer(1), n = heap.integer(5);
+  if (f < 0 || f > 2 || n < 0) return fail(env, "activationGrad: bad function or size");
+  const float* x = heap.at(2, n);
+  const float* dy = heap.at(3, n);
+  float* dx = heap.at(4, n);
+  if (heap.bad()) return fail(env, "activationGrad: operand outside the heap");
+  tfmc::activationGrad(static_cast<tfmc::Nonlinearity>(f), x, dy, dx, n);
+  return env.Undefined();
+}
+
+// adam(heap, w, g, m, v, w1, m1, v1, n, b1, c1, b2, c2, bc2, eps, size, decay, scale)
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 17)) return fail(env, "adam(heap, w, g, m, v, w1, m1, v1, n, b1, c1, b2, c2, bc2, eps, size, decay, scale)");
+  Heap heap(info);
+  const int64_t n = heap.integer(8);
+  if (n < 0) return fail(env, "adam: negative size");
+  float* p[7];
+  for (size_t i = 0; i < 7; i++) p[i] = heap.at(i + 1, n);
+  if (heap.bad()) return fail(env, "adam: operand outside the heap");
+  auto f = [&](size_t i) { return static_cast<float>(heap.number(i)); };
+  const tfmc::AdamStep step{f(9), f(10), f(11), f(12), f(13), f(14), f(15), f(16), f(17)};
+  tfmc::adam(p[0], p[1], p[2], p[3], p[4], p[5], p[6], n, step);
+  return env.Undefined();
+}
+
+Napi::Value PoolThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tfmc::poolThreads()); }
+
+Napi::Value SetPoolThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() == 1 && info[0].IsNumber()) tfmc::setPoolThreads(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value Threads(const Napi::CallbackInfo& info) {
 #ifdef OPENBLAS_VERSION
   return Napi::Number::New(info.Env(), openblas_get_num_threads());
@@ -103,6 +341,18 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("blas", Napi::Function::New(env, Blas));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGrad));
+  exports.Set("norm", Napi::Function::New(env, Norm));
+  exports.Set("normGrad", Napi::Function::New(env, NormGrad));
+  exports.Set("activation", Napi::Function::New(env, Activation));
+  exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
+  exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
+  exports.Set("setPoolThreads", Napi::Function::New(env, SetPoolThreads));
   return exports;
 }
 

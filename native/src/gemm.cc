@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pool.h"
+
 #ifdef TFMC_ACCELERATE
 #include <Accelerate/Accelerate.h>
 #else
@@ -26,29 +28,78 @@ static inline float activate(float v, int64_t j, const Epilogue& e) {
 
 static void applyEpilogue(float* c, int64_t rows, int64_t n, const Epilogue& e) {
   if (!e.bias && e.activation == Activation::Linear) return;
-  for (int64_t r = 0; r < rows; r++) {
-    float* row = c + r * n;
-    for (int64_t j = 0; j < n; j++) {
-      float v = row[j];
-      if (e.bias) v += e.bias[j % e.biasSize];
-      row[j] = activate(v, j, e);
+  parallelFor(rows, std::max<int64_t>(1, 32 * 1024 / std::max<int64_t>(n, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      float* row = c + r * n;
+      for (int64_t j = 0; j < n; j++) {
+        float v = row[j];
+        if (e.bias) v += e.bias[j % e.biasSize];
+        row[j] = activate(v, j, e);
+      }
     }
-  }
+  });
 }
+
+namespace {
+
+// BLAS threads for the current call, where the BLAS lets us set them (OpenBLAS).
+int blasThreads() {
+#ifdef OPENBLAS_VERSION
+  return openblas_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+void setBlasThreads(int n) {
+#ifdef OPENBLAS_VERSION
+  openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
+// Below this many multiply-adds a product gains little from the BLAS's own threads (which it
+// would wake for every one of, say, attention's 64 heads): the batch items go to the pool instead.
+constexpr int64_t kSmallProduct = int64_t(1) << 22;
+
+}  // namespace
 
 void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets, float* c, int64_t batch, int64_t m, int64_t n,
                  int64_t k, bool transposeA, bool transposeB, const Epilogue& epilogue) {
   if (batch == 0 || m == 0 || n == 0) return;  // nothing to write (and BLAS rejects zero leading dimensions)
   const int lda = transposeA ? m : k;
   const int ldb = transposeB ? k : n;
-  for (int64_t i = 0; i < batch; i++) {
+  auto product = [&](int64_t i) {
     float* out = c + i * m * n;
     if (k == 0) {
       std::fill(out, out + m * n, 0.0f);  // BLAS leaves C untouched when k = 0; the product of empty sums is 0
-      continue;
+      return;
+    }
+    if (m == 1) {
+      // One row (a decode step): a matrix-vector product. sgemm would pack all of B first, which
+      // for a 50,257-wide output head costs more than the product.
+      if (transposeB) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
+      } else {
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
+      }
+      return;
     }
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
                 heap + aOffsets[i], lda, heap + bOffsets[i], ldb, 0.0f, out, (int)n);
+  };
+  const int threads = blasThreads();
+  if (batch > 1 && m * n * k < kSmallProduct && threads > 1 && poolThreads() > 1) {
+    // Each item on one thread with a single-threaded BLAS call: the same sums, in the same order,
+    // as the BLAS's threads compute them (they split rows and columns, never k).
+    setBlasThreads(1);
+    parallelFor(batch, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) product(i);
+    });
+    setBlasThreads(threads);
+  } else {
+    for (int64_t i = 0; i < batch; i++) product(i);
   }
   applyEpilogue(c, batch * m, n, epilogue);
 }

@@ -1,5 +1,6 @@
 /** GELU (exact and tanh), SiLU and dropout (seeded per step and site while training). Part of the tfmc runtime: see `index.ts` for how these files are written. */
 import * as tf from '@tensorflow/tfjs';
+import { fusedKernel } from './fused.js';
 
 /** The tanh GELU's constants (`geluTanh`): v = GELU_K·(x + GELU_CUBIC·x³), GELU_K = 2·sqrt(2/π), so that 0.5·(1 + tanh(v/2)) = σ(v). */
 export const GELU_CUBIC = 0.044715;
@@ -10,7 +11,12 @@ export const GELU_K = 2 * Math.sqrt(2 / Math.PI);
  * GELU, exact (BERT, ViT, Whisper; PyTorch's default `F.gelu(x)`): x·Φ(x) = 0.5·x·(1 + erf(x/√2)),
  * with its gradient written out: Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π).
  */
-export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return fusedKernel('TfmcGelu', { x }) ?? geluOps(x);
+}
+
+/** {@link gelu} in tfjs ops. */
+const geluOps: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
   const t = x as tf.Tensor;
   const cdf = tf.mul(tf.add(tf.erf(tf.mul(t, Math.SQRT1_2)), 1), 0.5);
   (save as tf.GradSaveFunc)([t, cdf]);
@@ -29,7 +35,12 @@ export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
  * is several times faster than `tanh`, and x·x² than `pow(x, 3)`), with its gradient written out:
  * s + x·s·(1 − s)·v′, s = σ(v), v′ = GELU_K·(1 + 3·GELU_CUBIC·x²).
  */
-export const geluTanh: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  return fusedKernel('TfmcGeluTanh', { x }) ?? geluTanhOps(x);
+}
+
+/** {@link geluTanh} in tfjs ops. */
+const geluTanhOps: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
   const t = x as tf.Tensor;
   const s = tf.sigmoid(tf.mul(t, tf.add(tf.mul(tf.square(t), GELU_K * GELU_CUBIC), GELU_K)));
   (save as tf.GradSaveFunc)([t, s]);
@@ -44,7 +55,7 @@ export const geluTanh: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => 
 
 /** SiLU (swish): x·σ(x). */
 export function silu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.sigmoid(x));
+  return fusedKernel('TfmcSilu', { x }) ?? tf.mul(x, tf.sigmoid(x));
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Products with PyTorch-layout weights on the fast path of every backend, and batched matmuls. Part of the tfmc runtime: see `index.ts` for how these files are written. */
 import * as tf from '@tensorflow/tfjs';
 import { RuntimeError } from './core.js';
+import { fusedKernel } from './fused.js';
 
 /**
  * `x · wᵀ` for a 2-D `x` `[N, in]` and a PyTorch-layout weight `w` `[out, in]`, on the fast path
@@ -37,6 +38,9 @@ export type TransposedWeights = Map<tf.Tensor, { data: object; transposed: tf.Te
  * {@link SMALL_ROWS}, with matmuls that carry no transpose flag, forward and backward.
  */
 export function matMulWeightT(x: tf.Tensor, w: tf.Tensor, cache?: TransposedWeights): tf.Tensor {
+  // A backend with a fused linear kernel (a BLAS reads the weight transposed in place) needs no transposed copies.
+  const fused = fusedKernel('TfmcLinear', { x, weight: w });
+  if (fused) return fused;
   // The kept transpose is tested first: one-row decode steps are exactly where a `transposeB`
   // matmul is slowest (a 50,257-wide output head took 130 ms a token that way).
   if (!cache || tf.engine().isTapeOn()) return x.shape[0] <= SMALL_ROWS ? tf.matMul(x, w, false, true) : (denseT(x, w) as tf.Tensor);
@@ -54,8 +58,10 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, cache?
   const [out, inDim] = weight.shape;
   const lead = x.shape.slice(0, -1);
   if (x.shape[x.rank - 1] !== inDim) throw new RuntimeError(`expects ${inDim} input features, got ${x.shape[x.rank - 1]}`);
-  let y = matMulWeightT(tf.reshape(x, [-1, inDim]), weight, cache);
-  if (bias) y = tf.add(y, bias);
+  const rows = tf.reshape(x, [-1, inDim]);
+  const fused = !bias || (bias.rank === 1 && bias.shape[0] === out) ? fusedKernel('TfmcLinear', { x: rows, weight, bias }) : undefined;
+  let y = fused ?? matMulWeightT(rows, weight, cache);
+  if (bias && !fused) y = tf.add(y, bias);
   return tf.reshape(y, [...lead, out]);
 }
 

@@ -1,6 +1,7 @@
 /** Multi-head reshapes and the norms. Part of the tfmc runtime: see `index.ts` for how these files are written. */
 import * as tf from '@tensorflow/tfjs';
 import { RuntimeError } from './core.js';
+import { fusedKernel } from './fused.js';
 
 /** `[B, T, H·d]` → `[B, H, T, d]`. */
 export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor {
@@ -25,8 +26,16 @@ export function repeatHeads(x: tf.Tensor, times: number): tf.Tensor {
   return tf.reshape(tiled, [b, h * times, t, d]);
 }
 
+/** Whether the norm's parameters are vectors along x's last axis (what the fused norm kernels take). */
+function lastAxisParams(x: tf.Tensor, ...params: Array<tf.Tensor | undefined>): boolean {
+  const n = x.shape[x.rank - 1];
+  return x.rank > 0 && params.every((p) => !p || (p.rank === 1 && p.shape[0] === n));
+}
+
 /** Layer norm over the last axis (biased variance, as PyTorch). */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined, eps: number): tf.Tensor {
+  const fused = lastAxisParams(x, weight, bias) ? fusedKernel('TfmcLayerNorm', { x, weight, bias }, { eps }) : undefined;
+  if (fused) return fused;
   const centred = tf.sub(x, tf.mean(x, -1, true));
   const variance = tf.mean(tf.square(centred), -1, true);
   const y = tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), weight);
@@ -35,6 +44,8 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | und
 
 /** RMS norm (T5): x / sqrt(mean(x²) + eps) · weight, no centring, no bias. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  const fused = lastAxisParams(x, weight) ? fusedKernel('TfmcRmsNorm', { x, weight }, { eps }) : undefined;
+  if (fused) return fused;
   const meanSquare = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
 }

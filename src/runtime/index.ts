@@ -18,6 +18,7 @@
  * `test/backends/ts/` checks generated code against the executor within 1e-6.
  */
 export * from './core.js';
+export * from './fused.js';
 export * from './activations.js';
 export * from './embeddings.js';
 export * from './dense.js';

@@ -1,12 +1,13 @@
 /** Softmax over masked scores, token-axis picks, and the losses. Part of the tfmc runtime: see `index.ts` for how these files are written. */
 import * as tf from '@tensorflow/tfjs';
 import { RuntimeError } from './core.js';
+import { fusedKernel } from './fused.js';
 
 /** Softmax along `axis`; `rowsWithKey` (from {@link masked}) zeroes fully blocked rows. */
 export function softmax(x: tf.Tensor, axis: number, rowsWithKey?: tf.Tensor): tf.Tensor {
   const a = axis < 0 ? axis + x.rank : axis;
   let y: tf.Tensor;
-  if (a === x.rank - 1) y = tf.softmax(x, -1);
+  if (a === x.rank - 1) y = fusedKernel('TfmcSoftmax', { x }) ?? tf.softmax(x, -1);
   else {
     const e = tf.exp(tf.sub(x, tf.max(x, a, true)));
     y = tf.div(e, tf.sum(e, a, true));

@@ -68,9 +68,20 @@ export class Adam {
       const size = tf.scalar(-stepSize);
       const decay = tf.scalar(1 - lr * weightDecay);
       const scale = tf.scalar(gradScale);
+      // The native backend's one-pass update (src/backends/tfjs/native/fused.ts), when it is active.
+      const fused = tf.getKernel('TfmcAdam', tf.getBackend())
+        ? { b1: beta1, c1: 1 - beta1, b2: beta2, c2: 1 - beta2, bc2: invSqrtBc2, eps: epsilon, size: -stepSize, decay: 1 - lr * weightDecay, scale: gradScale }
+        : undefined;
       for (const [name, g0] of grads) {
         const w = params.get(name);
         if (!w) throw new Error(`Adam: a gradient for \`${name}\`, which is not a parameter`);
+        if (fused && [w, g0].every((t) => t.dtype === 'float32') && tf.util.arraysEqual(w.shape, g0.shape)) {
+          const [w1, m1, v1] = tf.engine().runKernel('TfmcAdam', { w, g: g0, m: this.moment(this.m, name, w), v: this.moment(this.v, name, w) }, fused) as tf.Tensor[];
+          this.m.get(name)!.assign(m1);
+          this.v.get(name)!.assign(v1);
+          w.assign(w1);
+          continue;
+        }
         const g = gradScale === 1 ? g0 : tf.mul(g0, scale);
         const m = this.moment(this.m, name, w);
         const v = this.moment(this.v, name, w);

@@ -1,7 +1,7 @@
 /**
  * Loading the native backend's addon (`native/` at the package root, built by
- * `npm run build:native`): a batched sgemm over a system BLAS that works in place on the wasm
- * backend's heap. Loading it is the only thing that can make `--backend native` unavailable, and
+ * `npm run build:native`): a batched sgemm over a system BLAS, and elementwise and fused kernels
+ * on a small thread pool, all working in place on the wasm backend's heap. Loading it is the only thing that can make `--backend native` unavailable, and
  * the reason is said in one line with what to install.
  */
 import { existsSync } from 'node:fs';
@@ -27,6 +27,29 @@ export interface NativeAddon {
     preluSize: number,
     alpha: number,
   ): void;
+  /** out = a op b (op: 0 add, 1 sub, 2 mul, 3 div); `layout` is [shape…, aStrides…, bStrides…] of the output's axes. */
+  binary(heap: ArrayBuffer, op: number, a: number, b: number, out: number, layout: Int32Array): void;
+  /** out = f(x) over n floats (f: 0 sigmoid, 1 exp, 2 square, 3 rsqrt, 4 sqrt, 5 neg, 6 relu, 7 tanh). */
+  unary(heap: ArrayBuffer, op: number, x: number, out: number, n: number): void;
+  /** x as [outer, reduce, inner]: out[o, i] = scale · Σ_r x[o, r, i]. */
+  reduceSum(heap: ArrayBuffer, x: number, out: number, outer: number, reduce: number, inner: number, scale: number): void;
+  /** Softmax of each of `rows` rows of n floats. */
+  softmax(heap: ArrayBuffer, x: number, y: number, rows: number, n: number): void;
+  /** dx = y · (dy − Σ dy·y) row by row. */
+  softmaxGrad(heap: ArrayBuffer, y: number, dy: number, dx: number, rows: number, n: number): void;
+  /** Layer norm (centre 1; bias −1 for none) or RMS norm (centre 0, no bias) of rows of n floats. */
+  norm(heap: ArrayBuffer, centre: number, x: number, w: number, b: number, y: number, rows: number, n: number, eps: number): void;
+  /** The norm's gradients: dx, dw and (layer norm with a bias, else −1) db. */
+  normGrad(heap: ArrayBuffer, centre: number, x: number, w: number, dy: number, dx: number, dw: number, db: number, rows: number, n: number, eps: number): void;
+  /** y = f(x) (f: 0 tanh GELU, 1 exact GELU, 2 SiLU). */
+  activation(heap: ArrayBuffer, f: number, x: number, y: number, n: number): void;
+  /** dx = dy · f′(x). */
+  activationGrad(heap: ArrayBuffer, f: number, x: number, dy: number, dx: number, n: number): void;
+  /** One Adam update (src/backends/tfjs/optim.ts): w1, m1, v1 from w, g, m, v; n floats each. */
+  adam(heap: ArrayBuffer, w: number, g: number, m: number, v: number, w1: number, m1: number, v1: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, size: number, decay: number, scale: number): void;
+  /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
+  poolThreads(): number;
+  setPoolThreads(n: number): void;
   /** BLAS threads (0 when the BLAS does not say). */
   threads(): number;
   setThreads(n: number): void;

@@ -1,38 +1,30 @@
 /**
- * The native backend's kernels: tfjs's BatchMatMul (every `tf.matMul`) and _FusedMatMul (matmul +
- * bias + activation) registered on the wasm backend, computed by the addon's BLAS sgemm reading
- * and writing the wasm heap in place (no copies). Every other kernel stays the wasm backend's, on
- * the same tensors; so "native" is the wasm backend with faster products, and switching between
- * the two moves no data. Gradients are tfjs's own: they are built from the same kernels.
+ * The native backend's kernels, registered on the wasm backend while it is active: tfjs's
+ * BatchMatMul (every `tf.matMul`) and _FusedMatMul (matmul + bias + activation) computed by the
+ * addon's BLAS sgemm, the elementwise kernels of `./elementwise.ts` on the addon's thread pool,
+ * and the fused kernels of `./fused.ts` that the runtime asks for by name. All read and write the
+ * wasm heap in place (no copies). Every other kernel, and every case ours leave (other dtypes,
+ * shapes they do not do), stays the wasm backend's, on the same tensors; so "native" is the wasm
+ * backend with faster kernels, and switching between the two moves no data.
  *
  * Kernel registration is tfjs's internal API; tfjs is pinned by package-lock and these kernels are
- * checked against the wasm ones by test/backends/tfjs/native.test.ts.
+ * checked against the wasm ones by test/backends/tfjs/native*.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
-
-/** What the kernels use of tfjs-backend-wasm's BackendWasm (its tensors live in one wasm heap). */
-interface WasmHeapBackend {
-  wasm: { HEAPU8: Uint8Array };
-  getMemoryOffset(dataId: object): number;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-interface KernelArgs {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: unknown;
-  attrs?: Record<string, unknown>;
-}
+import { elementwiseKernels } from './elementwise.js';
+import { fusedKernels, registerFusedGradients } from './fused.js';
+import { place, size, type KernelArgs, type NativeKernel, type WasmHeapBackend } from './heap.js';
 
 /** tfjs's fusable activations, numbered as native/src/gemm.h's `Activation`. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6 };
 
-const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-
 /** The wasm backend's own configs of the kernels replaced, to run when a case is not ours and to restore. */
 const originals = new Map<string, tf.KernelConfig>();
+/** Kernels of ours that tfjs does not have (the fused ones), registered while active. */
+const added = new Set<string>();
 
-/** How many products the native kernels computed, and how many they handed to the wasm kernels (for tests and profiles). */
+/** How many kernels the native code computed, and how many it handed to the wasm kernels (for tests and profiles). */
 export const nativeKernelCalls = { native: 0, fallback: 0 };
 
 /** Whether the native kernels are the ones registered on the wasm backend now. */
@@ -40,46 +32,61 @@ export function nativeKernelsActive(): boolean {
   return originals.size > 0;
 }
 
-/** Registers the native kernels on the wasm backend (idempotent). */
-export function activateNativeKernels(addon: NativeAddon): void {
+/**
+ * Registers the native kernels on the wasm backend (idempotent while active). `set` 'matmul'
+ * registers the BLAS products alone, as the backend was before its elementwise and fused kernels:
+ * benchmarks compare the two in one run (`node bench/run.js --native-matmul`).
+ */
+export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' = 'all'): void {
   if (nativeKernelsActive()) return;
-  for (const name of KERNELS) {
+  const ours: Record<string, NativeKernel> = {
+    BatchMatMul: (args) => matMulKernel(addon, args),
+    _FusedMatMul: (args) => matMulKernel(addon, args),
+    ...(set === 'all' ? elementwiseKernels(addon) : {}),
+  };
+  for (const name of Object.keys(ours)) {
     const original = tf.getKernel(name, 'wasm');
     if (!original) throw new Error(`the wasm backend has no ${name} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
     originals.set(name, original);
   }
-  const fallback = (name: string, args: KernelArgs) => {
-    nativeKernelCalls.fallback++;
-    return originals.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-  };
-  const kernels: Record<(typeof KERNELS)[number], (args: KernelArgs) => tf.TensorInfo> = {
-    BatchMatMul: (args) => matMulKernel(addon, args) ?? fallback('BatchMatMul', args),
-    _FusedMatMul: (args) => matMulKernel(addon, args) ?? fallback('_FusedMatMul', args),
-  };
-  for (const name of KERNELS) {
+  for (const [name, kernel] of Object.entries(ours)) {
     const original = originals.get(name)!;
+    const kernelFunc = (args: KernelArgs) => {
+      const out = kernel(args);
+      if (out !== undefined) {
+        nativeKernelCalls.native++;
+        return out;
+      }
+      nativeKernelCalls.fallback++;
+      return original.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+    };
     tf.unregisterKernel(name, 'wasm');
     // The wasm kernel's setup stays: it binds the wasm functions the fallback calls, and runs again
     // whenever the backend is re-initialised.
-    tf.registerKernel({ ...original, kernelFunc: kernels[name] as unknown as tf.KernelFunc });
+    tf.registerKernel({ ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+  if (set === 'matmul') return;
+  registerFusedGradients(addon);
+  for (const [name, kernel] of Object.entries(fusedKernels(addon))) {
+    const kernelFunc = (args: KernelArgs) => {
+      nativeKernelCalls.native++;
+      return kernel(args);
+    };
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    added.add(name);
   }
 }
 
-/** Puts the wasm backend's own kernels back. */
+/** Puts the wasm backend's own kernels back (and removes the fused ones, so the runtime uses tfjs ops). */
 export function deactivateNativeKernels(): void {
   for (const [name, original] of originals) {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(original);
   }
   originals.clear();
+  for (const name of added) tf.unregisterKernel(name, 'wasm');
+  added.clear();
 }
-
-/** Where a tensor starts in the heap, in floats. */
-function place(backend: WasmHeapBackend, t: tf.TensorInfo): number {
-  return backend.getMemoryOffset(t.dataId) / 4;
-}
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
  * A vector broadcast along the last axis of the output (bias or prelu slopes): its size if it is
@@ -144,7 +151,6 @@ function matMulKernel(addon: NativeAddon, { inputs, backend: b, attrs = {} }: Ke
     preluSize,
     Number(attrs.leakyreluAlpha ?? 0),
   );
-  nativeKernelCalls.native++;
   return out;
 }
 

@@ -1,0 +1,129 @@
+#include "pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tfmc {
+namespace {
+
+int defaultThreads() {
+  if (const char* env = std::getenv("TFMC_NATIVE_THREADS")) {
+    const int n = std::atoi(env);
+    if (n >= 1) return std::min(n, 64);
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(std::min(hw, 64u));
+}
+
+// Set on the pool's threads and on the caller while it runs a part: a parallelFor from inside a
+// part runs serially instead of waiting for threads that are busy with the outer one.
+thread_local bool insidePart = false;
+
+// Workers wait for a new generation of work, run their part, and count down `pending`.
+class Pool {
+ public:
+  ~Pool() { resize(0); }
+
+  int threads() const { return wanted_; }
+  void setThreads(int n) { wanted_ = std::max(1, std::min(n, 64)); }
+
+  void run(int parts, int64_t n, const std::function<void(int64_t, int64_t)>& body) {
+    if (static_cast<int>(workers_.size()) != wanted_ - 1) resize(wanted_ - 1);
+    parts = std::min(parts, static_cast<int>(workers_.size()) + 1);
+    if (parts <= 1) {
+      body(0, n);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      body_ = &body;
+      n_ = n;
+      parts_ = parts;
+      pending_ = parts - 1;
+      generation_++;
+    }
+    start_.notify_all();
+    insidePart = true;
+    body(0, n / parts);
+    insidePart = false;
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    body_ = nullptr;
+  }
+
+ private:
+  void resize(int count) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    start_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    stop_ = false;
+    // Each worker starts from the current generation, read here: read in the new thread, it could
+    // miss a run started before the thread got going and wait forever.
+    for (int i = 0; i < count; i++) workers_.emplace_back([this, i, seen = generation_] { work(i + 1, seen); });
+  }
+
+  void work(int part, uint64_t seen) {
+    for (;;) {
+      const std::function<void(int64_t, int64_t)>* body;
+      int64_t n;
+      int parts;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        body = body_;
+        n = n_;
+        parts = parts_;
+      }
+      if (part >= parts) continue;  // not needed this time; the caller counts only the parts it asked for
+      insidePart = true;
+      (*body)(n * part / parts, n * (part + 1) / parts);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  int wanted_ = defaultThreads();
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable start_, done_;
+  const std::function<void(int64_t, int64_t)>* body_ = nullptr;
+  int64_t n_ = 0;
+  int parts_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+Pool& pool() {
+  static Pool* instance = new Pool();  // never destroyed: joining threads at process exit can deadlock
+  return *instance;
+}
+
+}  // namespace
+
+int poolThreads() { return pool().threads(); }
+void setPoolThreads(int threads) { pool().setThreads(threads); }
+
+void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+  if (n <= 0) return;
+  if (insidePart) {
+    body(0, n);
+    return;
+  }
+  const int64_t byGrain = std::max<int64_t>(1, n / std::max<int64_t>(grain, 1));
+  const int parts = static_cast<int>(std::min<int64_t>(byGrain, poolThreads()));
+  pool().run(parts, n, body);
+}
+
+}  // namespace tfmc
