@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { displayPath } from '../render/paths.js';
 import { type CliContext, UsageError } from './context.js';
+import { guarded } from './guarded.js';
 import type { SourceFlags } from './model-source.js';
 import { examples } from './options.js';
 import { guardOutput } from './output-guard.js';
@@ -44,7 +45,7 @@ export function registerHf(program: Command, ctx: CliContext): void {
       ]) + '\nExit status: 0 ok, 1 a checkpoint tfmc cannot read or that does not fit the spec (nothing written), 2 usage error.\n',
     )
     .action(async (dir: string, flags: OutFlags) => {
-      ctx.exitCode = await guardedRun(ctx, () => runImport(ctx, dir, flags));
+      ctx.exitCode = await guarded(ctx, () => runImport(ctx, dir, flags));
     });
 
   const exp = program.command('export').description('write a model in another format (hf: a Hugging Face checkpoint directory)');
@@ -60,19 +61,8 @@ export function registerHf(program: Command, ctx: CliContext): void {
   addBackendOption(hf);
   hf.addHelpText('after', examples([['tfmc export hf gpt2-tfmc/model.tfm --weights gpt2-tfmc/model.safetensors -o gpt2-hf', 'back to Hugging Face']]));
   hf.action(async (arg: string, flags: ExportFlags & { tokenizer?: string }) => {
-    ctx.exitCode = await guardedRun(ctx, () => runExport(ctx, arg, flags));
+    ctx.exitCode = await guarded(ctx, () => runExport(ctx, arg, flags));
   });
-}
-
-async function guardedRun(ctx: CliContext, run: () => Promise<number>): Promise<number> {
-  const { reportRunFailure } = await import('./train/errors.js');
-  try {
-    return await run();
-  } catch (e) {
-    const code = reportRunFailure(ctx, e);
-    if (code === undefined) throw e;
-    return code;
-  }
 }
 
 async function runImport(ctx: CliContext, dir: string, flags: OutFlags): Promise<number> {

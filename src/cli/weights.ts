@@ -17,6 +17,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { displayPath } from '../render/paths.js';
 import { type CliContext, UsageError } from './context.js';
+import { guarded } from './guarded.js';
 import type { SourceFlags, SourcePlan } from './model-source.js';
 import { guardOutput, type ProtectedPath } from './output-guard.js';
 import { addWeightsOptions, examples, integerAtLeast } from './options.js';
@@ -85,17 +86,6 @@ export function registerWeights(program: Command, ctx: CliContext): void {
   imp.action(async (arg: string, file: string, flags: ImportFlags) => {
     ctx.exitCode = await guarded(ctx, () => runImport(ctx, arg, file, flags));
   });
-}
-
-async function guarded(ctx: CliContext, run: () => Promise<number>): Promise<number> {
-  const { reportRunFailure } = await import('./train/errors.js');
-  try {
-    return await run();
-  } catch (e) {
-    const code = reportRunFailure(ctx, e);
-    if (code === undefined) throw e;
-    return code;
-  }
 }
 
 async function runExport(ctx: CliContext, arg: string, flags: ExportFlags): Promise<number> {

@@ -124,3 +124,9 @@ export function untiedCopies(rules: readonly Rule[], has: (name: string) => bool
   }
   return out;
 }
+
+/** A linear layer whose weight and bias are copied as they are (`hf.weight` → `tfmc.weight`, and the bias). */
+export const linear = (hf: string, tfmc: string): Rule[] => [
+  { kind: 'copy', hf: `${hf}.weight`, tfmc: `${tfmc}.weight` },
+  { kind: 'copy', hf: `${hf}.bias`, tfmc: `${tfmc}.bias` },
+];

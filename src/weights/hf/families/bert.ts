@@ -17,12 +17,7 @@
  * Every weight is copied as it is. `bert.embeddings.position_ids` is a buffer, not a weight.
  */
 import { ConfigReader, type HfFamily, num, range } from '../family.js';
-import type { Rule } from '../mapping.js';
-
-const linear = (hf: string, tfmc: string): Rule[] => [
-  { kind: 'copy', hf: `${hf}.weight`, tfmc: `${tfmc}.weight` },
-  { kind: 'copy', hf: `${hf}.bias`, tfmc: `${tfmc}.bias` },
-];
+import { linear, type Rule } from '../mapping.js';
 
 export const bert: HfFamily = {
   id: 'bert',

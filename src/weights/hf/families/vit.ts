@@ -13,12 +13,7 @@
  * | `classifier` (no prefix) | `head.head` | copied |
  */
 import { ConfigReader, type HfFamily, num, range } from '../family.js';
-import type { Rule } from '../mapping.js';
-
-const linear = (hf: string, tfmc: string): Rule[] => [
-  { kind: 'copy', hf: `${hf}.weight`, tfmc: `${tfmc}.weight` },
-  { kind: 'copy', hf: `${hf}.bias`, tfmc: `${tfmc}.bias` },
-];
+import { linear, type Rule } from '../mapping.js';
 
 export const vit: HfFamily = {
   id: 'vit',
