@@ -5,7 +5,7 @@
  */
 import type { Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
-import { spanCover } from '../../diagnostics/spans.js';
+import { spanCover, type Span } from '../../diagnostics/spans.js';
 import { dimEquals, renderDim, renderShape, resolve, unify, unifyBroadcast } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';
@@ -13,7 +13,7 @@ import { ERROR, NONE, type ArgSpec, type BlockModule, type ModuleValue, type Rep
 import { bindArgs, MAX_REPEAT, type EvaluatedArgs } from './arguments.js';
 import { fmtInt } from './format-numbers.js';
 import { GraphTooLarge } from '../limits.js';
-import type { Env, Lowering } from './lowering.js';
+import { editableOrigin, type Env, type Lowering } from './lowering.js';
 import { applyOp } from './op-context.js';
 import { collectLater, Scope } from './scope.js';
 import { dtypeOf, evalDim } from './tensor-types.js';
@@ -169,7 +169,7 @@ function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.E
           });
         }
         const v = values[s.name.name];
-        ev.bind(inner, s.name, v.kind === 'none' ? NONE : checkPort(ev, s, v, sources[s.name.name], inner, decl.name.name), 'port');
+        ev.bind(inner, s.name, v.kind === 'none' ? NONE : checkPort(ev, s, v, sources[s.name.name], inner, decl.name.name, { scope: env.scope, construction: m.source }), 'port');
         continue;
       }
       ev.runStmt(s, inner);
@@ -192,7 +192,11 @@ function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.E
 }
 
 /** Checks an argument against a port's declared dtype and shape (binding its shape variables). */
-function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceRef, env: Env, block: string): Value {
+/**
+ * `caller`: the scope the block is applied in and where it was constructed; a fix of a construction
+ * argument written there may name the config key that holds the size.
+ */
+function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceRef, env: Env, block: string, caller: { scope: Scope; construction: SourceRef }): Value {
   if (v.kind !== 'tensor') return v;
   const t = v.tensor;
   const dtype = dtypeOf(ev, port.type, env);
@@ -231,9 +235,10 @@ function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceR
       if (w.kind === 'const' && w.origin) dimLabels.push({ file: w.origin.file, span: w.origin.span, message: `${w.value} comes from ${w.origin.what}` });
       // The expected size was passed to the block by the user (`ClassifierHead(4 * d_model, ...)`):
       // that argument is what disagrees with the tensor the network computes.
-      const set = w.kind === 'const' && r.kind === 'const' && !isMask && !isMemory ? w.origin?.set : undefined;
-      if (set && !set.cli && !ev.isLibraryFile(set.file)) {
-        const text = ev.configKeyFor((r as { value: number }).value) ?? String((r as { value: number }).value);
+      const set = w.kind === 'const' && r.kind === 'const' && !isMask && !isMemory ? editableOrigin(ev, w.origin?.set) : undefined;
+      if (set && r.kind === 'const') {
+        const inConstruction = set.file === caller.construction.file && within(set.span, caller.construction.span);
+        const text = (inConstruction ? caller.scope.configKeyFor(r.value) : undefined) ?? String(r.value);
         ev.reporter.error('TFM3004', message, { file: set.file, span: set.span, message: `\`${set.name}\` = ${want} is set here` }, {
           secondary: [{ ...argSource, message: `but this is \`${renderShape(t.shape)}\`` }, declared],
           help: { message: `the input has ${got} features: \`${set.name}: ${text}\``, edits: [{ file: set.file, span: set.span, text }] },
@@ -252,4 +257,8 @@ function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceR
     }
   }
   return v;
+}
+
+function within(inner: Span, outer: Span): boolean {
+  return inner.start.offset >= outer.start.offset && inner.end.offset <= outer.end.offset;
 }

@@ -11,7 +11,7 @@ import { bindArgs, checkArgType, MAX_REPEAT } from './arguments.js';
 import { reportNotDivisible } from './divisibility.js';
 import { exprText } from './expr-text.js';
 import { fmt, fmtInt } from './format-numbers.js';
-import type { Env, Lowering } from './lowering.js';
+import { editableOrigin, type Env, type Lowering } from './lowering.js';
 import { Scope } from './scope.js';
 import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 
@@ -33,7 +33,7 @@ export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
   const c = ev.evalExpr(e.count, env);
   if (c.kind === 'error') return ERROR;
   if (c.kind !== 'int') {
-    const set = c.kind === 'float' && c.origin && !c.origin.cli && !ev.isLibraryFile(c.origin.file) ? c.origin : undefined;
+    const set = c.kind === 'float' ? editableOrigin(ev, c.origin) : undefined;
     const whole = c.kind === 'float' && Number.isInteger(c.value) && c.value > 0;
     ev.reporter.error(c.kind === 'float' ? 'TFM3011' : 'TFM4001', `a repeat count must be a whole number, but this is ${c.kind === 'float' ? `the float ${fmt(c.value)}${Number.isInteger(c.value) ? '.0' : ''}` : describeValue(c)}`, set ? { file: set.file, span: set.span, message: `\`${set.name}\` is set here` } : ev.ref(env, e.count), {
       secondary: set ? [{ ...ev.ref(env, e.count), message: 'used as a repeat count here' }] : [],
@@ -42,7 +42,7 @@ export function evalRepeat(ev: Lowering, e: A.RepeatExpr, env: Env): Value {
     return ERROR;
   }
   if (c.value <= 0) {
-    const set = c.origin && !c.origin.cli && !ev.isLibraryFile(c.origin.file) ? c.origin : undefined;
+    const set = editableOrigin(ev, c.origin);
     const at = set ? { file: set.file, span: set.span, message: `\`${set.name}\` = ${c.value} is set here` } : ev.ref(env, e.count);
     ev.reporter.error('TFM3010', `a repeat count must be positive, but this is ${c.value}`, at, {
       secondary: set ? [{ ...ev.ref(env, e.count), message: 'the stack repeats this many layers' }] : [],

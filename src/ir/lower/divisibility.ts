@@ -12,7 +12,7 @@
 import type { Edit, Help, Label } from '../../diagnostics/diagnostic.js';
 import { nearbyDivisors } from '../ops/helpers.js';
 import type { ValueOrigin } from '../values.js';
-import type { Env, Lowering } from './lowering.js';
+import { editableOrigin, type Env, type Lowering } from './lowering.js';
 
 /** One side of the division: how the spec writes it, its value, and where a config value was set. */
 export interface Operand {
@@ -27,7 +27,7 @@ export interface Operand {
  * `env` (when given) lets the help spot two config values typed into each other's lines.
  */
 export function reportNotDivisible(ev: Lowering, code: 'TFM3003' | 'TFM4003', x: Operand, y: Operand, env: Env | undefined, fallback: Label, requirement: Label): void {
-  const editable = (o: Operand) => o.origin !== undefined && !o.origin.cli && !ev.isLibraryFile(o.origin.file);
+  const editable = (o: Operand) => editableOrigin(ev, o.origin) !== undefined;
   const blameX = editable(x) && (!editable(y) || twos(x.value) < twos(y.value));
   const [blamed, other] = blameX ? [x, y] : [y, x];
   const setHere = (o: ValueOrigin, v: number): Label => ({ file: o.file, span: o.span, message: `\`${o.name}\` = ${v} is set ${o.cli ? `by \`--set ${o.cli}\`` : 'here'}` });

@@ -29,7 +29,6 @@ import type { BindingKind, Scope, UseTracker } from './scope.js';
 import { misplacement } from './statement-placement.js';
 import { isReplacing } from './variants.js';
 import { addConstraint, dtypeOf, evalDim, evalValueRange, maskFromInput } from './tensor-types.js';
-import type { ConfigEntryInfo } from '../types.js';
 
 export class Evaluator implements Lowering {
   readonly expanding: { repeat: RepeatModule; total: number }[] = [];
@@ -45,15 +44,6 @@ export class Evaluator implements Lowering {
     /** The text of a loaded file (for fixes that rewrite what the user wrote). */
     private readonly textOf: (file: string) => string | undefined = () => undefined,
   ) {}
-
-  /** The model's config values (set once they are evaluated): fixes spell sizes by the key that holds them. */
-  config: ConfigEntryInfo[] = [];
-
-  /** The config key holding integer `value`, when exactly one does. */
-  configKeyFor(value: number): string | undefined {
-    const keys = this.config.filter((c) => c.type === 'int' && c.value === value);
-    return keys.length === 1 ? keys[0].name : undefined;
-  }
 
   sourceText(ref: SourceRef): string | undefined {
     return this.textOf(ref.file)?.slice(ref.span.start.offset, ref.span.end.offset);

@@ -62,8 +62,6 @@ export interface Lowering {
   /** The stacks being applied, outermost first, each with the layers it expands to in all (its count times its enclosing stacks'). */
   readonly expanding: { repeat: RepeatModule; total: number }[];
   ref(env: Env, node: { span: A.Ident['span'] }): SourceRef;
-  /** The config key holding integer `value`, when exactly one does. */
-  configKeyFor(value: number): string | undefined;
   /** The source text at `ref`, when its file is loaded. */
   sourceText(ref: SourceRef): string | undefined;
   runStmt(s: A.Stmt, env: Env): void;
@@ -86,4 +84,12 @@ export interface Override {
 export interface ChainLink {
   decl: A.ModelDecl;
   file: string;
+}
+
+/**
+ * `origin` when a fix may edit it: a value set in the user's spec, not by `--set` (a flag, not
+ * text) and not inside the standard library.
+ */
+export function editableOrigin<O extends { file: string; cli?: string }>(ev: Pick<Lowering, 'isLibraryFile'>, origin: O | undefined): O | undefined {
+  return origin && !origin.cli && !ev.isLibraryFile(origin.file) ? origin : undefined;
 }

@@ -58,7 +58,6 @@ export function lowerModel(
   env.replacements = replacements;
 
   const config = evalConfig(ev, env, root, fromChain, overrides, decl, file, reporter);
-  ev.config = config;
   for (const b of body) collectLater([b.stmt], env.later, b.file);
   const errorsBefore = reporter.diagnostics.filter((d) => d.severity === 'error').length;
   try {

@@ -10,7 +10,7 @@ import type { AttrValue, TensorValue } from '../types.js';
 import { ERROR, type LayerModule, type OpContext, type OpDef, type Value, type ValueOrigin } from '../values.js';
 import { reportNotDivisible, type Operand } from './divisibility.js';
 import { bindArgs } from './arguments.js';
-import type { Env, Lowering } from './lowering.js';
+import { editableOrigin, type Env, type Lowering } from './lowering.js';
 import { upperBound } from './tensor-types.js';
 
 /** Applies a function op, giving it an `OpContext` for its shape rule. */
@@ -66,19 +66,13 @@ class LoweringOpContext implements OpContext {
   }
 
   sizeFix(name: string, needed: number, had: number): { message: string; edits: Edit[] } | undefined {
-    let at = this.sources[name] ?? this.layer?.argSources[name];
-    // Written inside the standard library: the fix is where the user set the value passed in.
-    const o = this.argOrigin(name);
-    if (at && (at.span === this.callSite.span || this.ev.isLibraryFile(at.file)) && o && !o.cli && !this.ev.isLibraryFile(o.file)) at = o;
-    if (!at || at.span === this.callSite.span || this.ev.isLibraryFile(at.file)) return undefined;
+    // Written inside the standard library (or defaulted): the fix is where the user set the value passed in.
+    const at = this.userArg(name) ?? editableOrigin(this.ev, this.argOrigin(name));
+    if (!at) return undefined;
     const written = this.ev.sourceText(at);
-    const keys: string[] = [];
-    for (const key of this.env.scope.names()) {
-      const b = this.env.scope.lookup(key);
-      if (b?.kind === 'config' && b.value.kind === 'int' && b.value.value === needed) keys.push(key);
-    }
+    const key = this.env.scope.configKeyFor(needed);
     const diff = needed - had;
-    const text = keys.length === 1 ? keys[0] : written !== undefined && /^[\w\s()*\/^+-]+$/.test(written) && Math.abs(diff) <= 2 ? `${written} ${diff > 0 ? '+' : '-'} ${Math.abs(diff)}` : String(needed);
+    const text = key ?? (written !== undefined && /^[\w\s()*\/^+-]+$/.test(written) && Math.abs(diff) <= 2 ? `${written} ${diff > 0 ? '+' : '-'} ${Math.abs(diff)}` : String(needed));
     return { message: `make it ${needed}: \`${text}\``, edits: [{ file: at.file, span: at.span, text }] };
   }
 
@@ -93,8 +87,8 @@ class LoweringOpContext implements OpContext {
   }
 
   valueSite(name: string, message?: string): Label {
-    const o = this.argOrigin(name);
-    if (o && !o.cli && !this.ev.isLibraryFile(o.file)) return { file: o.file, span: o.span, message: message ?? `\`${o.name}\` is set here` };
+    const o = editableOrigin(this.ev, this.argOrigin(name));
+    if (o) return { file: o.file, span: o.span, message: message ?? `\`${o.name}\` is set here` };
     return { ...this.argSource(name), message };
   }
 

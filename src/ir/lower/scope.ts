@@ -46,6 +46,19 @@ export class Scope {
     this.map.set(name, b);
   }
 
+  /**
+   * The config key visible here that holds integer `value`, when exactly one does: a fix written
+   * in this scope may spell a size by it (`ctx` instead of 128).
+   */
+  configKeyFor(value: number): string | undefined {
+    const keys: string[] = [];
+    for (const key of this.names()) {
+      const b = this.lookup(key);
+      if (b?.kind === 'config' && b.value.kind === 'int' && b.value.value === value) keys.push(key);
+    }
+    return keys.length === 1 ? keys[0] : undefined;
+  }
+
   /** Every visible name (for "did you mean"). */
   names(out: Set<string> = new Set()): Set<string> {
     for (const k of this.map.keys()) out.add(k);

@@ -168,7 +168,7 @@ export function evalValueRange(ev: Lowering, r: A.ValueRange, dtype: DType, env:
   if (low.kind !== 'int' || high.kind !== 'int') return undefined;
   const max = r.highInclusive ? high.value + 1 : high.value;
   if (max <= low.value) {
-    ev.reporter.error('TFM4008', `the value range \`${r.highInclusive ? '[' : '['}${low.value}, ${high.value}${r.highInclusive ? ']' : ')'}\` is empty`, at, {
+    ev.reporter.error('TFM4008', `the value range \`[${low.value}, ${high.value}${r.highInclusive ? ']' : ')'}\` is empty`, at, {
       help: 'a range `[low, high)` holds low, low + 1, ..., high - 1',
     });
     return undefined;

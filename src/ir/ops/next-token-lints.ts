@@ -15,9 +15,7 @@ import { resolve, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';
 import type { OpContext } from '../values.js';
-
-/** Ops between `q @ transpose(k)` and the softmax that keep the scores' axes (as softmax.ts). */
-const KEEPS_AXES = new Set(['scalar', 'add', 'sub', 'mul', 'div', 'masked', 'dropout']);
+import { attentionScores } from './attention-scores.js';
 
 export function lintNextTokenLoss(ctx: OpContext, logits: TensorValue, targets: TensorValue): void {
   if (logits.shape.length < 3) return; // classification of a whole sequence: no positions to shift
@@ -81,17 +79,8 @@ function scan(ctx: OpContext, logits: TensorValue, source: TensorValue, seq: Dim
 function attentionOver(ctx: OpContext, scores: TensorValue, seq: Dim): { causal: boolean } | undefined {
   const n = scores.shape.length;
   if (n < 2 || !sameSym(scores.shape[n - 1], seq) || !sameSym(scores.shape[n - 2], seq)) return undefined;
-  let causal = false;
-  let t: TensorValue | undefined = scores;
-  for (let hops = 0; t && hops < 12; hops++) {
-    const p = ctx.producer(t);
-    if (!p) return undefined;
-    if (p.op === 'matmul') return ctx.producer(p.inputs[1])?.op === 'transpose' ? { causal } : undefined;
-    if (!KEEPS_AXES.has(p.op)) return undefined;
-    if (p.op === 'masked' && p.inputs[1]?.maskKinds?.includes('causal')) causal = true;
-    t = p.inputs.find((i) => i.shape.length === n && i.dtype === 'float32');
-  }
-  return undefined;
+  const found = attentionScores(ctx, scores);
+  return found && { causal: found.masks.some((m) => m.maskKinds?.includes('causal')) };
 }
 
 function sameSym(a: Dim, b: Dim): boolean {

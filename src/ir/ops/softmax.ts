@@ -4,6 +4,7 @@ import { numel, one, ERROR } from './helpers.js';
 import type { TensorValue } from '../types.js';
 import type { OpContext } from '../values.js';
 import type { Kernels } from './kernel.js';
+import { attentionScores } from './attention-scores.js';
 
 function softmaxLike(name: string, doc: string) {
   return functionOp(name, doc, {
@@ -23,9 +24,6 @@ function softmaxLike(name: string, doc: string) {
   });
 }
 
-/** Ops between `q @ transpose(k)` and the softmax that keep the scores' axes where they are. */
-const KEEPS_AXES = new Set(['scalar', 'add', 'sub', 'mul', 'div', 'masked', 'dropout']);
-
 /**
  * Attention scores `q @ transpose(k)` are `[..., queries, keys]`: each query's weights sum to 1
  * over the keys, the last axis. A softmax over the second-to-last mixes queries — shape-correct,
@@ -35,24 +33,14 @@ const KEEPS_AXES = new Set(['scalar', 'add', 'sub', 'mul', 'div', 'masked', 'dro
 function warnQueryAxis(ctx: OpContext, x: TensorValue, axis: number): void {
   const rank = x.shape.length;
   if (rank < 2 || (axis < 0 ? axis + rank : axis) !== rank - 2) return;
-  let t: TensorValue | undefined = x;
-  for (let hops = 0; t && hops < 8; hops++) {
-    const p = ctx.producer(t);
-    if (!p) return;
-    if (p.op === 'matmul') {
-      if (ctx.producer(p.inputs[1])?.op !== 'transpose') return;
-      ctx.error('TFM5001', `softmax over axis ${axis} of attention scores normalises over the queries, not the keys`, {
-        primary: { ...ctx.argSource('axis'), message: 'the query axis' },
-        secondary: [ctx.shapeLabel(x, 'these are scores `q @ transpose(k)`: `[..., queries, keys]`')],
-        help: ctx.userArg('axis')
-          ? { message: 'attention weights sum to 1 over the keys: use `axis: -1` (if the query axis is meant, end the line with `// tfmc: allow TFM5001`)', edits: [{ ...ctx.userArg('axis')!, text: '-1' }] }
-          : 'attention weights sum to 1 over the keys: use `axis: -1` (if the query axis is meant, end the line with `// tfmc: allow TFM5001`)',
-      });
-      return;
-    }
-    if (!KEEPS_AXES.has(p.op)) return;
-    t = p.inputs.find((i) => i.shape.length === rank && i.dtype === 'float32');
-  }
+  if (!attentionScores(ctx, x)) return;
+  const fix = 'attention weights sum to 1 over the keys: use `axis: -1` (if the query axis is meant, end the line with `// tfmc: allow TFM5001`)';
+  const written = ctx.userArg('axis');
+  ctx.error('TFM5001', `softmax over axis ${axis} of attention scores normalises over the queries, not the keys`, {
+    primary: { ...ctx.argSource('axis'), message: 'the query axis' },
+    secondary: [ctx.shapeLabel(x, 'these are scores `q @ transpose(k)`: `[..., queries, keys]`')],
+    help: written ? { message: fix, edits: [{ ...written, text: '-1' }] } : fix,
+  });
 }
 
 export const softmax = softmaxLike('softmax', 'Normalised exponentials along an axis.');
