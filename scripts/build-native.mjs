@@ -62,9 +62,12 @@ function reason(output) {
   const header = /fatal error: ([\w./-]+): No such file/.exec(output);
   if (header) return `missing header ${header[1]}`;
   if (/(g\+\+|c\+\+|make): (command )?not found|spawn (make|g\+\+|c\+\+) ENOENT|not found: make/.test(output)) return 'no C++ compiler or make';
+  // A compiler named by CC/CXX (or found by gyp) that does not exist: gyp's Python, or make, says which.
+  const tool = /FileNotFoundError: .*No such file or directory: '([^']+)'/.exec(output) ?? /make(?:\[\d+\])?: ([^\s:]+): (?:No such file or directory|Command not found)/.exec(output);
+  if (tool) return `no compiler at ${tool[1]} (set CC/CXX, or install build-essential)`;
   if (/Could not find any Python|Can't find Python/.test(output)) return 'no python3 (node-gyp needs it)';
   if (/Cannot find module 'node-addon-api'|node-addon-api/.test(output) && /Cannot find module/.test(output)) return 'node-addon-api is not installed';
-  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|gyp ERR! stack Error: .*download/i.test(output)) return 'Node headers could not be downloaded';
+  if (/\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED)\b/.test(output) || /gyp ERR! stack Error: .*download/i.test(output)) return 'Node headers could not be downloaded';
   const line = output.split('\n').find((l) => /error/i.test(l));
   return line ? line.trim().slice(0, 160) : 'node-gyp failed';
 }

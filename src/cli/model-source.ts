@@ -158,7 +158,8 @@ export async function loadSource(ctx: CliContext, plan: SourcePlan, flags: Sourc
       throw e;
     }
   }
-  ctx.err(`backend: ${model.backend}\n`);
+  const { describeBackend } = await import('../backends/tfjs/backend.js'); // loaded by now: no start-up cost
+  ctx.err(`backend: ${describeBackend(model.backend, flags.backend)}\n`);
   if (plan.runDir && plan.checkpoint) ctx.err(`checkpoint: ${describeChoice(plan.checkpoint, runPaths(plan.runDir), ctx.cwd)}\n`);
   return model;
 }

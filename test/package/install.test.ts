@@ -5,7 +5,11 @@
  * (dependencies from the registry or npm's cache), then the installed `tfmc` in a folder outside
  * the repository: check, compile to every target, the language server on the standard library,
  * and the package's entry points (`tfmc`, `tfmc/runtime`, `tfmc/tfjs`, `tfmc/prettier-plugin`,
- * `tfmc/tfjs/browser`) imported from a project that links the installed package. About 15 s.
+ * `tfmc/tfjs/browser`) imported from a project that links the installed package. The install
+ * builds the native backend (its postinstall script; `npm test` has installed the compiler and
+ * OpenBLAS), which the installed tfmc then uses by default; a second install into another prefix,
+ * with a compiler that does not exist (CC/CXX), must still complete, and that tfmc falls back to
+ * wasm with a one-line notice saying why. About a minute.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -69,7 +73,7 @@ beforeAll(async () => {
   packed = JSON.parse(json)[0];
   await ok('npm', ['install', '-g', '--prefix', prefix, path.join(tmp, packed.filename)], tmp);
   installed = path.join(prefix, 'lib', 'node_modules', 'tfmc');
-}, 240_000);
+}, 300_000);
 
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -155,3 +159,48 @@ it('a project that links the installed package imports every entry point of pack
   expect(out.errors).toBe(0);
   for (const n of out.exports) expect(n).toBeGreaterThan(0);
 }, 60_000);
+
+/** `tfmc generate` on a tiny compiled GPT-2 from the tfmc at `bin` (its stderr says the backend in use). */
+async function generateWith(bin: string, dir: string): Promise<Ran> {
+  fs.copyFileSync(path.join(ROOT, 'specs', 'gpt2.tfm'), path.join(dir, 'gpt2.tfm'));
+  await ok(bin, ['compile', 'gpt2.tfm', '--model', 'Gpt2Tiny', '--target', 'tfjs', '-o', 'tiny'], dir);
+  return run(bin, ['generate', 'tiny', '--ids', '1,2,3', '--max-new-tokens', '2'], dir);
+}
+
+it('the install built the native backend, and the installed tfmc uses it by default', async () => {
+  expect(fs.existsSync(path.join(installed, 'native', 'build', 'Release', 'tfmc_native.node'))).toBe(true);
+  const dir = fs.mkdtempSync(path.join(tmp, 'native-'));
+  const r = await generateWith(path.join(prefix, 'bin', 'tfmc'), dir);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toMatch(/^backend: native$/m);
+}, 120_000);
+
+it('without a working compiler the install still completes, and tfmc falls back to wasm with a one-line notice', async () => {
+  const bare = path.join(tmp, 'prefix-no-compiler');
+  const noCompiler = { ...env, CC: '/nonexistent/cc', CXX: '/nonexistent/c++' };
+  const install = await new Promise<Ran>((resolve, reject) => {
+    const child = spawn('npm', ['install', '-g', '--foreground-scripts', '--prefix', bare, path.join(tmp, packed.filename)], { cwd: tmp, env: noCompiler, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000, killSignal: 'SIGKILL' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+  expect(install.status, install.stderr).toBe(0);
+  // The build's one line: what is missing and what to install.
+  expect(install.stdout + install.stderr).toContain('tfmc: native backend not built (no compiler at /nonexistent/c');
+  const pkgDir = path.join(bare, 'lib', 'node_modules', 'tfmc');
+  expect(fs.existsSync(path.join(pkgDir, 'native', 'build', 'Release', 'tfmc_native.node'))).toBe(false);
+  const dir = fs.mkdtempSync(path.join(tmp, 'fallback-'));
+  const r = await generateWith(path.join(bare, 'bin', 'tfmc'), dir);
+  expect(r.status, r.stderr).toBe(0);
+  const line = r.stderr.split('\n').find((l) => l.startsWith('backend: '));
+  expect(line).toMatch(/^backend: wasm \(native is unavailable: its addon is not built .*apt-get install build-essential libopenblas-dev/);
+  // Asking for it by name is a one-line error with the same reason, not a stack trace.
+  const asked = await run(path.join(bare, 'bin', 'tfmc'), ['generate', 'tiny', '--ids', '1,2', '--max-new-tokens', '1', '--backend', 'native'], dir);
+  expect(asked.status).not.toBe(0);
+  expect(asked.stderr).toContain('native');
+  expect(asked.stderr).toContain('libopenblas-dev');
+  expect(asked.stderr).not.toMatch(/\n\s+at /);
+}, 300_000);

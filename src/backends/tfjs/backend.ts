@@ -1,10 +1,10 @@
 /**
  * Choosing the tfjs backend: `node` (libtensorflow via `@tensorflow/tfjs-node`) when it loads,
- * else `wasm` (`@tensorflow/tfjs-backend-wasm`, its `.wasm` binaries read from the installed
- * package, never fetched), else `cpu` (pure JavaScript, always available, deterministic).
- * `native` (asked for by name; `native/`, built by `npm run build:native`) is the wasm backend
- * with its matmul kernels computed by a system BLAS (`./native/kernels.ts`): tfjs itself still
- * calls it `wasm`, and switching between the two moves no data.
+ * else `native` (`native/`, built by `npm run build:native`: the wasm backend with its hot kernels
+ * computed by an addon over a system BLAS, `./native/kernels.ts`; tfjs itself still calls it
+ * `wasm`, and switching between the two moves no data), else `wasm`
+ * (`@tensorflow/tfjs-backend-wasm`, its `.wasm` binaries read from the installed package, never
+ * fetched), else `cpu` (pure JavaScript, always available, deterministic).
  *
  * `@tensorflow/tfjs-node` is an optional dependency: its install script downloads libtensorflow,
  * which fails where only the npm registry is reachable, and npm then skips it. It is therefore
@@ -20,7 +20,7 @@ import { activateNativeKernels, deactivateNativeKernels, nativeKernelsActive } f
 export type BackendName = 'node' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['node', 'native', 'wasm', 'cpu'];
 /** Tried in this order when none is asked for. */
-const DEFAULT_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+const DEFAULT_ORDER: readonly BackendName[] = ['node', 'native', 'wasm', 'cpu'];
 
 /** tfjs's own registry names for our backend names. */
 const TFJS_NAME: Record<BackendName, string> = { node: 'tensorflow', native: 'wasm', wasm: 'wasm', cpu: 'cpu' };
@@ -90,7 +90,7 @@ async function tryBackend(name: BackendName): Promise<void> {
 
 /**
  * Makes `preferred` the active tfjs backend, or, without a preference, the fastest that loads
- * (node, then wasm, then cpu). Returns the name in use. Asking for a backend that cannot load
+ * (node, then native, then wasm, then cpu). Returns the name in use. Asking for a backend that cannot load
  * throws {@link BackendUnavailableError}.
  */
 export async function selectBackend(preferred?: BackendName): Promise<BackendName> {
@@ -134,6 +134,20 @@ async function loadNativeAddon(): Promise<NativeAddon> {
 /** Why a backend could not be used, after an attempt (for `tfmc` to explain its choice). */
 export function backendFailure(name: BackendName): string | undefined {
   return failures.get(name);
+}
+
+/**
+ * The backend in use, for people: its name, and, when the default chose it because a faster one
+ * did not load, why, in one line (`wasm (native is unavailable: …)`). `asked` is the backend the
+ * user named, if any: then there is nothing to explain. A missing `@tensorflow/tfjs-node` (an
+ * optional dependency that cannot install where only the npm registry is reachable) is the usual
+ * case and not worth a notice while `native` runs.
+ */
+export function describeBackend(inUse: BackendName, asked: BackendName | undefined): string {
+  if (asked !== undefined || inUse === 'node' || inUse === 'native') return inUse;
+  const native = failures.get('native');
+  if (native) return `${inUse} (native is unavailable: ${native})`;
+  return inUse;
 }
 
 /**

@@ -18,7 +18,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompiledModel } from '../../backends/tfjs/compiled-model.js';
-import type { BackendName } from '../../backends/tfjs/backend.js';
 import { TfmcCompileError } from '../../api/compile-error.js';
 import type { CheckpointContents } from '../../backends/tfjs/checkpoint.js';
 import { selectModel } from '../../pipeline/select-model.js';
@@ -65,7 +64,8 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
   try {
     const plan = await planRun(ctx, ir, specAbs, dataAbs, userSources(checked.sources), flags);
     model ??= await compileModel(plan.info.settings.seed);
-    ctx.err(`backend: ${await backendNote(model.backend, flags.backend)}\n`); // shown even with --quiet: results depend on it
+    const { describeBackend } = await import('../../backends/tfjs/backend.js'); // loaded by now: no start-up cost
+    ctx.err(`backend: ${describeBackend(model.backend, flags.backend)}\n`); // shown even with --quiet: results depend on it
     if (plan.checkpoint) {
       try {
         model.applyCheckpoint(plan.checkpoint, { optimizer: true });
@@ -299,10 +299,3 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
 }
 
-async function backendNote(inUse: BackendName, asked: BackendName | undefined): Promise<string> {
-  if (asked !== undefined || inUse === 'node') return inUse;
-  const { backendFailure } = await import('../../backends/tfjs/backend.js');
-  const why = backendFailure('node');
-  if (!why) return inUse;
-  return `${inUse} (${/Cannot find (package|module)/.test(why) ? '@tensorflow/tfjs-node is not installed' : `node is unavailable: ${why.split(';')[0]}`})`;
-}
