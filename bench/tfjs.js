@@ -1,5 +1,5 @@
 // `npm run bench` (section `tfjs`, or `node bench/run.js tfjs`): speed of the tfjs backend on its
-// default backend (node, else wasm, else cpu), issue 3 item 9; when that is wasm and the native
+// default backend (node, else native, else wasm, else cpu), issue 3 item 9; when that is native or wasm and the native
 // backend's addon is built (npm run build:native), every row also on `native` (wasm with BLAS
 // matmuls and native elementwise and fused kernels), in the same interleaved rounds, with the
 // native/wasm ratios (issue 14); with `--native-matmul`, also on `native-matmul` (the BLAS
@@ -52,23 +52,25 @@ function torchAvailable() {
 }
 
 /**
- * The backends to measure: the default, and when it is wasm and the native addon loads, `native`
- * (and `native-matmul` when asked for); with the native BLAS and threads, or why not.
+ * The backends to measure: `wasm` and, when the native addon loads, `native` beside it (and
+ * `native-matmul` when asked for), with the native BLAS and threads, or why not; `node` or `cpu`
+ * alone when one of those is the default.
  */
 export async function benchBackends(log, { nativeMatmul = false } = {}) {
   const backend = await selectBackend();
-  if (backend !== 'wasm') return [backend];
+  if (backend !== 'wasm' && backend !== 'native') return [backend];
   try {
     await selectBackend('native');
   } catch {
     log(`native backend: not measured (${backendFailure('native')})`);
-    return [backend];
+    await selectBackend('wasm');
+    return ['wasm'];
   }
   const { loadAddon } = await import('../dist/backends/tfjs/native/addon.js');
   const addon = loadAddon();
   log(`native backend: wasm with ${addon.blas()} matmuls, ${addon.threads()} BLAS threads (OPENBLAS_NUM_THREADS to change), ${addon.poolThreads()} elementwise threads (TFMC_NATIVE_THREADS)`);
   await selectBackend('wasm');
-  return [backend, 'native', ...(nativeMatmul ? ['native-matmul'] : [])];
+  return ['wasm', 'native', ...(nativeMatmul ? ['native-matmul'] : [])];
 }
 
 /** Makes `variant` (a backend name, or `native-matmul`) the active backend; switching moves no data. */
