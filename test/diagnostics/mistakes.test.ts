@@ -9,7 +9,9 @@
  *
  * and the test asserts: exactly one diagnostic for the mistake (no cascade), with that code; its
  * primary label covers the cause; its help carries edits; and the spec with those edits applied
- * checks without errors and without that diagnostic. The human rendering is golden
+ * checks without errors and without that diagnostic. When the cause is a `--set` flag
+ * (`// cause: --set heads=7`), the primary label must say so, and the help must name the `--set`
+ * to give instead: the run with it checks. The human rendering is golden
  * (`<name>.expected`, UPDATE_GOLDEN=1), so message quality is reviewed in the diff.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -60,6 +62,17 @@ describe('realistic-mistake corpus', () => {
       const reported = result.diagnostics.filter((d) => d.severity === 'error' || d.code === c.code);
       expect(reported.map((d) => d.code), c.mistake).toEqual([c.code]);
       const d = reported[0];
+
+      if (c.cause.startsWith('--set ')) {
+        // The flag is what to change: the primary label names it, the help gives the flag to use instead.
+        expect(d.primary.message, `primary label of ${c.code}`).toContain(`by \`${c.cause}\``);
+        const key = c.cause.slice('--set '.length).split('=')[0];
+        const instead = new RegExp(`\`--set ${key}=([^\`]+)\``).exec(d.help?.message ?? '');
+        expect(instead, `the help names another \`--set ${key}=…\`: ${d.help?.message}`).not.toBeNull();
+        const after = checkSource(text, path, { overrides: { ...c.overrides, [key]: instead![1] } });
+        expect(after.diagnostics.filter((x) => x.severity === 'error' || x.code === c.code).map((x) => `${x.code} ${x.message}`)).toEqual([]);
+        return;
+      }
 
       // The primary label sits on what the user must change.
       const at = d.primary.file === path ? text.slice(d.primary.span.start.offset, d.primary.span.end.offset) : `${d.primary.file}`;

@@ -8,6 +8,9 @@
  * factors of two is blamed — `heads = 10` against 256, but `image = 222` against a 16-pixel patch
  * (a pretrained patch size cannot change; the image size can). The help's edit writes the nearest
  * value that divides (or, when the blamed values of two keys look swapped, swaps them back).
+ * A value given by `--set` is the user's latest, deliberate choice: when only one side came from
+ * the command line, that side is blamed, and the help says which `--set` to give instead (the spec
+ * is not edited for it).
  */
 import type { Edit, Help, Label } from '../../diagnostics/diagnostic.js';
 import { nearbyDivisors } from '../ops/helpers.js';
@@ -28,15 +31,36 @@ export interface Operand {
  */
 export function reportNotDivisible(ev: Lowering, code: 'TFM3003' | 'TFM4003', x: Operand, y: Operand, env: Env | undefined, fallback: Label, requirement: Label): void {
   const editable = (o: Operand) => editableOrigin(ev, o.origin) !== undefined;
+  const fromCli = (o: Operand) => o.origin?.cli !== undefined;
+  const setHere = (o: ValueOrigin, v: number): Label => ({ file: o.file, span: o.span, message: `\`${o.name}\` = ${v} is set ${o.cli ? `by \`--set ${o.cli}\`` : 'here'}` });
+  const message = `\`${x.name}\` = ${x.value} is not divisible by \`${y.name}\` = ${y.value}`;
+  if (fromCli(x) !== fromCli(y)) {
+    const [blamed, other] = fromCli(x) ? [x, y] : [y, x];
+    const secondary: Label[] = [...(other.origin && !ev.isLibraryFile(other.origin.file) ? [setHere(other.origin, other.value)] : []), requirement];
+    ev.reporter.error(code, message, setHere(blamed.origin!, blamed.value), { secondary, help: cliHelp(x, y, fromCli(x)) });
+    return;
+  }
   const blameX = editable(x) && (!editable(y) || twos(x.value) < twos(y.value));
   const [blamed, other] = blameX ? [x, y] : [y, x];
-  const setHere = (o: ValueOrigin, v: number): Label => ({ file: o.file, span: o.span, message: `\`${o.name}\` = ${v} is set ${o.cli ? `by \`--set ${o.cli}\`` : 'here'}` });
   const primary = editable(blamed) ? setHere(blamed.origin!, blamed.value) : y.origin && !ev.isLibraryFile(y.origin.file) ? setHere(y.origin, y.value) : fallback;
   const secondary: Label[] = [...(other.origin && editable(blamed) ? [setHere(other.origin, other.value)] : x.origin && !blameX ? [setHere(x.origin, x.value)] : []), requirement];
-  ev.reporter.error(code, `\`${x.name}\` = ${x.value} is not divisible by \`${y.name}\` = ${y.value}`, primary, {
+  ev.reporter.error(code, message, primary, {
     secondary,
     help: blameX ? multipleHelp(x, y) : divisorHelp(x, y, env, editable(y)),
   });
+}
+
+/** The `--set` to give instead, for the side that came from the command line (the dividend when `dividend`). */
+function cliHelp(x: Operand, y: Operand, dividend: boolean): Help | undefined {
+  const key = (dividend ? x : y).origin!.cli!.split('=')[0];
+  if (dividend) {
+    const below = Math.floor(x.value / y.value) * y.value;
+    const choices = [below, below + y.value].filter((v) => v > 0).sort((a, b) => Math.abs(a - x.value) - Math.abs(b - x.value));
+    return { message: `give a multiple of ${y.value}: ${choices.map((v) => `\`--set ${key}=${v}\``).join(' or ')}` };
+  }
+  const tries = nearbyDivisors(x.value, y.value);
+  if (!tries.length) return undefined;
+  return { message: `${x.value} is divisible by ${tries.join(' and ')}: give ${tries.map((v) => `\`--set ${key}=${v}\``).join(' or ')}` };
 }
 
 /** Factors of two in n: 768 has 8, 222 has 1, 15 has none. */

@@ -4,7 +4,8 @@
  * torch, in one Python process for all models:
  * - its parameter count and state_dict names are tfmc's;
  * - tfjs → PyTorch: the tfjs model's weights, exported as safetensors, give the same outputs and
- *   losses in PyTorch (≤ 1e-5), and the same gradients (≤ 1e-4 relative);
+ *   losses in PyTorch (≤ 1e-5), and the same gradients (≤ 1e-4 relative), each computed in tfjs on
+ *   both the native backend (the default) and wasm (the same tensors: switching moves no data);
  * - PyTorch → tfjs: weights initialised and saved by the generated module load into the tfjs
  *   model (importSafetensors) and give the same outputs (≤ 1e-5).
  */
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePytorch } from '../../../src/backends/pytorch/index.js';
 import { KERNELS } from '../../../src/ir/ops/index.js';
 import { checkFile, compile } from '../../../src/index.js';
+import { selectBackend } from '../../../src/tfjs.js';
 import type { CompiledModel } from '../../../src/backends/tfjs/compiled-model.js';
 import { summarize } from '../../../src/ir/summary.js';
 import { totalParams, type ModelIR } from '../../../src/ir/types.js';
@@ -27,22 +29,27 @@ const TOLERANCE = 1e-5;
 /** Gradients: ≤ 1e-4 of each parameter's largest gradient. */
 const GRAD_TOLERANCE = 1e-4;
 
+/** The tfjs side is computed on both: native (the default) and wasm, its fallback. */
+const BACKENDS = ['native', 'wasm'] as const;
+type Backend = (typeof BACKENDS)[number];
+
 interface Case {
   /** Relative to the repository root. */
   file: string;
   overrides?: Record<string, string>;
   ir: ModelIR;
   dir: string;
-  tfjsOutputs: Map<string, Float32Array>;
-  /** Gradient of the sum of the losses by parameter (models with losses). */
-  tfjsGrads?: Map<string, Float32Array>;
+  /** By backend (native, wasm): the outputs and losses. */
+  tfjsOutputs: Map<Backend, Map<string, Float32Array>>;
+  /** By backend: the gradient of the sum of the losses by parameter (models with losses). */
+  tfjsGrads: Map<Backend, Map<string, Float32Array>>;
   report?: JobReport;
 }
 
 function casesOf(file: string, keep: (name: string) => boolean, overrides?: Record<string, string>): Case[] {
   const r = checkFile(join(ROOT, file), { overrides });
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return r.models.filter((m) => keep(m.name)).map((ir) => ({ file, overrides, ir, dir: '', tfjsOutputs: new Map() }));
+  return r.models.filter((m) => keep(m.name)).map((ir) => ({ file, overrides, ir, dir: '', tfjsOutputs: new Map(), tfjsGrads: new Map() }));
 }
 
 const specs = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.tfm')).sort();
@@ -104,14 +111,19 @@ beforeAll(async () => {
   for (const c of cases) {
     c.dir = join(work, c.ir.name);
     await writePytorch(c.ir, c.dir, { specName: c.file });
-    const model = await compile(join(ROOT, c.file), { model: c.ir.name, overrides: c.overrides, seed: 11 });
+    const model = await compile(join(ROOT, c.file), { model: c.ir.name, overrides: c.overrides, seed: 11, backend: 'native' });
     models.set(c.ir.name, model);
     // Shapes vary from case to case (batch 2–3, sequences of 8–14), fixed per case so a failure reproduces.
     const h = [...c.ir.name].reduce((a, ch) => (a * 31 + ch.charCodeAt(0)) >>> 0, 7);
     const inputs = randomInputs(c.ir, 3, 8 + (h % 7), 2 + ((h >> 3) % 2));
     await writeInputs(join(c.dir, 'inputs.safetensors'), inputs);
     await exportSafetensors(model, join(c.dir, 'tfjs.safetensors'));
-    c.tfjsOutputs = predictAll(model, inputs);
+    for (const b of BACKENDS) {
+      await selectBackend(b);
+      c.tfjsOutputs.set(b, predictAll(model, inputs));
+      if (c.ir.losses.length) c.tfjsGrads.set(b, gradients(model, inputs));
+    }
+    await selectBackend('native');
     jobs.push({
       dir: c.dir,
       inputs: join(c.dir, 'inputs.safetensors'),
@@ -122,7 +134,6 @@ beforeAll(async () => {
       seeded_outputs: join(c.dir, 'torch-seeded-outputs.safetensors'),
       grads: c.ir.losses.length ? join(c.dir, 'torch-grads.safetensors') : undefined,
     });
-    if (c.ir.losses.length) c.tfjsGrads = gradients(model, inputs);
   }
   writeFileSync(join(work, 'jobs.json'), JSON.stringify(jobs));
   const reports = runModels(join(work, 'jobs.json'));
@@ -163,29 +174,30 @@ describe.each(cases.map((c) => [c.ir.name, c] as const))('%s', (_name, c) => {
     expect(c.report!.names.slice().sort()).toEqual(c.ir.params.map((p) => p.name).sort());
   });
 
-  it('gives the tfjs outputs and losses on the tfjs weights (safetensors tfjs → PyTorch)', async () => {
+  it.each(BACKENDS)('gives the tfjs outputs and losses on the tfjs weights (safetensors tfjs → PyTorch), tfjs on %s', async (b) => {
     const torch = await readTensors(join(c.dir, 'torch-outputs.safetensors'));
-    expect([...torch.keys()].sort()).toEqual([...c.tfjsOutputs.keys()].sort());
+    const tfjs = c.tfjsOutputs.get(b)!;
+    expect([...torch.keys()].sort()).toEqual([...tfjs.keys()].sort());
     let worst = 0;
-    for (const [name, want] of c.tfjsOutputs) {
+    for (const [name, want] of tfjs) {
       const d = maxAbsDiff(torch.get(name)!.data, want);
       expect(d, `${name}`).toBeLessThanOrEqual(TOLERANCE);
       worst = Math.max(worst, d);
     }
-    measured.push(`${c.ir.name} ${worst.toExponential(1)}`);
+    measured.push(`${c.ir.name} (${b}) ${worst.toExponential(1)}`);
   });
 
-  if (c.ir.losses.length > 0) it('computes the gradients tfjs computes (≤ 1e-4 of each parameter\'s largest gradient)', async () => {
+  if (c.ir.losses.length > 0) it.each(BACKENDS)('computes the gradients tfjs computes (≤ 1e-4 of each parameter\'s largest gradient), tfjs on %s', async (b) => {
     const torch = await readTensors(join(c.dir, 'torch-grads.safetensors'));
     let worst = 0;
     for (const p of c.ir.params.filter((q) => !q.buffer)) {
-      const want = c.tfjsGrads!.get(p.name)!;
+      const want = c.tfjsGrads.get(b)!.get(p.name)!;
       const scale = Math.max(1e-3, ...Array.from(want, Math.abs)); // (a floor for parameters with almost no gradient)
       const d = maxAbsDiff(torch.get(p.name)!.data, want) / scale;
       expect(d, p.name).toBeLessThanOrEqual(GRAD_TOLERANCE);
       worst = Math.max(worst, d);
     }
-    gradMeasured.push(`${c.ir.name} ${worst.toExponential(1)}`);
+    gradMeasured.push(`${c.ir.name} (${b}) ${worst.toExponential(1)}`);
   });
 
 
