@@ -3,10 +3,10 @@
  * with its ports bound (and checked against their declared types), a `repeat` threads its input
  * through each layer, copying a layer that maps its input shape to itself instead of re-running it.
  */
-import type { Label } from '../../diagnostics/diagnostic.js';
+import type { Edit, Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
 import { spanCover, type Span } from '../../diagnostics/spans.js';
-import { dimEquals, renderDim, renderShape, resolve, unify, unifyBroadcast } from '../dims.js';
+import { constValue, dimEquals, renderDim, renderShape, resolve, unify, unifyBroadcast } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';
 import { ERROR, NONE, type ArgSpec, type BlockModule, type ModuleValue, type RepeatModule, type Value } from '../values.js';
@@ -169,7 +169,8 @@ function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.E
           });
         }
         const v = values[s.name.name];
-        ev.bind(inner, s.name, v.kind === 'none' ? NONE : checkPort(ev, s, v, sources[s.name.name], inner, decl.name.name, { scope: env.scope, construction: m.source }), 'port');
+        const caller = { scope: env.scope, construction: m.source, queries: sources[firstPort(decl)], memory: sources.memory };
+        ev.bind(inner, s.name, v.kind === 'none' ? NONE : checkPort(ev, s, v, sources[s.name.name], inner, decl.name.name, caller), 'port');
         continue;
       }
       ev.runStmt(s, inner);
@@ -196,7 +197,15 @@ function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.E
  * `caller`: the scope the block is applied in and where it was constructed; a fix of a construction
  * argument written there may name the config key that holds the size.
  */
-function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceRef, env: Env, block: string, caller: { scope: Scope; construction: SourceRef }): Value {
+interface Caller {
+  scope: Scope;
+  construction: SourceRef;
+  /** Where the call passed the block's first port (the queries of its attention) and `memory:`, when it did. */
+  queries?: SourceRef;
+  memory?: SourceRef;
+}
+
+function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceRef, env: Env, block: string, caller: Caller): Value {
   if (v.kind !== 'tensor') return v;
   const t = v.tensor;
   const dtype = dtypeOf(ev, port.type, env);
@@ -246,17 +255,52 @@ function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceR
         return ERROR;
       }
       // A mask whose key axis is the attention's query length: the sequences were passed the other way round.
-      const swapped = isMask && i === shape.length - 1 && i >= 1 && dimEquals(t.shape[i], shape[i - 1]) && !dimEquals(shape[i - 1], shape[i]);
+      // It would fit with the query and key lengths exchanged (a causal mask `[1, T, T]` given for
+      // cross-attention does not: that is the wrong mask, not swapped arguments).
+      const swapped = isMask && i === shape.length - 1 && i >= 1 && dimEquals(t.shape[i], shape[i - 1]) && !dimEquals(shape[i - 1], shape[i])
+        && (constValue(t.shape[i - 1]) === 1 || dimEquals(t.shape[i - 1], shape[i]));
+      const swapHelp = `queries and keys look swapped: this mask's key axis (${got}) is the attention's query length. In cross-attention the queries come from the layer's input and the keys and values from \`memory:\` — were the two passed the other way round?`;
+      const swapFix = swapped ? swapArguments(ev, caller) : undefined;
+      if (swapFix) {
+        // The two arguments are the cause: the label goes on them, the fix swaps them back.
+        ev.reporter.error('TFM3005', message, { file: swapFix.file, span: swapFix.span, message: 'these two look swapped' }, {
+          secondary: [{ ...argSource, message: `dimension ${i} is ${got}, expected ${want}` }, declared, ...dimLabels],
+          help: { message: swapHelp, edits: swapFix.edits },
+        });
+        return ERROR;
+      }
       ev.reporter.error(isMask ? 'TFM3005' : 'TFM3004', message, { ...argSource, message: `dimension ${i} is ${got}, expected ${want}` }, {
         secondary: [declared, ...dimLabels],
-        help: swapped
-          ? `queries and keys look swapped: this mask's key axis (${got}) is the attention's query length. In cross-attention the queries come from the layer's input and the keys and values from \`memory:\` — were the two passed the other way round?`
-          : isMemory && i === shape.length - 1 ? 'the encoder output fed to cross-attention must have the decoder\'s d_model (or project it with a Linear)' : undefined,
+        help: swapped ? swapHelp : isMemory && i === shape.length - 1 ? 'the encoder output fed to cross-attention must have the decoder\'s d_model (or project it with a Linear)' : undefined,
       });
       return ERROR;
     }
   }
   return v;
+}
+
+/** The block's first input port: the one a call passes positionally, the queries of its attention. */
+function firstPort(decl: A.BlockDecl): string {
+  for (const s of decl.body) if (s.kind === 'InputDecl' && s.keyword === 'in') return s.name.name;
+  return '';
+}
+
+/** Edits that swap the call's first argument and its `memory:` argument, when the user wrote both in one file. */
+function swapArguments(ev: Lowering, caller: Caller): { file: string; span: Span; edits: Edit[] } | undefined {
+  const { queries: q, memory: m } = caller;
+  if (!q || !m || q.file !== m.file || ev.isLibraryFile(q.file) || q.span.start.offset === m.span.start.offset) return undefined;
+  const qText = ev.sourceText(q);
+  const mText = ev.sourceText(m);
+  if (qText === undefined || mText === undefined) return undefined;
+  const [first, last] = q.span.start.offset < m.span.start.offset ? [q, m] : [m, q];
+  return {
+    file: q.file,
+    span: spanCover(first.span, last.span),
+    edits: [
+      { file: q.file, span: q.span, text: mText },
+      { file: m.file, span: m.span, text: qText },
+    ],
+  };
 }
 
 function within(inner: Span, outer: Span): boolean {
