@@ -15,6 +15,7 @@ import { checkFile, checkSource, type CheckResult } from '../pipeline/check-spec
 import { selectModel } from '../pipeline/select-model.js';
 import { TfmcCompileError } from './compile-error.js';
 import { memoryRefusal } from './memory-check.js';
+import { openWeights } from '../weights/exchange.js';
 
 export interface CompileModelOptions {
   /** Which model of the file; required when the file has more than one. Only this model is checked. */
@@ -35,6 +36,15 @@ export interface CompileModelOptions {
    * machine's memory). `Infinity` turns the check off.
    */
   maxMemory?: number;
+  /**
+   * A safetensors file holding the model's parameters (tensors named as the IR's parameters, as
+   * `exportSafetensors` and the generated PyTorch module write them): the model is built with
+   * these values, read from the file into the backend's memory, instead of random ones. A file
+   * that does not fit the model throws `WeightsFileError` and nothing is built.
+   */
+  weights?: string;
+  /** @internal How messages name the weights file (default: `weights` as given); the command line's display path. */
+  weightsShown?: string;
 }
 
 export interface LoadModelOptions extends LoadOptions {
@@ -59,17 +69,17 @@ export async function compile(spec: string, options: CompileModelOptions = {}): 
   const ir = chosenModel(result, options.model, source ? (options.path ?? 'the spec') : spec);
   const backend = await chooseBackend(options.backend);
   refuseOversized(ir, backend, result.sources, options.maxMemory);
+  // Opened (and checked against the parameters) before anything is allocated.
+  const weights = options.weights === undefined ? undefined : openWeights(options.weights, options.weightsShown ?? options.weights, ir.name, ir.params);
   try {
-    return new CompiledModel(ir, backend, result.diagnostics, {
-      entry: resolve(source ? (options.path ?? 'untitled.tfm') : spec),
-      sources: userSources(result.sources),
-      overrides,
-      seed: options.seed,
-    });
+    const origin = { entry: resolve(source ? (options.path ?? 'untitled.tfm') : spec), sources: userSources(result.sources), overrides, seed: options.seed };
+    return new CompiledModel(ir, backend, result.diagnostics, origin, weights && ((p) => (weights.has(p.name) ? weights.tensorFor(p.name) : undefined)));
   } catch (e) {
     // Only reachable past a raised `maxMemory`: the allocator, not the estimate, said no.
     if (e instanceof RangeError) throw new TfmcCompileError([], result.sources, `could not allocate model \`${ir.name}\`: ${e.message} (the memory limit was raised with maxMemory / --max-memory)`);
     throw e;
+  } finally {
+    weights?.close();
   }
 }
 

@@ -146,13 +146,11 @@ export async function loadSource(ctx: CliContext, plan: SourcePlan, flags: Sourc
   } else {
     const { compile } = await import('../api/compile.js');
     const spec = plan.spec!;
-    model = await compile(spec.abs, { model: spec.ir.name, overrides: spec.overrides, backend: flags.backend, seed: flags.seed ?? 0 });
+    // A safetensors file's values are read straight into the model's variables (no random initialisation first).
+    const weights = plan.safetensors;
+    model = await compile(spec.abs, { model: spec.ir.name, overrides: spec.overrides, backend: flags.backend, seed: flags.seed ?? 0, weights: weights?.abs, weightsShown: weights?.shown });
     try {
       if (plan.checkpoint) await model.load(fsPath(ctx, plan.checkpoint), { optimizer: false });
-      else if (plan.safetensors) {
-        const { importSafetensors } = await import('../weights/exchange.js');
-        await importSafetensors(model, plan.safetensors.abs, plan.safetensors.shown);
-      }
     } catch (e) {
       model.dispose();
       throw e;

@@ -5,30 +5,17 @@
  * a temporary name and renamed, so a failed export never leaves a half-written file.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { TfmcUserError } from '../backends/tfjs/api-errors.js';
 import type { CompiledModel } from '../backends/tfjs/compiled-model.js';
-import { decodeSafetensors, encodeSafetensors, isFloatDType, MAX_HEADER_BYTES, SafetensorsFormatError, type SafetensorsFile } from './safetensors.js';
+import { filledTensor } from '../backends/tfjs/filled-tensor.js';
+import { encodeSafetensors, isFloatDType, MAX_HEADER_BYTES, type SafetensorsDType, type SafetensorsFile, type SafetensorsTensor } from './safetensors.js';
+import { firstNonFinite, SafetensorsReader } from './safetensors-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import type { KnownCode } from '../diagnostics/diagnostic.js';
+import { WeightsFileError } from './errors.js';
 import { setEntry } from '../util/own-entry.js';
 
-/** A safetensors file that cannot be read, or whose tensors do not fit the model; the message lists every difference. */
-export class WeightsFileError extends TfmcUserError {
-  constructor(
-    readonly file: string,
-    message: string,
-    /** One line per difference (missing, unexpected, shape, dtype), empty for format errors. */
-    readonly differences: string[] = [],
-    /** The catalogue code of a malformed file (`TFM6005`) or a non-finite weight (`TFM6006`), shown by the command line. */
-    readonly code?: KnownCode,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = 'WeightsFileError';
-  }
-}
+export { WeightsFileError };
 
 export interface NamedShape {
   name: string;
@@ -37,8 +24,14 @@ export interface NamedShape {
   buffer?: boolean;
 }
 
+/** What a file says of a tensor before its values are read. */
+export interface StoredTensor {
+  dtype: SafetensorsDType;
+  shape: readonly number[];
+}
+
 /** What differs between a model's parameters and a file's tensors (empty when they fit). */
-export function weightDifferences(params: readonly NamedShape[], file: SafetensorsFile): string[] {
+export function weightDifferences(params: readonly NamedShape[], file: { tensors: ReadonlyMap<string, StoredTensor> }): string[] {
   const out: string[] = [];
   const own = new Map(params.map((p) => [p.name, p]));
   for (const p of params) if (!file.tensors.has(p.name)) out.push(`missing from the file: \`${p.name}\` [${p.shape.join(', ')}]`);
@@ -54,18 +47,17 @@ export function weightDifferences(params: readonly NamedShape[], file: Safetenso
 
 /** Reads and parses a safetensors file; `WeightsFileError` (naming it as `shown`) when it is unreadable or malformed. */
 export async function readSafetensors(file: string, shown = file): Promise<SafetensorsFile> {
-  let bytes: Uint8Array;
+  const reader = SafetensorsReader.open(file, shown);
   try {
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new WeightsFileError(shown, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message);
-  }
-  try {
-    return decodeSafetensors(bytes);
-  } catch (e) {
-    if (e instanceof SafetensorsFormatError) throw new WeightsFileError(shown, `not a valid safetensors file: ${e.message}`, [], 'TFM6005');
-    throw e;
+    const tensors = new Map<string, SafetensorsTensor>();
+    for (const e of reader.entries.values()) {
+      const data = new Float32Array(e.count);
+      reader.readInto(e.name, data);
+      tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+    }
+    return { tensors, metadata: reader.metadata };
+  } finally {
+    reader.close();
   }
 }
 
@@ -99,20 +91,25 @@ export function safetensorsMetadata(file: string): Record<string, string> | unde
  * refused naming the tensor and the element (`TFM6006`).
  */
 export function requireFit(fileName: string, model: string, params: readonly NamedShape[], file: SafetensorsFile): void {
-  const diffs = weightDifferences(params, file);
-  if (diffs.length === 0) {
-    for (const p of params) {
-      const data = file.tensors.get(p.name)!.data;
-      const at = data.findIndex((v) => !Number.isFinite(v));
-      if (at >= 0) {
-        throw new WeightsFileError(fileName, `tensor \`${p.name}\` holds ${data[at]} at element ${at} (of ${data.length}); weights must be finite numbers, nothing was loaded`, [], 'TFM6006');
-      }
-    }
-    return;
-  }
+  requireShapesFit(fileName, model, params, file.tensors);
+  for (const p of params) requireFinite(fileName, p.name, file.tensors.get(p.name)!.data);
+}
+
+/** The names, shapes and dtypes half of {@link requireFit}: what can be checked before any value is read. */
+export function requireShapesFit(fileName: string, model: string, params: readonly NamedShape[], tensors: ReadonlyMap<string, StoredTensor>): void {
+  const diffs = weightDifferences(params, { tensors });
+  if (diffs.length === 0) return;
   const shown = diffs.slice(0, 20);
   const more = diffs.length > shown.length ? `\n  ... and ${diffs.length - shown.length} more` : '';
   throw new WeightsFileError(fileName, `its tensors do not fit model \`${model}\` (${diffs.length} difference${diffs.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}${more}`, diffs);
+}
+
+/** TFM6006 when a tensor holds a NaN or an infinity. */
+export function requireFinite(fileName: string, name: string, data: Float32Array): void {
+  const at = firstNonFinite(data);
+  if (at >= 0) {
+    throw new WeightsFileError(fileName, `tensor \`${name}\` holds ${data[at]} at element ${at} (of ${data.length}); weights must be finite numbers, nothing was loaded`, [], 'TFM6006');
+  }
 }
 
 /** Writes float32 tensors as safetensors, atomically (temporary file in the same folder, then rename). */
@@ -139,20 +136,50 @@ export async function exportSafetensors(model: CompiledModel, file: string): Pro
 /**
  * Loads a safetensors file into a model. The file must hold exactly the model's parameters with
  * the same shapes (any floating dtype; converted to float32); otherwise nothing is loaded and a
- * `WeightsFileError` lists what differs (naming the file as `shown`).
+ * `WeightsFileError` lists what differs (naming the file as `shown`). To build a model from a file
+ * without first initialising it randomly, give the file to `compile` (`weights`).
  */
 export async function importSafetensors(model: CompiledModel, file: string, shown = file): Promise<void> {
-  const contents = await readSafetensors(file, shown);
-  requireFit(shown, model.name, model.ir.params, contents);
-  const tf = await import('@tensorflow/tfjs');
+  const source = openWeights(file, shown, model.name, model.ir.params);
   const tensors: Record<string, tfTypes.Tensor> = {};
   try {
-    for (const p of model.ir.params) {
-      const t = contents.tensors.get(p.name)!;
-      setEntry(tensors, p.name, tf.tensor(t.data, t.shape, 'float32'));
-    }
+    for (const p of model.ir.params) setEntry(tensors, p.name, source.tensorFor(p.name));
     model.setWeights(tensors);
   } finally {
-    tf.dispose(Object.values(tensors));
+    source.close();
+    for (const t of Object.values(tensors)) t.dispose();
   }
+}
+
+/** A weights file opened for a model whose parameters it fits: each parameter's values, read on demand. */
+export interface WeightsSource {
+  /** Whether the file holds the parameter (every parameter it was opened for). */
+  has(name: string): boolean;
+  /** A new float32 tensor of the parameter's values, read from the file into the backend's memory and checked finite (TFM6006). */
+  tensorFor(name: string): tfTypes.Tensor;
+  close(): void;
+}
+
+/**
+ * Opens a safetensors file for a model's parameters, checking its header (TFM6005) and that its
+ * tensors fit them (names, shapes, dtypes) before any value is read or allocated.
+ */
+export function openWeights(file: string, shown: string, model: string, params: readonly NamedShape[]): WeightsSource {
+  const reader = SafetensorsReader.open(file, shown);
+  try {
+    requireShapesFit(shown, model, params, reader.entries);
+  } catch (e) {
+    reader.close();
+    throw e;
+  }
+  const wanted = new Set(params.map((p) => p.name));
+  return {
+    has: (name) => wanted.has(name),
+    tensorFor: (name) =>
+      filledTensor(reader.entries.get(name)!.shape, (values) => {
+        reader.readInto(name, values);
+        requireFinite(shown, name, values);
+      }),
+    close: () => reader.close(),
+  };
 }

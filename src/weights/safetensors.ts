@@ -72,29 +72,56 @@ export function encodeSafetensors(tensors: Iterable<[string, { shape: readonly n
   return out;
 }
 
-/** Parses a safetensors file; `SafetensorsFormatError` when it is malformed. */
-export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (bytes.length < 8) throw new SafetensorsFormatError(`the file has ${bytes.length} bytes, fewer than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(bytes.length - 8)) {
-    throw new SafetensorsFormatError(`the header length ${n} does not fit a file of ${bytes.length} bytes`);
+/** One tensor's entry in a safetensors header, checked: its bytes lie inside the data section. */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: number[];
+  /** Byte offsets relative to the start of the data section. */
+  begin: number;
+  end: number;
+  /** Number of values. */
+  count: number;
+}
+
+export interface SafetensorsHeader {
+  /** The tensors in the header's order. */
+  entries: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+  /** Where the data section starts in the file (8 + the header's length). */
+  dataStart: number;
+}
+
+/**
+ * The header length of a file of `fileBytes` bytes from its first 8 bytes; a
+ * `SafetensorsFormatError` when the length cannot be right.
+ */
+export function headerLength(first8: Uint8Array, fileBytes: number): number {
+  if (fileBytes < 8 || first8.length < 8) throw new SafetensorsFormatError(`the file has ${fileBytes} bytes, fewer than the 8-byte header length`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(fileBytes - 8)) {
+    throw new SafetensorsFormatError(`the header length ${n} does not fit a file of ${fileBytes} bytes`);
   }
-  const headerLength = Number(n);
+  return Number(n);
+}
+
+/**
+ * Parses and checks a header (its JSON bytes) for a file of `fileBytes` bytes: every entry's
+ * dtype, shape and extent inside the file, and no two entries overlapping — all before any tensor
+ * is allocated, so overlapping entries cannot make a small file allocate its data many times.
+ */
+export function parseHeader(json: Uint8Array, fileBytes: number): SafetensorsHeader {
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLength).toString('utf8'));
+    header = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
   } catch (e) {
     throw new SafetensorsFormatError(`the header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsFormatError('the header is not a JSON object');
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
-  const tensors = new Map<string, SafetensorsTensor>();
+  const dataStart = 8 + json.byteLength;
+  const dataLength = fileBytes - dataStart;
   let metadata: Record<string, string> = {};
-  // Every entry is checked (dtype, shape, extent inside the file, no overlap) before any tensor is
-  // allocated: overlapping entries could otherwise make a small file allocate its data many times.
-  const entries: Array<{ name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number; count: number }> = [];
+  const entries = new Map<string, SafetensorsEntry>();
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       metadata = readMetadata(entry);
@@ -118,13 +145,25 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       throw new SafetensorsFormatError(`tensor \`${name}\` (${dtype} [${shape.join(', ')}]) needs ${count * BYTES[dtype]} bytes, but its data_offsets span ${end - begin}`);
     }
     if (end > dataLength) throw new SafetensorsFormatError(`tensor \`${name}\` ends at byte ${end} of the data, but the file has only ${dataLength} data bytes (truncated?)`);
-    entries.push({ name, dtype, shape, begin, end, count });
+    entries.set(name, { name, dtype, shape, begin, end, count });
   }
-  const byOffset = [...entries].sort((a, b) => a.begin - b.begin);
+  const byOffset = [...entries.values()].sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < byOffset.length; i++) {
     if (byOffset[i].begin < byOffset[i - 1].end) throw new SafetensorsFormatError(`the data of \`${byOffset[i - 1].name}\` and \`${byOffset[i].name}\` overlap`);
   }
-  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: toFloat32(view, dataStart + e.begin, e.count, e.dtype) });
+  return { entries, metadata, dataStart };
+}
+
+/** Parses a safetensors file held in memory; `SafetensorsFormatError` when it is malformed. */
+export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const length = headerLength(bytes, bytes.length);
+  const { entries, metadata, dataStart } = parseHeader(bytes.subarray(8, 8 + length), bytes.length);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const e of entries.values()) {
+    const data = new Float32Array(e.count);
+    convertToFloat32(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, data);
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+  }
   return { tensors, metadata };
 }
 
@@ -138,11 +177,17 @@ function readMetadata(entry: unknown): Record<string, string> {
   return out;
 }
 
-function toFloat32(view: DataView, at: number, count: number, dtype: SafetensorsDType): Float32Array {
-  const out = new Float32Array(count);
+/** The bytes of one tensor stored as `dtype`, written into `out` as float32 (`out.length` values). */
+export function convertToFloat32(bytes: Uint8Array, dtype: SafetensorsDType, out: Float32Array): void {
+  const count = out.length;
+  if (dtype === 'F32' && LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer, out.byteOffset, count * 4).set(bytes.subarray(0, count * 4));
+    return;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const step = BYTES[dtype];
   for (let i = 0; i < count; i++) {
-    const p = at + i * step;
+    const p = i * step;
     switch (dtype) {
       case 'F32': out[i] = view.getFloat32(p, true); break;
       case 'F64': out[i] = view.getFloat64(p, true); break;
@@ -155,7 +200,14 @@ function toFloat32(view: DataView, at: number, count: number, dtype: Safetensors
       case 'U8': case 'BOOL': out[i] = view.getUint8(p); break;
     }
   }
-  return out;
+}
+
+/** Typed arrays use the platform's byte order; safetensors is little-endian. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Bytes per value of a dtype. */
+export function bytesPerValue(dtype: SafetensorsDType): number {
+  return BYTES[dtype];
 }
 
 const scratch = new DataView(new ArrayBuffer(4));

@@ -15,7 +15,7 @@ import { totalParams, type ModelIR } from '../../ir/types.js';
 import type { BackendName } from './backend.js';
 import { checkCompatible, readCheckpoint, writeCheckpoint, type CheckpointContents, type Manifest, type NamedArray } from './checkpoint.js';
 import { iterate, toTensors, type Batch, type Dataset } from './data.js';
-import { buildModel, type TfjsModel } from './executor.js';
+import { buildModel, type BuildOptions, type TfjsModel } from './executor.js';
 import { saveLayersModel } from './layers/layers-model.js';
 import { toLayersModel } from './layers/tfmc-layer.js';
 import { fit, type FitHistory, type FitOptions } from './fit.js';
@@ -64,9 +64,11 @@ export class CompiledModel {
     /** Diagnostics of the check that did not stop compilation (warnings and notes). */
     readonly diagnostics: Diagnostic[],
     private readonly origin: Origin,
+    /** Initial values of parameters that are not to be initialised randomly (see `BuildOptions.initial`). */
+    initial?: BuildOptions['initial'],
   ) {
     const { ir: runIR, taps } = trainingIR(ir);
-    this.executor = buildModel(runIR, { seed: origin.seed });
+    this.executor = buildModel(runIR, { seed: origin.seed, initial });
     this.trainer = new Trainer(this.executor, runIR, taps);
   }
 

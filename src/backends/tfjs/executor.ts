@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { renderShape } from '../../ir/dims.js';
 import { upstreamValues } from '../../ir/queries.js';
-import type { ModelIR, ModelInput, ModelOutput, Node } from '../../ir/types.js';
+import type { ModelIR, ModelInput, ModelOutput, Node, Param } from '../../ir/types.js';
 import { ModelRuntimeError } from './errors.js';
 import { initialValue } from './init.js';
 import { concreteShape, InputChecker, type DimEnv } from './inputs.js';
@@ -25,6 +25,13 @@ export interface BuildOptions {
    * its shape. The model reads and trains them but does not own them: `dispose` leaves them alone.
    */
   variables?: ReadonlyMap<string, tf.Variable>;
+  /**
+   * The initial value of a parameter, when it comes from elsewhere (a weights file): the model
+   * takes the tensor over (it becomes the variable's data, no copy), and the parameter is not
+   * randomly initialised. Undefined for a parameter keeps the random initialisation, which is the
+   * same as without `initial` (each parameter's seed depends only on the model seed and its index).
+   */
+  initial?: (param: Param) => tf.Tensor | undefined;
 }
 
 export interface ForwardOptions {
@@ -82,12 +89,18 @@ export class TfjsModel {
       this.variables = adoptVariables(ir, options.variables);
     } else {
       const vars = new Map<string, tf.Variable>();
-      ir.params.forEach((p, i) => {
-        const init = initialValue(ir, p, i, options.seed);
-        // A buffer (running statistics) is state the model updates itself: no gradient, no optimizer.
-        vars.set(p.name, tf.variable(init, !p.buffer));
-        init.dispose();
-      });
+      try {
+        ir.params.forEach((p, i) => {
+          const init = options.initial?.(p) ?? initialValue(ir, p, i, options.seed);
+          // A buffer (running statistics) is state the model updates itself: no gradient, no optimizer.
+          vars.set(p.name, tf.variable(init, !p.buffer));
+          init.dispose();
+        });
+      } catch (e) {
+        // Never a half-built model: what was made is freed.
+        for (const v of vars.values()) v.dispose();
+        throw e;
+      }
       this.variables = vars;
     }
     this.checker = new InputChecker(ir);

@@ -1,0 +1,84 @@
+// One engine of `npm run bench:peers` in its own process (bench/peers.js starts it with the thread
+// settings in its environment): loads the model from the files on disk, prints `first-token` as
+// soon as the prompt's next token is known (the parent times process start → that line), then
+// times the forward pass and greedy generation and prints one JSON line of results.
+//   node bench/peers-worker.js '{"engine":"tfmc-native"|"tfmc-wasm"|"ort", ...}'
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const job = JSON.parse(process.argv[2]);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The same ids in every engine (bench/peers_torch.py has the same generator): MINSTD, exact in doubles. */
+export function batchIds({ batch, seq, vocab }) {
+  let s = 12345;
+  return Array.from({ length: batch }, () => Array.from({ length: seq }, () => ((s = (s * 48271) % 2147483647), s % vocab)));
+}
+
+const argmax = (row) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
+const first = () => process.stdout.write('first-token\n');
+
+async function tfmcEngine(backend) {
+  const { compile } = await import(join(root, 'dist/index.js'));
+  const model = await compile(job.spec, { model: job.model, backend, weights: join(job.dir, 'model.safetensors') });
+  await model.generate({ prompt: [job.prompt] }, { maxNewTokens: 1 });
+  first();
+  return {
+    forward: (ids) => {
+      const { logits } = model.predict({ ids });
+      const out = logits.arraySync();
+      logits.dispose();
+      return out;
+    },
+    generate: async () => (await model.generate({ prompt: [job.prompt] }, { maxNewTokens: job.tokens })).newTokens[0],
+    cache: true,
+  };
+}
+
+async function ortEngine() {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(join(job.dir, 'onnx/model.onnx'), { intraOpNumThreads: job.threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  const run = async (ids) => {
+    const flat = Int32Array.from(ids.flat());
+    const { logits } = await session.run({ ids: new ort.Tensor('int32', flat, [ids.length, ids[0].length]) });
+    const [b, t, v] = logits.dims;
+    const data = logits.data;
+    return Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => Array.from(data.subarray((i * t + j) * v, (i * t + j + 1) * v))));
+  };
+  const lastArgmax = (out) => argmax(out[0][out[0].length - 1]);
+  lastArgmax(await run([job.prompt]));
+  first();
+  return {
+    forward: run,
+    // The exported graph has no key/value cache: each new token runs the whole sequence.
+    generate: async () => {
+      const seq = [...job.prompt];
+      const fresh = [];
+      for (let i = 0; i < job.tokens; i++) {
+        const t = lastArgmax(await run([seq]));
+        seq.push(t);
+        fresh.push(t);
+      }
+      return fresh;
+    },
+    cache: false,
+  };
+}
+
+const engine = job.engine === 'ort' ? await ortEngine() : await tfmcEngine(job.engine === 'tfmc-native' ? 'native' : 'wasm');
+const ids = batchIds(job);
+await engine.forward(ids); // warm-up
+const forwardMs = [];
+let logits;
+for (let i = 0; i < job.reps; i++) {
+  const t = performance.now();
+  logits = await engine.forward(ids);
+  forwardMs.push(performance.now() - t);
+}
+const t = performance.now();
+const tokens = await engine.generate();
+const generateMs = performance.now() - t;
+// The last position's first logits of each row: enough to compare engines.
+const sample = logits.map((row) => row[row.length - 1].slice(0, job.sample));
+process.stdout.write(JSON.stringify({ forwardMs: Math.min(...forwardMs), generateMs, tokens, sample, cache: engine.cache }) + '\n');
+process.exit(0);
