@@ -7,8 +7,8 @@
 import { resolve } from 'node:path';
 import { CheckpointError } from '../backends/tfjs/api-errors.js';
 import { chooseBackend, type BackendName } from '../backends/tfjs/backend.js';
-import { readCheckpoint } from '../backends/tfjs/checkpoint.js';
-import { CompiledModel, type LoadOptions } from '../backends/tfjs/compiled-model.js';
+import { checkCompatible, readCheckpoint } from '../backends/tfjs/checkpoint.js';
+import { CompiledModel, storedWeight, type LoadOptions } from '../backends/tfjs/compiled-model.js';
 import type { ModelIR } from '../ir/types.js';
 import { STD_DIR } from '../ir/workspace.js';
 import { checkFile, checkSource, type CheckResult } from '../pipeline/check-spec.js';
@@ -101,14 +101,17 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   }
   const backend = await chooseBackend(options.backend);
   refuseOversized(ir, backend, result.sources, options.maxMemory);
+  // Verified before anything is allocated; the variables then start as the stored weights (no
+  // random fill that the checkpoint would overwrite at once).
+  checkCompatible(contents, ir.name, ir.params);
   const model = new CompiledModel(ir, backend, result.diagnostics, {
     entry: contents.entryPath,
     sources: userSources(result.sources),
     overrides: manifest.overrides,
     seed: manifest.seed,
-  });
+  }, (p) => storedWeight(contents, p.name));
   try {
-    model.applyCheckpoint(contents, options);
+    model.applyCheckpoint(contents, options, true);
   } catch (e) {
     model.dispose();
     throw e;

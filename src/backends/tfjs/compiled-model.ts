@@ -241,15 +241,18 @@ export class CompiledModel {
   }
 
   /** @internal Puts verified checkpoint contents into the variables (and optimizer). */
-  applyCheckpoint(contents: CheckpointContents, options: LoadOptions = {}): void {
+  applyCheckpoint(contents: CheckpointContents, options: LoadOptions = {}, weightsInPlace = false): void {
     checkCompatible(contents, this.name, this.ir.params);
+    // `weightsInPlace`: the model was built with these weights as its initial values (loadModel).
     const tensors: Record<string, tf.Tensor> = {};
-    for (const p of this.ir.params) {
-      const w = contents.weights.get(p.name)!;
-      setEntry(tensors, p.name, tf.tensor(w.data, w.shape, 'float32'));
+    if (!weightsInPlace) {
+      for (const p of this.ir.params) {
+        const w = contents.weights.get(p.name)!;
+        setEntry(tensors, p.name, tf.tensor(w.data, w.shape, 'float32'));
+      }
     }
     try {
-      this.executor.setWeights(tensors);
+      if (!weightsInPlace) this.executor.setWeights(tensors);
     } finally {
       tf.dispose(Object.values(tensors));
     }
@@ -316,4 +319,10 @@ export class CompiledModel {
       }
     });
   }
+}
+
+/** A checkpoint's stored weight as a tensor (the caller owns it), or undefined when it has none of that name. */
+export function storedWeight(contents: CheckpointContents, name: string): tf.Tensor | undefined {
+  const w = contents.weights.get(name);
+  return w && tf.tensor(w.data, w.shape, 'float32');
 }
