@@ -11,10 +11,11 @@ import { referenceWorkload } from './reference.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function benchLsp({ blocks = 41, runs = 31 } = {}) {
+/** `bin`: the tfmc to start (default: this tree's; another tree's, to compare two versions in one session). */
+export async function benchLsp({ blocks = 41, runs = 31, bin = join(root, 'bin/tfmc.js') } = {}) {
   const text = generateSpec(blocks);
   const lines = text.split('\n').length;
-  const proc = spawn(process.execPath, [join(root, 'bin/tfmc.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [bin, 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiting = new Map(); // version → resolve
   conn.onNotification('textDocument/publishDiagnostics', (p) => {
