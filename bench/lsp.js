@@ -7,13 +7,15 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { generateSpec } from './generate.js';
+import { referenceWorkload } from './reference.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function benchLsp({ blocks = 41, runs = 31 } = {}) {
+/** `bin`: the tfmc to start (default: this tree's; another tree's, to compare two versions in one session). */
+export async function benchLsp({ blocks = 41, runs = 31, bin = join(root, 'bin/tfmc.js') } = {}) {
   const text = generateSpec(blocks);
   const lines = text.split('\n').length;
-  const proc = spawn(process.execPath, [join(root, 'bin/tfmc.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [bin, 'lsp'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiting = new Map(); // version → resolve
   conn.onNotification('textDocument/publishDiagnostics', (p) => {
@@ -47,6 +49,7 @@ export async function benchLsp({ blocks = 41, runs = 31 } = {}) {
   let current = 'd_model';
   const ts = [];
   const checking = [];
+  const reference = [];
   for (let i = 0; i < runs + 5; i++) {
     // One keystroke after a pause longer than the server's debounce (50 ms), as when typing: the
     // server checks it at once. (Edits sent back to back would measure the debounce instead.)
@@ -64,6 +67,10 @@ export async function benchLsp({ blocks = 41, runs = 31 } = {}) {
       // the first edits warm up the JIT
       ts.push(ms);
       checking.push((await conn.sendRequest('tfmc/stats')).lastCheckMs);
+      // The fixed workload of bench/reference.js, between edits: how fast the machine was meanwhile.
+      const r0 = process.hrtime.bigint();
+      referenceWorkload();
+      reference.push(Number(process.hrtime.bigint() - r0) / 1e6);
     }
     current = next;
   }
@@ -77,5 +84,6 @@ export async function benchLsp({ blocks = 41, runs = 31 } = {}) {
   return [
     { what: `lsp: change → diagnostics (${lines} lines)`, ...stats(ts), target: 50 },
     { what: '  of which checking, inside the server', ...stats(checking) },
+    { what: 'reference workload (fixed JavaScript)', ...stats(reference) },
   ];
 }

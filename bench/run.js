@@ -12,11 +12,13 @@
 // PyTorch: under 3 minutes. `--native-matmul`: the model rows also on `native-matmul`, the native
 // backend with its BLAS matmuls alone (before/after its elementwise and fused kernels, one run).
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFile, checkSource, parse } from '../dist/index.js';
 import { generateGarbage, generateSpec } from './generate.js';
 import { benchLsp } from './lsp.js';
+import { referenceWorkload } from './reference.js';
 import { timingTable } from './table.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,14 +87,14 @@ if (wants('lsp')) {
   // diagnostics arrive. `lsp-change-2k` is the median of those latencies.
   const lsp = await benchLsp();
   timingTable(log, 'language server (tfmc lsp, stdio)', lsp);
-  lsp.forEach((r, i) => enter(i === 0 ? 'lsp-change-2k' : 'lsp-change-2k-checking', r));
+  lsp.forEach((r, i) => enter(['lsp-change-2k', 'lsp-change-2k-checking', 'lsp-reference'][i], r));
   log('');
 }
 if (wants('cli')) {
   const { benchCli } = await import('./cli.js');
   for (const r of await benchCli({ log })) enter(r.name, r);
 }
-if (json) console.log(JSON.stringify({ results, node: process.version, date: new Date().toISOString(), entries }));
+if (json) console.log(JSON.stringify({ results, node: process.version, date: new Date().toISOString(), load: loadavg().map((x) => Math.round(x * 100) / 100), entries }));
 
 function result(r) {
   results.push({ name: r.name, backend: r.backend, tokens_per_s: Math.round(r.tokens_per_s * 10) / 10, ms: round(r.ms) });
@@ -118,14 +120,34 @@ async function benchCheck() {
 
   const lineCount = (text) => text.split('\n').length;
 
-  const rows = [];
+  // The shipped specs, in rounds: each round times the reference workload (bench/reference.js),
+  // then each spec once, so the reference sees the same load as the checks it is compared with.
+  const specs = [];
   for (const f of readdirSync(join(root, 'specs')).filter((f) => f.endsWith('.tfm')).sort()) {
     const path = join(root, 'specs', f);
     const r = checkFile(path);
     if (r.diagnostics.length) throw new Error(`${f} does not check clean`);
-    const t = time(() => checkFile(path), 40);
-    rows.push({ name: `check:specs/${f}`, what: `specs/${f} (${r.models.length} models)`, ...t, target: 5 });
+    specs.push({ f, path, models: r.models.length, ts: [] });
   }
+  const refTimes = [];
+  const once = (fn) => {
+    const t0 = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  for (let round = 0; round < 45; round++) {
+    const warm = round < 5; // warm-up (JIT, std library cache)
+    const ref = once(referenceWorkload);
+    if (!warm) refTimes.push(ref);
+    for (const s of specs) {
+      const ms = once(() => checkFile(s.path));
+      if (!warm) s.ts.push(ms);
+    }
+  }
+  const stats = (ts) => ({ median: median(ts), min: Math.min(...ts), max: Math.max(...ts) });
+  const reference = stats(refTimes);
+  const rows = [{ name: 'check-reference', what: 'reference workload (fixed JavaScript)', ...reference }];
+  for (const s of specs) rows.push({ name: `check:specs/${s.f}`, what: `specs/${s.f} (${s.models} models)`, ...stats(s.ts), target: 5 });
   const big = generateSpec(200);
   const lines = lineCount(big);
   const bigResult = checkSource(big, join(root, 'bench/generated.tfm'));
@@ -135,10 +157,14 @@ async function benchCheck() {
   const tp = time(() => parse(big, 'generated.tfm'), 15);
   rows.push({ name: 'parse:generated', what: `  of which parsing alone`, ...tp });
 
-  log(`tfmc parse+check benchmark (node ${process.version}, ${new Date().toISOString()})`);
+  log(`tfmc parse+check benchmark (node ${process.version}, ${new Date().toISOString()}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
   log('');
   timingTable(log, 'what', rows);
   for (const r of rows) enter(r.name, r);
+  // Each check as a multiple of the reference workload measured beside it: comparable across loads.
+  for (const r of rows) if (r.name.startsWith('check:specs/')) entries[r.name].per_reference = Math.round((r.median / reference.median) * 100) / 100;
+  const over = rows.filter((r) => r.name.startsWith('check:specs/') && r.median > r.target).map((r) => r.what.split(' ')[0]);
+  log(`shipped specs over the 5 ms target: ${over.length ? over.join(', ') : 'none'} (reference workload: ${reference.median.toFixed(2)} ms)`);
 
   // Parse time grows linearly with the input, for valid specs and for garbage alike (error recovery
   // must not rescan the input): four times the input should take about four times as long.

@@ -223,7 +223,11 @@ export function dimSymbols(d: Dim, out: Set<string> = new Set()): Set<string> {
 /** A dim with every variable replaced by its binding (so the IR holds no union-find links). */
 export function freeze(d: Dim): Dim {
   const r = resolve(d);
-  if (r.kind === 'expr') return { ...r, left: freeze(r.left), right: freeze(r.right) };
+  if (r.kind === 'expr') {
+    const left = freeze(r.left);
+    const right = freeze(r.right);
+    return left === r.left && right === r.right ? r : { ...r, left, right };
+  }
   if (r.kind === 'const' && r.origin) return { kind: 'const', value: r.value };
   return r;
 }

@@ -13,7 +13,7 @@ import { sourceRefusal } from './source-refusal.js';
 import type { BlockDecl, ModelDecl, SourceFile } from '../syntax/ast.js';
 import { parse, type ParseResult } from '../syntax/parse.js';
 import { OPERATOR_OPS, PUBLIC_OPS } from './ops/index.js';
-import { Scope } from './lower/scope.js';
+import { Scope, type Binding } from './lower/scope.js';
 import { importPathProblem } from './import-path.js';
 import { defaultHost } from './default-host.js';
 import type { SpecHost } from './spec-host.js';
@@ -47,6 +47,23 @@ function loadStd(host: SpecHost): { files: LoadedFile[]; diagnostics: Diagnostic
   const std = { files, diagnostics };
   stdCache.set(host, std);
   return std;
+}
+
+/** The standard library's blocks over the primitives, flattened: the same in every check, so built once per library. */
+const stdTables = new WeakMap<object, ReadonlyMap<string, Binding>>();
+
+function stdTable(std: { files: LoadedFile[] }): ReadonlyMap<string, Binding> {
+  let table = stdTables.get(std);
+  if (table) return table;
+  const prims = new Scope();
+  for (const [name, op] of PUBLIC_OPS) prims.set(name, { value: { kind: 'op', op }, kind: 'global' });
+  prims.set('causal', { value: { kind: 'op', op: OPERATOR_OPS.causal }, kind: 'global' });
+  const scope = new Scope(prims);
+  for (const f of std.files) addBlocks(scope, f);
+  const flat = new Map<string, Binding>();
+  for (const name of scope.names()) flat.set(name, scope.lookup(name)!);
+  stdTables.set(std, flat);
+  return flat;
 }
 
 export interface WorkspaceOptions {
@@ -182,22 +199,19 @@ export class Workspace {
   globals(path: string): Scope {
     let s = this.scopes.get(path);
     if (s) return s;
-    const prims = new Scope();
-    for (const [name, op] of PUBLIC_OPS) prims.set(name, { value: { kind: 'op', op }, kind: 'global' });
-    prims.set('causal', { value: { kind: 'op', op: OPERATOR_OPS.causal }, kind: 'global' });
-    const std = new Scope(prims);
-    for (const f of this.std.files) addBlocks(std, f);
     const file = this.files.get(path);
-    const imported = new Scope(std);
+    const imported = new Scope();
     for (const imp of file?.imports ?? []) {
       const f = this.files.get(imp);
       if (f) addBlocks(imported, f);
     }
     const own = new Scope(imported);
     if (file) addBlocks(own, file, this.diagnostics);
-    // Flattened into one table: every name lookup that misses a local scope ends here.
+    // Flattened into one table: every name lookup that misses a local scope ends here. The names
+    // keep the order of the scopes (own, imported, std, primitives), which did-you-mean lists follow.
     s = new Scope();
     for (const name of own.names()) s.set(name, own.lookup(name)!);
+    for (const [name, b] of stdTable(this.std)) if (!s.own(name)) s.set(name, b);
     this.scopes.set(path, s);
     return s;
   }

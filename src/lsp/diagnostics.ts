@@ -12,7 +12,7 @@
  */
 import { toLspDiagnostic, type LspDiagnostic } from '../render/lsp.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { Analysis, Analyzer } from './analysis.js';
+import type { Analysis, Analyzer, CheckJob } from './analysis.js';
 import type { DocumentStore } from './documents.js';
 
 export interface Publisher {
@@ -30,6 +30,10 @@ export class DiagnosticsScheduler {
   private readonly published = new Set<string>();
   /** Documents whose last check failed inside tfmc (a bug): the failure is shown as a diagnostic. */
   private readonly failures = new Map<string, string>();
+  /** The check in progress for each document. */
+  private readonly running = new Map<string, CheckJob>();
+  /** Checks abandoned because their document changed before they finished (tests and the benchmark read it). */
+  dropped = 0;
 
   constructor(
     private readonly docs: DocumentStore,
@@ -68,26 +72,61 @@ export class DiagnosticsScheduler {
     for (const d of this.docs.all()) if (this.imports(d.uri, path)) this.changed(d.uri);
   }
 
-  /** Checks every dirty document now and publishes the lists that may have changed. */
+  /**
+   * Checks every dirty document and publishes the lists that may have changed. A check runs a step
+   * at a time, giving way to incoming messages in between: when its document is edited meanwhile,
+   * the check is dropped (the edit has scheduled a check of the new text), so an outdated list is
+   * never published, and fast typing does not queue checks of versions nobody will see.
+   */
   flush(): void {
     this.cancelFlush?.();
     this.cancelFlush = undefined;
     const uris = [...this.dirty];
     this.dirty.clear();
+    void this.checkAndPublish(uris);
+  }
+
+  private async checkAndPublish(uris: string[]): Promise<void> {
     const affected = new Set<string>();
     for (const uri of uris) {
-      const a = this.analyze(uri);
+      // Edits already received are read first: a document edited again is checked by the flush that edit scheduled.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.dirty.has(uri)) continue;
+      const a = await this.analyze(uri);
+      if (a === 'dropped') continue;
       affected.add(uri);
       if (a) for (const p of a.inputs.keys()) affected.add(this.docs.uriOf(p));
     }
     this.publishFor(affected);
   }
 
-  private analyze(uri: string): Analysis | undefined {
+  /** Checks `uri`, step by step; 'dropped' when it was edited, closed or checked again meanwhile. */
+  private async analyze(uri: string): Promise<Analysis | undefined | 'dropped'> {
     try {
-      const a = this.analyzer.get(uri);
-      this.failures.delete(uri);
-      return a;
+      const current = this.analyzer.current(uri);
+      if (current) {
+        this.failures.delete(uri);
+        return current;
+      }
+      const job = this.analyzer.begin(uri);
+      if (!job) return undefined;
+      this.running.set(uri, job); // a check of this document still running is superseded: it drops out at its next step
+      try {
+        for (;;) {
+          const a = job.step();
+          if (a) {
+            this.failures.delete(uri);
+            return a;
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.running.get(uri) !== job || this.docs.get(uri)?.version !== job.version) {
+            this.dropped++;
+            return 'dropped';
+          }
+        }
+      } finally {
+        if (this.running.get(uri) === job) this.running.delete(uri);
+      }
     } catch (err) {
       this.out.log(`tfmc could not check ${uri}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       this.analyzer.forget(uri); // its old diagnostics no longer describe the text
@@ -98,6 +137,10 @@ export class DiagnosticsScheduler {
 
   private publishFor(uris: Set<string>): void {
     for (const uri of uris) {
+      // An open document edited since its last check gets its list from the check of the new text.
+      const doc = this.docs.get(uri);
+      const own = this.analyzer.last(uri);
+      if (doc && own && own.version !== doc.version) continue;
       const list = this.listFor(uri);
       if (list.length === 0 && !this.published.has(uri)) continue;
       if (list.length === 0) this.published.delete(uri);

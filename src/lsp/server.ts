@@ -229,8 +229,8 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     }),
   );
 
-  // Not part of LSP: how many checks ran, so tests and the benchmark can see that work was reused.
-  connection.onRequest('tfmc/stats', () => ({ checks: analyzer.checks, lastCheckMs: analyzer.lastCheckMs }));
+  // Not part of LSP: how many checks ran (and were dropped as outdated), so tests and the benchmark can see that work was reused.
+  connection.onRequest('tfmc/stats', () => ({ checks: analyzer.checks, dropped: scheduler.dropped, lastCheckMs: analyzer.lastCheckMs }));
 
   connection.listen();
   return connection;

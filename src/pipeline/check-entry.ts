@@ -28,6 +28,19 @@ export interface FileCheck {
 
 /** `only`: lower just this model of the file (and the models it extends), as `tfmc check --model`. */
 export function checkEntry(path: string, overrides: Override[], options: WorkspaceOptions = {}, text?: string, only?: string): FileCheck {
+  const steps = checkEntrySteps(path, overrides, options, text, only);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `checkEntry` in steps: it pauses after loading and parsing, and after each model, so a caller
+ * (the language server) can give way to other work in between, and stop a check whose text is
+ * already outdated instead of running it to the end.
+ */
+export function* checkEntrySteps(path: string, overrides: Override[], options: WorkspaceOptions = {}, text?: string, only?: string): Generator<void, FileCheck, void> {
   const ws = new Workspace(options, path);
   const file = ws.load(path, text);
   if (!file) return { diagnostics: [], models: [], lowered: [], workspace: ws, found: false, declared: [] };
@@ -40,6 +53,7 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
   // Syntax errors stop here (lowering a half-parsed file only adds noise); import errors do not.
   const parseFailed = hasErrors(ws.diagnostics.filter((d) => d.code.startsWith('TFM1') && (d.primary.file === file.path || ws.isLibrary(d.primary.file))));
   const lowered = new Set<string>();
+  yield;
   if (!parseFailed) {
     for (const item of file.ast.items) {
       if (item.kind !== 'ModelDecl' || !item.name.name || lowered.has(item.name.name)) continue; // a duplicate is reported by globals()
@@ -50,6 +64,7 @@ export function checkEntry(path: string, overrides: Override[], options: Workspa
       const after = reporter.diagnostics.filter((d) => d.severity === 'error').length;
       if (ir) loweredModels.push(ir);
       if (ir && after === before) models.push(ir);
+      yield;
     }
   }
   const blockChecks: Diagnostic[] = [];

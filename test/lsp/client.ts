@@ -19,6 +19,8 @@ export class LspClient {
   readonly connection: MessageConnection;
   /** The last list published for each URI. */
   readonly diagnostics = new Map<string, { version?: number; diagnostics: Diagnostic[] }>();
+  /** Every list published, in the order received. */
+  readonly publications: Array<{ uri: string; version?: number; diagnostics: Diagnostic[] }> = [];
   readonly logs: string[] = [];
   /** What the server asked to register (`client/registerCapability`), in order. */
   readonly registrations: Array<{ method: string; registerOptions?: unknown }> = [];
@@ -33,6 +35,7 @@ export class LspClient {
     this.connection = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, { version: p.version, diagnostics: p.diagnostics });
+      this.publications.push({ uri: p.uri, version: p.version, diagnostics: p.diagnostics });
       for (const l of this.listeners) l();
     });
     this.connection.onRequest('client/registerCapability', (p: { registrations: Array<{ method: string; registerOptions?: unknown }> }) => {

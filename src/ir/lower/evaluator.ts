@@ -30,6 +30,9 @@ import { misplacement } from './statement-placement.js';
 import { isReplacing } from './variants.js';
 import { addConstraint, dtypeOf, evalDim, evalValueRange, maskFromInput } from './tensor-types.js';
 
+/** No hint: shared, since every expression without one would otherwise allocate it. */
+const NO_HINT: Hint = Object.freeze({});
+
 export class Evaluator implements Lowering {
   readonly expanding: { repeat: RepeatModule; total: number }[] = [];
 
@@ -239,7 +242,7 @@ export class Evaluator implements Lowering {
 
   // ───────────────────────────── expressions ─────────────────────────────
 
-  evalExpr(e: A.Expr, env: Env, hint: Hint = {}): Value {
+  evalExpr(e: A.Expr, env: Env, hint: Hint = NO_HINT): Value {
     switch (e.kind) {
       case 'IntLit':
         return { kind: 'int', value: e.value };

@@ -78,20 +78,28 @@ export function evalUnary(ev: Lowering, e: A.UnaryExpr, env: Env): Value {
   return ERROR;
 }
 
+const NO_HINT: Hint = Object.freeze({});
+const SYMBOLS: Hint = Object.freeze({ symbols: true });
+/** The op behind an operator between two tensors. */
+const TENSOR_OPS: Partial<Record<string, (typeof OPERATOR_OPS)[keyof typeof OPERATOR_OPS]>> = { '+': OPERATOR_OPS.add, '-': OPERATOR_OPS.sub, '*': OPERATOR_OPS.mul, '/': OPERATOR_OPS.div, '@': OPERATOR_OPS.matmul, '&': OPERATOR_OPS.maskAnd, '|': OPERATOR_OPS.maskOr };
+/** The scalar op of `tensor ∘ number` and of `number ∘ tensor`. */
+const SCALAR_RIGHT = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const;
+const SCALAR_LEFT = { '+': 'add', '-': 'rsub', '*': 'mul', '/': 'rdiv' } as const;
+
 export function evalBinary(ev: Lowering, e: A.BinaryExpr, env: Env): Value {
   const l = ev.evalExpr(e.left, env);
-  const r = ev.evalExpr(e.right, env, l.kind === 'enum' && (e.op === '==' || e.op === '!=') ? { symbols: true } : {});
+  const r = ev.evalExpr(e.right, env, l.kind === 'enum' && (e.op === '==' || e.op === '!=') ? SYMBOLS : NO_HINT);
   if (l.kind === 'error' || r.kind === 'error') return ERROR;
   const op = e.op;
   if (l.kind === 'tensor' && r.kind === 'tensor') {
-    const fn = { '+': OPERATOR_OPS.add, '-': OPERATOR_OPS.sub, '*': OPERATOR_OPS.mul, '/': OPERATOR_OPS.div, '@': OPERATOR_OPS.matmul, '&': OPERATOR_OPS.maskAnd, '|': OPERATOR_OPS.maskOr }[op as string];
+    const fn = TENSOR_OPS[op as string];
     if (fn) return applyOp(ev, fn, { a: l, b: r }, { a: ev.ref(env, e.left), b: ev.ref(env, e.right) }, e, env);
   }
   if (l.kind === 'tensor' && isNumber(r) && ['+', '-', '*', '/'].includes(op)) {
-    return scalarOp(ev, l.tensor, r.value, { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' }[op as '+'], e, env);
+    return scalarOp(ev, l.tensor, r.value, SCALAR_RIGHT[op as '+'], e, env);
   }
   if (isNumber(l) && r.kind === 'tensor' && ['+', '-', '*', '/'].includes(op)) {
-    return scalarOp(ev, r.tensor, l.value, { '+': 'add', '-': 'rsub', '*': 'mul', '/': 'rdiv' }[op as '+'], e, env);
+    return scalarOp(ev, r.tensor, l.value, SCALAR_LEFT[op as '+'], e, env);
   }
   if (isNumber(l) && isNumber(r)) return arith(ev, op, l, r, e, env);
   // `x > 0.0`, `ids == pad`, `region_q == region_k`: an elementwise comparison, a bool tensor.

@@ -117,7 +117,15 @@ export class GraphBuilder {
 
   /** Replaces every unification variable by its binding, so the IR is plain data. */
   freeze(): void {
-    for (const v of this.values) v.shape = v.shape.map(freeze);
-    for (const m of this.modules.values()) if (m.outputShape) m.outputShape = m.outputShape.map(freeze);
+    for (const v of this.values) v.shape = frozen(v.shape);
+    for (const m of this.modules.values()) if (m.outputShape) m.outputShape = frozen(m.outputShape);
   }
+}
+
+/** `shape` with every dim frozen; the same array when no dim changes (most shapes, in a stack's copies). */
+function frozen(shape: Dim[]): Dim[] {
+  for (let i = 0; i < shape.length; i++) {
+    if (freeze(shape[i]) !== shape[i]) return shape.map(freeze);
+  }
+  return shape;
 }

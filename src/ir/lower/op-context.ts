@@ -28,11 +28,16 @@ export function applyFunction(ev: Lowering, op: OpDef, args: readonly A.Arg[], c
   return values ? applyOp(ev, op, values, sources, call, env) : ERROR;
 }
 
+const NO_ITEMS: Record<string, SourceRef[]> = Object.freeze({});
+
 /** Where each item of the list arguments was written. */
 function listSources(values: Record<string, Value>): Record<string, SourceRef[]> {
-  const out: Record<string, SourceRef[]> = {};
-  for (const [k, v] of Object.entries(values)) if (v.kind === 'list' || v.kind === 'shape') out[k] = v.sources;
-  return out;
+  let out: Record<string, SourceRef[]> | undefined;
+  for (const k in values) {
+    const v = values[k];
+    if (v.kind === 'list' || v.kind === 'shape') (out ??= {})[k] = v.sources;
+  }
+  return out ?? NO_ITEMS;
 }
 
 /** The `OpContext` an op's shape rule sees while the evaluator applies it. */
@@ -126,7 +131,7 @@ class LoweringOpContext implements OpContext {
     return { ...t.source, message: prefix ?? `this is \`${renderShape(t.shape)}\`` };
   }
 
-  emit(...[opName, inputs, outputs, attrs = {}, params = {}]: Parameters<OpContext['emit']>): TensorValue[] {
+  emit(opName: string, inputs: TensorValue[], outputs: Parameters<OpContext['emit']>[2], attrs: Record<string, AttrValue> = {}, params: Record<string, string> = {}): TensorValue[] {
     const outs = this.ev.graph.emit(opName, inputs, outputs, attrs, params, this.modulePath, this.callSite);
     const user = this.ev.reporter.frames.find((f) => !this.ev.isLibraryFile(f.callSite.file));
     if (user && outs.length) this.ev.graph.sites.set(outs[0].producer, user.callSite);

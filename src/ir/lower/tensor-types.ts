@@ -82,7 +82,7 @@ function toDim(ev: Lowering, v: Value, source: SourceRef, what: string): Dim {
       ev.reporter.error('TFM3010', `a dimension must be positive, but ${what} is ${v.value}`, source);
       return { kind: 'error' };
     }
-    return constDim(v.value, v.origin ? { ...source, what, set: v.origin } : { ...source, what });
+    return constDim(v.value, v.origin ? { file: source.file, span: source.span, what, set: v.origin } : { file: source.file, span: source.span, what });
   }
   if (v.kind === 'float') {
     ev.reporter.error('TFM3011', `a dimension must be a whole number, but ${what} is ${fmt(v.value)}`, source);

@@ -126,6 +126,7 @@ export interface LayerDeclaration<C extends ArgTable, I extends ArgTable> extend
 export function functionOp<const A extends ArgTable, O extends boolean = false>(name: string, doc: string, d: FunctionDeclaration<A, O>): FunctionOpDef & { readonly operator: O } {
   checkWidths(name, d.args, {});
   const shownAs = d.shownAs ?? name;
+  const rows = tableRows(d.args);
   return {
     kind: 'function',
     name,
@@ -133,8 +134,8 @@ export function functionOp<const A extends ArgTable, O extends boolean = false>(
     args: specs(d.args),
     operator: (d.operator ?? false) as O,
     apply(ctx, values) {
-      const args = unpack(d.args, values);
-      if (!args || !meetsNeeds(ctx, shownAs, d.args, args, {}, subjectOf)) return ERROR;
+      const args = unpack(rows, values);
+      if (!args || !meetsNeeds(ctx, shownAs, rows, args, NO_CONFIG, subjectOf)) return ERROR;
       return d.apply(ctx, args as Unpack<A>);
     },
     ...(d.flops && { flops: d.flops }),
@@ -147,6 +148,8 @@ export function layerOp<const C extends ArgTable, const I extends ArgTable>(name
   const shownAs = d.shownAs ?? name;
   // A layer applied to one input calls it "its input", whatever its name (`ids`, `images`).
   const subject = Object.keys(d.inputs).length === 1 ? () => 'its input' : subjectOf;
+  const configRows = tableRows(d.config);
+  const inputRows = tableRows(d.inputs);
   return {
     kind: 'layer',
     name,
@@ -154,9 +157,9 @@ export function layerOp<const C extends ArgTable, const I extends ArgTable>(name
     config: specs(d.config),
     inputs: specs(d.inputs),
     apply(ctx, configValues, inputValues) {
-      const config = unpack(d.config, configValues);
-      const inputs = unpack(d.inputs, inputValues);
-      if (!config || !inputs || !meetsNeeds(ctx, shownAs, d.inputs, inputs, config, subject)) return ERROR;
+      const config = unpack(configRows, configValues);
+      const inputs = unpack(inputRows, inputValues);
+      if (!config || !inputs || !meetsNeeds(ctx, shownAs, inputRows, inputs, config, subject)) return ERROR;
       return d.apply(ctx, config as Unpack<C>, inputs as Unpack<I>);
     },
     ...(d.flops && { flops: d.flops }),
@@ -199,10 +202,25 @@ function specs(table: ArgTable): ArgSpec[] {
   });
 }
 
+const NO_CONFIG: Record<string, unknown> = Object.freeze({});
+
+/** A signature table's rows, listed once when the op is declared (every application reads them). */
+interface TableRows {
+  all: ReadonlyArray<readonly [string, ArgRow[0]]>;
+  /** The tensor arguments with requirements, in order. */
+  needs: ReadonlyArray<readonly [string, TensorNeeds]>;
+}
+
+function tableRows(table: ArgTable): TableRows {
+  const all = Object.entries(table).map(([name, [type]]) => [name, type] as const);
+  const needs = Object.entries(table).flatMap(([name, [type, , third]]) => (type === 'tensor' && third ? [[name, third as TensorNeeds] as const] : []));
+  return { all, needs };
+}
+
 /** The rule's view of bound argument values; undefined when a required tensor is missing. */
-function unpack(table: ArgTable, values: Record<string, Value>): Record<string, unknown> | undefined {
+function unpack(rows: TableRows, values: Record<string, Value>): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
-  for (const [name, [type]] of Object.entries(table)) {
+  for (const [name, type] of rows.all) {
     const v = values[name];
     if (typeof type !== 'string') out[name] = enumName(v);
     else if (type === 'int' || type === 'float') out[name] = num(v);
@@ -238,18 +256,18 @@ function unpack(table: ArgTable, values: Record<string, Value>): Record<string, 
 function meetsNeeds(
   ctx: OpContext,
   shownAs: string,
-  table: ArgTable,
+  rows: TableRows,
   args: Record<string, unknown>,
   config: Record<string, unknown>,
   subject: (arg: string) => string,
 ): boolean {
-  const needs: Array<[string, TensorValue, TensorNeeds]> = [];
-  for (const [name, [type, , third]] of Object.entries(table)) if (type === 'tensor' && third) needs.push([name, args[name] as TensorValue, third as TensorNeeds]);
-  for (const [name, t, { dtype }] of needs) {
-    if (dtype === 'float32' && !requireFloat(ctx, t, name, shownAs, subject(name))) return false;
-    if (dtype === 'int32' && !requireInt(ctx, t, name, shownAs, subject(name))) return false;
+  const { needs } = rows;
+  const t = (name: string) => args[name] as TensorValue;
+  for (const [name, { dtype }] of needs) {
+    if (dtype === 'float32' && !requireFloat(ctx, t(name), name, shownAs, subject(name))) return false;
+    if (dtype === 'int32' && !requireInt(ctx, t(name), name, shownAs, subject(name))) return false;
   }
-  for (const [name, t, { rank, shape }] of needs) if (rank !== undefined && !requireRank(ctx, t, rank, name, shownAs, shape, subject(name))) return false;
-  for (const [name, t, { width }] of needs) if (width !== undefined && !requireWidth(ctx, t, config[width] as number, shownAs, width, name)) return false;
+  for (const [name, { rank, shape }] of needs) if (rank !== undefined && !requireRank(ctx, t(name), rank, name, shownAs, shape, subject(name))) return false;
+  for (const [name, { width }] of needs) if (width !== undefined && !requireWidth(ctx, t(name), config[width] as number, shownAs, width, name)) return false;
   return true;
 }

@@ -18,7 +18,7 @@ export const reshape = functionOp('reshape', 'The same entries in a new shape: `
     shape: ['shape', 'the new shape, a list of dimensions (`[batch, seq, heads, d_k]`)'],
   },
   apply(ctx, { x, shape }) {
-    return reshaped(ctx, x, [...shape.dims], shape, 'shape', `reshape \`${renderShape(x.shape)}\` to \`${renderShape(shape.dims)}\``);
+    return reshaped(ctx, x, [...shape.dims], shape, 'shape', () => `reshape \`${renderShape(x.shape)}\` to \`${renderShape(shape.dims)}\``);
   },
 });
 
@@ -32,7 +32,7 @@ export const splitAxis = functionOp('split_axis', 'One axis split into several w
     const a = axisIndex(ctx, x, axis);
     if (a === undefined) return ERROR;
     const target = [...x.shape.slice(0, a), ...sizes.dims, ...x.shape.slice(a + 1)];
-    return reshaped(ctx, x, target, sizes, 'sizes', `split axis ${axis} of size ${renderDim(x.shape[a])} into \`${renderShape(sizes.dims)}\``);
+    return reshaped(ctx, x, target, sizes, 'sizes', () => `split axis ${axis} of size ${renderDim(x.shape[a])} into \`${renderShape(sizes.dims)}\``);
   },
 });
 
@@ -107,7 +107,8 @@ export const expand = functionOp('expand', 'An axis of size 1 stretched to the s
 });
 
 /** Checks that `target` holds as many entries as `x` and names only sizes `x` has, then emits it. */
-function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeArg, arg: string, what: string): Value {
+/** `what`: the operation as the error message names it, built only when there is an error. */
+function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeArg, arg: string, what: () => string): Value {
   // A name in the target that no axis of `x` mentions is a typo or an axis of another tensor.
   const mine = new Set(x.shape.flatMap(namesIn));
   for (const [i, d] of written.dims.entries()) {
@@ -124,7 +125,7 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
   const want = monomial(target);
   if (!have || !want || have.coefficient !== want.coefficient || have.factors.join('·') !== want.factors.join('·')) {
     const product = (s: readonly Dim[]) => (s.length ? s.map(renderDim).join(' · ') : '1');
-    ctx.error('TFM3014', `cannot ${what}: the element counts differ`, {
+    ctx.error('TFM3014', `cannot ${what()}: the element counts differ`, {
       primary: { ...ctx.argSource(arg), message: `${product(target)} entries` },
       secondary: [ctx.shapeLabel(x, `this has ${product(x.shape)} entries`)],
       help: 'the sizes of the new shape must multiply to the old element count; a symbolic size (`batch`) must appear on both sides, possibly multiplied into another size',
