@@ -37,6 +37,10 @@ export interface NativeAddon {
   softmax(heap: ArrayBuffer, x: number, y: number, rows: number, n: number): void;
   /** dx = y · (dy − Σ dy·y) row by row. */
   softmaxGrad(heap: ArrayBuffer, y: number, dy: number, dx: number, rows: number, n: number): void;
+  /** Cross-entropy per row of `rows` rows of n logits against float-coded targets (label smoothing eps; 0 for target `ignore`). */
+  crossEntropy(heap: ArrayBuffer, x: number, targets: number, loss: number, rows: number, n: number, eps: number, ignore: number): void;
+  /** dx = dy·(softmax(x) − (1 − eps)·onehot(target) − eps/n) row by row; 0 for ignored rows. */
+  crossEntropyGrad(heap: ArrayBuffer, x: number, targets: number, dy: number, dx: number, rows: number, n: number, eps: number, ignore: number): void;
   /** Layer norm (centre 1; bias −1 for none) or RMS norm (centre 0, no bias) of rows of n floats. */
   norm(heap: ArrayBuffer, centre: number, x: number, w: number, b: number, y: number, rows: number, n: number, eps: number): void;
   /** The norm's gradients: dx, dw and (layer norm with a bias, else −1) db. */

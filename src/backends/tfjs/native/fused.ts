@@ -66,6 +66,16 @@ function forwardKernels(addon: NativeAddon): Record<string, NativeKernel> {
       return y;
     },
     ...Object.fromEntries(Object.entries(ACTIVATION).map(([name, f]) => [name, activation(f)])),
+    // {logits [N, V], targets [N] (float-coded ids)} → the loss of each row [N]; nothing [N, V] is made.
+    TfmcCrossEntropy: (args) => {
+      const backend = backendOf(args);
+      const { logits, targets } = args.inputs as Inputs;
+      const [rows, n] = rowsOf(logits);
+      const loss = backend.makeOutput([rows], 'float32');
+      const a = args.attrs as Record<string, number>;
+      if (rows > 0) addon.crossEntropy(heapOf(backend), place(backend, logits), place(backend, targets), place(backend, loss), rows, n, Number(a.smoothing), Number(a.ignore));
+      return loss;
+    },
     // {w, g, m, v} → [w1, m1, v1], the attributes as Adam.apply names them.
     TfmcAdam: (args) => {
       const backend = backendOf(args);
@@ -106,6 +116,15 @@ function gradientKernels(addon: NativeAddon): Record<string, NativeKernel> {
       const db = centre ? backend.makeOutput([n], 'float32') : undefined; // layer norm: as TfmcLinearGrad's db
       addon.normGrad(heapOf(backend), centre, place(backend, x), place(backend, weight), place(backend, dy), place(backend, dx), place(backend, dw), db ? place(backend, db) : NO_BIAS, rows, n, Number(args.attrs?.eps));
       return db ? [dx, dw, db] : [dx, dw];
+    },
+    TfmcCrossEntropyGrad: (args) => {
+      const backend = backendOf(args);
+      const { dy, logits, targets } = args.inputs as Inputs;
+      const [rows, n] = rowsOf(logits);
+      const dx = backend.makeOutput(logits.shape, 'float32');
+      const a = args.attrs as Record<string, number>;
+      if (rows > 0) addon.crossEntropyGrad(heapOf(backend), place(backend, logits), place(backend, targets), place(backend, dy), place(backend, dx), rows, n, Number(a.smoothing), Number(a.ignore));
+      return dx;
     },
     TfmcSoftmaxGrad: (args) => {
       const backend = backendOf(args);
@@ -148,6 +167,14 @@ const GRADIENTS: tf.GradConfig[] = [
       },
     }),
   ),
+  {
+    kernelName: 'TfmcCrossEntropy',
+    inputsToSave: ['logits', 'targets'],
+    gradFunc: (dy, [logits, targets], attrs) => ({
+      logits: () => run('TfmcCrossEntropyGrad', { dy: dy as tf.Tensor, logits, targets }, { smoothing: Number(attrs.smoothing), ignore: Number(attrs.ignore) }) as tf.Tensor,
+      targets: () => tf.zerosLike(targets),
+    }),
+  },
   { kernelName: 'TfmcSoftmax', outputsToSave: [true], gradFunc: (dy, [y]) => ({ x: () => run('TfmcSoftmaxGrad', { dy: dy as tf.Tensor, y }) as tf.Tensor }) },
   ...Object.entries(ACTIVATION).map(
     ([kernelName, f]): tf.GradConfig => ({
