@@ -49,7 +49,7 @@ export interface NativeAddon {
   activation(heap: ArrayBuffer, f: number, x: number, y: number, n: number): void;
   /** dx = dy · f′(x). */
   activationGrad(heap: ArrayBuffer, f: number, x: number, dy: number, dx: number, n: number): void;
-  /** One Adam update (src/backends/tfjs/optim.ts): w1, m1, v1 from w, g, m, v; n floats each. */
+  /** One Adam update (src/backends/tfjs/optim.ts): w1, m1, v1 from w, g, m, v; n floats each (m1, v1 may be m, v: in place). */
   adam(heap: ArrayBuffer, w: number, g: number, m: number, v: number, w1: number, m1: number, v1: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, size: number, decay: number, scale: number): void;
   /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
   poolThreads(): number;
