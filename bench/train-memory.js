@@ -13,7 +13,7 @@ const [batch, seq, steps] = [Number(batchArg), Number(seqArg), Number(stepsArg)]
 const overrides = Object.fromEntries(setArg.split(',').filter(Boolean).map((kv) => kv.split('=')));
 const ir = checkFile(spec, { model: modelName, overrides }).models.find((m) => m.name === modelName);
 if (!ir) throw new Error(`${spec} has no model ${modelName} that checks clean`);
-const estimate = estimateTrainingMemory(ir, batch, seq);
+const estimate = estimateTrainingMemory(ir, batch, seq, { fusedKernels: backend === 'native' });
 const heap = () => tf.backend().wasm.HEAPU8.byteLength;
 const model = await compile(spec, { model: modelName, overrides, backend, seed: 1 });
 // The bytes of live tensor data, and their peak, by wrapping the wasm backend's allocation and
@@ -39,7 +39,11 @@ wasmBackend.disposeData = (dataId, force) => {
   }
   return freed;
 };
-for (const v of Object.values(model.getWeights())) live += v.size * 4; // allocated before the wrap
+// The weights were allocated before the wrap.
+for (const v of Object.values(model.getWeights())) {
+  sizes.set(v.dataId, v.size * 4);
+  live += v.size * 4;
+}
 const vocab = Number(model.config.vocab ?? 100);
 const afterCompile = heap();
 let seed = 7;

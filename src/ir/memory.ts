@@ -57,22 +57,32 @@ export interface TrainingMemoryEstimate {
 }
 
 /**
- * Activation bytes of a training step as a multiple of every node output of one forward pass:
- * the outputs stay alive until the backward pass frees them, which meanwhile makes gradients of
- * the same shapes and the kernels' own intermediates (attention's scores, a norm's statistics).
- * Measured on the wasm heap (`bench/train-memory.js`): 1.7–2.4 for GPT-style specs.
+ * How a backend's kernels spend memory in a training step, measured on the wasm heap
+ * (`bench/train-memory.js`, the live tensor bytes at their peak; docs/performance.md):
+ * - `activations`: multiple of every node output of one forward pass. The outputs stay alive
+ *   until the backward pass frees them, which meanwhile makes gradients of the same shapes, and
+ *   kernels keep intermediates of their own (dropout masks, attention's scores, a norm's
+ *   statistics). Fused kernels (native) keep few: 2.2–2.4 measured; tfjs ops: 5.7–6.3.
+ * - `widest`: copies of the widest value (the logits over a vocabulary) in passing: the loss's
+ *   gradient and a sum with it (native's one-pass cross-entropy); the log-softmax, one-hot and
+ *   product of the tfjs-op formula and their gradients (tfjs ops).
+ * - `largestParam`: copies of the largest parameter made by its Adam update (native: the new
+ *   weights, the moments being updated in place; tfjs ops: ~8 temporaries).
  */
-const ACTIVATION_FACTOR = 2;
+const KERNEL_MEMORY = {
+  fused: { activations: 2.5, widest: 2, largestParam: 1 },
+  ops: { activations: 6.5, widest: 7, largestParam: 8 },
+} as const;
 
 /**
  * The memory of one training step with Adam at `batch` × `seq`, from the IR alone: weights,
- * gradients, Adam's moments, activations ({@link ACTIVATION_FACTOR} times the forward's outputs),
- * and the transients at the peak: two more copies of the widest value (the logits' gradient and
- * one more, e.g. a sum of gradients) and the three outputs of the largest parameter's Adam update.
- * The roll-back copy of the weights is not counted: on the wasm heap it is kept in JavaScript
- * memory (src/backends/tfjs/train.ts).
+ * gradients, Adam's moments, activations, and the transients at the peak (see
+ * {@link KERNEL_MEMORY}; `fusedKernels` for the native backend's). The roll-back copy of the
+ * weights is not counted: on the wasm heap it is kept in JavaScript memory
+ * (src/backends/tfjs/train.ts).
  */
-export function estimateTrainingMemory(model: ModelIR, batch: number, seq: number): TrainingMemoryEstimate {
+export function estimateTrainingMemory(model: ModelIR, batch: number, seq: number, options: { fusedKernels?: boolean } = {}): TrainingMemoryEstimate {
+  const k = KERNEL_MEMORY[options.fusedKernels ? 'fused' : 'ops'];
   const base = estimateMemory(model, seq);
   let trained = 0;
   let largest = 0;
@@ -82,13 +92,11 @@ export function estimateTrainingMemory(model: ModelIR, batch: number, seq: numbe
     trained += bytes;
     largest = Math.max(largest, bytes);
   }
-  const activations = activationBytes(model, batch, seq) * ACTIVATION_FACTOR;
-  const widest = widestValueBytes(model, batch, seq);
-  const transient = 2 * widest + 3 * largest;
+  const activations = activationBytes(model, batch, seq) * k.activations;
+  const transient = k.widest * widestValueBytes(model, batch, seq) + k.largestParam * largest;
   const parts = { params: base.paramBytes, gradients: trained, optimizer: 2 * trained, activations, transient };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0), batch, seq };
 }
-
 /** Bytes of the largest single node output at `batch` × `seq`. */
 function widestValueBytes(model: ModelIR, batch: number, seq: number): number {
   let widest = 0;

@@ -80,16 +80,20 @@ export class Adam {
           w.assign(tf.engine().runKernel('TfmcAdam', { w, g: g0, m: this.moment(this.m, name, w), v: this.moment(this.v, name, w) }, fused) as tf.Tensor);
           continue;
         }
-        const g = gradScale === 1 ? g0 : tf.mul(g0, scale);
         const m = this.moment(this.m, name, w);
         const v = this.moment(this.v, name, w);
-        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, c1));
-        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), c2));
-        m.assign(m1);
-        v.assign(v1);
-        const denom = tf.add(tf.mul(tf.sqrt(v1), bc2), eps);
-        const base = weightDecay !== 0 ? tf.mul(w, decay) : w;
-        w.assign(tf.add(base, tf.mul(tf.div(m1, denom), size)));
+        // A tidy per parameter: the ~10 temporaries of one update are freed before the next
+        // (one tidy over all would hold them for every parameter at once).
+        tf.tidy(() => {
+          const g = gradScale === 1 ? g0 : tf.mul(g0, scale);
+          const m1 = tf.add(tf.mul(m, b1), tf.mul(g, c1));
+          const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), c2));
+          m.assign(m1);
+          v.assign(v1);
+          const denom = tf.add(tf.mul(tf.sqrt(v1), bc2), eps);
+          const base = weightDecay !== 0 ? tf.mul(w, decay) : w;
+          w.assign(tf.add(base, tf.mul(tf.div(m1, denom), size)));
+        });
       }
     });
   }
