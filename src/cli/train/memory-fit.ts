@@ -6,7 +6,7 @@
  * fits. The estimate is `estimateTrainingMemory` (src/ir/memory.ts); `bench/train-memory.js`
  * measures the real peak beside it.
  */
-import { memoryLimit } from '../../api/memory-check.js';
+import { memoryLimit, memoryRefusal } from '../../api/memory-check.js';
 import type { BackendName } from '../../backends/tfjs/backend.js';
 import { estimateTrainingMemory, formatBytes, type TrainingMemoryEstimate } from '../../ir/memory.js';
 import type { ModelIR } from '../../ir/types.js';
@@ -30,6 +30,8 @@ export interface StepShape {
 
 /** Throws {@link TrainingMemoryError} when a step of `ir` at `batch` × `seq` would not fit. */
 export function checkStepFits(ir: ModelIR, backend: BackendName, { batch, seq }: StepShape): void {
+  // A model that cannot even be built is compile's to refuse (TFM4011, at its largest parameter).
+  if (memoryRefusal(ir, backend)) return;
   const limit = memoryLimit(backend);
   const onHeap = backend === 'wasm' || backend === 'native';
   const usable = onHeap ? limit.bytes * HEAP_HEADROOM : limit.bytes;
