@@ -6,9 +6,9 @@
 //
 // `--json`: the tables go to stderr, and the last line of stdout is one JSON object
 // {"results": [{"name", "backend", "tokens_per_s", "ms"}], "node", "date", "entries": {"<name>":
-// {"ms", "min", "max", "runs"?, "target"?}}}: the model throughputs (sections tfjs and gpt2), and
+// {"ms", "min", "max", "runs"?, "target"?}}}: the model throughputs (sections tfjs, gpt2 and train), and
 // every timing in milliseconds (medians), e.g. entries["cli-version"].ms (docs/performance.md).
-// `--quick`: sections tfjs and gpt2 only (unless sections are named), with fewer rounds and no
+// `--quick`: sections tfjs, gpt2 and train only (unless sections are named), with fewer rounds and no
 // PyTorch: under 3 minutes. `--native-matmul`: the model rows also on `native-matmul`, the native
 // backend with its BLAS matmuls alone (before/after its elementwise and fused kernels, one run).
 import { readdirSync } from 'node:fs';
@@ -27,11 +27,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // tfjs: matmul roofline and a GPT block on the default tfjs backend (and on native beside wasm when
 // its addon is built), and in PyTorch (bench/tfjs.js).
 // gpt2: greedy generation with the key/value cache on GPT-2 small, random weights (bench/gpt2-generate.js).
+// train: `tfmc train` of a 2-layer d_model-256 language model on wasm and native (bench/train-lm.js).
 // generate: 256 vs 64 generated tokens with and without the key/value cache (bench/generation.js).
 // check: parse+check times and parse growth (below).
 // lsp: the language server's latency from a keystroke to the new diagnostics in a ~2,000-line spec (bench/lsp.js).
 // cli: wall time of `tfmc --version` and `tfmc check specs/gpt2.tfm` as child processes (bench/cli.js).
-const SECTIONS = ['tfjs', 'gpt2', 'generate', 'check', 'lsp', 'cli'];
+const SECTIONS = ['tfjs', 'gpt2', 'train', 'generate', 'check', 'lsp', 'cli'];
 const FLAGS = ['--json', '--quick', '--native-matmul'];
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -44,7 +45,7 @@ for (const s of chosen) {
     process.exit(2);
   }
 }
-const QUICK_SECTIONS = ['tfjs', 'gpt2'];
+const QUICK_SECTIONS = ['tfjs', 'gpt2', 'train'];
 const wants = (section) => (chosen.length === 0 ? !quick || QUICK_SECTIONS.includes(section) : chosen.includes(section));
 // With --json, stdout carries only the JSON line: the tables are for people, on stderr.
 const log = json ? (...xs) => console.error(...xs) : (...xs) => console.log(...xs);
@@ -67,6 +68,11 @@ if (wants('tfjs')) {
 if (wants('gpt2')) {
   const { benchGpt2Generate } = await import('./gpt2-generate.js');
   for (const r of await benchGpt2Generate({ log, nativeMatmul, ...(quick ? { tokens: 24, rounds: 2 } : {}) })) result(r);
+  log('');
+}
+if (wants('train')) {
+  const { benchTrainLm } = await import('./train-lm.js');
+  for (const r of await benchTrainLm({ log, ...(quick ? { steps: 8, rounds: 1 } : {}) })) result(r);
   log('');
 }
 if (wants('generate')) {

@@ -219,6 +219,39 @@ Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// crossEntropy(heap, xOffset, targetsOffset, lossOffset, rows, n, eps, ignore)
+Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 7)) return fail(env, "crossEntropy(heap, x, targets, loss, rows, n, eps, ignore)");
+  Heap heap(info);
+  const int64_t rows = heap.integer(4), n = heap.integer(5);
+  if (!counts({rows, n}) || (rows > 0 && n == 0)) return fail(env, "crossEntropy: bad size");
+  if (rows == 0) return env.Undefined();
+  const float* x = heap.at(1, rows * n);
+  const float* targets = heap.at(2, rows);
+  float* loss = heap.at(3, rows);
+  if (heap.bad()) return fail(env, "crossEntropy: operand outside the heap");
+  tfmc::crossEntropy(x, targets, loss, rows, n, static_cast<float>(heap.number(6)), static_cast<float>(heap.number(7)));
+  return env.Undefined();
+}
+
+// crossEntropyGrad(heap, xOffset, targetsOffset, dyOffset, dxOffset, rows, n, eps, ignore)
+Napi::Value CrossEntropyGrad(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 8)) return fail(env, "crossEntropyGrad(heap, x, targets, dy, dx, rows, n, eps, ignore)");
+  Heap heap(info);
+  const int64_t rows = heap.integer(5), n = heap.integer(6);
+  if (!counts({rows, n}) || (rows > 0 && n == 0)) return fail(env, "crossEntropyGrad: bad size");
+  if (rows == 0) return env.Undefined();
+  const float* x = heap.at(1, rows * n);
+  const float* targets = heap.at(2, rows);
+  const float* dy = heap.at(3, rows);
+  float* dx = heap.at(4, rows * n);
+  if (heap.bad()) return fail(env, "crossEntropyGrad: operand outside the heap");
+  tfmc::crossEntropyGrad(x, targets, dy, dx, rows, n, static_cast<float>(heap.number(7)), static_cast<float>(heap.number(8)));
+  return env.Undefined();
+}
+
 // norm(heap, centre, xOffset, wOffset, bOffset | -1, yOffset, rows, n, eps): layer norm (centre 1) or RMS norm (0, no bias)
 Napi::Value Norm(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -346,6 +379,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGrad));
+  exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
+  exports.Set("crossEntropyGrad", Napi::Function::New(env, CrossEntropyGrad));
   exports.Set("norm", Napi::Function::New(env, Norm));
   exports.Set("normGrad", Napi::Function::New(env, NormGrad));
   exports.Set("activation", Napi::Function::New(env, Activation));

@@ -214,6 +214,65 @@ void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64
   });
 }
 
+// The target of a row as an index, or -1 when the row is ignored; `outside` when it is no index of the row.
+struct RowTarget {
+  bool ignored;
+  int64_t index;  // -1 when outside [0, n)
+};
+RowTarget rowTarget(float t, int64_t n, float ignore) {
+  if (t == ignore) return {true, -1};
+  const int64_t i = static_cast<int64_t>(t);
+  return {false, (i >= 0 && i < n && static_cast<float>(i) == t) ? i : -1};
+}
+
+// log Σ exp(x[i]) over a row, max-shifted, the sum in double.
+TFMC_SIMD float logSumExp(const float* x, int64_t n) {
+  float m = x[0];
+  for (int64_t i = 1; i < n; i++) m = std::max(m, x[i]);
+  double acc[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; l++) acc[l] += fastExp(x[i + l] - m);
+  for (; i < n; i++) acc[0] += fastExp(x[i] - m);
+  return m + static_cast<float>(std::log((acc[0] + acc[1]) + (acc[2] + acc[3])));
+}
+
+void crossEntropy(const float* x, const float* targets, float* loss, int64_t rows, int64_t n, float eps, float ignore) {
+  parallelFor(rows, rowGrain(n), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const RowTarget t = rowTarget(targets[r], n, ignore);
+      if (t.ignored) {
+        loss[r] = 0.0f;
+        continue;
+      }
+      const float* row = x + r * n;
+      const float lse = logSumExp(row, n);
+      const double picked = t.index >= 0 ? lse - row[t.index] : 0.0;
+      const double smooth = eps > 0 ? lse - dot(row, nullptr, n) / n : 0.0;
+      loss[r] = static_cast<float>((1.0 - eps) * picked + eps * smooth);
+    }
+  });
+}
+
+void crossEntropyGrad(const float* x, const float* targets, const float* dy, float* dx, int64_t rows, int64_t n, float eps, float ignore) {
+  parallelFor(rows, rowGrain(n), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const RowTarget t = rowTarget(targets[r], n, ignore);
+      float* out = dx + r * n;
+      if (t.ignored) {
+        std::fill(out, out + n, 0.0f);
+        continue;
+      }
+      const float* row = x + r * n;
+      const float lse = logSumExp(row, n);
+      const float g = dy[r];
+      const float uniform = eps / static_cast<float>(n);
+      for (int64_t i = 0; i < n; i++) out[i] = g * (fastExp(row[i] - lse) - uniform);
+      if (t.index >= 0) out[t.index] -= g * (1.0f - eps);
+    }
+  });
+}
+
 void layerNorm(const float* x, const float* w, const float* b, float* y, int64_t rows, int64_t n, float eps) {
   parallelFor(rows, rowGrain(n), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {

@@ -13,6 +13,13 @@ void softmax(const float* x, float* y, int64_t rows, int64_t n);
 // dx = y · (dy − Σ dy·y), row by row.
 void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64_t n);
 
+// Cross-entropy of rows of n logits against float-coded targets (one per row), with label
+// smoothing eps: loss[r] = (1 − eps)·(lse − x[t]) + eps·(lse − mean(x)), 0 where the target equals
+// `ignore`; a target outside [0, n) contributes no x[t] term (as a one-hot of it is all zeros).
+void crossEntropy(const float* x, const float* targets, float* loss, int64_t rows, int64_t n, float eps, float ignore);
+// dx[r] = dy[r] · (softmax(x[r]) − (1 − eps)·onehot(t) − eps/n), 0 for ignored rows.
+void crossEntropyGrad(const float* x, const float* targets, const float* dy, float* dx, int64_t rows, int64_t n, float eps, float ignore);
+
 // y = (x − mean) / sqrt(var + eps) · w + b (biased variance; b may be null).
 void layerNorm(const float* x, const float* w, const float* b, float* y, int64_t rows, int64_t n, float eps);
 // dx, and dw = Σ_rows dy·x̂, db = Σ_rows dy (db may be null).

@@ -15,6 +15,8 @@ export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
 /** The memory a backend can give a model: its own bound, else the machine's. */
 export function backendMemoryLimit(backend: BackendName): { bytes: number; what: string } {
   if (backend === 'wasm') return { bytes: WASM_HEAP_BYTES, what: 'the wasm backend can address (a 4 GiB heap)' };
+  // The native backend computes on the wasm backend's tensors, in the same heap.
+  if (backend === 'native') return { bytes: WASM_HEAP_BYTES, what: 'the native backend can address (its tensors live in the wasm backend\'s 4 GiB heap)' };
   return { bytes: totalmem(), what: `this machine has (the ${backend} backend)` };
 }
 

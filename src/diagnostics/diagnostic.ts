@@ -122,6 +122,7 @@ export const CODES = {
   TFM6005: { severity: 'error', title: 'malformed weight file' },
   TFM6006: { severity: 'error', title: 'weight is not finite' },
   TFM6007: { severity: 'error', title: 'run directory in use' },
+  TFM6008: { severity: 'error', title: 'training step does not fit in memory' },
   // 61xx: Hugging Face checkpoints (`tfmc import hf`, `tfmc export hf`)
   TFM6101: { severity: 'error', title: 'not a Hugging Face checkpoint tfmc reads' },
   TFM6102: { severity: 'error', title: 'checkpoint config the shipped spec cannot express' },

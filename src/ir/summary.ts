@@ -42,10 +42,15 @@ function valueBytes(v: ModelIR['values'][number], shapeAt: (shape: Dim[], batch:
  * taken as `seq`): what a forward pass keeps for the backward pass, fp32.
  */
 export function activationBytes(model: ModelIR, batch: number, seq: number): number {
-  const shapeAt = (shape: Dim[], b: number) => shape.map((d) => evalDim(d, (sym) => (/^(batch|b|bs|n)$/i.test(sym) ? b : seq)) ?? seq);
   let bytes = 0;
-  for (const node of model.nodes) for (const o of node.outputs) bytes += valueBytes(model.values[o], shapeAt, batch);
+  for (const node of model.nodes) for (const o of node.outputs) bytes += valueBytesAt(model, o, batch, seq);
   return bytes;
+}
+
+/** Bytes of the value `id` at `batch` and `seq` (as {@link activationBytes} sizes it). */
+export function valueBytesAt(model: ModelIR, id: number, batch: number, seq: number): number {
+  const shapeAt = (shape: Dim[], b: number) => shape.map((d) => evalDim(d, (sym) => (/^(batch|b|bs|n)$/i.test(sym) ? b : seq)) ?? seq);
+  return valueBytes(model.values[id], shapeAt, batch);
 }
 
 let lowerNames: Map<string, ReturnType<typeof ALL_OPS.get>> | undefined;

@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
  * caller computes the same with tfjs ops. The kernels, all over the last axis:
  * `TfmcLinear` {x [N, in], weight [out, in], bias? [out]} → x·weightᵀ + bias;
  * `TfmcLayerNorm` {x, weight [n], bias? [n]} and `TfmcRmsNorm` {x, weight [n]}, attribute `eps`;
- * `TfmcSoftmax`, `TfmcGeluTanh`, `TfmcGelu`, `TfmcSilu` {x}.
+ * `TfmcSoftmax`, `TfmcGeluTanh`, `TfmcGelu`, `TfmcSilu` {x};
+ * `TfmcCrossEntropy` {logits [N, V], targets [N] (ids as float32)}, attributes `smoothing` and
+ * `ignore` → the loss of each row [N] (0 where the target is `ignore`).
  */
 export function fusedKernel(name: string, inputs: Record<string, tf.Tensor | undefined>, attrs: Record<string, number> = {}): tf.Tensor | undefined {
   const given: tf.NamedTensorMap = {};

@@ -52,6 +52,16 @@ export function shiftLeft(ids: tf.Tensor, fill: number): tf.Tensor {
  */
 export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, labelSmoothing: number, ignoreIndex: number): tf.Tensor {
   const classes = logits.shape[logits.rank - 1];
+  // A backend's one-pass kernel keeps no [N, V] tensor but the logits (and their gradient): at
+  // GPT-2's 50,257 classes the formula below holds six of them. Ids as float32 are exact to 2²⁴.
+  if (classes < 1 << 24) {
+    const t = tf.reshape(targets, [-1]);
+    const perRow = fusedKernel('TfmcCrossEntropy', { logits: tf.reshape(logits, [-1, classes]), targets: tf.cast(t, 'float32') }, { smoothing: labelSmoothing, ignore: ignoreIndex });
+    if (perRow) {
+      const weights = tf.cast(tf.notEqual(t, tf.scalar(ignoreIndex, 'int32')), 'float32');
+      return tf.div(tf.sum(perRow), tf.maximum(tf.sum(weights), 1));
+    }
+  }
   const logp = tf.logSoftmax(tf.reshape(logits, [-1, classes]), -1); // [N, V]
   const t = tf.reshape(targets, [-1]);
   const counted = tf.notEqual(t, tf.scalar(ignoreIndex, 'int32'));

@@ -37,6 +37,7 @@ const NO_CORPUS_CASE: Partial<Record<Code, string>> = {
   TFM6005: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6006: `${FILES_AND_DATA}, covered by test/weights/weight-files.test.ts`,
   TFM6007: `${FILES_AND_DATA}, covered by test/cli/train-lock.test.ts`,
+  TFM6008: 'it is about the memory a training step needs at the --batch and --seq of a run, which `tfmc check` does not know: `tfmc train` reports it before allocating the weights (exit 1), covered by test/cli/train-memory.test.ts',
   TFM6101: `${FILES_AND_DATA}, covered by test/cli/hf.test.ts`,
   TFM6102: `${FILES_AND_DATA}, covered by test/cli/hf.test.ts`,
   TFM6103: `${FILES_AND_DATA}, covered by test/cli/hf.test.ts and test/weights/hf/refusals.test.ts`,
@@ -301,6 +302,10 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM6007:
     'Another `tfmc train` holds the run directory (its lock `train.lock` is fresh): two runs resuming one directory would interleave their checkpoints and metrics. ' +
     'Wait for the other run to finish, or stop it. A lock left by a killed process goes stale after a few seconds and is taken over.',
+  TFM6008:
+    '`tfmc train` estimates the memory of one training step before it allocates anything: the weights, one gradient per parameter, Adam\'s two moments, and the activations at the run\'s `--batch` and `--seq` (every value the forward pass keeps for the backward pass, and the backward pass\'s own). ' +
+    'The wasm and native backends keep every tensor in the wasm heap, which cannot grow past 4 GiB: a step that needs more would abort inside the wasm module minutes into the run, so it is refused, with the estimate\'s parts and the largest `--batch` that fits. ' +
+    'Train with that batch, a shorter `--seq`, or a smaller model (`--set`); the native backend needs less than wasm for the same step (one-pass kernels). `TFMC_MAX_MEMORY` (e.g. `8GB`) replaces the limit. `node bench/train-memory.js` measures a step\'s real peak beside the estimate.',
   TFM6101:
     '`tfmc import hf` was given a directory it cannot read as a Hugging Face checkpoint: no `config.json`, a `config.json` that is not a JSON object, a `model_type` of a family tfmc does not map (it reads gpt2, bert, llama, mistral, t5 and vit), ' +
     'or no `model.safetensors` (nor `model.safetensors.index.json` with its shards). Weights stored only as a pickled `pytorch_model.bin` are not read, since unpickling can run code: convert them to safetensors first. Nothing is written.',

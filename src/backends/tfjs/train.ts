@@ -14,7 +14,8 @@
  * computes the same thing however the run got there (straight, or resumed from a checkpoint).
  * Every tensor of the step is disposed before it returns: between steps the only tensors alive are
  * the parameters, Adam's two moments per trained parameter and one copy of the parameters (the
- * roll-back snapshot), so the tensor count is flat from the second step on.
+ * roll-back snapshot; on the wasm heap, a copy in JavaScript memory), so the tensor count is flat
+ * from the second step on.
  */
 import * as tf from '@tensorflow/tfjs';
 import { upstreamValues } from '../../ir/queries.js';
@@ -141,7 +142,7 @@ export class Trainer {
   steps = 0;
   private readonly varNames = new Map<string, string>();
   private readonly nodeById: Map<number, Node>;
-  private snapshot: Map<string, tf.Tensor> | undefined;
+  private snapshot: Map<string, tf.Tensor | HostCopy> | undefined;
   private lastGood: { loss: number; step: number } | undefined;
   private scheduleCache: { lr: LearningRate; schedule: Schedule } | undefined;
 
@@ -296,16 +297,22 @@ export class Trainer {
     }
   }
 
+  /**
+   * On the wasm heap (wasm and native: 4 GiB for everything) the copy is kept in JavaScript
+   * memory instead: for GPT-2 small that is 0.5 GB of heap left to the step. Elsewhere it is a
+   * tensor (a clone, which the cpu backend makes without copying).
+   */
   private takeSnapshot(vars: tf.Variable[]): void {
     this.clearSnapshot();
-    const snap = new Map<string, tf.Tensor>();
-    for (const v of vars) snap.set(v.name, tf.clone(v));
+    const onHeap = tf.getBackend() === 'wasm';
+    const snap = new Map<string, tf.Tensor | HostCopy>();
+    for (const v of vars) snap.set(v.name, onHeap ? { data: v.dataSync(), shape: v.shape, dtype: v.dtype } : tf.clone(v));
     this.snapshot = snap;
   }
 
   /** Forgets the roll-back copy (after weights were replaced from outside). */
   clearSnapshot(): void {
-    if (this.snapshot) tf.dispose([...this.snapshot.values()]);
+    if (this.snapshot) tf.dispose([...this.snapshot.values()].filter((s): s is tf.Tensor => s instanceof tf.Tensor));
     this.snapshot = undefined;
   }
 
@@ -317,7 +324,8 @@ export class Trainer {
     if (!this.snapshot) return false;
     for (const v of this.model.variables.values()) {
       const saved = this.snapshot.get(v.name);
-      if (saved) v.assign(saved);
+      if (saved instanceof tf.Tensor) v.assign(saved);
+      else if (saved) tf.tidy(() => v.assign(tf.tensor(saved.data, saved.shape, saved.dtype)));
     }
     return true;
   }
@@ -377,6 +385,13 @@ export class Trainer {
     this.clearSnapshot();
     this.optimizer.dispose();
   }
+}
+
+/** A tensor's values copied out of the backend (`dataSync` returns a copy). */
+interface HostCopy {
+  data: tf.TypedArray | Int32Array | Uint8Array;
+  shape: number[];
+  dtype: tf.DataType;
 }
 
 export interface BatchStats {

@@ -11,6 +11,7 @@ import { ModelInputError } from '../../backends/tfjs/errors.js';
 import type { CliContext } from '../context.js';
 import { TfmcFileError, tfmcCodeOf } from '../../diagnostics/file-error.js';
 import { DataError } from './data.js';
+import { TrainingMemoryError } from './memory-fit.js';
 import { TaskError } from './task.js';
 
 /** A run that cannot go on, for a reason the user can fix; the message is shown as it is. */
@@ -33,6 +34,7 @@ export function reportRunFailure(ctx: CliContext, err: unknown): number | undefi
     err instanceof TfmcUserError ||
     err instanceof ModelInputError ||
     err instanceof TfmcFileError ||
+    err instanceof TrainingMemoryError ||
     (err instanceof Error && err.name === 'BackendUnavailableError');
   if (!known) return undefined;
   const code = tfmcCodeOf(err);

@@ -28,6 +28,7 @@ import { displayPath } from '../../render/paths.js';
 import { type CliContext, notice, UsageError } from '../context.js';
 import { nextCommand } from './next-command.js';
 import { checkDataFits } from './data-fit.js';
+import { checkStepFits } from './memory-fit.js';
 import { batchesPerEpoch, buildExamples, dataFormat, idsTokenizerFor, parseJsonl, textsOf, usesTokenIds, type Examples } from './data.js';
 import { RunError } from './errors.js';
 import type { TrainFlags } from './flags.js';
@@ -63,6 +64,9 @@ export async function runTrain(ctx: CliContext, specArg: string, specAbs: string
   let lock = flags.resume && fs.existsSync(runDir) ? await lockRunDir(runDir, shownDir, warn) : undefined;
   try {
     const plan = await planRun(ctx, ir, specAbs, dataAbs, userSources(checked.sources), flags);
+    // Before the weights exist: a step past the wasm heap would abort the process minutes in.
+    const { chooseBackend } = await import('../../backends/tfjs/backend.js');
+    checkStepFits(ir, await chooseBackend(flags.backend), { batch: plan.info.settings.batch, seq: stepSeq(plan) });
     model ??= await compileModel(plan.info.settings.seed);
     const { describeBackend } = await import('../../backends/tfjs/backend.js'); // loaded by now: no start-up cost
     ctx.err(`backend: ${describeBackend(model.backend, flags.backend)}\n`); // shown even with --quiet: results depend on it
@@ -261,6 +265,14 @@ function checkPadding(ir: ModelIR, task: Task, tok: Tokenizer): void {
       );
     }
   }
+}
+
+/** The sequence length of a step: the window of a language model, else the longest training example. */
+function stepSeq({ task, examples, info }: RunPlan): number {
+  if (task.kind === 'lm') return info.settings.seq;
+  let longest = 1;
+  for (const e of examples.train) for (const v of Object.values(e)) if (Array.isArray(v)) longest = Math.max(longest, v.length);
+  return longest;
 }
 
 function taskInputs(task: Task): Record<string, string> {

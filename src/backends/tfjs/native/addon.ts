@@ -37,6 +37,10 @@ export interface NativeAddon {
   softmax(heap: ArrayBuffer, x: number, y: number, rows: number, n: number): void;
   /** dx = y · (dy − Σ dy·y) row by row. */
   softmaxGrad(heap: ArrayBuffer, y: number, dy: number, dx: number, rows: number, n: number): void;
+  /** Cross-entropy per row of `rows` rows of n logits against float-coded targets (label smoothing eps; 0 for target `ignore`). */
+  crossEntropy(heap: ArrayBuffer, x: number, targets: number, loss: number, rows: number, n: number, eps: number, ignore: number): void;
+  /** dx = dy·(softmax(x) − (1 − eps)·onehot(target) − eps/n) row by row; 0 for ignored rows. */
+  crossEntropyGrad(heap: ArrayBuffer, x: number, targets: number, dy: number, dx: number, rows: number, n: number, eps: number, ignore: number): void;
   /** Layer norm (centre 1; bias −1 for none) or RMS norm (centre 0, no bias) of rows of n floats. */
   norm(heap: ArrayBuffer, centre: number, x: number, w: number, b: number, y: number, rows: number, n: number, eps: number): void;
   /** The norm's gradients: dx, dw and (layer norm with a bias, else −1) db. */
@@ -45,7 +49,7 @@ export interface NativeAddon {
   activation(heap: ArrayBuffer, f: number, x: number, y: number, n: number): void;
   /** dx = dy · f′(x). */
   activationGrad(heap: ArrayBuffer, f: number, x: number, dy: number, dx: number, n: number): void;
-  /** One Adam update (src/backends/tfjs/optim.ts): w1, m1, v1 from w, g, m, v; n floats each. */
+  /** One Adam update (src/backends/tfjs/optim.ts): w1, m1, v1 from w, g, m, v; n floats each (m1, v1 may be m, v: in place). */
   adam(heap: ArrayBuffer, w: number, g: number, m: number, v: number, w1: number, m1: number, v1: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, size: number, decay: number, scale: number): void;
   /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
   poolThreads(): number;

@@ -66,18 +66,30 @@ function forwardKernels(addon: NativeAddon): Record<string, NativeKernel> {
       return y;
     },
     ...Object.fromEntries(Object.entries(ACTIVATION).map(([name, f]) => [name, activation(f)])),
-    // {w, g, m, v} → [w1, m1, v1], the attributes as Adam.apply names them.
+    // {logits [N, V], targets [N] (float-coded ids)} → the loss of each row [N]; nothing [N, V] is made.
+    TfmcCrossEntropy: (args) => {
+      const backend = backendOf(args);
+      const { logits, targets } = args.inputs as Inputs;
+      const [rows, n] = rowsOf(logits);
+      const loss = backend.makeOutput([rows], 'float32');
+      const a = args.attrs as Record<string, number>;
+      if (rows > 0) addon.crossEntropy(heapOf(backend), place(backend, logits), place(backend, targets), place(backend, loss), rows, n, Number(a.smoothing), Number(a.ignore));
+      return loss;
+    },
+    // {w, g, m, v} → w1, the attributes as Adam.apply names them. The moments m and v are
+    // updated in place: they belong to the optimizer alone (Adam keeps them so), and new ones
+    // would hold two more copies of the largest parameter at once (0.3 GB for GPT-2's embedding).
     TfmcAdam: (args) => {
       const backend = backendOf(args);
       const { w, g, m, v } = args.inputs as Inputs;
       const a = args.attrs as Record<string, number>;
-      const outs = [0, 1, 2].map(() => backend.makeOutput(w.shape, 'float32'));
+      const out = backend.makeOutput(w.shape, 'float32');
       const n = size(w.shape);
       if (n > 0) {
-        const [w1, m1, v1] = outs.map((t) => place(backend, t));
-        addon.adam(heapOf(backend), place(backend, w), place(backend, g), place(backend, m), place(backend, v), w1, m1, v1, n, a.b1, a.c1, a.b2, a.c2, a.bc2, a.eps, a.size, a.decay, a.scale);
+        const [mAt, vAt] = [place(backend, m), place(backend, v)];
+        addon.adam(heapOf(backend), place(backend, w), place(backend, g), mAt, vAt, place(backend, out), mAt, vAt, n, a.b1, a.c1, a.b2, a.c2, a.bc2, a.eps, a.size, a.decay, a.scale);
       }
-      return outs;
+      return out;
     },
   };
 }
@@ -106,6 +118,15 @@ function gradientKernels(addon: NativeAddon): Record<string, NativeKernel> {
       const db = centre ? backend.makeOutput([n], 'float32') : undefined; // layer norm: as TfmcLinearGrad's db
       addon.normGrad(heapOf(backend), centre, place(backend, x), place(backend, weight), place(backend, dy), place(backend, dx), place(backend, dw), db ? place(backend, db) : NO_BIAS, rows, n, Number(args.attrs?.eps));
       return db ? [dx, dw, db] : [dx, dw];
+    },
+    TfmcCrossEntropyGrad: (args) => {
+      const backend = backendOf(args);
+      const { dy, logits, targets } = args.inputs as Inputs;
+      const [rows, n] = rowsOf(logits);
+      const dx = backend.makeOutput(logits.shape, 'float32');
+      const a = args.attrs as Record<string, number>;
+      if (rows > 0) addon.crossEntropyGrad(heapOf(backend), place(backend, logits), place(backend, targets), place(backend, dy), place(backend, dx), rows, n, Number(a.smoothing), Number(a.ignore));
+      return dx;
     },
     TfmcSoftmaxGrad: (args) => {
       const backend = backendOf(args);
@@ -148,6 +169,14 @@ const GRADIENTS: tf.GradConfig[] = [
       },
     }),
   ),
+  {
+    kernelName: 'TfmcCrossEntropy',
+    inputsToSave: ['logits', 'targets'],
+    gradFunc: (dy, [logits, targets], attrs) => ({
+      logits: () => run('TfmcCrossEntropyGrad', { dy: dy as tf.Tensor, logits, targets }, { smoothing: Number(attrs.smoothing), ignore: Number(attrs.ignore) }) as tf.Tensor,
+      targets: () => tf.zerosLike(targets),
+    }),
+  },
   { kernelName: 'TfmcSoftmax', outputsToSave: [true], gradFunc: (dy, [y]) => ({ x: () => run('TfmcSoftmaxGrad', { dy: dy as tf.Tensor, y }) as tf.Tensor }) },
   ...Object.entries(ACTIVATION).map(
     ([kernelName, f]): tf.GradConfig => ({
