@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../src/index.js';
 import { selectBackend } from '../../../src/tfjs.js';
+import { linear } from '../../../src/runtime/index.js';
 import { loadAddon } from '../../../src/backends/tfjs/native/addon.js';
 import { nativeKernelCalls } from '../../../src/backends/tfjs/native/kernels.js';
 import { ROOT } from './helpers.js';
@@ -84,6 +85,45 @@ describe('one-row products (decode steps) equal the cpu kernel', () => {
     } finally {
       addon.setPoolThreads(threads);
     }
+  });
+});
+
+describe('the fused linear kernel takes inputs of any rank (no reshapes around it)', () => {
+  it('x [2, 3, 96] and [96]: outputs and gradients equal the tfjs ops on cpu', async () => {
+    for (const shape of [[2, 3, 96], [96]]) {
+      const inputs = () => [normal(shape, 11), normal([40, 96], 12), normal([40], 13)];
+      const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => linear(x, w, b);
+      const run = () => {
+        const [x, w, b] = inputs();
+        const y = f(x, w, b);
+        const grads = tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x, w, b), tf.sin(f(x, w, b)))))([x, w, b]);
+        return [y, ...grads];
+      };
+      const values = async (backend: 'cpu' | 'native') => {
+        await selectBackend(backend);
+        return tf.tidy(run).map((t) => {
+          const out = { shape: t.shape, data: t.dataSync() as Float32Array };
+          t.dispose();
+          return out;
+        });
+      };
+      const want = await values('cpu');
+      const calls = nativeKernelCalls.native;
+      const got = await values('native');
+      expect(nativeKernelCalls.native).toBeGreaterThan(calls);
+      got.forEach((g, i) => {
+        expect(g.shape, `result ${i} of x [${shape}]`).toEqual(want[i].shape);
+        expect(relDiff(g.data, want[i].data), `result ${i} of x [${shape}]`).toBeLessThanOrEqual(1e-4);
+      });
+    }
+  });
+
+  it('x [2, 0] gives the bias on every row', async () => {
+    await selectBackend('native');
+    const y = tf.tidy(() => linear(tf.zeros([2, 0]), tf.zeros([3, 0]), tf.tensor1d([1, 2, 3])));
+    expect(y.shape).toEqual([2, 3]);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 1, 2, 3]);
+    y.dispose();
   });
 });
 
