@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
+#include "gemv.h"
 #include "pool.h"
 
 #ifdef TFMC_ACCELERATE
@@ -62,6 +65,16 @@ void setBlasThreads(int n) {
 // Below this many multiply-adds a product gains little from the BLAS's own threads (which it
 // would wake for every one of, say, attention's 64 heads): the batch items go to the pool instead.
 constexpr int64_t kSmallProduct = int64_t(1) << 22;
+// Below this many multiply-adds in all a batch stays on the calling thread: a decode step's
+// attention (12 heads × 64 × a few hundred keys) takes microseconds, less than waking a thread
+// and switching the BLAS's thread count (which cost ~0.3 ms a call on a loaded machine).
+constexpr int64_t kParallelBatch = int64_t(1) << 20;
+
+// One-row products with a transposed B use gemvRows (gemv.cc) unless TFMC_GEMV=blas.
+bool ownGemv() {
+  const char* v = std::getenv("TFMC_GEMV");
+  return !(v && std::strcmp(v, "blas") == 0);
+}
 
 }  // namespace
 
@@ -69,6 +82,8 @@ void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets
                  int64_t k, bool transposeA, bool transposeB, const Epilogue& epilogue) {
   if (batch == 0 || m == 0 || n == 0) return;  // nothing to write (and BLAS rejects zero leading dimensions)
   const int lda = transposeA ? m : k;
+  // A one-row product adds its bias as it writes (no second pass) when that is the whole epilogue.
+  const bool fuseBias = m == 1 && transposeB && epilogue.activation == Activation::Linear && epilogue.bias && epilogue.biasSize == n;
   const int ldb = transposeB ? k : n;
   auto product = [&](int64_t i) {
     float* out = c + i * m * n;
@@ -79,7 +94,9 @@ void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets
     if (m == 1) {
       // One row (a decode step): a matrix-vector product. sgemm would pack all of B first, which
       // for a 50,257-wide output head costs more than the product.
-      if (transposeB) {
+      if (transposeB && ownGemv()) {
+        gemvRows(heap + bOffsets[i], ldb, heap + aOffsets[i], fuseBias ? epilogue.bias : nullptr, out, n, k);
+      } else if (transposeB) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
       } else {
         cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
@@ -90,7 +107,7 @@ void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets
                 heap + aOffsets[i], lda, heap + bOffsets[i], ldb, 0.0f, out, (int)n);
   };
   const int threads = blasThreads();
-  if (batch > 1 && m * n * k < kSmallProduct && threads > 1 && poolThreads() > 1) {
+  if (batch > 1 && m * n * k < kSmallProduct && batch * m * n * k >= kParallelBatch && threads > 1 && poolThreads() > 1) {
     // Each item on one thread with a single-threaded BLAS call: the same sums, in the same order,
     // as the BLAS's threads compute them (they split rows and columns, never k).
     setBlasThreads(1);
@@ -101,6 +118,7 @@ void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets
   } else {
     for (int64_t i = 0; i < batch; i++) product(i);
   }
+  if (fuseBias && ownGemv()) return;
   applyEpilogue(c, batch * m, n, epilogue);
 }
 

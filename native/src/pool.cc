@@ -24,7 +24,10 @@ int defaultThreads() {
 // part runs serially instead of waiting for threads that are busy with the outer one.
 thread_local bool insidePart = false;
 
-// Workers wait for a new generation of work, run their part, and count down `pending`.
+// Workers wait for a new generation of work and claim its parts; the caller claims parts too. A
+// part goes to whichever thread claims it first, so a worker the OS has not woken yet (a loaded
+// machine) delays nothing: the caller runs its part as well. Which thread runs a part never changes
+// a result (see pool.h), so this keeps results deterministic.
 class Pool {
  public:
   ~Pool() { resize(0); }
@@ -39,24 +42,45 @@ class Pool {
       body(0, n);
       return;
     }
+    uint32_t generation;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       body_ = &body;
       n_ = n;
       parts_ = parts;
-      pending_ = parts - 1;
-      generation_++;
+      remaining_.store(parts);
+      generation = static_cast<uint32_t>(++generation_);
+      claims_.store(static_cast<uint64_t>(generation) << 32);
     }
     start_.notify_all();
     insidePart = true;
-    body(0, n / parts);
+    runClaimed(generation, parts, n, body);
     insidePart = false;
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    done_.wait(lock, [this] { return remaining_.load() == 0; });
     body_ = nullptr;
   }
 
  private:
+  // Claims the parts of `generation` not yet claimed, one at a time, and runs them. The claim
+  // counter carries its generation, so a worker that wakes after its generation ended claims nothing.
+  void runClaimed(uint32_t generation, int parts, int64_t n, const std::function<void(int64_t, int64_t)>& body) {
+    for (;;) {
+      uint64_t seen = claims_.load();
+      int part;
+      do {
+        if (static_cast<uint32_t>(seen >> 32) != generation) return;
+        part = static_cast<int>(seen & 0xffffffffu);
+        if (part >= parts) return;
+      } while (!claims_.compare_exchange_weak(seen, seen + 1));
+      body(n * part / parts, n * (part + 1) / parts);
+      if (remaining_.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_.notify_one();
+      }
+    }
+  }
+
   void resize(int count) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -68,10 +92,10 @@ class Pool {
     stop_ = false;
     // Each worker starts from the current generation, read here: read in the new thread, it could
     // miss a run started before the thread got going and wait forever.
-    for (int i = 0; i < count; i++) workers_.emplace_back([this, i, seen = generation_] { work(i + 1, seen); });
+    for (int i = 0; i < count; i++) workers_.emplace_back([this, seen = generation_] { work(seen); });
   }
 
-  void work(int part, uint64_t seen) {
+  void work(uint64_t seen) {
     for (;;) {
       const std::function<void(int64_t, int64_t)>* body;
       int64_t n;
@@ -85,11 +109,10 @@ class Pool {
         n = n_;
         parts = parts_;
       }
-      if (part >= parts) continue;  // not needed this time; the caller counts only the parts it asked for
+      if (!body) continue;  // that run has already ended
       insidePart = true;
-      (*body)(n * part / parts, n * (part + 1) / parts);
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
+      runClaimed(static_cast<uint32_t>(seen), parts, n, *body);
+      insidePart = false;
     }
   }
 
@@ -100,7 +123,8 @@ class Pool {
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t n_ = 0;
   int parts_ = 0;
-  int pending_ = 0;
+  std::atomic<int> remaining_{0};
+  std::atomic<uint64_t> claims_{0};  // generation (high 32 bits) and the next part to claim (low 32)
   uint64_t generation_ = 0;
   bool stop_ = false;
 };

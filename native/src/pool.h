@@ -1,7 +1,9 @@
 // A small fixed pool of threads for the elementwise kernels (elementwise.cc, fused.cc). Work is
 // split deterministically: parallelFor(n, ...) cuts [0, n) into one contiguous part per thread
 // (part i is [i·n/T, (i+1)·n/T)), and every kernel computes each output from its own inputs in a
-// fixed order, so results never depend on which thread ran which part.
+// fixed order, so results never depend on which thread ran which part — nor on the parts' bounds.
+// So a part is run by whichever thread claims it first: the caller does not wait for a worker the
+// OS has not scheduled yet.
 #pragma once
 #include <cstdint>
 #include <functional>

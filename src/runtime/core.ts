@@ -3,9 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * An attention mask, built when it meets the scores it masks: `(tq, tk)` → bool
- * `[B | 1, Tq | 1, Tk]`, **true = may attend**.
+ * `[B | 1, Tq | 1, Tk]`, **true = may attend**. `allowsAll(tq, tk)`, when a mask has it, says
+ * without building anything that every query may attend to every key (a causal mask for the one
+ * query of a decode step), so `masked` can leave the scores as they are.
  */
-export type Mask = (tq: number, tk: number) => tf.Tensor;
+export type Mask = ((tq: number, tk: number) => tf.Tensor) & { allowsAll?: (tq: number, tk: number) => boolean };
 
 /** The fill for blocked attention scores: exp underflows to exactly 0 in float32, without NaN. */
 export const BLOCKED_SCORE = -1e9;

@@ -58,10 +58,12 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, cache?
   const [out, inDim] = weight.shape;
   const lead = x.shape.slice(0, -1);
   if (x.shape[x.rank - 1] !== inDim) throw new RuntimeError(`expects ${inDim} input features, got ${x.shape[x.rank - 1]}`);
+  // The fused kernel takes x of any rank: no reshapes around it (a decode step has 73 linears).
+  const fused = !bias || (bias.rank === 1 && bias.shape[0] === out) ? fusedKernel('TfmcLinear', { x, weight, bias }) : undefined;
+  if (fused) return fused;
   const rows = tf.reshape(x, [-1, inDim]);
-  const fused = !bias || (bias.rank === 1 && bias.shape[0] === out) ? fusedKernel('TfmcLinear', { x: rows, weight, bias }) : undefined;
-  let y = fused ?? matMulWeightT(rows, weight, cache);
-  if (bias && !fused) y = tf.add(y, bias);
+  let y = matMulWeightT(rows, weight, cache);
+  if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [...lead, out]);
 }
 

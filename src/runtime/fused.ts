@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
  * these on the wasm backend: one pass over the data, with a gradient that is one pass too, where
  * tfjs ops take several kernels) and every input is float32; else returns undefined, and the
  * caller computes the same with tfjs ops. The kernels, all over the last axis:
- * `TfmcLinear` {x [N, in], weight [out, in], bias? [out]} → x·weightᵀ + bias;
+ * `TfmcLinear` {x [..., in], weight [out, in], bias? [out]} → x·weightᵀ + bias `[..., out]`;
  * `TfmcLayerNorm` {x, weight [n], bias? [n]} and `TfmcRmsNorm` {x, weight [n]}, attribute `eps`;
  * `TfmcSoftmax`, `TfmcGeluTanh`, `TfmcGelu`, `TfmcSilu` {x};
  * `TfmcCrossEntropy` {logits [N, V], targets [N] (ids as float32)}, attributes `smoothing` and

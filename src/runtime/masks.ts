@@ -9,7 +9,7 @@ import { type Mask, BLOCKED_SCORE, RuntimeError } from './core.js';
  */
 export function causalMask(): Mask {
   const made = new Map<string, tf.Tensor>();
-  return (tq, tk) => {
+  const mask: Mask = (tq, tk) => {
     const key = `${tq}:${tk}`;
     const known = made.get(key);
     if (known && !known.isDisposed) return known;
@@ -20,6 +20,9 @@ export function causalMask(): Mask {
     made.set(key, m);
     return m;
   };
+  // One query, the last position: it sees every key (a decode step with a cache).
+  mask.allowsAll = (tq, tk) => tq === 1 && tk >= 1;
+  return mask;
 }
 
 /** Keys whose id is not `pad`: built from ids `[B, T]` as `[B, 1, T]`. */
@@ -141,10 +144,14 @@ const maskBiases = new WeakMap<tf.Tensor, { bias: tf.Tensor; rows: tf.Tensor }>(
  * Scores `[B, H, Tq, Tk]` with {@link BLOCKED_SCORE} added to blocked entries (the sum is −1e9 in
  * float32 for any score below 32 in magnitude; its exp is exactly 0), and a float
  * `[B | 1, 1, Tq | 1, 1]` indicator that is 0 for query rows with no key left: `softmax` takes it
- * so such rows give zeros instead of a uniform distribution over blocked keys.
+ * so such rows give zeros instead of a uniform distribution over blocked keys. When the mask
+ * allows everything (`Mask.allowsAll`), the scores themselves and no indicator.
  */
-export function masked(scores: tf.Tensor, mask: Mask): [tf.Tensor, tf.Tensor] {
+export function masked(scores: tf.Tensor, mask: Mask): [tf.Tensor, tf.Tensor | undefined] {
   const [b, , tq, tk] = scores.shape;
+  // Nothing to block and no row left without a key: the scores as they are (a decode step skips
+  // building the mask, adding its bias and scaling the probabilities by the rows indicator).
+  if (mask.allowsAll?.(tq, tk)) return [scores, undefined];
   const m = mask(tq, tk); // [B | 1, Tq | 1, Tk]
   if (m.rank !== 3 || m.shape[2] !== tk || (m.shape[1] !== 1 && m.shape[1] !== tq) || (m.shape[0] !== 1 && m.shape[0] !== b)) {
     throw new RuntimeError(`a mask of shape [${m.shape.join(', ')}] does not fit attention scores [${scores.shape.join(', ')}]`);

@@ -41,8 +41,8 @@ export function runNode(node: Node, inputs: RtValue[], ctx: OpRunContext): RtVal
 function outputs(kernel: Kernel, result: unknown, inputs: RtValue[], ctx: OpRunContext): RtValue[] {
   if (kernel.returns === 'tuple') return result as RtValue[];
   if (kernel.returns === 'rows') {
-    const [out, rows] = result as [tf.Tensor, tf.Tensor];
-    ctx.rowsAllowed.set(out, rows);
+    const [out, rows] = result as [tf.Tensor, tf.Tensor | undefined];
+    if (rows) ctx.rowsAllowed.set(out, rows);
     return [out];
   }
   const out = result as RtValue;

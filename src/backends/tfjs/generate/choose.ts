@@ -4,16 +4,26 @@
  * the CPU: one row per sequence per step is small next to the model's work.
  */
 
-/** Natural-log probabilities of a row of logits (computed in double precision). */
-export function logProbs(logits: ArrayLike<number>): Float64Array {
+/** log Σ exp(logits), in double precision. */
+function logSumExp(logits: ArrayLike<number>): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  const lse = max + Math.log(sum);
+  return max + Math.log(sum);
+}
+
+/** Natural-log probabilities of a row of logits (computed in double precision). */
+export function logProbs(logits: ArrayLike<number>): Float64Array {
+  const lse = logSumExp(logits);
   const out = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
   return out;
+}
+
+/** The log-probability of one token, `logProbs(logits)[token]` without the whole row (a decode step needs one). */
+export function logProbOf(logits: ArrayLike<number>, token: number): number {
+  return logits[token] - logSumExp(logits);
 }
 
 /** The index of the largest value (the first one on ties, like `tf.argMax`). */

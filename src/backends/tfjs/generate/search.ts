@@ -4,7 +4,7 @@
  * and the sum of the model's log-probabilities of what it produced (the end token included).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { argmax, logProbs, sampleToken, topIndices, type SamplingOptions } from './choose.js';
+import { argmax, logProbOf, logProbs, sampleToken, topIndices, type SamplingOptions } from './choose.js';
 import type { Stepper } from './steppers.js';
 
 export type FinishReason = 'end' | 'length';
@@ -53,7 +53,7 @@ export async function decodeStepwise(
     feed = rows.map((logits, r) => {
       if (done[r]) return [options.endToken ?? 0];
       const token = options.sampling ? sampleToken(logits, options.sampling, options.random!) : argmax(logits);
-      out[r].score += logProbs(logits)[token];
+      out[r].score += logProbOf(logits, token);
       if (token === options.endToken) {
         done[r] = true;
         out[r].finished = 'end';

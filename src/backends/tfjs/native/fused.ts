@@ -18,15 +18,20 @@ type Inputs = Record<string, tf.TensorInfo>;
 
 const backendOf = (args: KernelArgs) => args.backend as WasmHeapBackend;
 
+/** A linear layer's input [..., in] as rows × in (rows counted even when `in` is 0: their output is the bias). */
+function linearRows(x: tf.TensorInfo): [rows: number, inDim: number] {
+  return [size(x.shape.slice(0, -1)), x.shape[x.shape.length - 1]];
+}
+
 /** The last axis's length, and how many rows of it `t` holds. */
 function rowsOf(t: tf.TensorInfo): [rows: number, n: number] {
   const n = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
   return [n === 0 ? 0 : size(t.shape) / n, n];
 }
 
-/** One product C = op(A)·op(B) of the addon's gemm (batch 1), C new, with an optional bias along its rows. */
-function gemm(addon: NativeAddon, backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, m: number, n: number, k: number, tA: boolean, tB: boolean, bias?: tf.TensorInfo): tf.TensorInfo {
-  const out = backend.makeOutput([m, n], 'float32');
+/** One product C = op(A)·op(B) of the addon's gemm (batch 1), C new (m·n floats, of `shape`), with an optional bias along its rows. */
+function gemm(addon: NativeAddon, backend: WasmHeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, m: number, n: number, k: number, tA: boolean, tB: boolean, bias?: tf.TensorInfo, shape: number[] = [m, n]): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
   const offsets = (t: tf.TensorInfo) => Uint32Array.of(place(backend, t));
   addon.gemm(heapOf(backend), offsets(a), offsets(b), place(backend, out), m, n, k, tA, tB, bias ? place(backend, bias) : NO_BIAS, bias ? n : 0, 0, NO_BIAS, 0, 0);
   return out;
@@ -49,11 +54,14 @@ function forwardKernels(addon: NativeAddon): Record<string, NativeKernel> {
     return y;
   };
   return {
-    // x [N, in] · weight [out, in]ᵀ + bias [out]: the BLAS reads the weight transposed in place.
+    // x [..., in] · weight [out, in]ᵀ + bias [out] → [..., out]: the BLAS reads the weight
+    // transposed in place, and x's leading axes are its rows (no reshapes around the kernel).
     TfmcLinear: (args) => {
       const backend = backendOf(args);
       const { x, weight, bias } = args.inputs as Inputs;
-      return gemm(addon, backend, x, weight, x.shape[0], weight.shape[0], x.shape[1], false, true, bias);
+      const [rows, inDim] = linearRows(x);
+      const outDim = weight.shape[0];
+      return gemm(addon, backend, x, weight, rows, outDim, inDim, false, true, bias, [...x.shape.slice(0, -1), outDim]);
     },
     TfmcLayerNorm: norm(1),
     TfmcRmsNorm: norm(0),
@@ -101,8 +109,9 @@ function gradientKernels(addon: NativeAddon): Record<string, NativeKernel> {
     TfmcLinearGrad: (args) => {
       const backend = backendOf(args);
       const { dy, x, weight } = args.inputs as Inputs;
-      const [rows, inDim, outDim] = [x.shape[0], x.shape[1], weight.shape[0]];
-      const dx = gemm(addon, backend, dy, weight, rows, inDim, outDim, false, false);
+      const [rows, inDim] = linearRows(x);
+      const outDim = weight.shape[0];
+      const dx = gemm(addon, backend, dy, weight, rows, inDim, outDim, false, false, undefined, x.shape);
       const dw = gemm(addon, backend, dy, x, outDim, inDim, rows, true, false);
       const db = backend.makeOutput([outDim], 'float32');
       addon.reduceSum(heapOf(backend), place(backend, dy), place(backend, db), 1, rows, outDim, 1);

@@ -1,0 +1,112 @@
+#include "gemv.h"
+
+#include <algorithm>
+
+#include "pool.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define TFMC_X86 1
+#endif
+
+namespace tfmc {
+namespace {
+
+// Rows computed together: each x chunk is loaded once for all of them, and the loads of the rows
+// are independent streams the prefetcher follows.
+constexpr int64_t kRows = 4;
+
+// The portable kernel: 16 partial sums per row, added in the same tree as the vector kernels.
+void rowsScalar(const float* w, int64_t ldw, const float* x, float* y, int64_t begin, int64_t end, int64_t k) {
+  for (int64_t j = begin; j < end; j++) {
+    const float* row = w + j * ldw;
+    float lane[16] = {0};
+    for (int64_t i = 0; i < k; i++) lane[i % 16] += row[i] * x[i];
+    for (int s = 8; s >= 1; s /= 2)
+      for (int l = 0; l < s; l++) lane[l] += lane[l + s];
+    y[j] = lane[0];
+  }
+}
+
+#ifdef TFMC_X86
+__attribute__((target("avx512f,avx512dq"))) inline float reduce16(__m512 v) {
+  // The same tree as rowsScalar: halves added, 8 + 8, 4 + 4, 2 + 2, 1 + 1.
+  const __m256 a = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  const __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  const __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
+  const __m128 d = _mm_add_ss(c, _mm_movehdup_ps(c));
+  return _mm_cvtss_f32(d);
+}
+
+__attribute__((target("avx512f,avx512dq"))) void rowsAvx512(const float* w, int64_t ldw, const float* x, float* y, int64_t begin, int64_t end, int64_t k) {
+  const int64_t full = k / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (k - full)) - 1);
+  int64_t j = begin;
+  for (; j + kRows <= end; j += kRows) {
+    const float* r0 = w + j * ldw;
+    const float* r1 = r0 + ldw;
+    const float* r2 = r1 + ldw;
+    const float* r3 = r2 + ldw;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i < full; i += 16) {
+      const __m512 xv = _mm512_loadu_ps(x + i);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + i), xv, a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + i), xv, a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + i), xv, a2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + i), xv, a3);
+    }
+    if (tail) {
+      const __m512 xv = _mm512_maskz_loadu_ps(tail, x + i);
+      a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r0 + i), xv, a0);
+      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r1 + i), xv, a1);
+      a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r2 + i), xv, a2);
+      a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r3 + i), xv, a3);
+    }
+    y[j] = reduce16(a0);
+    y[j + 1] = reduce16(a1);
+    y[j + 2] = reduce16(a2);
+    y[j + 3] = reduce16(a3);
+  }
+  for (; j < end; j++) {
+    const float* r = w + j * ldw;
+    __m512 a = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i < full; i += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(r + i), _mm512_loadu_ps(x + i), a);
+    if (tail) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, r + i), _mm512_maskz_loadu_ps(tail, x + i), a);
+    y[j] = reduce16(a);
+  }
+}
+
+bool hasAvx512() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return has;
+}
+#endif
+
+void rows(const float* w, int64_t ldw, const float* x, float* y, int64_t begin, int64_t end, int64_t k) {
+#ifdef TFMC_X86
+  if (hasAvx512()) return rowsAvx512(w, ldw, x, y, begin, end, k);
+#endif
+  rowsScalar(w, ldw, x, y, begin, end, k);
+}
+
+// Weight floats per thread below which the product stays on one thread (waking a thread costs
+// about as much as streaming this much).
+constexpr int64_t kGrainFloats = 64 * 1024;
+
+}  // namespace
+
+void gemvRows(const float* w, int64_t ldw, const float* x, const float* bias, float* y, int64_t n, int64_t k) {
+  // Parts are whole blocks of kRows rows, so a row's sum never depends on where a part starts.
+  const int64_t blocks = (n + kRows - 1) / kRows;
+  const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(k * kRows, 1));
+  parallelFor(blocks, grain, [&](int64_t b0, int64_t b1) {
+    const int64_t begin = b0 * kRows, end = std::min(n, b1 * kRows);
+    rows(w, ldw, x, y, begin, end, k);
+    if (bias)
+      for (int64_t j = begin; j < end; j++) y[j] += bias[j];
+  });
+}
+
+}  // namespace tfmc
