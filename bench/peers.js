@@ -37,9 +37,11 @@ function parseArgs(argv) {
     rounds: Number(value('--rounds', 1)),
     engines: value('--engines', ENGINES.join(',')).split(','),
     model: tiny ? 'Gpt2Tiny' : 'Gpt2Small',
-    batch: Number(value('--batch', tiny ? 2 : 8)),
+    // The default run stays within minutes on a loaded 2-core machine: the no-cache peers
+    // recompute the whole sequence for each new token.
+    batch: Number(value('--batch', tiny ? 2 : 1)),
     seq: Number(value('--seq', tiny ? 16 : 128)),
-    tokens: Number(value('--tokens', tiny ? 8 : 64)),
+    tokens: Number(value('--tokens', tiny ? 8 : 32)),
     reps: Number(value('--reps', 1)),
     dir: value('--dir', join(tmpdir(), `tfmc-peers-${tiny ? 'tiny' : 'small'}`)),
   };
@@ -87,7 +89,7 @@ function prepare(o, log, withTorch) {
   }
   if (!existsSync(join(o.dir, 'onnx/model.onnx'))) tfmc('compile', spec, '--model', o.model, '--target', 'onnx', '--seed', '1', '-o', join(o.dir, 'onnx'), '--force');
   if (!existsSync(join(o.dir, 'pytorch/model.py'))) tfmc('compile', spec, '--model', o.model, '--target', 'pytorch', '-o', join(o.dir, 'pytorch'), '--force');
-  if (withTorch && o.engines.includes('ort-kv') && !existsSync(join(o.dir, 'onnx-kv/decode.onnx'))) {
+  if (withTorch && o.engines.some((e) => e.endsWith('-kv')) && !existsSync(join(o.dir, 'onnx-kv/decode.onnx'))) {
     log(`peers: exporting the key/value graphs to ${join(o.dir, 'onnx-kv')}`);
     execFileSync(PYTHON, [join(root, 'bench/peers_gpt2_kv.py'), 'export', o.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
@@ -185,6 +187,7 @@ export async function benchPeers(o) {
     forward_gflop: flops / 1e9,
     peak_gflops_per_core: peakGflops(1),
     skipped,
+    kv_model_check: kvCheck(o),
     results: rows.map(({ sample, ...rest }) => rest),
     agreement,
     ratios,
@@ -192,6 +195,12 @@ export async function benchPeers(o) {
   if (o.json) console.log(JSON.stringify(result));
   else printTable(result);
   return result;
+}
+
+/** bench/peers_gpt2_kv.py's check of its key/value model against the generated module (null without it). */
+function kvCheck(o) {
+  const file = join(o.dir, 'onnx-kv/check.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
 }
 
 /** Each engine against the first (logits of the forward's last positions, greedy tokens). */
@@ -242,6 +251,8 @@ function ratiosOf(rows, threadCounts) {
 function printTable(r) {
   console.log(`\npeers: ${r.model}, forward ${r.batch}×${r.seq} tokens (${r.forward_gflop.toFixed(r.forward_gflop < 1 ? 4 : 0)} GFLOP), greedy generation of ${r.new_tokens} tokens, median of ${r.rounds} round(s); fp32 peak ${r.peak_gflops_per_core.toFixed(0)} GFLOP/s per core`);
   if (r.skipped.length) console.log(`  skipped (not available here): ${r.skipped.join(', ')}`);
+  const k = r.kv_model_check;
+  if (k) console.log(`  the key/value GPT-2 (ort-kv, torch-kv) vs the generated PyTorch module: max |Δ logit| ${k.max_abs_logit_diff_vs_generated.toExponential(1)} full forward, ${k.max_abs_logit_diff_cached_steps.toExponential(1)} cached steps`);
   console.log('  engine        threads  cold start  forward ms  tokens/s  GFLOP/s  of peak  generate tok/s  cache');
   for (const x of r.results) {
     console.log(`  ${x.engine.padEnd(13)} ${String(x.threads).padStart(7)}  ${x.cold_start_s.toFixed(2).padStart(8)} s  ${x.forward_ms.toFixed(0).padStart(10)}  ${x.forward_tokens_per_s.toFixed(0).padStart(8)}  ${x.forward_gflops.toFixed(1).padStart(7)}  ${x.forward_of_peak === null ? '   -' : (100 * x.forward_of_peak).toFixed(0).padStart(5) + '%'}  ${x.generate_tokens_per_s.toFixed(1).padStart(14)}  ${x.kv_cache ? 'kv' : 'none'}`);

@@ -9,11 +9,12 @@ prefill and decode graphs onnxruntime-node runs (bench/peers-worker.js).
 
   /usr/bin/python3 bench/peers_gpt2_kv.py export DIR
       DIR holds model.safetensors and pytorch/ (`tfmc compile --target pytorch`);
-      writes DIR/onnx-kv/prefill.onnx and DIR/onnx-kv/decode.onnx.
+      writes DIR/onnx-kv/prefill.onnx, DIR/onnx-kv/decode.onnx and check.json (the check's differences).
 
 The cache of all layers is one tensor each for keys and values, [layers, batch, heads, seq,
 head_dim], so a graph has three inputs and three outputs whatever the depth.
 """
+import json
 import math
 import os
 import sys
@@ -129,7 +130,8 @@ def greedy(m, prompt, tokens):
 
 def check(m, dir):
     """The KV model against the generated module (full forward), and its cached steps against its own
-    full forward; raises when either differs by more than 1e-4 relative to the logits' size."""
+    full forward; raises when either differs by more than 1e-4 relative to the logits' size, else
+    returns the differences (peers.js reports them)."""
     import model as generated  # noqa: E402 (on the path after load())
     import tfmc_runtime as rt  # noqa: E402
 
@@ -153,6 +155,7 @@ def check(m, dir):
     print(f"peers_gpt2_kv: logits vs the generated module max |diff| {forward_diff:.1e}, cached steps {cached_diff:.1e} (scale {scale:.1f})", file=sys.stderr)
     if forward_diff > 1e-4 * scale or cached_diff > 1e-4 * scale:
         raise SystemExit("peers_gpt2_kv: the key/value model does not match the generated module")
+    return {"max_abs_logit_diff_vs_generated": forward_diff, "max_abs_logit_diff_cached_steps": cached_diff, "logit_scale": scale}
 
 
 class _Decode(nn.Module):
@@ -169,9 +172,11 @@ class _Decode(nn.Module):
 def export(dir):
     m = load(dir)
     with torch.no_grad():
-        check(m, dir)
+        checked = check(m, dir)
         out = os.path.join(dir, "onnx-kv")
         os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "check.json"), "w") as f:
+            json.dump(checked, f)
         cache_axes = {1: "batch", 3: "total"}
         ids = torch.zeros(1, 4, dtype=torch.int64)
         _, keys, values = m(ids)
