@@ -187,7 +187,7 @@ export async function benchPeers(o) {
     forward_gflop: flops / 1e9,
     peak_gflops_per_core: peakGflops(1),
     skipped,
-    kv_model_check: kvCheck(o),
+    kv_model_check: engines.some((e) => e.endsWith('-kv')) ? kvCheck(o) : null,
     results: rows.map(({ sample, ...rest }) => rest),
     agreement,
     ratios,
