@@ -2,7 +2,7 @@
 // settings in its environment): loads the model from the files on disk, prints `first-token` as
 // soon as the prompt's next token is known (the parent times process start → that line), then
 // times the forward pass and greedy generation and prints one JSON line of results.
-//   node bench/peers-worker.js '{"engine":"tfmc-native"|"tfmc-wasm"|"ort", ...}'
+//   node bench/peers-worker.js '{"engine":"tfmc-native"|"tfmc-wasm"|"ort"|"ort-kv", ...}'
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,9 +41,7 @@ async function ortEngine() {
   const run = async (ids) => {
     const flat = Int32Array.from(ids.flat());
     const { logits } = await session.run({ ids: new ort.Tensor('int32', flat, [ids.length, ids[0].length]) });
-    const [b, t, v] = logits.dims;
-    const data = logits.data;
-    return Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => Array.from(data.subarray((i * t + j) * v, (i * t + j + 1) * v))));
+    return nested(logits);
   };
   const lastArgmax = (out) => argmax(out[0][out[0].length - 1]);
   lastArgmax(await run([job.prompt]));
@@ -65,7 +63,45 @@ async function ortEngine() {
   };
 }
 
-const engine = job.engine === 'ort' ? await ortEngine() : await tfmcEngine(job.engine === 'tfmc-native' ? 'native' : 'wasm');
+/** [b, t, v] logits of an ORT output tensor as nested arrays. */
+function nested(logits) {
+  const [b, t, v] = logits.dims;
+  const data = logits.data;
+  return Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => Array.from(data.subarray((i * t + j) * v, (i * t + j + 1) * v))));
+}
+
+/** The last position's argmax of row 0 of an ORT logits tensor, without copying it out. */
+function lastArgmaxOf(logits) {
+  const [, t, v] = logits.dims;
+  return argmax(logits.data.subarray((t - 1) * v, t * v));
+}
+
+/**
+ * onnxruntime with a key/value cache: the prefill and one-token decode graphs bench/peers_gpt2_kv.py
+ * exported from its PyTorch GPT-2 (same weights). The cache a step returns is the next step's past.
+ */
+async function ortKvEngine() {
+  const ort = await import('onnxruntime-node');
+  const options = { intraOpNumThreads: job.threads, interOpNumThreads: 1, executionMode: 'sequential' };
+  const prefill = await ort.InferenceSession.create(join(job.dir, 'onnx-kv/prefill.onnx'), options);
+  const decode = await ort.InferenceSession.create(join(job.dir, 'onnx-kv/decode.onnx'), options);
+  const ids64 = (rows) => new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [rows.length, rows[0].length]);
+  const generate = async (tokens) => {
+    let step = await prefill.run({ ids: ids64([job.prompt]) });
+    const fresh = [];
+    for (let i = 0; i < tokens; i++) {
+      fresh.push(lastArgmaxOf(step.logits));
+      if (i + 1 < tokens) step = await decode.run({ ids: ids64([[fresh[i]]]), past_keys: step.keys, past_values: step.values });
+    }
+    return fresh;
+  };
+  await generate(1); // the prompt's next token (like tfmc's warm-up, the decode graph's first run is timed)
+  first();
+  return { forward: async (ids) => nested((await prefill.run({ ids: ids64(ids) })).logits), generate: () => generate(job.tokens), cache: true };
+}
+
+const engines = { ort: ortEngine, 'ort-kv': ortKvEngine, 'tfmc-native': () => tfmcEngine('native'), 'tfmc-wasm': () => tfmcEngine('wasm') };
+const engine = await engines[job.engine]();
 const ids = batchIds(job);
 await engine.forward(ids); // warm-up
 const forwardMs = [];

@@ -1,6 +1,9 @@
-"""PyTorch eager for `npm run bench:peers` (the counterpart of peers-worker.js):
-the module `tfmc compile --target pytorch` generated, with the safetensors file's weights."""
+"""PyTorch eager for `npm run bench:peers` (the counterpart of peers-worker.js), two engines:
+`torch`, the module `tfmc compile --target pytorch` generated (no key/value cache: each new token
+runs the whole sequence), and `torch-kv`, GPT-2 with a key/value cache (bench/peers_gpt2_kv.py),
+both with the safetensors file's weights."""
 import json
+import os
 import sys
 import time
 
@@ -9,12 +12,7 @@ import torch  # noqa: E402
 
 torch.set_num_threads(job["threads"])
 sys.path.insert(0, job["dir"] + "/pytorch")
-import model as generated  # noqa: E402
-import tfmc_runtime as rt  # noqa: E402
-
-m = generated.build_model()
-rt.load_weights(m, job["dir"] + "/model.safetensors")
-m.eval()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def batch_ids(batch, seq, vocab):
@@ -28,8 +26,35 @@ def batch_ids(batch, seq, vocab):
     return rows
 
 
-def logits_of(ids):
-    return m(torch.tensor(ids, dtype=torch.int64))["logits"]
+if job["engine"] == "torch-kv":
+    import peers_gpt2_kv as kv  # noqa: E402
+
+    m = kv.load(job["dir"])
+
+    def logits_of(ids):
+        return m(torch.tensor(ids, dtype=torch.int64))[0]
+
+    def generate(prompt, tokens):
+        return kv.greedy(m, prompt, tokens)
+
+else:
+    import model as generated  # noqa: E402
+    import tfmc_runtime as rt  # noqa: E402
+
+    m = generated.build_model()
+    rt.load_weights(m, job["dir"] + "/model.safetensors")
+    m.eval()
+
+    def logits_of(ids):
+        return m(torch.tensor(ids, dtype=torch.int64))["logits"]
+
+    def generate(prompt, tokens):
+        seq, fresh = list(prompt), []
+        for _ in range(tokens):
+            tok = int(logits_of([seq])[0, -1].argmax())
+            seq.append(tok)
+            fresh.append(tok)
+        return fresh
 
 
 with torch.no_grad():
@@ -42,13 +67,8 @@ with torch.no_grad():
         t = time.perf_counter()
         logits = logits_of(ids)
         times.append((time.perf_counter() - t) * 1000)
-    # The generated module has no key/value cache: each new token runs the whole sequence.
     t = time.perf_counter()
-    seq, fresh = list(job["prompt"]), []
-    for _ in range(job["tokens"]):
-        tok = int(logits_of([seq])[0, -1].argmax())
-        seq.append(tok)
-        fresh.append(tok)
+    fresh = generate(job["prompt"], job["tokens"])
     gen_ms = (time.perf_counter() - t) * 1000
     sample = logits[:, -1, : job["sample"]].tolist()
-print(json.dumps({"forwardMs": min(times), "generateMs": gen_ms, "tokens": fresh, "sample": sample, "cache": False}), flush=True)
+print(json.dumps({"forwardMs": min(times), "generateMs": gen_ms, "tokens": fresh, "sample": sample, "cache": job["engine"] == "torch-kv"}), flush=True)
