@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFile } from '../dist/index.js';
 import { Adam, buildModel, selectBackend, tf } from '../dist/backends/tfjs/index.js';
+import { profileKernels } from './profile-kernels.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [backend = 'native', kind = 'fwd'] = process.argv.slice(2);
@@ -29,24 +30,7 @@ const step = () => {
   adam.apply(model.variables, new Map([...model.variables].map(([name, v]) => [name, grads[v.name]])), 1e-6);
   tf.dispose([value, ...Object.values(grads)]);
 };
-step();
-const byName = new Map();
-let total = 0;
-const runs = 3;
-for (let i = 0; i < runs; i++) {
-  const t0 = performance.now();
-  const info = await tf.profile(step);
-  total += performance.now() - t0;
-  for (const k of info.kernels.filter((k) => !k.name.includes("scope"))) {
-    const ms = await k.kernelTimeMs;
-    const key = `${k.name} ${k.outputShapes.map((s) => `[${s}]`).join(',')}`;
-    const e = byName.get(key) ?? { ms: 0, calls: 0 };
-    e.ms += ms / runs;
-    e.calls += 1 / runs;
-    byName.set(key, e);
-  }
-}
-const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const { rows, wallMs } = await profileKernels(step, { keyOf: (k) => `${k.name} ${k.outputShapes.map((s) => `[${s}]`).join(',')}` });
 const kernelMs = rows.reduce((s, [, e]) => s + e.ms, 0);
-console.log(`${backend} ${kind}: wall ${(total / runs).toFixed(0)} ms per run (profiled), kernels ${kernelMs.toFixed(0)} ms`);
+console.log(`${backend} ${kind}: wall ${wallMs.toFixed(0)} ms per run (profiled), kernels ${kernelMs.toFixed(0)} ms`);
 for (const [key, e] of rows.slice(0, 40)) console.log(`${e.ms.toFixed(1).padStart(8)} ms ${(100 * e.ms / kernelMs).toFixed(1).padStart(5)}%  ×${e.calls.toFixed(0).padStart(3)}  ${key}`);

@@ -33,9 +33,9 @@ interface Ran {
   stderr: string;
 }
 
-function run(command: string, args: string[], cwd: string): Promise<Ran> {
+function run(command: string, args: string[], cwd: string, runEnv: NodeJS.ProcessEnv = env, timeout = 180_000): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000, killSignal: 'SIGKILL' });
+    const child = spawn(command, args, { cwd, env: runEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout, killSignal: 'SIGKILL' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
@@ -178,15 +178,7 @@ it('the install built the native backend, and the installed tfmc uses it by defa
 it('without a working compiler the install still completes, and tfmc falls back to wasm with a one-line notice', async () => {
   const bare = path.join(tmp, 'prefix-no-compiler');
   const noCompiler = { ...env, CC: '/nonexistent/cc', CXX: '/nonexistent/c++' };
-  const install = await new Promise<Ran>((resolve, reject) => {
-    const child = spawn('npm', ['install', '-g', '--foreground-scripts', '--prefix', bare, path.join(tmp, packed.filename)], { cwd: tmp, env: noCompiler, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000, killSignal: 'SIGKILL' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  const install = await run('npm', ['install', '-g', '--foreground-scripts', '--prefix', bare, path.join(tmp, packed.filename)], tmp, noCompiler, 240_000);
   expect(install.status, install.stderr).toBe(0);
   // The build's one line: what is missing and what to install.
   expect(install.stdout + install.stderr).toContain('tfmc: native backend not built (no compiler at /nonexistent/c');

@@ -13,24 +13,13 @@ import { selectBackend } from '../../../src/tfjs.js';
 import { linear } from '../../../src/runtime/index.js';
 import { loadAddon } from '../../../src/backends/tfjs/native/addon.js';
 import { nativeKernelCalls } from '../../../src/backends/tfjs/native/kernels.js';
-import { ROOT } from './helpers.js';
+import { relDiff, ROOT } from './helpers.js';
 
 // The products' reference is the cpu backend's kernel: wasm's own _FusedMatMul with transposeB is
 // wrong for one row of 96 or more features (off by up to 26 for x [1, 771] · wᵀ [9, 771] + b).
 const REFERENCE = 'cpu';
 const normal = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
-/** max |a − b| / max |b|. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 async function on(backend: 'wasm' | 'native' | 'cpu', fn: () => tf.Tensor): Promise<Float32Array> {
   await selectBackend(backend);

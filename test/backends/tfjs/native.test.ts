@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../src/index.js';
 import { currentBackend, selectBackend } from '../../../src/tfjs.js';
 import { nativeKernelCalls } from '../../../src/backends/tfjs/native/kernels.js';
-import { ROOT } from './helpers.js';
+import { relDiff, ROOT } from './helpers.js';
 
 const GPT2 = join(ROOT, 'specs/gpt2.tfm');
 
@@ -36,17 +36,6 @@ async function onBoth(fn: () => tf.Tensor | tf.Tensor[]): Promise<{ wasm: Float3
   return { wasm, native };
 }
 
-/** max |a − b| / max |b|: the relative difference of two results. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 function expectClose({ wasm, native }: { wasm: Float32Array[]; native: Float32Array[] }, tolerance = 1e-5): void {
   expect(native.length).toBe(wasm.length);
