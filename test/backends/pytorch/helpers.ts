@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import type { ModelIR } from '../../../src/ir/types.js';
 import { evalDim, resolve as resolveDim, type Dim } from '../../../src/ir/dims.js';
 import { readSafetensors, writeSafetensors } from '../../../src/weights/exchange.js';
+import { rng } from '../../../src/backends/tfjs/data.js';
+
+// The seeded PRNG (mulberry32) of the tfjs backend's data pipeline, for the tests' random inputs.
+export { rng };
 
 export const ROOT = join(import.meta.dirname, '../../..');
 /** Debian's python3 with python3-torch (`npm test` installs it: scripts/system-packages.sh); another `python3` on PATH may lack torch. */
@@ -37,17 +41,6 @@ export function runModels(jobsFile: string): JobReport[] {
   return out.trim().split('\n').map((l) => JSON.parse(l) as JobReport);
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The largest id an int input may hold: the smallest table or class count it feeds (looking through shift_left). */
 function idLimit(ir: ModelIR, value: number, fallback: number): number {
