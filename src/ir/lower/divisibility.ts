@@ -54,13 +54,20 @@ export function reportNotDivisible(ev: Lowering, code: 'TFM3003' | 'TFM4003', x:
 function cliHelp(x: Operand, y: Operand, dividend: boolean): Help | undefined {
   const key = (dividend ? x : y).origin!.cli!.split('=')[0];
   if (dividend) {
-    const below = Math.floor(x.value / y.value) * y.value;
-    const choices = [below, below + y.value].filter((v) => v > 0).sort((a, b) => Math.abs(a - x.value) - Math.abs(b - x.value));
+    const choices = nearestMultiples(x.value, y.value);
     return { message: `give a multiple of ${y.value}: ${choices.map((v) => `\`--set ${key}=${v}\``).join(' or ')}` };
   }
   const tries = nearbyDivisors(x.value, y.value);
   if (!tries.length) return undefined;
   return { message: `${x.value} is divisible by ${tries.join(' and ')}: give ${tries.map((v) => `\`--set ${key}=${v}\``).join(' or ')}` };
+}
+
+/** The positive multiples of `step` either side of `value`, the nearer first (the one above on a tie). */
+function nearestMultiples(value: number, step: number): number[] {
+  const below = Math.floor(value / step) * step;
+  const above = below + step;
+  const best = below > 0 && value - below < above - value ? below : above;
+  return [best, best === above ? below : above].filter((v) => v > 0);
 }
 
 /** Factors of two in n: 768 has 8, 222 has 1, 15 has none. */
@@ -75,12 +82,9 @@ function twos(n: number): number {
 
 /** Change the dividend to a multiple of the divisor (`image` = 222 → 224 for 16-pixel patches). */
 function multipleHelp(x: Operand, y: Operand): Help {
-  const below = Math.floor(x.value / y.value) * y.value;
-  const above = below + y.value;
-  const best = below > 0 && x.value - below < above - x.value ? below : above;
-  const alt = best === above ? below : above;
+  const [best, alt] = nearestMultiples(x.value, y.value);
   return {
-    message: `make \`${x.name}\` a multiple of ${y.value}: ${best}${alt > 0 ? ` (or ${alt})` : ''}`,
+    message: `make \`${x.name}\` a multiple of ${y.value}: ${best}${alt !== undefined ? ` (or ${alt})` : ''}`,
     edits: [{ file: x.origin!.file, span: x.origin!.span, text: String(best) }],
   };
 }
