@@ -140,6 +140,11 @@ export interface OpContext {
   buffer(role: string, shape: number[], init: string): string;
   /** Upper bound (`where seq <= 512`) on a dim, if the model declared one. */
   upperBound(d: Dim): { max: number; source: SourceRef } | undefined;
+  /**
+   * The fix "bound symbol `sym` by `max`": the input that declares it (the label's place), the bound
+   * (`max` spelled as its config key when it has one) and the edit appending `where <bound>` to it. Undefined when no input of the user's spec declares it.
+   */
+  boundFix(sym: string, max: number): { declared: SourceRef; bound: string; edits: Array<{ file: string; span: SourceRef['span']; text: string }> } | undefined;
   /** The full name of a parameter of another layer module (tied weights). */
   moduleParam(module: Value, role: string): { name: string; shape: number[] } | undefined;
   readonly modulePath: string;

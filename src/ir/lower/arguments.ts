@@ -184,7 +184,12 @@ export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: Sour
       return v.kind === 'bool' ? v : bad('`true` or `false`');
     case 'enum': {
       const members = spec.members ?? [];
-      if (v.kind !== 'enum') return bad(`one of ${members.map((m) => `\`${m}\``).join(', ')}`);
+      if (v.kind !== 'enum') {
+        // `pool: cls` after `let cls = ClsToken(...)`: the binding hides the option of the same name.
+        const hidden = expr?.kind === 'NameExpr' && members.includes(expr.name) ? expr.name : undefined;
+        const help = hidden && `\`${hidden}\` here names your own binding, which hides the option \`${hidden}\`: rename the binding (e.g. \`${hidden}_${v.kind === 'module' ? 'layer' : 'value'}\`)`;
+        return bad(`one of ${members.map((m) => `\`${m}\``).join(', ')}`, help);
+      }
       if (members.length && !members.includes(v.name)) {
         ev.reporter.error('TFM4002', `\`${v.name}\` is not a valid \`${spec.name}\` for ${calleeName}`, source, {
           help: didYouMeanHelp(v.name, members, source, `expected one of ${members.map((m) => `\`${m}\``).join(', ')}`),

@@ -13,7 +13,7 @@
  * this file, so it imports them without an import cycle.
  */
 import type * as A from '../../syntax/ast.js';
-import { renderShape } from '../dims.js';
+import { renderShape, resolve, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, type RepeatModule, type Value } from '../values.js';
 import { applyModule } from './apply-modules.js';
@@ -22,7 +22,7 @@ import { evalRepeat, makeBlock, makeLayer } from './build-modules.js';
 import { checkExpect } from './expectations.js';
 import { evalBinary, evalMember, evalName, evalUnary } from './expressions.js';
 import type { GraphBuilder } from './graph.js';
-import type { Env, Hint, Lowering } from './lowering.js';
+import type { Env, Hint, Lowering, SymbolDecl } from './lowering.js';
 import { applyOp } from './op-context.js';
 import type { Reporter } from './reporter.js';
 import type { BindingKind, Scope, UseTracker } from './scope.js';
@@ -34,6 +34,7 @@ import { addConstraint, dtypeOf, evalDim, evalValueRange, maskFromInput } from '
 const NO_HINT: Hint = Object.freeze({});
 
 export class Evaluator implements Lowering {
+  readonly symbolDecls = new Map<string, SymbolDecl>();
   readonly expanding: { repeat: RepeatModule; total: number }[] = [];
 
   constructor(
@@ -209,6 +210,7 @@ export class Evaluator implements Lowering {
   declareModelInput(s: A.InputDecl, env: Env): void {
     const dtype = dtypeOf(this, s.type, env);
     const shape = s.type.dims.map((d) => evalDim(this, d, env, 'model'));
+    if (!this.isLibraryFile(env.file)) this.noteSymbolDecls(s, shape, env);
     for (const c of s.constraints) addConstraint(this, c, env);
     if (!dtype) return this.bind(env, s.name, ERROR, 'input');
     const t = this.graph.input(s.name.name, dtype, shape, this.ref(env, s.name));
@@ -222,6 +224,18 @@ export class Evaluator implements Lowering {
     }
     if (dtype === 'mask') return this.bind(env, s.name, maskFromInput(this, s, env, t), 'input');
     this.bind(env, s.name, { kind: 'tensor', tensor: t }, 'input');
+  }
+
+  /** Records the inputs that first declare symbolic dims, for fixes that bound them. */
+  private noteSymbolDecls(s: A.InputDecl, shape: readonly Dim[], env: Env): void {
+    const last = s.constraints.at(-1)?.span ?? s.range?.span ?? s.type.span;
+    const end = { file: env.file, span: { start: last.end, end: last.end } };
+    for (const d of shape) {
+      const r = resolve(d);
+      if (r.kind === 'sym' && !this.symbolDecls.has(r.name)) {
+        this.symbolDecls.set(r.name, { type: this.ref(env, s.type), end, hasWhere: s.constraints.length > 0 });
+      }
+    }
   }
 
   /** Evaluates without reporting (re-evaluating an expression already checked). */

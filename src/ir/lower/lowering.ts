@@ -50,6 +50,15 @@ export interface Hint {
   symbols?: boolean;
 }
 
+/** The model input that declares a symbolic dim: its type, and where a `where` bound is appended. */
+export interface SymbolDecl {
+  type: SourceRef;
+  /** The end of the declaration (after its range and bounds): a bound is inserted here. */
+  end: SourceRef;
+  /** Whether the input already has a `where` clause (a new bound joins it with a comma). */
+  hasWhere: boolean;
+}
+
 /** What the free functions of lower/ use of the evaluator (evaluator.ts implements it). */
 export interface Lowering {
   readonly graph: GraphBuilder;
@@ -58,6 +67,8 @@ export interface Lowering {
   readonly globalsOf: (file: string) => Scope;
   /** The `where` bounds on the model's symbolic dims. */
   readonly bounds: Map<string, { max?: number; min?: number; source: SourceRef }>;
+  /** Where each symbolic dim is first declared in the user's spec (the input a `where` bound goes on). */
+  readonly symbolDecls: Map<string, SymbolDecl>;
   readonly isLibraryFile: (file: string) => boolean;
   /** The stacks being applied, outermost first, each with the layers it expands to in all (its count times its enclosing stacks'). */
   readonly expanding: { repeat: RepeatModule; total: number }[];

@@ -167,6 +167,14 @@ class LoweringOpContext implements OpContext {
     return upperBound(this.ev, d);
   }
 
+  boundFix(sym: string, max: number): { declared: SourceRef; bound: string; edits: Edit[] } | undefined {
+    const decl = this.ev.symbolDecls.get(sym);
+    if (!decl) return undefined;
+    // Spelled as the config key holding that value when there is one (`frames <= max_frames`).
+    const bound = `${sym} <= ${this.env.scope.configKeyFor(max) ?? max}`;
+    return { declared: decl.type, bound, edits: [{ file: decl.end.file, span: decl.end.span, text: `${decl.hasWhere ? ',' : ' where'} ${bound}` }] };
+  }
+
   moduleParam(module: Value, role: string): { name: string; shape: number[] } | undefined {
     if (module.kind !== 'module' || module.module.kind !== 'layer') return undefined;
     const m = module.module;

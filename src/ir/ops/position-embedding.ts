@@ -5,7 +5,7 @@
  * Sinusoidal: sin on even, cos on odd dimensions (Vaswani et al. 2017), no parameters.
  * The sequence length must provably fit the table (`where seq <= ctx`).
  */
-import { constDim, constValue, renderDim, resolve } from '../dims.js';
+import { constDim, constValue, dimSymbols, evalDim, renderDim, resolve } from '../dims.js';
 import { layerOp } from './declare.js';
 import { ERROR, one } from './helpers.js';
 import type { Dim } from '../dims.js';
@@ -54,10 +54,15 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
   if (r.kind !== 'sym' && r.kind !== 'expr') return;
   const bound = ctx.upperBound(r);
   if (!bound) {
+    // The cause is the input that lets the length grow without limit: bound it there.
+    const fit = largestFitting(r, rows);
+    const fix = fit && ctx.boundFix(fit.symbol, fit.max);
+    const table = { ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` };
     ctx.error('TFM3007', `\`${renderDim(r)}\` is unbounded, but the positional table has only ${rows} rows`, {
-      primary: ctx.shapeLabel(x),
-      secondary: [{ ...ctx.argSource(rowsArg), message: `the table has ${rows} rows` }],
-      help: r.kind === 'sym' ? `bound the input: \`where ${r.name} <= ${rows}\`` : undefined,
+      primary: fix ? { ...fix.declared, message: `\`${fit.symbol}\` has no upper bound` } : ctx.shapeLabel(x),
+      // The length's own label only when it was computed (from a model input it is the primary's).
+      secondary: fix ? [...(ctx.producer(x) ? [ctx.shapeLabel(x)] : []), table] : [table],
+      help: fit && { message: `bound the input: \`where ${fix ? fix.bound : `${fit.symbol} <= ${fit.max}`}\``, edits: fix ? fix.edits : undefined },
     });
   } else if (bound.max > rows) {
     // The bound is what the model promises its users; the table written beside it is what to grow.
@@ -71,7 +76,29 @@ export function checkFitsTable(ctx: OpContext, x: TensorValue, seq: Dim, rows: n
       help: fix ? { message: `${advice}: \`${fix.edits[0].text}\``, edits: fix.edits } : advice,
     });
   }
-  void constDim;
+}
+
+/**
+ * The largest value of the one symbol of `seq` for which `seq` fits `rows` (`seq + 1` fits 128
+ * rows up to `seq` = 127; `frames / 2` up to 256), found by bisection since a length grows with its
+ * symbol. Undefined when `seq` has several symbols, or no value (or every value) fits.
+ */
+function largestFitting(seq: Dim, rows: number): { symbol: string; max: number } | undefined {
+  const symbols = [...dimSymbols(seq)];
+  if (symbols.length !== 1) return undefined;
+  const fits = (v: number): boolean => {
+    const length = evalDim(seq, () => v);
+    return length !== undefined && length <= rows;
+  };
+  let lo = 1;
+  let hi = Math.max(2, rows * 64);
+  if (!fits(lo) || fits(hi)) return undefined;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return { symbol: symbols[0], max: lo };
 }
 
 /** The index of the first position (OPT's 2), or undefined when it is 0 (the call then omits it). */
