@@ -96,7 +96,7 @@ export const CODES = {
   TFM3013: { severity: 'error', title: 'axis does not split evenly' },
   TFM3014: { severity: 'error', title: 'reshape changes the element count' },
   TFM3015: { severity: 'error', title: 'size not on any axis of the input' },
-  TFM3016: { severity: 'error', title: 'declared values exceed the table they index' },
+  TFM3016: { severity: 'error', title: 'declared values exceed the table or classes they index' },
   // 4xxx: config values, expectations, models
   TFM4001: { severity: 'error', title: 'type mismatch' },
   TFM4002: { severity: 'error', title: 'unknown enum value' },
@@ -114,6 +114,7 @@ export const CODES = {
   TFM5001: { severity: 'warning', title: 'softmax over the query axis of attention scores' },
   TFM5002: { severity: 'warning', title: 'next-token loss without a causal mask' },
   TFM5003: { severity: 'warning', title: 'sequence loss whose target is the unshifted input' },
+  TFM5004: { severity: 'warning', title: 'targets are ids the logits have no class for' },
   // 6xxx: files and data (what the commands read and write besides specs)
   TFM6001: { severity: 'error', title: 'output exists and was not written by this command' },
   TFM6002: { severity: 'error', title: 'output would replace an input' },

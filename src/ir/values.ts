@@ -144,6 +144,12 @@ export interface OpContext {
    * The fix "bound symbol `sym` by `max`": the input that declares it (the label's place), the bound
    * (`max` spelled as its config key when it has one) and the edit appending `where <bound>` to it. Undefined when no input of the user's spec declares it.
    */
+  /**
+   * The fix "make dim `d` equal `needed`": where its size was written in the user's spec (spelled
+   * as `spelled`, else as the config key holding `needed` when there is one), else the config line it was set on.
+   * Undefined for a size that is not a constant or was written only in the standard library.
+   */
+  dimFix(d: Dim, needed: number, spelled?: string): { at: SourceRef; edits: Array<{ file: string; span: SourceRef['span']; text: string }> } | undefined;
   boundFix(sym: string, max: number): { declared: SourceRef; bound: string; edits: Array<{ file: string; span: SourceRef['span']; text: string }> } | undefined;
   /** The full name of a parameter of another layer module (tied weights). */
   moduleParam(module: Value, role: string): { name: string; shape: number[] } | undefined;

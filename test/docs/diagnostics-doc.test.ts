@@ -234,7 +234,8 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM3016:
     'A model input declares the values it holds (`input ids: int32[batch, seq] in [0, vocab)`), and a table it indexes is smaller: an `Embedding` with fewer rows than the declared ids, ' +
     'the run-time "index out of range" of every framework, found before anything runs. The table size written at the layer is what the help changes (to the config key holding the size, when one does); ' +
-    'if the range is what is wrong, narrow it. `train` and `predict` also check real data against the declared range.',
+    'if the range is what is wrong, narrow it. `train` and `predict` also check real data against the declared range. ' +
+    'The same holds for class targets: targets from an input declared `in [0, vocab)` given to `cross_entropy` with logits of fewer than `vocab` classes.',
   TFM5001:
     'A softmax over the second-to-last axis of attention scores. Scores `q @ transpose(k)` are `[..., queries, keys]`, and each query\'s weights must sum to 1 over the keys, the last axis; ' +
     'normalising over the queries is shape-correct, trains, and is wrong. It is recognised through scaling, biases and masking. When it is meant, end the line with `// tfmc: allow TFM5001`.',
@@ -244,6 +245,10 @@ const EXPLANATIONS: Record<Code, string> = {
   TFM5003:
     'A sequence loss whose target is the very input the logits are computed from (`cross_entropy(logits, ids)`): each position is asked for its own token. With a causal mask the model learns to copy. ' +
     'A language model predicts the next token, `shift_left(ids)`; the fix wraps the target. Copying on purpose (an autoencoder) silences it with `// tfmc: allow TFM5003`.',
+  TFM5004:
+    'A classification loss whose targets are ids the model also looks up in an `Embedding`, and the logits have fewer classes than that table has rows: a language-model head narrower than the vocabulary (`Linear(d_model)` for `Linear(vocab)`, or a vocabulary grown for added tokens but not at the head). ' +
+    'Ids the table accepts have no class, the run-time "target out of bounds" of cross-entropy. The label sits where the class count is written; the fix makes it the table\'s size. ' +
+    'When an input declares its range (`in [0, vocab)`) the same mistake is the error TFM3016. If only the first ids are ever targets, silence it with `// tfmc: allow TFM5004`.',
   TFM4001:
     'A compile-time value has the wrong type: a boolean in arithmetic, a number as an `if` condition (there is no truthiness), an override whose type differs from the key\'s default, ' +
     'or an argument of the wrong type. Config values, block parameters and conditions are typed so that a config mistake fails here and not deep inside a layer.',

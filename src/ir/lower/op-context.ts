@@ -4,7 +4,7 @@
  */
 import type { Edit, Label } from '../../diagnostics/diagnostic.js';
 import type * as A from '../../syntax/ast.js';
-import { renderShape, type Dim } from '../dims.js';
+import { renderShape, resolve, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { AttrValue, TensorValue } from '../types.js';
 import { ERROR, type LayerModule, type OpContext, type OpDef, type Value, type ValueOrigin } from '../values.js';
@@ -165,6 +165,19 @@ class LoweringOpContext implements OpContext {
 
   upperBound(d: Dim): { max: number; source: SourceRef } | undefined {
     return upperBound(this.ev, d);
+  }
+
+  dimFix(d: Dim, needed: number, spelled?: string): { at: SourceRef; edits: Edit[] } | undefined {
+    const r = resolve(d);
+    if (r.kind !== 'const' || !r.origin) return undefined;
+    if (!this.ev.isLibraryFile(r.origin.file)) {
+      const at = { file: r.origin.file, span: r.origin.span };
+      return { at, edits: [{ ...at, text: spelled ?? this.env.scope.configKeyFor(needed) ?? String(needed) }] };
+    }
+    const set = editableOrigin(this.ev, r.origin.set);
+    if (!set) return undefined;
+    const at = { file: set.file, span: set.span };
+    return { at, edits: [{ ...at, text: String(needed) }] };
   }
 
   boundFix(sym: string, max: number): { declared: SourceRef; bound: string; edits: Edit[] } | undefined {

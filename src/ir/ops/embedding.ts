@@ -3,6 +3,7 @@ import { constDim } from '../dims.js';
 import { layerOp } from './declare.js';
 import { checkIndexRange, ERROR, one } from './helpers.js';
 import type { Kernels } from './kernel.js';
+import { noteLookup } from './target-range.js';
 
 export const embedding = layerOp('Embedding', 'Token embedding table: int32 ids `[...]` → `[..., dim]`.', {
   config: {
@@ -12,6 +13,7 @@ export const embedding = layerOp('Embedding', 'Token embedding table: int32 ids 
   inputs: { ids: ['tensor', 'int32 token ids', { dtype: 'int32' }] },
   apply(ctx, { num: rows, dim }, { ids }) {
     if (!checkIndexRange(ctx, ids, rows, 'num', 'the embedding')) return ERROR;
+    noteLookup(ctx, ids, rows, ctx.argSource('num'));
     const weight = ctx.param('weight', [rows, dim], 'embedding');
     const shape = [...ids.shape, constDim(dim, { ...ctx.argSource('dim'), what: 'the embedding size' })];
     return one(ctx, 'embedding', [ids], 'float32', shape, { num: rows }, { weight });

@@ -190,16 +190,21 @@ export function axisIndex(ctx: OpContext, x: TensorValue, axis: number): number 
 /** Ops whose output holds the values of their (first) input: a declared value range survives them. */
 const KEEPS_VALUES = new Set(['shift_left', 'slice', 'reshape', 'permute', 'transpose', 'concat']);
 
-/** The declared value range (`in [0, vocab)`) of a model input `t` holds values of, if any. */
-export function declaredRange(ctx: OpContext, t: TensorValue): ValueRangeIR | undefined {
-  let v: TensorValue | undefined = t;
-  for (let hops = 0; v && hops < 8; hops++) {
-    if (v.range) return v.range;
+/** The model input whose values `t` holds (through `shift_left`, `slice`, ...), if any. */
+export function valueSource(ctx: OpContext, t: TensorValue): TensorValue | undefined {
+  let v: TensorValue = t;
+  for (let hops = 0; hops < 8; hops++) {
     const p = ctx.producer(v);
-    if (!p || !KEEPS_VALUES.has(p.op)) return undefined;
+    if (!p) return v.producer === -1 ? v : undefined;
+    if (!KEEPS_VALUES.has(p.op)) return undefined;
     v = p.inputs[0];
   }
   return undefined;
+}
+
+/** The declared value range (`in [0, vocab)`) of a model input `t` holds values of, if any. */
+export function declaredRange(ctx: OpContext, t: TensorValue): ValueRangeIR | undefined {
+  return valueSource(ctx, t)?.range;
 }
 
 /**

@@ -8,6 +8,7 @@ import { functionOp } from './declare.js';
 import { one, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 import { lintNextTokenLoss } from './next-token-lints.js';
+import { checkTargetRange } from './target-range.js';
 
 export const shiftLeft = functionOp('shift_left', 'Next-token targets: `[B, T]` → `[B, T]`, position t holds token t+1.', {
   args: {
@@ -37,6 +38,7 @@ export const crossEntropy = functionOp('cross_entropy', 'Mean cross-entropy of l
       });
       return ERROR;
     }
+    checkTargetRange(ctx, logits, targets);
     lintNextTokenLoss(ctx, logits, targets);
     return one(ctx, 'cross_entropy', [logits, targets], 'float32', [], { label_smoothing: ls, ignore_index });
   },
