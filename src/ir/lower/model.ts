@@ -59,7 +59,7 @@ export function lowerModel(
 
   const config = evalConfig(ev, env, root, fromChain, overrides, decl, file, reporter);
   for (const b of body) collectLater([b.stmt], env.later, b.file);
-  const errorsBefore = reporter.diagnostics.filter((d) => d.severity === 'error').length;
+  const errorsBefore = reporter.errorReports;
   try {
     runVariantBody(ev, body, env, (f) => ws.globals(f));
   } catch (err) {
@@ -70,7 +70,7 @@ export function lowerModel(
     });
     return undefined; // half a graph is no model
   }
-  const bodyFailed = reporter.diagnostics.filter((d) => d.severity === 'error').length > errorsBefore;
+  const bodyFailed = reporter.errorReports > errorsBefore;
 
   const outputs = env.outs.filter((o) => !o.name?.startsWith('loss:'));
   const losses = env.outs.filter((o) => o.name?.startsWith('loss:'));

@@ -37,6 +37,7 @@ export class Reporter {
         d.secondary = [...d.secondary, { ...outer.callSite, message: `in \`${this.frames[this.frames.length - 1].block}\`, instantiated here` }];
       }
     }
+    if (d.severity === 'error') this.errorReports++;
     const key = reportKey(d);
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -46,14 +47,21 @@ export class Reporter {
 
   /** Errors reported so far (to tell whether a step failed without re-reporting it). */
   errorCount = 0;
+  /**
+   * Error reports so far, repeats included: a variant that re-runs its base's failing statement
+   * failed too, although the repeat is not shown again.
+   */
+  errorReports = 0;
 
   /** Runs `f` and hands back what it reported instead of keeping it: the caller decides. */
   capture(f: () => void): Diagnostic[] {
     const before = this.diagnostics.length;
     const errors = this.errorCount;
+    const reports = this.errorReports;
     f();
     const taken = this.diagnostics.splice(before);
     this.errorCount = errors;
+    this.errorReports = reports;
     for (const d of taken) this.seen.delete(reportKey(d));
     return taken;
   }
