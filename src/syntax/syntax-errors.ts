@@ -60,7 +60,8 @@ export function syntaxDiagnostics(errors: readonly IRecognitionException[], ctx:
     if (opener && forgotten(opener, token)) {
       secondary.push({ file, span: lines.span(opener.startOffset, endOffset(opener)), message: 'unclosed delimiter opened here' });
     }
-    out.push(diagnostic('TFM1004', message, { file, span }, { secondary, help: keywordHelp(info, token, tokens[index + 1]) }));
+    const help = keywordHelp(info, token, tokens[index + 1]) ?? formHelp(info, index, ctx);
+    out.push(diagnostic('TFM1004', message, { file, span }, { secondary, help }));
   }
   return out;
 }
@@ -85,6 +86,8 @@ class CascadeFilter {
   private readonly unterminated: number[];
   private readonly unclosed: UnclosedBrackets;
   private reported = 0;
+  /** Reported errors that expected a `{`: recovery then expects its `}`, which is the same mistake. */
+  private missingOpenBraces = 0;
 
   constructor(
     private readonly tokens: IToken[],
@@ -113,6 +116,11 @@ class CascadeFilter {
     const opener = closer && this.unclosed.openerOf(closer, index);
     if (opener && (this.originLines.has(opener.startLine!) || hasBetween(this.unterminated, opener.startOffset, start))) return undefined;
     if (closer && !opener && (this.reported > 0 || hasBetween(this.lexOffsets, 0, start))) return undefined;
+    if (closer === RBrace && this.missingOpenBraces > 0) {
+      this.missingOpenBraces--;
+      return undefined;
+    }
+    if (info?.kind === 'mismatch' && info.expected[0] === LBrace.name) this.missingOpenBraces++;
 
     this.reported++;
     this.errorLines.add(line);
@@ -236,6 +244,29 @@ function keywordHelp(info: ExpectationInfo | undefined, token: IToken | undefine
   const usedAsName =
     (info?.kind === 'mismatch' && info.expected[0] === Identifier.name) || next?.tokenType === Colon || next?.tokenType === Eq;
   return usedAsName ? { message: `\`${token.image}\` is a reserved word and cannot be used as a name` } : undefined;
+}
+
+/**
+ * Help for a construct written in another language's form: `vocab: 64` in a config (YAML's
+ * colon), `repeat layers DecoderLayer(...)` without the braces around the repeated layer.
+ */
+function formHelp(info: ExpectationInfo | undefined, index: number, ctx: SyntaxErrorContext) {
+  const token = ctx.tokens[index];
+  const prev = ctx.tokens[index - 1];
+  if (!info || !token) return undefined;
+  if (info.rule === 'valueType' && prev?.tokenType === Colon && token.tokenType !== Identifier) {
+    const span = ctx.lines.span(prev.startOffset, endOffset(prev));
+    return { message: 'a config entry is `name = value` (a type, when given, goes between: `name: int = value`)', edits: [{ file: ctx.file, span, text: ' =' }] };
+  }
+  if (info.rule === 'repeatExpr' && info.kind === 'mismatch' && info.expected[0] === LBrace.name) {
+    // Spelled with what the user wrote: `repeat <count> { <layer>(...) }`.
+    let kw = index - 1;
+    while (kw > 0 && ctx.tokens[kw].image !== 'repeat') kw--;
+    const count = ctx.tokens[kw]?.image === 'repeat' ? ctx.text.slice(endOffset(ctx.tokens[kw]), token.startOffset).trim() : '';
+    const example = `repeat ${count || 'layers'} { ${token.tokenType === Identifier ? token.image : 'DecoderLayer'}(...) }`;
+    return { message: `the repeated layer goes in braces: \`${example}\`` };
+  }
+  return undefined;
 }
 
 // ── tokens ──
