@@ -6,6 +6,9 @@ import { renderDim, renderShape, unify, unifyBroadcast, type Dim } from '../dims
 import { functionOp, type TensorNeeds } from './declare.js';
 import { numel, one, originLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
+import type { Help } from '../../diagnostics/diagnostic.js';
+import type { TensorValue } from '../types.js';
+import type { OpContext } from '../values.js';
 
 const MATRICES = { dtype: 'float32', rank: { min: 2 }, shape: 'a matrix or a batch of them' } as const satisfies TensorNeeds;
 
@@ -21,10 +24,12 @@ export const matmul = functionOp('matmul', 'Batched matrix product (the `@` oper
     const k2 = b.shape[b.shape.length - 2];
     if (!unify(k1, k2)) {
       const bLast = b.shape[b.shape.length - 1];
-      const transposeHint = unify(k1, bLast) ? 'the right side looks transposed: try `transpose(...)` on it' : undefined;
+      const fix = unify(k1, bLast) ? transposeFix(ctx, b) : undefined;
       ctx.error('TFM3002', `cannot multiply \`${renderShape(a.shape)}\` by \`${renderShape(b.shape)}\`: inner dimensions ${renderDim(k1)} and ${renderDim(k2)} differ`, {
-        secondary: [ctx.shapeLabel(a), ctx.shapeLabel(b), ...originLabels(k1, k2)],
-        help: transposeHint,
+        // With a fix, the right side is what to change: the label goes on it.
+        primary: fix ? { ...ctx.argSource('b'), message: fix.label } : undefined,
+        secondary: [ctx.shapeLabel(a), ...(fix ? [] : [ctx.shapeLabel(b)]), ...originLabels(k1, k2)],
+        help: fix?.help,
       });
       return ERROR;
     }
@@ -55,6 +60,22 @@ export const matmul = functionOp('matmul', 'Batched matrix product (the `@` oper
     return 2 * numel(outputs[0]) * a[a.length - 1];
   },
 });
+
+/**
+ * The right side of `a @ b` is the other way round: `transpose(v)` written where `v` was meant
+ * (`weights @ transpose(v)`), so the fix drops the transpose; otherwise it adds one.
+ */
+function transposeFix(ctx: OpContext, b: TensorValue): { label: string; help: string | Help } {
+  const at = ctx.argSource('b');
+  const written = ctx.textAt(at);
+  const inner = written && /^transpose\((.*)\)$/s.exec(written.trim())?.[1];
+  const shape = `\`${renderShape(b.shape)}\``;
+  if (inner) {
+    return { label: `this is ${shape}: transposed once too often`, help: { message: `multiply by \`${inner}\` itself`, edits: [{ ...at, text: inner }] } };
+  }
+  if (!written) return { label: `this is ${shape}`, help: 'the right side looks transposed: try `transpose(...)` on it' };
+  return { label: `this is ${shape}: it looks transposed`, help: { message: `transpose it: \`transpose(${written})\``, edits: [{ ...at, text: `transpose(${written})` }] } };
+}
 
 export const transpose = functionOp('transpose', 'Swap the last two axes.', {
   args: { x: ['tensor', 'a tensor of rank ≥ 2', { rank: { min: 2 }, shape: 'rank 2 or more' }] },
