@@ -6,7 +6,8 @@
  * The report goes where the value to change was set, when that is in the user's spec. Which side
  * to change is a judgement: sizes people choose are round (768, 224, 16), so the side with fewer
  * factors of two is blamed — `heads = 10` against 256, but `image = 222` against a 16-pixel patch
- * (a pretrained patch size cannot change; the image size can). The help's edit writes the nearest
+ * (a pretrained patch size cannot change; the image size can) — unless the divisor exceeds the
+ * dividend (`kv_heads` = 64 for 32 heads), which no multiple can fix sensibly. The help's edit writes the nearest
  * value that divides (or, when the blamed values of two keys look swapped, swaps them back).
  * A value given by `--set` is the user's latest, deliberate choice: when only one side came from
  * the command line, that side is blamed, and the help says which `--set` to give instead (the spec
@@ -40,7 +41,8 @@ export function reportNotDivisible(ev: Lowering, code: 'TFM3003' | 'TFM4003', x:
     ev.reporter.error(code, message, setHere(blamed.origin!, blamed.value), { secondary, help: cliHelp(x, y, fromCli(x)) });
     return;
   }
-  const blameX = editable(x) && (!editable(y) || twos(x.value) < twos(y.value));
+  // A divisor larger than its dividend (`kv_heads` = 64 for 32 heads) is wrong whatever its factors.
+  const blameX = editable(x) && (!editable(y) || (y.value <= x.value && twos(x.value) < twos(y.value)));
   const [blamed, other] = blameX ? [x, y] : [y, x];
   const primary = editable(blamed) ? setHere(blamed.origin!, blamed.value) : y.origin && !ev.isLibraryFile(y.origin.file) ? setHere(y.origin, y.value) : fallback;
   const secondary: Label[] = [...(other.origin && editable(blamed) ? [setHere(other.origin, other.value)] : x.origin && !blameX ? [setHere(x.origin, x.value)] : []), requirement];

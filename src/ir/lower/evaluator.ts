@@ -311,8 +311,12 @@ export class Evaluator implements Lowering {
       const args = evalArgs(this, e.args, env);
       return applyModule(this, callee.module, args, e, env);
     }
+    // `causal()`: a mask (or number) written as if it were made by a call; it is the value itself.
+    const bare = e.args.length === 0 && (callee.kind !== 'tensor' || callee.tensor.dtype === 'mask') ? this.sourceText(this.ref(env, e.callee)) : undefined;
     this.reporter.error('TFM2018', `${describeValue(callee)} cannot be called`, this.ref(env, e.callee), {
-      help: callee.kind === 'tensor' ? 'only layers, blocks and functions can be applied' : undefined,
+      help: bare
+        ? { message: `\`${bare}\` is already ${describeValue(callee)}: write it without \`()\``, edits: [{ ...this.ref(env, e), text: bare }] }
+        : callee.kind === 'tensor' ? 'only layers, blocks and functions can be applied' : undefined,
     });
     return ERROR;
   }

@@ -44,6 +44,13 @@ export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Val
     });
     return ERROR;
   }
+  const foreign = FOREIGN_LITERALS[e.name];
+  if (foreign) {
+    ev.reporter.error('TFM2001', `cannot find \`${e.name}\` in this scope`, { ...ev.ref(env, e), message: 'not found' }, {
+      help: foreign.text ? { message: foreign.message, edits: [{ ...ev.ref(env, e), text: foreign.text }] } : foreign.message,
+    });
+    return ERROR;
+  }
   const candidates = env.scope.names();
   for (const m of hint.members ?? []) candidates.add(m);
   if (env.inExpect) candidates.add('params');
@@ -56,6 +63,13 @@ export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Val
   });
   return ERROR;
 }
+
+/** Literals of other languages (Python, YAML, JSON) and what `.tfm` writes instead. */
+const FOREIGN_LITERALS: Record<string, { message: string; text?: string }> = Object.fromEntries([
+  ...['True', 'yes', 'on', 'TRUE'].map((n) => [n, { message: 'a boolean is written `true`', text: 'true' }]),
+  ...['False', 'no', 'off', 'FALSE'].map((n) => [n, { message: 'a boolean is written `false`', text: 'false' }]),
+  ...['None', 'null', 'nil', 'undefined'].map((n) => [n, { message: '`.tfm` has no null: leave the argument out to take its default' }]),
+]);
 
 function paramsUnder(ev: Lowering, prefix: string): number {
   let n = 0;
