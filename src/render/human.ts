@@ -374,7 +374,8 @@ class RenderContext {
       for (let i = hanging.length - 1; i >= 0; i--) {
         const m = hanging[i];
         const left = this.connectors(hanging.slice(0, i), sev);
-        const pad = ' '.repeat(Math.max(0, m.start - left.width));
+        // A mark starting in the cell of an earlier one shares its bar: its message hangs one space right of it.
+        const pad = ' '.repeat(left.width > m.start ? 1 : m.start - left.width);
         rows.push(`${left.text}${pad}${this.markStyle(m, sev)(m.text!)}`);
       }
     }

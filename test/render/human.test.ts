@@ -62,6 +62,31 @@ describe('human renderer', () => {
     expectGolden(golden('same-line.txt'), one(d));
   });
 
+  it('hangs two messages whose labels start in the same cell off one bar, apart from it', () => {
+    const line = BAD_TEXT.indexOf('let c = a + b');
+    const span = (from: string, to: string) => {
+      const i = BAD_TEXT.indexOf(from, line);
+      return new LineIndex(BAD_TEXT).span(i, BAD_TEXT.indexOf(to, line) + to.length);
+    };
+    const d: Diagnostic = {
+      code: 'TFM4008',
+      severity: 'error',
+      message: '`a + b` is out of range',
+      primary: { file: BAD, span: span('a', 'b'), message: 'out of range' },
+      secondary: [
+        { file: BAD, span: span('a', 'a'), message: 'this is a' },
+        { file: BAD, span: span('b', 'b'), message: 'this is b' },
+      ],
+      notes: [],
+    };
+    const rows = one(d).split('\n');
+    const bar = rows.findIndex((r) => r.endsWith('this is b')) + 1;
+    // The first label's bar continues below the primary's message, which stands one space off it.
+    expect(rows[bar]).toMatch(/\| {1}out of range$/);
+    expect(rows[bar + 1]).toMatch(/ this is a$/);
+    expect(rows[bar].lastIndexOf('|')).toBe(rows[bar + 1].indexOf('this is a'));
+  });
+
   it('elides long gaps between labelled lines with ...', () => {
     const d: Diagnostic = {
       code: 'TFM2002',

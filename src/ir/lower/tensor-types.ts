@@ -79,7 +79,9 @@ function toDim(ev: Lowering, v: Value, source: SourceRef, what: string): Dim {
   if (v.kind === 'error') return { kind: 'error' };
   if (v.kind === 'int') {
     if (v.value <= 0) {
-      ev.reporter.error('TFM3010', `a dimension must be positive, but ${what} is ${v.value}`, source);
+      // `-1` is PyTorch's and NumPy's "infer this size"; here sizes are written (or inferred by the ops that can).
+      const help = v.value === -1 ? 'there is no `-1` ("infer this size") in a shape: write the size (config arithmetic such as `d_model / heads` works), or use `split_axis` or `rearrange`, which infer one size' : undefined;
+      ev.reporter.error('TFM3010', `a dimension must be positive, but ${what} is ${v.value}`, source, { help });
       return { kind: 'error' };
     }
     return constDim(v.value, v.origin ? { file: source.file, span: source.span, what, set: v.origin } : { file: source.file, span: source.span, what });
