@@ -33,6 +33,8 @@ export type Value =
   | { kind: 'error' };
 
 /** Where a config value was set: its entry, an `extends` override, or `--set key=value`. */
+export type ConstDimOrigin = NonNullable<import('./dims.js').ConstDim['origin']>;
+
 export interface ValueOrigin extends SourceRef {
   name: string;
   /** The `--set` text when the value came from the command line. */
@@ -150,6 +152,13 @@ export interface OpContext {
    * Undefined for a size that is not a constant or was written only in the standard library.
    */
   dimFix(d: Dim, needed: number, spelled?: string): { at: SourceRef; edits: Array<{ file: string; span: SourceRef['span']; text: string }> } | undefined;
+  /**
+   * The origin of a size computed from argument `name`: where it is written, and (`set`) the config
+   * line or call argument that set its value, so a shape error can point at what the user chose.
+   */
+  argDimOrigin(name: string, what: string): ConstDimOrigin;
+  /** Whether `file` is the user's (not the standard library): a place a fix may edit. */
+  isUserFile(file: string): boolean;
   boundFix(sym: string, max: number): { declared: SourceRef; bound: string; edits: Array<{ file: string; span: SourceRef['span']; text: string }> } | undefined;
   /** The full name of a parameter of another layer module (tied weights). */
   moduleParam(module: Value, role: string): { name: string; shape: number[] } | undefined;

@@ -7,7 +7,7 @@ import type * as A from '../../syntax/ast.js';
 import { renderShape, resolve, type Dim } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { AttrValue, TensorValue } from '../types.js';
-import { ERROR, type LayerModule, type OpContext, type OpDef, type Value, type ValueOrigin } from '../values.js';
+import { ERROR, type ConstDimOrigin, type LayerModule, type OpContext, type OpDef, type Value, type ValueOrigin } from '../values.js';
 import { reportNotDivisible, type Operand } from './divisibility.js';
 import { bindArgs } from './arguments.js';
 import { editableOrigin, type Env, type Lowering } from './lowering.js';
@@ -178,6 +178,15 @@ class LoweringOpContext implements OpContext {
     if (!set) return undefined;
     const at = { file: set.file, span: set.span };
     return { at, edits: [{ ...at, text: String(needed) }] };
+  }
+
+  isUserFile(file: string): boolean {
+    return !this.ev.isLibraryFile(file);
+  }
+
+  argDimOrigin(name: string, what: string): ConstDimOrigin {
+    const set = this.argOrigin(name);
+    return { ...this.argSource(name), what, ...(set && { set }) };
   }
 
   boundFix(sym: string, max: number): { declared: SourceRef; bound: string; edits: Edit[] } | undefined {

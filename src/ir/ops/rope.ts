@@ -2,6 +2,7 @@
  * `rope(x, base: 10000)`: rotary position embedding (Su et al. 2021) on `[B, heads, T, d]`;
  * pairs of features are rotated by position-dependent angles. `d` must be even.
  */
+import { resolve } from '../dims.js';
 import { functionOp } from './declare.js';
 import { known, numel, one, shapeLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
@@ -14,7 +15,20 @@ export const rope = functionOp('rope', 'Rotary position embedding on `[B, heads,
   apply(ctx, { x, base }) {
     const d = known(x.shape[3]);
     if (d !== undefined && d % 2 !== 0) {
-      ctx.error('TFM3001', `rotary embedding rotates pairs of features, but the ${d} features it is given are an odd number`, shapeLabels(ctx, x, 'x'));
+      const message = `rotary embedding rotates pairs of features, but the ${d} features it is given are an odd number`;
+      // The size chosen by the user (`rot` = 5 at the call): blamed there, once for queries and keys alike.
+      const r = resolve(x.shape[3]);
+      const set = r.kind === 'const' ? r.origin?.set : undefined;
+      if (set && !set.cli && ctx.isUserFile(set.file)) {
+        const even = [d - 1, d + 1].filter((v) => v > 0);
+        ctx.error('TFM3001', message, {
+          primary: { file: set.file, span: set.span, message: `\`${set.name}\` = ${d} is set here` },
+          secondary: [ctx.shapeLabel(x)],
+          help: { message: `rotate an even number of features: ${even.join(' or ')}`, edits: [{ file: set.file, span: set.span, text: String(even[even.length - 1]) }] },
+        });
+        return ERROR;
+      }
+      ctx.error('TFM3001', message, shapeLabels(ctx, x, 'x'));
       return ERROR;
     }
     return one(ctx, 'rope', [x], 'float32', x.shape, { base });

@@ -72,7 +72,8 @@ export const slice = functionOp('slice', 'Positions `start … end − 1` of one
       });
       return ERROR;
     }
-    const length = stop !== undefined ? constDim(stop - start) : dimOp('+', x.shape[a], constDim(-start));
+    // `slice(q, end: rot)`: the length is `rot`, and remembers where it was set.
+    const length = stop !== undefined ? constDim(stop - start, end !== undefined && start === 0 ? ctx.argDimOrigin('end', '`end`') : undefined) : dimOp('+', x.shape[a], constDim(-start));
     const shape = x.shape.map((d, i) => (i === a ? length : d));
     const [out] = ctx.emit('slice', [x], [{ dtype: x.dtype, shape }], end !== undefined ? { axis: a, start, end } : { axis: a, start });
     return { kind: 'tensor', tensor: out };
