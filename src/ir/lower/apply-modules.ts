@@ -245,6 +245,17 @@ function checkPort(ev: Lowering, port: A.InputDecl, v: Value, argSource: SourceR
       // The expected size was passed to the block by the user (`ClassifierHead(4 * d_model, ...)`):
       // that argument is what disagrees with the tensor the network computes.
       const set = w.kind === 'const' && r.kind === 'const' && !isMask && !isMemory ? editableOrigin(ev, w.origin?.set) : undefined;
+      // Unless the tensor's size is a number the user wrote by hand (`RelativePositionBias(8 * 2)`)
+      // where the block's comes from a config key: the hand-written one is the odd one out.
+      const literal = set && r.kind === 'const' && r.origin && !r.origin.set && !ev.isLibraryFile(r.origin.file) ? r.origin : undefined;
+      if (literal && w.kind === 'const') {
+        const text = caller.scope.configKeyFor(w.value) ?? want;
+        ev.reporter.error('TFM3004', message, { file: literal.file, span: literal.span, message: `${got} is written here` }, {
+          secondary: [{ file: set!.file, span: set!.span, message: `\`${set!.name}\` = ${want} is set here` }, { ...argSource, message: `this is \`${renderShape(t.shape)}\`` }, declared],
+          help: { message: `\`${block}\` expects ${want}: \`${text}\``, edits: [{ file: literal.file, span: literal.span, text }] },
+        });
+        return ERROR;
+      }
       if (set && r.kind === 'const') {
         const inConstruction = set.file === caller.construction.file && within(set.span, caller.construction.span);
         const text = (inConstruction ? caller.scope.configKeyFor(r.value) : undefined) ?? String(r.value);

@@ -51,7 +51,7 @@ export const relativePositionBias = layerOp('RelativePositionBias', 'T5-style bu
   apply(ctx, { heads, buckets, max_distance, bidirectional }, { q, k }) {
     if (!bucketsWellDefined(ctx, buckets, max_distance, bidirectional)) return ERROR;
     const weight = ctx.param('weight', [buckets, heads], 'normal');
-    return one(ctx, 'relative_position_bias', [q, k], 'float32', [constDim(1), constDim(heads), q.shape[1], k.shape[1]], { buckets, max_distance, bidirectional }, { weight });
+    return one(ctx, 'relative_position_bias', [q, k], 'float32', [constDim(1), constDim(heads, ctx.argDimOrigin('heads', 'the bias\'s `heads`')), q.shape[1], k.shape[1]], { buckets, max_distance, bidirectional }, { weight });
   },
 });
 
