@@ -152,7 +152,7 @@ function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.E
   }
   collectLater(decl.body, inner.later, m.block.file);
   const errorsBefore = ev.reporter.errorCount;
-  ev.reporter.frames.push({ block: decl.name.name, decl, callSite: ev.ref(env, call) });
+  ev.reporter.enter(decl.name.name, decl, ev.ref(env, call));
   ev.reporter.instantiated.add(decl);
   try {
     for (const s of decl.body) {
@@ -188,7 +188,7 @@ function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.E
     for (const o of inner.outs) if (o.name && o.value.kind === 'tensor') fields[o.name] = o.value.tensor;
     return { kind: 'tensor', tensor: first.tensor, fields };
   } finally {
-    ev.reporter.frames.pop();
+    ev.reporter.leave();
   }
 }
 

@@ -21,16 +21,6 @@ export interface EvaluatedArgs {
   named: Array<{ name: string; nameSource: SourceRef; value: Value; source: SourceRef }>;
 }
 
-interface WrittenArg {
-  name?: string;
-  nameSource?: SourceRef;
-  source: SourceRef;
-  /** Not yet evaluated (a constructor call's argument)... */
-  expr?: A.Expr;
-  /** ...or already evaluated (a module application's). */
-  value?: Value;
-}
-
 /**
  * A table keyed by names a spec chose: nothing on its prototype chain, so `constructor` is not
  * already "given" and `__proto__` is a plain key. Unlike `Object.create(null)`, which V8 keeps as
@@ -84,62 +74,58 @@ export function bindArgs(
   const values = new NameTable() as Record<string, Value>;
   const sources = new NameTable() as Record<string, SourceRef>;
   let ok = true;
-  // One entry per written argument; AST arguments are evaluated lazily, with the declared
-  // type as a hint (an enum parameter reads `gelu` as its member, not the function).
-  const written: WrittenArg[] = [];
-  if (Array.isArray(args)) {
-    for (const a of args as readonly A.Arg[]) {
-      written.push({ name: a.name?.name, nameSource: a.name ? ev.ref(env, a.name) : undefined, source: ev.ref(env, a.value), expr: a.value });
-    }
-  } else {
-    const evaluated = args as EvaluatedArgs;
-    for (const p of evaluated.positional) written.push({ source: p.source, value: p.value });
-    for (const n of evaluated.named) written.push({ name: n.name, nameSource: n.nameSource, source: n.source, value: n.value });
-  }
-  const get = (w: WrittenArg, hint: Hint, spec?: ArgSpec): Value => {
-    if (w.value) return w.value;
-    // In a shape argument, names are dimensions: a model's `batch`, a block's `B`.
-    if (spec?.type === 'shape' && w.expr!.kind === 'ListExpr') return evalShape(ev, w.expr!, env);
-    return ev.evalExpr(w.expr!, env, hint);
-  };
-  let position = 0;
+  // The written arguments, read in place (no list of them is built: this runs for every call).
+  // AST arguments are evaluated lazily, with the declared type as a hint (an enum parameter
+  // reads `gelu` as its member, not the function).
+  const ast = Array.isArray(args) ? (args as readonly A.Arg[]) : undefined;
+  const evaluated = ast ? undefined : (args as EvaluatedArgs);
+  const count = ast ? ast.length : evaluated!.positional.length + evaluated!.named.length;
   let positional = 0;
-  for (const w of written) if (w.name === undefined) positional++;
-  for (const w of written) {
+  if (ast) {
+    for (const a of ast) if (!a.name) positional++;
+  } else positional = evaluated!.positional.length;
+  let position = 0;
+  for (let i = 0; i < count; i++) {
+    const a = ast?.[i];
+    const e: { value: Value; source: SourceRef; nameSource?: SourceRef } | undefined = evaluated && (i < positional ? evaluated.positional[i] : evaluated.named[i - positional]);
+    const name = a ? a.name?.name : i < positional ? undefined : (e as EvaluatedArgs['named'][number]).name;
+    const source = a ? ev.ref(env, a.value) : e!.source;
     let spec: ArgSpec | undefined;
-    if (w.name === undefined) {
+    if (name === undefined) {
       spec = specs[position++];
       if (!spec) {
-        ev.reporter.error('TFM2008', `${calleeName} takes ${specs.length} argument${specs.length === 1 ? '' : 's'}, but ${positional} ${positional === 1 ? 'was' : 'were'} given`, { ...w.source, message: 'unexpected argument' }, {
+        ev.reporter.error('TFM2008', `${calleeName} takes ${specs.length} argument${specs.length === 1 ? '' : 's'}, but ${positional} ${positional === 1 ? 'was' : 'were'} given`, { ...source, message: 'unexpected argument' }, {
           help: specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined,
         });
-        get(w, SYMBOLS);
+        argValue(ev, env, a, e, SYMBOLS);
         ok = false;
         continue;
       }
     } else {
-      spec = specs.find((s) => s.name === w.name);
+      spec = specs.find((s) => s.name === name);
       if (!spec) {
-        ev.reporter.error('TFM2005', `${calleeName} has no argument named \`${w.name}\``, { ...(w.nameSource ?? w.source), message: 'unknown argument' }, {
-          help: didYouMeanHelp(w.name, specs.map((s) => s.name), w.nameSource ?? w.source, specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined),
+        const at = nameSourceOf(ev, env, a, e, source);
+        ev.reporter.error('TFM2005', `${calleeName} has no argument named \`${name}\``, { ...at, message: 'unknown argument' }, {
+          help: didYouMeanHelp(name, specs.map((s) => s.name), at, specs.length ? `its arguments are ${specs.map((s) => `\`${s.name}\``).join(', ')}` : undefined),
         });
-        get(w, SYMBOLS);
+        argValue(ev, env, a, e, SYMBOLS);
         ok = false;
         continue;
       }
     }
     if (spec.name in values) {
-      ev.reporter.error('TFM2007', `argument \`${spec.name}\` of ${calleeName} is given twice`, w.nameSource ?? w.source, {
+      ev.reporter.error('TFM2007', `argument \`${spec.name}\` of ${calleeName} is given twice`, nameSourceOf(ev, env, a, e, source), {
         secondary: [{ ...sources[spec.name], message: 'first given here' }],
       });
       ok = false;
       continue;
     }
-    const v = get(w, hintFor(spec), spec);
-    sources[spec.name] = w.source;
-    values[spec.name] = checkArgType(ev, spec, v, w.source, calleeName, w.expr);
+    const v = argValue(ev, env, a, e, hintFor(spec), spec);
+    sources[spec.name] = source;
+    values[spec.name] = checkArgType(ev, spec, v, source, calleeName, a?.value);
     if (values[spec.name].kind === 'error') ok = ok && v.kind !== 'error' ? true : ok; // poison flows on
   }
+  let callSite: SourceRef | undefined; // where the defaults are "written": one ref for all of them
   for (const spec of specs) {
     if (spec.name in values) continue;
     if (spec.default === undefined) {
@@ -152,9 +138,23 @@ export function bindArgs(
       continue;
     }
     values[spec.name] = spec.default === null ? NONE : spec.default;
-    sources[spec.name] = ev.ref(env, call);
+    sources[spec.name] = callSite ??= ev.ref(env, call);
   }
   return { values: ok ? values : undefined, sources };
+}
+
+/** A written argument's value: already evaluated (`e`), or its expression `a` evaluated now. */
+function argValue(ev: Lowering, env: Env, a: A.Arg | undefined, e: { value: Value } | undefined, hint: Hint, spec?: ArgSpec): Value {
+  if (e) return e.value;
+  // In a shape argument, names are dimensions: a model's `batch`, a block's `B`.
+  if (spec?.type === 'shape' && a!.value.kind === 'ListExpr') return evalShape(ev, a!.value, env);
+  return ev.evalExpr(a!.value, env, hint);
+}
+
+/** Where a mistake about an argument's name goes (its value, `source`, when it has none). */
+function nameSourceOf(ev: Lowering, env: Env, a: A.Arg | undefined, e: { nameSource?: SourceRef } | undefined, source: SourceRef): SourceRef {
+  if (a) return a.name ? ev.ref(env, a.name) : source;
+  return e?.nameSource ?? source;
 }
 
 export function checkArgType(ev: Lowering, spec: ArgSpec, v: Value, source: SourceRef, calleeName: string, expr?: A.Expr): Value {

@@ -25,7 +25,7 @@ export class GraphBuilder {
    * For a node emitted inside a block: the outermost call in the user's spec that expanded it
    * (`blocks(x, self_mask: m)`), where a lint about the node points. Not part of the IR.
    */
-  readonly sites = new Map<number, SourceRef>();
+  readonly sites: Array<SourceRef | undefined> = [];
   /** Past this many nodes, building stops with `GraphTooLarge` (TFM4010) rather than exhausting memory. */
   private readonly nodeLimit = maxGraphNodes();
 
@@ -49,13 +49,16 @@ export class GraphBuilder {
     source: SourceRef,
   ): TensorValue[] {
     this.reserve(1);
-    const node: Node = { id: this.nodes.length, op, inputs: inputs.map((i) => i.id), outputs: [], attrs, module, params, source };
-    const outs = outputs.map((o, i) => {
-      const v: TensorValue = { id: this.values.length, dtype: o.dtype, shape: o.shape, producer: node.id, outputIndex: i, source };
+    const ids: number[] = [];
+    for (let i = 0; i < inputs.length; i++) ids.push(inputs[i].id);
+    const node: Node = { id: this.nodes.length, op, inputs: ids, outputs: [], attrs, module, params, source };
+    const outs: TensorValue[] = [];
+    for (let i = 0; i < outputs.length; i++) {
+      const v: TensorValue = { id: this.values.length, dtype: outputs[i].dtype, shape: outputs[i].shape, producer: node.id, outputIndex: i, source };
       this.values.push(v);
       node.outputs.push(v.id);
-      return v;
-    });
+      outs.push(v);
+    }
     this.nodes.push(node);
     return outs;
   }
@@ -79,8 +82,14 @@ export class GraphBuilder {
     oldPrefix: string,
     newPrefix: string,
   ): TensorValue {
-    const rename = (path: string) =>
-      path === oldPrefix ? newPrefix : path.startsWith(oldPrefix + '.') ? newPrefix + path.slice(oldPrefix.length) : path;
+    // A layer's nodes name few module paths, each many times: each is renamed once.
+    const renamed = new Map<string, string>();
+    const under = oldPrefix + '.';
+    const rename = (path: string) => {
+      let r = renamed.get(path);
+      if (r === undefined) renamed.set(path, (r = path === oldPrefix ? newPrefix : path.startsWith(under) ? newPrefix + path.slice(oldPrefix.length) : path));
+      return r;
+    };
     this.reserve(to.nodes - from.nodes);
     const shiftV = this.values.length - from.values;
     const shiftN = this.nodes.length - from.nodes;
@@ -94,8 +103,8 @@ export class GraphBuilder {
       const params: Record<string, string> = {};
       for (const k in src.params) params[k] = rename(src.params[k]);
       this.nodes.push({ ...src, id: n + shiftN, inputs: src.inputs.map(mapValue), outputs: src.outputs.map(mapValue), module: rename(src.module), params });
-      const site = this.sites.get(n);
-      if (site) this.sites.set(n + shiftN, site);
+      const site = this.sites[n];
+      if (site) this.sites[n + shiftN] = site;
     }
     // The layer's parameters and modules, listed once per range (not once per copy: a deep stack
     // would otherwise cost time quadratic in its depth).
@@ -115,17 +124,29 @@ export class GraphBuilder {
     if (!this.modules.has(info.path)) this.modules.set(info.path, info);
   }
 
-  /** Replaces every unification variable by its binding, so the IR is plain data. */
+  /**
+   * Replaces every unification variable by its binding, so the IR is plain data. Values share
+   * shape arrays (a stack's copied layers share their first layer's), so each is frozen once.
+   */
   freeze(): void {
-    for (const v of this.values) v.shape = frozen(v.shape);
-    for (const m of this.modules.values()) if (m.outputShape) m.outputShape = frozen(m.outputShape);
+    const shapes = new Map<Dim[], Dim[]>();
+    const once = (shape: Dim[]): Dim[] => {
+      let f = shapes.get(shape);
+      if (!f) shapes.set(shape, (f = frozen(shape)));
+      return f;
+    };
+    for (const v of this.values) v.shape = once(v.shape);
+    for (const m of this.modules.values()) if (m.outputShape) m.outputShape = once(m.outputShape);
   }
 }
 
 /** `shape` with every dim frozen; the same array when no dim changes (most shapes, in a stack's copies). */
 function frozen(shape: Dim[]): Dim[] {
+  let out: Dim[] | undefined;
   for (let i = 0; i < shape.length; i++) {
-    if (freeze(shape[i]) !== shape[i]) return shape.map(freeze);
+    const f = freeze(shape[i]);
+    if (!out && f !== shape[i]) out = shape.slice(0, i);
+    out?.push(f);
   }
-  return shape;
+  return out ?? shape;
 }

@@ -67,7 +67,7 @@ class LoweringOpContext implements OpContext {
 
   producer(t: TensorValue): { op: string; attrs: Record<string, AttrValue>; inputs: TensorValue[]; site?: SourceRef } | undefined {
     const n = this.ev.graph.nodes[t.producer];
-    return n && { op: n.op, attrs: n.attrs, inputs: n.inputs.map((id) => this.ev.graph.values[id]), site: this.ev.graph.sites.get(n.id) };
+    return n && { op: n.op, attrs: n.attrs, inputs: n.inputs.map((id) => this.ev.graph.values[id]), site: this.ev.graph.sites[n.id] };
   }
 
   sizeFix(name: string, needed: number, had: number): { message: string; edits: Edit[] } | undefined {
@@ -133,8 +133,8 @@ class LoweringOpContext implements OpContext {
 
   emit(opName: string, inputs: TensorValue[], outputs: Parameters<OpContext['emit']>[2], attrs: Record<string, AttrValue> = {}, params: Record<string, string> = {}): TensorValue[] {
     const outs = this.ev.graph.emit(opName, inputs, outputs, attrs, params, this.modulePath, this.callSite);
-    const user = this.ev.reporter.frames.find((f) => !this.ev.isLibraryFile(f.callSite.file));
-    if (user && outs.length) this.ev.graph.sites.set(outs[0].producer, user.callSite);
+    const site = this.ev.reporter.userSite;
+    if (site && outs.length) this.ev.graph.sites[outs[0].producer] = site;
     return outs;
   }
 

@@ -11,6 +11,8 @@ export interface Frame {
   /** The block declaration being expanded (to detect a block that contains itself). */
   decl: object;
   callSite: SourceRef;
+  /** The call site of the outermost frame in a user's file, this one or one around it (where lints about nodes point). */
+  userSite?: SourceRef;
 }
 
 export class Reporter {
@@ -21,6 +23,22 @@ export class Reporter {
   readonly instantiated = new Set<object>();
 
   constructor(private readonly isLibraryFile: (file: string) => boolean) {}
+
+  /** Enters a block application (`leave` when done). */
+  enter(block: string, decl: object, callSite: SourceRef): void {
+    const outer = this.frames[this.frames.length - 1];
+    const userSite = outer?.userSite ?? (this.isLibraryFile(callSite.file) ? undefined : callSite);
+    this.frames.push({ block, decl, callSite, userSite });
+  }
+
+  leave(): void {
+    this.frames.pop();
+  }
+
+  /** The call site of the outermost block application in a user's file, when one is under way. */
+  get userSite(): SourceRef | undefined {
+    return this.frames[this.frames.length - 1]?.userSite;
+  }
 
   report(d: Diagnostic): void {
     if (this.isLibraryFile(d.primary.file)) {

@@ -110,9 +110,14 @@ export const expand = functionOp('expand', 'An axis of size 1 stretched to the s
 /** `what`: the operation as the error message names it, built only when there is an error. */
 function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeArg, arg: string, what: () => string): Value {
   // A name in the target that no axis of `x` mentions is a typo or an axis of another tensor.
-  const mine = new Set(x.shape.flatMap(namesIn));
-  for (const [i, d] of written.dims.entries()) {
-    const stray = namesIn(d).find((n) => !mine.has(n));
+  // (The input's names are listed only when the target names any: most targets are numbers and
+  // the input's own shape variables.)
+  let mine: Set<string> | undefined;
+  for (let i = 0; i < written.dims.length; i++) {
+    const names = namesIn(written.dims[i]);
+    if (names.length === 0) continue;
+    mine ??= new Set(x.shape.flatMap((d) => namesIn(d)));
+    const stray = names.find((n) => !mine!.has(n));
     if (stray === undefined) continue;
     ctx.error('TFM3015', `\`${stray}\` is not a size of any axis of \`${renderShape(x.shape)}\``, {
       primary: { ...written.sources[i], message: 'not an axis of the input' },
@@ -141,18 +146,19 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
  * element count (at most one may be).
  */
 export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): TensorValue | undefined {
-  const used = new Set<number>();
+  let used: Set<number> | undefined;
   let inferred = -1;
   const dims: number[] = [];
-  for (const [i, d] of target.entries()) {
+  for (let i = 0; i < target.length; i++) {
+    const d = target[i];
     const r = resolve(d);
     if (r.kind === 'const') {
       dims.push(r.value);
       continue;
     }
-    const from = x.shape.findIndex((s, j) => !used.has(j) && dimEquals(s, r) && resolve(s).kind !== 'const');
+    const from = x.shape.findIndex((s, j) => !used?.has(j) && dimEquals(s, r) && resolve(s).kind !== 'const');
     if (from >= 0) {
-      used.add(from);
+      (used ??= new Set()).add(from);
       dims.push(-(from + 2));
       continue;
     }
@@ -176,11 +182,14 @@ function asValue(t: TensorValue | undefined): Value {
 }
 
 /** The symbol and variable names a dimension mentions. */
-function namesIn(d: Dim): string[] {
+function namesIn(d: Dim, out: string[] = []): string[] {
   const r = resolve(d);
-  if (r.kind === 'sym' || r.kind === 'var') return [r.name];
-  if (r.kind === 'expr') return [...namesIn(r.left), ...namesIn(r.right)];
-  return [];
+  if (r.kind === 'sym' || r.kind === 'var') out.push(r.name);
+  else if (r.kind === 'expr') {
+    namesIn(r.left, out);
+    namesIn(r.right, out);
+  }
+  return out;
 }
 
 /**
@@ -188,18 +197,20 @@ function namesIn(d: Dim): string[] {
  * `[batch * 64, 49]` and `[batch, 8, 7, 8, 7]` compare equal; undefined when a size is unknown.
  */
 function monomial(shape: readonly Dim[]): { coefficient: number; factors: string[] } | undefined {
-  let coefficient = 1;
-  const factors: string[] = [];
-  const walk = (d: Dim): boolean => {
-    const r = resolve(d);
-    if (r.kind === 'error') return false;
-    if (r.kind === 'const') coefficient *= r.value;
-    else if (r.kind === 'expr' && r.op === '*') return walk(r.left) && walk(r.right);
-    else factors.push(renderDim(r));
-    return true;
-  };
-  for (const d of shape) if (!walk(d)) return undefined;
-  return { coefficient, factors: factors.sort() };
+  const m = { coefficient: 1, factors: [] as string[] };
+  for (const d of shape) if (!addFactors(d, m)) return undefined;
+  m.factors.sort();
+  return m;
+}
+
+/** Multiplies `d` into `m`; false when it is unknown. */
+function addFactors(d: Dim, m: { coefficient: number; factors: string[] }): boolean {
+  const r = resolve(d);
+  if (r.kind === 'error') return false;
+  if (r.kind === 'const') m.coefficient *= r.value;
+  else if (r.kind === 'expr' && r.op === '*') return addFactors(r.left, m) && addFactors(r.right, m);
+  else m.factors.push(r.kind === 'sym' || r.kind === 'var' ? r.name : renderDim(r));
+  return true;
 }
 
 export const kernels: Kernels = {
