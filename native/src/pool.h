@@ -15,6 +15,11 @@ int poolThreads();
 // Sets the thread count (≥ 1; clamped to 64). Takes effect for the next parallelFor.
 void setPoolThreads(int threads);
 
+// How long (µs) an idle pool thread, and a caller waiting for its parts, polls before sleeping
+// (TFMC_NATIVE_SPIN_US, default 0: sleeps at once).
+int poolSpinMicros();
+void setPoolSpinMicros(int micros);
+
 // Runs body(begin, end) over [0, n) in poolThreads() contiguous parts, the first on the calling
 // thread, and returns when all are done. Below `grain` items per thread it uses fewer threads
 // (one part per `grain` items, at least one): small kernels are not worth waking a thread for.
