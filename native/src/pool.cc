@@ -68,8 +68,7 @@ class Pool {
 
   void run(int parts, int64_t n, const std::function<void(int64_t, int64_t)>& body) {
     if (static_cast<int>(workers_.size()) != wanted_ - 1) resize(wanted_ - 1);
-    parts = std::min(parts, static_cast<int>(workers_.size()) + 1);
-    if (parts <= 1) {
+    if (parts <= 1 || workers_.empty()) {
       body(0, n);
       return;
     }
@@ -174,14 +173,14 @@ int poolSpinMicros() { return spinMicros.load(); }
 void setPoolSpinMicros(int micros) { spinMicros.store(std::max(0, std::min(micros, 100000))); }
 void setPoolThreads(int threads) { pool().setThreads(threads); }
 
-void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body, int partsPerThread) {
   if (n <= 0) return;
   if (insidePart) {
     body(0, n);
     return;
   }
   const int64_t byGrain = std::max<int64_t>(1, n / std::max<int64_t>(grain, 1));
-  const int parts = static_cast<int>(std::min<int64_t>(byGrain, poolThreads()));
+  const int parts = static_cast<int>(std::min<int64_t>(byGrain, int64_t(poolThreads()) * std::max(partsPerThread, 1)));
   pool().run(parts, n, body);
 }
 
