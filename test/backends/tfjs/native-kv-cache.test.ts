@@ -3,8 +3,8 @@
  * (src/backends/tfjs/generate/kv-cache.ts, native/src/decode_attention.cc): the cached stepper
  * with them gives the logits of full recomputation step after step — past the cache's first
  * capacity (it doubles), after beam reorders, with grouped-query attention (llama) and on models
- * they do not apply to (T5's biased scores) — the same bits on 1 and 2 threads, and `generate`
- * gives wasm's tokens. Also the native Slice kernel against the cpu one.
+ * they do not apply to (T5's biased scores) — the same bits on 1 and 2 threads and with polling
+ * pool threads, and `generate` gives wasm's tokens. Also the native Slice kernel against the cpu one.
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -156,6 +156,24 @@ describe('the in-place key/value cache', () => {
       expect(await run(2)).toEqual(await run(1));
     } finally {
       addon.setPoolThreads(threads);
+    }
+  });
+
+  it('gives the same bits when idle pool threads poll for work (TFMC_NATIVE_SPIN_US)', async () => {
+    const m = await load(LONG, 'LongLm');
+    const addon = loadAddon();
+    const [threads, spin] = [addon.poolThreads(), addon.poolSpin()];
+    const run = async (micros: number) => {
+      addon.setPoolSpin(micros);
+      expect(addon.poolSpin()).toBe(micros);
+      return (await m.generate({ prompt: [[2, 7, 1, 8]] }, { maxNewTokens: 30 })).scores;
+    };
+    try {
+      addon.setPoolThreads(2);
+      expect(await run(500)).toEqual(await run(0));
+    } finally {
+      addon.setPoolThreads(threads);
+      addon.setPoolSpin(spin);
     }
   });
 
