@@ -46,8 +46,14 @@ describe('permute', () => {
 
 describe('one position (a decode step) takes reshapes only', () => {
   const viaTranspose = {
-    split: (t: tf.Tensor, h: number) => tf.transpose(tf.reshape(t, [t.shape[0], t.shape[1], h, t.shape[2] / h]), [0, 2, 1, 3]),
-    merge: (t: tf.Tensor) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [t.shape[0], t.shape[2], t.shape[1] * t.shape[3]]),
+    split: (t: tf.Tensor, h: number) => {
+      const [b, n, f] = t.shape as number[];
+      return tf.transpose(tf.reshape(t, [b, n, h, f / h]), [0, 2, 1, 3]);
+    },
+    merge: (t: tf.Tensor) => {
+      const [b, h, n, d] = t.shape as number[];
+      return tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [b, n, h * d]);
+    },
   };
   it.each([1, 3])('splitHeads, mergeHeads and transposeLast over %i position(s) equal the transposes', async (t) => {
     const cases: Array<[() => tf.Tensor, () => tf.Tensor]> = [
