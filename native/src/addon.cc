@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "decode_attention.h"
 #include "elementwise.h"
 #include "fused.h"
 #include "gemm.h"
@@ -339,10 +340,37 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// decodeAttention(heap, q, kNew, vNew, kCache, vCache, out, items, depth, capacity, length, scaleOp, scale)
+Napi::Value DecodeAttentionStep(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 12)) return fail(env, "decodeAttention(heap, q, kNew, vNew, kCache, vCache, out, items, depth, capacity, length, scaleOp, scale)");
+  Heap heap(info);
+  tfmc::DecodeAttention a{heap.integer(7), heap.integer(8), heap.integer(9), heap.integer(10), static_cast<int>(heap.integer(11)), static_cast<float>(heap.number(12))};
+  if (!counts({a.items, a.depth, a.capacity, a.length}) || a.length >= a.capacity || a.scaleOp < 0 || a.scaleOp > 2) return fail(env, "decodeAttention: bad sizes");
+  if (a.items == 0 || a.depth == 0) return env.Undefined();
+  const int64_t rows = a.items * a.depth, cache = a.items * a.depth * a.capacity;
+  const float* q = heap.at(1, rows);
+  const float* kNew = heap.at(2, rows);
+  const float* vNew = heap.at(3, rows);
+  float* kCache = heap.at(4, cache);
+  float* vCache = heap.at(5, cache);
+  float* out = heap.at(6, rows);
+  if (heap.bad()) return fail(env, "decodeAttention: operand outside the heap");
+  tfmc::decodeAttention(a, q, kNew, vNew, kCache, vCache, out);
+  return env.Undefined();
+}
+
 Napi::Value PoolThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tfmc::poolThreads()); }
 
 Napi::Value SetPoolThreads(const Napi::CallbackInfo& info) {
   if (info.Length() == 1 && info[0].IsNumber()) tfmc::setPoolThreads(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value PoolSpin(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tfmc::poolSpinMicros()); }
+
+Napi::Value SetPoolSpin(const Napi::CallbackInfo& info) {
+  if (info.Length() == 1 && info[0].IsNumber()) tfmc::setPoolSpinMicros(info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
 }
 
@@ -386,8 +414,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("activation", Napi::Function::New(env, Activation));
   exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("decodeAttention", Napi::Function::New(env, DecodeAttentionStep));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("setPoolThreads", Napi::Function::New(env, SetPoolThreads));
+  exports.Set("poolSpin", Napi::Function::New(env, PoolSpin));
+  exports.Set("setPoolSpin", Napi::Function::New(env, SetPoolSpin));
   return exports;
 }
 

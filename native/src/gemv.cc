@@ -95,6 +95,10 @@ void rows(const float* w, int64_t ldw, const float* x, float* y, int64_t begin, 
 // about as much as streaming this much).
 constexpr int64_t kGrainFloats = 64 * 1024;
 
+// Parts per pool thread, claimed one at a time: a thread the OS runs late (a loaded machine) holds
+// up at most one small part while the others take the rest. A row's sum never depends on the parts.
+constexpr int kPartsPerThread = 4;
+
 }  // namespace
 
 void gemvRows(const float* w, int64_t ldw, const float* x, const float* bias, float* y, int64_t n, int64_t k) {
@@ -106,7 +110,7 @@ void gemvRows(const float* w, int64_t ldw, const float* x, const float* bias, fl
     rows(w, ldw, x, y, begin, end, k);
     if (bias)
       for (int64_t j = begin; j < end; j++) y[j] += bias[j];
-  });
+  }, kPartsPerThread);
 }
 
 }  // namespace tfmc

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -18,6 +19,36 @@ int defaultThreads() {
   }
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(std::min(hw, 64u));
+}
+
+// How long an idle thread keeps polling for the next run before it sleeps (TFMC_NATIVE_SPIN_US,
+// default 0: sleep at once). A decode step runs ~70 one-row products a few hundred microseconds
+// apart, and a sleeping worker takes tens of microseconds to wake (until it does, the caller
+// computes its part too); polling saves that on an idle machine, but on a loaded one the polling
+// thread takes a core from the caller, which measured slower (docs/performance.md).
+int defaultSpinMicros() {
+  if (const char* env = std::getenv("TFMC_NATIVE_SPIN_US")) {
+    const int n = std::atoi(env);
+    if (n >= 0) return std::min(n, 100000);
+  }
+  return 0;
+}
+
+std::atomic<int> spinMicros{defaultSpinMicros()};
+
+// Polls `ready` for up to spinMicros; true when it became true.
+template <typename Ready>
+bool spinUntil(const Ready& ready) {
+  const int micros = spinMicros.load(std::memory_order_relaxed);
+  if (micros <= 0) return ready();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
+  for (int i = 0;; i++) {
+    if (ready()) return true;
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) return ready();
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
 }
 
 // Set on the pool's threads and on the caller while it runs a part: a parallelFor from inside a
@@ -37,8 +68,7 @@ class Pool {
 
   void run(int parts, int64_t n, const std::function<void(int64_t, int64_t)>& body) {
     if (static_cast<int>(workers_.size()) != wanted_ - 1) resize(wanted_ - 1);
-    parts = std::min(parts, static_cast<int>(workers_.size()) + 1);
-    if (parts <= 1) {
+    if (parts <= 1 || workers_.empty()) {
       body(0, n);
       return;
     }
@@ -49,13 +79,14 @@ class Pool {
       n_ = n;
       parts_ = parts;
       remaining_.store(parts);
-      generation = static_cast<uint32_t>(++generation_);
+      generation = static_cast<uint32_t>(generation_.fetch_add(1) + 1);
       claims_.store(static_cast<uint64_t>(generation) << 32);
     }
     start_.notify_all();
     insidePart = true;
     runClaimed(generation, parts, n, body);
     insidePart = false;
+    spinUntil([this] { return remaining_.load() == 0; });
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return remaining_.load() == 0; });
     body_ = nullptr;
@@ -92,7 +123,7 @@ class Pool {
     stop_ = false;
     // Each worker starts from the current generation, read here: read in the new thread, it could
     // miss a run started before the thread got going and wait forever.
-    for (int i = 0; i < count; i++) workers_.emplace_back([this, seen = generation_] { work(seen); });
+    for (int i = 0; i < count; i++) workers_.emplace_back([this, seen = generation_.load()] { work(seen); });
   }
 
   void work(uint64_t seen) {
@@ -100,9 +131,10 @@ class Pool {
       const std::function<void(int64_t, int64_t)>* body;
       int64_t n;
       int parts;
+      spinUntil([&] { return stop_.load() || generation_.load() != seen; });
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        start_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
         if (stop_) return;
         seen = generation_;
         body = body_;
@@ -125,8 +157,8 @@ class Pool {
   int parts_ = 0;
   std::atomic<int> remaining_{0};
   std::atomic<uint64_t> claims_{0};  // generation (high 32 bits) and the next part to claim (low 32)
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};  // written under mutex_; read without it by polling workers
+  std::atomic<bool> stop_{false};
 };
 
 Pool& pool() {
@@ -137,16 +169,18 @@ Pool& pool() {
 }  // namespace
 
 int poolThreads() { return pool().threads(); }
+int poolSpinMicros() { return spinMicros.load(); }
+void setPoolSpinMicros(int micros) { spinMicros.store(std::max(0, std::min(micros, 100000))); }
 void setPoolThreads(int threads) { pool().setThreads(threads); }
 
-void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body, int partsPerThread) {
   if (n <= 0) return;
   if (insidePart) {
     body(0, n);
     return;
   }
   const int64_t byGrain = std::max<int64_t>(1, n / std::max<int64_t>(grain, 1));
-  const int parts = static_cast<int>(std::min<int64_t>(byGrain, poolThreads()));
+  const int parts = static_cast<int>(std::min<int64_t>(byGrain, int64_t(poolThreads()) * std::max(partsPerThread, 1)));
   pool().run(parts, n, body);
 }
 

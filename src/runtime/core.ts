@@ -16,3 +16,14 @@ export const BLOCKED_SCORE = -1e9;
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
 }
+
+/**
+ * `tf.transpose(x, perm)`, as a reshape when the permutation only moves axes of size 1 (the
+ * others keep their order, so the data's order is unchanged): a decode step's head split and
+ * merge and key transposes, one position long, then copy nothing (and take one kernel, not two).
+ */
+export function permute(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const kept = perm.filter((axis) => x.shape[axis] !== 1);
+  if (kept.every((axis, i) => i === 0 || kept[i - 1] < axis)) return tf.reshape(x, perm.map((axis) => x.shape[axis]));
+  return tf.transpose(x, perm as number[]);
+}

@@ -1,6 +1,6 @@
 /** Products with PyTorch-layout weights on the fast path of every backend, and batched matmuls. Part of the tfmc runtime: see `index.ts` for how these files are written. */
 import * as tf from '@tensorflow/tfjs';
-import { RuntimeError } from './core.js';
+import { permute, RuntimeError } from './core.js';
 import { fusedKernel } from './fused.js';
 
 /**
@@ -83,5 +83,5 @@ export function matmul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 export function transposeLast(x: tf.Tensor): tf.Tensor {
   const perm = x.shape.map((_, i) => i);
   [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
-  return tf.transpose(x, perm);
+  return permute(x, perm);
 }

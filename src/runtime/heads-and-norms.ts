@@ -7,12 +7,14 @@ import { fusedKernel } from './fused.js';
 export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor {
   const [b, t, f] = x.shape;
   if (f % heads !== 0) throw new RuntimeError(`cannot split ${f} features into ${heads} heads`);
+  if (t === 1 || heads === 1) return tf.reshape(x, [b, heads, t, f / heads]); // the same order: one kernel, no copy
   return tf.transpose(tf.reshape(x, [b, t, heads, f / heads]), [0, 2, 1, 3]);
 }
 
 /** `[B, H, T, d]` → `[B, T, H·d]`. */
 export function mergeHeads(x: tf.Tensor): tf.Tensor {
   const [b, h, t, d] = x.shape;
+  if (t === 1 || h === 1) return tf.reshape(x, [b, t, h * d]); // the same order: one kernel, no copy
   return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, t, h * d]);
 }
 

@@ -14,6 +14,7 @@ import type { ModelOutput } from '../../../ir/types.js';
 import type { TfjsModel } from '../executor.js';
 import { runNode } from '../kernels.js';
 import { isMask, type RtValue } from '../run-context.js';
+import { findAttentionChains, KvCaches, type AttentionChain } from './kv-cache.js';
 
 export interface Stepper {
   /** Whether a key/value cache is used. */
@@ -97,11 +98,21 @@ export class CachedStepper implements Stepper {
   private readonly histories = new Map<number, tf.Tensor>();
   private readonly statics = new Map<number, tf.Tensor>();
   private staticsReady = false;
+  /** Self-attentions the native backend's decode kernel can compute, by the plan index of their last node. */
+  private readonly chains = new Map<number, AttentionChain>();
+  /** The plan indices of the chains' other nodes: run at their chain's last node, if at all. */
+  private readonly deferred = new Set<number>();
+  private readonly caches = new KvCaches();
 
   constructor(
     private readonly setup: StepperSetup,
     private readonly plan: IncrementalPlan,
-  ) {}
+  ) {
+    for (const chain of findAttentionChains(plan, [setup.output.value])) {
+      this.chains.set(chain.last, chain);
+      for (const i of chain.deferred) this.deferred.add(i);
+    }
+  }
 
   get length(): number {
     return this.fed;
@@ -138,9 +149,9 @@ export class CachedStepper implements Stepper {
           grown.set(id, all);
           return all;
         };
-        for (const step of this.plan.nodes) {
+        const run = (index: number) => {
+          const step = this.plan.nodes[index];
           const { node } = step;
-          if (step.static && this.staticsReady) continue;
           const ins = node.inputs.map((id, i): RtValue => {
             const v = values.get(id) ?? this.statics.get(id);
             if (v === undefined) throw new Error(`step-wise decoding: value ${id} of ${node.op} was not computed`);
@@ -156,7 +167,25 @@ export class CachedStepper implements Stepper {
             values.set(id, out);
             if (step.static && this.plan.keepStatic.has(id) && !isMask(out)) this.statics.set(id, tf.keep(out));
           });
-        }
+        };
+        // One new position per row on the native backend: self-attention in one kernel over caches
+        // written in place (kv-cache.ts); otherwise its nodes run as the others do.
+        const fused = n === 1 && !restart && this.chains.size > 0 && KvCaches.available();
+        this.plan.nodes.forEach((step, index) => {
+          if (step.static && this.staticsReady) return;
+          if (this.deferred.has(index)) return;
+          const chain = this.chains.get(index);
+          if (chain) {
+            const out = fused ? this.caches.step(chain, values, this.histories, start) : undefined;
+            if (out) {
+              values.set(chain.out, out);
+              return;
+            }
+            this.caches.release(chain, this.histories, start);
+            for (const i of chain.deferred) run(i);
+          }
+          run(index);
+        });
         const out = values.get(output.value) ?? this.statics.get(output.value);
         if (!out || isMask(out)) throw new Error('step-wise decoding: the logits were not computed');
         return lastPosition(out, this.plan.timeAxis.get(output.value)!);
@@ -182,6 +211,7 @@ export class CachedStepper implements Stepper {
     // static values (the encoding of the same source) are equal.
     if (order.every((o, i) => o === i)) return;
     if (this.rows.length) this.rows = order.map((i) => this.rows[i]);
+    this.caches.reorder(order);
     const idx = tf.tensor1d(order as number[], 'int32');
     for (const [id, h] of this.histories) {
       this.histories.set(id, tf.gather(h, idx, 0));
@@ -197,6 +227,7 @@ export class CachedStepper implements Stepper {
   }
 
   private clearHistories(): void {
+    this.caches.dispose();
     tf.dispose([...this.histories.values()]);
     this.histories.clear();
     this.fed = 0;

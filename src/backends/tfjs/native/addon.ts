@@ -51,9 +51,19 @@ export interface NativeAddon {
   activationGrad(heap: ArrayBuffer, f: number, x: number, dy: number, dx: number, n: number): void;
   /** One Adam update (src/backends/tfjs/optim.ts): w1, m1, v1 from w, g, m, v; n floats each (m1, v1 may be m, v: in place). */
   adam(heap: ArrayBuffer, w: number, g: number, m: number, v: number, w1: number, m1: number, v1: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, size: number, decay: number, scale: number): void;
+  /**
+   * One decode step's attention for `items` (batch × heads) single queries of `depth` floats: the
+   * new key and value written in place at position `length` of the caches (keys [items, depth,
+   * capacity], values [items, capacity, depth]), then softmax(scaled(q·K)) · V over length + 1
+   * positions into `out` (scaleOp: 0 none, 1 multiply, 2 divide by `scale`).
+   */
+  decodeAttention(heap: ArrayBuffer, q: number, kNew: number, vNew: number, kCache: number, vCache: number, out: number, items: number, depth: number, capacity: number, length: number, scaleOp: number, scale: number): void;
   /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
   poolThreads(): number;
   setPoolThreads(n: number): void;
+  /** Microseconds an idle pool thread polls for work before sleeping (TFMC_NATIVE_SPIN_US, default 0). */
+  poolSpin(): number;
+  setPoolSpin(micros: number): void;
   /** BLAS threads (0 when the BLAS does not say). */
   threads(): number;
   setThreads(n: number): void;

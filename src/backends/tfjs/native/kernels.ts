@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
+import { decodeKernels, decodeReplacements } from './decode.js';
 import { elementwiseKernels } from './elementwise.js';
 import { fusedKernels, registerFusedGradients } from './fused.js';
 import { place, size, type KernelArgs, type NativeKernel, type WasmHeapBackend } from './heap.js';
@@ -42,7 +43,7 @@ export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' 
   const ours: Record<string, NativeKernel> = {
     BatchMatMul: (args) => matMulKernel(addon, args),
     _FusedMatMul: (args) => matMulKernel(addon, args),
-    ...(set === 'all' ? elementwiseKernels(addon) : {}),
+    ...(set === 'all' ? { ...elementwiseKernels(addon), ...decodeReplacements() } : {}),
   };
   for (const name of Object.keys(ours)) {
     const original = tf.getKernel(name, 'wasm');
@@ -67,7 +68,7 @@ export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' 
   }
   if (set === 'matmul') return;
   registerFusedGradients(addon);
-  for (const [name, kernel] of Object.entries(fusedKernels(addon))) {
+  for (const [name, kernel] of Object.entries({ ...fusedKernels(addon), ...decodeKernels(addon) })) {
     const kernelFunc = (args: KernelArgs) => {
       nativeKernelCalls.native++;
       return kernel(args);
