@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "attention.h"
 #include "elementwise.h"
 #include "fused.h"
 #include "gemm.h"
@@ -339,6 +340,34 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// attention(heap, q, k, v, out, batch, tq, tk, heads, dk, scale, divide, bias | -1, biasBatch, biasRows, rows | -1, rowsBatch, rowsRows)
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 17)) return fail(env, "attention(heap, q, k, v, out, batch, tq, tk, heads, dk, scale, divide, bias, biasBatch, biasRows, rows, rowsBatch, rowsRows)");
+  Heap heap(info);
+  const tfmc::AttentionShape s{heap.integer(5), heap.integer(6), heap.integer(7), heap.integer(8), heap.integer(9)};
+  tfmc::AttentionMask mask;
+  mask.biasBatch = heap.integer(13);
+  mask.biasRows = heap.integer(14);
+  mask.rowsBatch = heap.integer(16);
+  mask.rowsRows = heap.integer(17);
+  auto broadcasts = [](int64_t n, int64_t full) { return n == 1 || n == full; };
+  if (!counts({s.batch, s.tq, s.tk, s.heads, s.dk}) || !broadcasts(mask.biasBatch, s.batch) || !broadcasts(mask.biasRows, s.tq) ||
+      !broadcasts(mask.rowsBatch, s.batch) || !broadcasts(mask.rowsRows, s.tq)) {
+    return fail(env, "attention: bad size");
+  }
+  const int64_t width = s.heads * s.dk;
+  const float* q = heap.at(1, s.batch * s.tq * width);
+  const float* k = heap.at(2, s.batch * s.tk * width);
+  const float* v = heap.at(3, s.batch * s.tk * width);
+  float* out = heap.at(4, s.batch * s.tq * width);
+  mask.bias = heap.optional(12, mask.biasBatch * mask.biasRows * s.tk);
+  mask.rows = heap.optional(15, mask.rowsBatch * mask.rowsRows);
+  if (heap.bad()) return fail(env, "attention: operand outside the heap");
+  tfmc::attention(q, k, v, out, s, static_cast<float>(heap.number(10)), heap.integer(11) != 0, mask);
+  return env.Undefined();
+}
+
 Napi::Value PoolThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tfmc::poolThreads()); }
 
 Napi::Value SetPoolThreads(const Napi::CallbackInfo& info) {
@@ -386,6 +415,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("activation", Napi::Function::New(env, Activation));
   exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("setPoolThreads", Napi::Function::New(env, SetPoolThreads));
   return exports;

@@ -51,6 +51,12 @@ export interface NativeAddon {
   activationGrad(heap: ArrayBuffer, f: number, x: number, dy: number, dx: number, n: number): void;
   /** One Adam update (src/backends/tfjs/optim.ts): w1, m1, v1 from w, g, m, v; n floats each (m1, v1 may be m, v: in place). */
   adam(heap: ArrayBuffer, w: number, g: number, m: number, v: number, w1: number, m1: number, v1: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, size: number, decay: number, scale: number): void;
+  /**
+   * Multi-head attention of q [B, tq, heads·dk] over k, v [B, tk, heads·dk] into out (same layout as q):
+   * scores ÷ scale (divide 1) or × scale, + bias [biasBatch, 1, biasRows, tk], softmax, × rows
+   * [rowsBatch, 1, rowsRows, 1], · v. A bias or rows offset of −1 means none.
+   */
+  attention(heap: ArrayBuffer, q: number, k: number, v: number, out: number, batch: number, tq: number, tk: number, heads: number, dk: number, scale: number, divide: number, bias: number, biasBatch: number, biasRows: number, rows: number, rowsBatch: number, rowsRows: number): void;
   /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
   poolThreads(): number;
   setPoolThreads(n: number): void;
