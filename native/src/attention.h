@@ -24,7 +24,8 @@ struct AttentionMask {
 // out [B, tq, heads·dk] from q [B, tq, heads·dk], k and v [B, tk, heads·dk]. The scores are
 // divided by `scale` when `divide`, else multiplied by it (as the model's op says, so the numbers
 // are those of the unfused ops). The (batch item, head) pairs are split over the pool, each with a
-// single-threaded BLAS, so results do not depend on the thread count.
+// single-threaded BLAS, so results do not depend on the thread count. Queries go in blocks, each
+// with the keys up to the last one its rows may attend to (bias entries of −1e9 block a key).
 void attention(const float* q, const float* k, const float* v, float* out, const AttentionShape& s, float scale, bool divide,
                const AttentionMask& mask);
 
