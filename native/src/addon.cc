@@ -9,6 +9,7 @@
 #include "attention.h"
 #include "elementwise.h"
 #include "fused.h"
+#include "gather.h"
 #include "gemm.h"
 #include "pool.h"
 
@@ -368,6 +369,20 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// gatherRows(heap, x, rows, rowSize, indices (int32), count, out) → false when an index is out of range
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 6)) return fail(env, "gatherRows(heap, x, rows, rowSize, indices, count, out)");
+  Heap heap(info);
+  const int64_t rows = heap.integer(2), rowSize = heap.integer(3), count = heap.integer(5);
+  if (!counts({rows, rowSize, count})) return fail(env, "gatherRows: negative size");
+  const float* x = heap.at(1, rows * rowSize);
+  const float* indices = heap.at(4, count);  // int32s, 4 bytes each like the floats
+  float* out = heap.at(6, count * rowSize);
+  if (heap.bad()) return fail(env, "gatherRows: operand outside the heap");
+  return Napi::Boolean::New(env, tfmc::gatherRows(x, rows, rowSize, reinterpret_cast<const int32_t*>(indices), count, out));
+}
+
 Napi::Value PoolThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tfmc::poolThreads()); }
 
 Napi::Value SetPoolThreads(const Napi::CallbackInfo& info) {
@@ -416,6 +431,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("attention", Napi::Function::New(env, Attention));
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("setPoolThreads", Napi::Function::New(env, SetPoolThreads));
   return exports;

@@ -151,3 +151,18 @@ describe('attention as one kernel (TfmcAttention) in inference', () => {
     weightsOut.dispose();
   });
 });
+
+describe('row gathers (GatherV2 along axis 0)', () => {
+  it('equal the cpu backend\'s (any index shape, axis 0 or −rank), and an index out of range goes to the wasm kernel (which refuses it)', async () => {
+    const table = () => normal([50, 7], 51);
+    const ids = () => tf.tensor2d([[3, 0, 49], [7, 7, 1]], undefined, 'int32');
+    for (const axis of [0, -2]) {
+      const { cpu, native } = await onCpuAndNative(() => tf.gather(table(), ids(), axis));
+      expect(Array.from(native), `axis ${axis}`).toEqual(Array.from(cpu));
+    }
+    await selectBackend('native');
+    const fallback = nativeKernelCalls.fallback;
+    expect(() => tf.tidy(() => tf.gather(table(), tf.tensor1d([2, 50], 'int32')))).toThrow(/the index value 50 is not in \[0, 49\]/);
+    expect(nativeKernelCalls.fallback).toBe(fallback + 1);
+  });
+});

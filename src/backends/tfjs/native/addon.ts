@@ -57,6 +57,8 @@ export interface NativeAddon {
    * [rowsBatch, 1, rowsRows, 1], · v. A bias or rows offset of −1 means none.
    */
   attention(heap: ArrayBuffer, q: number, k: number, v: number, out: number, batch: number, tq: number, tk: number, heads: number, dk: number, scale: number, divide: number, bias: number, biasBatch: number, biasRows: number, rows: number, rowsBatch: number, rowsRows: number): void;
+  /** out[i] = x[indices[i]] for `count` rows of `rowSize` floats (indices int32); false, writing nothing, when an index is not in [0, rows). */
+  gatherRows(heap: ArrayBuffer, x: number, rows: number, rowSize: number, indices: number, count: number, out: number): boolean;
   /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
   poolThreads(): number;
   setPoolThreads(n: number): void;

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
 import { elementwiseKernels } from './elementwise.js';
 import { fusedKernels, registerFusedGradients } from './fused.js';
+import { gatherKernels } from './gather.js';
 import { place, size, type KernelArgs, type NativeKernel, type WasmHeapBackend } from './heap.js';
 
 /** tfjs's fusable activations, numbered as native/src/gemm.h's `Activation`. */
@@ -42,7 +43,7 @@ export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' 
   const ours: Record<string, NativeKernel> = {
     BatchMatMul: (args) => matMulKernel(addon, args),
     _FusedMatMul: (args) => matMulKernel(addon, args),
-    ...(set === 'all' ? elementwiseKernels(addon) : {}),
+    ...(set === 'all' ? { ...elementwiseKernels(addon), ...gatherKernels(addon) } : {}),
   };
   for (const name of Object.keys(ours)) {
     const original = tf.getKernel(name, 'wasm');
