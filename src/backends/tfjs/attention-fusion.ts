@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelIR, Node } from '../../ir/types.js';
-import { fusedKernel, maskTerms, type Mask } from '../../runtime/index.js';
+import { fusedKernel, maskTerms, RuntimeError, type Mask } from '../../runtime/index.js';
 import type { RtValue } from './run-context.js';
 
 /** One attention chain: its inputs (value ids), attributes, and the nodes it replaces. */
@@ -94,7 +94,7 @@ function tapeRecording(): boolean {
 
 /**
  * The chain's output `[B, Tq, heads·d]`, or undefined when its values are not what the kernel
- * takes (then the caller runs the chain's ops).
+ * takes, a mask among them that does not fit the scores (then the caller runs the chain's ops).
  */
 export function runAttentionChain(chain: AttentionChain, value: (id: number) => RtValue | undefined): tf.Tensor | undefined {
   const [q, k, v] = [value(chain.q), value(chain.k), value(chain.v)];
@@ -104,7 +104,14 @@ export function runAttentionChain(chain: AttentionChain, value: (id: number) => 
   const [b = 0, tq = 0, width = 0] = q.shape;
   const tk = k.shape[1] ?? 0;
   if (width % chain.heads !== 0 || k.shape[0] !== b || v.shape[0] !== b || k.shape[2] !== width || v.shape[1] !== tk || v.shape[2] !== width) return undefined;
-  const terms = mask ? maskTerms(mask as Mask, b, chain.heads, tq, tk) : undefined;
+  let terms: ReturnType<typeof maskTerms>;
+  try {
+    terms = mask ? maskTerms(mask as Mask, b, chain.heads, tq, tk) : undefined;
+  } catch (e) {
+    // A mask that does not fit: the ops as written say so, naming the node.
+    if (e instanceof RuntimeError) return undefined;
+    throw e;
+  }
   return fusedKernel('TfmcAttention', { q, k, v, bias: terms?.bias, rows: terms?.rows }, { heads: chain.heads, scale: chain.scale, divide: chain.divide ? 1 : 0 });
 }
 

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile, selectBackend } from '../../../src/tfjs.js';
 import { nativeKernelCalls } from '../../../src/backends/tfjs/native/kernels.js';
 import { linear } from '../../../src/runtime/dense.js';
+import { runAttentionChain } from '../../../src/backends/tfjs/attention-fusion.js';
 import { relDiff, ROOT } from './helpers.js';
 
 const GPT2 = join(ROOT, 'specs/gpt2.tfm');
@@ -149,6 +150,20 @@ describe('attention as one kernel (TfmcAttention) in inference', () => {
     expect(await kernelsOf(() => weightsOut.predict({ x }))).not.toContain('TfmcAttention');
     tf.dispose(x);
     weightsOut.dispose();
+  });
+});
+
+describe('runAttentionChain', () => {
+  it('leaves a mask that does not fit the scores to the ops as written (which name the node), and fuses one that does', async () => {
+    await selectBackend('native');
+    const chain = { q: 0, k: 1, v: 2, mask: 3, heads: 2, scale: 2, divide: true, inner: new Set<number>() };
+    const [q, k, v] = [normal([1, 4, 8], 61), normal([1, 4, 8], 62), normal([1, 4, 8], 63)];
+    const maskOf = (tk: number) => () => tf.ones([1, 4, tk], 'bool');
+    const values = (tk: number) => (id: number) => [q, k, v, maskOf(tk)][id];
+    expect(runAttentionChain(chain, values(3))).toBeUndefined();
+    const fused = runAttentionChain(chain, values(4));
+    expect(fused?.shape).toEqual([1, 4, 8]);
+    tf.dispose([q, k, v, fused!]);
   });
 });
 
