@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile, selectBackend } from '../../../src/tfjs.js';
 import { nativeKernelCalls } from '../../../src/backends/tfjs/native/kernels.js';
+import { loadAddon } from '../../../src/backends/tfjs/native/addon.js';
 import { linear } from '../../../src/runtime/dense.js';
 import { runAttentionChain } from '../../../src/backends/tfjs/attention-fusion.js';
 import { relDiff, ROOT } from './helpers.js';
@@ -150,6 +151,35 @@ describe('attention as one kernel (TfmcAttention) in inference', () => {
     expect(await kernelsOf(() => weightsOut.predict({ x }))).not.toContain('TfmcAttention');
     tf.dispose(x);
     weightsOut.dispose();
+  });
+});
+
+describe('determinism of the attention kernel', () => {
+  it('bit-identical outputs run to run, and for 1 and 2 threads of the pool and of the BLAS', async () => {
+    await selectBackend('native');
+    const addon = loadAddon();
+    const [pool, blas] = [addon.poolThreads(), addon.threads()];
+    const model = await compile(ATTENTION, { seed: 7 });
+    const x = normal([3, 70, 16], 71);
+    const mem = normal([3, 9, 16], 72);
+    const m = tf.tensor3d(Array.from({ length: 3 }, () => Array.from({ length: 70 }, (_, i) => Array.from({ length: 70 }, (_, j) => j <= i))), undefined, 'bool');
+    const outputs = (threads: number) => {
+      addon.setPoolThreads(threads);
+      addon.setThreads(threads);
+      return tf.tidy(() => Object.values(model.predict({ x, mem, m })).map((t) => Buffer.from((t.dataSync() as Float32Array).buffer)));
+    };
+    try {
+      const [first, second, single] = [outputs(2), outputs(2), outputs(1)];
+      first.forEach((a, i) => {
+        expect(a.equals(second[i]), `output ${i}, run to run`).toBe(true);
+        expect(a.equals(single[i]), `output ${i}, 1 vs 2 threads`).toBe(true);
+      });
+    } finally {
+      addon.setPoolThreads(pool);
+      addon.setThreads(blas);
+      tf.dispose([x, mem, m]);
+      model.dispose();
+    }
   });
 });
 
