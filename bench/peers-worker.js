@@ -2,6 +2,9 @@
 // settings in its environment): loads the model from the files on disk, prints `first-token` as
 // soon as the prompt's next token is known (the parent times process start → that line), then
 // times the forward pass and greedy generation and prints one JSON line of results.
+// The forward pass is timed from the ids to the logits in the engine's own tensor (a tfjs tensor,
+// an onnxruntime tensor), as bench/peers_torch.py times PyTorch's: the sample compared across
+// engines is read afterwards, so no engine pays for copying 8 × 128 × 50,257 logits into JS arrays.
 //   node bench/peers-worker.js '{"engine":"tfmc-native"|"tfmc-wasm"|"ort"|"ort-kv", ...}'
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +27,13 @@ async function tfmcEngine(backend) {
   await model.generate({ prompt: [job.prompt] }, { maxNewTokens: 1 });
   first();
   return {
-    forward: (ids) => {
-      const { logits } = model.predict({ ids });
-      const out = logits.arraySync();
-      logits.dispose();
-      return out;
+    forward: (ids) => model.predict({ ids }).logits,
+    sample: (logits) => {
+      const [b, t] = logits.shape;
+      const last = logits.slice([0, t - 1, 0], [b, 1, job.sample]);
+      const sample = last.reshape([b, job.sample]).arraySync();
+      for (const x of [logits, last]) x.dispose();
+      return sample;
     },
     generate: async () => (await model.generate({ prompt: [job.prompt] }, { maxNewTokens: job.tokens })).newTokens[0],
     cache: true,
@@ -40,14 +45,14 @@ async function ortEngine() {
   const session = await ort.InferenceSession.create(join(job.dir, 'onnx/model.onnx'), { intraOpNumThreads: job.threads, interOpNumThreads: 1, executionMode: 'sequential' });
   const run = async (ids) => {
     const flat = Int32Array.from(ids.flat());
-    const { logits } = await session.run({ ids: new ort.Tensor('int32', flat, [ids.length, ids[0].length]) });
-    return nested(logits);
+    return (await session.run({ ids: new ort.Tensor('int32', flat, [ids.length, ids[0].length]) })).logits;
   };
-  const lastArgmax = (out) => argmax(out[0][out[0].length - 1]);
+  const lastArgmax = (logits) => lastArgmaxOf(logits);
   lastArgmax(await run([job.prompt]));
   first();
   return {
     forward: run,
+    sample: lastSample,
     // The exported graph has no key/value cache: each new token runs the whole sequence.
     generate: async () => {
       const seq = [...job.prompt];
@@ -63,11 +68,10 @@ async function ortEngine() {
   };
 }
 
-/** [b, t, v] logits of an ORT output tensor as nested arrays. */
-function nested(logits) {
+/** The first `job.sample` logits of each row's last position, from an ORT [b, t, v] output tensor. */
+function lastSample(logits) {
   const [b, t, v] = logits.dims;
-  const data = logits.data;
-  return Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => Array.from(data.subarray((i * t + j) * v, (i * t + j + 1) * v))));
+  return Array.from({ length: b }, (_, i) => Array.from(logits.data.subarray((i * t + t - 1) * v, (i * t + t - 1) * v + job.sample)));
 }
 
 /** The last position's argmax of row 0 of an ORT logits tensor, without copying it out. */
@@ -97,24 +101,24 @@ async function ortKvEngine() {
   };
   await generate(1); // the prompt's next token (like tfmc's warm-up, the decode graph's first run is timed)
   first();
-  return { forward: async (ids) => nested((await prefill.run({ ids: ids64(ids) })).logits), generate: () => generate(job.tokens), cache: true };
+  return { forward: async (ids) => (await prefill.run({ ids: ids64(ids) })).logits, sample: lastSample, generate: () => generate(job.tokens), cache: true };
 }
 
 const engines = { ort: ortEngine, 'ort-kv': ortKvEngine, 'tfmc-native': () => tfmcEngine('native'), 'tfmc-wasm': () => tfmcEngine('wasm') };
 const engine = await engines[job.engine]();
 const ids = batchIds(job);
-await engine.forward(ids); // warm-up
+engine.sample(await engine.forward(ids)); // warm-up
 const forwardMs = [];
-let logits;
+let sample;
 for (let i = 0; i < job.reps; i++) {
   const t = performance.now();
-  logits = await engine.forward(ids);
+  const logits = await engine.forward(ids);
   forwardMs.push(performance.now() - t);
+  sample = engine.sample(logits);
 }
 const t = performance.now();
 const tokens = await engine.generate();
 const generateMs = performance.now() - t;
-// The last position's first logits of each row: enough to compare engines.
-const sample = logits.map((row) => row[row.length - 1].slice(0, job.sample));
+// `sample`: the last position's first logits of each row, enough to compare engines.
 process.stdout.write(JSON.stringify({ forwardMs: Math.min(...forwardMs), generateMs, tokens, sample, cache: engine.cache }) + '\n');
 process.exit(0);

@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "tfmc_native",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/gemv.cc", "src/elementwise.cc", "src/fused.cc", "src/pool.cc", "src/decode_attention.cc"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/gemv.cc", "src/elementwise.cc", "src/fused.cc", "src/pool.cc", "src/decode_attention.cc", "src/attention.cc", "src/gather.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       # -fno-math-errno and -fno-trapping-math let the elementwise loops vectorise; they do not

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "decode_attention.h"
+#include "attention.h"
 #include "elementwise.h"
 #include "fused.h"
+#include "gather.h"
 #include "gemm.h"
 #include "pool.h"
 
@@ -360,6 +362,48 @@ Napi::Value DecodeAttentionStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// attention(heap, q, k, v, out, batch, tq, tk, heads, dk, scale, divide, bias | -1, biasBatch, biasRows, rows | -1, rowsBatch, rowsRows)
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 17)) return fail(env, "attention(heap, q, k, v, out, batch, tq, tk, heads, dk, scale, divide, bias, biasBatch, biasRows, rows, rowsBatch, rowsRows)");
+  Heap heap(info);
+  const tfmc::AttentionShape s{heap.integer(5), heap.integer(6), heap.integer(7), heap.integer(8), heap.integer(9)};
+  tfmc::AttentionMask mask;
+  mask.biasBatch = heap.integer(13);
+  mask.biasRows = heap.integer(14);
+  mask.rowsBatch = heap.integer(16);
+  mask.rowsRows = heap.integer(17);
+  auto broadcasts = [](int64_t n, int64_t full) { return n == 1 || n == full; };
+  if (!counts({s.batch, s.tq, s.tk, s.heads, s.dk}) || !broadcasts(mask.biasBatch, s.batch) || !broadcasts(mask.biasRows, s.tq) ||
+      !broadcasts(mask.rowsBatch, s.batch) || !broadcasts(mask.rowsRows, s.tq)) {
+    return fail(env, "attention: bad size");
+  }
+  const int64_t width = s.heads * s.dk;
+  const float* q = heap.at(1, s.batch * s.tq * width);
+  const float* k = heap.at(2, s.batch * s.tk * width);
+  const float* v = heap.at(3, s.batch * s.tk * width);
+  float* out = heap.at(4, s.batch * s.tq * width);
+  mask.bias = heap.optional(12, mask.biasBatch * mask.biasRows * s.tk);
+  mask.rows = heap.optional(15, mask.rowsBatch * mask.rowsRows);
+  if (heap.bad()) return fail(env, "attention: operand outside the heap");
+  tfmc::attention(q, k, v, out, s, static_cast<float>(heap.number(10)), heap.integer(11) != 0, mask);
+  return env.Undefined();
+}
+
+// gatherRows(heap, x, rows, rowSize, indices (int32), count, out) → false when an index is out of range
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 6)) return fail(env, "gatherRows(heap, x, rows, rowSize, indices, count, out)");
+  Heap heap(info);
+  const int64_t rows = heap.integer(2), rowSize = heap.integer(3), count = heap.integer(5);
+  if (!counts({rows, rowSize, count})) return fail(env, "gatherRows: negative size");
+  const float* x = heap.at(1, rows * rowSize);
+  const float* indices = heap.at(4, count);  // int32s, 4 bytes each like the floats
+  float* out = heap.at(6, count * rowSize);
+  if (heap.bad()) return fail(env, "gatherRows: operand outside the heap");
+  return Napi::Boolean::New(env, tfmc::gatherRows(x, rows, rowSize, reinterpret_cast<const int32_t*>(indices), count, out));
+}
+
 Napi::Value PoolThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tfmc::poolThreads()); }
 
 Napi::Value SetPoolThreads(const Napi::CallbackInfo& info) {
@@ -415,6 +459,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("activationGrad", Napi::Function::New(env, ActivationGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("decodeAttention", Napi::Function::New(env, DecodeAttentionStep));
+  exports.Set("attention", Napi::Function::New(env, Attention));
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("setPoolThreads", Napi::Function::New(env, SetPoolThreads));
   exports.Set("poolSpin", Napi::Function::New(env, PoolSpin));

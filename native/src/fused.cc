@@ -141,7 +141,7 @@ void normGrad(const float* x, const float* w, const float* dy, float* dx, float*
 constexpr float kGeluK = 1.5957691216057308f;
 constexpr float kGeluC = 0.044715f;
 
-TFMC_SIMD void activationRun(Nonlinearity f, const float* x, float* y, int64_t n) {
+TFMC_SIMD_WIDE void activationRun(Nonlinearity f, const float* x, float* y, int64_t n) {
   switch (f) {
     case Nonlinearity::GeluTanh:
       for (int64_t i = 0; i < n; i++) {
@@ -158,7 +158,7 @@ TFMC_SIMD void activationRun(Nonlinearity f, const float* x, float* y, int64_t n
   }
 }
 
-TFMC_SIMD void activationGradRun(Nonlinearity f, const float* x, const float* dy, float* dx, int64_t n) {
+TFMC_SIMD_WIDE void activationGradRun(Nonlinearity f, const float* x, const float* dy, float* dx, int64_t n) {
   switch (f) {
     case Nonlinearity::GeluTanh:
       for (int64_t i = 0; i < n; i++) {

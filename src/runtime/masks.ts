@@ -148,13 +148,23 @@ const maskBiases = new WeakMap<tf.Tensor, { bias: tf.Tensor; rows: tf.Tensor }>(
  * allows everything (`Mask.allowsAll`), the scores themselves and no indicator.
  */
 export function masked(scores: tf.Tensor, mask: Mask): [tf.Tensor, tf.Tensor | undefined] {
-  const [b, , tq, tk] = scores.shape;
+  const [b, heads, tq, tk] = scores.shape;
+  const terms = maskTerms(mask, b, heads, tq, tk);
+  return terms ? [tf.add(scores, terms.bias), terms.rows] : [scores, undefined];
+}
+
+/**
+ * What {@link masked} does to scores `[B, heads, Tq, Tk]`, as tensors: the bias it adds and the
+ * rows indicator `softmax` multiplies by (see {@link maskBiases}); undefined when the mask
+ * allows everything. Fused attention kernels take these two.
+ */
+export function maskTerms(mask: Mask, b: number, heads: number, tq: number, tk: number): { bias: tf.Tensor; rows: tf.Tensor } | undefined {
   // Nothing to block and no row left without a key: the scores as they are (a decode step skips
   // building the mask, adding its bias and scaling the probabilities by the rows indicator).
-  if (mask.allowsAll?.(tq, tk)) return [scores, undefined];
+  if (mask.allowsAll?.(tq, tk)) return undefined;
   const m = mask(tq, tk); // [B | 1, Tq | 1, Tk]
   if (m.rank !== 3 || m.shape[2] !== tk || (m.shape[1] !== 1 && m.shape[1] !== tq) || (m.shape[0] !== 1 && m.shape[0] !== b)) {
-    throw new RuntimeError(`a mask of shape [${m.shape.join(', ')}] does not fit attention scores [${scores.shape.join(', ')}]`);
+    throw new RuntimeError(`a mask of shape [${m.shape.join(', ')}] does not fit attention scores [${[b, heads, tq, tk].join(', ')}]`);
   }
   let made = maskBiases.get(m);
   if (!made || made.bias.isDisposed || made.rows.isDisposed) {
@@ -163,5 +173,5 @@ export function masked(scores: tf.Tensor, mask: Mask): [tf.Tensor, tf.Tensor | u
     made = { bias: tf.mul(tf.sub(1, tf.cast(m4, 'float32')), BLOCKED_SCORE), rows: tf.cast(tf.any(m4, -1, true), 'float32') };
     maskBiases.set(m, made);
   }
-  return [tf.add(scores, made.bias), made.rows];
+  return made;
 }

@@ -13,6 +13,7 @@ import { initialValue } from './init.js';
 import { concreteShape, InputChecker, type DimEnv } from './inputs.js';
 import type { TransposedWeights } from '../../runtime/index.js';
 import { hasKernel, runNode } from './kernels.js';
+import { attentionFusable, findAttentionChains, runAttentionChain, type AttentionChain } from './attention-fusion.js';
 import { isMask, type OpRunContext, type RtValue } from './run-context.js';
 import { setEntry } from '../../util/own-entry.js';
 
@@ -66,6 +67,7 @@ export class TfjsModel {
   readonly variables: ReadonlyMap<string, tf.Variable>;
   private readonly checker: InputChecker;
   private readonly plans = new Map<string, Plan>();
+  private readonly chainsByPlan = new WeakMap<Plan, Map<number, AttentionChain>>();
   /**
    * Inference keeps each large matmul's transposed weight (wasm's fast matmul path needs the
    * transpose; making it once instead of per call is worth ~8% of a forward pass). Costs one copy
@@ -160,7 +162,7 @@ export class TfjsModel {
         values.set(input.value, x);
       }
       const rowsAllowed = new Map<tf.Tensor, tf.Tensor>();
-      for (const node of plan.nodes) {
+      const run = (node: Node) => {
         const ctx = this.context(node, training, rowsAllowed);
         const ins = node.inputs.map((id): RtValue => values.get(id) ?? ctx.fail(`input value ${id} was not computed`));
         const outs = runNode(node, ins, ctx);
@@ -170,6 +172,23 @@ export class TfjsModel {
           if (options.checkShapes) this.checkShape(node, id, out, env);
           values.set(id, out);
         });
+      };
+      // Attention chains run as one kernel where the backend has it (attention-fusion.ts).
+      const chains = attentionFusable(training) ? this.attentionChains(plan) : undefined;
+      const skipped = new Set<number>();
+      for (const chain of chains?.values() ?? []) for (const id of chain.inner) skipped.add(id);
+      for (const node of plan.nodes) {
+        if (skipped.has(node.id)) continue;
+        const chain = chains?.get(node.id);
+        const fused = chain && runAttentionChain(chain, (id) => values.get(id));
+        if (fused) {
+          if (options.checkShapes) this.checkShape(node, node.outputs[0], fused, env);
+          values.set(node.outputs[0], fused);
+          continue;
+        }
+        // A chain the kernel does not take: its ops, as written.
+        if (chain) for (const inner of plan.nodes) if (chain.inner.has(inner.id)) run(inner);
+        run(node);
       }
       const result: Record<string, tf.Tensor> = {};
       for (const t of plan.targets) {
@@ -267,6 +286,16 @@ export class TfjsModel {
       }
     }
     return this.planFor(targets);
+  }
+
+  /** The attention chains of a plan (found once per plan). */
+  private attentionChains(plan: Plan): Map<number, AttentionChain> {
+    let chains = this.chainsByPlan.get(plan);
+    if (!chains) {
+      chains = findAttentionChains(this.ir, plan.nodes);
+      this.chainsByPlan.set(plan, chains);
+    }
+    return chains;
   }
 
   /** @internal The nodes (in graph order) and inputs that `targets` need. */

@@ -58,6 +58,13 @@ export interface NativeAddon {
    * positions into `out` (scaleOp: 0 none, 1 multiply, 2 divide by `scale`).
    */
   decodeAttention(heap: ArrayBuffer, q: number, kNew: number, vNew: number, kCache: number, vCache: number, out: number, items: number, depth: number, capacity: number, length: number, scaleOp: number, scale: number): void;
+   * Multi-head attention of q [B, tq, heads·dk] over k, v [B, tk, heads·dk] into out (same layout as q):
+   * scores ÷ scale (divide 1) or × scale, + bias [biasBatch, 1, biasRows, tk], softmax, × rows
+   * [rowsBatch, 1, rowsRows, 1], · v. A bias or rows offset of −1 means none.
+   */
+  attention(heap: ArrayBuffer, q: number, k: number, v: number, out: number, batch: number, tq: number, tk: number, heads: number, dk: number, scale: number, divide: number, bias: number, biasBatch: number, biasRows: number, rows: number, rowsBatch: number, rowsRows: number): void;
+  /** out[i] = x[indices[i]] for `count` rows of `rowSize` floats (indices int32); false, writing nothing, when an index is not in [0, rows). */
+  gatherRows(heap: ArrayBuffer, x: number, rows: number, rowSize: number, indices: number, count: number, out: number): boolean;
   /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
   poolThreads(): number;
   setPoolThreads(n: number): void;

@@ -63,6 +63,40 @@ function forwardKernels(addon: NativeAddon): Record<string, NativeKernel> {
       const outDim = weight.shape[0];
       return gemm(addon, backend, x, weight, rows, outDim, inDim, false, true, bias, [...x.shape.slice(0, -1), outDim]);
     },
+    // {q [B, Tq, heads·dk], k, v [B, Tk, heads·dk], bias? [B | 1, 1, Tq | 1, Tk], rows? [B | 1, 1, Tq | 1, 1]}
+    // → the merged heads [B, Tq, heads·dk]; attributes heads, scale, divide (1: scores ÷ scale).
+    // Inference only: it has no gradient (the runtime asks for it only when no tape records).
+    TfmcAttention: (args) => {
+      const backend = backendOf(args);
+      const { q, k, v, bias, rows } = args.inputs as Inputs;
+      const { heads, scale, divide } = args.attrs as Record<string, number>;
+      const [batch, tq, width] = q.shape;
+      const tk = k.shape[1];
+      const out = backend.makeOutput(q.shape, 'float32');
+      if (size(q.shape) === 0) return out;
+      const broadcast = (t: tf.TensorInfo | undefined, axis: number) => (t ? t.shape[axis] : 1);
+      addon.attention(
+        heapOf(backend),
+        place(backend, q),
+        place(backend, k),
+        place(backend, v),
+        place(backend, out),
+        batch,
+        tq,
+        tk,
+        heads,
+        width / heads,
+        scale,
+        divide,
+        bias ? place(backend, bias) : NO_BIAS,
+        broadcast(bias, 0),
+        broadcast(bias, 2),
+        rows ? place(backend, rows) : NO_BIAS,
+        broadcast(rows, 0),
+        broadcast(rows, 2),
+      );
+      return out;
+    },
     TfmcLayerNorm: norm(1),
     TfmcRmsNorm: norm(0),
     TfmcSoftmax: (args) => {

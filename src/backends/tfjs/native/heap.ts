@@ -8,6 +8,7 @@ export interface WasmHeapBackend {
   wasm: { HEAPU8: Uint8Array };
   getMemoryOffset(dataId: object): number;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
   incRef(dataId: object): void;
 }
 

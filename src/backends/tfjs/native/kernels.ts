@@ -15,6 +15,7 @@ import type { NativeAddon } from './addon.js';
 import { decodeKernels, decodeReplacements } from './decode.js';
 import { elementwiseKernels } from './elementwise.js';
 import { fusedKernels, registerFusedGradients } from './fused.js';
+import { gatherKernels } from './gather.js';
 import { place, size, type KernelArgs, type NativeKernel, type WasmHeapBackend } from './heap.js';
 
 /** tfjs's fusable activations, numbered as native/src/gemm.h's `Activation`. */
@@ -43,7 +44,7 @@ export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' 
   const ours: Record<string, NativeKernel> = {
     BatchMatMul: (args) => matMulKernel(addon, args),
     _FusedMatMul: (args) => matMulKernel(addon, args),
-    ...(set === 'all' ? { ...elementwiseKernels(addon), ...decodeReplacements() } : {}),
+    ...(set === 'all' ? { ...elementwiseKernels(addon), ...decodeReplacements(), ...gatherKernels(addon) } : {}),
   };
   for (const name of Object.keys(ours)) {
     const original = tf.getKernel(name, 'wasm');
