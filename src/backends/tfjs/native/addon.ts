@@ -58,6 +58,7 @@ export interface NativeAddon {
    * positions into `out` (scaleOp: 0 none, 1 multiply, 2 divide by `scale`).
    */
   decodeAttention(heap: ArrayBuffer, q: number, kNew: number, vNew: number, kCache: number, vCache: number, out: number, items: number, depth: number, capacity: number, length: number, scaleOp: number, scale: number): void;
+  /**
    * Multi-head attention of q [B, tq, heads·dk] over k, v [B, tk, heads·dk] into out (same layout as q):
    * scores ÷ scale (divide 1) or × scale, + bias [biasBatch, 1, biasRows, tk], softmax, × rows
    * [rowsBatch, 1, rowsRows, 1], · v. A bias or rows offset of −1 means none.
