@@ -22,16 +22,17 @@ int defaultThreads() {
 }
 
 // How long an idle thread keeps polling for the next run before it sleeps (TFMC_NATIVE_SPIN_US,
-// default 0: sleep at once). A decode step runs ~70 one-row products a few hundred microseconds
-// apart, and a sleeping worker takes tens of microseconds to wake (until it does, the caller
-// computes its part too); polling saves that on an idle machine, but on a loaded one the polling
-// thread takes a core from the caller, which measured slower (docs/performance.md).
+// default 100; 0 sleeps at once). A decode step runs ~70 one-row products a few hundred
+// microseconds apart, and a sleeping worker takes tens of microseconds to wake (until it does, the
+// caller computes its part too): on an idle machine polling took GPT-2 small's 2-thread decode from
+// 0.72x to 0.86-0.91x onnxruntime's (which polls too). On a loaded machine the polling thread takes
+// a core from the caller, which measured slower there: set 0 (docs/performance.md).
 int defaultSpinMicros() {
   if (const char* env = std::getenv("TFMC_NATIVE_SPIN_US")) {
     const int n = std::atoi(env);
     if (n >= 0) return std::min(n, 100000);
   }
-  return 0;
+  return 100;
 }
 
 std::atomic<int> spinMicros{defaultSpinMicros()};

@@ -16,7 +16,7 @@ int poolThreads();
 void setPoolThreads(int threads);
 
 // How long (µs) an idle pool thread, and a caller waiting for its parts, polls before sleeping
-// (TFMC_NATIVE_SPIN_US, default 0: sleeps at once).
+// (TFMC_NATIVE_SPIN_US, default 100; 0: sleeps at once).
 int poolSpinMicros();
 void setPoolSpinMicros(int micros);
 

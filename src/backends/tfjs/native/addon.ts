@@ -69,7 +69,7 @@ export interface NativeAddon {
   /** Threads of the elementwise pool (the caller's included; TFMC_NATIVE_THREADS, default: the cores). */
   poolThreads(): number;
   setPoolThreads(n: number): void;
-  /** Microseconds an idle pool thread polls for work before sleeping (TFMC_NATIVE_SPIN_US, default 0). */
+  /** Microseconds an idle pool thread polls for work before sleeping (TFMC_NATIVE_SPIN_US, default 100). */
   poolSpin(): number;
   setPoolSpin(micros: number): void;
   /** BLAS threads (0 when the BLAS does not say). */
