@@ -5,7 +5,8 @@
 // the per-round ratio means something even when the tokens/s do not. Threads: TFMC_NATIVE_THREADS
 // (and OPENBLAS_NUM_THREADS) for tfmc, the same count for onnxruntime's intra-op pool.
 //   node bench/decode-vs-ort.js [--threads 2] [--tokens 16] [--rounds 6] [--spin 0,200] [--dir DIR] [--tiny] [--json]
-// `--spin a,b` runs tfmc once per value of the pool's polling time (TFMC_NATIVE_SPIN_US) each round;
+// `--spin a,b` runs tfmc once per value of the pool's polling time (TFMC_NATIVE_SPIN_US) each round
+// (default: the addon's own setting, 100 µs unless TFMC_NATIVE_SPIN_US says otherwise);
 // `--tiny` uses GPT-2's tiny config (the files of `node bench/peers.js --tiny`; for the test).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,7 +20,7 @@ const value = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name)
 const threads = Number(value('--threads', process.env.TFMC_NATIVE_THREADS ?? 2));
 const tokens = Number(value('--tokens', 16));
 const rounds = Number(value('--rounds', 6));
-const spins = value('--spin', '0').split(',').map(Number);
+const spins = argv.includes('--spin') ? value('--spin', '0').split(',').map(Number) : undefined;
 const tiny = argv.includes('--tiny');
 const json = argv.includes('--json');
 const dir = value('--dir', join(tmpdir(), `tfmc-peers-${tiny ? 'tiny' : 'small'}`));
@@ -63,7 +64,10 @@ async function ortKv(n) {
 }
 
 const addon = loadAddon();
-const engines = [...spins.map((s) => [`tfmc-native spin ${s}`, () => (addon.setPoolSpin(s), tfmc(tokens))]), ['ort-kv', () => ortKv(tokens)]];
+const engines = [
+  ...(spins ?? [addon.poolSpin()]).map((s) => [`tfmc-native spin ${s}`, () => (addon.setPoolSpin(s), tfmc(tokens))]),
+  ['ort-kv', () => ortKv(tokens)],
+];
 await tfmc(2);
 await ortKv(2);
 const rates = new Map(engines.map(([name]) => [name, []]));

@@ -93,26 +93,32 @@ void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets
                  int64_t k, bool transposeA, bool transposeB, const Epilogue& epilogue) {
   if (batch == 0 || m == 0 || n == 0) return;  // nothing to write (and BLAS rejects zero leading dimensions)
   const int lda = transposeA ? m : k;
-  // A one-row product adds its bias as it writes (no second pass) when that is the whole epilogue.
-  const bool fuseBias = m == 1 && transposeB && epilogue.activation == Activation::Linear && epilogue.bias && epilogue.biasSize == n;
+  // One row, or a few (a short prompt, a decode step of several sequences), against a transposed
+  // weight: tfmc's own kernels read each weight row once for all of them (gemv.cc), adding the bias
+  // as they write when that is the whole epilogue.
+  const bool fewRows = m <= kFewRows && transposeB && !transposeA && ownGemv();
+  const bool fuseBias = fewRows && k > 0 && epilogue.activation == Activation::Linear && epilogue.bias && epilogue.biasSize == n;
   const int ldb = transposeB ? k : n;
   // A product of several rows with a bias starts C as the bias rows and lets the BLAS add to it
   // (beta 1), as PyTorch's addmm does: the BLAS clears C before it accumulates when beta is 0, so
   // the bias costs nothing, where adding it afterwards was a second pass over C (8 of 40 ms for
   // GPT-2's [1024, 768]·[768, 3072]).
-  const bool biasFirst = m > 1 && k > 0 && epilogue.bias;
+  const bool biasFirst = m > 1 && k > 0 && epilogue.bias && !fewRows;
   auto product = [&](int64_t i) {
     float* out = c + i * m * n;
     if (k == 0) {
       std::fill(out, out + m * n, 0.0f);  // BLAS leaves C untouched when k = 0; the product of empty sums is 0
       return;
     }
+    if (fewRows) {
+      // sgemm would pack all of B first, which for a 50,257-wide output head costs more than the product.
+      if (m == 1) gemvRows(heap + bOffsets[i], ldb, heap + aOffsets[i], fuseBias ? epilogue.bias : nullptr, out, n, k);
+      else gemvFewRows(heap + bOffsets[i], ldb, heap + aOffsets[i], lda, m, fuseBias ? epilogue.bias : nullptr, out, n, k);
+      return;
+    }
     if (m == 1) {
-      // One row (a decode step): a matrix-vector product. sgemm would pack all of B first, which
-      // for a 50,257-wide output head costs more than the product.
-      if (transposeB && ownGemv()) {
-        gemvRows(heap + bOffsets[i], ldb, heap + aOffsets[i], fuseBias ? epilogue.bias : nullptr, out, n, k);
-      } else if (transposeB) {
+      // One row (a decode step): a matrix-vector product (TFMC_GEMV=blas: OpenBLAS's).
+      if (transposeB) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
       } else {
         cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0f, heap + bOffsets[i], ldb, heap + aOffsets[i], 1, 0.0f, out, 1);
@@ -135,7 +141,7 @@ void batchedGemm(float* heap, const uint32_t* aOffsets, const uint32_t* bOffsets
   } else {
     for (int64_t i = 0; i < batch; i++) product(i);
   }
-  if (fuseBias && ownGemv()) return;
+  if (fuseBias) return;
   if (biasFirst) {
     Epilogue rest = epilogue;
     rest.bias = nullptr;

@@ -78,6 +78,43 @@ __attribute__((target("avx512f,avx512dq"))) void rowsAvx512(const float* w, int6
   }
 }
 
+// Rows j0 (and j0 + 1 when `two`) of W against the M rows of X: each weight chunk loaded once.
+template <int M>
+__attribute__((target("avx512f,avx512dq"))) void fewAvx512(const float* w, int64_t ldw, const float* x, int64_t ldx, float* y, int64_t ldy, int64_t j0, bool two, int64_t k) {
+  const int64_t full = k / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (k - full)) - 1);
+  const float* r0 = w + j0 * ldw;
+  const float* r1 = two ? r0 + ldw : r0;
+  __m512 a0[M], a1[M];
+  for (int r = 0; r < M; r++) a0[r] = a1[r] = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i < full; i += 16) {
+    const __m512 w0 = _mm512_loadu_ps(r0 + i), w1 = _mm512_loadu_ps(r1 + i);
+    for (int r = 0; r < M; r++) {
+      const __m512 xv = _mm512_loadu_ps(x + r * ldx + i);
+      a0[r] = _mm512_fmadd_ps(w0, xv, a0[r]);
+      a1[r] = _mm512_fmadd_ps(w1, xv, a1[r]);
+    }
+  }
+  if (tail) {
+    const __m512 w0 = _mm512_maskz_loadu_ps(tail, r0 + i), w1 = _mm512_maskz_loadu_ps(tail, r1 + i);
+    for (int r = 0; r < M; r++) {
+      const __m512 xv = _mm512_maskz_loadu_ps(tail, x + r * ldx + i);
+      a0[r] = _mm512_fmadd_ps(w0, xv, a0[r]);
+      a1[r] = _mm512_fmadd_ps(w1, xv, a1[r]);
+    }
+  }
+  for (int r = 0; r < M; r++) {
+    y[r * ldy + j0] = reduce16(a0[r]);
+    if (two) y[r * ldy + j0 + 1] = reduce16(a1[r]);
+  }
+}
+
+template <int M>
+void fewRowsAvx512(const float* w, int64_t ldw, const float* x, int64_t ldx, float* y, int64_t ldy, int64_t begin, int64_t end, int64_t k) {
+  for (int64_t j = begin; j < end; j += 2) fewAvx512<M>(w, ldw, x, ldx, y, ldy, j, j + 1 < end, k);
+}
+
 bool hasAvx512() {
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
   return has;
@@ -99,7 +136,38 @@ constexpr int64_t kGrainFloats = 64 * 1024;
 // up at most one small part while the others take the rest. A row's sum never depends on the parts.
 constexpr int kPartsPerThread = 4;
 
+void fewRows(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t m, float* y, int64_t ldy, int64_t begin, int64_t end, int64_t k) {
+#ifdef TFMC_X86
+  if (hasAvx512()) {
+    switch (m) {
+      case 1: return fewRowsAvx512<1>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      case 2: return fewRowsAvx512<2>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      case 3: return fewRowsAvx512<3>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      case 4: return fewRowsAvx512<4>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      case 5: return fewRowsAvx512<5>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      case 6: return fewRowsAvx512<6>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      case 7: return fewRowsAvx512<7>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      default: return fewRowsAvx512<8>(w, ldw, x, ldx, y, ldy, begin, end, k);
+    }
+  }
+#endif
+  for (int64_t r = 0; r < m; r++) rowsScalar(w, ldw, x + r * ldx, y + r * ldy, begin, end, k);
+}
+
 }  // namespace
+
+void gemvFewRows(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t m, const float* bias, float* y, int64_t n, int64_t k) {
+  // Parts are whole pairs of weight rows; a part's outputs are all its own.
+  const int64_t pairs = (n + 1) / 2;
+  const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(k * 2, 1));
+  parallelFor(pairs, grain, [&](int64_t p0, int64_t p1) {
+    const int64_t begin = p0 * 2, end = std::min(n, p1 * 2);
+    fewRows(w, ldw, x, ldx, m, y, n, begin, end, k);
+    if (bias)
+      for (int64_t r = 0; r < m; r++)
+        for (int64_t j = begin; j < end; j++) y[r * n + j] += bias[j];
+  }, kPartsPerThread);
+}
 
 void gemvRows(const float* w, int64_t ldw, const float* x, const float* bias, float* y, int64_t n, int64_t k) {
   // Parts are whole blocks of kRows rows, so a row's sum never depends on where a part starts.

@@ -12,4 +12,11 @@ namespace tfmc {
 // on the thread count.
 void gemvRows(const float* w, int64_t ldw, const float* x, const float* bias, float* y, int64_t n, int64_t k);
 
+// A few rows at once (m ≤ kFewRows: a short prompt's prefill, a decode step of several sequences
+// or beams): Y[r, j] = Σ_i w[j·ldw + i] · X[r·ldx + i] (+ bias[j]), Y row-major [m, n]. Each weight
+// row is read once for all m rows (sgemm would pack the whole weight for every call). Sums in the
+// same fixed order as gemvRows, so row r equals gemvRows of X's row r.
+constexpr int64_t kFewRows = 8;
+void gemvFewRows(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t m, const float* bias, float* y, int64_t n, int64_t k);
+
 }  // namespace tfmc

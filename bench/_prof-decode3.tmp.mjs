@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+const root = '/work/main';
+const { compile } = await import(join(root, 'dist/index.js'));
+const dir = join(tmpdir(), 'tfmc-peers-small');
+const model = await compile(join(root, 'specs/gpt2.tfm'), { model: 'Gpt2Small', backend: 'native', weights: join(dir, 'model.safetensors') });
+const prompt = [464, 3290, 318, 257, 1110, 286, 262, 995];
+const n = Number(process.argv[2] ?? 2);
+const gen = async (k) => (await model.generate({ prompt: [prompt] }, { maxNewTokens: k })).newTokens[0];
+await gen(4);
+const { Session } = await import('node:inspector/promises');
+const s = new Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.start');
+const t0 = performance.now();
+for (let i = 0; i < 20; i++) await gen(n);
+console.log('per call', ((performance.now() - t0) / 20).toFixed(1));
+const { profile } = await s.post('Profiler.stop');
+(await import('node:fs')).writeFileSync('/tmp/dec.cpuprofile', JSON.stringify(profile));
