@@ -139,46 +139,44 @@ constexpr int kPartsPerThread = 4;
 void fewRows(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t m, float* y, int64_t ldy, int64_t begin, int64_t end, int64_t k) {
 #ifdef TFMC_X86
   if (hasAvx512()) {
-    switch (m) {
-      case 1: return fewRowsAvx512<1>(w, ldw, x, ldx, y, ldy, begin, end, k);
+    switch (m) {  // 2 … kFewRows (one row is gemvRows')
       case 2: return fewRowsAvx512<2>(w, ldw, x, ldx, y, ldy, begin, end, k);
       case 3: return fewRowsAvx512<3>(w, ldw, x, ldx, y, ldy, begin, end, k);
       case 4: return fewRowsAvx512<4>(w, ldw, x, ldx, y, ldy, begin, end, k);
       case 5: return fewRowsAvx512<5>(w, ldw, x, ldx, y, ldy, begin, end, k);
       case 6: return fewRowsAvx512<6>(w, ldw, x, ldx, y, ldy, begin, end, k);
       case 7: return fewRowsAvx512<7>(w, ldw, x, ldx, y, ldy, begin, end, k);
-      default: return fewRowsAvx512<8>(w, ldw, x, ldx, y, ldy, begin, end, k);
+      case 8: return fewRowsAvx512<8>(w, ldw, x, ldx, y, ldy, begin, end, k);
     }
   }
 #endif
   for (int64_t r = 0; r < m; r++) rowsScalar(w, ldw, x + r * ldx, y + r * ldy, begin, end, k);
 }
 
-}  // namespace
-
-void gemvFewRows(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t m, const float* bias, float* y, int64_t n, int64_t k) {
-  // Parts are whole pairs of weight rows; a part's outputs are all its own.
-  const int64_t pairs = (n + 1) / 2;
-  const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(k * 2, 1));
-  parallelFor(pairs, grain, [&](int64_t p0, int64_t p1) {
-    const int64_t begin = p0 * 2, end = std::min(n, p1 * 2);
-    fewRows(w, ldw, x, ldx, m, y, n, begin, end, k);
+// The n weight rows in parts of whole blocks of `block` rows over the pool (so a part's outputs
+// are all its own, and a row's sum never depends on where a part starts): kernel(begin, end)
+// writes columns [begin, end) of the m rows of y (n wide), then the part adds the bias to them.
+template <typename Kernel>
+void overWeightRows(int64_t n, int64_t block, int64_t k, int64_t m, const float* bias, float* y, const Kernel& kernel) {
+  const int64_t blocks = (n + block - 1) / block;
+  const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(k * block, 1));
+  parallelFor(blocks, grain, [&](int64_t b0, int64_t b1) {
+    const int64_t begin = b0 * block, end = std::min(n, b1 * block);
+    kernel(begin, end);
     if (bias)
       for (int64_t r = 0; r < m; r++)
         for (int64_t j = begin; j < end; j++) y[r * n + j] += bias[j];
   }, kPartsPerThread);
 }
 
+}  // namespace
+
+void gemvFewRows(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t m, const float* bias, float* y, int64_t n, int64_t k) {
+  overWeightRows(n, 2, k, m, bias, y, [&](int64_t begin, int64_t end) { fewRows(w, ldw, x, ldx, m, y, n, begin, end, k); });
+}
+
 void gemvRows(const float* w, int64_t ldw, const float* x, const float* bias, float* y, int64_t n, int64_t k) {
-  // Parts are whole blocks of kRows rows, so a row's sum never depends on where a part starts.
-  const int64_t blocks = (n + kRows - 1) / kRows;
-  const int64_t grain = std::max<int64_t>(1, kGrainFloats / std::max<int64_t>(k * kRows, 1));
-  parallelFor(blocks, grain, [&](int64_t b0, int64_t b1) {
-    const int64_t begin = b0 * kRows, end = std::min(n, b1 * kRows);
-    rows(w, ldw, x, y, begin, end, k);
-    if (bias)
-      for (int64_t j = begin; j < end; j++) y[j] += bias[j];
-  }, kPartsPerThread);
+  overWeightRows(n, kRows, k, 1, bias, y, [&](int64_t begin, int64_t end) { rows(w, ldw, x, y, begin, end, k); });
 }
 
 }  // namespace tfmc

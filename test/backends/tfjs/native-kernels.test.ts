@@ -192,6 +192,11 @@ describe('fused kernels (the runtime functions on native) equal the tfjs-op form
     ['linear', (a, w, b) => linear(a, w, b), () => [x(), normal([40, 96], 8, 0.1), normal([40], 9)]],
     ['linear without bias', (a, w) => linear(a, w), () => [x(), normal([40, 96], 8, 0.1)]],
     ['linear of one row (a decode step)', (a, w, b) => linear(a, w, b), () => [normal([1, 96], 10), normal([40, 96], 8, 0.1), normal([40], 9)]],
+    // 2–8 rows (a short prompt, several sequences or beams) take gemv.cc's few-row kernel: an odd
+    // number of weight rows (the last pair is one row) and a width that is not a multiple of 16.
+    ['linear of 2 rows', (a, w, b) => linear(a, w, b), () => [normal([2, 97], 11), normal([41, 97], 8, 0.1), normal([41], 9)]],
+    ['linear of 5 rows, no bias', (a, w) => linear(a, w), () => [normal([5, 97], 12), normal([41, 97], 8, 0.1)]],
+    ['linear of 8 rows (2 × 4)', (a, w, b) => linear(a, w, b), () => [normal([2, 4, 97], 13), normal([41, 97], 8, 0.1), normal([41], 9)]],
   ];
 
   for (const [name, f, inputs] of cases) {
