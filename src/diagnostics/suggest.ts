@@ -17,6 +17,20 @@ export function didYouMeanHelp(input: string, candidates: Iterable<string>, at: 
   return { message, edits: [{ file: at.file, span: at.span, text: best }] };
 }
 
+/** Help for a literal written the way another language writes it (`True`, `yes`, `None`): the `.tfm` form. */
+export function foreignLiteralHelp(input: string, at: { file: string; span: Span }): Help | undefined {
+  const foreign = FOREIGN_LITERALS[input];
+  if (!foreign) return undefined;
+  return foreign.text ? { message: foreign.message, edits: [{ file: at.file, span: at.span, text: foreign.text }] } : { message: foreign.message };
+}
+
+/** Literals of other languages (Python, YAML, JSON) and what `.tfm` writes instead. */
+const FOREIGN_LITERALS: Record<string, { message: string; text?: string }> = Object.fromEntries([
+  ...['True', 'yes', 'on', 'TRUE'].map((n) => [n, { message: 'a boolean is written `true`', text: 'true' }]),
+  ...['False', 'no', 'off', 'FALSE'].map((n) => [n, { message: 'a boolean is written `false`', text: 'false' }]),
+  ...['None', 'null', 'nil', 'undefined'].map((n) => [n, { message: '`.tfm` has no null: leave the argument out to take its default' }]),
+]);
+
 /**
  * Names other frameworks use for what tfmc calls otherwise, too far apart in spelling for the
  * edit distance (`gelu_new` is Hugging Face's tanh GELU): keyed in lower case.

@@ -14,7 +14,7 @@
  * is not edited for it).
  */
 import type { Edit, Help, Label } from '../../diagnostics/diagnostic.js';
-import { nearbyDivisors } from '../ops/helpers.js';
+import { nearbyDivisors, nearestMultiples } from '../ops/helpers.js';
 import type { ValueOrigin } from '../values.js';
 import { editableOrigin, type Env, type Lowering } from './lowering.js';
 
@@ -62,14 +62,6 @@ function cliHelp(x: Operand, y: Operand, dividend: boolean): Help | undefined {
   const tries = nearbyDivisors(x.value, y.value);
   if (!tries.length) return undefined;
   return { message: `${x.value} is divisible by ${tries.join(' and ')}: give ${tries.map((v) => `\`--set ${key}=${v}\``).join(' or ')}` };
-}
-
-/** The positive multiples of `step` either side of `value`, the nearer first (the one above on a tie). */
-function nearestMultiples(value: number, step: number): number[] {
-  const below = Math.floor(value / step) * step;
-  const above = below + step;
-  const best = below > 0 && value - below < above - value ? below : above;
-  return [best, best === above ? below : above].filter((v) => v > 0);
 }
 
 /** Factors of two in n: 768 has 8, 222 has 1, 15 has none. */

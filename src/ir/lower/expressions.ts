@@ -11,7 +11,7 @@ import { describeValue, ERROR, isNumber, type InexactDivision, type Value, type 
 import { exprText } from './expr-text.js';
 import type { Env, Hint, Lowering } from './lowering.js';
 import { applyFunction, applyOp } from './op-context.js';
-import { didYouMeanHelp } from '../../diagnostics/suggest.js';
+import { didYouMeanHelp, foreignLiteralHelp } from '../../diagnostics/suggest.js';
 
 export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Value {
   if (e.name === '') return ERROR;
@@ -44,32 +44,20 @@ export function evalName(ev: Lowering, e: A.NameExpr, env: Env, hint: Hint): Val
     });
     return ERROR;
   }
-  const foreign = FOREIGN_LITERALS[e.name];
-  if (foreign) {
-    ev.reporter.error('TFM2001', `cannot find \`${e.name}\` in this scope`, { ...ev.ref(env, e), message: 'not found' }, {
-      help: foreign.text ? { message: foreign.message, edits: [{ ...ev.ref(env, e), text: foreign.text }] } : foreign.message,
-    });
-    return ERROR;
+  const at = ev.ref(env, e);
+  let help = foreignLiteralHelp(e.name, at);
+  if (!help) {
+    const candidates = env.scope.names();
+    for (const m of hint.members ?? []) candidates.add(m);
+    if (env.inExpect) candidates.add('params');
+    help = didYouMeanHelp(e.name, candidates, at, hint.members?.length ? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}` : undefined);
+    // The binding it misspells is meant to be used here: it is not also "never used".
+    const meant = help?.edits ? env.scope.lookup(help.edits[0].text) : undefined;
+    if (meant?.use) meant.use.used = true;
   }
-  const candidates = env.scope.names();
-  for (const m of hint.members ?? []) candidates.add(m);
-  if (env.inExpect) candidates.add('params');
-  const help = didYouMeanHelp(e.name, candidates, ev.ref(env, e));
-  // The binding it misspells is meant to be used here: it is not also "never used".
-  const meant = help?.edits ? env.scope.lookup(help.edits[0].text) : undefined;
-  if (meant?.use) meant.use.used = true;
-  ev.reporter.error('TFM2001', `cannot find \`${e.name}\` in this scope`, { ...ev.ref(env, e), message: 'not found' }, {
-    help: didYouMeanHelp(e.name, candidates, ev.ref(env, e), hint.members?.length ? `expected one of ${hint.members.map((m) => `\`${m}\``).join(', ')}` : undefined),
-  });
+  ev.reporter.error('TFM2001', `cannot find \`${e.name}\` in this scope`, { ...at, message: 'not found' }, { help });
   return ERROR;
 }
-
-/** Literals of other languages (Python, YAML, JSON) and what `.tfm` writes instead. */
-const FOREIGN_LITERALS: Record<string, { message: string; text?: string }> = Object.fromEntries([
-  ...['True', 'yes', 'on', 'TRUE'].map((n) => [n, { message: 'a boolean is written `true`', text: 'true' }]),
-  ...['False', 'no', 'off', 'FALSE'].map((n) => [n, { message: 'a boolean is written `false`', text: 'false' }]),
-  ...['None', 'null', 'nil', 'undefined'].map((n) => [n, { message: '`.tfm` has no null: leave the argument out to take its default' }]),
-]);
 
 function paramsUnder(ev: Lowering, prefix: string): number {
   let n = 0;

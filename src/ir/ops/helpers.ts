@@ -168,6 +168,14 @@ export function nearbyDivisors(n: number, near: number): number[] {
   return [below, above].filter((k): k is number => k !== undefined && k > 0);
 }
 
+/** The positive multiples of `step` either side of `value`, the nearer first (the one above on a tie). */
+export function nearestMultiples(value: number, step: number): number[] {
+  const below = Math.floor(value / step) * step;
+  const above = below + step;
+  const best = below > 0 && value - below < above - value ? below : above;
+  return [best, best === above ? below : above].filter((v) => v > 0);
+}
+
 /** The greatest common divisor (sizes that divide both sides of an image, both channel counts). */
 export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

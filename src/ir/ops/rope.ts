@@ -4,7 +4,7 @@
  */
 import { resolve } from '../dims.js';
 import { functionOp } from './declare.js';
-import { known, numel, one, shapeLabels, ERROR } from './helpers.js';
+import { known, nearestMultiples, numel, one, shapeLabels, ERROR } from './helpers.js';
 import type { Kernels } from './kernel.js';
 
 export const rope = functionOp('rope', 'Rotary position embedding on `[B, heads, T, d]` (d even).', {
@@ -20,11 +20,11 @@ export const rope = functionOp('rope', 'Rotary position embedding on `[B, heads,
       const r = resolve(x.shape[3]);
       const set = r.kind === 'const' ? r.origin?.set : undefined;
       if (set && !set.cli && ctx.isUserFile(set.file)) {
-        const even = [d - 1, d + 1].filter((v) => v > 0);
+        const even = nearestMultiples(d, 2);
         ctx.error('TFM3001', message, {
           primary: { file: set.file, span: set.span, message: `\`${set.name}\` = ${d} is set here` },
           secondary: [ctx.shapeLabel(x)],
-          help: { message: `rotate an even number of features: ${even.join(' or ')}`, edits: [{ file: set.file, span: set.span, text: String(even[even.length - 1]) }] },
+          help: { message: `rotate an even number of features: ${[...even].sort((a, b) => a - b).join(' or ')}`, edits: [{ file: set.file, span: set.span, text: String(even[0]) }] },
         });
         return ERROR;
       }
