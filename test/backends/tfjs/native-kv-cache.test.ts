@@ -112,6 +112,27 @@ describe('the in-place key/value cache', () => {
     expect(worst).toBeLessThan(2e-5);
   });
 
+  it("runs a prompt's self-attention as one kernel per layer, then caches its keys and values", async () => {
+    const m = await load(LONG, 'LongLm');
+    const { cached, full } = steppers(m);
+    const prompt = [[3, 1, 4, 1, 5, 9, 2], [6, 5, 3, 5, 8, 9, 7]];
+    let a: tf.Tensor2D | undefined;
+    const info = await tf.profile(() => (a = cached.next(prompt)));
+    expect(info.kernels.filter((k) => k.name === 'TfmcAttention')).toHaveLength(2);
+    expect(info.kernels.filter((k) => k.name === 'BatchMatMul')).toHaveLength(0);
+    let worst = tf.tidy(() => tf.max(tf.abs(tf.sub(a!, full.next(prompt)))).dataSync()[0]);
+    a!.dispose();
+    // The decode steps read the keys and values the prompt's step left.
+    for (const feed of tokens(5, 2, 4)) {
+      const [x, y] = [cached.next(feed), full.next(feed)];
+      worst = Math.max(worst, tf.tidy(() => tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]));
+      tf.dispose([x, y]);
+    }
+    cached.dispose();
+    full.dispose();
+    expect(worst).toBeLessThan(2e-5);
+  });
+
   it('follows beam reorders (rows swapped and duplicated), before and after it grows', async () => {
     const m = await load(LONG, 'LongLm');
     const feeds = [[[3, 1, 4], [2, 7, 1], [8, 2, 8]], ...tokens(70, 3, 2)];

@@ -3,7 +3,8 @@
  * beam search. Each returns, per prompt, the new tokens (without the end token), why it stopped,
  * and the sum of the model's log-probabilities of what it produced (the end token included).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { fusedKernel } from '../../../runtime/index.js';
 import { argmax, logProbOf, logProbs, sampleToken, topIndices, type SamplingOptions } from './choose.js';
 import type { Stepper } from './steppers.js';
 
@@ -36,6 +37,26 @@ async function rowsOf(logits: tf.Tensor2D): Promise<Float32Array[]> {
 }
 
 /**
+ * Greedy choices of a `[rows, vocab]` logits tensor computed where it is (and disposes it): each
+ * row's arg-max and its log-probability, when the backend has the fused cross-entropy kernel (the
+ * native one); undefined otherwise (the logits are left to the caller). Reading back two numbers
+ * per row instead of the row (GPT-2: 50,257 floats) and the log-sum-exp in one native pass save
+ * about a millisecond per token, next to ~25 ms of the model's work.
+ */
+async function greedyOnBackend(logits: tf.Tensor2D): Promise<{ tokens: Int32Array; logProbs: Float32Array } | undefined> {
+  if (logits.dtype !== 'float32' || !tf.getKernel('TfmcCrossEntropy', tf.getBackend())) return undefined;
+  const [tokens, losses] = tf.tidy(() => {
+    const best = tf.argMax(logits, 1);
+    // The loss of the chosen token is −log p(token): log-sum-exp of the row minus its logit.
+    return [best, fusedKernel('TfmcCrossEntropy', { logits, targets: tf.cast(best, 'float32') }, { smoothing: 0, ignore: -1 })!];
+  });
+  logits.dispose();
+  const [t, l] = await Promise.all([tokens.data(), losses.data()]);
+  tf.dispose([tokens, losses]);
+  return { tokens: t as Int32Array, logProbs: (l as Float32Array).map((x) => -x) };
+}
+
+/**
  * Greedy decoding (`sampling` undefined) or sampling. Every row is fed the prompt (all prompts
  * have one length), then its own choice; a finished row keeps being fed (the batch stays
  * rectangular) but its choices are ignored.
@@ -49,11 +70,13 @@ export async function decodeStepwise(
   const done = prompts.map(() => false);
   let feed: number[][] = prompts.map((p) => [...p]);
   for (let step = 0; step < options.maxNewTokens; step++) {
-    const rows = await rowsOf(stepper.next(feed));
-    feed = rows.map((logits, r) => {
+    const logits = stepper.next(feed);
+    const picks = options.sampling ? undefined : await greedyOnBackend(logits);
+    const rows = picks ? [] : await rowsOf(logits);
+    feed = prompts.map((_, r) => {
       if (done[r]) return [options.endToken ?? 0];
-      const token = options.sampling ? sampleToken(logits, options.sampling, options.random!) : argmax(logits);
-      out[r].score += logProbOf(logits, token);
+      const token = picks ? picks.tokens[r] : options.sampling ? sampleToken(rows[r], options.sampling, options.random!) : argmax(rows[r]);
+      out[r].score += picks ? picks.logProbs[r] : logProbOf(rows[r], token);
       if (token === options.endToken) {
         done[r] = true;
         out[r].finished = 'end';

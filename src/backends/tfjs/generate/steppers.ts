@@ -9,11 +9,12 @@
  * Both keep `rows` sequences side by side (prompts × beams) and can reorder them (beam search).
  */
 import * as tf from '@tensorflow/tfjs';
-import { planIncremental, type IncrementalPlan } from '../../../ir/incremental.js';
-import type { ModelOutput } from '../../../ir/types.js';
+import { planIncremental, type IncrementalPlan, type StepNode } from '../../../ir/incremental.js';
+import type { ModelOutput, Node } from '../../../ir/types.js';
 import type { TfjsModel } from '../executor.js';
 import { runNode } from '../kernels.js';
 import { isMask, type RtValue } from '../run-context.js';
+import { attentionFusable, findAttentionChains as findForwardAttention, runAttentionChain, type AttentionChain as ForwardAttention } from '../attention-fusion.js';
 import { findAttentionChains, KvCaches, type AttentionChain } from './kv-cache.js';
 
 export interface Stepper {
@@ -50,6 +51,22 @@ export function createStepper(setup: StepperSetup, useCache: boolean): Stepper {
   const inc = planIncremental(setup.model.ir, plan.nodes, setup.timeInput, [setup.output.value]);
   if (!inc.ok) return new FullStepper(setup, inc.reason);
   return new CachedStepper(setup, inc);
+}
+
+/** A self-attention of the prompt run as one kernel: the chain and the plan indices of its nodes. */
+interface PromptAttention {
+  chain: ForwardAttention;
+  /** Its last node (`merge_heads`), whose output the kernel computes. */
+  last: number;
+  /** The chain's nodes but the last, in plan order. */
+  inner: number[];
+  qHeads: number;
+  kHeads: number;
+  kT: number;
+  vHeads: number;
+  /** The histories the prompt starts: the transposed key heads and the value heads. */
+  keys: number;
+  vals: number;
 }
 
 /** Reruns the whole sequence at every step. */
@@ -104,6 +121,11 @@ export class CachedStepper implements Stepper {
   private readonly deferred = new Set<number>();
   private readonly caches = new KvCaches();
 
+  /** Self-attentions a prompt can run as one kernel (attention-fusion.ts), by the plan index of their last node. */
+  private readonly prompts = new Map<number, PromptAttention>();
+  /** The plan indices of those chains' other nodes. */
+  private readonly promptInner = new Set<number>();
+
   constructor(
     private readonly setup: StepperSetup,
     private readonly plan: IncrementalPlan,
@@ -112,6 +134,48 @@ export class CachedStepper implements Stepper {
       this.chains.set(chain.last, chain);
       for (const i of chain.deferred) this.deferred.add(i);
     }
+    const indexOf = new Map(plan.nodes.map((s, i) => [s.node.id, i]));
+    for (const [mergeId, chain] of findForwardAttention(setup.model.ir, plan.nodes.map((s) => s.node))) {
+      const at = (op: string, pick: (n: Node) => boolean = () => true) => [...chain.inner].map((id) => indexOf.get(id)!).find((i) => plan.nodes[i].node.op === op && pick(plan.nodes[i].node));
+      const last = indexOf.get(mergeId)!;
+      const inner = [...chain.inner].map((id) => indexOf.get(id)!).sort((a, b) => a - b);
+      const kT = at('transpose');
+      const kHeads = kT === undefined ? undefined : at('split_heads', (n) => n.outputs[0] === plan.nodes[kT].node.inputs[0]);
+      const vHeads = at('split_heads', (n) => n.inputs[0] === chain.v);
+      const qHeads = at('split_heads', (n) => n.inputs[0] === chain.q && n.outputs[0] !== plan.nodes[kT ?? -1]?.node.inputs[0]);
+      if (kT === undefined || kHeads === undefined || vHeads === undefined || qHeads === undefined) continue;
+      // Self-attention over the growing sequence: keys and values become histories, nothing is static.
+      const keys = plan.nodes[kT].node.outputs[0];
+      const vals = plan.nodes[vHeads].node.outputs[0];
+      if ([last, ...inner].some((i) => plan.nodes[i].static) || !plan.histories.has(keys) || !plan.histories.has(vals)) continue;
+      this.prompts.set(last, { chain, last, inner, qHeads, kHeads, kT, vHeads, keys, vals });
+      for (const i of inner) this.promptInner.add(i);
+    }
+  }
+
+  /**
+   * Runs one self-attention of the prompt as one kernel: its key and value heads are made (they
+   * start the histories), the rest of the chain is skipped. False when the kernel does not take it
+   * (the caller runs the chain's ops) or something is cached already.
+   */
+  private promptAttention(
+    p: PromptAttention,
+    values: Map<number, RtValue>,
+    input: (step: StepNode, i: number) => RtValue,
+    run: (index: number) => void,
+    whole: (id: number) => tf.Tensor,
+  ): boolean {
+    if (this.histories.has(p.keys) || this.histories.has(p.vals)) return false;
+    const step = (i: number) => this.plan.nodes[i];
+    const [q, k, v] = [input(step(p.qHeads), 0), input(step(p.kHeads), 0), input(step(p.vHeads), 0)];
+    const chain = p.chain;
+    const out = runAttentionChain(chain, (id) => (id === chain.q ? q : id === chain.k ? k : id === chain.v ? v : values.get(id) ?? this.statics.get(id)));
+    if (!out) return false;
+    for (const i of [p.kHeads, p.kT, p.vHeads]) run(i);
+    whole(p.keys);
+    whole(p.vals);
+    values.set(this.plan.nodes[p.last].node.outputs[0], out);
+    return true;
   }
 
   get length(): number {
@@ -149,17 +213,21 @@ export class CachedStepper implements Stepper {
           grown.set(id, all);
           return all;
         };
+        /** Input `i` of `step` as the plan says the node needs it. */
+        const input = (step: StepNode, i: number): RtValue => {
+          const id = step.node.inputs[i];
+          const v = values.get(id) ?? this.statics.get(id);
+          if (v === undefined) throw new Error(`step-wise decoding: value ${id} of ${step.node.op} was not computed`);
+          if (step.needs[i] === 'full') return whole(id);
+          if (step.needs[i] === 'new' && !isMask(v)) return lastRows(v, this.plan.timeAxis.get(id)!, n);
+          if (step.needs[i] === 'last' && !isMask(v)) return lastRows(v, this.plan.timeAxis.get(id)!, 1);
+          return v;
+        };
         const run = (index: number) => {
           const step = this.plan.nodes[index];
           const { node } = step;
-          const ins = node.inputs.map((id, i): RtValue => {
-            const v = values.get(id) ?? this.statics.get(id);
-            if (v === undefined) throw new Error(`step-wise decoding: value ${id} of ${node.op} was not computed`);
-            if (step.needs[i] === 'full') return whole(id);
-            if (step.needs[i] === 'new' && !isMask(v)) return lastRows(v, this.plan.timeAxis.get(id)!, n);
-            return v;
-          });
-          const offsets = step.delivered.map((d) => (d === 'new' ? start : 0));
+          const ins = node.inputs.map((_, i) => input(step, i));
+          const offsets = step.delivered.map((d, i) => (step.needs[i] === 'last' ? start + n - 1 : d === 'new' ? start : 0));
           const ctx = model.context(node, false, rowsAllowed, offsets);
           const outs = runNode(node, ins, ctx);
           node.outputs.forEach((id, i) => {
@@ -171,7 +239,8 @@ export class CachedStepper implements Stepper {
         // One new position per row on the native backend: self-attention in one kernel over caches
         // written in place (kv-cache.ts); otherwise its nodes run as the others do.
         const fused = n === 1 && !restart && this.chains.size > 0 && KvCaches.available();
-        this.plan.nodes.forEach((step, index) => {
+        const visit = (index: number) => {
+          const step = this.plan.nodes[index];
           if (step.static && this.staticsReady) return;
           if (this.deferred.has(index)) return;
           const chain = this.chains.get(index);
@@ -185,6 +254,19 @@ export class CachedStepper implements Stepper {
             for (const i of chain.deferred) run(i);
           }
           run(index);
+        };
+        // The prompt (nothing cached yet, several positions): self-attention as one kernel where the
+        // backend has it, as the executor does for a forward pass; the keys and values still go
+        // to the histories.
+        const prompt = n > 1 && this.prompts.size > 0 && attentionFusable(false);
+        this.plan.nodes.forEach((_, index) => {
+          if (prompt) {
+            if (this.promptInner.has(index)) return;
+            const chain = this.prompts.get(index);
+            if (chain && this.promptAttention(chain, values, input, run, whole)) return;
+            if (chain) for (const i of chain.inner) visit(i);
+          }
+          visit(index);
         });
         const out = values.get(output.value) ?? this.statics.get(output.value);
         if (!out || isMask(out)) throw new Error('step-wise decoding: the logits were not computed');
