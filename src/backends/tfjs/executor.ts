@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { renderShape } from '../../ir/dims.js';
 import { upstreamValues } from '../../ir/queries.js';
-import type { ModelIR, ModelInput, ModelOutput, Node, Param } from '../../ir/types.js';
+import type { ModelIR, ModelInput, ModelOutput, Node, Param, TensorValue } from '../../ir/types.js';
 import { ModelRuntimeError } from './errors.js';
 import { initialValue } from './init.js';
 import { concreteShape, InputChecker, type DimEnv } from './inputs.js';
@@ -233,26 +233,7 @@ export class TfjsModel {
     rowsAllowed: Map<tf.Tensor, tf.Tensor>,
     offsets?: readonly number[],
   ): OpRunContext {
-    const fail = (message: string): never => {
-      throw new ModelRuntimeError(message, node.module, node.op);
-    };
-    return {
-      node,
-      inputs: node.inputs.map((id) => this.ir.values[id]),
-      outputs: node.outputs.map((id) => this.ir.values[id]),
-      training,
-      rowsAllowed,
-      offsets,
-      transposedWeights: training ? undefined : this.transposedWeights,
-      fail,
-      hasParam: (role) => node.params[role] !== undefined,
-      param: (role) => {
-        const name = node.params[role];
-        const v = name === undefined ? undefined : this.variables.get(name);
-        if (!v) return fail(`has no parameter \`${role}\``);
-        return v;
-      },
-    };
+    return new NodeContext(node, training, rowsAllowed, offsets, this.ir, this.variables, training ? undefined : this.transposedWeights);
   }
 
   private checkShape(node: Node, valueId: number, out: RtValue, env: DimEnv): void {
@@ -342,4 +323,43 @@ function bindWithoutChecks(ir: ModelIR, given: Record<string, tf.Tensor>, inputs
 /** Builds a runnable tfjs model from a checked model's IR. Select a backend first (`selectBackend`). */
 export function buildModel(ir: ModelIR, options: BuildOptions = {}): TfjsModel {
   return new TfjsModel(ir, options);
+}
+
+/**
+ * What an op implementation sees of one node (see `TfjsModel.context`): made for every node of
+ * every evaluation, so its methods live on the prototype and the IR facts are looked up on demand.
+ */
+class NodeContext implements OpRunContext {
+  constructor(
+    readonly node: Node,
+    readonly training: boolean,
+    readonly rowsAllowed: Map<tf.Tensor, tf.Tensor>,
+    readonly offsets: readonly number[] | undefined,
+    private readonly ir: ModelIR,
+    private readonly variables: ReadonlyMap<string, tf.Variable>,
+    readonly transposedWeights: TransposedWeights | undefined,
+  ) {}
+
+  get inputs(): readonly TensorValue[] {
+    return this.node.inputs.map((id) => this.ir.values[id]);
+  }
+
+  get outputs(): readonly TensorValue[] {
+    return this.node.outputs.map((id) => this.ir.values[id]);
+  }
+
+  fail(message: string): never {
+    throw new ModelRuntimeError(message, this.node.module, this.node.op);
+  }
+
+  hasParam(role: string): boolean {
+    return this.node.params[role] !== undefined;
+  }
+
+  param(role: string): tf.Tensor {
+    const name = this.node.params[role];
+    const v = name === undefined ? undefined : this.variables.get(name);
+    if (!v) return this.fail(`has no parameter \`${role}\``);
+    return v;
+  }
 }

@@ -33,6 +33,14 @@ export interface AttentionChain {
   scaleOp: DecodeScale;
   scale: number;
   out: number;
+  /**
+   * When the chain's query, key and value heads are split from projections nothing else reads,
+   * and its output only merged back: the values before the split (`[B, 1, H·d]` at a step, the
+   * same floats as the heads of one position) and the head count. The kernel then reads those and
+   * writes the merged output (`out` is then the merge's), and the split, transpose and merge
+   * nodes are deferred with the rest: five fewer nodes per layer and step.
+   */
+  wide?: { q: number; k: number; v: number; heads: number };
 }
 
 /** The attention chains of `plan` (see the file comment); `outputs` are the values the caller reads. */
@@ -79,9 +87,38 @@ export function findAttentionChains(plan: IncrementalPlan, outputs: readonly num
     if (!lastStep || lastStep.node.op !== 'matmul' || lastStep.needs[1] !== 'full') return;
     const v = lastStep.node.inputs[1];
     if (plan.histories.get(v) !== 2 || !readOnceBy(v, at!)) return;
-    chains.push({ deferred, last: at!, q, k, v, mask, scaleOp, scale, out: lastStep.node.outputs[0] });
+    const chain: AttentionChain = { deferred, last: at!, q, k, v, mask, scaleOp, scale, out: lastStep.node.outputs[0] };
+    chains.push(widen(chain, plan, soleReader, readOnceBy) ?? chain);
   });
   return chains;
+}
+
+/** The chain with its head splits and merge (see {@link AttentionChain.wide}), or undefined when they are not there alone. */
+function widen(chain: AttentionChain, plan: IncrementalPlan, soleReader: (id: number) => number | undefined, readOnceBy: (id: number, i: number) => boolean): AttentionChain | undefined {
+  const producer = new Map<number, number>();
+  plan.nodes.forEach((s, i) => s.node.outputs.forEach((id) => producer.set(id, i)));
+  /** The plan index of the node making `id` if it is `op`, not static, and `id` is read by `reader` only. */
+  const made = (id: number, op: string, reader: number): number | undefined => {
+    const i = producer.get(id);
+    return i !== undefined && plan.nodes[i].node.op === op && !plan.nodes[i].static && readOnceBy(id, reader) ? i : undefined;
+  };
+  const first = chain.deferred[0];
+  const qSplit = made(chain.q, 'split_heads', first);
+  const kT = made(chain.k, 'transpose', first);
+  const kSplit = kT === undefined ? undefined : made(plan.nodes[kT].node.inputs[0], 'split_heads', kT);
+  const vSplit = made(chain.v, 'split_heads', chain.last);
+  const merge = soleReader(chain.out);
+  if (qSplit === undefined || kSplit === undefined || vSplit === undefined || merge === undefined || plan.nodes[merge].node.op !== 'merge_heads') return undefined;
+  const splits = [qSplit, kSplit, vSplit].map((i) => plan.nodes[i].node);
+  const heads = Number(splits[0].attrs.heads);
+  if (splits.some((n) => Number(n.attrs.heads) !== heads)) return undefined;
+  return {
+    ...chain,
+    deferred: [qSplit, kSplit, vSplit, kT!, ...chain.deferred, chain.last].sort((a, b) => a - b),
+    last: merge,
+    out: plan.nodes[merge].node.outputs[0],
+    wide: { q: splits[0].inputs[0], k: splits[1].inputs[0], v: splits[2].inputs[0], heads },
+  };
 }
 
 interface Cache {
@@ -104,20 +141,30 @@ export class KvCaches {
    * concatenated histories: the chain's are moved into the cache here. `length`: positions cached.
    */
   step(chain: AttentionChain, values: ReadonlyMap<number, RtValue>, histories: Map<number, tf.Tensor>, length: number): tf.Tensor | undefined {
-    const q = values.get(chain.q);
-    const k = values.get(chain.k);
-    const v = values.get(chain.v);
+    const { wide } = chain;
+    const q = values.get(wide ? wide.q : chain.q);
+    const k = values.get(wide ? wide.k : chain.k);
+    const v = values.get(wide ? wide.v : chain.v);
     if (!(q instanceof tf.Tensor) || !(k instanceof tf.Tensor) || !(v instanceof tf.Tensor)) return undefined;
-    if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4 || q.dtype !== 'float32' || k.dtype !== 'float32' || v.dtype !== 'float32') return undefined;
-    const [b, h, tq, d] = q.shape;
-    if (tq !== 1 || !sameShape(k.shape, [b, h, d, 1]) || !sameShape(v.shape, [b, h, 1, d])) return undefined;
+    if (q.dtype !== 'float32' || k.dtype !== 'float32' || v.dtype !== 'float32') return undefined;
+    let b: number, h: number, d: number;
+    if (wide) {
+      // One position's projections `[B, 1, H·d]` hold its heads `[B, H, 1, d]` float for float.
+      const [qb = 0, qt = 0, width = 0] = q.shape;
+      if (q.rank !== 3 || qt !== 1 || width % wide.heads !== 0 || !sameShape(k.shape, q.shape) || !sameShape(v.shape, q.shape)) return undefined;
+      [b, h, d] = [qb, wide.heads, width / wide.heads];
+    } else {
+      const [qb = 0, qh = 0, qt = 0, qd = 0] = q.shape;
+      [b, h, d] = [qb, qh, qd];
+      if (q.rank !== 4 || qt !== 1 || !sameShape(k.shape, [b, h, d, 1]) || !sameShape(v.shape, [b, h, 1, d])) return undefined;
+    }
     if (chain.mask !== undefined) {
       const m = values.get(chain.mask);
       if (!m || !isMask(m) || !m.allowsAll?.(1, length + 1)) return undefined;
     }
     const cache = this.reserve(chain, histories, length, [b, h, d]);
     if (!cache) return undefined;
-    const attrs = { length, scaleOp: chain.scaleOp, scale: chain.scale };
+    const attrs = { length, scaleOp: chain.scaleOp, scale: chain.scale, heads: h };
     return tf.engine().runKernel(DECODE_ATTENTION, { q, k, v, kCache: cache.k, vCache: cache.v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }
 

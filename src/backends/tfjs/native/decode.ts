@@ -14,14 +14,19 @@ import { heapOf, place, size, type KernelArgs, type NativeKernel, type WasmHeapB
 const SCALE_OPS = { none: 0, mul: 1, div: 2 } as const;
 export type DecodeScale = keyof typeof SCALE_OPS;
 
-/** The kernel name the stepper asks for. Inputs: q, k, v `[B, H, 1, d]` (k as `[B, H, d, 1]`), kCache `[B, H, d, C]`, vCache `[B, H, C, d]`. */
+/**
+ * The kernel name the stepper asks for. Inputs: q, k, v `[B, H, 1, d]` (k as `[B, H, d, 1]`), or
+ * all three `[B, 1, H·d]` with attribute `heads`; kCache `[B, H, d, C]`, vCache `[B, H, C, d]`.
+ * The output has q's shape.
+ */
 export const DECODE_ATTENTION = 'TfmcDecodeAttention';
 
 function decodeAttention(addon: NativeAddon): NativeKernel {
   return ({ inputs, backend: b, attrs = {} }: KernelArgs) => {
     const backend = b as WasmHeapBackend;
     const { q, k, v, kCache, vCache } = inputs as Record<string, tf.TensorInfo>;
-    const [batch, heads, , depth] = q.shape;
+    // q `[B, H, 1, d]`, or one position's projections `[B, 1, H·d]` (attribute `heads`): the same floats.
+    const [batch, heads, depth] = q.shape.length === 3 ? [q.shape[0], Number(attrs.heads), q.shape[2] / Number(attrs.heads)] : [q.shape[0], q.shape[1], q.shape[3]];
     const capacity = kCache.shape[3];
     const out = backend.makeOutput(q.shape, 'float32');
     const scaleOp = SCALE_OPS[(attrs.scaleOp as DecodeScale | undefined) ?? 'none'];
