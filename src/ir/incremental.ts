@@ -89,6 +89,10 @@ const ALONG_AXIS = new Set(['slice', 'concat']);
 const POSITIONAL = new Set(['position_embedding', 'rope']);
 /** Biases over (query, key) positions, `[1, H, Tq, Tk]`: told where the new queries start, and given every key. */
 const PAIRWISE_POSITIONS = new Set(['relative_position_bias', 'alibi_bias']);
+/** Whether `op` reads where its new rows start (`StepNode.delivered`): its result changes from step to step with the same inputs. */
+export function readsPositions(op: string): boolean {
+  return POSITIONAL.has(op) || PAIRWISE_POSITIONS.has(op);
+}
 /** Mask ops without inputs to grow (`padding_mask` and `segment_mask` need their ids whole). */
 const MASK_OPS = new Set(['causal_mask', 'window_mask', 'prefix_mask', 'lengths_mask', 'mask_and', 'mask_or', 'mask_not', 'mask_input']);
 

@@ -18,12 +18,17 @@ import { loadAddon } from '../../../src/backends/tfjs/native/addon.js';
 import { ROOT } from './helpers.js';
 
 const models: CompiledModel[] = [];
+const replaySetting = process.env.TFMC_DECODE_REPLAY;
 beforeAll(async () => {
   await selectBackend('native');
+  // The steps run as kernels here (which the profiles count); replaying them is step-replay.test.ts's.
+  process.env.TFMC_DECODE_REPLAY = '0';
 });
 afterAll(async () => {
   models.forEach((m) => m.dispose());
   await selectBackend('native');
+  if (replaySetting === undefined) delete process.env.TFMC_DECODE_REPLAY;
+  else process.env.TFMC_DECODE_REPLAY = replaySetting;
 });
 
 // GPT-2's layout with room for 150 positions: the cache starts with 64 and grows twice.

@@ -129,6 +129,17 @@ interface Cache {
 /** The in-place caches of a stepper's attention chains, by chain (its keys' history id). */
 export class KvCaches {
   private readonly caches = new Map<number, Cache>();
+  /** Changes whenever a cache tensor is replaced (made, grown, reordered, released): a replayed step (step-replay.ts) holds the old ones. */
+  version = 0;
+
+  /** Whether the caches of `chains` all exist and have room for position `length`. */
+  haveRoom(chains: Iterable<AttentionChain>, length: number): boolean {
+    for (const chain of chains) {
+      const cache = this.caches.get(chain.k);
+      if (!cache || length >= cache.k.shape[3]) return false;
+    }
+    return true;
+  }
 
   /** Whether the decode kernel exists on the current backend (the native backend registers it). */
   static available(): boolean {
@@ -172,6 +183,7 @@ export class KvCaches {
   release(chain: AttentionChain, histories: Map<number, tf.Tensor>, length: number): void {
     const cache = this.caches.get(chain.k);
     if (!cache) return;
+    this.version++;
     this.caches.delete(chain.k);
     const [b, h, d] = [cache.k.shape[0], cache.k.shape[1], cache.k.shape[2]];
     histories.set(chain.k, tf.keep(tf.slice(cache.k, [0, 0, 0, 0], [b, h, d, length])));
@@ -182,6 +194,7 @@ export class KvCaches {
   /** Row i continues old row `order[i]` (beam search). */
   reorder(order: readonly number[]): void {
     if (this.caches.size === 0) return;
+    this.version++;
     const idx = tf.tensor1d(order as number[], 'int32');
     for (const [id, c] of this.caches) {
       this.caches.set(id, { k: tf.keep(tf.gather(c.k, idx, 0)), v: tf.keep(tf.gather(c.v, idx, 0)) });
@@ -191,6 +204,7 @@ export class KvCaches {
   }
 
   dispose(): void {
+    this.version++;
     for (const c of this.caches.values()) tf.dispose([c.k, c.v]);
     this.caches.clear();
   }
@@ -216,6 +230,7 @@ export class KvCaches {
       v: tf.keep(tf.pad(tf.slice(cache.v, [0, 0, 0, 0], [b, h, length, d]), [[0, 0], [0, 0], [0, capacity - length], [0, 0]])),
     }));
     tf.dispose([cache.k, cache.v]);
+    this.version++;
     this.caches.set(chain.k, grown);
     return grown;
   }

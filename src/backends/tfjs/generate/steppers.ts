@@ -16,6 +16,7 @@ import { runNode } from '../kernels.js';
 import { isMask, type RtValue } from '../run-context.js';
 import { attentionFusable, findAttentionChains as findForwardAttention, runAttentionChain, type AttentionChain as ForwardAttention } from '../attention-fusion.js';
 import { findAttentionChains, KvCaches, type AttentionChain } from './kv-cache.js';
+import { StepReplay } from './step-replay.js';
 
 export interface Stepper {
   /** Whether a key/value cache is used. */
@@ -121,6 +122,8 @@ export class CachedStepper implements Stepper {
   private readonly deferred = new Set<number>();
   private readonly caches = new KvCaches();
 
+  /** Decode steps replayed from a recorded one on the native backend (step-replay.ts). */
+  readonly replay: StepReplay;
   /** Self-attentions a prompt can run as one kernel (attention-fusion.ts), by the plan index of their last node. */
   private readonly prompts = new Map<number, PromptAttention>();
   /** The plan indices of those chains' other nodes. */
@@ -134,6 +137,7 @@ export class CachedStepper implements Stepper {
       this.chains.set(chain.last, chain);
       for (const i of chain.deferred) this.deferred.add(i);
     }
+    this.replay = new StepReplay(setup.model, plan, [...this.chains.values()]);
     const indexOf = new Map(plan.nodes.map((s, i) => [s.node.id, i]));
     for (const [mergeId, chain] of findForwardAttention(setup.model.ir, plan.nodes.map((s) => s.node))) {
       const at = (op: string, pick: (n: Node) => boolean = () => true) => [...chain.inner].map((id) => indexOf.get(id)!).find((i) => plan.nodes[i].node.op === op && pick(plan.nodes[i].node));
@@ -191,9 +195,22 @@ export class CachedStepper implements Stepper {
     const n = tokens[0]?.length ?? 0;
     const rows = tokens.length;
     const start = this.fed;
+    // One new position per row on the native backend: self-attention in one kernel over caches
+    // written in place (kv-cache.ts); otherwise its nodes run as the others do.
+    const fused = n === 1 && !restart && this.chains.size > 0 && KvCaches.available();
+    if (fused && this.staticsReady && this.replay.ready(this.caches, start)) {
+      // The recorded step again, for these tokens (step-replay.ts).
+      const logits = this.replay.replay(tokens, start);
+      if (logits) {
+        this.fed += n;
+        return logits;
+      }
+    }
+    const record = fused && this.staticsReady && this.replay.wantsRecording(this.caches, start);
     const { model, timeInput, output, sources } = this.setup;
     const grown = new Map<number, tf.Tensor>();
     const ids = tf.tensor2d(tokens as number[][], [rows, n], 'int32');
+    if (record) this.replay.startRecording(start);
     try {
       // The first step is a forward over the prompt: validate it like one.
       if (start === 0) model.validateInputs({ ...sources, [timeInput]: ids }, [output.name]);
@@ -223,7 +240,7 @@ export class CachedStepper implements Stepper {
           if (step.needs[i] === 'last' && !isMask(v)) return lastRows(v, this.plan.timeAxis.get(id)!, 1);
           return v;
         };
-        const run = (index: number) => {
+        const evaluate = (index: number) => {
           const step = this.plan.nodes[index];
           const { node } = step;
           const ins = node.inputs.map((_, i) => input(step, i));
@@ -235,10 +252,9 @@ export class CachedStepper implements Stepper {
             values.set(id, out);
             if (step.static && this.plan.keepStatic.has(id) && !isMask(out)) this.statics.set(id, tf.keep(out));
           });
+          return { ins, outs };
         };
-        // One new position per row on the native backend: self-attention in one kernel over caches
-        // written in place (kv-cache.ts); otherwise its nodes run as the others do.
-        const fused = n === 1 && !restart && this.chains.size > 0 && KvCaches.available();
+        const run = (index: number) => (record ? this.replay.node(index, () => evaluate(index)) : void evaluate(index));
         const visit = (index: number) => {
           const step = this.plan.nodes[index];
           if (step.static && this.staticsReady) return;
@@ -270,7 +286,9 @@ export class CachedStepper implements Stepper {
         });
         const out = values.get(output.value) ?? this.statics.get(output.value);
         if (!out || isMask(out)) throw new Error('step-wise decoding: the logits were not computed');
-        return lastPosition(out, this.plan.timeAxis.get(output.value)!);
+        const last = lastPosition(out, this.plan.timeAxis.get(output.value)!);
+        if (record) this.replay.finishRecording(ids, last, this.caches);
+        return last;
       });
       this.staticsReady = true;
       for (const [id, all] of grown) {
@@ -284,6 +302,7 @@ export class CachedStepper implements Stepper {
       tf.dispose([...grown.values()]);
       throw err;
     } finally {
+      if (record) this.replay.finishRecording(undefined, undefined, this.caches); // a no-op when finished
       ids.dispose();
     }
   }
@@ -303,6 +322,7 @@ export class CachedStepper implements Stepper {
   }
 
   dispose(): void {
+    this.replay.dispose();
     this.clearHistories();
     tf.dispose([...this.statics.values()]);
     this.statics.clear();

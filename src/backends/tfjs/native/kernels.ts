@@ -17,6 +17,7 @@ import { elementwiseKernels } from './elementwise.js';
 import { fusedKernels, registerFusedGradients } from './fused.js';
 import { gatherKernels } from './gather.js';
 import { place, size, type KernelArgs, type NativeKernel, type WasmHeapBackend } from './heap.js';
+import { throughTape } from './tape.js';
 
 /** tfjs's fusable activations, numbered as native/src/gemm.h's `Activation`. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6 };
@@ -53,15 +54,16 @@ export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' 
   }
   for (const [name, kernel] of Object.entries(ours)) {
     const original = originals.get(name)!;
-    const kernelFunc = (args: KernelArgs) => {
+    const run = (args: KernelArgs) => {
       const out = kernel(args);
       if (out !== undefined) {
         nativeKernelCalls.native++;
         return out;
       }
       nativeKernelCalls.fallback++;
-      return original.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+      return original.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo | tf.TensorInfo[];
     };
+    const kernelFunc = (args: KernelArgs) => throughTape(name, run, args);
     tf.unregisterKernel(name, 'wasm');
     // The wasm kernel's setup stays: it binds the wasm functions the fallback calls, and runs again
     // whenever the backend is re-initialised.
@@ -70,10 +72,11 @@ export function activateNativeKernels(addon: NativeAddon, set: 'all' | 'matmul' 
   if (set === 'matmul') return;
   registerFusedGradients(addon);
   for (const [name, kernel] of Object.entries({ ...fusedKernels(addon), ...decodeKernels(addon) })) {
-    const kernelFunc = (args: KernelArgs) => {
+    const run = (args: KernelArgs) => {
       nativeKernelCalls.native++;
-      return kernel(args);
+      return kernel(args) as tf.TensorInfo | tf.TensorInfo[];
     };
+    const kernelFunc = (args: KernelArgs) => throughTape(name, run, args);
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
     added.add(name);
   }
