@@ -238,6 +238,21 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// greedyPick(heap, xOffset, outOffset, rows, n): per row, the arg-max and its log-probability
+Napi::Value GreedyPick(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!wellFormed(info, 4)) return fail(env, "greedyPick(heap, x, out, rows, n)");
+  Heap heap(info);
+  const int64_t rows = heap.integer(3), n = heap.integer(4);
+  if (!counts({rows, n}) || (rows > 0 && n == 0) || n > (int64_t(1) << 24)) return fail(env, "greedyPick: bad size");
+  if (rows == 0) return env.Undefined();
+  const float* x = heap.at(1, rows * n);
+  float* out = heap.at(2, rows * 2);
+  if (heap.bad()) return fail(env, "greedyPick: operand outside the heap");
+  tfmc::greedyPick(x, out, rows, n);
+  return env.Undefined();
+}
+
 // crossEntropyGrad(heap, xOffset, targetsOffset, dyOffset, dxOffset, rows, n, eps, ignore)
 Napi::Value CrossEntropyGrad(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -452,6 +467,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGrad));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
+  exports.Set("greedyPick", Napi::Function::New(env, GreedyPick));
   exports.Set("crossEntropyGrad", Napi::Function::New(env, CrossEntropyGrad));
   exports.Set("norm", Napi::Function::New(env, Norm));
   exports.Set("normGrad", Napi::Function::New(env, NormGrad));

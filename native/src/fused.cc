@@ -254,6 +254,21 @@ void crossEntropy(const float* x, const float* targets, float* loss, int64_t row
   });
 }
 
+void greedyPick(const float* x, float* out, int64_t rows, int64_t n) {
+  parallelFor(rows, rowGrain(n), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const float* row = x + r * n;
+      int64_t best = 0;
+      for (int64_t i = 1; i < n; i++)
+        if (row[i] > row[best]) best = i;
+      // As the cross-entropy of that token: the same log-sum-exp, the same rounding.
+      const double loss = static_cast<double>(logSumExp(row, n)) - row[best];
+      out[2 * r] = static_cast<float>(best);
+      out[2 * r + 1] = -static_cast<float>(loss);
+    }
+  });
+}
+
 void crossEntropyGrad(const float* x, const float* targets, const float* dy, float* dx, int64_t rows, int64_t n, float eps, float ignore) {
   parallelFor(rows, rowGrain(n), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {

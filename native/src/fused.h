@@ -17,6 +17,9 @@ void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64
 // smoothing eps: loss[r] = (1 − eps)·(lse − x[t]) + eps·(lse − mean(x)), 0 where the target equals
 // `ignore`; a target outside [0, n) contributes no x[t] term (as a one-hot of it is all zeros).
 void crossEntropy(const float* x, const float* targets, float* loss, int64_t rows, int64_t n, float eps, float ignore);
+// Greedy decoding's choice per row of logits: out[2r] = the index of the row's largest value (the
+// first on ties), out[2r + 1] = its log-probability, logit − log Σ exp (the sum in double).
+void greedyPick(const float* x, float* out, int64_t rows, int64_t n);
 // dx[r] = dy[r] · (softmax(x[r]) − (1 − eps)·onehot(t) − eps/n), 0 for ignored rows.
 void crossEntropyGrad(const float* x, const float* targets, const float* dy, float* dx, int64_t rows, int64_t n, float eps, float ignore);
 

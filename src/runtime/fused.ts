@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
  * `TfmcLayerNorm` {x, weight [n], bias? [n]} and `TfmcRmsNorm` {x, weight [n]}, attribute `eps`;
  * `TfmcSoftmax`, `TfmcGeluTanh`, `TfmcGelu`, `TfmcSilu` {x};
  * `TfmcCrossEntropy` {logits [N, V], targets [N] (ids as float32)}, attributes `smoothing` and
- * `ignore` → the loss of each row [N] (0 where the target is `ignore`).
+ * `ignore` → the loss of each row [N] (0 where the target is `ignore`);
+ * `TfmcGreedyPick` {logits [N, V]} → [N, 2]: each row's arg-max (as a float) and its log-probability.
  */
 export function fusedKernel(name: string, inputs: Record<string, tf.Tensor | undefined>, attrs: Record<string, number> = {}): tf.Tensor | undefined {
   const given: tf.NamedTensorMap = {};

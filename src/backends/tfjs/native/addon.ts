@@ -40,6 +40,8 @@ export interface NativeAddon {
   /** Cross-entropy per row of `rows` rows of n logits against float-coded targets (label smoothing eps; 0 for target `ignore`). */
   crossEntropy(heap: ArrayBuffer, x: number, targets: number, loss: number, rows: number, n: number, eps: number, ignore: number): void;
   /** dx = dy·(softmax(x) − (1 − eps)·onehot(target) − eps/n) row by row; 0 for ignored rows. */
+  /** Per row of `rows` rows of n logits: out[2r] = the arg-max (the first on ties, as a float), out[2r + 1] = its log-probability. */
+  greedyPick(heap: ArrayBuffer, x: number, out: number, rows: number, n: number): void;
   crossEntropyGrad(heap: ArrayBuffer, x: number, targets: number, dy: number, dx: number, rows: number, n: number, eps: number, ignore: number): void;
   /** Layer norm (centre 1; bias −1 for none) or RMS norm (centre 0, no bias) of rows of n floats. */
   norm(heap: ArrayBuffer, centre: number, x: number, w: number, b: number, y: number, rows: number, n: number, eps: number): void;

@@ -118,6 +118,15 @@ function forwardKernels(addon: NativeAddon): Record<string, NativeKernel> {
       if (rows > 0) addon.crossEntropy(heapOf(backend), place(backend, logits), place(backend, targets), place(backend, loss), rows, n, Number(a.smoothing), Number(a.ignore));
       return loss;
     },
+    // {logits [N, V]} → [N, 2]: each row's arg-max (as a float) and its log-probability (greedy decoding).
+    TfmcGreedyPick: (args) => {
+      const backend = backendOf(args);
+      const { logits } = args.inputs as Inputs;
+      const [rows, n] = rowsOf(logits);
+      const out = backend.makeOutput([rows, 2], 'float32');
+      if (rows > 0) addon.greedyPick(heapOf(backend), place(backend, logits), place(backend, out), rows, n);
+      return out;
+    },
     // {w, g, m, v} → w1, the attributes as Adam.apply names them. The moments m and v are
     // updated in place: they belong to the optimizer alone (Adam keeps them so), and new ones
     // would hold two more copies of the largest parameter at once (0.3 GB for GPT-2's embedding).
