@@ -4,7 +4,7 @@
  * with them gives the logits of full recomputation step after step — past the cache's first
  * capacity (it doubles), after beam reorders, with grouped-query attention (llama) and on models
  * they do not apply to (T5's biased scores) — the same bits on 1 and 2 threads and with polling
- * pool threads, and `generate` gives wasm's tokens. Also the native Slice kernel against the cpu one.
+ * pool threads, and `generate` gives wasm's tokens. Also the native Slice and Tile kernels against the cpu ones.
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -237,6 +237,29 @@ describe('the native Slice kernel', () => {
       await selectBackend(backend);
       return tf.tidy(() => {
         const y = tf.slice(make(), begin, size);
+        return { shape: y.shape, data: Array.from(y.dataSync()) };
+      });
+    };
+    const want = await on('cpu');
+    const got = await on('native');
+    expect(got).toEqual(want);
+  });
+});
+
+describe('the native Tile kernel', () => {
+  const cases: Array<[string, number[], number[], 'float32' | 'int32']> = [
+    ['key heads repeated for grouped queries, one position', [2, 2, 1, 8], [1, 1, 3, 1], 'float32'],
+    ['every axis repeated', [2, 3, 4], [2, 3, 2], 'float32'],
+    ['int32, the last axis only', [3, 5], [1, 4], 'int32'],
+    ['nothing repeated', [4, 3], [1, 1], 'float32'],
+    ['an empty axis', [0, 3], [2, 2], 'float32'],
+  ];
+  it.each(cases)('%s', async (_what, shape, reps, dtype) => {
+    const make = () => tf.tidy(() => tf.cast(tf.mul(tf.randomUniform(shape, -100, 100, 'float32', 5), 1), dtype));
+    const on = async (backend: 'native' | 'cpu') => {
+      await selectBackend(backend);
+      return tf.tidy(() => {
+        const y = tf.tile(make(), reps);
         return { shape: y.shape, data: Array.from(y.dataSync()) };
       });
     };

@@ -6,6 +6,7 @@
  * - `Slice` for float32 and int32: the wasm kernel reads its whole input out of the heap first (a
  *   3 MB copy to take one row of GPT-2's position table at every step); this one copies only the
  *   rows it returns.
+ * - `Tile` for float32 and int32 (grouped-query attention's repeated key and value heads).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
@@ -70,9 +71,44 @@ function slice({ inputs, backend: b, attrs = {} }: KernelArgs): tf.TensorInfo | 
   return out;
 }
 
+/**
+ * Tile of a float32 or int32 tensor by runs copied within the heap: the last axis is copied whole
+ * and repeated, then each block so made is repeated along the axis before it, and so on outwards.
+ * Grouped-query attention repeats each key head this way (`repeatHeads`); the wasm kernel is one
+ * element at a time, and a decode step taped for replay (tape.ts) needs its kernels to be ours.
+ */
+function tile({ inputs, backend: b, attrs = {} }: KernelArgs): tf.TensorInfo | undefined {
+  const backend = b as WasmHeapBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const reps = attrs.reps as number[] | undefined;
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || !reps || reps.length !== x.shape.length || x.shape.length === 0) return undefined;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = backend.makeOutput(outShape, x.dtype);
+  if (size(outShape) === 0) return out;
+  const heap = new Int32Array(heapOf(backend)); // after makeOutput (it may grow the heap); 4-byte words
+  const [from, to] = [place(backend, x), place(backend, out)];
+  const rank = x.shape.length;
+  /** Writes the tile of the input block at `src` for axes ≥ `axis` at `dst`; returns the floats written. */
+  const fill = (axis: number, src: number, dst: number): number => {
+    const inner = size(x.shape.slice(axis + 1));
+    let written = 0;
+    if (axis === rank - 1) {
+      for (let i = 0; i < x.shape[axis]; i++) heap[dst + i] = heap[src + i];
+      written = x.shape[axis];
+    } else {
+      for (let i = 0; i < x.shape[axis]; i++) written += fill(axis + 1, src + i * inner, dst + written);
+    }
+    // The block for this axis is written once; its repeats are copies of it.
+    for (let r = 1; r < reps[axis]; r++) heap.copyWithin(dst + r * written, dst, dst + written);
+    return written * reps[axis];
+  };
+  fill(0, from, to);
+  return out;
+}
+
 /** Replacements of wasm kernels (undefined: the wasm kernel runs). */
 export function decodeReplacements(): Record<string, NativeKernel> {
-  return { Slice: slice };
+  return { Slice: slice, Tile: tile };
 }
 
 /** Kernels of ours that tfjs does not have. */

@@ -58,8 +58,8 @@ interface WritableBackend extends WasmHeapBackend {
 
 let active: TapeRecorder<unknown> | undefined;
 
-/** Kernels that do their work in JavaScript besides any addon call (Slice copies within the heap). */
-const SLOW = new Set(['Slice']);
+/** Kernels that do their work in JavaScript besides any addon call (they copy within the heap). */
+const SLOW = new Set(['Slice', 'Tile']);
 
 /** The native kernels' registered functions call this (kernels.ts): a recorder, when one is active, logs the call. */
 export function throughTape(name: string, run: KernelRun, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {

@@ -2,8 +2,9 @@
  * Decode steps replayed from a tape of native kernel calls (src/backends/tfjs/generate/step-replay.ts,
  * src/backends/tfjs/native/tape.ts) give the same bits as the same steps run as kernels: across
  * the caches' growth (a new tape each time), beam reorders, greedy decoding's tokens and scores.
- * Models whose steps the tape cannot take (grouped-query heads repeated by a wasm kernel, a mask
- * made at every step, a history outside the decode kernel) say why and run as before, exactly.
+ * Llama's steps replay too (rotary positions rerun, key heads tiled). Models whose steps the tape
+ * cannot take (a mask made at every step, a history outside the decode kernel, caches reordered at
+ * every step) say why and run as before, exactly.
  * Nothing is left allocated when the stepper is disposed.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -133,8 +134,16 @@ describe('replayed decode steps', () => {
     expect(after.numBytes).toBe(before.numBytes);
   });
 
+  it('replay llama: rotary positions rerun at each step, key heads repeated for grouped queries', async () => {
+    const m = await load('specs/llama.tfm', 'LlamaTiny');
+    const r = compare(m, [[5, 17, 42], [1, 2, 3]], 30);
+    expect(r.refused).toBeUndefined();
+    expect(r.replayed).toBeGreaterThanOrEqual(30 - 3);
+    expect(r.worst).toBe(0);
+  });
+
   it.each([
-    ['llama (key heads repeated for grouped queries by a wasm kernel)', 'specs/llama.tfm', 'LlamaTiny', /repeat_heads/],
+    ['the transformer (a padding mask made at every step)', 'specs/transformer.tfm', 'TransformerTiny', /padding_mask/],
     ['T5 (a relative bias over a growing history)', 'specs/t5.tfm', 'T5Tiny', /history outside the decode kernel/],
   ])('are refused, with the reason, where the tape cannot take the step: %s', async (_what, spec, name, reason) => {
     const m = await load(spec, name);
