@@ -10,12 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { planIncremental, type IncrementalPlan, type StepNode } from '../../../ir/incremental.js';
-import type { ModelOutput, Node } from '../../../ir/types.js';
+import type { ModelOutput } from '../../../ir/types.js';
 import type { TfjsModel } from '../executor.js';
 import { runNode } from '../kernels.js';
 import { isMask, type RtValue } from '../run-context.js';
-import { attentionFusable, findAttentionChains as findForwardAttention, runAttentionChain, type AttentionChain as ForwardAttention } from '../attention-fusion.js';
+import { attentionFusable, runAttentionChain } from '../attention-fusion.js';
 import { findAttentionChains, KvCaches, type AttentionChain } from './kv-cache.js';
+import { findPromptAttention, type PromptAttention } from './prompt-attention.js';
 import { StepReplay } from './step-replay.js';
 
 export interface Stepper {
@@ -52,22 +53,6 @@ export function createStepper(setup: StepperSetup, useCache: boolean): Stepper {
   const inc = planIncremental(setup.model.ir, plan.nodes, setup.timeInput, [setup.output.value]);
   if (!inc.ok) return new FullStepper(setup, inc.reason);
   return new CachedStepper(setup, inc);
-}
-
-/** A self-attention of the prompt run as one kernel: the chain and the plan indices of its nodes. */
-interface PromptAttention {
-  chain: ForwardAttention;
-  /** Its last node (`merge_heads`), whose output the kernel computes. */
-  last: number;
-  /** The chain's nodes but the last, in plan order. */
-  inner: number[];
-  qHeads: number;
-  kHeads: number;
-  kT: number;
-  vHeads: number;
-  /** The histories the prompt starts: the transposed key heads and the value heads. */
-  keys: number;
-  vals: number;
 }
 
 /** Reruns the whole sequence at every step. */
@@ -138,22 +123,9 @@ export class CachedStepper implements Stepper {
       for (const i of chain.deferred) this.deferred.add(i);
     }
     this.replay = new StepReplay(setup.model, plan, [...this.chains.values()]);
-    const indexOf = new Map(plan.nodes.map((s, i) => [s.node.id, i]));
-    for (const [mergeId, chain] of findForwardAttention(setup.model.ir, plan.nodes.map((s) => s.node))) {
-      const at = (op: string, pick: (n: Node) => boolean = () => true) => [...chain.inner].map((id) => indexOf.get(id)!).find((i) => plan.nodes[i].node.op === op && pick(plan.nodes[i].node));
-      const last = indexOf.get(mergeId)!;
-      const inner = [...chain.inner].map((id) => indexOf.get(id)!).sort((a, b) => a - b);
-      const kT = at('transpose');
-      const kHeads = kT === undefined ? undefined : at('split_heads', (n) => n.outputs[0] === plan.nodes[kT].node.inputs[0]);
-      const vHeads = at('split_heads', (n) => n.inputs[0] === chain.v);
-      const qHeads = at('split_heads', (n) => n.inputs[0] === chain.q && n.outputs[0] !== plan.nodes[kT ?? -1]?.node.inputs[0]);
-      if (kT === undefined || kHeads === undefined || vHeads === undefined || qHeads === undefined) continue;
-      // Self-attention over the growing sequence: keys and values become histories, nothing is static.
-      const keys = plan.nodes[kT].node.outputs[0];
-      const vals = plan.nodes[vHeads].node.outputs[0];
-      if ([last, ...inner].some((i) => plan.nodes[i].static) || !plan.histories.has(keys) || !plan.histories.has(vals)) continue;
-      this.prompts.set(last, { chain, last, inner, qHeads, kHeads, kT, vHeads, keys, vals });
-      for (const i of inner) this.promptInner.add(i);
+    for (const p of findPromptAttention(setup.model.ir, plan)) {
+      this.prompts.set(p.last, p);
+      for (const i of p.inner) this.promptInner.add(i);
     }
   }
 
