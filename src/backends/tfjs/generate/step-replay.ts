@@ -106,25 +106,32 @@ export class StepReplay {
     });
   }
 
-  /** Stops recording (also after a failed step: `logits` undefined); the tape is kept when it can be replayed. */
-  finishRecording(ids: tf.Tensor | undefined, logits: tf.Tensor | undefined, caches: KvCaches): void {
+  /**
+   * Stops recording (also after a failed step: `logits` undefined); the tape is kept when it can
+   * be replayed. Returns the logits to hand out: a copy when the tape keeps their buffer (replays
+   * write it again).
+   */
+  finishRecording<T extends tf.Tensor>(ids: tf.Tensor | undefined, logits: T | undefined, caches: KvCaches): T | undefined {
     const recorder = this.recorder;
-    if (!recorder) return;
+    if (!recorder) return logits;
     this.recorder = undefined;
     if (!ids || !logits) recorder.refuse('the step failed');
     const result = recorder.finish();
     if (!(result instanceof Tape)) {
       this.refused = result.failure;
-      return;
+      return logits;
     }
     const why = this.unreplayable(result, ids!, logits!);
     if (why) {
       result.dispose();
       this.refused = why;
-      return;
+      return logits;
     }
     (tf.backend() as unknown as WasmHeapBackend).incRef(ids!.dataId);
     this.recorded = { tape: result, uses: 0, ids: { dataId: ids!.dataId, shape: ids!.shape, dtype: ids!.dtype }, logits: { dataId: logits!.dataId, shape: logits!.shape, dtype: logits!.dtype }, version: caches.version };
+    const own = copyOf(logits!) as T;
+    logits!.dispose();
+    return own;
   }
 
   /**
@@ -147,8 +154,7 @@ export class StepReplay {
     }
     this.replayed++;
     r.uses++;
-    backend.incRef(r.logits.dataId);
-    return tf.engine().makeTensorFromTensorInfo(r.logits) as tf.Tensor2D;
+    return copyOf(r.logits) as tf.Tensor2D;
   }
 
   dispose(): void {
@@ -173,6 +179,7 @@ export class StepReplay {
   private unreplayable(tape: Tape<PositionalNode>, ids: tf.Tensor, logits: tf.Tensor): string | undefined {
     if (ids.dtype !== 'int32') return 'the ids are not int32';
     if (!tape.keeps(logits)) return 'the logits are not made by the recorded kernels';
+    if (logits.dtype !== 'float32') return `the logits are ${logits.dtype}`;
     for (const e of tape.entries) {
       if (e.kind === 'call' && e.name === DECODE_ATTENTION && Number(e.attrs.length) !== this.recordingAt) return 'a decode kernel was given another length';
       if (e.kind !== 'opaque') continue;
@@ -202,4 +209,13 @@ export class StepReplay {
       backend.wasm.HEAPU8.copyWithin(to, from, from + bytes);
     });
   }
+}
+
+/** A float32 tensor with its own buffer holding `t`'s values (Identity and clone would share it). */
+function copyOf(t: tf.TensorInfo): tf.Tensor {
+  const backend = tf.backend() as unknown as WasmHeapBackend;
+  const out = backend.makeOutput(t.shape, t.dtype);
+  const [from, to] = [backend.getMemoryOffset(t.dataId), backend.getMemoryOffset(out.dataId)];
+  backend.wasm.HEAPU8.copyWithin(to, from, from + t.shape.reduce((a, b) => a * b, 1) * 4);
+  return tf.engine().makeTensorFromTensorInfo(out);
 }

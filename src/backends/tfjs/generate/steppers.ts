@@ -259,8 +259,7 @@ export class CachedStepper implements Stepper {
         const out = values.get(output.value) ?? this.statics.get(output.value);
         if (!out || isMask(out)) throw new Error('step-wise decoding: the logits were not computed');
         const last = lastPosition(out, this.plan.timeAxis.get(output.value)!);
-        if (record) this.replay.finishRecording(ids, last, this.caches);
-        return last;
+        return record ? this.replay.finishRecording(ids, last, this.caches)! : last;
       });
       this.staticsReady = true;
       for (const [id, all] of grown) {

@@ -116,6 +116,22 @@ describe('replayed decode steps', () => {
     expect(on.scores).toEqual(off.scores);
   });
 
+  it("return logits of each step's own: the next replay does not change them", async () => {
+    const m = await load(LONG, 'LongLm');
+    const s = stepper(m, '1');
+    const kept: Array<[tf.Tensor2D, number[]]> = [];
+    let feed = [[3, 1, 4]];
+    for (let i = 0; i < 8; i++) {
+      const logits = s.next(feed);
+      kept.push([logits, Array.from(logits.dataSync())]);
+      feed = [[tf.tidy(() => tf.argMax(logits, 1).dataSync()[0])]];
+    }
+    expect(s.replay.replayed).toBeGreaterThan(3);
+    for (const [logits, seen] of kept) expect(Array.from(logits.dataSync())).toEqual(seen);
+    tf.dispose(kept.map(([t]) => t));
+    s.dispose();
+  });
+
   it('leave nothing allocated once the stepper is disposed', async () => {
     const m = await load(LONG, 'LongLm');
     const before = tf.memory();
