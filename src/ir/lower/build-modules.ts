@@ -8,6 +8,7 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, type ArgSpec, type BlockModule, type LayerModule, type LayerOpDef, type ModuleValue, type RepeatModule, type Value } from '../values.js';
 import { bindArgs, checkArgType, MAX_REPEAT } from './arguments.js';
+import { quotedName } from './quoted-name.js';
 import { reportNotDivisible } from './divisibility.js';
 import { exprText } from './expr-text.js';
 import { fmt, fmtInt } from './format-numbers.js';
@@ -133,7 +134,7 @@ export function makeLayer(ev: Lowering, op: LayerOpDef, values: Record<string, V
 /** A block with its parameters bound (defaults evaluated in order); its body runs when it is applied. */
 export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallExpr, env: Env): Value {
   const decl = block.decl;
-  const name = `\`${decl.name.name}\``;
+  const name = quotedName(decl.name.name);
   const blockEnvScope = new Scope(ev.globalsOf(block.file));
   for (const p of decl.params) {
     if (p.type?.kind === 'NamedType' && !PARAM_TYPES.includes(p.type.name.name) && p.type.name.name) {

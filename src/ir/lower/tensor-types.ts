@@ -12,6 +12,7 @@ import { maskInput } from '../ops/masks.js';
 import { fmt } from './format-numbers.js';
 import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 import type { Env, Lowering } from './lowering.js';
+import { quotedName } from './quoted-name.js';
 
 export function dtypeOf(ev: Lowering, t: A.TensorType, env: Env): DType | undefined {
   const name = t.dtype.name;
@@ -54,7 +55,7 @@ export function evalDim(ev: Lowering, e: A.Expr, env: Env, where: 'model' | 'blo
     return { kind: 'error' };
   }
   const v = ev.evalExpr(e, env);
-  return toDim(ev, v, ev.ref(env, e), e.kind === 'NameExpr' ? `\`${e.name}\`` : 'this expression');
+  return toDim(ev, v, ev.ref(env, e), e.kind === 'NameExpr' ? quotedName(e.name) : 'this expression');
 }
 
 /** `[batch, seq, heads, d_k]` as a shape argument: each item a dimension, as in a tensor type. */
