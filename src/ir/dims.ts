@@ -259,9 +259,15 @@ export function settled(d: Dim): Dim | undefined {
  * Constants without an origin, one per value and shared (IR dims are never modified): the IR's
  * copies of the sizes that remembered where they were written cost no allocation.
  */
+const smallConsts: ConstDim[] = [];
 const plainConsts = new Map<number, ConstDim>();
 function plainConst(value: number): ConstDim {
-  let c = plainConsts.get(value);
-  if (!c) plainConsts.set(value, (c = Object.freeze({ kind: 'const', value }) as ConstDim));
+  const small = Number.isInteger(value) && value >= 0 && value < 4096; // most sizes: an array, not a hash lookup
+  let c = small ? smallConsts[value] : plainConsts.get(value);
+  if (!c) {
+    c = Object.freeze({ kind: 'const', value }) as ConstDim;
+    if (small) smallConsts[value] = c;
+    else plainConsts.set(value, c);
+  }
   return c;
 }

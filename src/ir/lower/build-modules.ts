@@ -161,7 +161,7 @@ export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallEx
   const defaultEnv: Env = { ...ev.childEnv(env, block.file, blockEnvScope, env.prefix), isModel: false };
   for (const p of decl.params) {
     let v = values[p.name.name];
-    const given = sources[p.name.name] && !(sources[p.name.name].span === ev.ref(env, e).span && p.default);
+    const given = sources[p.name.name] && !(sources[p.name.name].span === e.span && p.default);
     if (!given && p.default) {
       const spec = specs.find((s) => s.name === p.name.name)!;
       const raw = ev.evalExpr(p.default, defaultEnv, spec.type === 'enum' ? { members: spec.members } : { symbols: !p.type });
