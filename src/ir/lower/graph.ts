@@ -33,8 +33,8 @@ export class GraphBuilder {
    * the cache (that walk was a tenth of a Swin check).
    */
   private readonly settledShapes: Array<Dim[] | undefined> = [];
-  /** Modules and the value whose shape is their output shape, in the order they were set. */
-  private readonly moduleOutputs: Array<{ info: ModuleInfo; value: number }> = [];
+  /** The value whose shape is a module's output shape (the last one applied). */
+  private readonly outputOf = new Map<ModuleInfo, number>();
   /** Past this many nodes, building stops with `GraphTooLarge` (TFM4010) rather than exhausting memory. */
   private readonly nodeLimit = maxGraphNodes();
 
@@ -134,7 +134,15 @@ export class GraphBuilder {
       const name = rename(p.name);
       if (!this.params.has(name)) this.params.set(name, { ...p, name, module: rename(p.module) });
     }
-    for (const m of from.layer.modules) this.module({ ...m, path: rename(m.path) });
+    for (const m of from.layer.modules) {
+      const path = rename(m.path);
+      if (this.modules.has(path)) continue;
+      const copy = { ...m, path };
+      this.modules.set(path, copy);
+      // Its output shape is that of the copy of its output value (the same array).
+      const out = this.outputOf.get(m);
+      if (out !== undefined && out >= from.values && out < to.values) this.outputOf.set(copy, out + shiftV);
+    }
     return this.values[mapValue(output.id)];
   }
 
@@ -146,7 +154,7 @@ export class GraphBuilder {
   moduleOutput(info: ModuleInfo, value: TensorValue): void {
     info.outputShape = value.shape;
     info.outputDType = value.dtype;
-    this.moduleOutputs.push({ info, value: value.id });
+    this.outputOf.set(info, value.id);
   }
 
   /**
@@ -162,13 +170,8 @@ export class GraphBuilder {
       return f;
     };
     for (const v of this.values) v.shape = this.settledShapes[v.id] ?? once(v.shape);
-    const done = new Set<ModuleInfo>();
-    for (const { info, value } of this.moduleOutputs) {
-      info.outputShape = this.values[value].shape;
-      done.add(info);
-    }
-    // The modules of a copied stack layer, whose output shapes were copied with them.
-    for (const m of this.modules.values()) if (m.outputShape && !done.has(m)) m.outputShape = once(m.outputShape);
+    for (const [info, value] of this.outputOf) info.outputShape = this.values[value].shape;
+    for (const m of this.modules.values()) if (m.outputShape && !this.outputOf.has(m)) m.outputShape = once(m.outputShape);
   }
 }
 
