@@ -175,7 +175,9 @@ export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallEx
     // A number passed to a block remembers where it was written, so a mistake found deep inside
     // the block (`Dropout(10)`) is reported at the argument or config line that set it.
     if (given && (v.kind === 'int' || v.kind === 'float') && !v.origin && !ev.isLibraryFile(sources[p.name.name].file)) {
-      v = { ...v, origin: { ...sources[p.name.name], name: p.name.name } };
+      const at = sources[p.name.name];
+      const origin = { file: at.file, span: at.span, name: p.name.name };
+      v = v.kind === 'int' ? { kind: 'int', value: v.value, origin } : { ...v, origin };
     }
     params.set(p.name.name, v);
     blockEnvScope.set(p.name.name, { value: v, kind: 'param', source: { file: block.file, span: p.name.span } });
