@@ -183,10 +183,17 @@ function settledShape(shape: Dim[]): Dim[] | undefined {
   for (let i = 0; i < shape.length; i++) {
     const d = settled(shape[i]);
     if (!d) return undefined;
-    if (!out && d !== shape[i]) out = shape.slice(0, i);
-    out?.push(d);
+    if (!out && d !== shape[i]) out = copyStart(shape, i);
+    if (out) out[i] = d;
   }
   return out ?? shape;
+}
+
+/** A new array of `shape`'s length (it is kept in the IR: not grown by `push`) holding its first `n` dims. */
+function copyStart(shape: Dim[], n: number): Dim[] {
+  const out = new Array<Dim>(shape.length);
+  for (let j = 0; j < n; j++) out[j] = shape[j];
+  return out;
 }
 
 /** `shape` with every dim frozen; the same array when no dim changes. */
@@ -194,8 +201,8 @@ function frozen(shape: Dim[]): Dim[] {
   let out: Dim[] | undefined;
   for (let i = 0; i < shape.length; i++) {
     const f = freeze(shape[i]);
-    if (!out && f !== shape[i]) out = shape.slice(0, i);
-    out?.push(f);
+    if (!out && f !== shape[i]) out = copyStart(shape, i);
+    if (out) out[i] = f;
   }
   return out ?? shape;
 }
