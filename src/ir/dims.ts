@@ -231,3 +231,43 @@ export function freeze(d: Dim): Dim {
   if (r.kind === 'const' && r.origin) return { kind: 'const', value: r.value };
   return r;
 }
+
+/**
+ * `d` as the IR holds it (as {@link freeze} makes it), or undefined while it still mentions an
+ * unbound variable, which a later unification may bind. A dim with no variable left cannot
+ * change, so this can be done as soon as the dim is made, while it is in the cache.
+ */
+export function settled(d: Dim): Dim | undefined {
+  const r = resolve(d);
+  switch (r.kind) {
+    case 'const':
+      return r.origin ? plainConst(r.value) : r;
+    case 'var':
+      return undefined;
+    case 'expr': {
+      const left = settled(r.left);
+      const right = left && settled(r.right);
+      if (!left || !right) return undefined;
+      return left === r.left && right === r.right ? r : { kind: 'expr', op: r.op, left, right };
+    }
+    default:
+      return r;
+  }
+}
+
+/**
+ * Constants without an origin, one per value and shared (IR dims are never modified): the IR's
+ * copies of the sizes that remembered where they were written cost no allocation.
+ */
+const smallConsts: ConstDim[] = [];
+const plainConsts = new Map<number, ConstDim>();
+function plainConst(value: number): ConstDim {
+  const small = Number.isInteger(value) && value >= 0 && value < 4096; // most sizes: an array, not a hash lookup
+  let c = small ? smallConsts[value] : plainConsts.get(value);
+  if (!c) {
+    c = Object.freeze({ kind: 'const', value }) as ConstDim;
+    if (small) smallConsts[value] = c;
+    else plainConsts.set(value, c);
+  }
+  return c;
+}

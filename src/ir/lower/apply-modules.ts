@@ -11,6 +11,7 @@ import type { SourceRef } from '../source-ref.js';
 import type { TensorValue } from '../types.js';
 import { ERROR, NONE, type ArgSpec, type BlockModule, type ModuleValue, type RepeatModule, type Value } from '../values.js';
 import { bindArgs, MAX_REPEAT, type EvaluatedArgs } from './arguments.js';
+import { quotedName } from './quoted-name.js';
 import { fmtInt } from './format-numbers.js';
 import { GraphTooLarge } from '../limits.js';
 import { editableOrigin, type Env, type Lowering } from './lowering.js';
@@ -37,7 +38,7 @@ function sameShape(a: TensorValue, b: TensorValue): boolean {
 export function applyModule(ev: Lowering, m: ModuleValue, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
   let result: Value;
   if (m.kind === 'layer') {
-    const { values, sources } = bindArgs(ev, m.op.inputs, args, env, call, `\`${m.op.name}\``);
+    const { values, sources } = bindArgs(ev, m.op.inputs, args, env, call, quotedName(m.op.name));
     if (!values) return ERROR;
     result = applyOp(ev, m.op, m.args, m.argSources, call, env, m, values, sources);
   } else if (m.kind === 'block') {
@@ -48,10 +49,7 @@ export function applyModule(ev: Lowering, m: ModuleValue, args: EvaluatedArgs, c
   m.applied++;
   if (result.kind === 'tensor') {
     const info = ev.graph.modules.get(m.path);
-    if (info) {
-      info.outputShape = result.tensor.shape;
-      info.outputDType = result.tensor.dtype;
-    }
+    if (info) ev.graph.moduleOutput(info, result.tensor);
   }
   return result;
 }
@@ -109,10 +107,7 @@ function stackLayers(ev: Lowering, m: RepeatModule, args: EvaluatedArgs, call: A
       layersCopied += m.count - i - 1;
       for (let j = i + 1; j < m.count; j++) x = ev.graph.cloneRange(mark, end, input.tensor.id, x, out.tensor, `${m.path}.${i}`, `${m.path}.${j}`);
       const info = ev.graph.modules.get(m.path);
-      if (info) {
-        info.outputShape = x.shape;
-        info.outputDType = x.dtype;
-      }
+      if (info) ev.graph.moduleOutput(info, x);
       return { kind: 'tensor', tensor: x };
     }
   }
@@ -125,7 +120,7 @@ function buildLayer(m: RepeatModule, i: number): ModuleValue | undefined {
 
 function applyBlock(ev: Lowering, m: BlockModule, args: EvaluatedArgs, call: A.Expr, env: Env): Value {
   const decl = m.block.decl;
-  const name = `\`${decl.name.name}\``;
+  const name = quotedName(decl.name.name);
   const ports = decl.body.filter((s): s is A.InputDecl => s.kind === 'InputDecl' && s.keyword === 'in');
   const specs: ArgSpec[] = ports.map((p) => ({ name: p.name.name, type: 'tensor', default: p.optional ? null : undefined, doc: '' }));
   const portDecl = (n: string) => {

@@ -8,6 +8,7 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, type ArgSpec, type BlockModule, type LayerModule, type LayerOpDef, type ModuleValue, type RepeatModule, type Value } from '../values.js';
 import { bindArgs, checkArgType, MAX_REPEAT } from './arguments.js';
+import { quotedName } from './quoted-name.js';
 import { reportNotDivisible } from './divisibility.js';
 import { exprText } from './expr-text.js';
 import { fmt, fmtInt } from './format-numbers.js';
@@ -133,7 +134,7 @@ export function makeLayer(ev: Lowering, op: LayerOpDef, values: Record<string, V
 /** A block with its parameters bound (defaults evaluated in order); its body runs when it is applied. */
 export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallExpr, env: Env): Value {
   const decl = block.decl;
-  const name = `\`${decl.name.name}\``;
+  const name = quotedName(decl.name.name);
   const blockEnvScope = new Scope(ev.globalsOf(block.file));
   for (const p of decl.params) {
     if (p.type?.kind === 'NamedType' && !PARAM_TYPES.includes(p.type.name.name) && p.type.name.name) {
@@ -160,7 +161,7 @@ export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallEx
   const defaultEnv: Env = { ...ev.childEnv(env, block.file, blockEnvScope, env.prefix), isModel: false };
   for (const p of decl.params) {
     let v = values[p.name.name];
-    const given = sources[p.name.name] && !(sources[p.name.name].span === ev.ref(env, e).span && p.default);
+    const given = sources[p.name.name] && !(sources[p.name.name].span === e.span && p.default);
     if (!given && p.default) {
       const spec = specs.find((s) => s.name === p.name.name)!;
       const raw = ev.evalExpr(p.default, defaultEnv, spec.type === 'enum' ? { members: spec.members } : { symbols: !p.type });
@@ -174,7 +175,9 @@ export function makeBlock(ev: Lowering, block: BlockModule['block'], e: A.CallEx
     // A number passed to a block remembers where it was written, so a mistake found deep inside
     // the block (`Dropout(10)`) is reported at the argument or config line that set it.
     if (given && (v.kind === 'int' || v.kind === 'float') && !v.origin && !ev.isLibraryFile(sources[p.name.name].file)) {
-      v = { ...v, origin: { ...sources[p.name.name], name: p.name.name } };
+      const at = sources[p.name.name];
+      const origin = { file: at.file, span: at.span, name: p.name.name };
+      v = v.kind === 'int' ? { kind: 'int', value: v.value, origin } : { ...v, origin };
     }
     params.set(p.name.name, v);
     blockEnvScope.set(p.name.name, { value: v, kind: 'param', source: { file: block.file, span: p.name.span } });

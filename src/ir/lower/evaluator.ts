@@ -18,6 +18,7 @@ import type { SourceRef } from '../source-ref.js';
 import { describeValue, ERROR, type RepeatModule, type Value } from '../values.js';
 import { applyModule } from './apply-modules.js';
 import { bindArgs, evalArgs } from './arguments.js';
+import { quotedName } from './quoted-name.js';
 import { evalRepeat, makeBlock, makeLayer } from './build-modules.js';
 import { checkExpect } from './expectations.js';
 import { evalBinary, evalMember, evalName, evalUnary } from './expressions.js';
@@ -298,11 +299,11 @@ export class Evaluator implements Lowering {
     if (callee.kind === 'op') {
       const op = callee.op;
       if (op.kind === 'function') {
-        const { values, sources } = bindArgs(this, op.args, e.args, env, e, `\`${op.name}\``);
+        const { values, sources } = bindArgs(this, op.args, e.args, env, e, quotedName(op.name));
         if (!values) return ERROR;
         return applyOp(this, op, values, sources, e, env);
       }
-      const { values, sources } = bindArgs(this, op.config, e.args, env, e, `\`${op.name}\``);
+      const { values, sources } = bindArgs(this, op.config, e.args, env, e, quotedName(op.name));
       if (!values) return ERROR;
       return makeLayer(this, op, values, sources, e, env);
     }

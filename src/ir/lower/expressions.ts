@@ -164,7 +164,7 @@ function exactArith(ev: Lowering, op: A.BinaryOp, l: { kind: 'int' | 'float'; va
   const a = l.value;
   const b = r.value;
   // A float made by an inexact integer division remembers it, for the error where a size is needed.
-  const inherited = (l as { division?: InexactDivision }).division ?? (r as { division?: InexactDivision }).division;
+  const inherited = bothInt ? undefined : (l as { division?: InexactDivision }).division ?? (r as { division?: InexactDivision }).division;
   const num = (v: number): Value => (bothInt && Number.isInteger(v) ? { kind: 'int', value: v } : inherited ? { kind: 'float', value: v, division: inherited } : { kind: 'float', value: v });
   switch (op) {
     case '+':

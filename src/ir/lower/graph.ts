@@ -1,6 +1,6 @@
 /** Builds one model's graph: values, nodes, parameters and module records. */
 import type { Dim } from '../dims.js';
-import { freeze } from '../dims.js';
+import { freeze, settled } from '../dims.js';
 import type { SourceRef } from '../source-ref.js';
 import type { AttrValue, DType, ModuleInfo, Node, Param, TensorValue } from '../types.js';
 import { GraphTooLarge, maxGraphNodes } from '../limits.js';
@@ -26,6 +26,15 @@ export class GraphBuilder {
    * (`blocks(x, self_mask: m)`), where a lint about the node points. Not part of the IR.
    */
   readonly sites: Array<SourceRef | undefined> = [];
+  /**
+   * By value id: its shape as the IR will hold it (origins dropped, variables replaced), made
+   * when the value is, or undefined while a dim still has an unbound variable. Freezing the graph
+   * then reads this instead of walking every dim again after lowering, when they are long out of
+   * the cache (that walk was a tenth of a Swin check).
+   */
+  private readonly settledShapes: Array<Dim[] | undefined> = [];
+  /** The value whose shape is a module's output shape (the last one applied). */
+  private readonly outputOf = new Map<ModuleInfo, number>();
   /** Past this many nodes, building stops with `GraphTooLarge` (TFM4010) rather than exhausting memory. */
   private readonly nodeLimit = maxGraphNodes();
 
@@ -36,6 +45,7 @@ export class GraphBuilder {
   input(name: string, dtype: DType, shape: Dim[], source: SourceRef): TensorValue {
     const v: TensorValue = { id: this.values.length, dtype, shape, producer: -1, outputIndex: 0, source, name };
     this.values.push(v);
+    this.settledShapes.push(settledShape(shape));
     return v;
   }
 
@@ -49,15 +59,22 @@ export class GraphBuilder {
     source: SourceRef,
   ): TensorValue[] {
     this.reserve(1);
-    const ids: number[] = [];
-    for (let i = 0; i < inputs.length; i++) ids.push(inputs[i].id);
-    const node: Node = { id: this.nodes.length, op, inputs: ids, outputs: [], attrs, module, params, source };
-    const outs: TensorValue[] = [];
+    // Arrays made at their length: they are kept in the IR, and one grown by `push` from empty
+    // reserves 17 slots for the one or two ids most nodes have.
+    const ids = inputs.map(idOf);
+    const outs = new Array<TensorValue>(outputs.length);
+    const outIds = new Array<number>(outputs.length);
+    const node: Node = { id: this.nodes.length, op, inputs: ids, outputs: outIds, attrs, module, params, source };
     for (let i = 0; i < outputs.length; i++) {
-      const v: TensorValue = { id: this.values.length, dtype: outputs[i].dtype, shape: outputs[i].shape, producer: node.id, outputIndex: i, source };
+      const shape = outputs[i].shape;
+      const v: TensorValue = { id: this.values.length, dtype: outputs[i].dtype, shape, producer: node.id, outputIndex: i, source };
       this.values.push(v);
-      node.outputs.push(v.id);
-      outs.push(v);
+      // An elementwise op's output shares its input's shape array, and so its settled shape.
+      let same = -1;
+      for (let j = 0; j < inputs.length && same < 0; j++) if (inputs[j].shape === shape) same = inputs[j].id;
+      this.settledShapes.push(same >= 0 ? this.settledShapes[same] : settledShape(shape));
+      outIds[i] = v.id;
+      outs[i] = v;
     }
     this.nodes.push(node);
     return outs;
@@ -97,6 +114,7 @@ export class GraphBuilder {
     for (let v = from.values; v < to.values; v++) {
       const src = this.values[v];
       this.values.push({ ...src, id: v + shiftV, producer: src.producer >= from.nodes ? src.producer + shiftN : src.producer });
+      this.settledShapes.push(this.settledShapes[v]);
     }
     for (let n = from.nodes; n < to.nodes; n++) {
       const src = this.nodes[n];
@@ -116,7 +134,15 @@ export class GraphBuilder {
       const name = rename(p.name);
       if (!this.params.has(name)) this.params.set(name, { ...p, name, module: rename(p.module) });
     }
-    for (const m of from.layer.modules) this.module({ ...m, path: rename(m.path) });
+    for (const m of from.layer.modules) {
+      const path = rename(m.path);
+      if (this.modules.has(path)) continue;
+      const copy = { ...m, path };
+      this.modules.set(path, copy);
+      // Its output shape is that of the copy of its output value (the same array).
+      const out = this.outputOf.get(m);
+      if (out !== undefined && out >= from.values && out < to.values) this.outputOf.set(copy, out + shiftV);
+    }
     return this.values[mapValue(output.id)];
   }
 
@@ -124,9 +150,17 @@ export class GraphBuilder {
     if (!this.modules.has(info.path)) this.modules.set(info.path, info);
   }
 
+  /** Records `value`'s shape and dtype as the output of a module. */
+  moduleOutput(info: ModuleInfo, value: TensorValue): void {
+    info.outputShape = value.shape;
+    info.outputDType = value.dtype;
+    this.outputOf.set(info, value.id);
+  }
+
   /**
-   * Replaces every unification variable by its binding, so the IR is plain data. Values share
-   * shape arrays (a stack's copied layers share their first layer's), so each is frozen once.
+   * Replaces every unification variable by its binding and drops the origins of sizes, so the IR
+   * is plain data. Values share shape arrays (a stack's copied layers share their first layer's),
+   * so each is frozen once.
    */
   freeze(): void {
     const shapes = new Map<Dim[], Dim[]>();
@@ -135,18 +169,40 @@ export class GraphBuilder {
       if (!f) shapes.set(shape, (f = frozen(shape)));
       return f;
     };
-    for (const v of this.values) v.shape = once(v.shape);
-    for (const m of this.modules.values()) if (m.outputShape) m.outputShape = once(m.outputShape);
+    for (const v of this.values) v.shape = this.settledShapes[v.id] ?? once(v.shape);
+    for (const [info, value] of this.outputOf) info.outputShape = this.values[value].shape;
+    for (const m of this.modules.values()) if (m.outputShape && !this.outputOf.has(m)) m.outputShape = once(m.outputShape);
   }
 }
 
-/** `shape` with every dim frozen; the same array when no dim changes (most shapes, in a stack's copies). */
+const idOf = (t: TensorValue): number => t.id;
+
+/** `shape` with every dim settled (the same array when no dim changes), or undefined when one has an unbound variable. */
+function settledShape(shape: Dim[]): Dim[] | undefined {
+  let out: Dim[] | undefined;
+  for (let i = 0; i < shape.length; i++) {
+    const d = settled(shape[i]);
+    if (!d) return undefined;
+    if (!out && d !== shape[i]) out = copyStart(shape, i);
+    if (out) out[i] = d;
+  }
+  return out ?? shape;
+}
+
+/** A new array of `shape`'s length (it is kept in the IR: not grown by `push`) holding its first `n` dims. */
+function copyStart(shape: Dim[], n: number): Dim[] {
+  const out = new Array<Dim>(shape.length);
+  for (let j = 0; j < n; j++) out[j] = shape[j];
+  return out;
+}
+
+/** `shape` with every dim frozen; the same array when no dim changes. */
 function frozen(shape: Dim[]): Dim[] {
   let out: Dim[] | undefined;
   for (let i = 0; i < shape.length; i++) {
     const f = freeze(shape[i]);
-    if (!out && f !== shape[i]) out = shape.slice(0, i);
-    out?.push(f);
+    if (!out && f !== shape[i]) out = copyStart(shape, i);
+    if (out) out[i] = f;
   }
   return out ?? shape;
 }

@@ -10,6 +10,7 @@ import type { AttrValue, TensorValue } from '../types.js';
 import { ERROR, type ConstDimOrigin, type LayerModule, type OpContext, type OpDef, type Value, type ValueOrigin } from '../values.js';
 import { reportNotDivisible, type Operand } from './divisibility.js';
 import { bindArgs } from './arguments.js';
+import { quotedName } from './quoted-name.js';
 import { editableOrigin, type Env, type Lowering } from './lowering.js';
 import { upperBound } from './tensor-types.js';
 
@@ -17,14 +18,15 @@ import { upperBound } from './tensor-types.js';
 export function applyOp(ev: Lowering, op: OpDef, values: Record<string, Value>, sources: Record<string, SourceRef>, call: A.Expr, env: Env, layer?: LayerModule, inputs?: Record<string, Value>, inputSources?: Record<string, SourceRef>): Value {
   for (const k in values) if (values[k].kind === 'error') return ERROR;
   for (const k in inputs) if (inputs[k].kind === 'error') return ERROR;
-  const ctx = new LoweringOpContext(ev, env, ev.ref(env, call), inputSources ? { ...sources, ...inputSources } : sources, layer, listSources(values), values);
+  // A layer's application: where its inputs were written, then (`layer.argSources`) its configuration.
+  const ctx = new LoweringOpContext(ev, env, ev.ref(env, call), inputSources ?? sources, layer, listSources(values), values);
   if (op.kind === 'function') return op.apply(ctx, values);
   return op.apply(ctx, values, inputs ?? {});
 }
 
 export function applyFunction(ev: Lowering, op: OpDef, args: readonly A.Arg[], call: A.Expr, env: Env): Value {
   if (op.kind !== 'function') return ERROR;
-  const { values, sources } = bindArgs(ev, op.args, args, env, call, `\`${op.name}\``);
+  const { values, sources } = bindArgs(ev, op.args, args, env, call, quotedName(op.name));
   return values ? applyOp(ev, op, values, sources, call, env) : ERROR;
 }
 

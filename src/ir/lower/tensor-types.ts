@@ -12,6 +12,7 @@ import { maskInput } from '../ops/masks.js';
 import { fmt } from './format-numbers.js';
 import { didYouMeanHelp } from '../../diagnostics/suggest.js';
 import type { Env, Lowering } from './lowering.js';
+import { quotedName } from './quoted-name.js';
 
 export function dtypeOf(ev: Lowering, t: A.TensorType, env: Env): DType | undefined {
   const name = t.dtype.name;
@@ -54,7 +55,7 @@ export function evalDim(ev: Lowering, e: A.Expr, env: Env, where: 'model' | 'blo
     return { kind: 'error' };
   }
   const v = ev.evalExpr(e, env);
-  return toDim(ev, v, ev.ref(env, e), e.kind === 'NameExpr' ? `\`${e.name}\`` : 'this expression');
+  return toDim(ev, v, env, e, e.kind === 'NameExpr' ? quotedName(e.name) : 'this expression');
 }
 
 /** `[batch, seq, heads, d_k]` as a shape argument: each item a dimension, as in a tensor type. */
@@ -75,16 +76,20 @@ function mentionsDimName(ev: Lowering, e: A.Expr, env: Env, where: 'model' | 'bl
   return false;
 }
 
-function toDim(ev: Lowering, v: Value, source: SourceRef, what: string): Dim {
+/** `e`, whose value is `v`, as a dimension; its source reference is made only for an error (most sizes are fine). */
+function toDim(ev: Lowering, v: Value, env: Env, e: A.Expr, what: string): Dim {
   if (v.kind === 'error') return { kind: 'error' };
+  if (v.kind === 'int' && v.value > 0) {
+    const file = env.file;
+    const span = e.span;
+    return constDim(v.value, v.origin ? { file, span, what, set: v.origin } : { file, span, what });
+  }
+  const source = ev.ref(env, e);
   if (v.kind === 'int') {
-    if (v.value <= 0) {
-      // `-1` is PyTorch's and NumPy's "infer this size"; here sizes are written (or inferred by the ops that can).
-      const help = v.value === -1 ? 'there is no `-1` ("infer this size") in a shape: write the size (config arithmetic such as `d_model / heads` works), or use `split_axis` or `rearrange`, which infer one size' : undefined;
-      ev.reporter.error('TFM3010', `a dimension must be positive, but ${what} is ${v.value}`, source, { help });
-      return { kind: 'error' };
-    }
-    return constDim(v.value, v.origin ? { file: source.file, span: source.span, what, set: v.origin } : { file: source.file, span: source.span, what });
+    // Not positive. `-1` is PyTorch's and NumPy's "infer this size"; here sizes are written (or inferred by the ops that can).
+    const help = v.value === -1 ? 'there is no `-1` ("infer this size") in a shape: write the size (config arithmetic such as `d_model / heads` works), or use `split_axis` or `rearrange`, which infer one size' : undefined;
+    ev.reporter.error('TFM3010', `a dimension must be positive, but ${what} is ${v.value}`, source, { help });
+    return { kind: 'error' };
   }
   if (v.kind === 'float') {
     ev.reporter.error('TFM3011', `a dimension must be a whole number, but ${what} is ${fmt(v.value)}`, source);

@@ -14,12 +14,12 @@ const VERB: Record<string, string> = { add: 'add', sub: 'subtract', mul: 'multip
 
 export function broadcastShapes(ctx: OpContext, a: TensorValue, b: TensorValue, verb: string): Dim[] | undefined {
   const n = Math.max(a.shape.length, b.shape.length);
-  const out: Dim[] = [];
+  const out = new Array<Dim>(n); // kept in the IR: made at its length
   for (let i = 0; i < n; i++) {
     const x = a.shape[a.shape.length - n + i];
     const y = b.shape[b.shape.length - n + i];
     if (x === undefined || y === undefined) {
-      out.push((x ?? y) as Dim);
+      out[i] = (x ?? y) as Dim;
       continue;
     }
     const r = unifyBroadcast(x, y);
@@ -33,7 +33,7 @@ export function broadcastShapes(ctx: OpContext, a: TensorValue, b: TensorValue, 
       });
       return undefined;
     }
-    out.push(r.result);
+    out[i] = r.result;
   }
   return out;
 }

@@ -112,13 +112,10 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
   // A name in the target that no axis of `x` mentions is a typo or an axis of another tensor.
   // (The input's names are listed only when the target names any: most targets are numbers and
   // the input's own shape variables.)
-  let mine: Set<string> | undefined;
   for (let i = 0; i < written.dims.length; i++) {
-    const names = namesIn(written.dims[i]);
-    if (names.length === 0) continue;
-    mine ??= new Set(x.shape.flatMap((d) => namesIn(d)));
-    const stray = names.find((n) => !mine!.has(n));
+    const stray = strayName(written.dims[i], x.shape);
     if (stray === undefined) continue;
+    const mine = new Set(x.shape.flatMap((d) => namesIn(d)));
     ctx.error('TFM3015', `\`${stray}\` is not a size of any axis of \`${renderShape(x.shape)}\``, {
       primary: { ...written.sources[i], message: 'not an axis of the input' },
       secondary: [ctx.shapeLabel(x)],
@@ -126,9 +123,7 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
     });
     return ERROR;
   }
-  const have = monomial(x.shape);
-  const want = monomial(target);
-  if (!have || !want || have.coefficient !== want.coefficient || have.factors.join('·') !== want.factors.join('·')) {
+  if (!sameElementCount(x.shape, target)) {
     const product = (s: readonly Dim[]) => (s.length ? s.map(renderDim).join(' · ') : '1');
     ctx.error('TFM3014', `cannot ${what()}: the element counts differ`, {
       primary: { ...ctx.argSource(arg), message: `${product(target)} entries` },
@@ -148,18 +143,19 @@ function reshaped(ctx: OpContext, x: TensorValue, target: Dim[], written: ShapeA
 export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): TensorValue | undefined {
   let used: Set<number> | undefined;
   let inferred = -1;
-  const dims: number[] = [];
+  const dims = new Array<number>(target.length); // kept in the IR: made at its length
   for (let i = 0; i < target.length; i++) {
     const d = target[i];
     const r = resolve(d);
     if (r.kind === 'const') {
-      dims.push(r.value);
+      dims[i] = r.value;
       continue;
     }
-    const from = x.shape.findIndex((s, j) => !used?.has(j) && dimEquals(s, r) && resolve(s).kind !== 'const');
+    let from = -1;
+    for (let j = 0; j < x.shape.length && from < 0; j++) if (!used?.has(j) && dimEquals(x.shape[j], r) && resolve(x.shape[j]).kind !== 'const') from = j;
     if (from >= 0) {
       (used ??= new Set()).add(from);
-      dims.push(-(from + 2));
+      dims[i] = -(from + 2);
       continue;
     }
     if (inferred >= 0) {
@@ -171,7 +167,7 @@ export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): Tens
       return undefined;
     }
     inferred = i;
-    dims.push(-1);
+    dims[i] = -1;
   }
   const [out] = ctx.emit('reshape', [x], [{ dtype: x.dtype, shape: target }], { dims });
   return out;
@@ -179,6 +175,23 @@ export function emitReshape(ctx: OpContext, x: TensorValue, target: Dim[]): Tens
 
 function asValue(t: TensorValue | undefined): Value {
   return t ? { kind: 'tensor', tensor: t } : ERROR;
+}
+
+/** The first symbol or variable name `d` mentions that no dim of `shape` mentions (no list is built: every reshape asks). */
+function strayName(d: Dim, shape: readonly Dim[]): string | undefined {
+  const r = resolve(d);
+  if (r.kind === 'sym' || r.kind === 'var') {
+    for (let i = 0; i < shape.length; i++) if (mentions(shape[i], r.name)) return undefined;
+    return r.name;
+  }
+  if (r.kind === 'expr') return strayName(r.left, shape) ?? strayName(r.right, shape);
+  return undefined;
+}
+
+function mentions(d: Dim, name: string): boolean {
+  const r = resolve(d);
+  if (r.kind === 'sym' || r.kind === 'var') return r.name === name;
+  return r.kind === 'expr' && (mentions(r.left, name) || mentions(r.right, name));
 }
 
 /** The symbol and variable names a dimension mentions. */
@@ -192,25 +205,43 @@ function namesIn(d: Dim, out: string[] = []): string[] {
   return out;
 }
 
+/** Scratch lists of symbolic factors: every reshape compares two element counts, and these are not kept. */
+const haveFactors: string[] = [];
+const wantFactors: string[] = [];
+
 /**
- * The element count of a shape as a number times a sorted list of symbolic factors, so that
- * `[batch * 64, 49]` and `[batch, 8, 7, 8, 7]` compare equal; undefined when a size is unknown.
+ * Whether two shapes hold as many entries: each count is a number times a sorted list of symbolic
+ * factors, so that `[batch * 64, 49]` and `[batch, 8, 7, 8, 7]` compare equal; false when a size
+ * is unknown.
  */
-function monomial(shape: readonly Dim[]): { coefficient: number; factors: string[] } | undefined {
-  const m = { coefficient: 1, factors: [] as string[] };
-  for (const d of shape) if (!addFactors(d, m)) return undefined;
-  m.factors.sort();
-  return m;
+function sameElementCount(a: readonly Dim[], b: readonly Dim[]): boolean {
+  const x = monomial(a, haveFactors);
+  const y = monomial(b, wantFactors);
+  if (x === undefined || y === undefined || x !== y || haveFactors.length !== wantFactors.length) return false;
+  for (let i = 0; i < haveFactors.length; i++) if (haveFactors[i] !== wantFactors[i]) return false;
+  return true;
 }
 
-/** Multiplies `d` into `m`; false when it is unknown. */
-function addFactors(d: Dim, m: { coefficient: number; factors: string[] }): boolean {
+/** The element count of `shape`: its number, with its symbolic factors sorted into `factors`; undefined when a size is unknown. */
+function monomial(shape: readonly Dim[], factors: string[]): number | undefined {
+  factors.length = 0;
+  let coefficient: number | undefined = 1;
+  for (let i = 0; i < shape.length && coefficient !== undefined; i++) coefficient = addFactors(shape[i], factors, coefficient);
+  factors.sort();
+  return coefficient;
+}
+
+/** Multiplies `d` into the count `coefficient` × `factors`; undefined when it is unknown. */
+function addFactors(d: Dim, factors: string[], coefficient: number): number | undefined {
   const r = resolve(d);
-  if (r.kind === 'error') return false;
-  if (r.kind === 'const') m.coefficient *= r.value;
-  else if (r.kind === 'expr' && r.op === '*') return addFactors(r.left, m) && addFactors(r.right, m);
-  else m.factors.push(r.kind === 'sym' || r.kind === 'var' ? r.name : renderDim(r));
-  return true;
+  if (r.kind === 'error') return undefined;
+  if (r.kind === 'const') return coefficient * r.value;
+  if (r.kind === 'expr' && r.op === '*') {
+    const left = addFactors(r.left, factors, coefficient);
+    return left === undefined ? undefined : addFactors(r.right, factors, left);
+  }
+  factors.push(r.kind === 'sym' || r.kind === 'var' ? r.name : renderDim(r));
+  return coefficient;
 }
 
 export const kernels: Kernels = {
