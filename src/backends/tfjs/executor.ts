@@ -340,12 +340,15 @@ class NodeContext implements OpRunContext {
     readonly transposedWeights: TransposedWeights | undefined,
   ) {}
 
+  private ins: readonly TensorValue[] | undefined;
+  private outs: readonly TensorValue[] | undefined;
+
   get inputs(): readonly TensorValue[] {
-    return this.node.inputs.map((id) => this.ir.values[id]);
+    return (this.ins ??= this.node.inputs.map((id) => this.ir.values[id]));
   }
 
   get outputs(): readonly TensorValue[] {
-    return this.node.outputs.map((id) => this.ir.values[id]);
+    return (this.outs ??= this.node.outputs.map((id) => this.ir.values[id]));
   }
 
   fail(message: string): never {
