@@ -105,11 +105,14 @@ describe('replayed decode steps', () => {
     expect(r.worst).toBe(0);
   });
 
-  it('give greedy decoding the same tokens and scores', async () => {
+  it.each([
+    ['greedy decoding, one prompt', { maxNewTokens: 40 }, [[5, 17, 42, 7]]],
+    ['sampling (temperature, top-k), two prompts', { maxNewTokens: 30, temperature: 0.9, topK: 20, seed: 4 }, [[5, 17, 42, 7], [1, 2, 3, 4]]],
+  ])('give %s the same tokens and scores', async (_what, options, prompt) => {
     const m = await load('specs/gpt2.tfm', 'Gpt2Tiny');
     const run = async (replay: '0' | '1') => {
       process.env.TFMC_DECODE_REPLAY = replay;
-      return m.generate({ prompt: [[5, 17, 42, 7]] }, { maxNewTokens: 40 });
+      return m.generate({ prompt }, options);
     };
     const [on, off] = [await run('1'), await run('0')];
     expect(on.newTokens).toEqual(off.newTokens);
