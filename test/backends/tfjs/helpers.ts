@@ -9,6 +9,19 @@ import type { ModelIR } from '../../../src/ir/types.js';
 export const ROOT = join(import.meta.dirname, '../../..');
 export const PARITY_DIR = join(ROOT, 'test/fixtures/parity');
 
+/**
+ * GPT-2's layout, small, with room for 150 positions: a key/value cache that starts with 64
+ * positions grows twice over it (the decode-kernel and replay tests).
+ */
+export const LONG_LM = `model LongLm {
+  config { vocab = 53  ctx = 160  d_model = 32  heads = 4  layers = 2 }
+  input ids: int32[batch, seq] where seq <= ctx
+  let wte = Embedding(vocab, d_model)
+  let wpe = PositionEmbedding(ctx, d_model, kind: learned)
+  let blocks = repeat layers { DecoderLayer(d_model, heads, norm: pre, activation: gelu_tanh, dropout: 0.0) }
+  output logits = Linear(vocab)(blocks(wte(ids) + wpe(ids), self_mask: causal))
+}`;
+
 const irCache = new Map<string, ModelIR[]>();
 
 /** The IR of a model in a spec file (relative to the repository root); fails on any error. */

@@ -15,7 +15,7 @@ import { createStepper } from '../../../src/backends/tfjs/generate/steppers.js';
 import { findAttentionChains, KvCaches } from '../../../src/backends/tfjs/generate/kv-cache.js';
 import { planIncremental } from '../../../src/ir/incremental.js';
 import { loadAddon } from '../../../src/backends/tfjs/native/addon.js';
-import { ROOT } from './helpers.js';
+import { LONG_LM, ROOT } from './helpers.js';
 
 const models: CompiledModel[] = [];
 const replaySetting = process.env.TFMC_DECODE_REPLAY;
@@ -31,15 +31,7 @@ afterAll(async () => {
   else process.env.TFMC_DECODE_REPLAY = replaySetting;
 });
 
-// GPT-2's layout with room for 150 positions: the cache starts with 64 and grows twice.
-const LONG = `model LongLm {
-  config { vocab = 53  ctx = 160  d_model = 32  heads = 4  layers = 2 }
-  input ids: int32[batch, seq] where seq <= ctx
-  let wte = Embedding(vocab, d_model)
-  let wpe = PositionEmbedding(ctx, d_model, kind: learned)
-  let blocks = repeat layers { DecoderLayer(d_model, heads, norm: pre, activation: gelu_tanh, dropout: 0.0) }
-  output logits = Linear(vocab)(blocks(wte(ids) + wpe(ids), self_mask: causal))
-}`;
+const LONG = LONG_LM;
 
 async function load(spec: string, model: string, backend: 'native' | 'wasm' = 'native'): Promise<CompiledModel> {
   const m = await compile(spec.includes('\n') ? spec : join(ROOT, spec), { model, seed: 7, backend });

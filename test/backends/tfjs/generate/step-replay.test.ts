@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, selectBackend, type CompiledModel } from '../../../../src/tfjs.js';
 import { decodingRoles } from '../../../../src/backends/tfjs/generate/index.js';
 import { CachedStepper, createStepper } from '../../../../src/backends/tfjs/generate/steppers.js';
-import { ROOT } from '../helpers.js';
+import { LONG_LM, ROOT } from '../helpers.js';
 
 const models: CompiledModel[] = [];
 const setting = process.env.TFMC_DECODE_REPLAY;
@@ -26,15 +26,7 @@ afterAll(async () => {
   await selectBackend('native');
 });
 
-// GPT-2's layout with room for 150 positions: the caches start with 64 and grow twice.
-const LONG = `model LongLm {
-  config { vocab = 53  ctx = 160  d_model = 32  heads = 4  layers = 2 }
-  input ids: int32[batch, seq] where seq <= ctx
-  let wte = Embedding(vocab, d_model)
-  let wpe = PositionEmbedding(ctx, d_model, kind: learned)
-  let blocks = repeat layers { DecoderLayer(d_model, heads, norm: pre, activation: gelu_tanh, dropout: 0.0) }
-  output logits = Linear(vocab)(blocks(wte(ids) + wpe(ids), self_mask: causal))
-}`;
+const LONG = LONG_LM;
 
 async function load(spec: string, model: string): Promise<CompiledModel> {
   const m = await compile(spec.includes('\n') ? spec : `${ROOT}/${spec}`, { model, seed: 11, backend: 'native' });
