@@ -29,6 +29,8 @@ export interface AttentionChain {
   divide: boolean;
   /** The chain's nodes other than its last (`merge_heads`), which the kernel makes unnecessary. */
   inner: ReadonlySet<number>;
+  /** Ids of the nodes splitting the query, key and value heads, and transposing the keys (among `inner`). */
+  headNodes: { q: number; k: number; kT: number; v: number };
 }
 
 /**
@@ -75,6 +77,7 @@ export function findAttentionChains(ir: ModelIR, nodes: readonly Node[]): Map<nu
       scale: scaled ? Number(scaled.attrs.value) : 1,
       divide: scaled?.attrs.op === 'div',
       inner: new Set(chainNodes.map((n) => n.id)),
+      headNodes: { q: qHeads.id, k: kHeads.id, kT: kT.id, v: vHeads.id },
     });
   }
   return chains;

@@ -186,7 +186,7 @@ describe('determinism of the attention kernel', () => {
 describe('runAttentionChain', () => {
   it('leaves a mask that does not fit the scores to the ops as written (which name the node), and fuses one that does', async () => {
     await selectBackend('native');
-    const chain = { q: 0, k: 1, v: 2, mask: 3, heads: 2, scale: 2, divide: true, inner: new Set<number>() };
+    const chain = { q: 0, k: 1, v: 2, mask: 3, heads: 2, scale: 2, divide: true, inner: new Set<number>(), headNodes: { q: 4, k: 5, kT: 6, v: 7 } };
     const [q, k, v] = [normal([1, 4, 8], 61), normal([1, 4, 8], 62), normal([1, 4, 8], 63)];
     const maskOf = (tk: number) => () => tf.ones([1, 4, tk], 'bool');
     const values = (tk: number) => (id: number) => [q, k, v, maskOf(tk)][id];

@@ -5,7 +5,7 @@
  * heads (the split, and the keys' transpose) and skips the rest of the chain.
  */
 import type { IncrementalPlan } from '../../../ir/incremental.js';
-import type { ModelIR, Node } from '../../../ir/types.js';
+import type { ModelIR } from '../../../ir/types.js';
 import { findAttentionChains, type AttentionChain } from '../attention-fusion.js';
 
 /** A self-attention of the prompt run as one kernel: the chain and the plan indices of its nodes. */
@@ -30,17 +30,10 @@ export function findPromptAttention(ir: ModelIR, plan: IncrementalPlan): PromptA
   const found: PromptAttention[] = [];
   for (const [mergeId, chain] of findAttentionChains(ir, plan.nodes.map((s) => s.node))) {
     const inner = [...chain.inner].map((id) => indexOf.get(id)!).sort((a, b) => a - b);
-    const nodeAt = (i: number) => plan.nodes[i].node;
-    const find = (op: string, pick: (n: Node) => boolean) => inner.find((i) => nodeAt(i).op === op && pick(nodeAt(i)));
-    const kT = find('transpose', () => true);
-    if (kT === undefined) continue;
-    const kHeads = find('split_heads', (n) => n.outputs[0] === nodeAt(kT).inputs[0]);
-    const vHeads = find('split_heads', (n) => n.inputs[0] === chain.v);
-    const qHeads = find('split_heads', (n) => n.inputs[0] === chain.q && n.outputs[0] !== nodeAt(kT).inputs[0]);
-    if (kHeads === undefined || vHeads === undefined || qHeads === undefined) continue;
+    const [qHeads, kHeads, kT, vHeads] = [chain.headNodes.q, chain.headNodes.k, chain.headNodes.kT, chain.headNodes.v].map((id) => indexOf.get(id)!);
     const last = indexOf.get(mergeId)!;
-    const keys = nodeAt(kT).outputs[0];
-    const vals = nodeAt(vHeads).outputs[0];
+    const keys = plan.nodes[kT].node.outputs[0];
+    const vals = plan.nodes[vHeads].node.outputs[0];
     // Self-attention over the growing sequence: keys and values become histories, nothing is static.
     if ([last, ...inner].some((i) => plan.nodes[i].static) || !plan.histories.has(keys) || !plan.histories.has(vals)) continue;
     found.push({ chain, last, inner, qHeads, kHeads, kT, vHeads, keys, vals });
