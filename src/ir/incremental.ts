@@ -89,6 +89,14 @@ const ALONG_AXIS = new Set(['slice', 'concat']);
 const POSITIONAL = new Set(['position_embedding', 'rope']);
 /** Biases over (query, key) positions, `[1, H, Tq, Tk]`: told where the new queries start, and given every key. */
 const PAIRWISE_POSITIONS = new Set(['relative_position_bias', 'alibi_bias']);
+/**
+ * Where each input's time axis starts at a step whose `n` new positions start at `start`: the
+ * new rows at `start`, a cut to the last row at the last new position, anything else at 0.
+ */
+export function stepOffsets(step: StepNode, start: number, n: number): number[] {
+  return step.delivered.map((d, i) => (step.needs[i] === 'last' ? start + n - 1 : d === 'new' ? start : 0));
+}
+
 /** Whether `op` reads where its new rows start (`StepNode.delivered`): its result changes from step to step with the same inputs. */
 export function readsPositions(op: string): boolean {
   return POSITIONAL.has(op) || PAIRWISE_POSITIONS.has(op);

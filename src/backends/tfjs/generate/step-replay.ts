@@ -16,7 +16,7 @@
  * `TFMC_DECODE_REPLAY=0` turns replay off (to compare the two; they give the same bits).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readsPositions, type IncrementalPlan } from '../../../ir/incremental.js';
+import { readsPositions, stepOffsets, type IncrementalPlan } from '../../../ir/incremental.js';
 import type { TfjsModel } from '../executor.js';
 import { runNode } from '../kernels.js';
 import { isMask, type RtValue } from '../run-context.js';
@@ -127,7 +127,7 @@ export class StepReplay {
       this.refused = why;
       return logits;
     }
-    (tf.backend() as unknown as WasmHeapBackend).incRef(ids!.dataId);
+    result.keep(ids!); // the next tokens are written into it
     this.recorded = { tape: result, uses: 0, ids: { dataId: ids!.dataId, shape: ids!.shape, dtype: ids!.dtype }, logits: { dataId: logits!.dataId, shape: logits!.shape, dtype: logits!.dtype }, version: caches.version };
     const own = copyOf(logits!) as T;
     logits!.dispose();
@@ -171,8 +171,6 @@ export class StepReplay {
     this.unused = r.uses === 0 ? this.unused + 1 : 0;
     if (this.unused >= 3) this.refused ??= 'the caches are replaced at every step (beam search reorders them)';
     r.tape.dispose();
-    const backend = tf.backend() as unknown as WasmHeapBackend;
-    if (backend.disposeData(r.ids.dataId)) (tf.engine() as unknown as { removeDataId(d: object, b: unknown): void }).removeDataId(r.ids.dataId, backend);
   }
 
   /** Why the recorded tape cannot be replayed, if it cannot. */
@@ -200,22 +198,24 @@ export class StepReplay {
         backend.incRef(info.dataId); // the view's disposal gives it back
         return tf.engine().makeTensorFromTensorInfo(info);
       });
-      // One new position per row: every input delivered as new or cut to its last row starts at `start`.
-      const offsets = step.delivered.map((d, i) => (step.needs[i] === 'last' || d === 'new' ? start : 0));
-      const [out] = runNode(step.node, ins, this.model.context(step.node, false, new Map(), offsets));
+      // One new position per row.
+      const [out] = runNode(step.node, ins, this.model.context(step.node, false, new Map(), stepOffsets(step, start, 1)));
       if (!(out instanceof tf.Tensor) || out.dtype !== p.output.dtype || out.shape.join() !== p.output.shape.join()) throw new TapeMismatch(`\`${step.node.op}\` changed its output's shape`);
-      const bytes = out.size * 4;
-      const [from, to] = [backend.getMemoryOffset(out.dataId), backend.getMemoryOffset(p.output.dataId)];
-      backend.wasm.HEAPU8.copyWithin(to, from, from + bytes);
+      copyData(backend, out, p.output);
     });
   }
 }
 
-/** A float32 tensor with its own buffer holding `t`'s values (Identity and clone would share it). */
+/** A tensor with its own buffer holding `t`'s values (Identity and clone would share it). */
 function copyOf(t: tf.TensorInfo): tf.Tensor {
   const backend = tf.backend() as unknown as WasmHeapBackend;
   const out = backend.makeOutput(t.shape, t.dtype);
-  const [from, to] = [backend.getMemoryOffset(t.dataId), backend.getMemoryOffset(out.dataId)];
-  backend.wasm.HEAPU8.copyWithin(to, from, from + t.shape.reduce((a, b) => a * b, 1) * 4);
+  copyData(backend, t, out);
   return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/** Copies the values of `from` into `to` (same size; float32 or int32: 4 bytes each) within the heap. */
+function copyData(backend: WasmHeapBackend, from: tf.TensorInfo, to: tf.TensorInfo): void {
+  const [src, dst] = [backend.getMemoryOffset(from.dataId), backend.getMemoryOffset(to.dataId)];
+  backend.wasm.HEAPU8.copyWithin(dst, src, src + from.shape.reduce((a, b) => a * b, 1) * 4);
 }

@@ -9,7 +9,7 @@
  * Both keep `rows` sequences side by side (prompts × beams) and can reorder them (beam search).
  */
 import * as tf from '@tensorflow/tfjs';
-import { planIncremental, type IncrementalPlan, type StepNode } from '../../../ir/incremental.js';
+import { planIncremental, stepOffsets, type IncrementalPlan, type StepNode } from '../../../ir/incremental.js';
 import type { ModelOutput } from '../../../ir/types.js';
 import type { TfjsModel } from '../executor.js';
 import { runNode } from '../kernels.js';
@@ -216,8 +216,7 @@ export class CachedStepper implements Stepper {
           const step = this.plan.nodes[index];
           const { node } = step;
           const ins = node.inputs.map((_, i) => input(step, i));
-          const offsets = step.delivered.map((d, i) => (step.needs[i] === 'last' ? start + n - 1 : d === 'new' ? start : 0));
-          const ctx = model.context(node, false, rowsAllowed, offsets);
+          const ctx = model.context(node, false, rowsAllowed, stepOffsets(step, start, n));
           const outs = runNode(node, ins, ctx);
           node.outputs.forEach((id, i) => {
             const out = outs[i];

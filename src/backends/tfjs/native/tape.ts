@@ -188,14 +188,22 @@ export class Tape<P> {
   constructor(
     private readonly backend: WasmHeapBackend,
     readonly entries: readonly TapeEntry<P>[],
-    private readonly kept: readonly object[],
+    private readonly kept: object[],
   ) {
     this.keptIds = new Set(kept);
   }
 
-  /** Whether the tape keeps this buffer (it was made while recording). */
+  /** Whether the tape keeps this buffer (it was made while recording, or given to {@link keep}). */
   keeps(t: tf.TensorInfo): boolean {
     return this.keptIds.has(t.dataId);
+  }
+
+  /** Keeps `t`'s buffer until the tape is disposed (a buffer made before recording that replays write). */
+  keep(t: tf.TensorInfo): void {
+    if (this.keptIds.has(t.dataId)) return;
+    this.backend.incRef(t.dataId);
+    this.kept.push(t.dataId);
+    this.keptIds.add(t.dataId);
   }
 
   /**
