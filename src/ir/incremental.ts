@@ -256,8 +256,7 @@ export function planIncremental(ir: ModelIR, nodes: readonly Node[], timeInput: 
       if (secondTimeAxis.has(outId)) open.add(outId);
     } else if (node.op === 'softmax' || node.op === 'log_softmax' || node.op === 'mean' || node.op === 'take') {
       const x = ir.values[node.inputs[0]];
-      const raw = node.attrs.axis;
-      const axis = typeof raw === 'number' ? (raw < 0 ? raw + x.shape.length : raw) : -1;
+      const axis = attrAxis(node, x.shape.length);
       if (open.has(x.id) && secondTimeAxis.get(x.id) === axis) return fail(node, 'self-attention over the sequence has no causal mask, so earlier positions see later ones');
       if (timeAxis.get(x.id) === axis) {
         const r = need(0, 'full');
@@ -377,8 +376,7 @@ function cuttableInputs(
       // prefix mask takes queries fewer than keys for positions already cached (an error inside the prefix).
       const x = node.inputs[0];
       if (node.op === 'masked' && longestPrefix(producers, node.inputs[1]) > 0) return undefined;
-      const raw = node.attrs.axis;
-      const axis = node.op === 'masked' ? -1 : typeof raw === 'number' ? (raw < 0 ? raw + ir.values[x].shape.length : raw) : -1;
+      const axis = node.op === 'masked' ? -1 : attrAxis(node, ir.values[x].shape.length);
       if (axis === timeAxis.get(x)) return undefined;
       return aligned(x) ? new Set([0]) : undefined;
     }
@@ -396,6 +394,12 @@ function cuttableInputs(
       return cut;
     }
   }
+}
+
+/** A node's `axis` attribute counted from the front for a rank-`rank` input; -1 when it has none. */
+function attrAxis(node: Node, rank: number): number {
+  const raw = node.attrs.axis;
+  return typeof raw === 'number' ? (raw < 0 ? raw + rank : raw) : -1;
 }
 
 /** The longest `prefix(len)` that mask value `id` is built from (0 if none). */

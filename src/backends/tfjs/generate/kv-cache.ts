@@ -54,6 +54,8 @@ export function findAttentionChains(plan: IncrementalPlan, outputs: readonly num
     return readers.length === 1 && readers[0] >= 0 && plan.nodes[readers[0]].node.inputs[0] === id ? readers[0] : undefined;
   };
   const readOnceBy = (id: number, i: number) => (uses.get(id) ?? []).every((r) => r === i);
+  const producer = new Map<number, number>();
+  plan.nodes.forEach((s, i) => s.node.outputs.forEach((id) => producer.set(id, i)));
   const chains: AttentionChain[] = [];
   plan.nodes.forEach((first, i) => {
     const { node } = first;
@@ -88,15 +90,19 @@ export function findAttentionChains(plan: IncrementalPlan, outputs: readonly num
     const v = lastStep.node.inputs[1];
     if (plan.histories.get(v) !== 2 || !readOnceBy(v, at!)) return;
     const chain: AttentionChain = { deferred, last: at!, q, k, v, mask, scaleOp, scale, out: lastStep.node.outputs[0] };
-    chains.push(widen(chain, plan, soleReader, readOnceBy) ?? chain);
+    chains.push(widen(chain, plan, producer, soleReader, readOnceBy) ?? chain);
   });
   return chains;
 }
 
 /** The chain with its head splits and merge (see {@link AttentionChain.wide}), or undefined when they are not there alone. */
-function widen(chain: AttentionChain, plan: IncrementalPlan, soleReader: (id: number) => number | undefined, readOnceBy: (id: number, i: number) => boolean): AttentionChain | undefined {
-  const producer = new Map<number, number>();
-  plan.nodes.forEach((s, i) => s.node.outputs.forEach((id) => producer.set(id, i)));
+function widen(
+  chain: AttentionChain,
+  plan: IncrementalPlan,
+  producer: ReadonlyMap<number, number>,
+  soleReader: (id: number) => number | undefined,
+  readOnceBy: (id: number, i: number) => boolean,
+): AttentionChain | undefined {
   /** The plan index of the node making `id` if it is `op`, not static, and `id` is read by `reader` only. */
   const made = (id: number, op: string, reader: number): number | undefined => {
     const i = producer.get(id);

@@ -93,7 +93,7 @@ function tile({ inputs, backend: b, attrs = {} }: KernelArgs): tf.TensorInfo | u
     const inner = size(x.shape.slice(axis + 1));
     let written = 0;
     if (axis === rank - 1) {
-      for (let i = 0; i < x.shape[axis]; i++) heap[dst + i] = heap[src + i];
+      heap.copyWithin(dst, src, src + x.shape[axis]);
       written = x.shape[axis];
     } else {
       for (let i = 0; i < x.shape[axis]; i++) written += fill(axis + 1, src + i * inner, dst + written);
@@ -110,6 +110,9 @@ function tile({ inputs, backend: b, attrs = {} }: KernelArgs): tf.TensorInfo | u
 export function decodeReplacements(): Record<string, NativeKernel> {
   return { Slice: slice, Tile: tile };
 }
+
+/** The kernels of this file that copy within the heap in JavaScript, not through the addon (tape.ts replays them as kernels). */
+export const HEAP_COPYING_KERNELS: ReadonlySet<string> = new Set(['Slice', 'Tile']);
 
 /** Kernels of ours that tfjs does not have. */
 export function decodeKernels(addon: NativeAddon): Record<string, NativeKernel> {

@@ -17,6 +17,7 @@
  * same values (kernels are deterministic for a fixed thread count).
  */
 import * as tf from '@tensorflow/tfjs';
+import { HEAP_COPYING_KERNELS } from './decode.js';
 import type { KernelArgs, WasmHeapBackend } from './heap.js';
 
 /** A registered kernel's computation (ours, with its fallback to the wasm kernel). */
@@ -57,9 +58,6 @@ interface WritableBackend extends WasmHeapBackend {
 }
 
 let active: TapeRecorder<unknown> | undefined;
-
-/** Kernels that do their work in JavaScript besides any addon call (they copy within the heap). */
-const SLOW = new Set(['Slice', 'Tile']);
 
 /** The native kernels' registered functions call this (kernels.ts): a recorder, when one is active, logs the call. */
 export function throughTape(name: string, run: KernelRun, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
@@ -160,7 +158,7 @@ export class TapeRecorder<P> {
     }
     const calls = this.calls;
     // Direct replay needs every call to take the heap first, and the heap not to have moved meanwhile.
-    const direct = calls.length > 0 && calls.every(([, a]) => a[0] === heap) && this.backend.wasm.HEAPU8.buffer === heap && !SLOW.has(name) ? calls : undefined;
+    const direct = calls.length > 0 && calls.every(([, a]) => a[0] === heap) && this.backend.wasm.HEAPU8.buffer === heap && !HEAP_COPYING_KERNELS.has(name) ? calls : undefined;
     const outputs = Array.isArray(out) ? out : [out];
     const inputs = { ...args.inputs };
     const given = new Set(Object.values(inputs).map((t) => t?.dataId));
